@@ -1,0 +1,30 @@
+# Every target bootstraps .venv from requirements-dev.txt on first use; nothing else needs installing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: generate check test validate clean
+
+$(STAMP): requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+## Regenerate every configured API into generated/ (atomic; untouched on failure).
+generate: $(STAMP)
+	$(PY) -m generator generate
+
+## Specs valid and generated/ byte-identical to a fresh generation.
+check: $(STAMP)
+	$(PY) -m generator check
+
+validate: $(STAMP)
+	$(PY) -m generator validate
+
+## check plus the whole test suite.
+test: check
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache

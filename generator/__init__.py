@@ -1,0 +1,61 @@
+"""specgen: OpenAPI 3.0/3.1 -> typed httpx + pydantic v2 client packages.
+
+Library API::
+
+    from generator import generate_package
+    result = generate_package("specs/kombo.yaml", name="kombo")   # nothing written
+    result.files        # {relative path: text}, or {} when result.diagnostics has errors
+
+The pipeline is one direction: load -> validate -> build IR -> render -> format -> write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import ApiConfig
+from .diagnostics import Diagnostics
+from .load import RefPolicy
+
+__all__ = ["ApiConfig", "Diagnostics", "GenerationResult", "RefPolicy", "build_files", "generate_package"]
+
+
+@dataclass
+class GenerationResult:
+    files: dict[str, str] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors
+
+
+def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy()) -> GenerationResult:
+    """Run every stage but ``write`` for one API."""
+    from . import build_ir, format, load, render, validate
+
+    result = GenerationResult()
+    spec = load.load_spec(config.spec, config.overlays, policy)
+    result.diagnostics.extend(spec.diagnostics)
+    if spec.diagnostics.has_errors:
+        return result
+    result.diagnostics.extend(validate.validate(spec))
+    if result.diagnostics.has_errors:
+        return result
+    api, diags = build_ir.build(spec, config)
+    result.diagnostics.extend(diags)
+    if api is None:
+        return result
+    result.files = format.format_files(render.render(api))
+    return result
+
+
+def generate_package(spec: str | Path, name: str | None = None, overlays: tuple[str | Path, ...] = (),
+                     policy: RefPolicy = RefPolicy(), **options: str) -> GenerationResult:
+    """Generate one package from any OpenAPI 3.0/3.1 document, in memory."""
+    from .names import snake
+
+    spec_path = Path(spec)
+    config = ApiConfig(name=name or snake(spec_path.stem) or "api", spec=spec_path, overlays=tuple(Path(o) for o in overlays), **options)  # type: ignore[arg-type]
+    return build_files(config, policy)

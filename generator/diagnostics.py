@@ -1,0 +1,76 @@
+"""Diagnostics: errors as values, each naming a file and a JSON pointer."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import IO, Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One finding. Printed as ``file#/json/pointer: level[CODE]: message``."""
+
+    file: str
+    pointer: str
+    level: Level
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}#{self.pointer}" if self.file else f"#{self.pointer}"
+        return f"{where}: {self.level}[{self.code}]: {_one_line(self.message)}"
+
+
+def _one_line(text: str) -> str:
+    # Messages may quote spec strings; keep every diagnostic on one printable line.
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+@dataclass
+class Diagnostics:
+    """An ordered, de-duplicated collection that every stage appends to."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+    _seen: set[Diagnostic] = field(default_factory=set, repr=False)
+
+    def add(self, level: Level, code: str, file: str, pointer: str, message: str) -> None:
+        diagnostic = Diagnostic(file, pointer, level, code, message)
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
+            self.items.append(diagnostic)
+
+    def error(self, code: str, file: str, pointer: str, message: str) -> None:
+        self.add("error", code, file, pointer, message)
+
+    def warning(self, code: str, file: str, pointer: str, message: str) -> None:
+        self.add("warning", code, file, pointer, message)
+
+    def extend(self, other: Diagnostics) -> None:
+        for d in other.items:
+            self.add(d.level, d.code, d.file, d.pointer, d.message)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.level == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.level == "warning"]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.level == "error" for d in self.items)
+
+    def print(self, stream: IO[str] | None = None) -> None:
+        out = stream or sys.stderr
+        for d in self.items:
+            print(d, file=out)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -1,0 +1,219 @@
+"""The intermediate representation: final Python names, resolved annotations, per-module imports.
+
+Templates only loop over these and branch on them; they never compute a name or a type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # Python attribute name
+    wire: str  # JSON property name (kept as alias)
+    annotation: str
+    required: bool
+    default: str | None  # Python source of the default, None when required
+    description: str
+    deprecated: bool = False
+
+    @property
+    def needs_alias(self) -> bool:
+        return self.name != self.wire
+
+
+@dataclass(frozen=True)
+class Model:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    source: str  # spec pointer, for the docstring and diagnostics
+    allow_extra: bool = True
+    extra_annotation: str | None = None  # additionalProperties schema
+
+
+@dataclass(frozen=True)
+class EnumMember:
+    name: str
+    value: str  # Python source of the value
+
+
+@dataclass(frozen=True)
+class Enum:
+    name: str
+    description: str
+    base: Literal["str", "int"]
+    members: tuple[EnumMember, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Alias:
+    """A named schema that is not an object or enum: ``Tags = list[Tag]``."""
+
+    name: str
+    annotation: str
+    description: str
+    source: str
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # Python keyword
+    wire: str
+    location: Literal["path", "query", "header", "cookie"]
+    annotation: str
+    required: bool
+    default: str | None
+    description: str
+    style: str | None = None  # only when not the location's default
+    explode: bool | None = None
+    client_attr: str | None = None  # value comes from the client (a global parameter)
+    example: str = '"string"'  # Python source of a plausible value, for README usage examples
+
+
+@dataclass(frozen=True)
+class Body:
+    name: str  # Python keyword of the body argument
+    media_type: str
+    kind: Literal["json", "form", "multipart", "binary", "text"]
+    annotation: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Response:
+    status: str  # "200", "2XX", "default"
+    media_type: str | None
+    kind: Literal["json", "binary", "text", "empty"]
+    annotation: str  # "None" when empty
+    model: str | None  # Python expression given to the runtime to parse with (None: no parsing)
+    description: str
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str  # method name
+    http_method: str
+    path: str
+    operation_id: str
+    summary: str
+    description: str
+    params: tuple[Param, ...]
+    body: Body | None
+    responses: tuple[Response, ...]  # 2xx
+    errors: tuple[Response, ...]  # documented non-2xx, including default
+    return_annotation: str
+    security: tuple[tuple[str, ...], ...]  # alternatives of scheme keys; () means no auth
+    one_of: tuple[tuple[str, ...], ...]  # groups of Python parameter names, exactly one required
+    endpoint: str  # name of the module-level Endpoint constant
+    source: str  # pointer of the operation
+    deprecated: bool = False
+    call_path: str = ""  # how a user reaches it from the client: "profile.attachment.list"
+
+    @property
+    def positional(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.location == "path" and not p.client_attr)
+
+    @property
+    def keyword(self) -> tuple[Param, ...]:
+        required = [p for p in self.params if p.location != "path" and p.required and not p.client_attr]
+        optional = [p for p in self.params if p.location != "path" and not p.required and not p.client_attr]
+        return tuple(required + optional)
+
+
+@dataclass(frozen=True)
+class Resource:
+    attr: str  # attribute on the parent (client or resource)
+    class_name: str  # sync class; the async one is "Async" + class_name
+    operations: tuple[Operation, ...]
+    children: tuple[Resource, ...] = ()
+
+    def walk(self) -> list[Resource]:
+        out = [self]
+        for child in self.children:
+            out.extend(child.walk())
+        return out
+
+
+@dataclass(frozen=True)
+class ResourceModule:
+    module: str  # file stem under resources/
+    resource: Resource
+    model_imports: tuple[str, ...]
+    std_imports: tuple[str, ...] = ()  # import lines the annotations need
+
+
+@dataclass(frozen=True)
+class SecurityScheme:
+    key: str  # name in components/securitySchemes
+    param: str  # client constructor keyword
+    kind: Literal["apiKey", "bearer", "basic"]
+    location: Literal["header", "query", "cookie"]
+    wire: str  # header/query/cookie name
+    env: str  # environment variable read when the keyword is not given
+    description: str
+
+
+@dataclass(frozen=True)
+class ClientParam:
+    """A parameter set once on the client and sent with every operation that declares it."""
+
+    name: str
+    wire: str
+    location: Literal["header", "query", "cookie"]
+    env: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    url: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str  # short name: hrflow
+    dist_name: str  # distribution: hrflow-client
+    package: str  # import package: hrflow_client
+    client_class: str
+    title: str
+    version: str
+    description: str
+    spec_label: str  # file the code was generated from, as shown in headers
+    servers: tuple[Server, ...]
+    base_url_param: str
+    security_schemes: tuple[SecurityScheme, ...]
+    client_params: tuple[ClientParam, ...]
+    root_operations: tuple[Operation, ...]
+    resource_modules: tuple[ResourceModule, ...]
+    enums: tuple[Enum, ...]
+    models: tuple[Model, ...]
+    aliases: tuple[Alias, ...]
+    root_model_imports: tuple[str, ...] = ()
+    root_std_imports: tuple[str, ...] = ()
+    models_std_imports: tuple[str, ...] = ()
+    exports: tuple[str, ...] = field(default=())
+    package_version: str = "0.1.0"
+
+    @property
+    def base_url_env(self) -> str:
+        return self.name.upper().replace("-", "_") + "_BASE_URL"
+
+    @property
+    def async_client_class(self) -> str:
+        return "Async" + self.client_class
+
+    @property
+    def operations(self) -> list[Operation]:
+        ops = list(self.root_operations)
+        for module in self.resource_modules:
+            for resource in module.resource.walk():
+                ops.extend(resource.operations)
+        return ops

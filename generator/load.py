@@ -1,0 +1,351 @@
+"""Load stage: YAML/JSON documents, ``$ref`` targets and overlays.
+
+This and ``write`` are the only stages that touch the disk. ``$ref`` targets are confined to the spec's
+folder unless the caller allows more: ``file://`` URLs, ``../`` escapes and symlinks pointing outside are
+refused, and ``http(s)://`` references are refused unless ``RefPolicy.allow_remote`` is set. Nothing is
+fetched from the network otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import pointer as jp
+from .diagnostics import Diagnostics
+
+#: Keys whose values are data, not spec structure: a ``$ref`` inside them is not a reference.
+DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value"})
+
+MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
+#: A YAML document whose aliases would expand past this many nodes is refused (billion-laughs guard).
+MAX_EXPANDED_NODES = 20_000_000
+MAX_DEPTH = 1_000
+
+
+@dataclass(frozen=True)
+class RefPolicy:
+    """What ``$ref`` may reach beyond the spec's own folder. Both off by default."""
+
+    allow_outside: bool = False
+    allow_remote: bool = False
+    remote_timeout: float = 10.0
+
+
+@dataclass
+class Spec:
+    """A loaded spec: the root document (overlays applied) and every document its ``$ref``s reach."""
+
+    root: str  # key of the root document in ``documents``
+    documents: dict[str, Any]
+    labels: dict[str, str]  # document key -> path as shown in diagnostics and file headers
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    @property
+    def data(self) -> Any:
+        return self.documents[self.root]
+
+    @property
+    def label(self) -> str:
+        return self.labels[self.root]
+
+    def target(self, doc: str, ref: str) -> tuple[str, str]:
+        """Where ``ref`` (found in ``doc``) points: (document key, JSON pointer)."""
+        base, _, fragment = ref.partition("#")
+        key = _join_uri(doc, base) if base else doc
+        return key, urllib.parse.unquote(fragment)
+
+    def follow(self, doc: str, node: Any, limit: int = 64) -> tuple[str, str | None, Any]:
+        """Resolve a chain of Reference Objects. Returns (document, pointer or None, target node).
+        Raises ``LookupError`` for a dangling or circular chain (``load`` already reported it)."""
+        ptr: str | None = None
+        for _ in range(limit):
+            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+                return doc, ptr, node
+            doc, ptr = self.target(doc, node["$ref"])
+            try:
+                node = jp.resolve(self.documents[doc], ptr)
+            except KeyError as exc:
+                raise LookupError(f"{doc}#{ptr}") from exc
+        raise LookupError("circular $ref chain")
+
+
+def _join_uri(base: str, ref: str) -> str:
+    return urllib.parse.urljoin(base, ref)
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class _LimitedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Safe YAML loader that refuses alias bombs before constructing anything."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expansion(node)
+        return super().construct_document(node)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 0)]
+    while stack:
+        node, done, depth = stack.pop()
+        if id(node) in sizes and not done:
+            continue
+        if depth > MAX_DEPTH:
+            raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH} levels")
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[id(node)] > MAX_EXPANDED_NODES:
+                raise yaml.YAMLError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes")
+        else:
+            stack.append((node, True, depth))
+            stack.extend((c, False, depth + 1) for c in children if id(c) not in sizes)
+
+
+def parse_text(text: str, is_json: bool) -> Any:
+    """Parse YAML or JSON text. Raises ``ValueError`` with a readable position on failure."""
+    if is_json:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+    try:
+        return yaml.load(text, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"invalid YAML{where}: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(f"refused YAML: {exc}") from None
+    except RecursionError:
+        raise ValueError("YAML nested too deeply") from None
+
+
+def _read(key: str, policy: RefPolicy) -> str:
+    parsed = urllib.parse.urlsplit(key)
+    if parsed.scheme in ("http", "https"):
+        from urllib.request import urlopen  # only ever reached with RefPolicy.allow_remote
+
+        with urlopen(key, timeout=policy.remote_timeout) as resp:  # noqa: S310
+            data = resp.read(MAX_DOCUMENT_BYTES + 1)
+    else:
+        path = Path(urllib.parse.unquote(parsed.path))
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise ValueError(f"larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
+        data = path.read_bytes()
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValueError(f"larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
+    return data.decode("utf-8-sig")
+
+
+def _is_json(key: str) -> bool:
+    return urllib.parse.urlsplit(key).path.lower().endswith(".json")
+
+
+def file_key(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+def load_spec(path: str | os.PathLike[str], overlays: tuple[str | os.PathLike[str], ...] = (),
+              policy: RefPolicy = RefPolicy()) -> Spec:
+    """Load ``path`` and every document its ``$ref``s reach, applying ``overlays`` to the root first.
+
+    Problems become diagnostics on the returned spec; callers stop when it has errors.
+    """
+    diags = Diagnostics()
+    root_path = Path(path)
+    root_key = file_key(root_path)
+    root_dir = root_path.resolve().parent
+    spec = Spec(root=root_key, documents={}, labels={root_key: display_path(root_path)}, diagnostics=diags)
+    try:
+        spec.documents[root_key] = parse_text(_read(root_key, policy), _is_json(root_key))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        diags.error("E001", spec.labels[root_key], "", f"cannot load spec: {exc}")
+        return spec
+    if not isinstance(spec.data, dict):
+        diags.error("E002", spec.label, "", "a spec must be a mapping at its top level")
+        return spec
+    for overlay in overlays:
+        apply_overlay_file(spec, Path(overlay), policy)
+    _load_references(spec, root_dir, policy)
+    return spec
+
+
+def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
+    pending = [spec.root]
+    seen = {spec.root}
+    while pending:
+        doc = pending.pop()
+        for ptr, ref in iter_refs(spec.documents[doc]):
+            label = spec.labels[doc]
+            if not isinstance(ref, str):
+                spec.diagnostics.error("E010", label, ptr, "$ref must be a string")
+                continue
+            target, fragment = spec.target(doc, ref)
+            problem = _refused(target, root_dir, policy)
+            if problem:
+                spec.diagnostics.error("E011", label, ptr, f"$ref {ref!r} refused: {problem}")
+                continue
+            if target not in spec.documents and target not in seen:
+                seen.add(target)
+                spec.labels[target] = _label_for(target)
+                try:
+                    spec.documents[target] = parse_text(_read(target, policy), _is_json(target))
+                except (OSError, ValueError, UnicodeDecodeError) as exc:
+                    spec.diagnostics.error("E012", label, ptr, f"$ref {ref!r}: cannot load {spec.labels[target]}: {exc}")
+                    continue
+                pending.append(target)
+            if target not in spec.documents:
+                continue
+            if fragment and not fragment.startswith("/"):
+                spec.diagnostics.error("E013", label, ptr, f"$ref {ref!r}: only JSON-pointer fragments are supported")
+                continue
+            try:
+                jp.resolve(spec.documents[target], fragment)
+            except (KeyError, ValueError):
+                spec.diagnostics.error("E014", label, ptr, f"$ref {ref!r} points to nothing")
+
+
+def _label_for(key: str) -> str:
+    parsed = urllib.parse.urlsplit(key)
+    if parsed.scheme == "file":
+        return display_path(Path(urllib.parse.unquote(parsed.path)))
+    return key
+
+
+def _refused(target: str, root_dir: Path, policy: RefPolicy) -> str | None:
+    parsed = urllib.parse.urlsplit(target)
+    if parsed.scheme in ("http", "https"):
+        return None if policy.allow_remote else "remote references are off (allow them explicitly with --allow-remote-refs)"
+    if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
+        return f"unsupported scheme {parsed.scheme!r}"
+    if policy.allow_outside:
+        return None
+    path = Path(urllib.parse.unquote(parsed.path)).resolve()
+    if path != root_dir and root_dir not in path.parents:
+        return "it leaves the spec's folder (allow it explicitly with --allow-outside-refs)"
+    return None
+
+
+def iter_refs(document: Any) -> list[tuple[str, Any]]:
+    """Every ``$ref`` in a document as (pointer of the Reference Object, ref value); data values skipped."""
+    found: list[tuple[str, Any]] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        ptr, node = stack.pop()
+        if isinstance(node, dict):
+            if "$ref" in node:
+                found.append((ptr, node["$ref"]))
+            for key, value in node.items():
+                if isinstance(value, (dict, list)) and key not in DATA_KEYS and not str(key).startswith("x-"):
+                    stack.append((jp.join(ptr, key), value))
+                elif key == "examples" and isinstance(value, dict):
+                    # Example Objects may themselves be References; their ``value`` is data.
+                    for name, example in value.items():
+                        if isinstance(example, dict) and "$ref" in example:
+                            found.append((jp.join(ptr, key, name), example["$ref"]))
+        elif isinstance(node, list):
+            stack.extend((jp.join(ptr, i), v) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+# --- Overlays (OpenAPI Overlay Specification 1.0.0) -------------------------------------------------
+
+
+def apply_overlay_file(spec: Spec, path: Path, policy: RefPolicy) -> None:
+    label = display_path(path)
+    try:
+        overlay = parse_text(_read(file_key(path), policy), _is_json(file_key(path)))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        spec.diagnostics.error("E020", label, "", f"cannot load overlay: {exc}")
+        return
+    apply_overlay(spec.data, overlay, label, spec.diagnostics)
+
+
+def apply_overlay(document: Any, overlay: Any, label: str, diags: Diagnostics) -> list[int]:
+    """Apply an Overlay 1.0 document in place. Returns the indexes of actions whose target matched nothing
+    (each also reported as a warning: an overlay that silently stops applying is drift)."""
+    import jsonpath  # RFC 9535 JSONPath, as the Overlay specification requires
+
+    if not isinstance(overlay, dict) or not str(overlay.get("overlay", "")).startswith("1."):
+        diags.error("E021", label, "/overlay", "not an Overlay 1.x document (missing 'overlay: 1.0.0')")
+        return []
+    actions = overlay.get("actions")
+    if not isinstance(actions, list) or not actions:
+        diags.error("E022", label, "/actions", "an overlay needs a non-empty 'actions' list")
+        return []
+    unmatched: list[int] = []
+    for index, action in enumerate(actions):
+        ptr = f"/actions/{index}"
+        if not isinstance(action, dict) or not isinstance(action.get("target"), str):
+            diags.error("E023", label, ptr, "each action needs a 'target' JSONPath string")
+            continue
+        try:
+            matches = list(jsonpath.finditer(action["target"], document))
+        except jsonpath.JSONPathError as exc:
+            diags.error("E024", label, jp.join(ptr, "target"), f"invalid JSONPath: {exc}")
+            continue
+        if not matches:
+            unmatched.append(index)
+            diags.warning("W025", label, jp.join(ptr, "target"), f"target {action['target']!r} matches nothing in the spec")
+            continue
+        if action.get("remove") is True:
+            # Remove from the deepest/last position first so earlier indexes stay valid.
+            for match in sorted(matches, key=lambda m: [str(p) for p in m.parts], reverse=True):
+                _remove(document, list(match.parts))
+        elif "update" in action:
+            for match in matches:
+                _update(document, list(match.parts), copy.deepcopy(action["update"]))
+        else:
+            diags.error("E026", label, ptr, "an action needs 'update' or 'remove: true'")
+    return unmatched
+
+
+def _parent(document: Any, parts: list[Any]) -> Any:
+    node = document
+    for part in parts[:-1]:
+        node = node[part]
+    return node
+
+
+def _remove(document: Any, parts: list[Any]) -> None:
+    if parts:
+        del _parent(document, parts)[parts[-1]]
+
+
+def _update(document: Any, parts: list[Any], update: Any) -> None:
+    target = _parent(document, parts)[parts[-1]] if parts else document
+    if isinstance(target, list):
+        target.append(update)
+    elif isinstance(target, dict) and isinstance(update, dict):
+        _merge(target, update)
+    elif parts:
+        _parent(document, parts)[parts[-1]] = update
+
+
+def _merge(target: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value

@@ -1,0 +1,132 @@
+"""Every Python name the generator emits is made here: case conversion, reserved words, collisions.
+
+Spec strings are untrusted. Whatever goes in, what comes out is an ASCII identifier that is not a keyword,
+a soft keyword, a dunder, or a name the generated code relies on.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
+
+KEYWORDS = frozenset(keyword.kwlist)
+
+#: Field names a generated model may not use: keywords, the names its annotations are written with (a
+#: field called ``str`` would shadow the type in the class body), and pydantic's own attributes.
+RESERVED_FIELDS = frozenset(
+    KEYWORDS
+    | {"str", "int", "float", "bool", "bytes", "list", "dict", "Any", "Literal", "_dt", "_t"}
+    | {
+        "dict", "json", "copy", "construct", "validate", "schema", "schema_json", "fields", "parse_obj",
+        "parse_raw", "parse_file", "from_orm", "update_forward_refs", "model_config", "model_fields",
+        "model_computed_fields", "model_extra", "model_fields_set", "model_construct", "model_copy",
+        "model_dump", "model_dump_json", "model_json_schema", "model_parametrized_name",
+        "model_post_init", "model_rebuild", "model_validate", "model_validate_json",
+        "model_validate_strings",
+    }
+)
+
+#: Parameter names a generated method may not use (annotations are lazy, so builtins are fine).
+RESERVED_PARAMS = frozenset(KEYWORDS | {"self", "timeout", "max_retries", "extra_headers", "extra_query"})
+
+#: Class names that would shadow what generated modules import or define.
+RESERVED_PASCAL = frozenset(
+    {
+        "Any", "Literal", "Enum", "Field", "BaseModel", "RootModel", "ConfigDict", "TypeAdapter", "Model",
+        "Optional", "Union", "List", "Dict", "Annotated", "Endpoint", "NotGiven", "NOT_GIVEN", "None",
+        "True", "False", "Client", "AsyncClient", "SyncAPIClient", "AsyncAPIClient", "Resource",
+        "AsyncResource", "TypeAlias",
+    }
+    | {n for n in dir(builtins) if n[:1].isupper()}
+)
+
+
+def ascii_words(text: str) -> list[str]:
+    """Split any string into ASCII words: ``"fileSizeBytes"`` -> ``["file", "Size", "Bytes"]``."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    return _WORD.findall(folded)
+
+
+def snake(text: str) -> str:
+    """``fileSizeBytes`` -> ``file_size_bytes``; ``X-API-KEY`` -> ``x_api_key``. May return ``""``."""
+    return "_".join(w.lower() for w in ascii_words(text))
+
+
+def pascal(text: str) -> str:
+    """``candidate_attachments`` -> ``CandidateAttachments``; keeps inner capitals (``HTTPServer``)."""
+    return "".join(w[:1].upper() + w[1:] for w in ascii_words(text))
+
+
+def upper(text: str) -> str:
+    return snake(text).upper()
+
+
+def _fix_leading_digit(name: str, prefix: str) -> str:
+    return prefix + name if name[:1].isdigit() else name
+
+
+def snake_identifier(text: str, fallback: str = "value", reserved: frozenset[str] = KEYWORDS) -> str:
+    """A safe snake_case identifier: reserved names get a trailing ``_``."""
+    name = _fix_leading_digit(snake(text), "n") or fallback
+    return name + "_" if name in reserved else name
+
+
+def pascal_identifier(text: str, fallback: str = "Model") -> str:
+    name = _fix_leading_digit(pascal(text), "N") or fallback
+    return name + "_" if name in RESERVED_PASCAL else name
+
+
+def enum_member(value: object, fallback: str = "VALUE") -> str:
+    """Enum member name for a value: ``"COVER_LETTER"`` -> ``COVER_LETTER``; ``"pt-BR"`` -> ``PT_BR``."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        text = str(value).replace("-", "MINUS_").replace(".", "_")
+        return "VALUE_" + upper(text) if upper(text) else fallback
+    name = _fix_leading_digit(upper(str(value)), "VALUE_")
+    if not name:
+        return fallback
+    # ``mro`` and friends are fine as upper case; only dunder-like or keyword spellings matter.
+    return name + "_" if keyword.iskeyword(name) or name.startswith("_") else name
+
+
+def join_pascal(parent: str, child: str) -> str:
+    """Name an inline schema after its parent without repeating words:
+    ``join_pascal("AttachmentsResponse", "ResponseData")`` -> ``AttachmentsResponseData``."""
+    p_words = ascii_words(parent)
+    c_words = ascii_words(child)
+    for overlap in range(min(len(p_words), len(c_words)), 0, -1):
+        if [w.lower() for w in p_words[-overlap:]] == [w.lower() for w in c_words[:overlap]]:
+            c_words = c_words[overlap:]
+            break
+    return parent + "".join(w[:1].upper() + w[1:] for w in c_words)
+
+
+class NameScope:
+    """Hands out unique names within one namespace. A clash gets a deterministic suffix and is reported
+    through ``on_collision`` (the caller turns it into a warning); nothing is renamed silently."""
+
+    def __init__(self, taken: Iterable[str] = (), on_collision: Callable[[str, str], None] | None = None):
+        self._taken = set(taken)
+        self._on_collision = on_collision
+
+    def claim(self, name: str) -> str:
+        if name not in self._taken:
+            self._taken.add(name)
+            return name
+        n = 2
+        while f"{name}{n}" in self._taken or f"{name}_{n}" in self._taken:
+            n += 1
+        unique = f"{name}_{n}" if name.endswith("_") or "_" in name or name.islower() else f"{name}{n}"
+        self._taken.add(unique)
+        if self._on_collision:
+            self._on_collision(name, unique)
+        return unique
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._taken

@@ -1,0 +1,165 @@
+"""Write stage: the only writer. A tree is replaced atomically or not at all.
+
+The new tree is written beside the target and swapped in with one ``renameat2(RENAME_EXCHANGE)`` where the
+OS has it (Linux), else with two renames. A run that changes nothing writes nothing. Only folders that are
+empty or carry the ``.specgen`` marker of an earlier generation are ever replaced, so a mistyped ``--out``
+cannot wipe unrelated files.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import difflib
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MARKER = ".specgen"
+_SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+class WriteError(Exception):
+    pass
+
+
+def check_relative_path(path: str) -> None:
+    """Refuse any path that is absolute, climbs out, or has a part that is not a plain file name."""
+    parts = path.split("/")
+    if not path or path.startswith("/") or "\\" in path:
+        raise WriteError(f"refusing to write {path!r}: not a relative POSIX path")
+    for part in parts:
+        if not _SAFE_PART.match(part) or part in (".", "..") or part.split(".")[0].lower() in _WINDOWS_RESERVED:
+            raise WriteError(f"refusing to write {path!r}: unsafe path part {part!r}")
+
+
+def manifest(files: dict[str, str]) -> str:
+    entries = {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())}
+    return json.dumps({"generator": "specgen", "files": entries}, indent=1, sort_keys=True) + "\n"
+
+
+def with_marker(files: dict[str, str]) -> dict[str, str]:
+    return {**files, MARKER: manifest(files)}
+
+
+@dataclass
+class Drift:
+    changed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    diffs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.changed or self.missing or self.extra)
+
+
+def read_tree(root: Path) -> dict[str, str | None]:
+    """Every file under ``root`` (``None`` for one that is not UTF-8 text)."""
+    out: dict[str, str | None] = {}
+    if not root.is_dir():
+        return out
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(root).as_posix()
+            try:
+                out[rel] = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                out[rel] = None
+    return out
+
+
+def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40) -> Drift:
+    expected = with_marker(files)
+    actual = read_tree(root)
+    drift = Drift()
+    for path, text in expected.items():
+        if path not in actual:
+            drift.missing.append(path)
+        elif actual[path] != text:
+            drift.changed.append(path)
+            if path != MARKER:
+                diff = list(difflib.unified_diff((actual[path] or "").splitlines(True), text.splitlines(True), f"{path} (on disk)", f"{path} (generated)", n=context))
+                if len(diff) > max_diff_lines:
+                    diff = diff[:max_diff_lines] + [f"... {len(diff) - max_diff_lines} more diff lines\n"]
+                drift.diffs[path] = "".join(diff)
+    drift.extra = sorted(p for p in actual if p not in expected)
+    return drift
+
+
+def _replaceable(root: Path) -> bool:
+    if not root.exists():
+        return True
+    if not root.is_dir():
+        return False
+    return (root / MARKER).is_file() or not any(root.iterdir())
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2). False when the OS cannot."""
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name or not hasattr(os, "O_PATH"):
+        return False
+    try:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0
+
+
+def recover(root: Path) -> None:
+    """Finish or undo what a killed run left: put back a moved-away tree, drop half-written ones."""
+    if not root.parent.is_dir():
+        return
+    backups = sorted(root.parent.glob(f".{root.name}.old-*"))
+    if backups and not root.exists():
+        os.rename(backups[0], root)
+        backups = backups[1:]
+    for leftover in backups + sorted(root.parent.glob(f".{root.name}.new-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_tree(root: Path, files: dict[str, str]) -> bool:
+    """Make ``root`` hold exactly ``files`` (plus the marker). Returns False when it already did."""
+    for path in files:
+        check_relative_path(path)
+    recover(root)
+    if compare(root, files).clean:
+        return False
+    if not _replaceable(root):
+        raise WriteError(f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+    try:
+        for rel, text in with_marker(files).items():
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.chmod(staging, 0o755)
+        if not root.exists():
+            os.rename(staging, root)
+            return True
+        if _exchange(staging, root):
+            shutil.rmtree(staging)  # now holds the previous tree
+            return True
+        backup = root.with_name(f".{root.name}.old-{os.getpid()}")
+        os.rename(root, backup)
+        os.rename(staging, root)
+        shutil.rmtree(backup)
+        return True
+    except BaseException:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -1,0 +1,745 @@
+"""Runtime shared by every generated operation: build the request, send it with retries and timeouts,
+map the response to a model or a typed error.
+
+This module is hand-written and copied verbatim into each generated package. Generated resource methods
+are one call into ``SyncAPIClient._request`` / ``AsyncAPIClient._request``; everything that can be decided
+without I/O lives in ``_Base`` so the sync and async paths share it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import enum
+import json
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Generic, TypeVar
+from urllib.parse import quote
+
+import httpx
+import pydantic
+
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    MissingCredentialsError,
+    ResponseValidationError,
+    status_error_class,
+)
+
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "AsyncAPIClient",
+    "AsyncResource",
+    "Endpoint",
+    "Model",
+    "NotGiven",
+    "OpenIntEnum",
+    "OpenStrEnum",
+    "RawResponse",
+    "SyncAPIClient",
+    "SyncResource",
+    "Timeout",
+]
+
+log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
+
+T = TypeVar("T")
+
+#: Total time one attempt may take (connect, send, wait, read the whole body), and the connect limit.
+DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
+#: Retries after the first attempt, for connection errors, 408, 409, 429 and 5xx.
+DEFAULT_MAX_RETRIES = 2
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+#: A server's Retry-After is honoured up to this many seconds; longer waits fall back to our backoff.
+MAX_RETRY_AFTER = 60.0
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+_JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.I)
+
+
+class NotGiven:
+    """Sentinel for "argument not passed", distinct from ``None`` (which may mean "no timeout")."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN = NotGiven()
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """``total`` bounds a whole attempt, body included; ``connect`` bounds opening the connection."""
+
+    total: float | None = DEFAULT_TIMEOUT_SECONDS
+    connect: float | None = DEFAULT_CONNECT_TIMEOUT_SECONDS
+
+    @classmethod
+    def of(cls, value: float | Timeout | None) -> Timeout:
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(None, None)
+        return cls(float(value), min(float(value), DEFAULT_CONNECT_TIMEOUT_SECONDS))
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(self.total, connect=self.connect if self.connect is not None else self.total)
+
+
+DEFAULT_TIMEOUT = Timeout()
+
+
+class Model(pydantic.BaseModel):
+    """Base of every generated model: wire names as aliases, unknown fields kept and dumped back."""
+
+    model_config = pydantic.ConfigDict(
+        extra="allow",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        protected_namespaces=(),
+        use_enum_values=False,
+    )
+
+
+class _OpenEnum(enum.Enum):
+    """An enum that accepts values the API adds after the client was generated.
+
+    ``Color("teal")`` for an undocumented value returns a member whose ``value`` is ``"teal"`` and whose
+    ``is_unknown`` is True; it serialises back unchanged. Nothing the server sent is lost.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        base = cls.__mro__[1]  # str or int
+        if not isinstance(value, base) or isinstance(value, bool):
+            return None
+        pseudo = base.__new__(cls, value)  # type: ignore[call-overload]
+        pseudo._name_ = str(value)
+        pseudo._value_ = value
+        return pseudo
+
+    @property
+    def is_unknown(self) -> bool:
+        """True for a value the spec did not list."""
+        return self._value_ not in type(self)._value2member_map_
+
+    def __repr__(self) -> str:
+        marker = " (unknown)" if self.is_unknown else ""
+        return f"<{type(self).__name__}.{self._name_}: {self._value_!r}{marker}>"
+
+
+class OpenStrEnum(str, _OpenEnum):
+    pass
+
+
+class OpenIntEnum(int, _OpenEnum):
+    pass
+
+
+@dataclass(frozen=True, eq=False)
+class Endpoint:
+    """Everything static about one operation, declared once at module level by the generated code."""
+
+    method: str
+    path: str
+    responses: Mapping[str, tuple[str, Any]] = field(default_factory=dict)  # status -> (kind, type)
+    errors: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
+    security: tuple[tuple[str, ...], ...] = ()
+    one_of: tuple[tuple[tuple[str, str, str], ...], ...] = ()  # groups of (python name, location, wire)
+    client_params: tuple[tuple[str, str, str, bool], ...] = ()  # (attribute, location, wire, required)
+    styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # wire -> (style, explode)
+    body_kind: str | None = None
+    body_media_type: str | None = None
+    retry_safe: bool = False
+
+    def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
+        return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
+
+    @cached_property
+    def adapters(self) -> dict[int, pydantic.TypeAdapter[Any]]:
+        return {}
+
+
+@dataclass(frozen=True)
+class Credential:
+    kind: str  # apiKey | bearer | basic
+    location: str  # header | query | cookie
+    wire: str
+    value: str | None
+    param: str  # constructor keyword, for error messages
+    env: str
+
+
+@dataclass(frozen=True)
+class RawResponse(Generic[T]):
+    """What ``client.with_raw_response...`` returns: the status, headers and parsed body, and the response."""
+
+    status_code: int
+    headers: httpx.Headers
+    parsed: T
+    http_response: httpx.Response
+
+
+def env_or(value: str | None, name: str) -> str | None:
+    return value if value is not None else os.environ.get(name)
+
+
+def select_base_url(servers: Mapping[str, str], server: str | None, url: str | None, param: str, env: str) -> str:
+    if url is not None and server is not None:
+        raise ValueError(f"pass either server= or {param}=, not both")
+    if url is not None:
+        return url.rstrip("/")
+    if server is not None:
+        if server not in servers:
+            raise ValueError(f"unknown server {server!r}; choose one of {sorted(servers)}")
+        return servers[server].rstrip("/")
+    from_env = os.environ.get(env)
+    if from_env:
+        return from_env.rstrip("/")
+    if not servers:
+        raise ValueError(f"this API documents no server; pass {param}=")
+    return next(iter(servers.values())).rstrip("/")
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _query_items(wire: str, value: Any, style: str, explode: bool) -> list[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        if style == "deepObject":
+            return [(f"{wire}[{k}]", _scalar(v)) for k, v in value.items() if v is not None]
+        if explode:
+            return [(str(k), _scalar(v)) for k, v in value.items() if v is not None]
+        return [(wire, ",".join(f"{k},{_scalar(v)}" for k, v in value.items() if v is not None))]
+    if isinstance(value, (list, tuple)):
+        if style == "form" and explode:
+            return [(wire, _scalar(v)) for v in value]
+        separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+        return [(wire, separator.join(_scalar(v) for v in value))]
+    return [(wire, _scalar(value))]
+
+
+def _path_value(wire: str, value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        text = ",".join(_scalar(v) for v in value)
+    else:
+        text = _scalar(value)
+    if text == "":
+        raise ValueError(f"path parameter {wire!r} must not be empty")
+    # Everything is percent-encoded, "/" included: a value can never change which path is requested.
+    return quote(text, safe="")
+
+
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
+
+
+def _jsonable(body: Any) -> Any:
+    if isinstance(body, pydantic.BaseModel):
+        return body.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return pydantic.TypeAdapter(Any).dump_python(body, mode="json", by_alias=True)
+
+
+def _is_json(content_type: str) -> bool:
+    return bool(_JSON_TYPE.match(content_type.split(";", 1)[0].strip()))
+
+
+def _parse_retry_after(headers: httpx.Headers) -> float | None:
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return float(ms) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=_dt.timezone.utc)
+    return (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+
+
+class _Base:
+    """State and every I/O-free step of a call, shared by the sync and async clients."""
+
+    _servers: Mapping[str, str] = {}
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        credentials: Mapping[str, Credential],
+        client_params: Mapping[str, tuple[str | None, str]],
+        timeout: float | Timeout | None,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        user_agent: str,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        self.base_url = base_url
+        self._credentials = dict(credentials)
+        self._client_params = dict(client_params)
+        self.timeout = Timeout.of(timeout)
+        self.max_retries = max_retries
+        self._headers = {"User-Agent": user_agent, "Accept": "application/json", **(default_headers or {})}
+        self._raw = False
+        self._secrets = tuple(sorted({c.value for c in self._credentials.values() if c.value}, key=len, reverse=True))
+
+    # -- raw responses -------------------------------------------------------------------------
+
+    @property
+    def with_raw_response(self) -> Any:
+        """The same client, but every method returns a ``RawResponse`` (status, headers, parsed body)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("_") or k in ("base_url", "timeout", "max_retries")})
+        clone._raw = True
+        return clone
+
+    # -- secrets -------------------------------------------------------------------------------
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
+        return text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build_request(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        ep: Endpoint,
+        path: Mapping[str, Any],
+        query: Mapping[str, Any],
+        headers: Mapping[str, Any],
+        cookies: Mapping[str, Any],
+        body: Any,
+        extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, Any] | None,
+        timeout: Timeout,
+    ) -> httpx.Request:
+        self._check_one_of(ep, query, headers, cookies)
+        query = dict(query)
+        headers = dict(headers)
+        cookies = dict(cookies)
+        for attr, location, wire, required in ep.client_params:
+            value, env = self._client_params[attr]
+            if value is None:
+                if required:
+                    raise MissingCredentialsError(f"this operation needs {attr}=; pass it to the client or set {env}")
+                continue
+            {"query": query, "header": headers, "cookie": cookies}[location].setdefault(wire, value)
+        self._apply_security(ep, query, headers, cookies)
+
+        url = self.base_url + _PATH_PARAM.sub(lambda m: _path_value(m.group(1), path[m.group(1)]), ep.path)
+        params: list[tuple[str, str]] = []
+        for wire, value in query.items():
+            if value is None:
+                continue
+            style, explode = ep.styles.get(wire, ("form", True))
+            params.extend(_query_items(wire, value, style, explode))
+        for wire, value in (extra_query or {}).items():
+            params.append((wire, _scalar(value)))
+
+        out_headers = dict(self._headers)
+        for wire, value in headers.items():
+            if value is not None:
+                out_headers[wire] = ",".join(_scalar(v) for v in value) if isinstance(value, (list, tuple)) else _scalar(value)
+        if cookies:
+            jar = "; ".join(f"{k}={quote(_scalar(v), safe='')}" for k, v in cookies.items() if v is not None)
+            if jar:
+                out_headers["Cookie"] = jar
+
+        content: Any = None
+        data: Any = None
+        files: Any = None
+        json_body: Any = None
+        if body is not None and ep.body_kind is not None:
+            if ep.body_kind == "json":
+                json_body = _jsonable(body)
+            elif ep.body_kind == "form":
+                data = {k: _scalar(v) for k, v in _jsonable(body).items() if v is not None}
+            elif ep.body_kind == "multipart":
+                data, files = self._multipart(body)
+            elif ep.body_kind == "text":
+                content = str(body).encode("utf-8")
+            else:
+                content = body
+            if ep.body_media_type and ep.body_kind != "multipart":
+                out_headers["Content-Type"] = ep.body_media_type
+        out_headers.update(extra_headers or {})
+        return client.build_request(
+            ep.method,
+            url,
+            params=params,
+            headers=out_headers,
+            content=content,
+            data=data,
+            files=files,
+            json=json_body,
+            timeout=timeout.httpx(),
+        )
+
+    @staticmethod
+    def _multipart(body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        fields = body if isinstance(body, Mapping) else dict(body)
+        data: dict[str, Any] = {}
+        files: dict[str, Any] = {}
+        for name, value in fields.items():
+            if value is None:
+                continue
+            if isinstance(value, (bytes, bytearray)) or hasattr(value, "read"):
+                files[name] = value
+            elif isinstance(value, os.PathLike):
+                files[name] = (os.path.basename(os.fspath(value)), open(value, "rb"))  # noqa: SIM115 - httpx streams and closes
+            else:
+                data[name] = json.dumps(_jsonable(value)) if isinstance(value, (dict, list, pydantic.BaseModel)) else _scalar(value)
+        return data, files
+
+    @staticmethod
+    def _check_one_of(ep: Endpoint, query: Mapping[str, Any], headers: Mapping[str, Any], cookies: Mapping[str, Any]) -> None:
+        where = {"query": query, "header": headers, "cookie": cookies}
+        for group in ep.one_of:
+            given = [name for name, location, wire in group if where[location].get(wire) is not None]
+            if len(given) != 1:
+                names = ", ".join(f"{name}=" for name, _, _ in group)
+                found = f"got {', '.join(given)}" if given else "got none"
+                raise TypeError(f"{ep.method} {ep.path} needs exactly one of {names} ({found}); no request was sent")
+
+    def _apply_security(self, ep: Endpoint, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> None:
+        if not ep.security:
+            return
+        missing: list[Credential] = []
+        for requirement in ep.security:
+            creds = [self._credentials[key] for key in requirement if key in self._credentials]
+            absent = [c for c in creds if not c.value]
+            if absent or len(creds) != len(requirement):
+                missing.extend(absent)
+                continue
+            for cred in creds:
+                assert cred.value is not None
+                if cred.kind == "bearer":
+                    headers["Authorization"] = f"Bearer {cred.value}"
+                elif cred.kind == "basic":
+                    headers["Authorization"] = "Basic " + _basic(cred.value)
+                else:
+                    {"query": query, "header": headers, "cookie": cookies}[cred.location][cred.wire] = cred.value
+            return
+        needed = ", ".join(sorted({f"{c.param}= (or {c.env})" for c in missing})) or "credentials this client does not know"
+        raise MissingCredentialsError(f"{ep.method} {ep.path} needs {needed}; no request was sent")
+
+    # -- retrying ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _may_retry(ep: Endpoint, connect_failed: bool) -> bool:
+        return connect_failed or ep.retry_safe or ep.method in IDEMPOTENT_METHODS
+
+    @staticmethod
+    def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
+        if response is not None:
+            after = _parse_retry_after(response.headers)
+            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
+                return after
+        delay = min(INITIAL_RETRY_DELAY * (2.0**attempt), MAX_RETRY_DELAY)
+        return delay * (1 - 0.25 * random.random())
+
+    def _options(self, timeout: float | Timeout | None | NotGiven, max_retries: int | NotGiven) -> tuple[Timeout, int]:
+        resolved_timeout = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
+        retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
+        if retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        return resolved_timeout, retries
+
+    # -- responses -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _adapter(ep: Endpoint, type_: Any) -> pydantic.TypeAdapter[Any]:
+        cache = ep.adapters
+        key = id(type_)
+        adapter = cache.get(key)
+        if adapter is None:
+            adapter = cache[key] = pydantic.TypeAdapter(type_)
+        return adapter
+
+    def _process(self, ep: Endpoint, response: httpx.Response) -> Any:
+        status = response.status_code
+        if 200 <= status < 300:
+            parsed = self._parse_success(ep, response)
+        else:
+            raise self._status_error(ep, response)
+        if self._raw:
+            return RawResponse(status, response.headers, parsed, response)
+        return parsed
+
+    def _parse_success(self, ep: Endpoint, response: httpx.Response) -> Any:
+        spec = ep.match(ep.responses, response.status_code)
+        if spec is None:
+            return None
+        kind, type_ = spec
+        if kind == "binary":
+            return response.content
+        if kind == "text":
+            return response.text
+        if kind == "empty" or type_ is None:
+            return None
+        content = response.content
+        content_type = response.headers.get("content-type", "")
+        if content_type and not _is_json(content_type):
+            raise ResponseValidationError(
+                f"expected JSON from {ep.method} {ep.path}, got {content_type!r}",
+                response=response,
+                body=self._redact(response.text),
+            )
+        try:
+            return self._adapter(ep, type_).validate_json(content)
+        except pydantic.ValidationError as exc:
+            errors = exc.errors(include_url=False, include_input=False)
+            first = errors[0] if errors else {}
+            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
+            problem = "body is not valid JSON" if first.get("type") == "json_invalid" else f"{where}: {first.get('msg', 'invalid')}"
+            raise ResponseValidationError(
+                f"{ep.method} {ep.path} returned {response.status_code} with a body that does not match the schema ({problem}; {len(errors)} error(s))",
+                response=response,
+                body=self._redact(response.text),
+                errors=errors,
+            ) from None
+
+    def _status_error(self, ep: Endpoint, response: httpx.Response) -> APIStatusError:
+        text = self._redact(response.text)
+        body: Any = text
+        if text and _is_json(response.headers.get("content-type", "")):
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = text
+            spec = ep.match(ep.errors, response.status_code)
+            if spec is not None and spec[0] == "json" and spec[1] is not None:
+                try:
+                    body = self._adapter(ep, spec[1]).validate_python(body)
+                except pydantic.ValidationError:
+                    pass  # keep the decoded JSON: the error is still worth raising as is
+        summary = _summary(body, text)
+        message = f"{ep.method} {ep.path} failed with {response.status_code} {response.reason_phrase}" + (f": {summary}" if summary else "")
+        return status_error_class(response.status_code)(message, response=response, body=body)
+
+    def _log_request(self, request: httpx.Request, attempt: int) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("request %s %s (attempt %d)", request.method, self._redact(str(request.url)), attempt + 1)
+
+    def _log_response(self, request: httpx.Request, response: httpx.Response, started: float) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "response %s %s -> %d in %.1f ms",
+                request.method,
+                self._redact(str(request.url)),
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
+
+    def _log_retry(self, reason: str, delay: float, attempt: int, retries: int) -> None:
+        log.debug("retrying in %.2f s after %s (retry %d of %d)", delay, self._redact(reason), attempt + 1, retries)
+
+    def _connection_error(self, exc: Exception) -> APIConnectionError:
+        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+            return APITimeoutError(f"Request timed out: {self._redact(str(exc)) or type(exc).__name__}")
+        return APIConnectionError(f"Connection error: {self._redact(str(exc)) or type(exc).__name__}")
+
+
+def _summary(body: Any, text: str) -> str:
+    node: Any = body
+    for path in (("error", "message"), ("message",), ("detail",), ("error",)):
+        node = body
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+        if isinstance(node, str) and node:
+            return node[:300]
+    return text[:200].strip() if isinstance(body, str) else ""
+
+
+def _basic(value: str) -> str:
+    import base64
+
+    return base64.b64encode(value.encode("utf-8")).decode("ascii")
+
+
+def _read_with_deadline(response: httpx.Response, deadline: float | None) -> None:
+    if deadline is None:
+        response.read()
+        return
+    chunks = []
+    for chunk in response.iter_bytes():
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise httpx.ReadTimeout("total timeout expired while reading the body", request=response.request)
+    response._content = b"".join(chunks)  # noqa: SLF001 - what Response.read() stores, read under a deadline
+
+
+class SyncAPIClient(_Base):
+    def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.Client(
+            timeout=self.timeout.httpx(), follow_redirects=True, limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        )
+
+    def close(self) -> None:
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _request(
+        self,
+        ep: Endpoint,
+        *,
+        path: Mapping[str, Any] = {},  # noqa: B006 - read-only
+        query: Mapping[str, Any] = {},  # noqa: B006
+        headers: Mapping[str, Any] = {},  # noqa: B006
+        cookies: Mapping[str, Any] = {},  # noqa: B006
+        body: Any = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Any:
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        request = self._build_request(self._client, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout)
+        attempt = 0
+        while True:
+            self._log_request(request, attempt)
+            started = time.monotonic()
+            deadline = started + resolved_timeout.total if resolved_timeout.total is not None else None
+            try:
+                response = self._client.send(request, stream=True)
+                try:
+                    _read_with_deadline(response, deadline)
+                finally:
+                    response.close()
+            except (httpx.TransportError, TimeoutError) as exc:
+                connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if attempt < retries and self._may_retry(ep, connect_failed):
+                    delay = self._retry_delay(attempt, None)
+                    self._log_retry(type(exc).__name__, delay, attempt, retries)
+                    time.sleep(delay)
+                    attempt += 1
+                    continue
+                raise self._connection_error(exc) from None
+            self._log_response(request, response, started)
+            if response.status_code in RETRYABLE_STATUSES and attempt < retries and self._may_retry(ep, False):
+                delay = self._retry_delay(attempt, response)
+                self._log_retry(f"status {response.status_code}", delay, attempt, retries)
+                time.sleep(delay)
+                attempt += 1
+                continue
+            return self._process(ep, response)
+
+
+class AsyncAPIClient(_Base):
+    def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._owns_client = http_client is None
+        self._client = http_client or httpx.AsyncClient(
+            timeout=self.timeout.httpx(), follow_redirects=True, limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        )
+
+    async def close(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self: T) -> T:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _request(
+        self,
+        ep: Endpoint,
+        *,
+        path: Mapping[str, Any] = {},  # noqa: B006 - read-only
+        query: Mapping[str, Any] = {},  # noqa: B006
+        headers: Mapping[str, Any] = {},  # noqa: B006
+        cookies: Mapping[str, Any] = {},  # noqa: B006
+        body: Any = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Any:
+        import anyio
+
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        request = self._build_request(self._client, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout)
+        attempt = 0
+        while True:
+            self._log_request(request, attempt)
+            started = time.monotonic()
+            try:
+                with anyio.fail_after(resolved_timeout.total):
+                    response = await self._client.send(request)
+            except (httpx.TransportError, TimeoutError) as exc:
+                connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if attempt < retries and self._may_retry(ep, connect_failed):
+                    delay = self._retry_delay(attempt, None)
+                    self._log_retry(type(exc).__name__, delay, attempt, retries)
+                    await anyio.sleep(delay)
+                    attempt += 1
+                    continue
+                raise self._connection_error(exc) from None
+            self._log_response(request, response, started)
+            if response.status_code in RETRYABLE_STATUSES and attempt < retries and self._may_retry(ep, False):
+                delay = self._retry_delay(attempt, response)
+                self._log_retry(f"status {response.status_code}", delay, attempt, retries)
+                await anyio.sleep(delay)
+                attempt += 1
+                continue
+            return self._process(ep, response)
+
+
+class SyncResource:
+    def __init__(self, client: SyncAPIClient) -> None:
+        self._client = client
+
+
+class AsyncResource:
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client
+

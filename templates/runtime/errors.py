@@ -1,0 +1,160 @@
+"""Exceptions raised by this client.
+
+APIError
+├── APIConnectionError              the request did not get a response
+│   └── APITimeoutError             ... because a timeout expired
+├── APIStatusError                  the server answered with a non-2xx status (.status_code, .headers, .body, .response)
+│   ├── BadRequestError             400
+│   ├── AuthenticationError         401
+│   ├── PermissionDeniedError       403
+│   ├── NotFoundError               404
+│   ├── ConflictError               409
+│   ├── UnprocessableEntityError    422
+│   ├── RateLimitError              429
+│   └── InternalServerError         5xx
+├── ResponseValidationError         a 2xx body that does not match the documented schema (.body keeps it raw)
+└── MissingCredentialsError         an operation needs a credential the client was not given
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "InternalServerError",
+    "ResponseValidationError",
+    "MissingCredentialsError",
+]
+
+
+class APIError(Exception):
+    """Base of every error this client raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class APIConnectionError(APIError):
+    """No response: the connection failed, was reset, or the body could not be read."""
+
+    def __init__(self, message: str = "Connection error.") -> None:
+        super().__init__(message)
+
+
+class APITimeoutError(APIConnectionError):
+    """A connect, read or total timeout expired."""
+
+    def __init__(self, message: str = "Request timed out.") -> None:
+        super().__init__(message)
+
+
+class MissingCredentialsError(APIError):
+    """The operation needs credentials that were neither passed to the client nor found in the environment."""
+
+
+class APIStatusError(APIError):
+    """The server answered with a status that is not 2xx.
+
+    ``body`` is the documented error model when the response parses into it, else the decoded JSON, else the
+    raw text (HTML from a proxy, an empty string): what the server sent is never dropped.
+    """
+
+    status_code: int
+
+    def __init__(self, message: str, *, response: httpx.Response, body: Any) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.body = body
+
+    @property
+    def code(self) -> str | None:
+        """A machine-readable error code when the body carries one (``error.code`` or ``code``)."""
+        for path in (("error", "code"), ("code",)):
+            node: Any = self.body
+            for key in path:
+                node = node.get(key) if isinstance(node, dict) else getattr(node, key, None)
+            if isinstance(node, str):
+                return node
+            value = getattr(node, "value", None)
+            if isinstance(value, str):
+                return value
+        return None
+
+
+class BadRequestError(APIStatusError):
+    status_code = 400
+
+
+class AuthenticationError(APIStatusError):
+    status_code = 401
+
+
+class PermissionDeniedError(APIStatusError):
+    status_code = 403
+
+
+class NotFoundError(APIStatusError):
+    status_code = 404
+
+
+class ConflictError(APIStatusError):
+    status_code = 409
+
+
+class UnprocessableEntityError(APIStatusError):
+    status_code = 422
+
+
+class RateLimitError(APIStatusError):
+    status_code = 429
+
+
+class InternalServerError(APIStatusError):
+    pass
+
+
+class ResponseValidationError(APIError):
+    """A successful response whose body does not match the documented schema, or is not JSON at all.
+
+    ``body`` is the raw text as received; ``errors`` lists pydantic's findings (``loc`` names the field).
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, body: str, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.errors = errors or []
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    if status >= 500:
+        return InternalServerError
+    return _BY_STATUS.get(status, APIStatusError)

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if files is None:
-        print(f"{args.command}: failed; {out} left unchanged", file=sys.stderr)
+        print(f"{args.command}: failed" + (f"; {out} left unchanged" if args.command == "generate" else ""), file=sys.stderr)
         return 1
     if args.command == "validate":
         print(f"{count} spec(s) valid")

@@ -192,6 +192,9 @@ class _Types:
             except LookupError:
                 self.ctx.error("E303", doc, jp.join(ptr, "allOf", index), "allOf member cannot be resolved")
                 continue
+            if pptr is not None and _is_definable(resolved):
+                # Define the referenced parent first so inline schemas inside it are named after it.
+                self._annotation(doc, part, jp.join(ptr, "allOf", index), "Model", depth + 1)
             parts.append((pdoc, pptr if pptr is not None else jp.join(ptr, "allOf", index), resolved))
         parts.append((doc, ptr, schema))
         for pdoc, pptr, part in parts:
@@ -445,11 +448,14 @@ def pyrepr_literal(value: Any) -> str:
 def _group(op: dict[str, Any]) -> list[str]:
     explicit = op.get("x-sdk-group", op.get("x-speakeasy-group"))
     if isinstance(explicit, str) and explicit.strip():
-        return [g for g in (snake_identifier(part, "") for part in explicit.split(".")) if g]
-    tags = op.get("tags")
-    if isinstance(tags, list) and tags and isinstance(tags[0], str) and snake(tags[0]):
-        return [snake_identifier(tags[0])]
-    return []
+        groups = [g for g in (snake_identifier(part, "") for part in explicit.split(".")) if g]
+    elif isinstance(op.get("tags"), list) and op["tags"] and isinstance(op["tags"][0], str) and snake(op["tags"][0]):
+        groups = [snake_identifier(op["tags"][0])]
+    else:
+        return []
+    if groups and groups[0] in CLIENT_ATTRS:
+        groups[0] += "_"
+    return groups
 
 
 def _method_name(op: dict[str, Any], method: str, path: str) -> str:
@@ -705,7 +711,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
             if not isinstance(op, dict):
                 continue
             group = tuple(_group(op))
-            scope = method_scopes.setdefault(group, NameScope(_resource_attrs(), lambda a, b, g=group, p=path, m=method: diags.warning("W400", spec.label, jp.join("/paths", p, m), f"method name {a!r} is taken in {'.'.join(g) or 'the client'}; renamed {b!r}")))
+            scope = method_scopes.setdefault(group, NameScope(CLIENT_ATTRS if not group else (), lambda a, b, g=group, p=path, m=method: diags.warning("W400", spec.label, jp.join("/paths", p, m), f"method name {a!r} is taken in {'.'.join(g) or 'the client'}; renamed {b!r}")))
             name = scope.claim(_method_name(op, method, str(path)))
             tree.setdefault(group, []).append(operations.build(str(path), method, item, op, name, doc))
 
@@ -742,8 +748,8 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     return (None if diags.has_errors else api), diags
 
 
-def _resource_attrs() -> set[str]:
-    return {"with_raw_response", "download", "close", "aclose"}
+#: Attributes of the generated client classes: operations and resources at the top level avoid them.
+CLIENT_ATTRS = frozenset({"with_raw_response", "download", "close", "base_url", "timeout", "max_retries"})
 
 
 def _resources(tree: dict[tuple[str, ...], list[ir.Operation]], diags: Diagnostics, label: str) -> tuple[list[ir.ResourceModule], list[ir.Operation]]:

@@ -130,7 +130,7 @@ class _OpenEnum(enum.Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        base = cls.__mro__[1]  # str or int
+        base: type = str if issubclass(cls, str) else int
         if not isinstance(value, base) or isinstance(value, bool):
             return None
         pseudo = base.__new__(cls, value)  # type: ignore[call-overload]
@@ -696,7 +696,7 @@ class SyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.Client(
+        self._http = http_client or httpx.Client(
             timeout=self.timeout.httpx(),
             follow_redirects=True,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
@@ -704,7 +704,7 @@ class SyncAPIClient(_Base):
 
     def close(self) -> None:
         if self._owns_client:
-            self._client.close()
+            self._http.close()
 
     def __enter__(self: T) -> T:
         return self
@@ -728,7 +728,7 @@ class SyncAPIClient(_Base):
     ) -> Any:
         resolved_timeout, retries = self._options(timeout, max_retries)
         request = self._build_request(
-            self._client,
+            self._http,
             ep,
             path,
             query,
@@ -747,7 +747,7 @@ class SyncAPIClient(_Base):
                 started + resolved_timeout.total if resolved_timeout.total is not None else None
             )
             try:
-                response = self._client.send(request, stream=True)
+                response = self._http.send(request, stream=True)
                 try:
                     _read_with_deadline(response, deadline)
                 finally:
@@ -779,7 +779,7 @@ class AsyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owns_client = http_client is None
-        self._client = http_client or httpx.AsyncClient(
+        self._http = http_client or httpx.AsyncClient(
             timeout=self.timeout.httpx(),
             follow_redirects=True,
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
@@ -787,7 +787,7 @@ class AsyncAPIClient(_Base):
 
     async def close(self) -> None:
         if self._owns_client:
-            await self._client.aclose()
+            await self._http.aclose()
 
     async def __aenter__(self: T) -> T:
         return self
@@ -813,7 +813,7 @@ class AsyncAPIClient(_Base):
 
         resolved_timeout, retries = self._options(timeout, max_retries)
         request = self._build_request(
-            self._client,
+            self._http,
             ep,
             path,
             query,
@@ -830,7 +830,7 @@ class AsyncAPIClient(_Base):
             started = time.monotonic()
             try:
                 with anyio.fail_after(resolved_timeout.total):
-                    response = await self._client.send(request)
+                    response = await self._http.send(request)
             except (httpx.TransportError, TimeoutError) as exc:
                 connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
                 if attempt < retries and self._may_retry(ep, connect_failed):

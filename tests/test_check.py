@@ -1,0 +1,127 @@
+"""`generated/` is a snapshot: `check` regenerates in memory and names every stale, missing or extra file.
+Generation is all-or-nothing: a failed run leaves the output folder byte-identical."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.write import MARKER, WriteError, check_relative_path, read_tree, write_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=300, env=_env())
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_committed_generated_tree_is_up_to_date():
+    proc = run(ROOT, "check")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    dest = tmp_path_factory.mktemp("project")
+    for name in ("specs", "generated"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / "pyproject.toml", dest)
+    return dest
+
+
+def test_hand_edit_of_a_generated_file_fails_naming_it(project):
+    target = project / "generated/kombo/kombo_client/models.py"
+    original = target.read_text()
+    target.write_text(original.replace("class CandidateAttachment(Model):", "class CandidateAttachment(Model):  # tweak"))
+    try:
+        proc = run(project, "check")
+        assert proc.returncode == 1
+        assert "stale: generated/kombo/kombo_client/models.py" in proc.stderr
+        assert "+class CandidateAttachment(Model):" in proc.stderr  # the diff shows what generation gives
+    finally:
+        target.write_text(original)
+    assert run(project, "check").returncode == 0
+
+
+def test_spec_edit_without_regenerating_fails_naming_the_files(project):
+    spec = project / "specs/hrflow.yaml"
+    original = spec.read_text()
+    spec.write_text(original.replace("          description: Source id.\n", "          description: Id of the source.\n"))
+    assert spec.read_text() != original
+    try:
+        proc = run(project, "check")
+        assert proc.returncode == 1
+        assert "stale: generated/hrflow/hrflow_client/resources/profile.py" in proc.stderr
+        assert "run 'make generate'" in proc.stderr
+    finally:
+        spec.write_text(original)
+
+
+def test_extra_and_missing_files_are_named(project):
+    extra = project / "generated/crafter/crafter_profile_client/notes.py"
+    missing = project / "generated/crafter/README.md"
+    kept = missing.read_text()
+    extra.write_text("x = 1\n")
+    missing.unlink()
+    try:
+        proc = run(project, "check")
+        assert proc.returncode == 1
+        assert "extra: generated/crafter/crafter_profile_client/notes.py" in proc.stderr
+        assert "missing: generated/crafter/README.md" in proc.stderr
+    finally:
+        extra.unlink()
+        missing.write_text(kept)
+
+
+def test_failed_generation_leaves_generated_untouched(project):
+    before = read_tree(project / "generated")
+    spec = project / "specs/crafter.yaml"
+    original = spec.read_text()
+    spec.write_text(original.replace("$ref: \"#/components/schemas/Error\"", "$ref: \"#/components/schemas/Nope\""))
+    try:
+        proc = run(project, "generate")
+        assert proc.returncode == 1
+        assert "error[E014]" in proc.stderr
+    finally:
+        spec.write_text(original)
+    assert read_tree(project / "generated") == before
+
+
+def test_generate_is_a_no_op_when_nothing_changed(project):
+    marker = project / "generated" / MARKER
+    stamp = marker.stat().st_mtime_ns
+    proc = run(project, "generate")
+    assert proc.returncode == 0 and "already up to date" in proc.stdout
+    assert marker.stat().st_mtime_ns == stamp
+
+
+def test_write_refuses_to_replace_a_folder_it_did_not_make(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(WriteError, match="not made by specgen"):
+        write_tree(tmp_path, {"a.py": "x = 1\n"})
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_write_replaces_the_whole_tree_and_drops_stale_files(tmp_path):
+    out = tmp_path / "out"
+    assert write_tree(out, {"pkg/a.py": "a\n", "pkg/b.py": "b\n"})
+    assert write_tree(out, {"pkg/a.py": "A\n"})
+    assert sorted(read_tree(out)) == [MARKER, "pkg/a.py"]
+    assert not write_tree(out, {"pkg/a.py": "A\n"})
+    assert not list(tmp_path.glob(".out.*"))
+
+
+@pytest.mark.parametrize("bad", ["../x.py", "/etc/x.py", "a/../../x", "CON.py", "a/.hidden", "", "a\\b.py", "a//b.py"])
+def test_unsafe_paths_are_refused(bad):
+    with pytest.raises(WriteError):
+        check_relative_path(bad)

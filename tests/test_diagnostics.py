@@ -1,0 +1,44 @@
+"""Broken specs and the exact diagnostics they print: file, JSON pointer, code, message; exit code 1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = sorted((ROOT / "tests" / "bad_specs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", BAD, ids=[s.stem for s in BAD])
+def test_bad_spec_prints_exact_diagnostics(spec):
+    rel = spec.relative_to(ROOT)
+    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(rel)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if not line.startswith("validate: failed")]
+    assert lines == spec.with_suffix(".expected").read_text().splitlines()
+    assert all(line.startswith(f"{rel.as_posix()}#") for line in lines)
+
+
+def test_failed_generate_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "generator", "generate", "--spec", "tests/bad_specs/dangling_ref.yaml", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert "left unchanged" in proc.stderr
+    assert not out.exists()
+
+
+def test_usage_error_exits_2():
+    proc = subprocess.run([sys.executable, "-m", "generator", "frobnicate"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+
+
+def test_strict_turns_warnings_into_failure(tmp_path):
+    spec = tmp_path / "warn.yaml"
+    spec.write_text('openapi: 3.1.0\ninfo: {title: W, version: "1"}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: Accept, in: header, schema: {type: string}}\n      responses: {"200": {description: ok}}\n')
+    ok = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    strict = subprocess.run([sys.executable, "-m", "generator", "validate", "--strict", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "warning[W402]" in ok.stderr
+    assert strict.returncode == 1

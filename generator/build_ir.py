@@ -25,6 +25,7 @@ from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import Spec
 from .names import (
+    KEYWORDS,
     NameScope,
     RESERVED_FIELDS,
     RESERVED_PARAMS,
@@ -771,8 +772,17 @@ def _resources(tree: dict[tuple[str, ...], list[ir.Operation]], diags: Diagnosti
 
     modules = []
     for attr in sorted({key[0] for key in tree if key}):
-        modules.append(ir.ResourceModule(module=attr.rstrip("_"), resource=make((attr,), (attr,)), model_imports=()))
+        modules.append(ir.ResourceModule(module=_module_name(attr), resource=make((attr,), (attr,)), model_imports=()))
     return modules, [replace(op, call_path=op.name) for op in tree.get((), [])]
+
+
+_DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def _module_name(attr: str) -> str:
+    """File stem for a resource module: a valid identifier that is a legal file name on every OS."""
+    stem = attr.rstrip("_") or attr
+    return stem + "_" if stem in _DEVICE_NAMES or stem in KEYWORDS else stem
 
 
 def _security_schemes(ctx: _Context, config: ApiConfig) -> tuple[ir.SecurityScheme, ...]:

@@ -42,3 +42,31 @@ def test_strict_turns_warnings_into_failure(tmp_path):
     strict = subprocess.run([sys.executable, "-m", "generator", "validate", "--strict", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0 and "warning[W402]" in ok.stderr
     assert strict.returncode == 1
+
+
+def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
+    import time
+
+    from generator.load import load_spec
+
+    lines = ['openapi: 3.1.0', 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 10)}]" for i in range(1, 10)]
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    started = time.monotonic()
+    loaded = load_spec(spec)
+    assert time.monotonic() - started < 10
+    assert [d.code for d in loaded.diagnostics.errors] == ["E001"]
+    assert "aliases expand" in loaded.diagnostics.errors[0].message
+
+
+def test_deep_nesting_is_a_diagnostic(tmp_path):
+    from generator.load import load_spec
+
+    spec = tmp_path / "deep.json"
+    spec.write_text('{"openapi": "3.1.0", "x": ' + "[" * 10000 + "]" * 10000 + "}")
+    loaded = load_spec(spec)
+    assert [d.code for d in loaded.diagnostics.errors] == ["E001"]
+    deep_yaml = tmp_path / "deep.yaml"
+    deep_yaml.write_text("openapi: 3.1.0\nx: " + "[" * 10000 + "]" * 10000 + "\n")
+    assert [d.code for d in load_spec(deep_yaml).diagnostics.errors] == ["E001"]

@@ -518,9 +518,37 @@ class _Base:
 
     # -- retrying ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _may_retry(ep: Endpoint, connect_failed: bool) -> bool:
-        return connect_failed or ep.retry_safe or ep.method in IDEMPOTENT_METHODS
+    def _next_retry(
+        self,
+        ep: Endpoint,
+        attempt: int,
+        retries: int,
+        *,
+        error: Exception | None = None,
+        response: httpx.Response | None = None,
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when this outcome is final."""
+        if attempt >= retries:
+            return None
+        if error is not None:
+            # A request that never reached the server is safe to resend whatever its method.
+            if not (
+                isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))
+                or ep.retry_safe
+                or ep.method in IDEMPOTENT_METHODS
+            ):
+                return None
+            reason = type(error).__name__
+        else:
+            assert response is not None
+            if response.status_code not in RETRYABLE_STATUSES or not (
+                ep.retry_safe or ep.method in IDEMPOTENT_METHODS
+            ):
+                return None
+            reason = f"status {response.status_code}"
+        delay = self._retry_delay(attempt, response)
+        self._log_retry(reason, delay, attempt, retries)
+        return delay
 
     @staticmethod
     def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
@@ -753,26 +781,16 @@ class SyncAPIClient(_Base):
                 finally:
                     response.close()
             except (httpx.TransportError, TimeoutError) as exc:
-                connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-                if attempt < retries and self._may_retry(ep, connect_failed):
-                    delay = self._retry_delay(attempt, None)
-                    self._log_retry(type(exc).__name__, delay, attempt, retries)
-                    time.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self._connection_error(exc) from None
-            self._log_response(request, response, started)
-            if (
-                response.status_code in RETRYABLE_STATUSES
-                and attempt < retries
-                and self._may_retry(ep, False)
-            ):
-                delay = self._retry_delay(attempt, response)
-                self._log_retry(f"status {response.status_code}", delay, attempt, retries)
-                time.sleep(delay)
-                attempt += 1
-                continue
-            return self._process(ep, response)
+                delay = self._next_retry(ep, attempt, retries, error=exc)
+                if delay is None:
+                    raise self._connection_error(exc) from None
+            else:
+                self._log_response(request, response, started)
+                delay = self._next_retry(ep, attempt, retries, response=response)
+                if delay is None:
+                    return self._process(ep, response)
+            time.sleep(delay)
+            attempt += 1
 
 
 class AsyncAPIClient(_Base):
@@ -832,26 +850,16 @@ class AsyncAPIClient(_Base):
                 with anyio.fail_after(resolved_timeout.total):
                     response = await self._http.send(request)
             except (httpx.TransportError, TimeoutError) as exc:
-                connect_failed = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-                if attempt < retries and self._may_retry(ep, connect_failed):
-                    delay = self._retry_delay(attempt, None)
-                    self._log_retry(type(exc).__name__, delay, attempt, retries)
-                    await anyio.sleep(delay)
-                    attempt += 1
-                    continue
-                raise self._connection_error(exc) from None
-            self._log_response(request, response, started)
-            if (
-                response.status_code in RETRYABLE_STATUSES
-                and attempt < retries
-                and self._may_retry(ep, False)
-            ):
-                delay = self._retry_delay(attempt, response)
-                self._log_retry(f"status {response.status_code}", delay, attempt, retries)
-                await anyio.sleep(delay)
-                attempt += 1
-                continue
-            return self._process(ep, response)
+                delay = self._next_retry(ep, attempt, retries, error=exc)
+                if delay is None:
+                    raise self._connection_error(exc) from None
+            else:
+                self._log_response(request, response, started)
+                delay = self._next_retry(ep, attempt, retries, response=response)
+                if delay is None:
+                    return self._process(ep, response)
+            await anyio.sleep(delay)
+            attempt += 1
 
 
 class SyncResource:

@@ -23,6 +23,8 @@ from .diagnostics import Diagnostics
 
 #: Keys whose values are data, not spec structure: a ``$ref`` inside them is not a reference.
 DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value"})
+#: Keys whose values map user-chosen names to objects; their keys are never data keys.
+NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "schemas", "responses", "parameters", "paths", "securitySchemes", "requestBodies", "headers", "callbacks"})
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 #: A YAML document whose aliases would expand past this many nodes is refused (billion-laughs guard).
@@ -249,22 +251,24 @@ def _refused(target: str, root_dir: Path, policy: RefPolicy) -> str | None:
 def iter_refs(document: Any) -> list[tuple[str, Any]]:
     """Every ``$ref`` in a document as (pointer of the Reference Object, ref value); data values skipped."""
     found: list[tuple[str, Any]] = []
-    stack: list[tuple[str, Any]] = [("", document)]
+    stack: list[tuple[str, Any, bool]] = [("", document, False)]
     while stack:
-        ptr, node = stack.pop()
+        ptr, node, is_name_map = stack.pop()
         if isinstance(node, dict):
-            if "$ref" in node:
+            if "$ref" in node and not is_name_map:
                 found.append((ptr, node["$ref"]))
             for key, value in node.items():
-                if isinstance(value, (dict, list)) and key not in DATA_KEYS and not str(key).startswith("x-"):
-                    stack.append((jp.join(ptr, key), value))
+                # In a map of names (properties, schemas, ...) a key such as "default" is a name, not data.
+                skipped = not is_name_map and (key in DATA_KEYS or str(key).startswith("x-"))
+                if isinstance(value, (dict, list)) and not skipped:
+                    stack.append((jp.join(ptr, key), value, key in NAME_MAPS and not is_name_map))
                 elif key == "examples" and isinstance(value, dict):
                     # Example Objects may themselves be References; their ``value`` is data.
                     for name, example in value.items():
                         if isinstance(example, dict) and "$ref" in example:
                             found.append((jp.join(ptr, key, name), example["$ref"]))
         elif isinstance(node, list):
-            stack.extend((jp.join(ptr, i), v) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+            stack.extend((jp.join(ptr, i), v, False) for i, v in enumerate(node) if isinstance(v, (dict, list)))
     found.sort(key=lambda item: item[0])
     return found
 

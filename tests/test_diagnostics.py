@@ -70,3 +70,16 @@ def test_deep_nesting_is_a_diagnostic(tmp_path):
     deep_yaml = tmp_path / "deep.yaml"
     deep_yaml.write_text("openapi: 3.1.0\nx: " + "[" * 10000 + "]" * 10000 + "\n")
     assert [d.code for d in load_spec(deep_yaml).diagnostics.errors] == ["E001"]
+
+
+def test_refs_under_properties_named_like_data_keys_are_checked(tmp_path):
+    from generator.load import load_spec
+
+    spec = tmp_path / "names.yaml"
+    spec.write_text(
+        'openapi: 3.1.0\ninfo: {title: N, version: "1"}\npaths: {}\ncomponents:\n  schemas:\n    A:\n      type: object\n'
+        '      properties:\n        default: {$ref: "#/components/schemas/Missing"}\n        value: {$ref: "#/components/schemas/A"}\n'
+        '      example: {$ref: "not a reference, just data"}\n'
+    )
+    errors = load_spec(spec).diagnostics.errors
+    assert [(d.code, d.pointer) for d in errors] == [("E014", "/components/schemas/A/properties/default")]

@@ -484,6 +484,25 @@ def _media_kind(media_type: str, schema: Any) -> str:
     return "binary"
 
 
+def _is_file_schema(schema: Any) -> bool:
+    """A schema for raw file content: 3.0 ``format: binary``, or a 3.1 ``contentMediaType`` without encoding."""
+    if not isinstance(schema, dict) or schema.get("type", "string") != "string":
+        return False
+    return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
+
+
+def _accept(responses: list[ir.Response]) -> str | None:
+    """The Accept header for an operation whose successes are not all JSON (the client's default)."""
+    types = [r.media_type for r in responses if r.media_type]
+    if not types or all(r.kind == "json" for r in responses if r.media_type):
+        return None
+    unique = list(dict.fromkeys(t.split(";")[0].strip() for t in types))
+    return ", ".join(unique)
+
+
+#: Keywords of operations that return a file.
+DOWNLOAD_PARAMS = frozenset({"to", "expected_size", "md5"})
+
 _KIND_PREFERENCE = {"json": 0, "form": 1, "multipart": 2, "binary": 3, "text": 4}
 
 
@@ -511,10 +530,13 @@ class _Operations:
         ctx = self.ctx
         ptr = jp.join("/paths", path, method)
         op_pascal = pascal(op.get("operationId", "")) if isinstance(op.get("operationId"), str) and pascal(op["operationId"]) else pascal(name)
-        scope = NameScope(RESERVED_PARAMS, lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}"))
-        params = self._params(doc, ptr, item, op, op_pascal, scope)
-        body = self._body(doc, ptr, op, op_pascal, scope)
         responses, errors = self._responses(doc, ptr, op, op_pascal)
+        # Every documented success is a file: the method streams it, to memory or to ``to=``.
+        download = bool(responses) and all(r.kind == "binary" for r in responses)
+        reserved = RESERVED_PARAMS | DOWNLOAD_PARAMS if download else RESERVED_PARAMS
+        scope = NameScope(reserved, lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}"))
+        params = self._params(doc, ptr, item, op, op_pascal, scope, reserved)
+        body = self._body(doc, ptr, op, op_pascal, scope, reserved)
         returns = _union([r.annotation for r in responses]) if responses else "None"
         security = self._security(doc, ptr, op)
         one_of = self._one_of(doc, ptr, op, params)
@@ -536,9 +558,19 @@ class _Operations:
             endpoint=self.endpoint_names.claim("_" + upper(op_pascal or name)),
             source=_source(ctx, doc, ptr),
             deprecated=bool(op.get("deprecated")),
+            download=download,
+            retry_safe=self._retry_safe(doc, ptr, op),
+            accept=_accept(responses),
         )
 
-    def _params(self, doc: str, ptr: str, item: dict[str, Any], op: dict[str, Any], op_pascal: str, scope: NameScope) -> list[ir.Param]:
+    def _retry_safe(self, doc: str, ptr: str, op: dict[str, Any]) -> bool:
+        value = op.get("x-sdk-retry-safe", op.get("x-speakeasy-retries-safe", False))
+        if not isinstance(value, bool):
+            self.ctx.warn("W432", doc, jp.join(ptr, "x-sdk-retry-safe"), "x-sdk-retry-safe takes true or false; ignored")
+            return False
+        return value
+
+    def _params(self, doc: str, ptr: str, item: dict[str, Any], op: dict[str, Any], op_pascal: str, scope: NameScope, reserved: frozenset[str]) -> list[ir.Param]:
         merged: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
         for base_ptr, params in ((jp.join("/paths", jp.split(ptr)[1]), item.get("parameters")), (ptr, op.get("parameters"))):
             for index, raw in enumerate(params if isinstance(params, list) else []):
@@ -578,7 +610,7 @@ class _Operations:
             default_explode = style in (None, "form") if location != "path" else False
             out.append(
                 ir.Param(
-                    name=scope.claim(snake_identifier(wire, "param", RESERVED_PARAMS)),
+                    name=scope.claim(snake_identifier(wire, "param", reserved)),
                     wire=wire,
                     location=location,  # type: ignore[arg-type]
                     annotation=annotation if required else _nullable(annotation),
@@ -592,7 +624,7 @@ class _Operations:
             )
         return out
 
-    def _body(self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str, scope: NameScope) -> ir.Body | None:
+    def _body(self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str, scope: NameScope, reserved: frozenset[str]) -> ir.Body | None:
         raw = op.get("requestBody")
         if raw is None:
             return None
@@ -609,13 +641,69 @@ class _Operations:
         media_type, media, kind = picked
         schema = media.get("schema", {}) if isinstance(media, dict) else {}
         mptr = jp.join(where, "content", media_type, "schema")
+        required = bool(body.get("required"))
+        description = _text(body.get("description"))
+        if kind in ("form", "multipart"):
+            fields = self._body_fields(bdoc, mptr, schema, op_pascal, scope, reserved, required)
+            if fields is not None:
+                return ir.Body("body", media_type, kind, "", required, description, fields)  # type: ignore[arg-type]
         if kind in ("binary", "text"):
-            annotation = "bytes | _t.IO[bytes]" if kind == "binary" else "str"
+            annotation = "FileContent" if kind == "binary" else "str"
         else:
             annotation = self.types.annotation(bdoc, schema, mptr, op_pascal + "Request")
             if kind in ("form", "multipart") and annotation in ("Any",):
                 annotation = f"dict[str, {self.types._any()}]"
-        return ir.Body(scope.claim("body"), media_type, kind, annotation, bool(body.get("required")), _text(body.get("description")))  # type: ignore[arg-type]
+        return ir.Body(scope.claim("body"), media_type, kind, annotation, required, description)  # type: ignore[arg-type]
+
+    def _target(self, doc: str, node: Any) -> dict[str, Any]:
+        """The schema ``node`` refers to, or ``{}`` when it does not resolve to an object."""
+        try:
+            target = self.ctx.spec.follow(doc, node)[2]
+        except LookupError:
+            return {}
+        return target if isinstance(target, dict) else {}
+
+    def _body_fields(self, doc: str, ptr: str, schema: Any, op_pascal: str, scope: NameScope, reserved: frozenset[str], body_required: bool) -> tuple[ir.BodyField, ...] | None:
+        """A form or multipart body whose schema is a plain object becomes one keyword per property (files
+        take a path, bytes or a file object), as users of such endpoints expect. Anything else: None."""
+        try:
+            sdoc, sptr, resolved = self.ctx.spec.follow(doc, schema)
+        except LookupError:
+            return None
+        where = sptr if sptr is not None else ptr
+        props = resolved.get("properties") if isinstance(resolved, dict) else None
+        if not isinstance(props, dict) or not props or any(k in resolved for k in ("allOf", "oneOf", "anyOf")):
+            return None
+        required = set(resolved.get("required") or []) if isinstance(resolved.get("required"), list) else set()
+        fields = []
+        for wire, raw in props.items():
+            pptr = jp.join(where, "properties", wire)
+            pdoc, prop = sdoc, self._target(sdoc, raw)
+            try:
+                pdoc = self.ctx.spec.follow(sdoc, raw)[0]
+            except LookupError:
+                pass
+            items = self._target(pdoc, prop.get("items")) if prop.get("type") == "array" else None
+            if _is_file_schema(prop):
+                annotation, is_file = "FileInput", True
+            elif _is_file_schema(items):
+                annotation, is_file = "list[FileInput]", True
+            else:
+                annotation, is_file = self.types.annotation(sdoc, raw, pptr, op_pascal + pascal(str(wire))), False
+            explicit = prop.get("x-sdk-name")
+            wanted = explicit if isinstance(explicit, str) and snake(explicit) else str(wire)
+            is_required = body_required and wire in required
+            fields.append(
+                ir.BodyField(
+                    name=scope.claim(snake_identifier(wanted, "field", reserved)),
+                    wire=str(wire),
+                    annotation=annotation if is_required else _nullable(annotation),
+                    required=is_required,
+                    description=_text(prop.get("description")),
+                    is_file=is_file,
+                )
+            )
+        return tuple(fields)
 
     def _responses(self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str) -> tuple[list[ir.Response], list[ir.Response]]:
         responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
@@ -873,6 +961,8 @@ def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: What the fixed code of resource and client modules uses.
 RESOURCE_IMPORTS = ("from collections.abc import Mapping", "from functools import cached_property")
+RESOURCE_RUNTIME = ("NOT_GIVEN", "AsyncResource", "Endpoint", "NotGiven", "SyncResource", "Timeout")
+CLIENT_RUNTIME = ("DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "NOT_GIVEN", "AsyncAPIClient", "Credential", "Endpoint", "NotGiven", "SyncAPIClient", "Timeout", "env_or", "select_base_url")
 
 
 def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str, ...]:
@@ -884,10 +974,22 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
         lines.add("import datetime as _dt")
     if "_t." in joined:
         lines.add("import typing as _t")
-    typing_names = sorted(n for n in ("Any", "Literal") if re.search(rf"\b{n}\b", joined))
+    typing_names = sorted(n for n in ("Any", "Literal", "overload") if re.search(rf"\b{n}\b", joined))
     if typing_names:
         lines.add(f"from typing import {', '.join(typing_names)}")
     return tuple(sorted(lines, key=lambda line: (line.startswith("from "), line.split()[1], line)))
+
+
+#: Names of the runtime module that generated signatures may use, besides the fixed ones.
+RUNTIME_TYPES = ("DownloadTarget", "FileContent", "FileInput")
+
+
+def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, ...]:
+    """What a module imports from ``_runtime``: the fixed names plus the file types its signatures use."""
+    joined = "\n".join(texts)
+    used = {n for n in RUNTIME_TYPES if re.search(rf"\b{n}\b", joined)}
+    # isort's order: CONSTANTS, then Classes, then functions.
+    return tuple(sorted(set(always) | used, key=lambda n: (not n.isupper(), not n[:1].isupper(), n)))
 
 
 def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
@@ -895,7 +997,9 @@ def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
     for op in ops:
         texts += [p.annotation for p in op.params] + [r.annotation for r in op.responses + op.errors] + [op.return_annotation]
         if op.body:
-            texts.append(op.body.annotation)
+            texts += [op.body.annotation] + [f.annotation for f in op.body.fields or ()]
+        if op.download:
+            texts += ["DownloadTarget", "overload"]
     return texts
 
 
@@ -914,7 +1018,14 @@ def _with_imports(api: ir.Api, ctx: _Context) -> ir.Api:
     modules = []
     for module in api.resource_modules:
         texts = _op_texts(op for r in module.resource.walk() for op in r.operations)
-        modules.append(replace(module, model_imports=names_in(texts), std_imports=_std_imports(texts + ["Any"], RESOURCE_IMPORTS)))  # extra_query uses Any
+        modules.append(
+            replace(
+                module,
+                model_imports=names_in(texts),
+                std_imports=_std_imports(texts + ["Any"], RESOURCE_IMPORTS),  # extra_query uses Any
+                runtime_imports=_runtime_imports(texts, RESOURCE_RUNTIME),
+            )
+        )
     model_texts = [f.annotation for m in api.models for f in m.fields] + [m.extra_annotation or "" for m in api.models] + [a.annotation for a in api.aliases]
     root_texts = _op_texts(api.root_operations)
     return replace(
@@ -922,5 +1033,6 @@ def _with_imports(api: ir.Api, ctx: _Context) -> ir.Api:
         resource_modules=tuple(modules),
         root_model_imports=names_in(root_texts),
         root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), RESOURCE_IMPORTS),
+        root_runtime_imports=_runtime_imports(root_texts, CLIENT_RUNTIME),
         models_std_imports=_std_imports(model_texts),
     )

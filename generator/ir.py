@@ -76,13 +76,30 @@ class Param:
 
 
 @dataclass(frozen=True)
+class BodyField:
+    """One property of a form or multipart body, passed as its own keyword argument."""
+
+    name: str  # Python keyword
+    wire: str  # form field / part name
+    annotation: str
+    required: bool
+    description: str
+    is_file: bool = False  # a file part: takes a path, bytes, a binary file or (name, content[, type])
+
+
+@dataclass(frozen=True)
 class Body:
-    name: str  # Python keyword of the body argument
+    name: str  # Python keyword of the body argument (unused when ``fields`` is set)
     media_type: str
     kind: Literal["json", "form", "multipart", "binary", "text"]
     annotation: str
     required: bool
     description: str
+    fields: tuple[BodyField, ...] | None = None  # a flattened form or multipart body
+
+    @property
+    def file_wires(self) -> tuple[str, ...]:
+        return tuple(f.wire for f in self.fields or () if f.is_file)
 
 
 @dataclass(frozen=True)
@@ -114,6 +131,9 @@ class Operation:
     source: str  # pointer of the operation
     deprecated: bool = False
     call_path: str = ""  # how a user reaches it from the client: "profile.attachment.list"
+    download: bool = False  # every success is a file: returns bytes, or streams to ``to=`` and returns it
+    retry_safe: bool = False  # a non-idempotent method the API documents as safe to resend
+    accept: str | None = None  # Accept header when the successes are not (only) JSON
 
     @property
     def positional(self) -> tuple[Param, ...]:
@@ -146,6 +166,7 @@ class ResourceModule:
     resource: Resource
     model_imports: tuple[str, ...]
     std_imports: tuple[str, ...] = ()  # import lines the annotations need
+    runtime_imports: tuple[str, ...] = ()  # names imported from _runtime
 
 
 @dataclass(frozen=True)
@@ -198,6 +219,7 @@ class Api:
     aliases: tuple[Alias, ...]
     root_model_imports: tuple[str, ...] = ()
     root_std_imports: tuple[str, ...] = ()
+    root_runtime_imports: tuple[str, ...] = ()
     models_std_imports: tuple[str, ...] = ()
     exports: tuple[str, ...] = field(default=())
     package_version: str = "0.1.0"

@@ -18,7 +18,7 @@ import jinja2
 from . import ir
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-RUNTIME_FILES = ("_runtime.py", "errors.py")
+RUNTIME_FILES = ("_runtime.py", "_files.py", "errors.py")
 TOOL = "specgen"
 
 

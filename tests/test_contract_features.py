@@ -13,7 +13,7 @@ from server import Reply
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "features31"))
 
 from features31_client import AsyncFeatureZoo, FeatureZoo, NotFoundError  # noqa: E402
-from features31_client.models import Kind, LoginRequest, NewPet, Pet  # noqa: E402
+from features31_client.models import Kind, NewPet, Pet  # noqa: E402
 
 PET = {"id": 7, "name": "Rex", "class": "mammal", "kind": "dog", "birthDate": "2020-01-02", "labels": {"a": 1}, "extra": {"kept": True}}
 
@@ -55,7 +55,7 @@ def test_json_body_and_201(server):
 def test_form_body_without_auth(server):
     server.route("POST", "/login", Reply(200, {"token": "t", "expires_at": "2030-01-01T00:00:00Z"}))
     with FeatureZoo(base_url=server.url) as zoo:
-        result = zoo.login(body=LoginRequest(username="u", password="p w"))
+        result = zoo.login(username="u", password="p w")
     assert result.token == "t" and result.expires_at.year == 2030
     assert server.last().body == b"username=u&password=p+w"
     assert "authorization" not in server.last().headers

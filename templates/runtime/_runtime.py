@@ -8,6 +8,7 @@ without I/O lives in ``_Base`` so the sync and async paths share it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import email.utils
 import enum
@@ -26,6 +27,7 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
+from ._files import DownloadTarget, FileContent, FileInput, Sink, open_content, open_file
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -41,7 +43,10 @@ __all__ = [
     "NOT_GIVEN",
     "AsyncAPIClient",
     "AsyncResource",
+    "DownloadTarget",
     "Endpoint",
+    "FileContent",
+    "FileInput",
     "Model",
     "NotGiven",
     "OpenIntEnum",
@@ -59,14 +64,18 @@ T = TypeVar("T")
 #: Total time one attempt may take (connect, send, wait, read the whole body), and the connect limit.
 DEFAULT_TIMEOUT_SECONDS = 60.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
-#: Retries after the first attempt, for connection errors, 408, 409, 429 and 5xx.
+#: Retries after the first attempt, for connection errors, 408, 429 and 5xx.
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 #: A server's Retry-After is honoured up to this many seconds; longer waits fall back to our backoff.
 MAX_RETRY_AFTER = 60.0
-RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
+MAX_REDIRECTS = 10
+#: Connections the client's own pool opens, and requests an async client keeps in flight at once. Calls
+#: beyond that wait in a FIFO queue of ours: httpcore's pool slows down sharply with a long queue of its own.
+MAX_CONNECTIONS = 100
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json$", re.I)
 
 
@@ -167,7 +176,9 @@ class Endpoint:
     styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # wire -> (style, explode)
     body_kind: str | None = None
     body_media_type: str | None = None
-    retry_safe: bool = False
+    file_fields: frozenset[str] = frozenset()  # multipart parts that carry files
+    accept: str | None = None  # when the successes are not JSON
+    retry_safe: bool = False  # POST/PATCH that the API documents as safe to resend
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
@@ -182,7 +193,7 @@ class Credential:
     kind: str  # apiKey | bearer | basic
     location: str  # header | query | cookie
     wire: str
-    value: str | None
+    value: str | None = field(repr=False)
     param: str  # constructor keyword, for error messages
     env: str
 
@@ -290,6 +301,42 @@ def _parse_retry_after(headers: httpx.Headers) -> float | None:
     return (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
 
 
+def _redact_text(text: str, secrets: tuple[str, ...]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
+    return text
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+class _RedactedURL(httpx.URL):
+    """A URL that sends as itself but prints with credentials masked (httpx logs requests by ``str(url)``)."""
+
+    def __init__(self, url: httpx.URL, secrets: tuple[str, ...]) -> None:
+        super().__init__(url)
+        self._secrets = secrets
+
+    def __str__(self) -> str:
+        return _redact_text(super().__str__(), self._secrets)
+
+    def __repr__(self) -> str:
+        return f"URL({str(self)!r})"
+
+
+class _RedactedHeaders(httpx.Headers):
+    """Headers whose repr masks the credential headers, not only ``Authorization``."""
+
+    def __init__(self, headers: httpx.Headers, hidden: frozenset[str]) -> None:
+        super().__init__(headers)
+        self._hidden = hidden
+
+    def __repr__(self) -> str:
+        items = [(k, "[secure]" if k.lower() in self._hidden else v) for k, v in self.multi_items()]
+        return f"Headers({items!r})"
+
+
 class _Base:
     """State and every I/O-free step of a call, shared by the sync and async clients."""
 
@@ -316,6 +363,11 @@ class _Base:
         self._headers = {"User-Agent": user_agent, "Accept": "application/json", **(default_headers or {})}
         self._raw = False
         self._secrets = tuple(sorted({c.value for c in self._credentials.values() if c.value}, key=len, reverse=True))
+        self._secret_headers = frozenset(
+            {"authorization", "proxy-authorization", "cookie"}
+            | {c.wire.lower() for c in self._credentials.values() if c.location == "header"}
+        )
+        self._secret_query = frozenset(c.wire for c in self._credentials.values() if c.location == "query")
 
     # -- raw responses -------------------------------------------------------------------------
 
@@ -330,9 +382,13 @@ class _Base:
     # -- secrets -------------------------------------------------------------------------------
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
-        return text
+        return _redact_text(text, self._secrets)
+
+    def _protect(self, request: httpx.Request) -> httpx.Request:
+        """Make ``str(request)``, ``repr(request.headers)`` and httpx's own log lines mask our credentials."""
+        request.url = _RedactedURL(request.url, self._secrets)
+        request.headers = _RedactedHeaders(request.headers, self._secret_headers)
+        return request
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
@@ -351,6 +407,7 @@ class _Base:
         extra_headers: Mapping[str, str] | None,
         extra_query: Mapping[str, Any] | None,
         timeout: Timeout,
+        files_opened: contextlib.ExitStack,
     ) -> httpx.Request:
         self._check_one_of(ep, query, headers, cookies)
         query = dict(query)
@@ -376,13 +433,12 @@ class _Base:
             params.append((wire, _scalar(value)))
 
         out_headers = dict(self._headers)
+        if ep.accept:
+            out_headers["Accept"] = ep.accept
         for wire, value in headers.items():
             if value is not None:
                 out_headers[wire] = ",".join(_scalar(v) for v in value) if isinstance(value, (list, tuple)) else _scalar(value)
-        if cookies:
-            jar = "; ".join(f"{k}={quote(_scalar(v), safe='')}" for k, v in cookies.items() if v is not None)
-            if jar:
-                out_headers["Cookie"] = jar
+        _set_cookies(out_headers, cookies)
 
         content: Any = None
         data: Any = None
@@ -394,15 +450,15 @@ class _Base:
             elif ep.body_kind == "form":
                 data = {k: _scalar(v) for k, v in _jsonable(body).items() if v is not None}
             elif ep.body_kind == "multipart":
-                data, files = self._multipart(body)
+                data, files = _multipart(body, ep.file_fields, files_opened)
             elif ep.body_kind == "text":
                 content = str(body).encode("utf-8")
             else:
-                content = body
+                content = open_content(body, files_opened)
             if ep.body_media_type and ep.body_kind != "multipart":
                 out_headers["Content-Type"] = ep.body_media_type
         out_headers.update(extra_headers or {})
-        return client.build_request(
+        request = client.build_request(
             ep.method,
             url,
             params=params,
@@ -413,22 +469,25 @@ class _Base:
             json=json_body,
             timeout=timeout.httpx(),
         )
+        return self._protect(request)
 
-    @staticmethod
-    def _multipart(body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        fields = body if isinstance(body, Mapping) else dict(body)
-        data: dict[str, Any] = {}
-        files: dict[str, Any] = {}
-        for name, value in fields.items():
-            if value is None:
-                continue
-            if isinstance(value, (bytes, bytearray)) or hasattr(value, "read"):
-                files[name] = value
-            elif isinstance(value, os.PathLike):
-                files[name] = (os.path.basename(os.fspath(value)), open(value, "rb"))  # noqa: SIM115 - httpx streams and closes
-            else:
-                data[name] = json.dumps(_jsonable(value)) if isinstance(value, (dict, list, pydantic.BaseModel)) else _scalar(value)
-        return data, files
+    def _link_request(self, client: httpx.Client | httpx.AsyncClient, url: str | httpx.URL, timeout: Timeout) -> httpx.Request:
+        """A GET for a link the API returned (``data_url``, ``public_url``, ...). The client's credentials go
+        along only when the link is on the API's own origin (scheme, host and port)."""
+        base = httpx.URL(self.base_url)
+        target = base.join(url)
+        if target.scheme not in ("http", "https"):
+            raise ValueError(f"download() takes http or https URLs, not {target.scheme or 'a relative path'!r}")
+        headers: dict[str, Any] = {**self._headers, "Accept": "*/*"}
+        query: dict[str, Any] = {}
+        cookies: dict[str, Any] = {}
+        if _origin(target) == _origin(base):
+            for cred in self._credentials.values():
+                if cred.value:
+                    _put_credential(cred, query, headers, cookies)
+        _set_cookies(headers, cookies)
+        request = client.build_request("GET", target, params=query, headers=headers, timeout=timeout.httpx())
+        return self._protect(request)
 
     @staticmethod
     def _check_one_of(ep: Endpoint, query: Mapping[str, Any], headers: Mapping[str, Any], cookies: Mapping[str, Any]) -> None:
@@ -451,32 +510,57 @@ class _Base:
                 missing.extend(absent)
                 continue
             for cred in creds:
-                assert cred.value is not None
-                if cred.kind == "bearer":
-                    headers["Authorization"] = f"Bearer {cred.value}"
-                elif cred.kind == "basic":
-                    headers["Authorization"] = "Basic " + _basic(cred.value)
-                else:
-                    {"query": query, "header": headers, "cookie": cookies}[cred.location][cred.wire] = cred.value
+                _put_credential(cred, query, headers, cookies)
             return
         needed = ", ".join(sorted({f"{c.param}= (or {c.env})" for c in missing})) or "credentials this client does not know"
         raise MissingCredentialsError(f"{ep.method} {ep.path} needs {needed}; no request was sent")
 
+    # -- redirects -----------------------------------------------------------------------------
+
+    def _redirect(self, request: httpx.Request, response: httpx.Response, hops: int) -> httpx.Request | None:
+        """The request a redirect asks for, or None to stop here. Credentials never leave the origin."""
+        location = response.headers.get("location")
+        if response.status_code not in _REDIRECT_STATUSES or not location or hops >= MAX_REDIRECTS:
+            return None
+        try:
+            url = request.url.join(location)
+        except httpx.InvalidURL:
+            return None
+        if url.scheme not in ("http", "https"):
+            return None
+        method = request.method
+        if (response.status_code == 303 and method != "HEAD") or (response.status_code in (301, 302) and method == "POST"):
+            method = "GET"
+        headers = httpx.Headers(request.headers.multi_items())
+        stream = request.stream
+        if method != request.method:
+            for name in ("content-type", "content-length", "transfer-encoding"):
+                headers.pop(name, None)
+            stream = None
+        if _origin(url) != _origin(request.url):
+            for name in self._secret_headers:
+                headers.pop(name, None)
+            for name in self._secret_query:
+                url = url.copy_remove_param(name)
+        headers["Host"] = url.netloc.decode("ascii")
+        return self._protect(httpx.Request(method, url, headers=headers, stream=stream, extensions=request.extensions))
+
     # -- retrying ------------------------------------------------------------------------------
 
     def _next_retry(self, ep: Endpoint, attempt: int, retries: int, *, error: Exception | None = None,
-                    response: httpx.Response | None = None) -> float | None:
+                    response: httpx.Response | None = None, sink: Sink | None = None) -> float | None:
         """Seconds to wait before the next attempt, or None when this outcome is final."""
-        if attempt >= retries:
+        if attempt >= retries or (sink is not None and not sink.can_retry()):
             return None
+        resendable = ep.retry_safe or ep.method in IDEMPOTENT_METHODS
         if error is not None:
             # A request that never reached the server is safe to resend whatever its method.
-            if not (isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout)) or ep.retry_safe or ep.method in IDEMPOTENT_METHODS):
+            if not (resendable or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))):
                 return None
             reason = type(error).__name__
         else:
             assert response is not None
-            if response.status_code not in RETRYABLE_STATUSES or not (ep.retry_safe or ep.method in IDEMPOTENT_METHODS):
+            if not (resendable and _retryable_status(response.status_code)):
                 return None
             reason = f"status {response.status_code}"
         delay = self._retry_delay(attempt, response)
@@ -510,12 +594,11 @@ class _Base:
             adapter = cache[key] = pydantic.TypeAdapter(type_)
         return adapter
 
-    def _process(self, ep: Endpoint, response: httpx.Response) -> Any:
+    def _finish(self, ep: Endpoint, response: httpx.Response, sink: Sink | None) -> Any:
         status = response.status_code
-        if 200 <= status < 300:
-            parsed = self._parse_success(ep, response)
-        else:
+        if not 200 <= status < 300:
             raise self._status_error(ep, response)
+        parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
         if self._raw:
             return RawResponse(status, response.headers, parsed, response)
         return parsed
@@ -571,19 +654,15 @@ class _Base:
         message = f"{ep.method} {ep.path} failed with {response.status_code} {response.reason_phrase}" + (f": {summary}" if summary else "")
         return status_error_class(response.status_code)(message, response=response, body=body)
 
+    # -- logging -------------------------------------------------------------------------------
+
     def _log_request(self, request: httpx.Request, attempt: int) -> None:
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("request %s %s (attempt %d)", request.method, self._redact(str(request.url)), attempt + 1)
+            log.debug("request %s %s (attempt %d)", request.method, request.url, attempt + 1)
 
     def _log_response(self, request: httpx.Request, response: httpx.Response, started: float) -> None:
         if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "response %s %s -> %d in %.1f ms",
-                request.method,
-                self._redact(str(request.url)),
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-            )
+            log.debug("response %s %s -> %d in %.1f ms", request.method, request.url, response.status_code, (time.monotonic() - started) * 1000)
 
     def _log_retry(self, reason: str, delay: float, attempt: int, retries: int) -> None:
         log.debug("retrying in %.2f s after %s (retry %d of %d)", delay, self._redact(reason), attempt + 1, retries)
@@ -592,6 +671,45 @@ class _Base:
         if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
             return APITimeoutError(f"Request timed out: {self._redact(str(exc)) or type(exc).__name__}")
         return APIConnectionError(f"Connection error: {self._redact(str(exc)) or type(exc).__name__}")
+
+
+def _retryable_status(status: int) -> bool:
+    return status in (408, 429) or status >= 500
+
+
+def _put_credential(cred: Credential, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> None:
+    assert cred.value is not None
+    if cred.kind == "bearer":
+        headers["Authorization"] = f"Bearer {cred.value}"
+    elif cred.kind == "basic":
+        headers["Authorization"] = "Basic " + _basic(cred.value)
+    else:
+        {"query": query, "header": headers, "cookie": cookies}[cred.location][cred.wire] = cred.value
+
+
+def _set_cookies(headers: dict[str, Any], cookies: Mapping[str, Any]) -> None:
+    jar = "; ".join(f"{k}={quote(_scalar(v), safe='')}" for k, v in cookies.items() if v is not None)
+    if jar:
+        headers["Cookie"] = jar
+
+
+def _multipart(body: Any, file_fields: frozenset[str], opened: contextlib.ExitStack) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+    """Split a multipart body into form fields and file parts. Declared file fields take paths, bytes, file
+    objects or ``(name, content[, type])``; for an undeclared field, bytes and file objects are files."""
+    fields = body if isinstance(body, Mapping) else _jsonable(body)
+    data: dict[str, Any] = {}
+    files: list[tuple[str, Any]] = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        items = value if isinstance(value, list) else [value]
+        if name in file_fields or any(isinstance(v, (bytes, bytearray)) or hasattr(v, "read") for v in items):
+            files.extend((name, open_file(v, opened)) for v in items)
+        elif isinstance(value, (dict, list, pydantic.BaseModel)):
+            data[name] = json.dumps(_jsonable(value))
+        else:
+            data[name] = _scalar(value)
+    return data, files
 
 
 def _summary(body: Any, text: str) -> str:
@@ -623,13 +741,28 @@ def _read_with_deadline(response: httpx.Response, deadline: float | None) -> Non
     response._content = b"".join(chunks)  # noqa: SLF001 - what Response.read() stores, read under a deadline
 
 
+class _Slots:
+    """The async client's in-flight limit; its semaphore is made on first use, inside the event loop."""
+
+    def __init__(self) -> None:
+        self._semaphore: Any = None
+
+    def get(self) -> Any:
+        if self._semaphore is None:
+            import anyio
+
+            self._semaphore = anyio.Semaphore(MAX_CONNECTIONS)
+        return self._semaphore
+
+
+_LIMITS = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
+
+
 class SyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owns_client = http_client is None
-        self._http = http_client or httpx.Client(
-            timeout=self.timeout.httpx(), follow_redirects=True, limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        )
+        self._http = http_client or httpx.Client(timeout=self.timeout.httpx(), follow_redirects=False, limits=_LIMITS)
 
     def close(self) -> None:
         if self._owns_client:
@@ -640,6 +773,29 @@ class SyncAPIClient(_Base):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def download(
+        self,
+        url: str,
+        *,
+        to: DownloadTarget,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> DownloadTarget:
+        """Stream the file at ``url`` (a link the API returned) to ``to``, a path or a binary file object.
+
+        The client's credentials are sent only when ``url`` is on the API's origin, and never across a
+        redirect to another origin. The size (``expected_size``, else Content-Length) and the MD5 (``md5``,
+        else Content-MD5) are checked when known. A path target is written atomically: a failed, truncated
+        or mismatching download leaves nothing there. ``timeout`` bounds the wait for the response headers
+        and then each read. Returns ``to``.
+        """
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        request = self._link_request(self._http, url, resolved_timeout)
+        ep = Endpoint("GET", self._redact(request.url.path))
+        return self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
 
     def _request(
         self,
@@ -654,40 +810,68 @@ class SyncAPIClient(_Base):
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        to: Any = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
     ) -> Any:
         resolved_timeout, retries = self._options(timeout, max_retries)
-        request = self._build_request(self._http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout)
-        attempt = 0
+        with contextlib.ExitStack() as files_opened:
+            request = self._build_request(self._http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
+            sink = Sink(to, expected_size, md5) if to is not None else None
+            return self._execute(ep, request, resolved_timeout, retries, sink)
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
+        hops = 0
         while True:
-            self._log_request(request, attempt)
-            started = time.monotonic()
-            deadline = started + resolved_timeout.total if resolved_timeout.total is not None else None
-            try:
-                response = self._http.send(request, stream=True)
+            response = self._http.send(request, stream=True, follow_redirects=False)
+            following = self._redirect(request, response, hops)
+            if following is None:
+                return response
+            response.close()
+            request, hops = following, hops + 1
+
+    def _execute(self, ep: Endpoint, request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
+        attempt = 0
+        try:
+            while True:
+                self._log_request(request, attempt)
+                started = time.monotonic()
+                # A download is bounded per read, not in total: its duration grows with the file.
+                deadline = started + timeout.total if timeout.total is not None and sink is None else None
                 try:
-                    _read_with_deadline(response, deadline)
-                finally:
-                    response.close()
-            except (httpx.TransportError, TimeoutError) as exc:
-                delay = self._next_retry(ep, attempt, retries, error=exc)
-                if delay is None:
-                    raise self._connection_error(exc) from None
-            else:
-                self._log_response(request, response, started)
-                delay = self._next_retry(ep, attempt, retries, response=response)
-                if delay is None:
-                    return self._process(ep, response)
-            time.sleep(delay)
-            attempt += 1
+                    response = self._send(request)
+                    try:
+                        if sink is not None and response.is_success:
+                            sink.begin()
+                            for chunk in response.iter_bytes():
+                                sink.write(chunk)
+                        else:
+                            _read_with_deadline(response, deadline)
+                    finally:
+                        response.close()
+                except (httpx.TransportError, TimeoutError) as exc:
+                    delay = self._next_retry(ep, attempt, retries, error=exc, sink=sink)
+                    if delay is None:
+                        raise self._connection_error(exc) from None
+                else:
+                    self._log_response(request, response, started)
+                    delay = self._next_retry(ep, attempt, retries, response=response)
+                    if delay is None:
+                        return self._finish(ep, response, sink)
+                time.sleep(delay)
+                attempt += 1
+        finally:
+            if sink is not None:
+                sink.discard()
 
 
 class AsyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._owns_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=self.timeout.httpx(), follow_redirects=True, limits=httpx.Limits(max_connections=100, max_keepalive_connections=20)
-        )
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout.httpx(), follow_redirects=False, limits=_LIMITS)
+        self._slots = _Slots()  # shared with with_raw_response clones
 
     async def close(self) -> None:
         if self._owns_client:
@@ -698,6 +882,22 @@ class AsyncAPIClient(_Base):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    async def download(
+        self,
+        url: str,
+        *,
+        to: DownloadTarget,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> DownloadTarget:
+        """Stream the file at ``url`` to ``to``; see ``SyncAPIClient.download``."""
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        request = self._link_request(self._http, url, resolved_timeout)
+        ep = Endpoint("GET", self._redact(request.url.path))
+        return await self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
 
     async def _request(
         self,
@@ -712,29 +912,64 @@ class AsyncAPIClient(_Base):
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        to: Any = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
     ) -> Any:
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        with contextlib.ExitStack() as files_opened:
+            request = self._build_request(self._http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
+            sink = Sink(to, expected_size, md5) if to is not None else None
+            return await self._execute(ep, request, resolved_timeout, retries, sink)
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        hops = 0
+        while True:
+            response = await self._http.send(request, stream=True, follow_redirects=False)
+            following = self._redirect(request, response, hops)
+            if following is None:
+                return response
+            await response.aclose()
+            request, hops = following, hops + 1
+
+    async def _execute(self, ep: Endpoint, request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
         import anyio
 
-        resolved_timeout, retries = self._options(timeout, max_retries)
-        request = self._build_request(self._http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout)
+        slots = self._slots.get()
         attempt = 0
-        while True:
-            self._log_request(request, attempt)
-            started = time.monotonic()
-            try:
-                with anyio.fail_after(resolved_timeout.total):
-                    response = await self._http.send(request)
-            except (httpx.TransportError, TimeoutError) as exc:
-                delay = self._next_retry(ep, attempt, retries, error=exc)
-                if delay is None:
-                    raise self._connection_error(exc) from None
-            else:
-                self._log_response(request, response, started)
-                delay = self._next_retry(ep, attempt, retries, response=response)
-                if delay is None:
-                    return self._process(ep, response)
-            await anyio.sleep(delay)
-            attempt += 1
+        try:
+            while True:
+                try:
+                    async with slots:
+                        self._log_request(request, attempt)
+                        started = time.monotonic()
+                        with anyio.fail_after(timeout.total):
+                            response = await self._send(request)
+                        try:
+                            if sink is not None and response.is_success:
+                                sink.begin()
+                                async for chunk in response.aiter_bytes():
+                                    sink.write(chunk)
+                            else:
+                                remaining = None if timeout.total is None else max(0.0, started + timeout.total - time.monotonic())
+                                with anyio.fail_after(remaining):
+                                    await response.aread()
+                        finally:
+                            await response.aclose()
+                except (httpx.TransportError, TimeoutError) as exc:
+                    delay = self._next_retry(ep, attempt, retries, error=exc, sink=sink)
+                    if delay is None:
+                        raise self._connection_error(exc) from None
+                else:
+                    self._log_response(request, response, started)
+                    delay = self._next_retry(ep, attempt, retries, response=response)
+                    if delay is None:
+                        return self._finish(ep, response, sink)
+                await anyio.sleep(delay)
+                attempt += 1
+        finally:
+            if sink is not None:
+                sink.discard()
 
 
 class SyncResource:
@@ -745,4 +980,3 @@ class SyncResource:
 class AsyncResource:
     def __init__(self, client: AsyncAPIClient) -> None:
         self._client = client
-

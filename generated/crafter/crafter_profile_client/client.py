@@ -41,7 +41,7 @@ class CrafterProfile(SyncAPIClient):
         server: One of local (default local).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``CRAFTER_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -90,7 +90,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
         server: One of local (default local).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``CRAFTER_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """

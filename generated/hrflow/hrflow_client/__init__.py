@@ -5,7 +5,7 @@
 from hrflow_client import Hrflow
 """
 
-from ._runtime import NOT_GIVEN, NotGiven, RawResponse, Timeout
+from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, Timeout
 from .client import Hrflow, AsyncHrflow
 from .errors import (
     APIConnectionError,
@@ -15,6 +15,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    DownloadIntegrityError,
     InternalServerError,
     MissingCredentialsError,
     NotFoundError,
@@ -36,6 +37,9 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "DownloadIntegrityError",
+    "FileContent",
+    "FileInput",
     "InternalServerError",
     "MissingCredentialsError",
     "NOT_GIVEN",

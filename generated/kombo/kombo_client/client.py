@@ -43,7 +43,7 @@ class Kombo(SyncAPIClient):
         server: One of eu, us (default eu).
         server_url: An explicit base URL, e.g. a proxy or a test server; ``KOMBO_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -99,7 +99,7 @@ class AsyncKombo(AsyncAPIClient):
         server: One of eu, us (default eu).
         server_url: An explicit base URL, e.g. a proxy or a test server; ``KOMBO_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
-from .._runtime import NOT_GIVEN, AsyncResource, Endpoint, NotGiven, SyncResource, Timeout
+from .._runtime import (
+    NOT_GIVEN,
+    AsyncResource,
+    DownloadTarget,
+    Endpoint,
+    FileInput,
+    NotGiven,
+    SyncResource,
+    Timeout,
+)
 from ..models import (
     Attachment,
     Error,
@@ -25,6 +34,49 @@ _GET_PROFILE_ATTACHMENTS = Endpoint(
     "/api/1/profile/{id}/attachments",
     responses={
         "200": ("json", list[Attachment]),
+    },
+    errors={
+        "500": ("json", Error),
+    },
+    security=(("accessTokenId",),),
+)
+
+
+_UPLOAD_PROFILE_ATTACHMENT = Endpoint(
+    "POST",
+    "/api/1/profile/{id}/uploadAttachment",
+    responses={
+        "200": ("json", Attachment),
+    },
+    errors={
+        "500": ("json", Error),
+    },
+    security=(("accessTokenId",),),
+    body_kind="multipart",
+    body_media_type="multipart/form-data",
+    file_fields=frozenset({"attachment"}),
+)
+
+
+_GET_PROFILE_ATTACHMENT = Endpoint(
+    "GET",
+    "/api/1/profile/{id}/attachment/{attachmentName}",
+    responses={
+        "200": ("binary", None),
+    },
+    errors={
+        "500": ("json", Error),
+    },
+    security=(("accessTokenId",),),
+    accept="*/*",
+)
+
+
+_GET_PROFILE_ATTACHMENT_DETAILS = Endpoint(
+    "GET",
+    "/api/1/profile/{id}/attachment/{attachmentName}/details",
+    responses={
+        "200": ("json", Attachment),
     },
     errors={
         "500": ("json", Error),
@@ -74,6 +126,153 @@ class ProfileAttachmentsResource(SyncResource):
             extra_query=extra_query,
         )
 
+    def upload(
+        self,
+        id: str,
+        *,
+        file: FileInput,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
+        """Upload a profile attachment.
+
+        Uploads an attachment to the given profile. The upload fails when the file's MIME type is
+        not on the server's list of valid attachment types.
+
+        ``POST /api/1/profile/{id}/uploadAttachment``
+
+        Args:
+            id: The profile's ID.
+            file: The file to attach. A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
+
+        Raises:
+            500: Internal server error.
+        """
+        return self._client._request(
+            _UPLOAD_PROFILE_ATTACHMENT,
+            path={
+                "id": id,
+            },
+            body={
+                "attachment": file,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    @overload
+    def download(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        to: None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes: ...
+
+    @overload
+    def download(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        to: DownloadTarget,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DownloadTarget: ...
+
+    def download(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        to: DownloadTarget | None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes | DownloadTarget:
+        """Get a profile attachment.
+
+        Gets the content of the requested attachment of the given profile.
+
+        ``GET /api/1/profile/{id}/attachment/{attachmentName}``
+
+        Args:
+            id: The profile's ID.
+            attachment_name: Name of the attachment.
+            to: A path or binary file to stream the file to; returned. A path is written atomically. Without it, the bytes are returned.
+            expected_size: Size in bytes to check (else the Content-Length).
+            md5: Hex MD5 to check (else a Content-MD5 header, when sent).
+
+        Raises:
+            500: Internal server error.
+        """
+        return self._client._request(
+            _GET_PROFILE_ATTACHMENT,
+            path={
+                "id": id,
+                "attachmentName": attachment_name,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            to=to,
+            expected_size=expected_size,
+            md5=md5,
+        )
+
+    def details(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
+        """Get profile attachment details.
+
+        Returns the details of the given attachment of a profile.
+
+        ``GET /api/1/profile/{id}/attachment/{attachmentName}/details``
+
+        Args:
+            id: The profile's ID.
+            attachment_name: Name of the attachment.
+
+        Raises:
+            500: Internal server error.
+        """
+        return self._client._request(
+            _GET_PROFILE_ATTACHMENT_DETAILS,
+            path={
+                "id": id,
+                "attachmentName": attachment_name,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
 
 class AsyncProfileResource(AsyncResource):
 
@@ -109,6 +308,153 @@ class AsyncProfileAttachmentsResource(AsyncResource):
             _GET_PROFILE_ATTACHMENTS,
             path={
                 "id": id,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def upload(
+        self,
+        id: str,
+        *,
+        file: FileInput,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
+        """Upload a profile attachment.
+
+        Uploads an attachment to the given profile. The upload fails when the file's MIME type is
+        not on the server's list of valid attachment types.
+
+        ``POST /api/1/profile/{id}/uploadAttachment``
+
+        Args:
+            id: The profile's ID.
+            file: The file to attach. A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
+
+        Raises:
+            500: Internal server error.
+        """
+        return await self._client._request(
+            _UPLOAD_PROFILE_ATTACHMENT,
+            path={
+                "id": id,
+            },
+            body={
+                "attachment": file,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    @overload
+    async def download(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        to: None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes: ...
+
+    @overload
+    async def download(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        to: DownloadTarget,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DownloadTarget: ...
+
+    async def download(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        to: DownloadTarget | None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes | DownloadTarget:
+        """Get a profile attachment.
+
+        Gets the content of the requested attachment of the given profile.
+
+        ``GET /api/1/profile/{id}/attachment/{attachmentName}``
+
+        Args:
+            id: The profile's ID.
+            attachment_name: Name of the attachment.
+            to: A path or binary file to stream the file to; returned. A path is written atomically. Without it, the bytes are returned.
+            expected_size: Size in bytes to check (else the Content-Length).
+            md5: Hex MD5 to check (else a Content-MD5 header, when sent).
+
+        Raises:
+            500: Internal server error.
+        """
+        return await self._client._request(
+            _GET_PROFILE_ATTACHMENT,
+            path={
+                "id": id,
+                "attachmentName": attachment_name,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            to=to,
+            expected_size=expected_size,
+            md5=md5,
+        )
+
+    async def details(
+        self,
+        id: str,
+        attachment_name: str,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Attachment:
+        """Get profile attachment details.
+
+        Returns the details of the given attachment of a profile.
+
+        ``GET /api/1/profile/{id}/attachment/{attachmentName}/details``
+
+        Args:
+            id: The profile's ID.
+            attachment_name: Name of the attachment.
+
+        Raises:
+            500: Internal server error.
+        """
+        return await self._client._request(
+            _GET_PROFILE_ATTACHMENT_DETAILS,
+            path={
+                "id": id,
+                "attachmentName": attachment_name,
             },
             timeout=timeout,
             max_retries=max_retries,

@@ -6,7 +6,14 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from .._runtime import NOT_GIVEN, AsyncResource, Endpoint, NotGiven, SyncResource, Timeout
+from .._runtime import (
+    NOT_GIVEN,
+    AsyncResource,
+    Endpoint,
+    NotGiven,
+    SyncResource,
+    Timeout,
+)
 from ..models import (
     CandidateAttachmentsResponse,
     ErrorResponse,

@@ -24,7 +24,6 @@ from ._runtime import (
     select_base_url,
 )
 from .models import (
-    LoginRequest,
     LoginResponse,
 )
 from .resources.pets import PetsResource, AsyncPetsResource
@@ -43,6 +42,7 @@ _GET_HEALTH = Endpoint(
     responses={
         "200": ("text", None),
     },
+    accept="text/plain",
 )
 
 
@@ -65,7 +65,7 @@ class FeatureZoo(SyncAPIClient):
         server: One of prod, sandbox (default prod).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``FEATURES31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -128,7 +128,8 @@ class FeatureZoo(SyncAPIClient):
     def login(
         self,
         *,
-        body: LoginRequest | None = None,
+        username: str | None = None,
+        password: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -139,11 +140,15 @@ class FeatureZoo(SyncAPIClient):
         ``POST /login``
 
         Args:
-            body: Request body (application/x-www-form-urlencoded).
+            username: username
+            password: password
         """
         return self._request(
             _LOGIN,
-            body=body,
+            body={
+                "username": username,
+                "password": password,
+            },
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
@@ -159,7 +164,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         server: One of prod, sandbox (default prod).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``FEATURES31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -222,7 +227,8 @@ class AsyncFeatureZoo(AsyncAPIClient):
     async def login(
         self,
         *,
-        body: LoginRequest | None = None,
+        username: str | None = None,
+        password: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
@@ -233,11 +239,15 @@ class AsyncFeatureZoo(AsyncAPIClient):
         ``POST /login``
 
         Args:
-            body: Request body (application/x-www-form-urlencoded).
+            username: username
+            password: password
         """
         return await self._request(
             _LOGIN,
-            body=body,
+            body={
+                "username": username,
+                "password": password,
+            },
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

@@ -14,6 +14,7 @@ APIError
 │   ├── RateLimitError              429
 │   └── InternalServerError         5xx
 ├── ResponseValidationError         a 2xx body that does not match the documented schema (.body keeps it raw)
+├── DownloadIntegrityError          a downloaded file's size or MD5 is not the expected one (nothing is kept)
 └── MissingCredentialsError         an operation needs a credential the client was not given
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "RateLimitError",
     "InternalServerError",
     "ResponseValidationError",
+    "DownloadIntegrityError",
     "MissingCredentialsError",
 ]
 
@@ -144,6 +146,15 @@ class ResponseValidationError(APIError):
         self.status_code = response.status_code
         self.body = body
         self.errors = errors or []
+
+
+class DownloadIntegrityError(APIError):
+    """A download's size or MD5 does not match what was expected; the partial file was removed."""
+
+    def __init__(self, message: str, *, expected: str, actual: str) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
 
 
 _BY_STATUS: dict[int, type[APIStatusError]] = {

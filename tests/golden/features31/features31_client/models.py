@@ -18,7 +18,6 @@ from ._runtime import Model, OpenIntEnum, OpenStrEnum
 __all__ = [
     "Kind",
     "Level",
-    "LoginRequest",
     "LoginResponse",
     "NewPet",
     "NewPetTagsItem",
@@ -44,13 +43,6 @@ class Level(OpenIntEnum):
     VALUE_1 = 1
     VALUE_2 = 2
     VALUE_3 = 3
-
-
-class LoginRequest(Model):
-    """LoginRequest"""
-
-    username: str | None = None
-    password: str | None = None
 
 
 class LoginResponse(Model):

@@ -65,7 +65,7 @@ class Petstore30(SyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -182,7 +182,7 @@ class AsyncPetstore30(AsyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 409, 429 and 5xx.
+        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
-from .._runtime import NOT_GIVEN, AsyncResource, Endpoint, NotGiven, SyncResource, Timeout
+from .._runtime import (
+    NOT_GIVEN,
+    AsyncResource,
+    DownloadTarget,
+    Endpoint,
+    NotGiven,
+    SyncResource,
+    Timeout,
+)
 from ..models import (
     NewPet,
     Pet,
@@ -80,6 +88,7 @@ _DOWNLOAD = Endpoint(
         "200": ("binary", None),
     },
     security=(("bearer",),),
+    accept="image/png",
 )
 
 
@@ -224,21 +233,55 @@ class PetsResource(SyncResource):
 
 class PetsPhotosResource(SyncResource):
 
+    @overload
     def download(
         self,
         pet_id: int,
         *,
+        to: None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> bytes:
+    ) -> bytes: ...
+
+    @overload
+    def download(
+        self,
+        pet_id: int,
+        *,
+        to: DownloadTarget,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DownloadTarget: ...
+
+    def download(
+        self,
+        pet_id: int,
+        *,
+        to: DownloadTarget | None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes | DownloadTarget:
         """Call download.
 
         ``GET /pets/{petId}/photo``
 
         Args:
             pet_id: petId
+            to: A path or binary file to stream the file to; returned. A path is written atomically. Without it, the bytes are returned.
+            expected_size: Size in bytes to check (else the Content-Length).
+            md5: Hex MD5 to check (else a Content-MD5 header, when sent).
         """
         return self._client._request(
             _DOWNLOAD,
@@ -249,6 +292,9 @@ class PetsPhotosResource(SyncResource):
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            to=to,
+            expected_size=expected_size,
+            md5=md5,
         )
 
 
@@ -393,21 +439,55 @@ class AsyncPetsResource(AsyncResource):
 
 class AsyncPetsPhotosResource(AsyncResource):
 
+    @overload
     async def download(
         self,
         pet_id: int,
         *,
+        to: None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
-    ) -> bytes:
+    ) -> bytes: ...
+
+    @overload
+    async def download(
+        self,
+        pet_id: int,
+        *,
+        to: DownloadTarget,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> DownloadTarget: ...
+
+    async def download(
+        self,
+        pet_id: int,
+        *,
+        to: DownloadTarget | None = None,
+        expected_size: int | None = None,
+        md5: str | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> bytes | DownloadTarget:
         """Call download.
 
         ``GET /pets/{petId}/photo``
 
         Args:
             pet_id: petId
+            to: A path or binary file to stream the file to; returned. A path is written atomically. Without it, the bytes are returned.
+            expected_size: Size in bytes to check (else the Content-Length).
+            md5: Hex MD5 to check (else a Content-MD5 header, when sent).
         """
         return await self._client._request(
             _DOWNLOAD,
@@ -418,4 +498,7 @@ class AsyncPetsPhotosResource(AsyncResource):
             max_retries=max_retries,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            to=to,
+            expected_size=expected_size,
+            md5=md5,
         )

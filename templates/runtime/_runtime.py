@@ -486,7 +486,9 @@ class _Base:
                 if cred.value:
                     _put_credential(cred, query, headers, cookies)
         _set_cookies(headers, cookies)
-        request = client.build_request("GET", target, params=query, headers=headers, timeout=timeout.httpx())
+        if query:
+            target = target.copy_merge_params(query)  # keeps the link's own query (signatures and such)
+        request = client.build_request("GET", target, headers=headers, timeout=timeout.httpx())
         return self._protect(request)
 
     @staticmethod

@@ -90,3 +90,37 @@ def test_async_delete_returns_none(server):
 
     assert run(main()) is None
     assert server.last().method == "DELETE"
+
+
+def test_multipart_with_a_list_of_files_and_a_json_part(server, tmp_path):
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    doc = tmp_path / "vaccination.pdf"
+    doc.write_bytes(b"%PDF-1.7 ...")
+    server.route("POST", "/pets/3/documents", Reply(200, {"stored": 2}))
+    with client(server) as zoo:
+        result = zoo.pets.documents.upload(3, files=[doc, ("notes.txt", b"good dog", "text/plain")], metadata={"title": "T"}, replace=True)
+    assert result.stored == 2
+    req = server.last()
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {req.headers['content-type']}\r\n\r\n".encode() + req.body)
+    got = [(p.get_param("name", header="content-disposition"), p.get_filename(), p.get_payload(decode=True)) for p in message.iter_parts()]
+    assert got == [
+        ("metadata", None, b'{"title": "T"}'),
+        ("replace", None, b"true"),
+        ("files", "vaccination.pdf", b"%PDF-1.7 ..."),
+        ("files", "notes.txt", b"good dog"),
+    ]
+
+
+def test_retry_safe_post_is_retried_and_octet_stream_body_streams_a_path(server, tmp_path):
+    server.route("POST", "/pets/3/documents", [Reply(503, None), Reply(200, {"stored": 1})])
+    with FeatureZoo(bearer="tok", base_url=server.url, max_retries=1) as zoo:
+        assert zoo.pets.documents.upload(3, files=[b"x"]).stored == 1
+        assert server.count("POST", "/pets/3/documents") == 2  # x-sdk-retry-safe: a POST that may be resent
+        raw = tmp_path / "raw.bin"
+        raw.write_bytes(b"\x00\x01raw")
+        server.route("PUT", "/pets/3/documents", Reply(204, None))
+        assert zoo.pets.documents.put_raw(3, body=raw) is None
+    assert server.last().body == b"\x00\x01raw"
+    assert server.last().headers["content-type"] == "application/octet-stream"

@@ -437,3 +437,33 @@ def test_1000_concurrent_async_calls_through_one_client(tmp_path):
     assert stats["peak_connections"] <= kombo_client._runtime.MAX_CONNECTIONS  # the pool limit holds under load
     assert stats["total_connections"] <= 2 * kombo_client._runtime.MAX_CONNECTIONS  # connections are reused
     assert elapsed < 30
+
+
+def test_raw_response_gives_status_headers_and_parsed_body(server, mode):
+    server.route("GET", ROUTE, Reply(200, OK, headers={"X-Request-Id": "r-42"}))
+    kwargs = {"api_key": KEY, "integration_id": "i", "server_url": server.url + "/v1"}
+    if mode == "sync":
+        with Kombo(**kwargs) as k:
+            raw = k.with_raw_response.ats.get_candidate_attachments("c1")
+    else:
+
+        async def go():
+            async with AsyncKombo(**kwargs) as k:
+                return await k.with_raw_response.ats.get_candidate_attachments("c1")
+
+        raw = asyncio.run(go())
+    assert raw.status_code == 200 and raw.headers["x-request-id"] == "r-42"
+    assert raw.parsed.data.results[0].type is CandidateAttachmentType.CV
+    assert raw.http_response.json() == OK
+
+
+@pytest.mark.parametrize("package", ["kombo_client", "hrflow_client", "crafter_profile_client"])
+def test_every_package_exports_the_error_tree(package):
+    import importlib
+
+    module = importlib.import_module(package)
+    names = ["APIError", "APIConnectionError", "APITimeoutError", "APIStatusError", "BadRequestError", "AuthenticationError", "PermissionDeniedError", "NotFoundError", "ConflictError", "UnprocessableEntityError", "RateLimitError", "InternalServerError", "ResponseValidationError"]
+    for name in names:
+        assert name in module.__all__ and issubclass(getattr(module, name), module.APIError), name
+    assert issubclass(module.APITimeoutError, module.APIConnectionError)
+    assert issubclass(module.RateLimitError, module.APIStatusError)

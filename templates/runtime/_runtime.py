@@ -136,10 +136,10 @@ class _OpenEnum(enum.Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        base: type = str if issubclass(cls, str) else int
+        base: Any = str if issubclass(cls, str) else int
         if not isinstance(value, base) or isinstance(value, bool):
             return None
-        pseudo = base.__new__(cls, value)  # type: ignore[call-overload]
+        pseudo = base.__new__(cls, value)
         pseudo._name_ = str(value)
         pseudo._value_ = value
         return pseudo
@@ -163,8 +163,9 @@ class OpenIntEnum(int, _OpenEnum):
 
 
 @dataclass(frozen=True, eq=False)
-class Endpoint:
-    """Everything static about one operation, declared once at module level by the generated code."""
+class Endpoint(Generic[T]):
+    """Everything static about one operation, declared once at module level by the generated code.
+    ``T`` is what a call returns, so the generated methods type-check without casts."""
 
     method: str
     path: str
@@ -398,7 +399,7 @@ class _Base:
     def _build_request(
         self,
         client: httpx.Client | httpx.AsyncClient,
-        ep: Endpoint,
+        ep: Endpoint[Any],
         path: Mapping[str, Any],
         query: Mapping[str, Any],
         headers: Mapping[str, Any],
@@ -423,7 +424,7 @@ class _Base:
         self._apply_security(ep, query, headers, cookies)
 
         url = self.base_url + _PATH_PARAM.sub(lambda m: _path_value(m.group(1), path[m.group(1)]), ep.path)
-        params: list[tuple[str, str]] = []
+        params: list[tuple[str, Any]] = []
         for wire, value in query.items():
             if value is None:
                 continue
@@ -492,7 +493,7 @@ class _Base:
         return self._protect(request)
 
     @staticmethod
-    def _check_one_of(ep: Endpoint, query: Mapping[str, Any], headers: Mapping[str, Any], cookies: Mapping[str, Any]) -> None:
+    def _check_one_of(ep: Endpoint[Any], query: Mapping[str, Any], headers: Mapping[str, Any], cookies: Mapping[str, Any]) -> None:
         where = {"query": query, "header": headers, "cookie": cookies}
         for group in ep.one_of:
             given = [name for name, location, wire in group if where[location].get(wire) is not None]
@@ -501,7 +502,7 @@ class _Base:
                 found = f"got {', '.join(given)}" if given else "got none"
                 raise TypeError(f"{ep.method} {ep.path} needs exactly one of {names} ({found}); no request was sent")
 
-    def _apply_security(self, ep: Endpoint, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> None:
+    def _apply_security(self, ep: Endpoint[Any], query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> None:
         if not ep.security:
             return
         missing: list[Credential] = []
@@ -534,7 +535,7 @@ class _Base:
         if (response.status_code == 303 and method != "HEAD") or (response.status_code in (301, 302) and method == "POST"):
             method = "GET"
         headers = httpx.Headers(request.headers.multi_items())
-        stream = request.stream
+        stream: Any = request.stream
         if method != request.method:
             for name in ("content-type", "content-length", "transfer-encoding"):
                 headers.pop(name, None)
@@ -549,7 +550,7 @@ class _Base:
 
     # -- retrying ------------------------------------------------------------------------------
 
-    def _next_retry(self, ep: Endpoint, attempt: int, retries: int, *, error: Exception | None = None,
+    def _next_retry(self, ep: Endpoint[Any], attempt: int, retries: int, *, error: Exception | None = None,
                     response: httpx.Response | None = None, sink: Sink | None = None) -> float | None:
         """Seconds to wait before the next attempt, or None when this outcome is final."""
         if attempt >= retries or (sink is not None and not sink.can_retry()):
@@ -588,7 +589,7 @@ class _Base:
     # -- responses -----------------------------------------------------------------------------
 
     @staticmethod
-    def _adapter(ep: Endpoint, type_: Any) -> pydantic.TypeAdapter[Any]:
+    def _adapter(ep: Endpoint[Any], type_: Any) -> pydantic.TypeAdapter[Any]:
         cache = ep.adapters
         key = id(type_)
         adapter = cache.get(key)
@@ -596,7 +597,7 @@ class _Base:
             adapter = cache[key] = pydantic.TypeAdapter(type_)
         return adapter
 
-    def _finish(self, ep: Endpoint, response: httpx.Response, sink: Sink | None) -> Any:
+    def _finish(self, ep: Endpoint[Any], response: httpx.Response, sink: Sink | None) -> Any:
         status = response.status_code
         if not 200 <= status < 300:
             raise self._status_error(ep, response)
@@ -605,7 +606,7 @@ class _Base:
             return RawResponse(status, response.headers, parsed, response)
         return parsed
 
-    def _parse_success(self, ep: Endpoint, response: httpx.Response) -> Any:
+    def _parse_success(self, ep: Endpoint[Any], response: httpx.Response) -> Any:
         spec = ep.match(ep.responses, response.status_code)
         if spec is None:
             return None
@@ -628,7 +629,7 @@ class _Base:
             return self._adapter(ep, type_).validate_json(content)
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False, include_input=False)
-            first = errors[0] if errors else {}
+            first: Mapping[str, Any] = errors[0] if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
             problem = "body is not valid JSON" if first.get("type") == "json_invalid" else f"{where}: {first.get('msg', 'invalid')}"
             raise ResponseValidationError(
@@ -638,7 +639,7 @@ class _Base:
                 errors=errors,
             ) from None
 
-    def _status_error(self, ep: Endpoint, response: httpx.Response) -> APIStatusError:
+    def _status_error(self, ep: Endpoint[Any], response: httpx.Response) -> APIStatusError:
         text = self._redact(response.text)
         body: Any = text
         if text and _is_json(response.headers.get("content-type", "")):
@@ -796,12 +797,12 @@ class SyncAPIClient(_Base):
         """
         resolved_timeout, retries = self._options(timeout, max_retries)
         request = self._link_request(self._http, url, resolved_timeout)
-        ep = Endpoint("GET", self._redact(request.url.path))
+        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
         return self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
 
     def _request(
         self,
-        ep: Endpoint,
+        ep: Endpoint[T],
         *,
         path: Mapping[str, Any] = {},  # noqa: B006 - read-only
         query: Mapping[str, Any] = {},  # noqa: B006
@@ -815,12 +816,12 @@ class SyncAPIClient(_Base):
         to: Any = None,
         expected_size: int | None = None,
         md5: str | None = None,
-    ) -> Any:
+    ) -> T:
         resolved_timeout, retries = self._options(timeout, max_retries)
         with contextlib.ExitStack() as files_opened:
             request = self._build_request(self._http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
             sink = Sink(to, expected_size, md5) if to is not None else None
-            return self._execute(ep, request, resolved_timeout, retries, sink)
+            return self._execute(ep, request, resolved_timeout, retries, sink)  # type: ignore[no-any-return]
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
@@ -833,7 +834,7 @@ class SyncAPIClient(_Base):
             response.close()
             request, hops = following, hops + 1
 
-    def _execute(self, ep: Endpoint, request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
+    def _execute(self, ep: Endpoint[Any], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
         attempt = 0
         try:
             while True:
@@ -898,12 +899,12 @@ class AsyncAPIClient(_Base):
         """Stream the file at ``url`` to ``to``; see ``SyncAPIClient.download``."""
         resolved_timeout, retries = self._options(timeout, max_retries)
         request = self._link_request(self._http, url, resolved_timeout)
-        ep = Endpoint("GET", self._redact(request.url.path))
+        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
         return await self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
 
     async def _request(
         self,
-        ep: Endpoint,
+        ep: Endpoint[T],
         *,
         path: Mapping[str, Any] = {},  # noqa: B006 - read-only
         query: Mapping[str, Any] = {},  # noqa: B006
@@ -917,12 +918,12 @@ class AsyncAPIClient(_Base):
         to: Any = None,
         expected_size: int | None = None,
         md5: str | None = None,
-    ) -> Any:
+    ) -> T:
         resolved_timeout, retries = self._options(timeout, max_retries)
         with contextlib.ExitStack() as files_opened:
             request = self._build_request(self._http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
             sink = Sink(to, expected_size, md5) if to is not None else None
-            return await self._execute(ep, request, resolved_timeout, retries, sink)
+            return await self._execute(ep, request, resolved_timeout, retries, sink)  # type: ignore[no-any-return]
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         hops = 0
@@ -934,7 +935,7 @@ class AsyncAPIClient(_Base):
             await response.aclose()
             request, hops = following, hops + 1
 
-    async def _execute(self, ep: Endpoint, request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
+    async def _execute(self, ep: Endpoint[Any], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
         import anyio
 
         slots = self._slots.get()

@@ -139,10 +139,10 @@ class _OpenEnum(enum.Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> Any:
-        base: type = str if issubclass(cls, str) else int
+        base: Any = str if issubclass(cls, str) else int
         if not isinstance(value, base) or isinstance(value, bool):
             return None
-        pseudo = base.__new__(cls, value)  # type: ignore[call-overload]
+        pseudo = base.__new__(cls, value)
         pseudo._name_ = str(value)
         pseudo._value_ = value
         return pseudo
@@ -166,8 +166,9 @@ class OpenIntEnum(int, _OpenEnum):
 
 
 @dataclass(frozen=True, eq=False)
-class Endpoint:
-    """Everything static about one operation, declared once at module level by the generated code."""
+class Endpoint(Generic[T]):
+    """Everything static about one operation, declared once at module level by the generated code.
+    ``T`` is what a call returns, so the generated methods type-check without casts."""
 
     method: str
     path: str
@@ -421,7 +422,7 @@ class _Base:
     def _build_request(
         self,
         client: httpx.Client | httpx.AsyncClient,
-        ep: Endpoint,
+        ep: Endpoint[Any],
         path: Mapping[str, Any],
         query: Mapping[str, Any],
         headers: Mapping[str, Any],
@@ -450,7 +451,7 @@ class _Base:
         url = self.base_url + _PATH_PARAM.sub(
             lambda m: _path_value(m.group(1), path[m.group(1)]), ep.path
         )
-        params: list[tuple[str, str]] = []
+        params: list[tuple[str, Any]] = []
         for wire, value in query.items():
             if value is None:
                 continue
@@ -530,7 +531,7 @@ class _Base:
 
     @staticmethod
     def _check_one_of(
-        ep: Endpoint,
+        ep: Endpoint[Any],
         query: Mapping[str, Any],
         headers: Mapping[str, Any],
         cookies: Mapping[str, Any],
@@ -548,7 +549,11 @@ class _Base:
                 )
 
     def _apply_security(
-        self, ep: Endpoint, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]
+        self,
+        ep: Endpoint[Any],
+        query: dict[str, Any],
+        headers: dict[str, Any],
+        cookies: dict[str, Any],
     ) -> None:
         if not ep.security:
             return
@@ -589,7 +594,7 @@ class _Base:
         ):
             method = "GET"
         headers = httpx.Headers(request.headers.multi_items())
-        stream = request.stream
+        stream: Any = request.stream
         if method != request.method:
             for name in ("content-type", "content-length", "transfer-encoding"):
                 headers.pop(name, None)
@@ -610,7 +615,7 @@ class _Base:
 
     def _next_retry(
         self,
-        ep: Endpoint,
+        ep: Endpoint[Any],
         attempt: int,
         retries: int,
         *,
@@ -657,7 +662,7 @@ class _Base:
     # -- responses -----------------------------------------------------------------------------
 
     @staticmethod
-    def _adapter(ep: Endpoint, type_: Any) -> pydantic.TypeAdapter[Any]:
+    def _adapter(ep: Endpoint[Any], type_: Any) -> pydantic.TypeAdapter[Any]:
         cache = ep.adapters
         key = id(type_)
         adapter = cache.get(key)
@@ -665,7 +670,7 @@ class _Base:
             adapter = cache[key] = pydantic.TypeAdapter(type_)
         return adapter
 
-    def _finish(self, ep: Endpoint, response: httpx.Response, sink: Sink | None) -> Any:
+    def _finish(self, ep: Endpoint[Any], response: httpx.Response, sink: Sink | None) -> Any:
         status = response.status_code
         if not 200 <= status < 300:
             raise self._status_error(ep, response)
@@ -674,7 +679,7 @@ class _Base:
             return RawResponse(status, response.headers, parsed, response)
         return parsed
 
-    def _parse_success(self, ep: Endpoint, response: httpx.Response) -> Any:
+    def _parse_success(self, ep: Endpoint[Any], response: httpx.Response) -> Any:
         spec = ep.match(ep.responses, response.status_code)
         if spec is None:
             return None
@@ -697,7 +702,7 @@ class _Base:
             return self._adapter(ep, type_).validate_json(content)
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False, include_input=False)
-            first = errors[0] if errors else {}
+            first: Mapping[str, Any] = errors[0] if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
             problem = (
                 "body is not valid JSON"
@@ -711,7 +716,7 @@ class _Base:
                 errors=errors,
             ) from None
 
-    def _status_error(self, ep: Endpoint, response: httpx.Response) -> APIStatusError:
+    def _status_error(self, ep: Endpoint[Any], response: httpx.Response) -> APIStatusError:
         text = self._redact(response.text)
         body: Any = text
         if text and _is_json(response.headers.get("content-type", "")):
@@ -907,12 +912,12 @@ class SyncAPIClient(_Base):
         """
         resolved_timeout, retries = self._options(timeout, max_retries)
         request = self._link_request(self._http, url, resolved_timeout)
-        ep = Endpoint("GET", self._redact(request.url.path))
+        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
         return self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
 
     def _request(
         self,
-        ep: Endpoint,
+        ep: Endpoint[T],
         *,
         path: Mapping[str, Any] = {},  # noqa: B006 - read-only
         query: Mapping[str, Any] = {},  # noqa: B006
@@ -926,7 +931,7 @@ class SyncAPIClient(_Base):
         to: Any = None,
         expected_size: int | None = None,
         md5: str | None = None,
-    ) -> Any:
+    ) -> T:
         resolved_timeout, retries = self._options(timeout, max_retries)
         with contextlib.ExitStack() as files_opened:
             request = self._build_request(
@@ -943,7 +948,7 @@ class SyncAPIClient(_Base):
                 files_opened,
             )
             sink = Sink(to, expected_size, md5) if to is not None else None
-            return self._execute(ep, request, resolved_timeout, retries, sink)
+            return self._execute(ep, request, resolved_timeout, retries, sink)  # type: ignore[no-any-return]
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
@@ -958,7 +963,7 @@ class SyncAPIClient(_Base):
 
     def _execute(
         self,
-        ep: Endpoint,
+        ep: Endpoint[Any],
         request: httpx.Request,
         timeout: Timeout,
         retries: int,
@@ -1032,12 +1037,12 @@ class AsyncAPIClient(_Base):
         """Stream the file at ``url`` to ``to``; see ``SyncAPIClient.download``."""
         resolved_timeout, retries = self._options(timeout, max_retries)
         request = self._link_request(self._http, url, resolved_timeout)
-        ep = Endpoint("GET", self._redact(request.url.path))
+        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
         return await self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
 
     async def _request(
         self,
-        ep: Endpoint,
+        ep: Endpoint[T],
         *,
         path: Mapping[str, Any] = {},  # noqa: B006 - read-only
         query: Mapping[str, Any] = {},  # noqa: B006
@@ -1051,7 +1056,7 @@ class AsyncAPIClient(_Base):
         to: Any = None,
         expected_size: int | None = None,
         md5: str | None = None,
-    ) -> Any:
+    ) -> T:
         resolved_timeout, retries = self._options(timeout, max_retries)
         with contextlib.ExitStack() as files_opened:
             request = self._build_request(
@@ -1068,7 +1073,7 @@ class AsyncAPIClient(_Base):
                 files_opened,
             )
             sink = Sink(to, expected_size, md5) if to is not None else None
-            return await self._execute(ep, request, resolved_timeout, retries, sink)
+            return await self._execute(ep, request, resolved_timeout, retries, sink)  # type: ignore[no-any-return]
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         hops = 0
@@ -1082,7 +1087,7 @@ class AsyncAPIClient(_Base):
 
     async def _execute(
         self,
-        ep: Endpoint,
+        ep: Endpoint[Any],
         request: httpx.Request,
         timeout: Timeout,
         retries: int,

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-_GET_PROFILE_ATTACHMENTS = Endpoint(
+_GET_PROFILE_ATTACHMENTS: Endpoint[list[Attachment]] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachments",
     responses={
@@ -42,7 +42,7 @@ _GET_PROFILE_ATTACHMENTS = Endpoint(
 )
 
 
-_UPLOAD_PROFILE_ATTACHMENT = Endpoint(
+_UPLOAD_PROFILE_ATTACHMENT: Endpoint[Attachment] = Endpoint(
     "POST",
     "/api/1/profile/{id}/uploadAttachment",
     responses={
@@ -58,7 +58,7 @@ _UPLOAD_PROFILE_ATTACHMENT = Endpoint(
 )
 
 
-_GET_PROFILE_ATTACHMENT = Endpoint(
+_GET_PROFILE_ATTACHMENT: Endpoint[bytes] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachment/{attachmentName}",
     responses={
@@ -72,7 +72,7 @@ _GET_PROFILE_ATTACHMENT = Endpoint(
 )
 
 
-_GET_PROFILE_ATTACHMENT_DETAILS = Endpoint(
+_GET_PROFILE_ATTACHMENT_DETAILS: Endpoint[Attachment] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachment/{attachmentName}/details",
     responses={

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-_GET_PROFILE_ATTACHMENTS_BY_ID = Endpoint(
+_GET_PROFILE_ATTACHMENTS_BY_ID: Endpoint[ProfileAttachmentsResponse] = Endpoint(
     "GET",
     "/profile/attachments",
     responses={
@@ -51,7 +51,7 @@ _GET_PROFILE_ATTACHMENTS_BY_ID = Endpoint(
 )
 
 
-_GET_PROFILE_INDEXING_ATTACHMENTS = Endpoint(
+_GET_PROFILE_INDEXING_ATTACHMENTS: Endpoint[ProfileAttachmentsResponse] = Endpoint(
     "GET",
     "/profile/indexing/attachments",
     responses={
@@ -77,7 +77,7 @@ _GET_PROFILE_INDEXING_ATTACHMENTS = Endpoint(
 )
 
 
-_GET_PROFILE_INDEXING = Endpoint(
+_GET_PROFILE_INDEXING: Endpoint[ProfileResponse] = Endpoint(
     "GET",
     "/profile/indexing",
     responses={

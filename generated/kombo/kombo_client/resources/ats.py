@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-_GET_ATS_CANDIDATES_CANDIDATE_ID_ATTACHMENTS = Endpoint(
+_GET_ATS_CANDIDATES_CANDIDATE_ID_ATTACHMENTS: Endpoint[CandidateAttachmentsResponse] = Endpoint(
     "GET",
     "/ats/candidates/{candidate_id}/attachments",
     responses={

@@ -36,7 +36,7 @@ SERVERS: dict[str, str] = {
     "sandbox": "https://sandbox.example.com/v2",  # Sandbox
 }
 
-_GET_HEALTH = Endpoint(
+_GET_HEALTH: Endpoint[str] = Endpoint(
     "GET",
     "/health",
     responses={
@@ -46,7 +46,7 @@ _GET_HEALTH = Endpoint(
 )
 
 
-_LOGIN = Endpoint(
+_LOGIN: Endpoint[LoginResponse] = Endpoint(
     "POST",
     "/login",
     responses={

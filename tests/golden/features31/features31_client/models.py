@@ -24,6 +24,8 @@ __all__ = [
     "Person",
     "Pet",
     "Problem",
+    "UploadMetadata",
+    "UploadResponse",
     "PetList",
 ]
 
@@ -103,6 +105,18 @@ class Problem(Model):
 
     title: str | None = None
     detail: str | None = None
+
+
+class UploadMetadata(Model):
+    """UploadMetadata"""
+
+    title: str | None = None
+
+
+class UploadResponse(Model):
+    """UploadResponse"""
+
+    stored: int | None = None
 
 
 PetList = list[Pet]

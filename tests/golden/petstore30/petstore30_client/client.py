@@ -35,7 +35,7 @@ SERVERS: dict[str, str] = {
     "server_0": "http://petstore.example.com/api",  #
 }
 
-_FIND_PETS = Endpoint(
+_FIND_PETS: Endpoint[list[Pet]] = Endpoint(
     "GET",
     "/pets",
     responses={
@@ -47,7 +47,7 @@ _FIND_PETS = Endpoint(
 )
 
 
-_FIND_PET_BY_ID = Endpoint(
+_FIND_PET_BY_ID: Endpoint[Pet] = Endpoint(
     "GET",
     "/pets/{id}",
     responses={

@@ -11,6 +11,8 @@ from .._runtime import (
     AsyncResource,
     DownloadTarget,
     Endpoint,
+    FileContent,
+    FileInput,
     NotGiven,
     SyncResource,
     Timeout,
@@ -19,17 +21,21 @@ from ..models import (
     NewPet,
     Pet,
     Problem,
+    UploadMetadata,
+    UploadResponse,
 )
 
 __all__ = [
     "PetsResource",
     "AsyncPetsResource",
+    "PetsDocumentsResource",
+    "AsyncPetsDocumentsResource",
     "PetsPhotosResource",
     "AsyncPetsPhotosResource",
 ]
 
 
-_LIST_PETS = Endpoint(
+_LIST_PETS: Endpoint[list[Pet]] = Endpoint(
     "GET",
     "/pets",
     responses={
@@ -46,7 +52,7 @@ _LIST_PETS = Endpoint(
 )
 
 
-_CREATE_PET = Endpoint(
+_CREATE_PET: Endpoint[Pet] = Endpoint(
     "POST",
     "/pets",
     responses={
@@ -58,7 +64,7 @@ _CREATE_PET = Endpoint(
 )
 
 
-_GET_PET = Endpoint(
+_GET_PET: Endpoint[Pet] = Endpoint(
     "GET",
     "/pets/{petId}",
     responses={
@@ -71,7 +77,7 @@ _GET_PET = Endpoint(
 )
 
 
-_DELETE_PET = Endpoint(
+_DELETE_PET: Endpoint[None] = Endpoint(
     "DELETE",
     "/pets/{petId}",
     responses={
@@ -81,7 +87,33 @@ _DELETE_PET = Endpoint(
 )
 
 
-_DOWNLOAD = Endpoint(
+_UPLOAD: Endpoint[UploadResponse] = Endpoint(
+    "POST",
+    "/pets/{petId}/documents",
+    responses={
+        "200": ("json", UploadResponse),
+    },
+    security=(("bearer",),),
+    body_kind="multipart",
+    body_media_type="multipart/form-data",
+    file_fields=frozenset({"files"}),
+    retry_safe=True,
+)
+
+
+_PUT_RAW: Endpoint[None] = Endpoint(
+    "PUT",
+    "/pets/{petId}/documents",
+    responses={
+        "204": ("empty", None),
+    },
+    security=(("bearer",),),
+    body_kind="binary",
+    body_media_type="application/octet-stream",
+)
+
+
+_DOWNLOAD: Endpoint[bytes] = Endpoint(
     "GET",
     "/pets/{petId}/photo",
     responses={
@@ -93,6 +125,10 @@ _DOWNLOAD = Endpoint(
 
 
 class PetsResource(SyncResource):
+
+    @cached_property
+    def documents(self) -> PetsDocumentsResource:
+        return PetsDocumentsResource(self._client)
 
     @cached_property
     def photos(self) -> PetsPhotosResource:
@@ -231,6 +267,80 @@ class PetsResource(SyncResource):
         )
 
 
+class PetsDocumentsResource(SyncResource):
+
+    def upload(
+        self,
+        pet_id: int,
+        *,
+        files: list[FileInput],
+        metadata: UploadMetadata | None = None,
+        note: str | None = None,
+        replace: bool | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> UploadResponse:
+        """Attach documents to a pet (idempotent by content).
+
+        ``POST /pets/{petId}/documents``
+
+        Args:
+            pet_id: petId
+            files: One or more documents. A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
+            metadata: metadata
+            note: note
+            replace: replace
+        """
+        return self._client._request(
+            _UPLOAD,
+            path={
+                "petId": pet_id,
+            },
+            body={
+                "files": files,
+                "metadata": metadata,
+                "note": note,
+                "replace": replace,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def put_raw(
+        self,
+        pet_id: int,
+        *,
+        body: FileContent,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Call put_raw.
+
+        ``PUT /pets/{petId}/documents``
+
+        Args:
+            pet_id: petId
+            body: Request body (application/octet-stream).
+        """
+        return self._client._request(
+            _PUT_RAW,
+            path={
+                "petId": pet_id,
+            },
+            body=body,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+
 class PetsPhotosResource(SyncResource):
 
     @overload
@@ -299,6 +409,10 @@ class PetsPhotosResource(SyncResource):
 
 
 class AsyncPetsResource(AsyncResource):
+
+    @cached_property
+    def documents(self) -> AsyncPetsDocumentsResource:
+        return AsyncPetsDocumentsResource(self._client)
 
     @cached_property
     def photos(self) -> AsyncPetsPhotosResource:
@@ -430,6 +544,80 @@ class AsyncPetsResource(AsyncResource):
             path={
                 "petId": pet_id,
             },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+
+class AsyncPetsDocumentsResource(AsyncResource):
+
+    async def upload(
+        self,
+        pet_id: int,
+        *,
+        files: list[FileInput],
+        metadata: UploadMetadata | None = None,
+        note: str | None = None,
+        replace: bool | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> UploadResponse:
+        """Attach documents to a pet (idempotent by content).
+
+        ``POST /pets/{petId}/documents``
+
+        Args:
+            pet_id: petId
+            files: One or more documents. A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
+            metadata: metadata
+            note: note
+            replace: replace
+        """
+        return await self._client._request(
+            _UPLOAD,
+            path={
+                "petId": pet_id,
+            },
+            body={
+                "files": files,
+                "metadata": metadata,
+                "note": note,
+                "replace": replace,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def put_raw(
+        self,
+        pet_id: int,
+        *,
+        body: FileContent,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Call put_raw.
+
+        ``PUT /pets/{petId}/documents``
+
+        Args:
+            pet_id: petId
+            body: Request body (application/octet-stream).
+        """
+        return await self._client._request(
+            _PUT_RAW,
+            path={
+                "petId": pet_id,
+            },
+            body=body,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

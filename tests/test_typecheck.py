@@ -1,0 +1,27 @@
+"""The generated packages type-check under ``mypy --strict``: their users run it against them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = {
+    ROOT / "generated" / "kombo": "kombo_client",
+    ROOT / "generated" / "hrflow": "hrflow_client",
+    ROOT / "generated" / "crafter": "crafter_profile_client",
+    ROOT / "tests" / "golden" / "features31": "features31_client",
+    ROOT / "tests" / "golden" / "petstore30": "petstore30_client",
+}
+
+
+def test_mypy_strict_on_generated_packages():
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d) for d in PACKAGES)}
+    args = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy")]
+    for package in PACKAGES.values():
+        args += ["-p", package]
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+    assert f"in {sum(1 for d in PACKAGES for _ in (d / PACKAGES[d]).rglob('*.py'))} source files" in proc.stdout

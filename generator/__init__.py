@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
+
+if TYPE_CHECKING:
+    from .ir import Api
+    from .load import Spec
 
 __all__ = ["ApiConfig", "Diagnostics", "GenerationResult", "RefPolicy", "build_files", "generate_package"]
 
@@ -25,6 +30,8 @@ __all__ = ["ApiConfig", "Diagnostics", "GenerationResult", "RefPolicy", "build_f
 class GenerationResult:
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    api: Api | None = None  # the IR the files were rendered from (for tools such as the corpus runner)
+    spec: Spec | None = None  # the loaded, overlaid document
 
     @property
     def ok(self) -> bool:
@@ -37,6 +44,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy()) -> Generatio
 
     result = GenerationResult()
     spec = load.load_spec(config.spec, config.overlays, policy)
+    result.spec = spec
     result.diagnostics.extend(spec.diagnostics)
     if spec.diagnostics.has_errors:
         return result
@@ -47,6 +55,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy()) -> Generatio
     result.diagnostics.extend(diags)
     if api is None:
         return result
+    result.api = api
     result.files = format.format_files(render.render(api))
     return result
 

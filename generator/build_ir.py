@@ -15,7 +15,7 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,24 +109,29 @@ class _Types:
         except LookupError:
             self.ctx.error("E303", doc, ptr, f"$ref {schema['$ref']!r} cannot be resolved")
             return self._any()
+        if not isinstance(target, dict):
+            return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
         key = (tdoc, tptr or "")
+        # A class stands for the non-null values; a schema that also allows null is "Class | None" where used.
+        nullable = _is_definable(target) and _allows_null(target)
         if key in self.ctx.defs:
-            return self.ctx.defs[key].name
+            return _maybe_null(self.ctx.defs[key].name, nullable)
         if _is_definable(target) or (_is_named_component(tptr) and not _is_primitive(target)):
-            return self._define(tdoc, tptr or "", target, _ref_name(target, tptr), depth)
+            return _maybe_null(self._define(tdoc, tptr or "", target, _ref_name(target, tptr), depth), nullable)
         return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
 
     def _inline(self, doc: str, schema: dict[str, Any], ptr: str, hint: str, depth: int) -> str:
         key = (doc, ptr)
+        nullable = _is_definable(schema) and _allows_null(schema)
         if key in self.ctx.defs:
-            return self.ctx.defs[key].name
+            return _maybe_null(self.ctx.defs[key].name, nullable)
         if _is_definable(schema):
-            return self._define(doc, ptr, schema, schema.get("x-sdk-name") or hint, depth)
+            return _maybe_null(self._define(doc, ptr, schema, schema.get("x-sdk-name") or hint, depth), nullable)
         return self._structural(doc, schema, ptr, hint, depth)
 
     def _define(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
-        name = self.ctx.names.claim(pascal_identifier(wanted, "Model"))
         kind = "enum" if _enum_base(schema) else ("model" if _is_object(schema) else "alias")
+        name = self.ctx.names.claim_first(_name_candidates(pascal_identifier(wanted, "Model"), ptr, kind))
         definition = _Definition(name, kind)
         self.ctx.defs[(doc, ptr)] = definition  # registered first: recursion finds it
         self.ctx.order.append(definition)
@@ -236,7 +241,7 @@ class _Types:
             if isinstance(schema.get(key), list) and schema[key]:
                 members = []
                 for index, member in enumerate(schema[key]):
-                    member_hint = _member_hint(hint, member, index)
+                    member_hint = _member_hint(hint, member, index, schema[key])
                     members.append(self._annotation(doc, member, jp.join(ptr, key, index), member_hint, depth + 1))
                 return _maybe_null(_union(members), nullable)
         if isinstance(schema.get("allOf"), list) and schema["allOf"]:
@@ -353,10 +358,70 @@ def _ref_name(target: dict[str, Any], ptr: str | None) -> str:
     return jp.split(ptr)[-1] if ptr else "Model"
 
 
-def _member_hint(hint: str, member: Any, index: int) -> str:
-    if isinstance(member, dict) and isinstance(member.get("title"), str):
+#: Pointer segments that say how a schema is nested, not what it is.
+_STRUCTURAL = frozenset({"components", "schemas", "properties", "items", "allOf", "oneOf", "anyOf", "additionalProperties", "paths", "content", "schema", "responses", "requestBody", "parameters", "get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def _name_candidates(wanted: str, ptr: str, kind: str) -> list[str]:
+    """Names for a schema, best first: the one asked for, then names built from more of its place in the
+    document (``file-commit/properties/commit`` -> ``FileCommitCommit``), then the asked-for name with its
+    kind. Only when all are taken does a number get appended."""
+    words = [w for w in jp.split(ptr) if w not in _STRUCTURAL and not w.isdigit() and "/" not in w and pascal(w)]
+    candidates = [wanted]
+    for n in range(2, min(len(words), 4) + 1):
+        candidates.append(pascal_identifier("_".join(words[-n:])))
+    candidates.append(wanted + {"enum": "Enum", "model": "Object", "alias": "Type"}[kind])
+    return candidates
+
+
+def _member_hint(hint: str, member: Any, index: int, siblings: Sequence[Any] = ()) -> str:
+    """Name a oneOf/anyOf member from what it is: its title, the value that tells it apart (a ``const`` or
+    single-value enum property, or its own enum values), or the property only it requires. A position
+    number is the last resort."""
+    if not isinstance(member, dict):
+        return f"{hint}Variant{index + 1}"
+    if isinstance(member.get("title"), str) and pascal(member["title"]):
         return join_pascal(hint, pascal(member["title"]))
+    values = [v for v in member.get("enum") or [] if isinstance(v, (str, int)) and not isinstance(v, bool)]
+    if values and pascal(str(values[0])):
+        return join_pascal(hint, pascal(str(values[0])) + ("Etc" if len(values) > 1 else ""))
+    props = member.get("properties") if isinstance(member.get("properties"), dict) else {}
+    for key, prop in props.items():
+        tag = _tag_value(prop)
+        if tag is not None and pascal(str(tag)):
+            return join_pascal(hint, pascal(str(tag)))
+    required = [r for r in member.get("required") or [] if isinstance(r, str) and pascal(r)]
+    if required:
+        return join_pascal(hint, "With" + pascal(required[0]))
+    # allOf of references: named after the reference the other members do not share (the specific part).
+    shared = set.intersection(*(set(_allof_refs(s)) for s in siblings)) if len(siblings) > 1 else set()
+    refs = [r for r in _allof_refs(member) if r not in shared and pascal(r.rsplit("/", 1)[-1])]
+    if refs:
+        return join_pascal(hint, pascal(refs[0].rsplit("/", 1)[-1]))
+    named = [k for k in props if isinstance(k, str) and pascal(k)]
+    if named:
+        return join_pascal(hint, "With" + pascal(named[0]))
+    if member.get("type") == "array":
+        return join_pascal(hint, "List")
     return f"{hint}Variant{index + 1}"
+
+
+def _allof_refs(member: Any) -> list[str]:
+    if not isinstance(member, dict) or not isinstance(member.get("allOf"), list):
+        return []
+    return [m["$ref"] for m in member["allOf"] if isinstance(m, dict) and isinstance(m.get("$ref"), str)]
+
+
+def _tag_value(prop: Any) -> Any:
+    """The one value a property may take (``const``, or an enum of one), or None."""
+    if not isinstance(prop, dict):
+        return None
+    if isinstance(prop.get("const"), (str, int)) and not isinstance(prop.get("const"), bool):
+        return prop["const"]
+    enum = prop.get("enum")
+    if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], (str, int)) and not isinstance(enum[0], bool):
+        return enum[0]
+    return None
 
 
 def _union(annotations: Iterable[str]) -> str:

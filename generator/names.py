@@ -128,5 +128,17 @@ class NameScope:
             self._on_collision(name, unique)
         return unique
 
+    def claim_first(self, candidates: Iterable[str]) -> str:
+        """The first free name of ``candidates`` (reported as a collision when it is not the first one);
+        a numbered form of the first when all are taken."""
+        wanted = list(dict.fromkeys(c for c in candidates if c))
+        for name in wanted:
+            if name not in self._taken:
+                self._taken.add(name)
+                if name != wanted[0] and self._on_collision:
+                    self._on_collision(wanted[0], name)
+                return name
+        return self.claim(wanted[0])
+
     def __contains__(self, name: str) -> bool:
         return name in self._taken

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import pointer as jp
@@ -9,6 +10,7 @@ from .diagnostics import Diagnostics
 from .load import Spec
 
 MAX_VALIDATOR_ERRORS = 200
+_TEMPLATE = re.compile(r"\{([^{}/]+)\}")
 SUPPORTED = ("3.0", "3.1")
 
 
@@ -25,7 +27,19 @@ def validate(spec: Spec) -> Diagnostics:
     return diags
 
 
+#: Keyword validators of openapi-spec-validator whose findings concern the content of Schema Objects
+#: (JSON Schema keywords, defaults, examples) rather than the structure of the OpenAPI document.
+_SCHEMA_KEYWORDS = ("schema", "schemas", "default")
+
+
 def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
+    """Run openapi-spec-validator on the loaded documents.
+
+    Structural errors (a missing ``responses``, a parameter without ``in``) are errors. Findings inside
+    Schema Objects (a ``default`` that does not match its type, a 3.0-style boolean ``exclusiveMaximum``
+    in a 3.1 document, an unknown ``$schema`` dialect) are warnings: they are common in published
+    specs, and the generated models do not depend on them. ``--strict`` turns them into failures.
+    """
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     base = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
@@ -38,19 +52,51 @@ def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
         raise LookupError(f"reference outside the loaded documents: {uri}")
 
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
-    validator_cls = type("ConfinedValidator", (base,), {"resolver_handlers": handlers})
+    keywords = {name: _located(cls, name in _SCHEMA_KEYWORDS, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
+    validator_cls = type("ConfinedValidator", (base,), {"resolver_handlers": handlers, "keyword_validators": keywords})
+    seen: set[tuple[str, str]] = set()
     try:
         errors = validator_cls(spec.data, base_uri=spec.root).iter_errors()
         for count, error in enumerate(errors):
             if count >= MAX_VALIDATOR_ERRORS:
                 diags.error("E199", spec.label, "", f"more than {MAX_VALIDATOR_ERRORS} validation errors; stopped")
                 break
-            path = list(getattr(error, "absolute_path", []) or [])
-            diags.error("E101", spec.label, jp.from_parts(path), _message(error))
+            where: tuple[Any, ...] = getattr(error, "_specgen_where", ())
+            pointer = jp.from_parts([*where, *(getattr(error, "absolute_path", None) or [])])
+            message = _message(error)
+            if (pointer, message) in seen:
+                continue
+            seen.add((pointer, message))
+            if getattr(error, "_specgen_in_schema", False) or _in_schema(where or tuple(getattr(error, "absolute_path", ()))):
+                diags.warning("W101", spec.label, pointer, f"not valid here: {message}")
+            else:
+                diags.error("E101", spec.label, pointer, message)
     except RecursionError:
         diags.error("E198", spec.label, "", "spec nested too deeply to validate")
     except Exception as exc:  # noqa: BLE001 - a validator crash on hostile input is a diagnostic, not a traceback
         diags.error("E197", spec.label, "", f"validator failed: {type(exc).__name__}: {exc}")
+
+
+def _located(keyword_cls: type, in_schema: bool, suffix: tuple[str, ...]) -> type:
+    """A keyword validator that stamps each error it yields with where it was found (the innermost
+    validator stamps first) and whether that place is inside a Schema Object."""
+
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    def call(self: Any, node: Any, *args: Any, **kwargs: Any) -> Any:
+        for error in keyword_cls.__call__(self, node, *args, **kwargs):
+            if not isinstance(error, OpenAPIValidationError):
+                error = OpenAPIValidationError.create_from(error)  # what the validator would do, later
+            if not hasattr(error, "_specgen_where"):
+                error._specgen_where = (*getattr(node, "parts", ()), *suffix)
+                error._specgen_in_schema = in_schema
+            yield error
+
+    return type(keyword_cls.__name__, (keyword_cls,), {"__call__": call})
+
+
+def _in_schema(parts: tuple[Any, ...]) -> bool:
+    return any(part in ("schema", "schemas") for part in parts if isinstance(part, str))
 
 
 def _message(error: Any) -> str:
@@ -75,7 +121,7 @@ def _own_checks(spec: Spec, diags: Diagnostics) -> None:
                     diags.error("E110", spec.label, jp.join(ptr, "operationId"), f"operationId {op_id!r} is also used at {seen_ids[op_id]}")
                 else:
                     seen_ids[op_id] = ptr
-            templated = {seg[1:-1] for seg in path.split("/") if seg.startswith("{") and seg.endswith("}")}
+            templated = set(_TEMPLATE.findall(str(path)))
             declared = set()
             for params in (item.get("parameters") or [], op.get("parameters") or []):
                 for param in params if isinstance(params, list) else []:

@@ -83,3 +83,36 @@ def test_refs_under_properties_named_like_data_keys_are_checked(tmp_path):
     )
     errors = load_spec(spec).diagnostics.errors
     assert [(d.code, d.pointer) for d in errors] == [("E014", "/components/schemas/A/properties/default")]
+
+
+def test_schema_content_problems_are_warnings_with_pointers_and_fail_only_under_strict(tmp_path):
+    spec = tmp_path / "lenient.yaml"
+    spec.write_text(
+        'openapi: 3.1.0\ninfo: {title: L, version: "1"}\npaths:\n  /a:\n    get:\n      parameters:\n'
+        '        - {name: n, in: query, schema: {type: integer, default: "ten"}}\n'
+        '        - {name: m, in: query, schema: {type: number, maximum: 5, exclusiveMaximum: true}}\n'
+        "      responses: {'200': {description: ok}}\n"
+        "  /b/{id}:\n    get:\n      responses: {'200': {description: ok}}\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = proc.stderr.splitlines()
+    assert f"{spec}#/paths/~1a/get/parameters/0/schema/default: warning[W101]: not valid here: 'ten' is not of type 'integer'" in lines
+    assert any(line.startswith(f"{spec}#/paths/~1a/get/parameters/1/schema/exclusiveMaximum: warning[W101]") for line in lines)
+    # A structural problem stays an error: /b/{id} declares no parameter id.
+    assert f"{spec}#/paths/~1b~1{{id}}/get: error[E111]: path parameter {{id}} is not declared" in lines
+    assert proc.returncode == 1
+    spec.write_text(spec.read_text().replace("  /b/{id}:", "  /b:"))
+    assert subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec), "--strict"], cwd=ROOT, capture_output=True, timeout=120).returncode == 1
+
+
+def test_path_templates_inside_a_segment(tmp_path):
+    spec = tmp_path / "compare.yaml"
+    spec.write_text(
+        'openapi: 3.0.3\ninfo: {title: C, version: "1"}\npaths:\n  /compare/{base}...{head}:\n    get:\n      parameters:\n'
+        "        - {name: base, in: path, required: true, schema: {type: string}}\n"
+        "        - {name: head, in: path, required: true, schema: {type: string}}\n"
+        "      responses: {'200': {description: ok}}\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr

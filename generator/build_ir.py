@@ -997,8 +997,34 @@ def _warn_unsupported(ctx: _Context, data: dict[str, Any]) -> None:
         ctx.warn("W600", ctx.spec.root, "/webhooks", "webhooks are not generated")
     for path, item in (data.get("paths") or {}).items() if isinstance(data.get("paths"), dict) else ():
         for method, op in item.items() if isinstance(item, dict) else ():
-            if method in HTTP_METHODS and isinstance(op, dict) and op.get("callbacks"):
-                ctx.warn("W601", ctx.spec.root, jp.join("/paths", path, method, "callbacks"), "callbacks are not generated")
+            if not (method in HTTP_METHODS and isinstance(op, dict)):
+                continue
+            ptr = jp.join("/paths", path, method)
+            if op.get("callbacks"):
+                ctx.warn("W601", ctx.spec.root, jp.join(ptr, "callbacks"), "callbacks are not generated")
+            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+            for status, raw in responses.items():
+                try:
+                    rdoc, rptr, response = ctx.spec.follow(ctx.spec.root, raw)
+                except LookupError:
+                    continue
+                where = rptr or jp.join(ptr, "responses", status)
+                if isinstance(response, dict) and response.get("links"):
+                    ctx.warn("W602", rdoc, jp.join(where, "links"), "links are not followed; the response is returned as documented")
+                content = response.get("content") if isinstance(response, dict) else None
+                _warn_xml(ctx, rdoc, where, content)
+            body = op.get("requestBody")
+            if isinstance(body, dict) and "$ref" not in body:
+                _warn_xml(ctx, ctx.spec.root, jp.join(ptr, "requestBody"), body.get("content"))
+
+
+def _warn_xml(ctx: _Context, doc: str, where: str, content: Any) -> None:
+    """XML is carried as text or bytes, not mapped to models: say so where XML is the only choice."""
+    if not isinstance(content, dict) or not content:
+        return
+    kinds = [str(mt).split(";")[0].strip().lower() for mt in content]
+    if all(k.endswith("/xml") or k.endswith("+xml") for k in kinds):
+        ctx.warn("W603", doc, jp.join(where, "content"), "XML is not parsed into models; the body is passed as text or bytes")
 
 
 def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:

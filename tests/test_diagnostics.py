@@ -116,3 +116,16 @@ def test_path_templates_inside_a_segment(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_links_and_xml_get_a_warning_not_a_crash(tmp_path):
+    spec = tmp_path / "links.yaml"
+    spec.write_text(
+        'openapi: 3.0.3\ninfo: {title: L, version: "1"}\npaths:\n  /u:\n    get:\n      operationId: getU\n      responses:\n'
+        "        '200':\n          description: ok\n          content: {application/xml: {schema: {type: string}}}\n"
+        "          links:\n            self: {operationId: getU}\n"
+    )
+    proc = subprocess.run([sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{spec}#/paths/~1u/get/responses/200/links: warning[W602]: links are not followed; the response is returned as documented" in proc.stderr
+    assert f"{spec}#/paths/~1u/get/responses/200/content: warning[W603]: XML is not parsed into models; the body is passed as text or bytes" in proc.stderr

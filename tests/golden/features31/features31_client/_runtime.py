@@ -503,6 +503,56 @@ class _Base:
         )
         return self._protect(request)
 
+    def _prepare(
+        self,
+        ep: Endpoint[Any],
+        path: Mapping[str, Any],
+        query: Mapping[str, Any],
+        headers: Mapping[str, Any],
+        cookies: Mapping[str, Any],
+        body: Any,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, Any] | None,
+        to: Any,
+        expected_size: int | None,
+        md5: str | None,
+        files_opened: contextlib.ExitStack,
+    ) -> tuple[Endpoint[Any], httpx.Request, Timeout, int, Sink | None]:
+        """Everything an operation call decides before I/O: options, the request, and the download sink."""
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        http: httpx.Client | httpx.AsyncClient = self._http  # type: ignore[attr-defined]
+        request = self._build_request(
+            http,
+            ep,
+            path,
+            query,
+            headers,
+            cookies,
+            body,
+            extra_headers,
+            extra_query,
+            resolved_timeout,
+            files_opened,
+        )
+        sink = Sink(to, expected_size, md5) if to is not None else None
+        return ep, request, resolved_timeout, retries, sink
+
+    def _prepare_download(
+        self,
+        url: str,
+        to: Any,
+        expected_size: int | None,
+        md5: str | None,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+    ) -> tuple[Endpoint[Any], httpx.Request, Timeout, int, Sink]:
+        resolved_timeout, retries = self._options(timeout, max_retries)
+        request = self._link_request(self._http, url, resolved_timeout)  # type: ignore[attr-defined]
+        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
+        return ep, request, resolved_timeout, retries, Sink(to, expected_size, md5)
+
     def _link_request(
         self, client: httpx.Client | httpx.AsyncClient, url: str | httpx.URL, timeout: Timeout
     ) -> httpx.Request:
@@ -910,10 +960,7 @@ class SyncAPIClient(_Base):
         or mismatching download leaves nothing there. ``timeout`` bounds the wait for the response headers
         and then each read. Returns ``to``.
         """
-        resolved_timeout, retries = self._options(timeout, max_retries)
-        request = self._link_request(self._http, url, resolved_timeout)
-        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
-        return self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
+        return self._execute(*self._prepare_download(url, to, expected_size, md5, timeout, max_retries))  # type: ignore[no-any-return]
 
     def _request(
         self,
@@ -932,23 +979,24 @@ class SyncAPIClient(_Base):
         expected_size: int | None = None,
         md5: str | None = None,
     ) -> T:
-        resolved_timeout, retries = self._options(timeout, max_retries)
         with contextlib.ExitStack() as files_opened:
-            request = self._build_request(
-                self._http,
+            call = self._prepare(
                 ep,
                 path,
                 query,
                 headers,
                 cookies,
                 body,
+                timeout,
+                max_retries,
                 extra_headers,
                 extra_query,
-                resolved_timeout,
+                to,
+                expected_size,
+                md5,
                 files_opened,
             )
-            sink = Sink(to, expected_size, md5) if to is not None else None
-            return self._execute(ep, request, resolved_timeout, retries, sink)  # type: ignore[no-any-return]
+            return self._execute(*call)  # type: ignore[no-any-return]
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
@@ -1035,10 +1083,7 @@ class AsyncAPIClient(_Base):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> DownloadTarget:
         """Stream the file at ``url`` to ``to``; see ``SyncAPIClient.download``."""
-        resolved_timeout, retries = self._options(timeout, max_retries)
-        request = self._link_request(self._http, url, resolved_timeout)
-        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
-        return await self._execute(ep, request, resolved_timeout, retries, Sink(to, expected_size, md5))  # type: ignore[no-any-return]
+        return await self._execute(*self._prepare_download(url, to, expected_size, md5, timeout, max_retries))  # type: ignore[no-any-return]
 
     async def _request(
         self,
@@ -1057,23 +1102,24 @@ class AsyncAPIClient(_Base):
         expected_size: int | None = None,
         md5: str | None = None,
     ) -> T:
-        resolved_timeout, retries = self._options(timeout, max_retries)
         with contextlib.ExitStack() as files_opened:
-            request = self._build_request(
-                self._http,
+            call = self._prepare(
                 ep,
                 path,
                 query,
                 headers,
                 cookies,
                 body,
+                timeout,
+                max_retries,
                 extra_headers,
                 extra_query,
-                resolved_timeout,
+                to,
+                expected_size,
+                md5,
                 files_opened,
             )
-            sink = Sink(to, expected_size, md5) if to is not None else None
-            return await self._execute(ep, request, resolved_timeout, retries, sink)  # type: ignore[no-any-return]
+            return await self._execute(*call)  # type: ignore[no-any-return]
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         hops = 0

@@ -111,23 +111,21 @@ class _Types:
             return self._any()
         if not isinstance(target, dict):
             return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
-        key = (tdoc, tptr or "")
-        # A class stands for the non-null values; a schema that also allows null is "Class | None" where used.
-        nullable = _is_definable(target) and _allows_null(target)
-        if key in self.ctx.defs:
-            return _maybe_null(self.ctx.defs[key].name, nullable)
-        if _is_definable(target) or (_is_named_component(tptr) and not _is_primitive(target)):
-            return _maybe_null(self._define(tdoc, tptr or "", target, _ref_name(target, tptr), depth), nullable)
+        if (tdoc, tptr or "") in self.ctx.defs or _is_definable(target) or (_is_named_component(tptr) and not _is_primitive(target)):
+            return self._named(tdoc, tptr or "", target, _ref_name(target, tptr), depth)
         return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
 
     def _inline(self, doc: str, schema: dict[str, Any], ptr: str, hint: str, depth: int) -> str:
-        key = (doc, ptr)
-        nullable = _is_definable(schema) and _allows_null(schema)
-        if key in self.ctx.defs:
-            return _maybe_null(self.ctx.defs[key].name, nullable)
-        if _is_definable(schema):
-            return _maybe_null(self._define(doc, ptr, schema, schema.get("x-sdk-name") or hint, depth), nullable)
+        if (doc, ptr) in self.ctx.defs or _is_definable(schema):
+            return self._named(doc, ptr, schema, schema.get("x-sdk-name") or hint, depth)
         return self._structural(doc, schema, ptr, hint, depth)
+
+    def _named(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
+        """The class (or alias) for the schema at ``ptr``, defined on first use. A class stands for the
+        non-null values: where the schema also allows null, the annotation is ``Class | None``."""
+        definition = self.ctx.defs.get((doc, ptr))
+        name = definition.name if definition is not None else self._define(doc, ptr, schema, wanted, depth)
+        return _maybe_null(name, _is_definable(schema) and _allows_null(schema))
 
     def _define(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
         kind = "enum" if _enum_base(schema) else ("model" if _is_object(schema) else "alias")
@@ -366,9 +364,12 @@ def _name_candidates(wanted: str, ptr: str, kind: str) -> list[str]:
     """Names for a schema, best first: the one asked for, then names built from more of its place in the
     document (``file-commit/properties/commit`` -> ``FileCommitCommit``), then the asked-for name with its
     kind. Only when all are taken does a number get appended."""
-    words = [w for w in jp.split(ptr) if w not in _STRUCTURAL and not w.isdigit() and "/" not in w and pascal(w)]
+    parts = jp.split(ptr)
+    words = [w for w in parts if w not in _STRUCTURAL and not w.isdigit() and "/" not in w and pascal(w)]
     candidates = [wanted]
-    for n in range(2, min(len(words), 4) + 1):
+    # A union member's place names the union, not the member: only its kind can tell it apart.
+    in_union = len(parts) >= 2 and parts[-2] in ("oneOf", "anyOf")
+    for n in range(2, min(len(words), 4) + 1) if not in_union else ():
         candidates.append(pascal_identifier("_".join(words[-n:])))
     candidates.append(wanted + {"enum": "Enum", "model": "Object", "alias": "Type"}[kind])
     return candidates
@@ -376,8 +377,8 @@ def _name_candidates(wanted: str, ptr: str, kind: str) -> list[str]:
 
 def _member_hint(hint: str, member: Any, index: int, siblings: Sequence[Any] = ()) -> str:
     """Name a oneOf/anyOf member from what it is: its title, the value that tells it apart (a ``const`` or
-    single-value enum property, or its own enum values), or the property only it requires. A position
-    number is the last resort."""
+    single-value enum property, or its own enum values), the property only it requires or has, or the allOf
+    reference its siblings do not share. A position number is the last resort."""
     if not isinstance(member, dict):
         return f"{hint}Variant{index + 1}"
     if isinstance(member.get("title"), str) and pascal(member["title"]):
@@ -390,17 +391,23 @@ def _member_hint(hint: str, member: Any, index: int, siblings: Sequence[Any] = (
         tag = _tag_value(prop)
         if tag is not None and pascal(str(tag)):
             return join_pascal(hint, pascal(str(tag)))
+    others = [s for s in siblings if s is not member and isinstance(s, dict)]
     required = [r for r in member.get("required") or [] if isinstance(r, str) and pascal(r)]
-    if required:
-        return join_pascal(hint, "With" + pascal(required[0]))
+    named = [k for k in props if isinstance(k, str) and pascal(k)]
+    # A property only this member requires, or only it has, tells it apart.
+    for candidates, key in ((required, "required"), (named, "properties")):
+        taken = [o[key] for o in others if isinstance(o.get(key), (list, dict))]
+        unique = [n for n in candidates if not any(n in t for t in taken)]
+        if unique:
+            return join_pascal(hint, "With" + pascal(unique[0]))
     # allOf of references: named after the reference the other members do not share (the specific part).
-    shared = set.intersection(*(set(_allof_refs(s)) for s in siblings)) if len(siblings) > 1 else set()
+    ref_sets = [set(_allof_refs(s)) for s in siblings if _allof_refs(s)]
+    shared = set.intersection(*ref_sets) if len(ref_sets) > 1 else set()
     refs = [r for r in _allof_refs(member) if r not in shared and pascal(r.rsplit("/", 1)[-1])]
     if refs:
         return join_pascal(hint, pascal(refs[0].rsplit("/", 1)[-1]))
-    named = [k for k in props if isinstance(k, str) and pascal(k)]
-    if named:
-        return join_pascal(hint, "With" + pascal(named[0]))
+    if required or named:
+        return join_pascal(hint, "With" + pascal((required or named)[0]))
     if member.get("type") == "array":
         return join_pascal(hint, "List")
     return f"{hint}Variant{index + 1}"
@@ -699,6 +706,7 @@ class _Operations:
             self.ctx.error("E303", doc, jp.join(ptr, "requestBody"), "requestBody $ref cannot be resolved")
             return None
         where = bptr if bptr is not None else jp.join(ptr, "requestBody")
+        _warn_xml(self.ctx, bdoc, where, body.get("content") if isinstance(body, dict) else None)
         picked = _pick_media(body.get("content") if isinstance(body, dict) else None)
         if picked is None:
             self.ctx.warn("W410", bdoc, where, "request body without content; not sent")
@@ -720,13 +728,13 @@ class _Operations:
                 annotation = f"dict[str, {self.types._any()}]"
         return ir.Body(scope.claim("body"), media_type, kind, annotation, required, description)  # type: ignore[arg-type]
 
-    def _target(self, doc: str, node: Any) -> dict[str, Any]:
-        """The schema ``node`` refers to, or ``{}`` when it does not resolve to an object."""
+    def _target(self, doc: str, node: Any) -> tuple[str, dict[str, Any]]:
+        """(document, schema) that ``node`` refers to; the schema is ``{}`` when it is not an object."""
         try:
-            target = self.ctx.spec.follow(doc, node)[2]
+            tdoc, _, target = self.ctx.spec.follow(doc, node)
         except LookupError:
-            return {}
-        return target if isinstance(target, dict) else {}
+            return doc, {}
+        return tdoc, target if isinstance(target, dict) else {}
 
     def _body_fields(self, doc: str, ptr: str, schema: Any, op_pascal: str, scope: NameScope, reserved: frozenset[str], body_required: bool) -> tuple[ir.BodyField, ...] | None:
         """A form or multipart body whose schema is a plain object becomes one keyword per property (files
@@ -743,12 +751,8 @@ class _Operations:
         fields = []
         for wire, raw in props.items():
             pptr = jp.join(where, "properties", wire)
-            pdoc, prop = sdoc, self._target(sdoc, raw)
-            try:
-                pdoc = self.ctx.spec.follow(sdoc, raw)[0]
-            except LookupError:
-                pass
-            items = self._target(pdoc, prop.get("items")) if prop.get("type") == "array" else None
+            pdoc, prop = self._target(sdoc, raw)
+            items = self._target(pdoc, prop.get("items"))[1] if prop.get("type") == "array" else None
             if _is_file_schema(prop):
                 annotation, is_file = "FileInput", True
             elif _is_file_schema(items):
@@ -784,6 +788,9 @@ class _Operations:
                 self.ctx.error("E303", doc, jp.join(ptr, "responses", status), "response $ref cannot be resolved")
                 continue
             where = rptr if rptr is not None else jp.join(ptr, "responses", status)
+            if isinstance(response, dict) and response.get("links"):
+                self.ctx.warn("W602", rdoc, jp.join(where, "links"), "links are not followed; the response is returned as documented")
+            _warn_xml(self.ctx, rdoc, where, response.get("content") if isinstance(response, dict) else None)
             is_success = status.startswith("2")
             hint = op_pascal + ("Response" if is_success else "Error") + ("" if (is_success and inline_successes == 1) or status == "default" else status.title())
             if rptr is not None and rptr.startswith("/components/responses/"):
@@ -997,25 +1004,8 @@ def _warn_unsupported(ctx: _Context, data: dict[str, Any]) -> None:
         ctx.warn("W600", ctx.spec.root, "/webhooks", "webhooks are not generated")
     for path, item in (data.get("paths") or {}).items() if isinstance(data.get("paths"), dict) else ():
         for method, op in item.items() if isinstance(item, dict) else ():
-            if not (method in HTTP_METHODS and isinstance(op, dict)):
-                continue
-            ptr = jp.join("/paths", path, method)
-            if op.get("callbacks"):
-                ctx.warn("W601", ctx.spec.root, jp.join(ptr, "callbacks"), "callbacks are not generated")
-            responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
-            for status, raw in responses.items():
-                try:
-                    rdoc, rptr, response = ctx.spec.follow(ctx.spec.root, raw)
-                except LookupError:
-                    continue
-                where = rptr or jp.join(ptr, "responses", status)
-                if isinstance(response, dict) and response.get("links"):
-                    ctx.warn("W602", rdoc, jp.join(where, "links"), "links are not followed; the response is returned as documented")
-                content = response.get("content") if isinstance(response, dict) else None
-                _warn_xml(ctx, rdoc, where, content)
-            body = op.get("requestBody")
-            if isinstance(body, dict) and "$ref" not in body:
-                _warn_xml(ctx, ctx.spec.root, jp.join(ptr, "requestBody"), body.get("content"))
+            if method in HTTP_METHODS and isinstance(op, dict) and op.get("callbacks"):
+                ctx.warn("W601", ctx.spec.root, jp.join("/paths", path, method, "callbacks"), "callbacks are not generated")
 
 
 def _warn_xml(ctx: _Context, doc: str, where: str, content: Any) -> None:

@@ -27,11 +27,6 @@ def validate(spec: Spec) -> Diagnostics:
     return diags
 
 
-#: Keyword validators of openapi-spec-validator whose findings concern the content of Schema Objects
-#: (JSON Schema keywords, defaults, examples) rather than the structure of the OpenAPI document.
-_SCHEMA_KEYWORDS = ("schema", "schemas", "default")
-
-
 def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
     """Run openapi-spec-validator on the loaded documents.
 
@@ -52,7 +47,7 @@ def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
         raise LookupError(f"reference outside the loaded documents: {uri}")
 
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
-    keywords = {name: _located(cls, name in _SCHEMA_KEYWORDS, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
+    keywords = {name: _located(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
     validator_cls = type("ConfinedValidator", (base,), {"resolver_handlers": handlers, "keyword_validators": keywords})
     seen: set[tuple[str, str]] = set()
     try:
@@ -67,7 +62,7 @@ def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
             if (pointer, message) in seen:
                 continue
             seen.add((pointer, message))
-            if getattr(error, "_specgen_in_schema", False) or _in_schema(where or tuple(getattr(error, "absolute_path", ()))):
+            if _in_schema(where or tuple(getattr(error, "absolute_path", ()))):
                 diags.warning("W101", spec.label, pointer, f"not valid here: {message}")
             else:
                 diags.error("E101", spec.label, pointer, message)
@@ -77,9 +72,9 @@ def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
         diags.error("E197", spec.label, "", f"validator failed: {type(exc).__name__}: {exc}")
 
 
-def _located(keyword_cls: type, in_schema: bool, suffix: tuple[str, ...]) -> type:
+def _located(keyword_cls: type, suffix: tuple[str, ...]) -> type:
     """A keyword validator that stamps each error it yields with where it was found (the innermost
-    validator stamps first) and whether that place is inside a Schema Object."""
+    validator stamps first): openapi-spec-validator itself reports schema findings without a path."""
 
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
@@ -89,13 +84,13 @@ def _located(keyword_cls: type, in_schema: bool, suffix: tuple[str, ...]) -> typ
                 error = OpenAPIValidationError.create_from(error)  # what the validator would do, later
             if not hasattr(error, "_specgen_where"):
                 error._specgen_where = (*getattr(node, "parts", ()), *suffix)
-                error._specgen_in_schema = in_schema
             yield error
 
     return type(keyword_cls.__name__, (keyword_cls,), {"__call__": call})
 
 
 def _in_schema(parts: tuple[Any, ...]) -> bool:
+    """Whether a place lies inside a Schema Object (below a ``schema`` or ``schemas`` key)."""
     return any(part in ("schema", "schemas") for part in parts if isinstance(part, str))
 
 

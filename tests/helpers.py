@@ -33,3 +33,17 @@ def example(name: str, path: str, method: str, status: str, example_name: str) -
 
 def run(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def through(mode: str, sync_cls: Any, async_cls: Any, kwargs: dict[str, Any], call: Any) -> Any:
+    """``call(client)`` through a fresh client: ``sync_cls`` when ``mode`` is "sync", else ``async_cls``,
+    awaiting what the call returns. The same test body thus checks both clients."""
+    if mode == "sync":
+        with sync_cls(**kwargs) as client:
+            return call(client)
+
+    async def go() -> Any:
+        async with async_cls(**kwargs) as client:
+            return await call(client)
+
+    return asyncio.run(go())

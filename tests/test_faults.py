@@ -12,7 +12,7 @@ import time
 
 import httpx
 import pytest
-from helpers import example
+from helpers import example, through
 from server import Reply, ServerProcess
 
 import hrflow_client
@@ -58,15 +58,7 @@ def mode(request) -> str:
 def kombo_call(mode: str, server, client: dict | None = None, **call):
     """Call ``ats.get_candidate_attachments`` once, through a fresh sync or async client."""
     kwargs = {"api_key": KEY, "integration_id": "int-1", "server_url": server.url + "/v1", **(client or {})}
-    if mode == "sync":
-        with Kombo(**kwargs) as k:
-            return k.ats.get_candidate_attachments(candidate_id="c1", **call)
-
-    async def go():
-        async with AsyncKombo(**kwargs) as k:
-            return await k.ats.get_candidate_attachments(candidate_id="c1", **call)
-
-    return asyncio.run(go())
+    return through(mode, Kombo, AsyncKombo, kwargs, lambda k: k.ats.get_candidate_attachments(candidate_id="c1", **call))
 
 
 def timed(fn, *args, **kwargs):
@@ -228,6 +220,12 @@ def test_status_maps_to_its_error_class(server, status, cls):
     assert server.count("GET", ROUTE) == 1
 
 
+@pytest.mark.parametrize("status", [501, 520, 599])
+def test_every_5xx_is_retried(server, status):
+    server.route("GET", ROUTE, [Reply(status, None), Reply(200, OK)])
+    assert kombo_call("sync", server).status == "success" and server.count("GET", ROUTE) == 2
+
+
 def test_408_is_retried(server, mode):
     server.route("GET", ROUTE, [Reply(408, None), Reply(200, OK)])
     assert kombo_call(mode, server).status == "success" and server.count("GET", ROUTE) == 2
@@ -294,15 +292,7 @@ def test_large_body_of_5000_attachments(server, mode):
 
 def hrflow_call(mode: str, server, **call):
     kwargs = {"api_secret": HRFLOW_KEY, "api_user": "me@example.com", "base_url": server.url + "/v1", "max_retries": 1}
-    if mode == "sync":
-        with Hrflow(**kwargs) as h:
-            return h.profile.attachment.list(source_key="s", key="k", **call)
-
-    async def go():
-        async with AsyncHrflow(**kwargs) as h:
-            return await h.profile.attachment.list(source_key="s", key="k", **call)
-
-    return asyncio.run(go())
+    return through(mode, Hrflow, AsyncHrflow, kwargs, lambda h: h.profile.attachment.list(source_key="s", key="k", **call))
 
 
 def test_hrflow_401_echoing_the_key_is_redacted_everywhere(server, mode, caplog):
@@ -401,15 +391,8 @@ def test_post_is_not_retried_unless_marked_retry_safe(server, mode):
     server.route("POST", "/v1/things", Reply(503, None))
 
     def post(ep):
-        if mode == "sync":
-            with Kombo(api_key=KEY, integration_id="i", server_url=server.url + "/v1") as k:
-                return k._request(ep, body=None)
-
-        async def go():
-            async with AsyncKombo(api_key=KEY, integration_id="i", server_url=server.url + "/v1") as k:
-                return await k._request(ep, body=None)
-
-        return asyncio.run(go())
+        kwargs = {"api_key": KEY, "integration_id": "i", "server_url": server.url + "/v1"}
+        return through(mode, Kombo, AsyncKombo, kwargs, lambda k: k._request(ep, body=None))
 
     assert isinstance(timed(post, plain)[0], InternalServerError) and server.count("POST", "/v1/things") == 1
     assert isinstance(timed(post, safe)[0], InternalServerError) and server.count("POST", "/v1/things") == 4
@@ -442,16 +425,7 @@ def test_1000_concurrent_async_calls_through_one_client(tmp_path):
 def test_raw_response_gives_status_headers_and_parsed_body(server, mode):
     server.route("GET", ROUTE, Reply(200, OK, headers={"X-Request-Id": "r-42"}))
     kwargs = {"api_key": KEY, "integration_id": "i", "server_url": server.url + "/v1"}
-    if mode == "sync":
-        with Kombo(**kwargs) as k:
-            raw = k.with_raw_response.ats.get_candidate_attachments("c1")
-    else:
-
-        async def go():
-            async with AsyncKombo(**kwargs) as k:
-                return await k.with_raw_response.ats.get_candidate_attachments("c1")
-
-        raw = asyncio.run(go())
+    raw = through(mode, Kombo, AsyncKombo, kwargs, lambda k: k.with_raw_response.ats.get_candidate_attachments("c1"))
     assert raw.status_code == 200 and raw.headers["x-request-id"] == "r-42"
     assert raw.parsed.data.results[0].type is CandidateAttachmentType.CV
     assert raw.http_response.json() == OK

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import io
@@ -12,7 +11,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 
 import pytest
-from helpers import example
+from helpers import example, through
 from server import RecordingServer, Reply
 
 from crafter_profile_client import (
@@ -41,17 +40,9 @@ def mode(request) -> str:
 
 
 def crafter(mode: str, server, call, **client):
-    """Run ``call(cp)`` (a coroutine function for async) through a fresh client."""
+    """Run ``call(cp)`` through a fresh sync or async client."""
     kwargs = {"access_token_id": TOKEN, "base_url": server.url + "/crafter-profile", **client}
-    if mode == "sync":
-        with CrafterProfile(**kwargs) as cp:
-            return call(cp)
-
-    async def go():
-        async with AsyncCrafterProfile(**kwargs) as cp:
-            return await call(cp)
-
-    return asyncio.run(go())
+    return through(mode, CrafterProfile, AsyncCrafterProfile, kwargs, call)
 
 
 def parts(recorded) -> dict[str, tuple[str | None, str, bytes]]:
@@ -72,10 +63,7 @@ def test_upload_streams_the_file_in_part_attachment(server, mode, tmp_path, kind
     handle = open(path, "rb")  # noqa: SIM115 - closed below
     given = {"path": path, "str-path": str(path), "bytes": PICTURE, "file": handle, "tuple": ("cv.pdf", PICTURE, "application/pdf")}[kind]
 
-    def call(cp):
-        return cp.profile.attachments.upload(PROFILE, file=given)
-
-    result = crafter(mode, server, call) if mode == "sync" else crafter(mode, server, lambda cp: call(cp))
+    result = crafter(mode, server, lambda cp: cp.profile.attachments.upload(PROFILE, file=given))
     handle.close()
     assert isinstance(result, Attachment) and result.model_dump(by_alias=True, exclude_unset=True) == UPLOADED
     req = server.last()
@@ -221,16 +209,9 @@ def test_kombo_data_url_on_the_api_origin_gets_the_token(server, mode, tmp_path)
     server.route("GET", "/files/cv.pdf", Reply(200, PICTURE, content_type="application/pdf"))
     target = tmp_path / "cv.pdf"
     kwargs = {"api_key": "kombo-token", "integration_id": "i", "server_url": server.url + "/v1"}
-    if mode == "sync":
-        with Kombo(**kwargs) as k:
-            assert k.download(server.url + "/files/cv.pdf", to=target, expected_size=len(PICTURE), md5=PICTURE_MD5) == target
-    else:
-
-        async def go():
-            async with AsyncKombo(**kwargs) as k:
-                return await k.download("/files/cv.pdf", to=target)  # relative links resolve against the API
-
-        assert asyncio.run(go()) == target
+    # An absolute link, and a relative one (resolved against the API's base URL).
+    url = server.url + "/files/cv.pdf" if mode == "sync" else "/files/cv.pdf"
+    assert through(mode, Kombo, AsyncKombo, kwargs, lambda k: k.download(url, to=target, expected_size=len(PICTURE), md5=PICTURE_MD5)) == target
     assert target.read_bytes() == PICTURE
     assert server.last().headers["authorization"] == "Bearer kombo-token"
 

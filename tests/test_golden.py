@@ -56,11 +56,18 @@ def test_golden_package_imports_without_side_effects(generated, tmp_path, monkey
     write_tree(tmp_path / name, files)
     monkeypatch.syspath_prepend(str(tmp_path / name))
     package = f"{name}_client"
-    before = set(os.listdir(tmp_path))
-    module = importlib.import_module(package)
-    for sub in ("models", "client", "errors"):
-        importlib.import_module(f"{package}.{sub}")
-    assert set(os.listdir(tmp_path)) == before
-    assert module.__all__
-    for mod in [m for m in sys.modules if m == package or m.startswith(package + ".")]:
-        del sys.modules[mod]
+    # Import the fresh tree, not a copy another test module already imported; put that one back after.
+    ours = lambda: [m for m in sys.modules if m == package or m.startswith(package + ".")]  # noqa: E731
+    saved = {m: sys.modules.pop(m) for m in ours()}
+    try:
+        before = set(os.listdir(tmp_path))
+        module = importlib.import_module(package)
+        for sub in ("models", "client", "errors"):
+            importlib.import_module(f"{package}.{sub}")
+        assert Path(module.__file__).is_relative_to(tmp_path)
+        assert set(os.listdir(tmp_path)) == before
+        assert module.__all__
+    finally:
+        for mod in ours():
+            del sys.modules[mod]
+        sys.modules.update(saved)

@@ -235,7 +235,6 @@ socket.socket.connect, subprocess.Popen = tripwire, tripwire
 import importlib
 package = importlib.import_module(sys.argv[2])
 models = importlib.import_module(sys.argv[2] + ".models")
-client_module = importlib.import_module(sys.argv[2] + ".client")
 socket.socket.connect, subprocess.Popen = real_connect, real_popen
 with getattr(package, sys.argv[3])(**{sys.argv[5]: "http://127.0.0.1:9"}) as client:  # constructs offline
     assert client.base_url == "http://127.0.0.1:9"

@@ -387,6 +387,8 @@ class _Base:
 
     def _protect(self, request: httpx.Request) -> httpx.Request:
         """Make ``str(request)``, ``repr(request.headers)`` and httpx's own log lines mask our credentials."""
+        if not self._secrets:
+            return request  # nothing to hide: no copies on the hot path
         request.url = _RedactedURL(request.url, self._secrets)
         request.headers = _RedactedHeaders(request.headers, self._secret_headers)
         return request
@@ -474,7 +476,8 @@ class _Base:
 
     def _prepare(
         self,
-        ep: Endpoint[Any],
+        client: httpx.Client | httpx.AsyncClient,
+        ep: Endpoint[T],
         path: Mapping[str, Any],
         query: Mapping[str, Any],
         headers: Mapping[str, Any],
@@ -488,20 +491,26 @@ class _Base:
         expected_size: int | None,
         md5: str | None,
         files_opened: contextlib.ExitStack,
-    ) -> tuple[Endpoint[Any], httpx.Request, Timeout, int, Sink | None]:
+    ) -> tuple[Endpoint[T], httpx.Request, Timeout, int, Sink | None]:
         """Everything an operation call decides before I/O: options, the request, and the download sink."""
         resolved_timeout, retries = self._options(timeout, max_retries)
-        http: httpx.Client | httpx.AsyncClient = self._http  # type: ignore[attr-defined]
-        request = self._build_request(http, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
+        request = self._build_request(client, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
         sink = Sink(to, expected_size, md5) if to is not None else None
         return ep, request, resolved_timeout, retries, sink
 
     def _prepare_download(
-        self, url: str, to: Any, expected_size: int | None, md5: str | None, timeout: float | Timeout | None | NotGiven, max_retries: int | NotGiven
-    ) -> tuple[Endpoint[Any], httpx.Request, Timeout, int, Sink]:
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        url: str,
+        to: DownloadTarget,
+        expected_size: int | None,
+        md5: str | None,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+    ) -> tuple[Endpoint[DownloadTarget], httpx.Request, Timeout, int, Sink]:
         resolved_timeout, retries = self._options(timeout, max_retries)
-        request = self._link_request(self._http, url, resolved_timeout)  # type: ignore[attr-defined]
-        ep: Endpoint[Any] = Endpoint("GET", self._redact(request.url.path))
+        request = self._link_request(client, url, resolved_timeout)
+        ep: Endpoint[DownloadTarget] = Endpoint("GET", self._redact(request.url.path))
         return ep, request, resolved_timeout, retries, Sink(to, expected_size, md5)
 
     def _link_request(self, client: httpx.Client | httpx.AsyncClient, url: str | httpx.URL, timeout: Timeout) -> httpx.Request:
@@ -629,14 +638,14 @@ class _Base:
             adapter = cache[key] = pydantic.TypeAdapter(type_)
         return adapter
 
-    def _finish(self, ep: Endpoint[Any], response: httpx.Response, sink: Sink | None) -> Any:
+    def _finish(self, ep: Endpoint[T], response: httpx.Response, sink: Sink | None) -> T:
         status = response.status_code
         if not 200 <= status < 300:
             raise self._status_error(ep, response)
         parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
-        if self._raw:
-            return RawResponse(status, response.headers, parsed, response)
-        return parsed
+        if self._raw:  # with_raw_response: its methods are typed Any for the caller
+            return RawResponse(status, response.headers, parsed, response)  # type: ignore[return-value]
+        return parsed  # type: ignore[no-any-return]  # validated against T by the endpoint's adapter
 
     def _parse_success(self, ep: Endpoint[Any], response: httpx.Response) -> Any:
         spec = ep.match(ep.responses, response.status_code)
@@ -827,7 +836,7 @@ class SyncAPIClient(_Base):
         or mismatching download leaves nothing there. ``timeout`` bounds the wait for the response headers
         and then each read. Returns ``to``.
         """
-        return self._execute(*self._prepare_download(url, to, expected_size, md5, timeout, max_retries))  # type: ignore[no-any-return]
+        return self._execute(*self._prepare_download(self._http, url, to, expected_size, md5, timeout, max_retries))
 
     def _request(
         self,
@@ -847,8 +856,8 @@ class SyncAPIClient(_Base):
         md5: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
-            call = self._prepare(ep, path, query, headers, cookies, body, timeout, max_retries, extra_headers, extra_query, to, expected_size, md5, files_opened)
-            return self._execute(*call)  # type: ignore[no-any-return]
+            call = self._prepare(self._http, ep, path, query, headers, cookies, body, timeout, max_retries, extra_headers, extra_query, to, expected_size, md5, files_opened)
+            return self._execute(*call)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
@@ -861,7 +870,7 @@ class SyncAPIClient(_Base):
             response.close()
             request, hops = following, hops + 1
 
-    def _execute(self, ep: Endpoint[Any], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
+    def _execute(self, ep: Endpoint[T], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> T:
         attempt = 0
         try:
             while True:
@@ -924,7 +933,7 @@ class AsyncAPIClient(_Base):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> DownloadTarget:
         """Stream the file at ``url`` to ``to``; see ``SyncAPIClient.download``."""
-        return await self._execute(*self._prepare_download(url, to, expected_size, md5, timeout, max_retries))  # type: ignore[no-any-return]
+        return await self._execute(*self._prepare_download(self._http, url, to, expected_size, md5, timeout, max_retries))
 
     async def _request(
         self,
@@ -944,8 +953,8 @@ class AsyncAPIClient(_Base):
         md5: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
-            call = self._prepare(ep, path, query, headers, cookies, body, timeout, max_retries, extra_headers, extra_query, to, expected_size, md5, files_opened)
-            return await self._execute(*call)  # type: ignore[no-any-return]
+            call = self._prepare(self._http, ep, path, query, headers, cookies, body, timeout, max_retries, extra_headers, extra_query, to, expected_size, md5, files_opened)
+            return await self._execute(*call)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         hops = 0
@@ -957,7 +966,7 @@ class AsyncAPIClient(_Base):
             await response.aclose()
             request, hops = following, hops + 1
 
-    async def _execute(self, ep: Endpoint[Any], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> Any:
+    async def _execute(self, ep: Endpoint[T], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> T:
         import anyio
 
         slots = self._slots.get()

@@ -29,7 +29,7 @@ test: check
 ## Generate, import and round-trip the examples of every public corpus spec (npm, cached in .corpus/);
 ## writes docs/corpus.md. Not part of `make test`: it downloads about 30 MB and takes a few minutes.
 corpus: $(STAMP)
-	$(PY) tools/corpus.py
+	$(PY) tools/corpus.py --mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import keyword
+import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .names import snake
+from .names import snake_identifier
+
+#: A folder name under the output directory: no separators, no leading dot, nothing a shell or Windows trips on.
+_FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class ConfigError(Exception):
+    pass
 
 
 @dataclass(frozen=True)
@@ -19,9 +29,22 @@ class ApiConfig:
     base_url_param: str = "base_url"
     dist_name: str = ""  # distribution name; default "<name>-client"
 
+    def __post_init__(self) -> None:
+        if not _FOLDER.fullmatch(self.name):
+            raise ConfigError(f"API name {self.name!r} must be a plain folder name (letters, digits, '_', '.', '-'; no leading dot or '-')")
+        package = self.package_name
+        if not package.isidentifier() or not package.isascii() or keyword.iskeyword(package):
+            raise ConfigError(f"package {package!r} is not a Python identifier")
+        if package in sys.stdlib_module_names or package in {"httpx", "pydantic", "typing_extensions"}:
+            raise ConfigError(f"package {package!r} would shadow a module its users import")
+        if not self.base_url_param.isidentifier() or keyword.iskeyword(self.base_url_param):
+            raise ConfigError(f"base-url-param {self.base_url_param!r} is not a Python identifier")
+        if self.client and (not self.client.isidentifier() or not self.client.isascii() or keyword.iskeyword(self.client)):
+            raise ConfigError(f"client class {self.client!r} is not a Python identifier")
+
     @property
     def package_name(self) -> str:
-        return self.package or f"{snake(self.name)}_client"
+        return self.package or f"{snake_identifier(self.name, fallback='api')}_client"
 
     @property
     def distribution(self) -> str:
@@ -33,10 +56,6 @@ class ProjectConfig:
     root: Path
     output: Path
     apis: tuple[ApiConfig, ...]
-
-
-class ConfigError(Exception):
-    pass
 
 
 def load_project(root: Path) -> ProjectConfig:

@@ -119,3 +119,30 @@ def test_hostile_strings_never_become_code_or_paths(payload, tmp_path, monkeypat
         for name in [m for m in sys.modules if m.startswith("hostile_client")]:
             del sys.modules[name]
     assert not list(tmp_path.rglob("PWNED"))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "../evil", "plain folder name"),
+        ("name", ".hidden", "plain folder name"),
+        ("name", "a/b", "plain folder name"),
+        ("package", "os.path", "not a Python identifier"),
+        ("package", "class", "not a Python identifier"),
+        ("package", "json", "would shadow"),
+        ("client", "Evil(); import os", "not a Python identifier"),
+        ("base_url_param", "x=1", "not a Python identifier"),
+    ],
+)
+def test_configured_names_are_checked_before_they_become_paths_or_code(field, value, message):
+    from generator.config import ApiConfig, ConfigError
+
+    fields = {"name": "ok", "spec": Path("spec.yaml"), field: value}
+    with pytest.raises(ConfigError, match=message):
+        ApiConfig(**fields)
+
+
+def test_default_package_name_is_an_identifier_even_for_a_numeric_api_name():
+    from generator.config import ApiConfig
+
+    assert ApiConfig(name="3.0-petstore", spec=Path("s.yaml")).package_name == "n3_0_petstore_client"

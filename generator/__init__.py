@@ -22,6 +22,7 @@ from .load import RefPolicy
 if TYPE_CHECKING:
     from .ir import Api
     from .load import Spec
+    from .release import Release
 
 __all__ = ["ApiConfig", "Diagnostics", "GenerationResult", "RefPolicy", "build_files", "generate_package"]
 
@@ -32,15 +33,19 @@ class GenerationResult:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     api: Api | None = None  # the IR the files were rendered from (for tools such as the corpus runner)
     spec: Spec | None = None  # the loaded, overlaid document
+    release: Release | None = None  # the version chosen and the changes since the last generation
 
     @property
     def ok(self) -> bool:
         return not self.diagnostics.has_errors
 
 
-def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy()) -> GenerationResult:
-    """Run every stage but ``write`` for one API."""
-    from . import build_ir, format, load, render, validate
+def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: dict[str, str | None] | None = None) -> GenerationResult:
+    """Run every stage but ``write`` for one API. ``previous`` is the API's output folder as it is now
+    (``write.read_tree``); its version, changelog and spec snapshot decide the new version."""
+    import dataclasses
+
+    from . import build_ir, format, load, release, render, validate
 
     result = GenerationResult()
     spec = load.load_spec(config.spec, config.overlays, policy)
@@ -55,8 +60,18 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy()) -> Generatio
     result.diagnostics.extend(diags)
     if api is None:
         return result
+    previous = previous or {}
+    api = dataclasses.replace(api, package_version=release.previous_version(previous))
+    files = format.format_files(render.render(api))
+    plan = release.plan(spec, files, previous)
+    if plan.version != api.package_version:
+        api = dataclasses.replace(api, package_version=plan.version)
+        files = format.format_files(render.render(api))
+    files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
+    files[release.SNAPSHOT] = release.snapshot(spec)
     result.api = api
-    result.files = format.format_files(render.render(api))
+    result.release = plan
+    result.files = files
     return result
 
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from . import GenerationResult, build_files
 from .config import ApiConfig, ConfigError, ProjectConfig, load_project
-from .load import RefPolicy
+from .history import HistoryError, checkout, merge_base, repo_root, resolve_side, version_at
+from .load import RefPolicy, load_spec
+from .release import previous_version
 from .names import snake
-from .write import WriteError, compare, write_tree
+from .write import WriteError, compare, previous_tree, write_tree
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,8 +40,23 @@ def _parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="fail when a spec is invalid or the output is not what generation gives")
     common(chk)
     chk.add_argument("--out", type=Path, help="with --spec: the package folder to compare")
+    chk.add_argument("--base", help="revision to gate breaking changes against (default: git merge-base HEAD origin/main)")
+    chk.add_argument("--no-base", action="store_true", help="skip the breaking-change gate against the merge base")
     val = sub.add_parser("validate", help="validate specs and report diagnostics")
     common(val)
+    dif = sub.add_parser("diff", help="classify the changes between two specs (file or git:REV:path)")
+    dif.add_argument("old", help="old spec: a file, or git:REV:path (path from the repository root)")
+    dif.add_argument("new", help="new spec: a file, or git:REV:path")
+    dif.add_argument("--overlay", type=Path, action="append", default=[], help="overlay applied to both sides (at the side's revision)")
+    dif.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    dif.add_argument("--fail-on", choices=("breaking", "warning", "never"), default="breaking", help="exit 1 on changes this severe (default: breaking)")
+    dif.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
+    dif.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
+    upd = sub.add_parser("update-spec", help="replace a configured API's vendor spec, re-apply its overlays, show the diff, regenerate")
+    upd.add_argument("api", help="name of the API in [tool.generator]")
+    upd.add_argument("--from", dest="source", required=True, help="the new vendor file: a path, or an http(s) URL (fetched only because you named it)")
+    upd.add_argument("--project", type=Path, default=Path("."))
+    upd.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return parser
 
 
@@ -60,11 +77,14 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
     files: dict[str, str] = {}
     failed = False
     for config in apis:
-        result: GenerationResult = build_files(config, policy)
+        previous = previous_tree(out, config.name if per_api else None)
+        result: GenerationResult = build_files(config, policy, previous)
         for diagnostic in result.diagnostics:
             if diagnostic.level == "error" or not args.quiet:
                 print(diagnostic, file=sys.stderr)
-        if not result.ok or (args.strict and result.diagnostics.warnings):
+        # An overlay action that matches nothing (W025) means the vendor file moved under it: drift.
+        stale_overlay = args.command == "check" and any(d.code == "W025" for d in result.diagnostics.warnings)
+        if not result.ok or stale_overlay or (args.strict and result.diagnostics.warnings):
             failed = True
             continue
         for rel, text in result.files.items():
@@ -75,8 +95,14 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "update-spec":
+            from .update import update_spec
+
+            return update_spec(load_project(args.project), args.api, args.source, args.format)
         files, out, count = _run(args)
-    except ConfigError as exc:
+    except (ConfigError, HistoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if files is None:
@@ -86,10 +112,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{count} spec(s) valid")
         return 0
     if args.command == "check":
+        gate_ok = True if (args.spec or args.no_base) else _gate(args)
         drift = compare(out, files)
         if drift.clean:
             print(f"check: {out} is up to date ({count} API(s))")
-            return 0
+            return 0 if gate_ok else 1
         for path in drift.changed:
             print(f"stale: {out / path} differs from what the spec generates", file=sys.stderr)
             if path in drift.diffs:
@@ -108,6 +135,66 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         print(f"generate: {out} {'updated' if changed else 'already up to date'} ({count} API(s), {len(files)} files)")
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .diff import as_json, as_markdown, as_text, diff_specs
+
+    policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
+    overlays = tuple(args.overlay)
+    with resolve_side(args.old, overlays, policy) as old, resolve_side(args.new, overlays, policy) as new:
+        problems = [d for d in (*old.diagnostics.errors, *new.diagnostics.errors)]
+        for diagnostic in problems:
+            print(diagnostic, file=sys.stderr)
+        if problems:
+            return 1
+        result = diff_specs(old, new)
+    render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
+    sys.stdout.write(render(result))
+    return 1 if args.fail_on != "never" and result.fails(args.fail_on) else 0
+
+
+def _gate(args: argparse.Namespace) -> bool:
+    """CI gate: breaking changes since the merge base need a major version bump (of the generated package
+    or of the spec's info.version). Returns False when one does not have it."""
+    from .diff import diff_specs
+
+    project = load_project(args.project)
+    root = repo_root(project.root.resolve())
+    rev = args.base or (merge_base(root) if root else None)
+    if root is None or rev is None:
+        print("check: no git merge base with origin/main; breaking-change gate skipped", file=sys.stderr)
+        return True
+    ok = True
+    for config in project.apis:
+        paths = [config.spec, *config.overlays]
+        rel = config.spec.resolve().relative_to(root.resolve()).as_posix()
+        if version_at(root, rev, config.spec) is None:
+            continue  # a new API: nothing to break
+        with checkout(root, rev, paths) as tmp:
+            moved = tuple(tmp / o.resolve().relative_to(root.resolve()) for o in config.overlays if (tmp / o.resolve().relative_to(root.resolve())).exists())
+            old = load_spec(tmp / rel, moved)
+            old.labels = {k: f"{rev[:12]}:{rel}" for k in old.labels}
+            new = load_spec(config.spec, config.overlays)
+            if old.diagnostics.has_errors or new.diagnostics.has_errors:
+                continue  # reported by the generation check itself
+            result = diff_specs(old, new)
+        breaking = [c for c in result.changes if c.level == "breaking"]
+        if not breaking:
+            continue
+        pyproject = (project.output / config.name / "pyproject.toml").resolve()
+        before = previous_version({"pyproject.toml": version_at(root, rev, pyproject)})
+        after = previous_version({"pyproject.toml": pyproject.read_text(encoding="utf-8") if pyproject.is_file() else None})
+        spec_bumped = str((old.data.get("info") or {}).get("version")) != str((new.data.get("info") or {}).get("version"))
+        if after.split(".")[0] != before.split(".")[0] or spec_bumped:
+            print(f"check: {config.name}: {len(breaking)} breaking change(s) since {rev[:12]}, released as {before} -> {after}", file=sys.stderr)
+            continue
+        ok = False
+        print(f"check: {config.name}: {len(breaking)} breaking change(s) since {rev[:12]} without a major version bump:", file=sys.stderr)
+        for change in breaking:
+            print(f"  breaking {change.rule}: {change.where}: {change.message} ({change.old or change.new})", file=sys.stderr)
+        print(f"check: run 'make generate' (it bumps {config.name} to the next major version) or bump info.version in {rel}", file=sys.stderr)
+    return ok
 
 
 if __name__ == "__main__":

@@ -75,6 +75,22 @@ def read_tree(root: Path) -> dict[str, str | None]:
     return out
 
 
+def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None]:
+    """What an earlier generation left for one API: its files (``read_tree``), with ``MARKER`` holding the
+    manifest entries of that API alone (the manifest sits at the top of the output folder)."""
+    base = root / folder if folder else root
+    files = read_tree(base)
+    files.pop(MARKER, None)
+    try:
+        recorded = json.loads((root / MARKER).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        return files
+    prefix = f"{folder}/" if folder else ""
+    mine = {p[len(prefix):]: h for p, h in recorded.items() if p.startswith(prefix)}
+    files[MARKER] = json.dumps({"generator": "specgen", "files": mine}, indent=1, sort_keys=True) + "\n"
+    return files
+
+
 def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40) -> Drift:
     expected = with_marker(files)
     actual = read_tree(root)

@@ -1,0 +1,744 @@
+"""Diff stage: classify every change between two versions of a spec, from the generated client's side.
+
+``breaking``: code written against the old client, or requests it sends, can fail with the new spec.
+``warning``: nothing fails today, but callers may need to act (a value the server newly accepts, a
+deprecation). ``safe``: additive or documentation-only. Each change carries the JSON pointer on both sides.
+
+Request and response schemas are compared in their own direction: a request schema may widen, a response
+schema may narrow. Rules look at what the generated packages do: enums are open (an added response value
+parses), response models do not enforce length or range constraints, and removing a parameter, property,
+schema or operation removes a keyword, attribute, class or method the caller's code may use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from . import pointer as jp
+from .load import Spec
+
+Level = Literal["breaking", "warning", "safe"]
+LEVELS: tuple[Level, ...] = ("breaking", "warning", "safe")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: Level
+    summary: str
+    docs: bool = False  # documentation only: a patch release
+
+
+#: Every rule the diff applies, in the order the README's table lists them.
+RULES: dict[str, Rule] = {
+    "path-removed": Rule("breaking", "a path and all its operations removed"),
+    "operation-removed": Rule("breaking", "an operation removed (its method disappears)"),
+    "operation-renamed": Rule("breaking", "operationId / x-sdk-name changed (the method is renamed)"),
+    "operation-moved": Rule("breaking", "tag / x-sdk-group changed (the method moves to another resource)"),
+    "parameter-removed": Rule("breaking", "a parameter removed (its keyword disappears)"),
+    "required-parameter-added": Rule("breaking", "a required parameter added"),
+    "parameter-made-required": Rule("breaking", "an optional parameter made required"),
+    "parameter-location-changed": Rule("breaking", "a parameter moved (path, query, header, cookie)"),
+    "parameter-style-changed": Rule("breaking", "a parameter's style or explode changed (its wire form)"),
+    "request-body-added-required": Rule("breaking", "a required request body added"),
+    "request-body-made-required": Rule("breaking", "an optional request body made required"),
+    "request-body-removed": Rule("breaking", "a request body removed"),
+    "request-media-type-removed": Rule("breaking", "a request media type removed"),
+    "request-property-removed": Rule("breaking", "a request property removed (its keyword disappears)"),
+    "request-property-added-required": Rule("breaking", "a required request property added"),
+    "request-property-made-required": Rule("breaking", "an optional request property made required"),
+    "request-type-changed": Rule("breaking", "a request type narrowed or changed (also: null no longer accepted)"),
+    "request-enum-value-removed": Rule("breaking", "an enum value removed from a request schema"),
+    "request-constraint-tightened": Rule("breaking", "maxLength, minLength, pattern, minimum, maximum, maxItems, ... tightened or added on a request"),
+    "request-union-member-removed": Rule("breaking", "a oneOf/anyOf member removed from a request schema"),
+    "request-additional-properties-restricted": Rule("breaking", "additionalProperties closed on a request object"),
+    "response-property-removed": Rule("breaking", "a response property removed"),
+    "response-property-made-optional": Rule("breaking", "a required response property made optional"),
+    "response-became-nullable": Rule("breaking", "a response value may now be null"),
+    "response-type-changed": Rule("breaking", "a response type widened or changed"),
+    "response-enum-value-removed": Rule("breaking", "an enum value removed from a response schema (its member disappears)"),
+    "response-union-member-added": Rule("breaking", "a oneOf/anyOf member added to a response schema"),
+    "success-status-removed": Rule("breaking", "a success (2xx) response removed"),
+    "response-media-type-removed": Rule("breaking", "a success response media type removed"),
+    "security-scheme-added": Rule("breaking", "a security scheme added"),
+    "security-scheme-changed": Rule("breaking", "a security scheme's type, location, name or scheme changed"),
+    "security-scheme-removed": Rule("breaking", "a security scheme removed (its constructor keyword disappears)"),
+    "security-requirement-changed": Rule("breaking", "an operation's accepted credentials changed"),
+    "server-removed": Rule("breaking", "a server removed"),
+    "schema-removed": Rule("breaking", "a component schema removed (its model class disappears)"),
+    "request-enum-value-added": Rule("warning", "an enum value added to a request schema (callers may want to send it)"),
+    "operation-deprecated": Rule("warning", "an operation or parameter marked deprecated"),
+    "success-status-added": Rule("warning", "a success status added (the method may return another shape)"),
+    "error-status-removed": Rule("warning", "an error response removed"),
+    "parameter-default-changed": Rule("warning", "a parameter's default changed (omitting it now means something else)"),
+    "response-enum-value-added": Rule("safe", "an enum value added to a response: generated enums are open, the value parses as an unknown member"),
+    "response-constraint-changed": Rule("safe", "a response constraint changed: generated models do not enforce lengths, ranges or patterns"),
+    "request-constraint-relaxed": Rule("safe", "a request constraint relaxed or removed"),
+    "request-type-widened": Rule("safe", "a request type widened"),
+    "response-type-narrowed": Rule("safe", "a response type narrowed"),
+    "path-added": Rule("safe", "a path added"),
+    "operation-added": Rule("safe", "an operation added"),
+    "optional-parameter-added": Rule("safe", "an optional parameter added"),
+    "parameter-made-optional": Rule("safe", "a required parameter made optional"),
+    "request-body-added": Rule("safe", "an optional request body added"),
+    "request-media-type-added": Rule("safe", "a request media type added"),
+    "request-property-added": Rule("safe", "an optional request property added"),
+    "request-property-made-optional": Rule("safe", "a required request property made optional"),
+    "request-union-member-added": Rule("safe", "a oneOf/anyOf member added to a request schema"),
+    "response-property-added": Rule("safe", "a response property added"),
+    "response-property-made-required": Rule("safe", "a response property made required"),
+    "response-union-member-removed": Rule("safe", "a oneOf/anyOf member removed from a response schema"),
+    "response-media-type-added": Rule("safe", "a response media type added"),
+    "error-status-added": Rule("safe", "an error response added"),
+    "security-scheme-unused-removed": Rule("safe", "credentials dropped from an operation's requirements"),
+    "server-added": Rule("safe", "a server added"),
+    "schema-added": Rule("safe", "a component schema added"),
+    "description-changed": Rule("safe", "a description, summary, title or example changed", docs=True),
+    "version-changed": Rule("safe", "info.version changed", docs=True),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Change:
+    level: Level
+    rule: str
+    where: str  # "GET /profile/attachments", "schema Attachment", "servers", ...
+    message: str
+    old: str | None  # file#/json/pointer in the old spec
+    new: str | None  # and in the new one
+
+    @property
+    def docs(self) -> bool:
+        return RULES[self.rule].docs
+
+
+@dataclass
+class DiffResult:
+    changes: list[Change] = field(default_factory=list)
+
+    def count(self, level: Level) -> int:
+        return sum(1 for c in self.changes if c.level == level)
+
+    @property
+    def bump(self) -> Literal["major", "minor", "patch"] | None:
+        """The version bump the changes call for (breaking -> major, additive -> minor, docs -> patch)."""
+        if not self.changes:
+            return None
+        if self.count("breaking"):
+            return "major"
+        if any(not c.docs for c in self.changes):
+            return "minor"
+        return "patch"
+
+    def fails(self, fail_on: Level) -> bool:
+        return any(LEVELS.index(c.level) <= LEVELS.index(fail_on) for c in self.changes)
+
+
+# --- schema views --------------------------------------------------------------------------------
+
+CONSTRAINT_UPPER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
+CONSTRAINT_LOWER = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
+CONSTRAINT_EXACT = ("pattern", "multipleOf", "uniqueItems", "format")
+
+
+@dataclass
+class View:
+    """A schema with its allOf parts merged and its $refs followed, each part keeping its pointer."""
+
+    ptr: str
+    types: set[str] | None = None  # None: any type
+    enum: list[Any] | None = None
+    props: dict[str, tuple[str, str, Any]] = field(default_factory=dict)  # name -> (doc, ptr, node)
+    required: set[str] = field(default_factory=set)
+    items: tuple[str, str, Any] | None = None
+    additional: Any = None  # None: unspecified
+    unions: list[tuple[str, str, Any]] = field(default_factory=list)
+    constraints: dict[str, Any] = field(default_factory=dict)
+    description: Any = None
+
+
+def _types(node: dict[str, Any], is_31: bool) -> set[str] | None:
+    raw = node.get("type")
+    if raw is None:
+        types = None
+    elif isinstance(raw, list):
+        types = {str(t) for t in raw}
+    else:
+        types = {str(raw)}
+    if types is not None and node.get("nullable") is True and not is_31:
+        types.add("null")
+    if "const" in node and types is None:
+        types = {_json_type(node["const"])}
+    return types
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+class _Side:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.is_31 = str(spec.data.get("openapi", "")).startswith("3.1")
+
+    def follow(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
+        try:
+            doc2, target, node2 = self.spec.follow(doc, node)
+        except LookupError:
+            return doc, ptr, None
+        return doc2, (target if target is not None else ptr), node2
+
+    def where(self, doc: str, ptr: str) -> str:
+        return f"{self.spec.labels.get(doc, doc)}#{ptr}"
+
+    def view(self, doc: str, ptr: str, node: Any, depth: int = 0) -> View:
+        doc, ptr, node = self.follow(doc, ptr, node)
+        view = View(ptr=ptr)
+        if not isinstance(node, dict):
+            return view
+        view.types = _types(node, self.is_31)
+        if isinstance(node.get("enum"), list):
+            view.enum = list(node["enum"])
+        elif "const" in node:
+            view.enum = [node["const"]]
+        props = node.get("properties")
+        if isinstance(props, dict):
+            view.props = {str(k): (doc, jp.join(ptr, "properties", k), v) for k, v in props.items()}
+        if isinstance(node.get("required"), list):
+            view.required = {str(r) for r in node["required"]}
+        if "items" in node:
+            view.items = (doc, jp.join(ptr, "items"), node["items"])
+        if "additionalProperties" in node:
+            view.additional = node["additionalProperties"]
+        for kind in ("oneOf", "anyOf"):
+            if isinstance(node.get(kind), list):
+                view.unions += [(doc, jp.join(ptr, kind, i), m) for i, m in enumerate(node[kind])]
+        view.constraints = {k: node[k] for k in (*CONSTRAINT_UPPER, *CONSTRAINT_LOWER, *CONSTRAINT_EXACT) if k in node}
+        view.description = node.get("description")
+        if isinstance(node.get("allOf"), list) and depth < 32:
+            for i, part in enumerate(node["allOf"]):
+                sub = self.view(doc, jp.join(ptr, "allOf", i), part, depth + 1)
+                if sub.types is not None:
+                    view.types = sub.types if view.types is None else (view.types & sub.types) or view.types
+                for name, value in sub.props.items():
+                    view.props.setdefault(name, value)
+                view.required |= sub.required
+                view.items = view.items or sub.items
+                view.unions += sub.unions
+                view.enum = view.enum if view.enum is not None else sub.enum
+                for k, v in sub.constraints.items():
+                    view.constraints.setdefault(k, v)
+        return view
+
+
+# --- the walk ------------------------------------------------------------------------------------
+
+
+class _Differ:
+    def __init__(self, old: Spec, new: Spec) -> None:
+        self.old, self.new = _Side(old), _Side(new)
+        self.changes: dict[tuple[str, str | None, str | None, str], Change] = {}
+        self.seen: set[tuple[str, str, str]] = set()
+        self.reached: set[str] = set()  # old-side pointers of schemas compared through an operation
+
+    def add(self, rule: str, where: str, message: str, old: tuple[str, str] | None, new: tuple[str, str] | None) -> None:
+        o = self.old.where(*old) if old else None
+        n = self.new.where(*new) if new else None
+        key = (rule, o, n, where)
+        if key not in self.changes:
+            self.changes[key] = Change(RULES[rule].level, rule, where, message, o, n)
+
+    # -- document level
+
+    def run(self) -> DiffResult:
+        od, nd = self.old.spec.data, self.new.spec.data
+        ro, rn = self.old.spec.root, self.new.spec.root
+        if _get(od, "info", "version") != _get(nd, "info", "version"):
+            self.add("version-changed", "info", f"info.version {_get(od, 'info', 'version')!r} -> {_get(nd, 'info', 'version')!r}", (ro, "/info/version"), (rn, "/info/version"))
+        self.servers(od, nd)
+        self.security_schemes(od, nd)
+        self.paths(od, nd)
+        self.components(od, nd)
+        if not self.changes and _canonical(od) != _canonical(nd):
+            self.add("description-changed", "spec", "documentation or examples changed", (ro, ""), (rn, ""))
+        order = {rule: i for i, rule in enumerate(RULES)}
+        changes = sorted(self.changes.values(), key=lambda c: (LEVELS.index(c.level), c.where, order[c.rule], c.old or "", c.new or ""))
+        return DiffResult(changes)
+
+    def servers(self, od: Any, nd: Any) -> None:
+        ro, rn = self.old.spec.root, self.new.spec.root
+        old_urls = [s.get("url") for s in _list(od.get("servers")) if isinstance(s, dict)]
+        new_urls = [s.get("url") for s in _list(nd.get("servers")) if isinstance(s, dict)]
+        for i, url in enumerate(old_urls):
+            if url not in new_urls:
+                self.add("server-removed", "servers", f"server {url!r} removed", (ro, f"/servers/{i}"), None)
+        for i, url in enumerate(new_urls):
+            if url not in old_urls:
+                self.add("server-added", "servers", f"server {url!r} added", None, (rn, f"/servers/{i}"))
+
+    def security_schemes(self, od: Any, nd: Any) -> None:
+        ro, rn = self.old.spec.root, self.new.spec.root
+        old = _dict(_get(od, "components", "securitySchemes"))
+        new = _dict(_get(nd, "components", "securitySchemes"))
+        base = "/components/securitySchemes"
+        for name in old:
+            if name not in new:
+                self.add("security-scheme-removed", f"security scheme {name}", f"security scheme {name!r} removed", (ro, jp.join(base, name)), None)
+                continue
+            _, _, a = self.old.follow(ro, jp.join(base, name), old[name])
+            _, _, b = self.new.follow(rn, jp.join(base, name), new[name])
+            keys = ("type", "in", "name", "scheme", "bearerFormat", "flows", "openIdConnectUrl")
+            changed = [k for k in keys if _get(a, k) != _get(b, k)]
+            if changed:
+                what = ", ".join(f"{k} {_get(a, k)!r} -> {_get(b, k)!r}" for k in changed if k != "flows") or "flows changed"
+                self.add("security-scheme-changed", f"security scheme {name}", f"security scheme {name!r}: {what}", (ro, jp.join(base, name)), (rn, jp.join(base, name)))
+        for name in new:
+            if name not in old:
+                self.add("security-scheme-added", f"security scheme {name}", f"security scheme {name!r} added", None, (rn, jp.join(base, name)))
+
+    def components(self, od: Any, nd: Any) -> None:
+        ro, rn = self.old.spec.root, self.new.spec.root
+        old = _dict(_get(od, "components", "schemas"))
+        new = _dict(_get(nd, "components", "schemas"))
+        base = "/components/schemas"
+        for name in old:
+            if name not in new:
+                self.add("schema-removed", f"schema {name}", f"component schema {name!r} removed", (ro, jp.join(base, name)), None)
+        for name in new:
+            if name not in old:
+                self.add("schema-added", f"schema {name}", f"component schema {name!r} added", None, (rn, jp.join(base, name)))
+        # Components no operation reaches are still model classes: compare them as responses (what they parse).
+        for name in old:
+            if name in new and jp.join(base, name) not in self.reached:
+                self.schema((ro, jp.join(base, name), old[name]), (rn, jp.join(base, name), new[name]), "response", f"schema {name}")
+
+    def paths(self, od: Any, nd: Any) -> None:
+        ro, rn = self.old.spec.root, self.new.spec.root
+        old_paths = {_template(p): p for p in _dict(od.get("paths"))}
+        new_paths = {_template(p): p for p in _dict(nd.get("paths"))}
+        for key, path in old_paths.items():
+            old_ptr = jp.join("/paths", path)
+            _, _, old_item = self.old.follow(ro, old_ptr, od["paths"][path])
+            if key not in new_paths:
+                self.add("path-removed", path, f"path {path} removed", (ro, old_ptr), None)
+                continue
+            new_path = new_paths[key]
+            new_ptr = jp.join("/paths", new_path)
+            _, _, new_item = self.new.follow(rn, new_ptr, nd["paths"][new_path])
+            for method in METHODS:
+                a, b = _get(old_item, method), _get(new_item, method)
+                where = f"{method.upper()} {new_path}"
+                if isinstance(a, dict) and not isinstance(b, dict):
+                    self.add("operation-removed", f"{method.upper()} {path}", f"operation {method.upper()} {path} removed", (ro, jp.join(old_ptr, method)), None)
+                elif isinstance(b, dict) and not isinstance(a, dict):
+                    self.add("operation-added", where, f"operation {where} added", None, (rn, jp.join(new_ptr, method)))
+                elif isinstance(a, dict) and isinstance(b, dict):
+                    self.operation(where, (ro, jp.join(old_ptr, method), a, old_item, old_ptr), (rn, jp.join(new_ptr, method), b, new_item, new_ptr))
+        for key, path in new_paths.items():
+            if key not in old_paths:
+                self.add("path-added", path, f"path {path} added", None, (rn, jp.join("/paths", path)))
+
+    # -- operations
+
+    def operation(self, where: str, old: tuple[str, str, Any, Any, str], new: tuple[str, str, Any, Any, str]) -> None:
+        od, optr, a, aitem, aitem_ptr = old
+        nd, nptr, b, bitem, bitem_ptr = new
+        o, n = (od, optr), (nd, nptr)
+        if _op_name(a) != _op_name(b):
+            self.add("operation-renamed", where, f"operation name {_op_name(a)!r} -> {_op_name(b)!r} (the client method is renamed)", (od, optr), (nd, nptr))
+        if _op_group(a) != _op_group(b):
+            self.add("operation-moved", where, f"resource {_op_group(a)!r} -> {_op_group(b)!r} (the client method moves)", (od, optr), (nd, nptr))
+        if b.get("deprecated") is True and a.get("deprecated") is not True:
+            self.add("operation-deprecated", where, "operation marked deprecated", o, n)
+        for key in ("summary", "description"):
+            if a.get(key) != b.get(key):
+                self.add("description-changed", where, f"{key} changed", (od, jp.join(optr, key)), (nd, jp.join(nptr, key)))
+        self.parameters(where, (od, optr, a, aitem, aitem_ptr), (nd, nptr, b, bitem, bitem_ptr))
+        self.request_body(where, (od, optr, a), (nd, nptr, b))
+        self.responses(where, (od, optr, a), (nd, nptr, b))
+        self.security(where, (od, optr, a), (nd, nptr, b))
+
+    def _params(self, side: _Side, doc: str, op_ptr: str, op: Any, item: Any, item_ptr: str) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
+        found: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
+        for base, holder in ((item_ptr, item), (op_ptr, op)):
+            for i, raw in enumerate(_list(_get(holder, "parameters"))):
+                pdoc, pptr, param = side.follow(doc, jp.join(base, "parameters", i), raw)
+                if isinstance(param, dict) and isinstance(param.get("name"), str):
+                    location = str(param.get("in"))
+                    name = param["name"].lower() if location == "header" else param["name"]
+                    found[(location, name)] = (pdoc, pptr, param)
+        return found
+
+    def parameters(self, where: str, old: tuple[str, str, Any, Any, str], new: tuple[str, str, Any, Any, str]) -> None:
+        a = self._params(self.old, *old)
+        b = self._params(self.new, *new)
+        for key, (pdoc, pptr, param) in a.items():
+            location, name = key
+            if key not in b:
+                moved = [k for k in b if k[1].lower() == name.lower()]
+                if moved:
+                    qdoc, qptr, _ = b[moved[0]]
+                    self.add("parameter-location-changed", where, f"parameter {name!r} moved from {location} to {moved[0][0]}", (pdoc, pptr), (qdoc, qptr))
+                else:
+                    self.add("parameter-removed", where, f"{location} parameter {name!r} removed", (pdoc, pptr), None)
+                continue
+            qdoc, qptr, other = b[key]
+            label = f"{location} parameter {name!r}"
+            if other.get("required") is True and param.get("required") is not True:
+                self.add("parameter-made-required", where, f"{label} made required", (pdoc, pptr), (qdoc, qptr))
+            elif param.get("required") is True and other.get("required") is not True:
+                self.add("parameter-made-optional", where, f"{label} made optional", (pdoc, pptr), (qdoc, qptr))
+            if (param.get("style"), param.get("explode")) != (other.get("style"), other.get("explode")):
+                self.add("parameter-style-changed", where, f"{label}: style/explode {param.get('style')!r}/{param.get('explode')!r} -> {other.get('style')!r}/{other.get('explode')!r}", (pdoc, pptr), (qdoc, qptr))
+            if other.get("deprecated") is True and param.get("deprecated") is not True:
+                self.add("operation-deprecated", where, f"{label} marked deprecated", (pdoc, pptr), (qdoc, qptr))
+            if param.get("description") != other.get("description"):
+                self.add("description-changed", where, f"{label}: description changed", (pdoc, pptr), (qdoc, qptr))
+            old_default = _get(self.old.follow(pdoc, pptr, param.get("schema"))[2], "default")
+            new_default = _get(self.new.follow(qdoc, qptr, other.get("schema"))[2], "default")
+            if old_default != new_default:
+                self.add("parameter-default-changed", where, f"{label}: default {old_default!r} -> {new_default!r}", (pdoc, pptr), (qdoc, qptr))
+            if "schema" in param and "schema" in other:
+                self.schema((pdoc, jp.join(pptr, "schema"), param["schema"]), (qdoc, jp.join(qptr, "schema"), other["schema"]), "request", f"{where} {label}")
+        for key, (qdoc, qptr, other) in b.items():
+            if key in a or any(k[1].lower() == key[1].lower() for k in a):
+                continue
+            required = other.get("required") is True
+            self.add("required-parameter-added" if required else "optional-parameter-added", where, f"{'required' if required else 'optional'} {key[0]} parameter {key[1]!r} added", None, (qdoc, qptr))
+
+    def request_body(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
+        od, optr, a = old
+        nd, nptr, b = new
+        adoc, aptr, body_a = self.old.follow(od, jp.join(optr, "requestBody"), a.get("requestBody"))
+        bdoc, bptr, body_b = self.new.follow(nd, jp.join(nptr, "requestBody"), b.get("requestBody"))
+        if not isinstance(body_a, dict) and not isinstance(body_b, dict):
+            return
+        if not isinstance(body_b, dict):
+            self.add("request-body-removed", where, "request body removed", (adoc, aptr), None)
+            return
+        if not isinstance(body_a, dict):
+            required = body_b.get("required") is True
+            self.add("request-body-added-required" if required else "request-body-added", where, f"{'required' if required else 'optional'} request body added", None, (bdoc, bptr))
+            return
+        if body_b.get("required") is True and body_a.get("required") is not True:
+            self.add("request-body-made-required", where, "request body made required", (adoc, aptr), (bdoc, bptr))
+        self.media(where, "request", (adoc, aptr, body_a), (bdoc, bptr, body_b), success=True)
+
+    def media(self, where: str, direction: str, old: tuple[str, str, Any], new: tuple[str, str, Any], success: bool) -> None:
+        adoc, aptr, a = old
+        bdoc, bptr, b = new
+        ca, cb = _dict(a.get("content")), _dict(b.get("content"))
+        for media_type, holder in ca.items():
+            mptr = jp.join(aptr, "content", media_type)
+            if media_type not in cb:
+                if direction == "request":
+                    self.add("request-media-type-removed", where, f"request media type {media_type!r} removed", (adoc, mptr), None)
+                elif success:
+                    self.add("response-media-type-removed", where, f"response media type {media_type!r} removed", (adoc, mptr), None)
+                continue
+            nptr = jp.join(bptr, "content", media_type)
+            other = cb[media_type]
+            if isinstance(holder, dict) and isinstance(other, dict) and "schema" in holder and "schema" in other:
+                self.schema((adoc, jp.join(mptr, "schema"), holder["schema"]), (bdoc, jp.join(nptr, "schema"), other["schema"]), direction, where)
+        for media_type in cb:
+            if media_type not in ca:
+                rule = "request-media-type-added" if direction == "request" else "response-media-type-added"
+                self.add(rule, where, f"{direction} media type {media_type!r} added", None, (bdoc, jp.join(bptr, "content", media_type)))
+
+    def responses(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
+        od, optr, a = old
+        nd, nptr, b = new
+        ra, rb = _dict(a.get("responses")), _dict(b.get("responses"))
+        norm_b = {str(k).upper(): k for k in rb}
+        for status, raw in ra.items():
+            success = str(status).startswith("2")
+            sptr = jp.join(optr, "responses", status)
+            key = norm_b.get(str(status).upper())
+            if key is None:
+                rule = "success-status-removed" if success else "error-status-removed"
+                self.add(rule, where, f"response {status} removed", (od, sptr), None)
+                continue
+            adoc, aptr, resp_a = self.old.follow(od, sptr, raw)
+            bdoc, bptr, resp_b = self.new.follow(nd, jp.join(nptr, "responses", key), rb[key])
+            if isinstance(resp_a, dict) and isinstance(resp_b, dict):
+                if resp_a.get("description") != resp_b.get("description"):
+                    self.add("description-changed", where, f"response {status}: description changed", (adoc, aptr), (bdoc, bptr))
+                self.media(f"{where} -> {status}", "response", (adoc, aptr, resp_a), (bdoc, bptr, resp_b), success)
+        norm_a = {str(k).upper() for k in ra}
+        for status in rb:
+            if str(status).upper() not in norm_a:
+                success = str(status).startswith("2")
+                self.add("success-status-added" if success else "error-status-added", where, f"response {status} added", None, (nd, jp.join(nptr, "responses", status)))
+
+    def security(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
+        od, optr, a = old
+        nd, nptr, b = new
+        sa = _requirements(a.get("security", self.old.spec.data.get("security")))
+        sb = _requirements(b.get("security", self.new.spec.data.get("security")))
+        if sa == sb:
+            return
+        lost = sa - sb
+        if lost:
+            shown = " or ".join(" + ".join(sorted(r)) or "none" for r in sorted(lost, key=sorted))
+            self.add("security-requirement-changed", where, f"credentials no longer accepted: {shown}", (od, optr), (nd, nptr))
+        else:
+            self.add("security-scheme-unused-removed", where, "more credential choices accepted", (od, optr), (nd, nptr))
+
+    # -- schemas
+
+    def schema(self, old: tuple[str, str, Any], new: tuple[str, str, Any], direction: str, where: str, depth: int = 0) -> None:
+        va = self.old.view(*old)
+        vb = self.new.view(*new)
+        key = (va.ptr + "|" + vb.ptr, direction, "")
+        if key in self.seen or depth > 64:
+            return
+        self.seen.add(key)
+        self.reached.add(va.ptr)
+        parts = jp.split(vb.ptr)
+        if parts[:2] == ["components", "schemas"] and len(parts) >= 3:
+            where = f"schema {parts[2]}"  # a shared schema's change is reported once, under its own name
+        o, n = (old[0], va.ptr), (new[0], vb.ptr)
+        request = direction == "request"
+        self._types(va, vb, request, where, o, n)
+        self._enum(va, vb, request, where, o, n)
+        self._constraints(va, vb, request, where, o, n)
+        if va.description != vb.description:
+            self.add("description-changed", where, "schema description changed", o, n)
+        for name, (pdoc, pptr, pnode) in va.props.items():
+            if name not in vb.props:
+                rule = "request-property-removed" if request else "response-property-removed"
+                self.add(rule, where, f"property {name!r} removed", (pdoc, pptr), None)
+                continue
+            qdoc, qptr, qnode = vb.props[name]
+            was, now = name in va.required, name in vb.required
+            if now and not was:
+                self.add("request-property-made-required" if request else "response-property-made-required", where, f"property {name!r} made required", (pdoc, pptr), (qdoc, qptr))
+            elif was and not now:
+                self.add("request-property-made-optional" if request else "response-property-made-optional", where, f"property {name!r} made optional", (pdoc, pptr), (qdoc, qptr))
+            self.schema((pdoc, pptr, pnode), (qdoc, qptr, qnode), direction, where, depth + 1)
+        for name, (qdoc, qptr, _) in vb.props.items():
+            if name in va.props:
+                continue
+            if request:
+                required = name in vb.required
+                self.add("request-property-added-required" if required else "request-property-added", where, f"{'required' if required else 'optional'} property {name!r} added", None, (qdoc, qptr))
+            else:
+                self.add("response-property-added", where, f"property {name!r} added", None, (qdoc, qptr))
+        if va.items and vb.items:
+            self.schema(va.items, vb.items, direction, where, depth + 1)
+        if request and va.additional is not False and vb.additional is False and (va.props or vb.props):
+            self.add("request-additional-properties-restricted", where, "additionalProperties set to false", o, n)
+        if isinstance(va.additional, dict) and isinstance(vb.additional, dict):
+            self.schema((old[0], jp.join(va.ptr, "additionalProperties"), va.additional), (new[0], jp.join(vb.ptr, "additionalProperties"), vb.additional), direction, where, depth + 1)
+        self._unions(va, vb, request, where, o, n, depth)
+
+    def _types(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
+        ta, tb = _widen(va.types), _widen(vb.types)
+        if ta == tb:
+            return
+        shown = f"type {_show(va.types)} -> {_show(vb.types)}"
+        gained = None if tb is None else (set() if ta is None else tb - ta)
+        if ta is None:  # any -> something: narrowed
+            self.add("request-type-changed" if request else "response-type-narrowed", where, shown, o, n)
+        elif tb is None:  # something -> any: widened
+            self.add("request-type-widened" if request else "response-type-changed", where, shown, o, n)
+        elif request:
+            self.add("request-type-changed" if ta - tb else "request-type-widened", where, shown, o, n)
+        elif gained == {"null"}:
+            self.add("response-became-nullable", where, shown, o, n)
+        elif gained:
+            self.add("response-type-changed", where, shown, o, n)
+        else:
+            self.add("response-type-narrowed", where, shown, o, n)
+
+    def _enum(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
+        if va.enum is None and vb.enum is None:
+            return
+        if va.enum is None:
+            if request:
+                self.add("request-type-changed", where, f"values restricted to {_show(vb.enum)}", o, n)
+            return
+        if vb.enum is None:
+            if request:
+                self.add("request-type-widened", where, "enum restriction removed", o, n)
+            else:
+                self.add("response-enum-value-added", where, "enum restriction removed: any value may come back", o, n)
+            return
+        removed = [v for v in va.enum if v not in vb.enum]
+        added = [v for v in vb.enum if v not in va.enum]
+        if removed:
+            self.add("request-enum-value-removed" if request else "response-enum-value-removed", where, f"enum values removed: {_show(removed)}", o, n)
+        if added:
+            self.add("request-enum-value-added" if request else "response-enum-value-added", where, f"enum values added: {_show(added)}", o, n)
+
+    def _constraints(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
+        ca, cb = va.constraints, vb.constraints
+        for key in sorted(set(ca) | set(cb)):
+            a, b = ca.get(key), cb.get(key)
+            if a == b or (key == "format" and not request):
+                continue
+            shown = f"{key} {a!r} -> {b!r}"
+            if not request:
+                self.add("response-constraint-changed", where, shown, o, n)
+                continue
+            tightened = _tightened(key, a, b)
+            self.add("request-constraint-tightened" if tightened else "request-constraint-relaxed", where, shown, o, n)
+
+    def _unions(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str], depth: int) -> None:
+        if not va.unions and not vb.unions:
+            return
+        ka = {self._member_key(self.old, m, i): m for i, m in enumerate(va.unions)}
+        kb = {self._member_key(self.new, m, i): m for i, m in enumerate(vb.unions)}
+        for key, member in ka.items():
+            if key not in kb:
+                self.add("request-union-member-removed" if request else "response-union-member-removed", where, f"union member {key} removed", (member[0], member[1]), None)
+            else:
+                self.schema(member, kb[key], "request" if request else "response", where, depth + 1)
+        for key, member in kb.items():
+            if key not in ka:
+                self.add("request-union-member-added" if request else "response-union-member-added", where, f"union member {key} added", None, (member[0], member[1]))
+
+    @staticmethod
+    def _member_key(side: _Side, member: tuple[str, str, Any], index: int) -> str:
+        node = member[2]
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            return node["$ref"].rpartition("/")[2]
+        if isinstance(node, dict) and isinstance(node.get("title"), str):
+            return node["title"]
+        return f"#{index}"
+
+
+def _tightened(key: str, a: Any, b: Any) -> bool:
+    """Whether a request constraint changing from ``a`` to ``b`` rejects values it used to accept."""
+    if b is None:
+        return False
+    if a is None:
+        return not (key == "uniqueItems" and b is False)
+    if key in CONSTRAINT_UPPER and isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return b < a
+    if key in CONSTRAINT_LOWER and isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return b > a
+    if key == "uniqueItems":
+        return b is True
+    return True  # pattern, multipleOf, format or a boolean exclusive bound changed: assume stricter
+
+
+def _widen(types: set[str] | None) -> set[str] | None:
+    # integer is a subset of number: number -> integer narrows, integer -> number widens.
+    if types is None:
+        return None
+    return {"number"} | (types - {"integer", "number"}) if "number" in types else set(types)
+
+
+def _requirements(raw: Any) -> set[frozenset[str]]:
+    if not isinstance(raw, list):
+        return {frozenset()}
+    return {frozenset(str(k) for k in r) for r in raw if isinstance(r, dict)} or {frozenset()}
+
+
+def _op_name(op: Any) -> Any:
+    return op.get("x-sdk-name") or op.get("x-speakeasy-name-override") or op.get("operationId")
+
+
+def _op_group(op: Any) -> Any:
+    tags = op.get("tags")
+    return op.get("x-sdk-group") or op.get("x-speakeasy-group") or (tags[0] if isinstance(tags, list) and tags else None)
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}/]*\}", "{}", path)
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _dict(node: Any) -> dict[str, Any]:
+    return node if isinstance(node, dict) else {}
+
+
+def _list(node: Any) -> list[Any]:
+    return node if isinstance(node, list) else []
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "any"
+    if isinstance(value, set):
+        return "|".join(sorted(value))
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _canonical(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def diff_specs(old: Spec, new: Spec) -> DiffResult:
+    """Every change from ``old`` to ``new``, classified."""
+    return _Differ(old, new).run()
+
+
+# --- output --------------------------------------------------------------------------------------
+
+
+def as_text(result: DiffResult) -> str:
+    if not result.changes:
+        return "no changes\n"
+    lines = []
+    for c in result.changes:
+        lines.append(f"{c.level:8} {c.rule}: {c.where}: {c.message}")
+        for side, ptr in (("old", c.old), ("new", c.new)):
+            if ptr:
+                lines.append(f"         {side}: {ptr}")
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def as_json(result: DiffResult) -> str:
+    payload = {
+        "summary": {level: result.count(level) for level in LEVELS} | {"bump": result.bump},
+        "changes": [asdict(c) for c in result.changes],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def as_markdown(result: DiffResult, title: str = "API changes") -> str:
+    icons = {"breaking": "🔴", "warning": "🟡", "safe": "🟢"}
+    lines = [f"### {title}", "", _summary(result), ""]
+    if result.changes:
+        lines += ["| | rule | where | change | old | new |", "|---|---|---|---|---|---|"]
+        for c in result.changes:
+            cells = [icons[c.level] + " " + c.level, f"`{c.rule}`", _md(c.where), _md(c.message), f"`{_md(c.old)}`" if c.old else "", f"`{_md(c.new)}`" if c.new else ""]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def _summary(result: DiffResult) -> str:
+    counts = ", ".join(f"{result.count(level)} {level}" for level in LEVELS)
+    return f"{len(result.changes)} change(s): {counts}" + (f"; version bump: {result.bump}" if result.bump else "")
+
+
+def iter_rules() -> Iterator[tuple[str, Rule]]:
+    yield from RULES.items()

@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return update_spec(load_project(args.project), args.api, args.source, args.format)
         files, out, count = _run(args)
+        gate_ok = _gate(args) if args.command == "check" and not (args.spec or args.no_base) else True
     except (ConfigError, HistoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -112,7 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{count} spec(s) valid")
         return 0
     if args.command == "check":
-        gate_ok = True if (args.spec or args.no_base) else _gate(args)
         drift = compare(out, files)
         if drift.clean:
             print(f"check: {out} is up to date ({count} API(s))")

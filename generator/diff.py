@@ -547,17 +547,17 @@ class _Differ:
         self._unions(va, vb, request, where, o, n, depth)
 
     def _types(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
-        ta, tb = _widen(va.types), _widen(vb.types)
+        ta, tb = va.types, vb.types
         if ta == tb:
             return
-        shown = f"type {_show(va.types)} -> {_show(vb.types)}"
-        gained = None if tb is None else (set() if ta is None else tb - ta)
-        if ta is None:  # any -> something: narrowed
-            self.add("request-type-changed" if request else "response-type-narrowed", where, shown, o, n)
-        elif tb is None:  # something -> any: widened
-            self.add("request-type-widened" if request else "response-type-changed", where, shown, o, n)
-        elif request:
-            self.add("request-type-changed" if ta - tb else "request-type-widened", where, shown, o, n)
+        shown = f"type {_show(ta)} -> {_show(tb)}"
+        if ta is None or tb is None:  # any -> something narrows; something -> any widens
+            narrowed = ta is None
+            self.add(("request-type-changed" if narrowed else "request-type-widened") if request else ("response-type-narrowed" if narrowed else "response-type-changed"), where, shown, o, n)
+            return
+        lost, gained = _uncovered(ta, tb), _uncovered(tb, ta)
+        if request:
+            self.add("request-type-changed" if lost else "request-type-widened", where, shown, o, n)
         elif gained == {"null"}:
             self.add("response-became-nullable", where, shown, o, n)
         elif gained:
@@ -583,7 +583,8 @@ class _Differ:
         if removed:
             self.add("request-enum-value-removed" if request else "response-enum-value-removed", where, f"enum values removed: {_show(removed)}", o, n)
         if added:
-            self.add("request-enum-value-added" if request else "response-enum-value-added", where, f"enum values added: {_show(added)}", o, n)
+            why = "" if request else " (safe: generated enums are open, a new value parses as an unknown member)"
+            self.add("request-enum-value-added" if request else "response-enum-value-added", where, f"enum values added: {_show(added)}{why}", o, n)
 
     def _constraints(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
         ca, cb = va.constraints, vb.constraints
@@ -637,11 +638,9 @@ def _tightened(key: str, a: Any, b: Any) -> bool:
     return True  # pattern, multipleOf, format or a boolean exclusive bound changed: assume stricter
 
 
-def _widen(types: set[str] | None) -> set[str] | None:
-    # integer is a subset of number: number -> integer narrows, integer -> number widens.
-    if types is None:
-        return None
-    return {"number"} | (types - {"integer", "number"}) if "number" in types else set(types)
+def _uncovered(a: set[str], b: set[str]) -> set[str]:
+    """Types of ``a`` that ``b`` does not accept (integer is covered by number)."""
+    return {t for t in a if t not in b and not (t == "integer" and "number" in b)}
 
 
 def _requirements(raw: Any) -> set[frozenset[str]]:

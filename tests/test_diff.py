@@ -1,0 +1,317 @@
+"""``python -m generator diff``: one spec pair per rule (old, new, expected class and pointers on both sides)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from generator.diff import RULES, as_json, as_markdown, as_text, diff_specs
+from generator.load import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BASE: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Things", "version": "1.0"},
+    "servers": [{"url": "https://api.example.com/v1"}],
+    "security": [{"key": []}],
+    "paths": {
+        "/things/{id}": {
+            "get": {
+                "operationId": "getThing",
+                "tags": ["things"],
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "verbose", "in": "query", "schema": {"type": "boolean", "default": False}},
+                    {"name": "X-Trace", "in": "header", "schema": {"type": "string"}},
+                    {"name": "fields", "in": "query", "required": True, "schema": {"type": "array", "items": {"type": "string"}}},
+                ],
+                "responses": {
+                    "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "404": {"description": "missing"},
+                },
+            },
+            "delete": {"operationId": "deleteThing", "tags": ["things"], "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": {"204": {"description": "gone"}}},
+        },
+        "/things": {
+            "post": {
+                "operationId": "createThing",
+                "tags": ["things"],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewThing"}}}},
+                "responses": {"201": {"description": "made", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}},
+            },
+            "get": {"operationId": "listThings", "tags": ["things"], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}}}},
+        },
+    },
+    "components": {
+        "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
+        "schemas": {
+            "Thing": {
+                "type": "object",
+                "required": ["id", "kind"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["a", "b"]},
+                    "size": {"type": "integer"},
+                    "label": {"type": "string", "maxLength": 20},
+                    "meta": {"description": "anything"},
+                    "pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]},
+                },
+            },
+            "NewThing": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": "string", "maxLength": 10, "minLength": 1},
+                    "mode": {"type": "string", "enum": ["x", "y"]},
+                    "count": {"type": "integer", "minimum": 0, "maximum": 100},
+                    "note": {"type": "string", "nullable": True},
+                    "weight": {"type": "integer"},
+                    "pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]},
+                },
+            },
+            "Cat": {"type": "object", "properties": {"meow": {"type": "boolean"}}},
+            "Dog": {"type": "object", "properties": {"bark": {"type": "boolean"}}},
+            "Bird": {"type": "object", "properties": {"tweet": {"type": "boolean"}}},
+        },
+    },
+}
+
+GET = "/paths/~1things~1{id}/get"
+POST = "/paths/~1things/post"
+THING = "/components/schemas/Thing"
+NEW = "/components/schemas/NewThing"
+
+
+def _at(d: Any, pointer: str) -> Any:
+    if not pointer:
+        return d
+    for token in pointer.strip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        d = d[int(token)] if isinstance(d, list) else d[token]
+    return d
+
+
+def _param(d: Any, name: str) -> dict[str, Any]:
+    return next(p for p in _at(d, GET)["parameters"] if p["name"] == name)
+
+
+def _set(pointer: str, value: Any) -> Callable[[Any], None]:
+    def mutate(d: Any) -> None:
+        parent, _, key = pointer.rpartition("/")
+        _at(d, parent)[key.replace("~1", "/")] = value
+    return mutate
+
+
+def _delete(pointer: str) -> Callable[[Any], None]:
+    def mutate(d: Any) -> None:
+        parent, _, key = pointer.rpartition("/")
+        target = _at(d, parent)
+        if isinstance(target, list):
+            del target[int(key)]
+        else:
+            del target[key.replace("~1", "/")]
+    return mutate
+
+
+def _do(*steps: Callable[[Any], None]) -> Callable[[Any], None]:
+    def mutate(d: Any) -> None:
+        for step in steps:
+            step(d)
+    return mutate
+
+
+def _add_param(param: dict[str, Any]) -> Callable[[Any], None]:
+    return lambda d: _at(d, GET)["parameters"].append(param)
+
+
+def _param_set(name: str, key: str, value: Any) -> Callable[[Any], None]:
+    return lambda d: _param(d, name).__setitem__(key, value)
+
+
+def _enum(pointer: str, values: list[Any]) -> Callable[[Any], None]:
+    return _set(pointer + "/enum", values)
+
+
+# (rule, mutation, old pointer or None, new pointer or None)
+CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
+    ("path-removed", _delete("/paths/~1things~1{id}"), "/paths/~1things~1{id}", None),
+    ("operation-removed", _delete("/paths/~1things~1{id}/delete"), "/paths/~1things~1{id}/delete", None),
+    ("operation-renamed", _set(GET + "/operationId", "fetchThing"), GET, GET),
+    ("operation-moved", _set(GET + "/tags", ["stuff"]), GET, GET),
+    ("parameter-removed", _delete(GET + "/parameters/1"), GET + "/parameters/1", None),
+    ("required-parameter-added", _add_param({"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"}}), None, GET + "/parameters/4"),
+    ("parameter-made-required", _param_set("verbose", "required", True), GET + "/parameters/1", GET + "/parameters/1"),
+    ("parameter-location-changed", _param_set("verbose", "in", "header"), GET + "/parameters/1", GET + "/parameters/1"),
+    ("parameter-style-changed", _param_set("fields", "explode", False), GET + "/parameters/3", GET + "/parameters/3"),
+    ("request-body-added-required", _set("/paths/~1things~1{id}/delete/requestBody", {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}), None, "/paths/~1things~1{id}/delete/requestBody"),
+    ("request-body-made-required", _set(POST + "/requestBody/required", True), POST + "/requestBody", POST + "/requestBody"),
+    ("request-body-removed", _delete(POST + "/requestBody"), POST + "/requestBody", None),
+    ("request-media-type-removed", _set(POST + "/requestBody/content", {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}), POST + "/requestBody/content/application~1json", None),
+    ("request-property-removed", _delete(NEW + "/properties/note"), NEW + "/properties/note", None),
+    ("request-property-added-required", _do(_set(NEW + "/properties/tenant", {"type": "string"}), _set(NEW + "/required", ["name", "tenant"])), None, NEW + "/properties/tenant"),
+    ("request-property-made-required", _set(NEW + "/required", ["name", "mode"]), NEW + "/properties/mode", NEW + "/properties/mode"),
+    ("request-type-changed", _set(NEW + "/properties/weight/type", "string"), NEW + "/properties/weight", NEW + "/properties/weight"),
+    ("request-enum-value-removed", _enum(NEW + "/properties/mode", ["x"]), NEW + "/properties/mode", NEW + "/properties/mode"),
+    ("request-constraint-tightened", _set(NEW + "/properties/name/maxLength", 5), NEW + "/properties/name", NEW + "/properties/name"),
+    ("request-union-member-removed", _set(NEW + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}]), NEW + "/properties/pet/oneOf/1", None),
+    ("request-additional-properties-restricted", _set(NEW + "/additionalProperties", False), NEW, NEW),
+    ("response-property-removed", _delete(THING + "/properties/size"), THING + "/properties/size", None),
+    ("response-property-made-optional", _set(THING + "/required", ["id"]), THING + "/properties/kind", THING + "/properties/kind"),
+    ("response-became-nullable", _set(THING + "/properties/size/nullable", True), THING + "/properties/size", THING + "/properties/size"),
+    ("response-type-changed", _set(THING + "/properties/size/type", "string"), THING + "/properties/size", THING + "/properties/size"),
+    ("response-enum-value-removed", _enum(THING + "/properties/kind", ["a"]), THING + "/properties/kind", THING + "/properties/kind"),
+    ("response-union-member-added", _set(THING + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Bird"}]), None, THING + "/properties/pet/oneOf/2"),
+    ("success-status-removed", _set(GET + "/responses", {"404": {"description": "missing"}}), GET + "/responses/200", None),
+    ("response-media-type-removed", _set(GET + "/responses/200/content", {"application/xml": {"schema": {"type": "object"}}}), GET + "/responses/200/content/application~1json", None),
+    ("security-scheme-added", _set("/components/securitySchemes/token", {"type": "http", "scheme": "bearer"}), None, "/components/securitySchemes/token"),
+    ("security-scheme-changed", _set("/components/securitySchemes/key/name", "X-Api-Key"), "/components/securitySchemes/key", "/components/securitySchemes/key"),
+    ("security-scheme-removed", _do(_delete("/components/securitySchemes/key"), _set("/security", [])), "/components/securitySchemes/key", None),
+    ("security-requirement-changed", _do(_set("/components/securitySchemes/token", {"type": "http", "scheme": "bearer"}), _set(GET + "/security", [{"token": []}])), GET, GET),
+    ("server-removed", _set("/servers", [{"url": "https://eu.example.com/v1"}]), "/servers/0", None),
+    ("schema-removed", _delete("/components/schemas/Bird"), "/components/schemas/Bird", None),
+    ("request-enum-value-added", _enum(NEW + "/properties/mode", ["x", "y", "z"]), NEW + "/properties/mode", NEW + "/properties/mode"),
+    ("operation-deprecated", _set(GET + "/deprecated", True), GET, GET),
+    ("success-status-added", _set(GET + "/responses/202", {"description": "later"}), None, GET + "/responses/202"),
+    ("error-status-removed", _delete(GET + "/responses/404"), GET + "/responses/404", None),
+    ("parameter-default-changed", _set(GET + "/parameters/1/schema/default", True), GET + "/parameters/1", GET + "/parameters/1"),
+    ("response-enum-value-added", _enum(THING + "/properties/kind", ["a", "b", "c"]), THING + "/properties/kind", THING + "/properties/kind"),
+    ("response-constraint-changed", _set(THING + "/properties/label/maxLength", 40), THING + "/properties/label", THING + "/properties/label"),
+    ("request-constraint-relaxed", _set(NEW + "/properties/count/maximum", 1000), NEW + "/properties/count", NEW + "/properties/count"),
+    ("request-type-widened", _set(NEW + "/properties/weight/type", "number"), NEW + "/properties/weight", NEW + "/properties/weight"),
+    ("response-type-narrowed", _set(THING + "/properties/meta/type", "object"), THING + "/properties/meta", THING + "/properties/meta"),
+    ("path-added", _set("/paths/~1widgets", {"get": {"operationId": "listWidgets", "responses": {"200": {"description": "ok"}}}}), None, "/paths/~1widgets"),
+    ("operation-added", _set("/paths/~1things~1{id}/patch", {"operationId": "patchThing", "responses": {"200": {"description": "ok"}}}), None, "/paths/~1things~1{id}/patch"),
+    ("optional-parameter-added", _add_param({"name": "lang", "in": "query", "schema": {"type": "string"}}), None, GET + "/parameters/4"),
+    ("parameter-made-optional", _param_set("fields", "required", False), GET + "/parameters/3", GET + "/parameters/3"),
+    ("request-body-added", _set("/paths/~1things~1{id}/delete/requestBody", {"content": {"application/json": {"schema": {"type": "object"}}}}), None, "/paths/~1things~1{id}/delete/requestBody"),
+    ("request-media-type-added", _set(POST + "/requestBody/content/application~1x-www-form-urlencoded", {"schema": {"type": "object"}}), None, POST + "/requestBody/content/application~1x-www-form-urlencoded"),
+    ("request-property-added", _set(NEW + "/properties/color", {"type": "string"}), None, NEW + "/properties/color"),
+    ("request-property-made-optional", _set(NEW + "/required", []), NEW + "/properties/name", NEW + "/properties/name"),
+    ("request-union-member-added", _set(NEW + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Bird"}]), None, NEW + "/properties/pet/oneOf/2"),
+    ("response-property-added", _set(THING + "/properties/color", {"type": "string"}), None, THING + "/properties/color"),
+    ("response-property-made-required", _set(THING + "/required", ["id", "kind", "size"]), THING + "/properties/size", THING + "/properties/size"),
+    ("response-union-member-removed", _set(THING + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}]), THING + "/properties/pet/oneOf/1", None),
+    ("response-media-type-added", _set(GET + "/responses/200/content/application~1xml", {"schema": {"type": "object"}}), None, GET + "/responses/200/content/application~1xml"),
+    ("error-status-added", _set(GET + "/responses/429", {"description": "slow down"}), None, GET + "/responses/429"),
+    ("security-scheme-unused-removed", _set(GET + "/security", [{"key": []}, {}]), GET, GET),
+    ("server-added", _set("/servers", [{"url": "https://api.example.com/v1"}, {"url": "https://eu.example.com/v1"}]), None, "/servers/1"),
+    ("schema-added", _set("/components/schemas/Fish", {"type": "object"}), None, "/components/schemas/Fish"),
+    ("description-changed", _set(GET + "/summary", "Fetch one thing."), GET + "/summary", GET + "/summary"),
+    ("version-changed", _set("/info/version", "1.1"), "/info/version", "/info/version"),
+]
+
+
+def _load(tmp_path: Path, name: str, data: Any):
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    spec = load_spec(path)
+    assert not spec.diagnostics.has_errors, spec.diagnostics.items
+    return spec
+
+
+def _pair(tmp_path: Path, mutate: Callable[[Any], None]):
+    new = copy.deepcopy(BASE)
+    mutate(new)
+    return _load(tmp_path, "old", BASE), _load(tmp_path, "new", new)
+
+
+def test_every_rule_has_a_case():
+    assert sorted(rule for rule, *_ in CASES) == sorted(RULES)
+
+
+@pytest.mark.parametrize(("rule", "mutate", "old_ptr", "new_ptr"), CASES, ids=[c[0] for c in CASES])
+def test_rule(rule, mutate, old_ptr, new_ptr, tmp_path):
+    old, new = _pair(tmp_path, mutate)
+    result = diff_specs(old, new)
+    found = [c for c in result.changes if c.rule == rule]
+    assert found, f"{rule} not reported; got {[(c.rule, c.message) for c in result.changes]}"
+    change = found[0]
+    assert change.level == RULES[rule].level
+    assert (change.old.partition("#")[2] if change.old else None) == old_ptr
+    assert (change.new.partition("#")[2] if change.new else None) == new_ptr
+    assert change.old is None or change.old.startswith(str(tmp_path / "old.json").lstrip("/")) or "old.json#" in change.old
+    if RULES[rule].level != "breaking":  # a non-breaking change is not over-classified somewhere else
+        assert not [c for c in result.changes if c.level == "breaking"], result.changes
+
+
+def test_identical_specs_have_no_changes(tmp_path):
+    old, new = _pair(tmp_path, lambda d: None)
+    result = diff_specs(old, new)
+    assert result.changes == [] and result.bump is None and not result.fails("warning")
+
+
+def test_bump_follows_the_most_severe_change(tmp_path):
+    assert diff_specs(*_pair(tmp_path, _delete(GET + "/parameters/1"))).bump == "major"
+    assert diff_specs(*_pair(tmp_path, _set(THING + "/properties/color", {"type": "string"}))).bump == "minor"
+    assert diff_specs(*_pair(tmp_path, _set(GET + "/summary", "Fetch."))).bump == "patch"
+    assert diff_specs(*_pair(tmp_path, _set("/info/x-logo", "logo.png"))).bump == "patch"  # anything else: docs
+
+
+def test_recursive_schemas_terminate(tmp_path):
+    old = copy.deepcopy(BASE)
+    old["components"]["schemas"]["Thing"]["properties"]["children"] = {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+    new = copy.deepcopy(old)
+    new["components"]["schemas"]["Thing"]["properties"]["extra"] = {"type": "string"}
+    result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", new))
+    assert [(c.rule, c.where) for c in result.changes] == [("response-property-added", "schema Thing")]
+
+
+def test_renamed_path_parameter_is_the_same_path(tmp_path):
+    def rename(d: Any) -> None:
+        d["paths"]["/things/{thing_id}"] = d["paths"].pop("/things/{id}")
+        for op in d["paths"]["/things/{thing_id}"].values():
+            op["parameters"][0]["name"] = "thing_id"
+    result = diff_specs(*_pair(tmp_path, rename))
+    assert "path-removed" not in {c.rule for c in result.changes}
+    assert {"parameter-removed", "required-parameter-added"} <= {c.rule for c in result.changes}  # the keyword changes
+
+
+def test_output_formats(tmp_path):
+    result = diff_specs(*_pair(tmp_path, _do(_delete(GET + "/parameters/1"), _set(GET + "/summary", "x"))))
+    text = as_text(result)
+    assert "breaking parameter-removed: GET /things/{id}: query parameter 'verbose' removed" in text
+    assert "old: " in text and "2 change(s): 1 breaking, 0 warning, 1 safe; version bump: major" in text
+    payload = json.loads(as_json(result))
+    assert payload["summary"] == {"breaking": 1, "warning": 0, "safe": 1, "bump": "major"}
+    assert payload["changes"][0]["rule"] == "parameter-removed" and payload["changes"][0]["old"].endswith("#" + GET + "/parameters/1")
+    markdown = as_markdown(result)
+    assert markdown.startswith("### API changes") and "| 🔴 breaking | `parameter-removed` |" in markdown
+
+
+def test_cli_exit_codes_and_git_sides(tmp_path):
+    old = tmp_path / "old.json"
+    new = tmp_path / "new.json"
+    old.write_text(json.dumps(BASE), encoding="utf-8")
+    changed = copy.deepcopy(BASE)
+    _enum(NEW + "/properties/mode", ["x", "y", "z"])(changed)
+    new.write_text(json.dumps(changed), encoding="utf-8")
+
+    def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "generator", "diff", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+    assert cli(str(old), str(new)).returncode == 0  # a warning does not fail by default
+    assert cli(str(old), str(new), "--fail-on", "warning").returncode == 1
+    assert cli(str(new), str(old), "--fail-on", "never").returncode == 0
+    assert cli(str(new), str(old)).returncode == 1  # the enum value removed again: breaking
+    # git:REV:path reads the committed file
+    repo = tmp_path / "repo"
+    (repo / "specs").mkdir(parents=True)
+    git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, timeout=60)  # noqa: E731
+    git("init", "-q")
+    (repo / "specs" / "api.json").write_text(json.dumps(BASE), encoding="utf-8")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "base")
+    (repo / "specs" / "api.json").write_text(json.dumps(changed), encoding="utf-8")
+    proc = cli("git:HEAD:specs/api.json", "specs/api.json", "--format", "json", cwd=repo)
+    assert proc.returncode == 0, proc.stderr
+    change = json.loads(proc.stdout)["changes"][0]
+    assert change["rule"] == "request-enum-value-added" and change["old"].startswith("HEAD:specs/api.json#")
+    bad = cli("git:NOPE:specs/api.json", "specs/api.json", cwd=repo)
+    assert bad.returncode == 2 and "NOPE" in bad.stderr

@@ -1,0 +1,172 @@
+"""Spec drift in a git checkout: the merge-base gate, versioned packages with a changelog, overlays that stop
+matching, and ``update-spec`` from a file or a URL (served on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from generator.write import read_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAM = """        - name: profile_email
+          in: query
+          description: Profile's email.
+          schema: { type: string }
+"""
+SOURCE_ID = """        - name: source_id
+          in: query
+          required: true
+          description: Source id.
+          schema: { type: string }
+          example: source_id
+"""
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=300, env=env)
+
+
+def git(project: Path, *args: str) -> str:
+    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=project, capture_output=True, text=True, timeout=60, check=True)
+    return proc.stdout
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A copy of the project as a git repository whose origin/main is its first commit."""
+    for name in ("specs", "generated"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-qm", "base")
+    git(tmp_path, "update-ref", "refs/remotes/origin/main", "HEAD")
+    return tmp_path
+
+
+def version(project: Path, api: str) -> str:
+    return tomllib.loads((project / "generated" / api / "pyproject.toml").read_text())["project"]["version"]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new))
+
+
+def test_removing_a_query_parameter_fails_check_naming_the_breaking_change(repo):
+    edit(repo / "specs/hrflow.yaml", PARAM, "")
+    proc = cli(repo, "check")
+    assert proc.returncode == 1
+    assert "breaking parameter-removed: GET /profile/attachments: query parameter 'profile_email' removed" in proc.stderr
+    assert "without a major version bump" in proc.stderr
+
+
+def test_a_breaking_change_regenerated_is_a_major_release_and_passes_the_gate(repo):
+    before = version(repo, "hrflow")
+    edit(repo / "specs/hrflow.yaml", SOURCE_ID, "")
+    assert cli(repo, "check").returncode == 1
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "hrflow") == f"{int(before.split('.')[0]) + 1}.0.0"
+    changelog = (repo / "generated/hrflow/CHANGELOG.md").read_text()
+    assert f"## {version(repo, 'hrflow')} (major; API version 1.0)" in changelog
+    assert "`parameter-removed`: GET /profile/attachments: query parameter 'source_id' removed" in changelog
+    proc = cli(repo, "check")
+    assert proc.returncode == 0, proc.stderr
+    assert f"released as {before} -> {version(repo, 'hrflow')}" in proc.stderr
+    assert version(repo, "kombo") == "0.1.0" and version(repo, "crafter") == "0.1.0"  # untouched APIs keep theirs
+
+
+def test_adding_an_optional_parameter_is_a_minor_release(repo):
+    edit(repo / "specs/hrflow.yaml", PARAM, PARAM + "        - name: include_archived\n          in: query\n          schema: { type: boolean }\n")
+    stale = cli(repo, "check")
+    assert stale.returncode == 1 and "stale: generated/hrflow/pyproject.toml" in stale.stderr
+    assert "without a major version bump" not in stale.stderr
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "hrflow") == "0.2.0"
+    assert "`optional-parameter-added`: GET /profile/attachments: optional query parameter 'include_archived' added" in (repo / "generated/hrflow/CHANGELOG.md").read_text()
+    assert cli(repo, "check").returncode == 0
+    assert "already up to date" in cli(repo, "generate").stdout and version(repo, "hrflow") == "0.2.0"  # no second bump
+
+
+def test_a_description_change_is_a_patch_release(repo):
+    edit(repo / "specs/crafter.yaml", "openapi:", "# comment only: no release\nopenapi:")
+    assert "already up to date" in cli(repo, "generate").stdout
+    edit(repo / "specs/crafter.yaml", "description: Profiles and their attachments.", "description: Profiles and the files attached to them.")
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "crafter") == "0.1.1"
+    assert "(patch; API version" in (repo / "generated/crafter/CHANGELOG.md").read_text()
+
+
+def test_an_overlay_action_that_stops_matching_fails_check(repo):
+    edit(repo / "specs/kombo.overlay.yaml", "$.components.schemas.GetAtsCandidatesCandidateIdAttachmentsPositiveResponse\n", "$.components.schemas.RenamedByVendor\n")
+    proc = cli(repo, "check")
+    assert proc.returncode == 1
+    assert "specs/kombo.overlay.yaml#/actions/4/target: warning[W025]" in proc.stderr
+
+
+def test_no_upstream_skips_the_gate_with_a_notice(repo):
+    git(repo, "update-ref", "-d", "refs/remotes/origin/main")
+    proc = cli(repo, "check")
+    assert proc.returncode == 0 and "gate skipped" in proc.stderr
+
+
+def test_update_spec_from_a_file_diffs_and_regenerates(repo, tmp_path_factory):
+    new = tmp_path_factory.mktemp("vendor") / "kombo.yaml"
+    text = (repo / "specs/kombo.yaml").read_text()
+    cv = "                      - CV\n"
+    assert text.count(cv) == 1
+    new.write_text(text.replace(cv, cv + cv.replace("CV", "PORTFOLIO")))
+    proc = cli(repo, "update-spec", "kombo", "--from", str(new))
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "specs/kombo.yaml").read_bytes() == new.read_bytes()
+    assert "response-enum-value-added" in proc.stdout and '"PORTFOLIO"' in proc.stdout and "enums are open" in proc.stdout
+    assert version(repo, "kombo") == "0.2.0"
+    assert cli(repo, "check").returncode == 0  # regenerated, versioned
+
+
+def test_update_spec_keeps_everything_when_the_new_file_is_broken(repo, tmp_path_factory):
+    before_spec = (repo / "specs/kombo.yaml").read_bytes()
+    before_tree = read_tree(repo / "generated")
+    bad = tmp_path_factory.mktemp("vendor") / "kombo.yaml"
+    bad.write_text("openapi: 3.1.0\npaths: {/x: {get: {responses: {'200': {$ref: '#/nope'}}}}}\n")
+    proc = cli(repo, "update-spec", "kombo", "--from", str(bad))
+    assert proc.returncode == 1
+    assert (repo / "specs/kombo.yaml").read_bytes() == before_spec
+    assert read_tree(repo / "generated") == before_tree
+
+
+def test_update_spec_from_a_url_on_loopback(repo):
+    body = (repo / "specs/kombo.yaml").read_bytes().replace(b"description:", b"description: Updated.", 1)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        proc = cli(repo, "update-spec", "kombo", "--from", f"http://127.0.0.1:{server.server_port}/openapi.yaml")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stderr
+    assert (repo / "specs/kombo.yaml").read_bytes() == body
+    assert cli(repo, "check").returncode == 0

@@ -17,7 +17,8 @@ import jinja2
 
 from . import ir
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The source tree's templates/, or the copy an installed wheel carries (pyproject's force-include).
+TEMPLATES = next((p for p in (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parent / "_templates") if p.is_dir()), Path("templates"))
 RUNTIME_FILES = ("_runtime.py", "_files.py", "errors.py")
 TOOL = "specgen"
 

@@ -315,3 +315,21 @@ def test_cli_exit_codes_and_git_sides(tmp_path):
     assert change["rule"] == "request-enum-value-added" and change["old"].startswith("HEAD:specs/api.json#")
     bad = cli("git:NOPE:specs/api.json", "specs/api.json", cwd=repo)
     assert bad.returncode == 2 and "NOPE" in bad.stderr
+
+
+def test_readme_lists_every_rule_with_its_class():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule, spec in RULES.items():
+        assert f"| `{rule}` | {spec.level} | {spec.summary} |" in readme, rule
+
+
+def test_ci_and_pre_commit_files_run_the_check():
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github/workflows/spec-drift.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["check"]["steps"]
+    assert any(step.get("run") == "make check" for step in steps)
+    assert any("--format markdown" in str(step.get("run", "")) for step in steps)
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    assert hooks["specgen-check"]["entry"] == "python -m generator check"
+    assert "generator diff" in hooks["specgen-diff"]["entry"]

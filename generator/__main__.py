@@ -52,6 +52,18 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--fail-on", choices=("breaking", "warning", "never"), default="breaking", help="exit 1 on changes this severe (default: breaking)")
     dif.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
     dif.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
+    mck = sub.add_parser("mock", help="serve a spec's operations over HTTP from its examples and schemas")
+    mck.add_argument("spec", help="a spec file, or the name of a configured API (its overlays applied)")
+    mck.add_argument("--project", type=Path, default=Path("."))
+    mck.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --allow-external)")
+    mck.add_argument("--port", type=int, default=8000)
+    mck.add_argument("--allow-external", action="store_true", help="allow binding a non-loopback address")
+    mck.add_argument("--overlay", type=Path, action="append", default=[])
+    mck.add_argument("--log", type=Path, help="append every request as a JSON line to this file")
+    mck.add_argument("--latency", default="0", help="milliseconds added to every reply: N or MIN-MAX")
+    mck.add_argument("--sequence", action="append", default=[], metavar="'GET /path=503,503,200'", help="statuses served in order for an operation (repeatable)")
+    mck.add_argument("--retry-after", help="Retry-After value sent with 429 and 503")
+    mck.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE", help="accept only this value for a security scheme")
     upd = sub.add_parser("update-spec", help="replace a configured API's vendor spec, re-apply its overlays, show the diff, regenerate")
     upd.add_argument("api", help="name of the API in [tool.generator]")
     upd.add_argument("--from", dest="source", required=True, help="the new vendor file: a path, or an http(s) URL (fetched only because you named it)")
@@ -97,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "diff":
             return _diff(args)
+        if args.command == "mock":
+            return _mock(args)
         if args.command == "update-spec":
             from .update import update_spec
 
@@ -152,6 +166,34 @@ def _diff(args: argparse.Namespace) -> int:
     render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
     sys.stdout.write(render(result))
     return 1 if args.fail_on != "never" and result.fails(args.fail_on) else 0
+
+
+def _mock(args: argparse.Namespace) -> int:
+    from .mock import MockError, MockOptions, MockServer
+
+    spec, overlays = Path(args.spec), tuple(args.overlay)
+    if not spec.exists() and (args.project / "pyproject.toml").exists():
+        config = next((a for a in load_project(args.project).apis if a.name == args.spec), None)
+        if config is not None:
+            spec, overlays = config.spec, config.overlays + overlays
+    low, _, high = str(args.latency).partition("-")
+    sequences = {}
+    for item in args.sequence:
+        key, _, statuses = item.rpartition("=")
+        sequences[key.strip()] = [int(s) for s in statuses.split(",") if s.strip().isdigit()]
+    options = MockOptions(latency_ms=(float(low or 0), float(high or low or 0)), sequences=sequences, retry_after=args.retry_after,
+                          credentials=dict(c.split("=", 1) for c in args.credential if "=" in c), log_file=args.log)
+    try:
+        server = MockServer(spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external)
+    except (MockError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"mock: serving {len(server.api.routes)} operation(s) of {spec} at {server.base_url} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _gate(args: argparse.Namespace) -> bool:

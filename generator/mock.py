@@ -1,0 +1,718 @@
+"""Mock server: serve every operation of a spec over real HTTP, from the same loaded spec as the generator.
+
+    python -m generator mock specs/kombo.yaml --port 8000
+    with MockServer("specs/kombo.yaml") as mock: ...  mock.url, mock.log
+
+Responses come from the spec's examples (the first, or ``Prefer: example=NAME``), else are built from the
+schema (defaults, enums, formats, required fields); ``Prefer: code=404`` picks a status. Requests are
+validated: unknown route 404, wrong method 405, missing credentials 401, unsupported media type 415,
+invalid parameters or body 422. Errors use the spec's own error response for that status (``4XX`` or
+``default`` too) with the violations in its message field, else ``application/problem+json`` listing each
+violation with its location.
+
+Faults, per request through ``Prefer`` (``latency=MS``, ``fault=reset|truncate``,
+``sequence=503 503 200``, ``retry-after=S``) or per server through ``MockOptions``. Every request is logged
+(``MockServer.log``, and JSON lines with ``--log``). The server binds to loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import ipaddress
+import json
+import random
+import re
+import socket
+import struct
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from . import pointer as jp
+from .load import RefPolicy, Spec, load_spec
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+MAX_BODY = 64 * 1024 * 1024
+MAX_DEPTH = 8
+
+
+class MockError(Exception):
+    pass
+
+
+@dataclass
+class MockOptions:
+    latency_ms: tuple[float, float] = (0.0, 0.0)  # every reply waits a uniform time in this range
+    sequences: dict[str, list[int]] = field(default_factory=dict)  # "GET /v1/x" -> statuses served in order (last repeats)
+    retry_after: str | None = None  # sent with 429/503 replies
+    credentials: dict[str, str] = field(default_factory=dict)  # security scheme -> the only value accepted
+    log_file: Path | None = None
+    seed: int = 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- the spec, as routes --------------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    method: str
+    template: str  # full path template, server prefix included
+    regex: re.Pattern[str]
+    names: list[str]
+    doc: str
+    ptr: str
+    op: dict[str, Any]
+    params: list[tuple[str, dict[str, Any]]]  # (pointer, parameter)
+    security: list[dict[str, Any]]
+
+
+class Api:
+    """A loaded spec, its routes and a validator factory."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.data = spec.data
+        self.is_31 = str(self.data.get("openapi", "")).startswith("3.1")
+        self.prefix = self._prefix()
+        self.routes: list[Route] = []
+        for path, raw_item in (self.data.get("paths") or {}).items():
+            doc, item_ptr, item = self.follow(spec.root, jp.join("/paths", path), raw_item)
+            if not isinstance(item, dict):
+                continue
+            names = re.findall(r"\{([^}/]+)\}", path)
+            pattern = "".join(f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part) for i, part in _template_parts(path))
+            regex = re.compile("^" + re.escape(self.prefix) + pattern + "$")
+            for method in METHODS:
+                op = item.get(method)
+                if not isinstance(op, dict):
+                    continue
+                op_ptr = jp.join(item_ptr, method)
+                params: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+                for base, holder in ((item_ptr, item), (op_ptr, op)):
+                    for i, raw in enumerate(holder.get("parameters") or []):
+                        _, pptr, param = self.follow(doc, jp.join(base, "parameters", i), raw)
+                        if isinstance(param, dict):
+                            params[(str(param.get("in")), str(param.get("name")))] = (pptr, param)
+                security = op.get("security", self.data.get("security")) or []
+                self.routes.append(Route(method.upper(), self.prefix + path, regex, names, doc, op_ptr, op, list(params.values()), security))
+        self._validators: dict[str, Any] = {}
+
+    def _prefix(self) -> str:
+        servers = self.data.get("servers") or []
+        url = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
+        url = re.sub(r"\{[^}]*\}", "x", str(url))
+        return urllib.parse.urlsplit(url).path.rstrip("/")
+
+    def follow(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
+        try:
+            doc2, target, node2 = self.spec.follow(doc, node)
+        except LookupError:
+            return doc, ptr, None
+        return doc2, target if target is not None else ptr, node2
+
+    def validator(self, doc: str, ptr: str) -> Any:
+        """A JSON Schema validator (OpenAPI's dialect) for the schema at ``doc#ptr``."""
+        key = f"{doc}#{ptr}"
+        if key not in self._validators:
+            from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
+            from referencing import Registry, Resource
+            from referencing.jsonschema import DRAFT4, DRAFT202012
+
+            spec_kind = DRAFT202012 if self.is_31 else DRAFT4
+            registry: Registry = Registry().with_resources((k, Resource.from_contents(v, default_specification=spec_kind)) for k, v in self.spec.documents.items())
+            cls = OAS31Validator if self.is_31 else OAS30Validator
+            checker = oas31_format_checker if self.is_31 else oas30_format_checker
+            self._validators[key] = cls({"$ref": key}, registry=registry, format_checker=checker)
+        return self._validators[key]
+
+    def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        """(route, path values, methods allowed on the path when the method is wrong)."""
+        allowed = []
+        for route in self.routes:
+            found = route.regex.match(path)
+            if not found:
+                continue
+            if route.method == method:
+                values = {name: urllib.parse.unquote(found.group(f"p{i}")) for i, name in enumerate(route.names) if f"p{i}" in found.re.groupindex}
+                return route, values, []
+            allowed.append(route.method)
+        return None, {}, allowed
+
+
+def _template_parts(path: str) -> list[tuple[int, str]]:
+    parts, index = [], 0
+    for piece in re.split(r"(\{[^}/]+\})", path):
+        if piece.startswith("{"):
+            parts.append((index, piece))
+            index += 1
+        elif piece:
+            parts.append((-1, piece))
+    return parts
+
+
+# --- values from schemas ---------------------------------------------------------------------------
+
+_FORMATS = {
+    "date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00Z", "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "uri": "https://example.com/resource", "url": "https://example.com/resource", "email": "user@example.com", "hostname": "example.com",
+    "ipv4": "192.0.2.1", "ipv6": "2001:db8::1", "byte": "bW9jaw==", "binary": "mock", "password": "secret",
+}
+
+
+class Synth:
+    """A value valid against a schema: its example, default, const or first enum value, else built."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    def value(self, doc: str, ptr: str, node: Any, depth: int = 0) -> Any:
+        doc, ptr, node = self.api.follow(doc, ptr, node)
+        if not isinstance(node, dict):
+            return None
+        for key in ("const",):
+            if key in node:
+                return node[key]
+        if "example" in node and depth == 0:
+            return node["example"]
+        if isinstance(node.get("examples"), list) and node["examples"] and depth == 0:
+            return node["examples"][0]
+        if "default" in node:
+            return node["default"]
+        if isinstance(node.get("enum"), list) and node["enum"]:
+            return next((v for v in node["enum"] if v is not None), node["enum"][0])
+        if isinstance(node.get("allOf"), list):
+            merged: dict[str, Any] = {}
+            for i, part in enumerate(node["allOf"]):
+                value = self.value(doc, jp.join(ptr, "allOf", i), part, depth + 1)
+                if isinstance(value, dict):
+                    merged.update(value)
+                elif value is not None and not merged:
+                    return value
+            own = {k: v for k, v in node.items() if k != "allOf"}
+            if own.get("properties"):
+                merged.update(self.value(doc, ptr, own, depth) or {})
+            return merged
+        for kind in ("oneOf", "anyOf"):
+            if isinstance(node.get(kind), list) and node[kind]:
+                options = [(i, m) for i, m in enumerate(node[kind]) if not (isinstance(m, dict) and m.get("type") == "null")] or list(enumerate(node[kind]))
+                value = self.value(doc, jp.join(ptr, kind, options[0][0]), options[0][1], depth + 1)
+                mapping = (node.get("discriminator") or {}) if isinstance(node.get("discriminator"), dict) else {}
+                if isinstance(value, dict) and mapping.get("propertyName") and isinstance(mapping.get("mapping"), dict):
+                    ref = options[0][1].get("$ref") if isinstance(options[0][1], dict) else None
+                    for tag, target in mapping["mapping"].items():
+                        if target == ref:
+                            value[mapping["propertyName"]] = tag
+                return value
+        types = node.get("type")
+        kind = next((t for t in types if t != "null"), "null") if isinstance(types, list) else types
+        if kind is None:
+            kind = "object" if "properties" in node else "array" if "items" in node else "string"
+        if kind == "object":
+            if depth >= MAX_DEPTH:
+                return {}
+            required = set(node.get("required") or [])
+            out = {}
+            for name, prop in (node.get("properties") or {}).items():
+                if name in required or depth < 3:  # deeper down only what is required, so recursion ends
+                    out[name] = self.value(doc, jp.join(ptr, "properties", name), prop, depth + 1)
+            return out
+        if kind == "array":
+            count = max(1, int(node.get("minItems") or 0)) if depth < MAX_DEPTH else int(node.get("minItems") or 0)
+            if isinstance(node.get("maxItems"), int):
+                count = min(count, node["maxItems"])
+            item = self.value(doc, jp.join(ptr, "items"), node.get("items", {}), depth + 1) if count else None
+            return [item] * count if not node.get("uniqueItems") else ([item] if count else [])
+        if kind in ("integer", "number"):
+            low = node.get("minimum", node.get("exclusiveMinimum") if isinstance(node.get("exclusiveMinimum"), (int, float)) and not isinstance(node.get("exclusiveMinimum"), bool) else None)
+            value = low if isinstance(low, (int, float)) and not isinstance(low, bool) else 1
+            if isinstance(node.get("exclusiveMinimum"), (int, float)) and not isinstance(node.get("exclusiveMinimum"), bool) or node.get("exclusiveMinimum") is True:
+                value += 1
+            high = node.get("maximum")
+            if isinstance(high, (int, float)) and not isinstance(high, bool) and value > high:
+                value = high
+            return int(value) if kind == "integer" else float(value)
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return self.string(node)
+
+    @staticmethod
+    def string(node: dict[str, Any]) -> str:
+        fmt = node.get("format")
+        base = _FORMATS.get(str(fmt), "string")
+        low = int(node.get("minLength") or 0)
+        high = node.get("maxLength") if isinstance(node.get("maxLength"), int) else None
+        pattern = node.get("pattern")
+        candidates = [base] + [c * max(low, 1) for c in ("a", "A", "1", "x", "Z", "9")] + ["string", "abc123"]
+        for text in candidates:
+            if len(text) < low:
+                text = text + text[-1:] * (low - len(text)) if text else "a" * low
+            if high is not None:
+                text = text[:high]
+            if isinstance(pattern, str):
+                try:
+                    if not re.search(pattern, text):
+                        continue
+                except re.error:
+                    pass
+            return text
+        return base
+
+
+# --- the HTTP side -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Violation:
+    location: str  # "query", "header", "path", "cookie", "body"
+    name: str
+    pointer: str  # JSON pointer into the body or the parameter's value
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"in": self.location, "name": self.name, "pointer": self.pointer, "message": self.message}
+
+
+def _coerce(raw: str, schema: Any) -> Any:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            return float(raw)
+        if kind == "boolean":
+            return {"true": True, "false": False}.get(raw.lower(), raw)
+    except ValueError:
+        return raw
+    return raw
+
+
+class MockServer:
+    """The mock as a library: ``with MockServer(spec) as mock: httpx.get(mock.url + "/v1/...")``."""
+
+    def __init__(self, spec: str | Path, overlays: tuple[str | Path, ...] = (), host: str = "127.0.0.1", port: int = 0,
+                 options: MockOptions | None = None, allow_external: bool = False, policy: RefPolicy = RefPolicy()) -> None:
+        if not allow_external and not _is_loopback(host):
+            raise MockError(f"refusing to bind {host!r}: the mock serves loopback only unless allow_external is set")
+        loaded = load_spec(spec, tuple(overlays), policy)
+        if loaded.diagnostics.has_errors:
+            raise MockError("\n".join(str(d) for d in loaded.diagnostics.errors))
+        self.api = Api(loaded)
+        self.synth = Synth(self.api)
+        self.options = options or MockOptions()
+        self.log: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._counters: dict[str, int] = {}
+        self._random = random.Random(self.options.seed)
+        server_cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6}) if ":" in host else _Server
+        self._httpd = server_cls((host, port), _handler(self))
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
+
+    @property
+    def base_url(self) -> str:
+        """The URL a generated client takes as its base URL (the spec's server path included)."""
+        return self.url + self.api.prefix
+
+    def start(self) -> MockServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- one request
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.log.append(entry)
+            if self.options.log_file:
+                with open(self.options.log_file, "a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def next_in_sequence(self, key: str, statuses: list[int]) -> int:
+        with self._lock:
+            index = self._counters.get(key, 0)
+            self._counters[key] = index + 1
+        return statuses[min(index, len(statuses) - 1)]
+
+    def validate(self, route: Route, path_values: dict[str, str], query: dict[str, list[str]], headers: dict[str, str],
+                 cookies: dict[str, str], content_type: str, body: bytes) -> tuple[int, list[Violation]]:
+        violations: list[Violation] = []
+        for pptr, param in route.params:
+            location, name = str(param.get("in")), str(param.get("name"))
+            raw: Any
+            if location == "path":
+                raw = path_values.get(name)
+            elif location == "query":
+                values = query.get(name)
+                raw = values if values and _is_array(self.api, route.doc, pptr, param) else (values[0] if values else None)
+            elif location == "header":
+                raw = headers.get(name.lower()) or None
+            elif location == "cookie":
+                raw = cookies.get(name)
+            else:
+                continue
+            if raw is None:
+                if param.get("required") is True:
+                    violations.append(Violation(location, name, "", f"required {location} parameter {name!r} is missing"))
+                continue
+            if "schema" not in param:
+                continue
+            _, sptr, schema = self.api.follow(route.doc, jp.join(pptr, "schema"), param["schema"])
+            if isinstance(raw, list):
+                items = schema.get("items") if isinstance(schema, dict) else None
+                value: Any = [_coerce(v, self.api.follow(route.doc, sptr, items)[2]) for v in raw]
+            else:
+                value = _coerce(raw, schema)
+            for error in self.api.validator(route.doc, sptr).iter_errors(value):
+                violations.append(Violation(location, name, jp.from_parts(error.absolute_path), error.message))
+        body_status, body_violations = self._body(route, content_type, body)
+        if body_status == 415:
+            return 415, body_violations
+        return (422 if violations or body_violations else 200), violations + body_violations
+
+    def _body(self, route: Route, content_type: str, body: bytes) -> tuple[int, list[Violation]]:
+        doc, bptr, request_body = self.api.follow(route.doc, jp.join(route.ptr, "requestBody"), route.op.get("requestBody"))
+        if not isinstance(request_body, dict):
+            return 200, []
+        if not body:
+            return (422, [Violation("body", "", "", "request body is required")]) if request_body.get("required") is True else (200, [])
+        media = content_type.split(";")[0].strip().lower()
+        content = request_body.get("content") or {}
+        chosen = next((m for m in content if m.lower() == media), None) or next((m for m in content if _media_matches(m, media)), None)
+        if chosen is None:
+            return 415, [Violation("header", "content-type", "", f"media type {media or '(none)'!r} is not one of {sorted(content)}")]
+        holder = content[chosen] if isinstance(content[chosen], dict) else {}
+        if "schema" not in holder:
+            return 200, []
+        sptr = jp.join(bptr, "content", chosen, "schema")
+        _, sptr, schema = self.api.follow(doc, sptr, holder["schema"])
+        if media == "application/json" or media.endswith("+json"):
+            try:
+                value = json.loads(body)
+            except ValueError as exc:
+                return 422, [Violation("body", "", "", f"not JSON: {exc}")]
+        elif media == "multipart/form-data":
+            value = _multipart(content_type, body)
+            if value is None:
+                return 422, [Violation("body", "", "", "not a multipart/form-data body")]
+            required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
+            return 200, [Violation("body", name, jp.join("", name), f"required part {name!r} is missing") for name in sorted(required - set(value))]
+        elif media == "application/x-www-form-urlencoded":
+            fields = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+            props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+            value = {k: _coerce(v[0], self.api.follow(doc, sptr, props.get(k))[2]) for k, v in fields.items()}
+        else:
+            return 200, []  # binary or text: any bytes will do
+        return 200, [Violation("body", "", jp.from_parts(e.absolute_path), e.message) for e in self.api.validator(doc, sptr).iter_errors(value)]
+
+    def authorized(self, route: Route, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]) -> bool:
+        if not route.security:
+            return True
+        schemes = (self.api.data.get("components") or {}).get("securitySchemes") or {}
+        for requirement in route.security:
+            if not isinstance(requirement, dict):
+                continue
+            if all(self._has(name, schemes.get(name), headers, query, cookies) for name in requirement):
+                return True
+        return False
+
+    def _has(self, name: str, raw: Any, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]) -> bool:
+        _, _, scheme = self.api.follow(self.api.spec.root, "", raw)
+        if not isinstance(scheme, dict):
+            return False
+        expected = self.options.credentials.get(name)
+        kind = scheme.get("type")
+        value: str | None = None
+        if kind == "apiKey":
+            where, key = scheme.get("in"), str(scheme.get("name", ""))
+            value = headers.get(key.lower()) if where == "header" else (query.get(key) or [None])[0] if where == "query" else cookies.get(key)
+        elif kind == "http":
+            auth = headers.get("authorization", "")
+            prefix = str(scheme.get("scheme", "")).lower() + " "
+            if not auth.lower().startswith(prefix):
+                return False
+            value = auth[len(prefix):].strip()
+            if prefix == "basic " and expected is None:
+                try:
+                    value = base64.b64decode(value, validate=True).decode() if value else ""
+                except ValueError:
+                    return False
+        elif kind in ("oauth2", "openIdConnect"):
+            auth = headers.get("authorization", "")
+            value = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        else:
+            return True
+        if not value:
+            return False
+        return expected is None or value == expected
+
+    def response(self, route: Route, status: int | None, example_name: str | None) -> tuple[int, str | None, bytes]:
+        """(status, content type, body) for a status (None: the first success the spec documents)."""
+        responses = route.op.get("responses") or {}
+        key = _pick_status(responses, status)
+        code = status or (int(key) if key and key.isdigit() else 200)
+        if key is None:
+            return code, None, b""
+        doc, rptr, resp = self.api.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
+        content = (resp or {}).get("content") or {}
+        if not content:
+            return code, None, b""
+        media = next((m for m in content if m == "application/json" or m.endswith("+json")), next(iter(content)))
+        holder = content[media] if isinstance(content[media], dict) else {}
+        mptr = jp.join(rptr, "content", media)
+        served = "application/octet-stream" if "*" in media else media
+        value = self._example(doc, mptr, holder, example_name)
+        if value is _NONE:
+            schema = holder.get("schema", {})
+            sdoc, sptr, snode = self.api.follow(doc, jp.join(mptr, "schema"), schema)
+            if isinstance(snode, dict) and (snode.get("format") == "binary" or snode.get("contentMediaType") or not (media.endswith("json") or media.startswith("text/"))):
+                return code, served, b"mock file content\n"
+            value = self.synth.value(sdoc, sptr, snode)
+        if isinstance(value, (bytes, bytearray)):
+            return code, served, bytes(value)
+        if media.endswith("json"):
+            return code, media, json.dumps(value, ensure_ascii=False).encode("utf-8")
+        return code, served, (value if isinstance(value, str) else json.dumps(value)).encode("utf-8")
+
+    def _example(self, doc: str, mptr: str, holder: dict[str, Any], name: str | None) -> Any:
+        examples = holder.get("examples")
+        if isinstance(examples, dict) and examples:
+            key = name if name in examples else next(iter(examples))
+            _, _, example = self.api.follow(doc, jp.join(mptr, "examples", key), examples[key])
+            if isinstance(example, dict) and "value" in example:
+                return example["value"]
+        if "example" in holder:
+            return holder["example"]
+        return _NONE
+
+    def error(self, route: Route | None, status: int, title: str, violations: list[Violation]) -> tuple[int, str, bytes, dict[str, str]]:
+        """The spec's own error envelope for the status when it has one, else problem+json."""
+        detail = "; ".join(f"{v.location} {v.name}{v.pointer}: {v.message}".replace("  ", " ") for v in violations) or title
+        if route is not None:
+            responses = route.op.get("responses") or {}
+            key = _pick_status(responses, status, errors=True)
+            if key is not None:
+                doc, rptr, resp = self.api.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
+                content = (resp or {}).get("content") or {}
+                media = next((m for m in content if m == "application/json" or m.endswith("+json")), None)
+                if media and isinstance(content[media], dict) and "schema" in content[media]:
+                    sdoc, sptr, snode = self.api.follow(doc, jp.join(rptr, "content", media, "schema"), content[media]["schema"])
+                    envelope = self.synth.value(sdoc, sptr, snode)
+                    if isinstance(envelope, dict):
+                        _fill(envelope, detail, status, self.synth, self.api, sdoc, sptr, snode)
+                        body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+                        return status, media, body, {"X-Mock-Violations": str(len(violations))}
+        problem = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": [v.as_dict() for v in violations]}
+        return status, "application/problem+json", json.dumps(problem, ensure_ascii=False).encode("utf-8"), {}
+
+
+_NONE = object()
+
+
+def _fill(envelope: dict[str, Any], detail: str, status: int, synth: Synth, api: Api, doc: str, ptr: str, node: Any, depth: int = 0) -> None:
+    """Put the violations into the envelope's message field and pick enum codes that fit the status."""
+    words = {401: ("AUTHENTICATION", "UNAUTHORIZED", "AUTH"), 404: ("NOT_FOUND",), 405: ("NOT_ALLOWED", "METHOD"), 415: ("MEDIA", "INPUT_INVALID"), 422: ("INPUT_INVALID", "VALIDATION", "INVALID")}.get(status, ())
+    _, ptr, node = api.follow(doc, ptr, node)
+    props = (node.get("properties") or {}) if isinstance(node, dict) else {}
+    for name, prop in props.items():
+        _, pptr, pnode = api.follow(doc, jp.join(ptr, "properties", name), prop)
+        if not isinstance(pnode, dict) or name not in envelope:
+            continue
+        types = pnode.get("type")
+        if isinstance(pnode.get("enum"), list):
+            match = next((v for w in words for v in pnode["enum"] if isinstance(v, str) and w in v.upper()), None)
+            if match is not None:
+                envelope[name] = match
+        elif name.lower() in ("message", "detail", "description", "error_description", "title") and (types == "string" or isinstance(types, list) and "string" in types):
+            envelope[name] = detail if name.lower() != "title" else f"HTTP {status}"
+        elif isinstance(envelope[name], dict) and depth < 3:
+            _fill(envelope[name], detail, status, synth, api, doc, pptr, pnode, depth + 1)
+
+
+def _pick_status(responses: dict[str, Any], status: int | None, errors: bool = False) -> str | None:
+    keys = [str(k) for k in responses]
+    if status is None:
+        success = sorted(k for k in keys if k.startswith("2") and k.isdigit())
+        return success[0] if success else ("2XX" if "2XX" in keys else ("default" if "default" in keys else None))
+    for candidate in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
+        if candidate in keys:
+            return candidate
+    return None
+
+
+def _media_matches(declared: str, media: str) -> bool:
+    declared = declared.lower()
+    if declared in ("*/*", ""):
+        return True
+    major, _, minor = declared.partition("/")
+    return minor == "*" and media.startswith(major + "/")
+
+
+def _is_array(api: Api, doc: str, pptr: str, param: dict[str, Any]) -> bool:
+    _, _, schema = api.follow(doc, jp.join(pptr, "schema"), param.get("schema"))
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return kind == "array" or isinstance(kind, list) and "array" in kind
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, bytes] | None:
+    if "boundary=" not in content_type:
+        return None
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    if not message.is_multipart():
+        return None
+    parts: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str):
+            payload = part.get_payload(decode=True)
+            parts[name] = payload if isinstance(payload, bytes) else b""
+    return parts
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+
+def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "specgen-mock"
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def handle_one(self) -> None:
+            started = time.perf_counter()
+            split = urllib.parse.urlsplit(self.path)
+            path = split.path
+            query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            length = int(headers.get("content-length") or 0)
+            if length > MAX_BODY:
+                self._send(413, "application/problem+json", b'{"title": "body too large", "status": 413}', {})
+                return
+            body = self.rfile.read(length) if length else b""
+            cookies = dict(c.strip().split("=", 1) for c in headers.get("cookie", "").split(";") if "=" in c)
+            prefer = _prefer(headers.get("prefer", ""))
+            entry: dict[str, Any] = {"method": self.command, "path": path, "query": query, "headers": _redact(headers), "body_size": len(body)}
+            route, values, allowed = mock.api.match(self.command, path)
+            extra: dict[str, str] = {}
+            if route is None and allowed:
+                status, ctype, payload, extra = mock.error(None, 405, f"method {self.command} not allowed on {path}", [])
+                extra["Allow"] = ", ".join(sorted(set(allowed)))
+            elif route is None:
+                status, ctype, payload, extra = mock.error(None, 404, f"no operation at {path}", [])
+            elif not mock.authorized(route, headers, query, cookies):
+                status, ctype, payload, extra = mock.error(route, 401, "missing or invalid credentials", [Violation("header", "authorization", "", "credentials required by the operation's security")])
+            else:
+                entry["operation"] = f"{route.method} {route.template}"
+                checked, violations = mock.validate(route, values, query, headers, cookies, headers.get("content-type", ""), body)
+                if checked != 200:
+                    title = "unsupported media type" if checked == 415 else "request does not match the spec"
+                    status, ctype, payload, extra = mock.error(route, checked, title, violations)
+                    entry["violations"] = [v.as_dict() for v in violations]
+                else:
+                    wanted = prefer.get("code")
+                    sequence = prefer.get("sequence") or mock.options.sequences.get(f"{route.method} {path}") or mock.options.sequences.get(f"{route.method} {route.template}")
+                    if sequence:
+                        statuses = [int(s) for s in str(sequence).replace(",", " ").split() if s.isdigit()] if isinstance(sequence, str) else list(sequence)
+                        wanted = str(mock.next_in_sequence(f"{route.method} {path} {sequence}", statuses)) if statuses else wanted
+                    code = int(wanted) if wanted and str(wanted).isdigit() else None
+                    if code is not None and code >= 400 and _pick_status(route.op.get("responses") or {}, code) is None:
+                        status, ctype, payload, extra = mock.error(route, code, f"HTTP {code} (requested)", [])
+                    else:
+                        status, ctype, payload = mock.response(route, code, prefer.get("example"))
+                    retry_after = prefer.get("retry-after") or mock.options.retry_after
+                    if status in (429, 503) and retry_after:
+                        extra["Retry-After"] = str(retry_after)
+            latency = float(prefer.get("latency") or 0) / 1000 or _uniform(mock, mock.options.latency_ms) / 1000
+            if latency:
+                time.sleep(min(latency, 60.0))
+            entry.update(status=status, ms=round((time.perf_counter() - started) * 1000, 3))
+            mock.record(entry)
+            fault = prefer.get("fault")
+            if fault == "reset":
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                return
+            self._send(status, ctype, payload, extra, truncate=fault == "truncate")
+
+        def _send(self, status: int, ctype: str | None, payload: bytes, extra: dict[str, str], truncate: bool = False) -> None:
+            self.send_response(status)
+            if ctype:
+                self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(payload)))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            if truncate:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload[: len(payload) // 2] if truncate else payload)
+            if truncate:
+                self.close_connection = True
+
+        do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = handle_one  # noqa: N815
+
+    return Handler
+
+
+def _uniform(mock: MockServer, bounds: tuple[float, float]) -> float:
+    low, high = bounds
+    return low if high <= low else mock._random.uniform(low, high)
+
+
+def _prefer(header: str) -> dict[str, str]:
+    """``Prefer: code=404, example=empty, latency=200`` -> {"code": "404", ...} (RFC 7240 preferences)."""
+    out = {}
+    for item in header.split(","):
+        key, sep, value = item.strip().partition("=")
+        if sep:
+            out[key.strip().lower()] = value.strip().strip('"')
+    return out
+
+
+def _redact(headers: dict[str, str]) -> dict[str, str]:
+    secret = ("authorization", "cookie", "x-api-key", "api-key", "x-api-secret", "proxy-authorization")
+    return {k: ("***" if k in secret or "token" in k or "secret" in k or "key" in k else v) for k, v in headers.items()}

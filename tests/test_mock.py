@@ -1,0 +1,261 @@
+"""The spec-driven mock server: real HTTP on 127.0.0.1, answers checked with openapi-schema-validator (not with
+our models), each validation error class, each fault mode, and the three generated clients' whole public API."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from generator.load import load_spec
+from generator.mock import MockError, MockOptions, MockServer, Synth
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = {"kombo": ("specs/kombo.yaml", ("specs/kombo.overlay.yaml",)), "hrflow": ("specs/hrflow.yaml", ()), "crafter": ("specs/crafter.yaml", ())}
+KOMBO_URL = "/v1/ats/candidates/x/attachments"
+KOMBO_AUTH = {"Authorization": "Bearer key", "X-Integration-Id": "join:abc"}
+
+
+def schema_check(spec_path: str, overlays: tuple[str, ...], pointer: str, value: Any) -> list[str]:
+    """Independent validation of a response body against the spec's schema at ``pointer``."""
+    spec = load_spec(ROOT / spec_path, tuple(ROOT / o for o in overlays))
+    is_31 = str(spec.data["openapi"]).startswith("3.1")
+    registry: Registry = Registry().with_resource("urn:spec", Resource.from_contents(spec.data, default_specification=DRAFT202012 if is_31 else DRAFT4))
+    cls = OAS31Validator if is_31 else OAS30Validator
+    validator = cls({"$ref": f"urn:spec#{pointer}"}, registry=registry, format_checker=oas31_format_checker if is_31 else oas30_format_checker)
+    return [e.message for e in validator.iter_errors(value)]
+
+
+def _valid_request(mock: MockServer, route: Any) -> tuple[str, dict[str, Any], dict[str, str], Any]:
+    """A request the spec accepts: every required parameter from its schema, credentials for each scheme."""
+    synth = Synth(mock.api)
+    path = route.template
+    query: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    for pointer, param in route.params:
+        if param.get("required") is not True:
+            continue
+        value = synth.value(route.doc, pointer + "/schema", param.get("schema", {}))
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        if param["in"] == "path":
+            path = path.replace("{" + param["name"] + "}", text)
+        elif param["in"] == "query":
+            query[param["name"]] = value if isinstance(value, list) else text
+        elif param["in"] == "header":
+            headers[param["name"]] = text
+    schemes = mock.api.data.get("components", {}).get("securitySchemes", {})
+    for requirement in route.security[:1]:
+        for name in requirement:
+            scheme = schemes[name]
+            if scheme["type"] == "apiKey" and scheme["in"] == "header":
+                headers[scheme["name"]] = "secret"
+            elif scheme["type"] == "apiKey" and scheme["in"] == "query":
+                query[scheme["name"]] = "secret"
+            elif scheme["type"] == "http":
+                headers["Authorization"] = f"{scheme['scheme'].capitalize()} secret"
+    return path, query, headers, None
+
+
+@pytest.mark.parametrize("api", sorted(SPECS))
+def test_every_operation_answers_with_a_schema_valid_body(api):
+    spec_path, overlays = SPECS[api]
+    with MockServer(ROOT / spec_path, tuple(ROOT / o for o in overlays)) as mock, httpx.Client(base_url=mock.url, timeout=10) as http:
+        assert mock.api.routes
+        for route in mock.api.routes:
+            path, query, headers, _ = _valid_request(mock, route)
+            kwargs: dict[str, Any] = {}
+            body_node = route.op.get("requestBody")
+            if body_node:
+                media = next(iter(mock.api.follow(route.doc, route.ptr + "/requestBody", body_node)[2]["content"]))
+                kwargs = {"files": {"attachment": ("cv.pdf", b"%PDF-1.4", "application/pdf")}} if media.startswith("multipart/") else {"json": {}}
+            response = http.request(route.method, path, params=query, headers=headers, **kwargs)
+            assert 200 <= response.status_code < 300, (route.template, response.status_code, response.text)
+            success = next(k for k in route.op["responses"] if str(k).startswith("2"))
+            responses_ptr = f"{route.ptr}/responses/{success}"
+            _, resolved_ptr, resolved = mock.api.follow(route.doc, responses_ptr, route.op["responses"][success])
+            content = resolved.get("content") or {}
+            media = next(iter(content), None)
+            if media and media.endswith("json"):
+                errors = schema_check(spec_path, overlays, f"{resolved_ptr}/content/{media.replace('/', '~1')}/schema", response.json())
+                assert not errors, (route.template, errors)
+            elif media:
+                assert response.content and response.headers["content-type"]
+
+
+def test_kombo_must_show_example_401_and_422():
+    seed_example = (ROOT / "specs/kombo.yaml").read_text()
+    with MockServer(ROOT / "specs/kombo.yaml") as mock, httpx.Client(base_url=mock.url) as http:
+        ok = http.get(KOMBO_URL, headers=KOMBO_AUTH)
+        assert ok.status_code == 200
+        assert ok.json()["data"]["results"][0]["file_name"] == "Frank Doe CV.pdf" and "Frank Doe CV.pdf" in seed_example
+        for headers in ({"X-Integration-Id": "join:abc"}, {"Authorization": "Basic a2V5", "X-Integration-Id": "join:abc"}):
+            denied = http.get(KOMBO_URL, headers=headers)
+            assert denied.status_code == 401
+            assert denied.json()["status"] == "error" and denied.json()["error"]["code"] == "PLATFORM.AUTHENTICATION_INVALID"  # Kombo's envelope
+        for headers in ({"Authorization": "Bearer key"}, {"Authorization": "Bearer key", "X-Integration-Id": ""}):
+            invalid = http.get(KOMBO_URL, headers=headers)
+            assert invalid.status_code == 422
+            assert invalid.json()["error"]["code"] == "PLATFORM.INPUT_INVALID"
+            assert "X-Integration-Id" in invalid.json()["error"]["message"]
+
+
+def test_configured_credentials_must_match():
+    options = MockOptions(credentials={"ApiKey": "right"})
+    with MockServer(ROOT / "specs/kombo.yaml", options=options) as mock, httpx.Client(base_url=mock.url) as http:
+        assert http.get(KOMBO_URL, headers={**KOMBO_AUTH, "Authorization": "Bearer wrong"}).status_code == 401
+        assert http.get(KOMBO_URL, headers={**KOMBO_AUTH, "Authorization": "Bearer right"}).status_code == 200
+
+
+def test_validation_errors_as_problem_json(tmp_path):
+    spec = tmp_path / "things.yaml"
+    spec.write_text(
+        """
+openapi: 3.1.0
+info: {title: Things, version: "1"}
+servers: [{url: "http://localhost/api"}]
+paths:
+  /things/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}}
+        - {name: limit, in: query, schema: {type: integer, maximum: 10}}
+        - {name: mode, in: query, required: true, schema: {type: string, enum: [a, b]}}
+      responses:
+        "200": {description: ok, content: {application/json: {schema: {type: object, required: [id], properties: {id: {type: integer}}}}}}
+  /things:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [name], properties: {name: {type: string, maxLength: 3}, tags: {type: array, items: {type: string}}}}
+      responses:
+        "201": {description: made, content: {application/json: {schema: {type: object, properties: {id: {type: integer, minimum: 5}}}}}}
+        "409": {description: conflict}
+""",
+        encoding="utf-8",
+    )
+    with MockServer(spec) as mock, httpx.Client(base_url=mock.base_url) as http:
+        assert http.get("/things/7", params={"mode": "a"}).json() == {"id": 1}
+        missing = http.get("/nowhere")
+        assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
+        wrong = http.delete("/things/7")
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "GET"
+        bad = http.get("/things/seven", params={"limit": "50", "mode": "c"})
+        assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+        where = {(e["in"], e["name"]) for e in bad.json()["errors"]}
+        assert where == {("path", "id"), ("query", "limit"), ("query", "mode")}
+        assert http.get("/things/7").json()["errors"][0]["message"] == "required query parameter 'mode' is missing"
+        body = http.post("/things", json={"name": "toolong", "tags": [1]})
+        assert body.status_code == 422
+        assert {e["pointer"] for e in body.json()["errors"]} == {"/name", "/tags/0"}
+        assert http.post("/things").status_code == 422  # required body missing
+        media = http.post("/things", content=b"name=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert media.status_code == 415
+        made = http.post("/things", json={"name": "ab"})
+        assert made.status_code == 201 and made.json() == {"id": 5}  # built from the schema: minimum honoured
+        chosen = http.post("/things", json={"name": "ab"}, headers={"Prefer": "code=409"})
+        assert chosen.status_code == 409 and chosen.content == b""
+        assert [entry["status"] for entry in mock.log] == [200, 404, 405, 422, 422, 422, 422, 415, 201, 409]
+
+
+def test_named_examples_and_status_choice():
+    with MockServer(ROOT / "specs/hrflow.yaml") as mock, httpx.Client(base_url=mock.base_url) as http:
+        route = next(r for r in mock.api.routes if r.template.endswith("/profile/attachments"))
+        path, query, headers, _ = _valid_request(mock, route)
+        examples = route.op["responses"]["200"]["content"]["application/json"].get("examples", {})
+        first = http.get(path.removeprefix(mock.api.prefix), params=query, headers=headers)
+        assert first.json() == next(iter(examples.values()))["value"]
+        for name, example in examples.items():
+            picked = http.get(path.removeprefix(mock.api.prefix), params=query, headers={**headers, "Prefer": f"example={name}"})
+            assert picked.json() == example["value"]
+        status = http.get(path.removeprefix(mock.api.prefix), params=query, headers={**headers, "Prefer": "code=400"})
+        assert status.status_code == 400
+
+
+def test_faults_latency_sequence_reset_truncate():
+    options = MockOptions(sequences={"GET " + KOMBO_URL: [503, 200]}, retry_after="1")
+    with MockServer(ROOT / "specs/kombo.yaml", options=options) as mock, httpx.Client(base_url=mock.url) as http:
+        first = http.get(KOMBO_URL, headers=KOMBO_AUTH)
+        assert first.status_code == 503 and first.headers["retry-after"] == "1"
+        assert http.get(KOMBO_URL, headers=KOMBO_AUTH).status_code == 200
+        other = "/v1/ats/candidates/y/attachments"
+        seq = [http.get(other, headers={**KOMBO_AUTH, "Prefer": 'sequence="429 429 200", retry-after=2'}) for _ in range(4)]
+        assert [r.status_code for r in seq] == [429, 429, 200, 200] and seq[0].headers["retry-after"] == "2"
+        started = time.perf_counter()
+        http.get(KOMBO_URL, headers={**KOMBO_AUTH, "Prefer": "latency=300"})
+        assert time.perf_counter() - started >= 0.3
+        with pytest.raises(httpx.TransportError):
+            http.get(KOMBO_URL, headers={**KOMBO_AUTH, "Prefer": "fault=reset"})
+        with pytest.raises(httpx.TransportError):
+            http.get(KOMBO_URL, headers={**KOMBO_AUTH, "Prefer": "fault=truncate"})
+
+
+def test_generated_clients_run_their_public_api_against_the_mock(tmp_path):
+    sys.path[:0] = [str(ROOT / "generated" / name) for name in ("kombo", "hrflow", "crafter")]
+    from crafter_profile_client import CrafterProfile
+    from hrflow_client import Hrflow
+    from kombo_client import APIStatusError, Kombo
+
+    with MockServer(ROOT / "specs/kombo.yaml") as mock:
+        with Kombo(api_key="key", integration_id="join:abc", server_url=mock.base_url, max_retries=0) as kombo:
+            result = kombo.ats.get_candidate_attachments(candidate_id="x")
+            assert result.data.results[0].file_name == "Frank Doe CV.pdf"
+        with Kombo(api_key="key", integration_id="", server_url=mock.base_url, max_retries=0) as kombo, pytest.raises(APIStatusError) as caught:
+            kombo.ats.get_candidate_attachments(candidate_id="x")
+        assert caught.value.status_code == 422
+        assert mock.log[0]["operation"] == "GET /v1/ats/candidates/{candidate_id}/attachments"
+    with MockServer(ROOT / "specs/hrflow.yaml") as mock, Hrflow(api_secret="s", api_user="u@example.com", base_url=mock.base_url) as hr:
+        assert hr.profile.attachment.list(source_key="s", key="k").data
+        assert hr.profile.attachment.list_by_id(source_id="s", profile_id="p").data
+        assert hr.profile.indexing.get(source_key="s", reference="r").data
+        assert {e["status"] for e in mock.log} == {200}
+    with MockServer(ROOT / "specs/crafter.yaml") as mock, CrafterProfile(access_token_id="t", base_url=mock.base_url) as cp:
+        assert cp.profile.attachments.list("59284659d4c650213cc2f3fc")
+        assert cp.profile.attachments.upload("59284659d4c650213cc2f3fc", file=b"%PDF-1.4 cv").file_name
+        assert cp.profile.attachments.details("59284659d4c650213cc2f3fc", "cv.pdf")
+        assert cp.profile.attachments.download("59284659d4c650213cc2f3fc", "cv.pdf")
+        target = tmp_path / "cv.pdf"
+        cp.profile.attachments.download("59284659d4c650213cc2f3fc", "cv.pdf", to=target)
+        assert target.read_bytes()
+        assert {e["status"] for e in mock.log} == {200}
+
+
+def test_loopback_only_unless_allowed():
+    with pytest.raises(MockError, match="loopback"):
+        MockServer(ROOT / "specs/kombo.yaml", host="0.0.0.0")
+    with pytest.raises(MockError, match="loopback"):
+        MockServer(ROOT / "specs/kombo.yaml", host="192.0.2.1")
+    with MockServer(ROOT / "specs/kombo.yaml", host="127.0.0.2") as mock, httpx.Client(base_url=mock.url) as http:
+        assert mock.url.startswith("http://127.0.0.2:") and http.get(KOMBO_URL, headers=KOMBO_AUTH).status_code == 200
+
+
+def test_cli_serves_and_logs_json_lines(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = tmp_path / "requests.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "mock", "kombo", "--port", str(port), "--log", str(log)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "serving 1 operation(s)" in proc.stdout.readline()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            assert http.get(KOMBO_URL, headers=KOMBO_AUTH).status_code == 200
+            assert http.get(KOMBO_URL).status_code == 401
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["status"] for e in entries] == [200, 401]
+    assert entries[0]["headers"]["authorization"] == "***"  # credentials never reach the log
+    refused = subprocess.run([sys.executable, "-m", "generator", "mock", "specs/kombo.yaml", "--host", "0.0.0.0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "loopback" in refused.stderr

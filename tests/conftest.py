@@ -21,3 +21,23 @@ def server():
 
     with RecordingServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def mock_api():
+    """``mock_api("kombo", ApiKey="secret")``: the spec-driven mock of a configured API (overlays applied)
+    on 127.0.0.1, accepting only the given credential values."""
+    from generator.config import load_project
+    from generator.mock import MockOptions, MockServer
+
+    started = []
+
+    def start(name: str, **credentials: str) -> MockServer:
+        config = next(a for a in load_project(ROOT).apis if a.name == name)
+        mock = MockServer(config.spec, config.overlays, options=MockOptions(credentials=credentials)).start()
+        started.append(mock)
+        return mock
+
+    yield start
+    for mock in started:
+        mock.stop()

@@ -34,14 +34,15 @@ def sent(server, path: str, query: dict[str, list[str]], user: bool = True) -> N
 
 
 @pytest.mark.parametrize("identifier", ["key", "reference", "email"])
-def test_attachment_list_sync(server, identifier):
-    server.route("GET", "/v1/profile/indexing/attachments", Reply(200, INDEXING_ATTACHMENTS))
-    with client(server) as hr:
+def test_attachment_list_sync(mock_api, identifier):
+    mock = mock_api("hrflow", ApiSecret="sk_secret", ApiUser="me@example.com")  # serves the spec's own example
+    with Hrflow(api_secret="sk_secret", api_user="me@example.com", base_url=mock.base_url, max_retries=0) as hr:
         res = hr.profile.attachment.list(source_key="s", **{identifier: "x"})
     assert res.data[0].file_name == "resume.pdf"
     assert res.data[0].file_size == 194094
     assert res.model_dump(mode="json", by_alias=True, exclude_unset=True) == INDEXING_ATTACHMENTS
-    sent(server, "/profile/indexing/attachments", {"source_key": ["s"], identifier: ["x"]})
+    entry = mock.log[-1]
+    assert (entry["path"], entry["query"], entry["status"]) == ("/v1/profile/indexing/attachments", {"source_key": ["s"], identifier: ["x"]}, 200)
 
 
 def test_attachment_list_async(server):

@@ -50,23 +50,39 @@ def check_result(res):
     assert res.model_dump(mode="json", by_alias=True) == OK
 
 
-def test_get_candidate_attachments_sync(server):
-    server.route("GET", f"/v1/ats/candidates/{CANDIDATE}/attachments", Reply(200, OK))
-    with Kombo(api_key="secret-token", integration_id=INTEGRATION, server_url=server.url + "/v1") as k:
+def assert_logged(mock, candidate=CANDIDATE):
+    # The mock accepted only "Bearer secret-token" (else 401) and checked X-Integration-Id against the spec.
+    entry = mock.log[-1]
+    assert (entry["method"], entry["path"], entry["query"], entry["status"]) == ("GET", f"/v1/ats/candidates/{candidate}/attachments", {}, 200)
+    assert entry["headers"]["x-integration-id"] == INTEGRATION
+    assert entry["headers"]["accept"] == "application/json"
+
+
+def test_get_candidate_attachments_sync(mock_api):
+    mock = mock_api("kombo", ApiKey="secret-token")  # serves the spec's own example
+    with Kombo(api_key="secret-token", integration_id=INTEGRATION, server_url=mock.base_url) as k:
         res = k.ats.get_candidate_attachments(candidate_id=CANDIDATE)
     check_result(res)
-    assert_sent(server)
+    assert_logged(mock)
 
 
-def test_get_candidate_attachments_async(server):
-    server.route("GET", f"/v1/ats/candidates/{CANDIDATE}/attachments", Reply(200, OK))
+def test_get_candidate_attachments_async(mock_api):
+    mock = mock_api("kombo", ApiKey="secret-token")
 
     async def main():
-        async with AsyncKombo(api_key="secret-token", integration_id=INTEGRATION, server_url=server.url + "/v1") as k:
+        async with AsyncKombo(api_key="secret-token", integration_id=INTEGRATION, server_url=mock.base_url) as k:
             return await k.ats.get_candidate_attachments(candidate_id=CANDIDATE)
 
     check_result(run(main()))
-    assert_sent(server)
+    assert_logged(mock)
+
+
+def test_wrong_key_is_an_authentication_error(mock_api):
+    mock = mock_api("kombo", ApiKey="secret-token")
+    with Kombo(api_key="other", integration_id=INTEGRATION, server_url=mock.base_url, max_retries=0) as k, pytest.raises(AuthenticationError) as caught:
+        k.ats.get_candidate_attachments(candidate_id=CANDIDATE)
+    assert caught.value.status_code == 401
+    assert isinstance(caught.value.body, ErrorResponse) and caught.value.code == "PLATFORM.AUTHENTICATION_INVALID"  # the spec's envelope
 
 
 def test_path_parameter_is_percent_encoded(server):

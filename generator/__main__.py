@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from . import GenerationResult, build_files
+from . import GenerationResult, build_files, inputs
 from .config import ApiConfig, ConfigError, ProjectConfig, load_project
 from .history import HistoryError, checkout, merge_base, repo_root, resolve_side, version_at
 from .load import RefPolicy, load_spec
 from .release import previous_version
 from .names import snake
-from .write import WriteError, compare, previous_tree, write_tree
+from .write import MARKER, WriteError, compare, previous_tree, write_tree
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,8 +89,16 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
     files: dict[str, str] = {}
     failed = False
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
     for config in apis:
         previous = previous_tree(out, config.name if per_api else None)
+        api_out = out / config.name if per_api else out
+        if inputs.unchanged(config, policy, api_out, previous):
+            # Nothing the output depends on changed and nobody edited it: it is still the answer.
+            for rel, text in previous.items():
+                if rel != MARKER and text is not None:
+                    files[f"{config.name}/{rel}" if per_api else rel] = text
+            continue
         result: GenerationResult = build_files(config, policy, previous)
         for diagnostic in result.diagnostics:
             if diagnostic.level == "error" or not args.quiet:
@@ -101,6 +110,11 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
             continue
         for rel, text in result.files.items():
             files[f"{config.name}/{rel}" if per_api else rel] = text
+        if result.spec is not None:
+            generated.append((config, result.spec, api_out, result.files))
+    if not failed and args.command in ("generate", "check"):
+        # Remembered once the tree holds these files: generate writes them right after; check only when clean.
+        pending.extend(generated)
     return (None if failed else files), out, len(apis)
 
 
@@ -129,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         drift = compare(out, files)
         if drift.clean:
+            _remember(args)
             print(f"check: {out} is up to date ({count} API(s))")
             return 0 if gate_ok else 1
         for path in drift.changed:
@@ -146,9 +161,21 @@ def main(argv: list[str] | None = None) -> int:
     except (WriteError, OSError) as exc:
         print(f"error: {exc}; {out} left unchanged", file=sys.stderr)
         return 1
+    _remember(args)
     if not args.quiet:
         print(f"generate: {out} {'updated' if changed else 'already up to date'} ({count} API(s), {len(files)} files)")
     return 0
+
+
+#: Generations of this run, remembered in the input cache once the tree is known to hold their files.
+pending: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
+
+
+def _remember(args: argparse.Namespace) -> None:
+    policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
+    for config, spec, api_out, files in pending:
+        inputs.remember(config, policy, spec, api_out, files)
+    pending.clear()
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ Generation is all-or-nothing: a failed run leaves the output folder byte-identic
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -125,3 +126,37 @@ def test_write_replaces_the_whole_tree_and_drops_stale_files(tmp_path):
 def test_unsafe_paths_are_refused(bad):
     with pytest.raises(WriteError):
         check_relative_path(bad)
+
+
+def test_unchanged_inputs_skip_every_stage(project):
+    """After a generation, the same inputs and untouched files are the answer: nothing is re-run."""
+    from generator import inputs
+    from generator.config import load_project
+    from generator.load import RefPolicy
+    from generator.write import previous_tree
+
+    assert run(project, "generate").returncode == 0
+    config = next(a for a in load_project(project).apis if a.name == "crafter")
+    config = type(config)(**{**config.__dict__, "spec": project / "specs/crafter.yaml"})
+    cwd = Path.cwd()
+    os.chdir(project)
+    try:
+        out = project / "generated" / "crafter"
+        assert inputs.unchanged(config, RefPolicy(), out, previous_tree(project / "generated", "crafter"))
+        spec = project / "specs/crafter.yaml"
+        original = spec.read_text()
+        spec.write_text(original + "\n# a comment changes the bytes\n")
+        try:
+            assert not inputs.unchanged(config, RefPolicy(), out, previous_tree(project / "generated", "crafter"))
+        finally:
+            spec.write_text(original)
+        readme = out / "README.md"
+        kept = readme.read_text()
+        readme.write_text(kept + "edited\n")
+        try:
+            assert not inputs.unchanged(config, RefPolicy(), out, previous_tree(project / "generated", "crafter"))
+        finally:
+            readme.write_text(kept)
+        assert not inputs.unchanged(config, RefPolicy(allow_outside=True), out, previous_tree(project / "generated", "crafter"))
+    finally:
+        os.chdir(cwd)

@@ -1,0 +1,106 @@
+"""Input fingerprints: a regeneration whose inputs did not change skips every stage.
+
+After a generation, a local cache entry (``.cache/specgen/inputs/``, never committed) records a hash of
+everything the output depends on (the spec and every document its ``$ref``s reach, the overlays, the API's
+configuration, the generator's own code and templates, and the versions of the libraries that shape the
+output), the names of those documents relative to the spec's folder, and the hashes of the files written.
+When the inputs hash the same and the files on disk are still those files, they are the answer: no
+validation, no rendering, no black. A fresh clone has no cache and runs in full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import urllib.parse
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+from .config import ApiConfig
+from .load import RefPolicy, Spec
+
+CACHE = Path(".cache") / "specgen" / "inputs"
+_LIBRARIES = ("black", "jinja2", "openapi-spec-validator", "python-jsonpath", "pyyaml")
+_HERE = Path(__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def toolkit_hash() -> str:
+    """The generator's code and templates, and the versions of the libraries that shape its output."""
+    digest = hashlib.sha256()
+    from .render import TEMPLATES
+
+    for folder in (_HERE, TEMPLATES):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".py", ".jinja") and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in _LIBRARIES:
+        try:
+            digest.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{name}=?\0".encode())
+    return digest.hexdigest()
+
+
+def _fingerprint(config: ApiConfig, policy: RefPolicy, documents: list[str]) -> str | None:
+    base = config.spec.resolve().parent
+    digest = hashlib.sha256(toolkit_hash().encode())
+    settings = [config.name, config.package, config.client, config.base_url_param, config.dist_name, policy.allow_outside, policy.allow_remote]
+    digest.update(json.dumps(settings).encode())
+    for name in documents:
+        try:
+            digest.update(name.encode() + b"\0" + (base / name).read_bytes() + b"\0")
+        except OSError:
+            return None
+    for overlay in config.overlays:
+        try:
+            digest.update(b"overlay\0" + Path(overlay).read_bytes() + b"\0")
+        except OSError:
+            return None
+    return digest.hexdigest()
+
+
+def _entry(out: Path, name: str) -> Path:
+    return CACHE / (hashlib.sha256(f"{out.resolve()}\0{name}".encode()).hexdigest()[:32] + ".json")
+
+
+def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str]) -> None:
+    """Record what a generation of ``config`` into ``out`` depended on and wrote. Best effort: a cache
+    that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
+    base = config.spec.resolve().parent
+    documents = []
+    for key in spec.documents:
+        parts = urllib.parse.urlsplit(key)
+        if parts.scheme != "file":
+            return
+        documents.append(Path(os.path.relpath(urllib.parse.unquote(parts.path), base)).as_posix())
+    fingerprint = _fingerprint(config, policy, documents)
+    if fingerprint is None:
+        return
+    hashes = {p: hashlib.sha256(t.encode("utf-8")).hexdigest() for p, t in files.items()}
+    entry = _entry(out, config.name)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"fingerprint": fingerprint, "documents": documents, "files": hashes}), encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass
+
+
+def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:
+    """Whether ``previous`` (the API's files on disk) is still exactly what generation would give."""
+    from .write import MARKER
+
+    try:
+        recorded = json.loads(_entry(out, config.name).read_text(encoding="utf-8"))
+        documents, hashes = [str(d) for d in recorded["documents"]], recorded["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    if _fingerprint(config, policy, documents) != recorded.get("fingerprint"):
+        return False
+    on_disk = {p: t for p, t in previous.items() if p != MARKER}
+    if set(on_disk) != set(hashes):
+        return False
+    return all(t is not None and hashlib.sha256(t.encode("utf-8")).hexdigest() == hashes[p] for p, t in on_disk.items())

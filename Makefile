@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check test validate corpus clean
+.PHONY: generate check test validate corpus bench clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ test: check
 ## writes docs/corpus.md. Not part of `make test`: it downloads about 30 MB and takes a few minutes.
 corpus: $(STAMP)
 	$(PY) tools/corpus.py --mypy
+
+PEERS := .bench/peers
+PEERS_STAMP := $(PEERS)/.installed
+
+$(PEERS_STAMP): benchmarks/requirements-peers.txt
+	$(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-peers.txt
+	touch $(PEERS_STAMP)
+
+## Ours against openapi-python-client, datamodel-code-generator and the kombo/hrflow SDKs, medians of 5
+## runs; writes benchmarks/RESULTS.md and results.png. Not part of `make test` (about 20 minutes).
+bench: $(STAMP) $(PEERS_STAMP)
+	$(PY) benchmarks/bench.py --runs 5
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -53,16 +53,25 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     result.diagnostics.extend(spec.diagnostics)
     if spec.diagnostics.has_errors:
         return result
-    result.diagnostics.extend(validate.validate(spec))
+    # A large document is validated in a worker process while this one builds, renders and formats;
+    # nothing built is used unless validation passes.
+    checking = validate.Background(spec)
+    try:
+        api, diags = build_ir.build(spec, config)
+        previous = previous or {}
+        if api is not None:
+            api = dataclasses.replace(api, package_version=release.previous_version(previous))
+            files = format.format_files(render.render(api))
+    except Exception:
+        if not checking.result().has_errors:
+            raise  # a valid document that breaks the generator: a bug, not a diagnostic
+        api, diags = None, Diagnostics()
+    result.diagnostics.extend(checking.result())
     if result.diagnostics.has_errors:
         return result
-    api, diags = build_ir.build(spec, config)
     result.diagnostics.extend(diags)
     if api is None:
         return result
-    previous = previous or {}
-    api = dataclasses.replace(api, package_version=release.previous_version(previous))
-    files = format.format_files(render.render(api))
     plan = release.plan(spec, files, previous)
     if plan.version != api.package_version:
         api = dataclasses.replace(api, package_version=plan.version)

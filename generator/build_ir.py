@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from black.strings import normalize_string_quotes
+
 from . import ir
 from . import pointer as jp
 from .config import ApiConfig
@@ -510,7 +512,9 @@ def _example_source(param: dict[str, Any], schema: Any, annotation: str) -> str:
 
 def pyrepr_literal(value: Any) -> str:
     """Python source for a JSON scalar; ``repr`` of str/int/float/bool/None is always a safe literal."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return normalize_string_quotes(repr(value))  # black's quote choice: the line stays black-stable
+    if isinstance(value, (int, float, bool)) or value is None:
         return repr(value)
     raise TypeError(f"not a JSON scalar: {type(value).__name__}")
 

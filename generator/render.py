@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from black.strings import normalize_string_quotes
 
 from . import ir
+from .format import LINE_LENGTH
 
 # The source tree's templates/, or the copy an installed wheel carries (pyproject's force-include).
 TEMPLATES = next((p for p in (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parent / "_templates") if p.is_dir()), Path("templates"))
@@ -31,8 +33,9 @@ def pyrepr(value: Any) -> str:
 
 
 def _ascii_repr(text: str) -> str:
-    # ascii() escapes every non-ASCII character, so U+2028/U+2029 and friends never reach the source raw.
-    return ascii(text)
+    # ascii() escapes every non-ASCII character, so U+2028/U+2029 and friends never reach the source raw;
+    # black's own quote choice (double unless that needs more escapes) keeps the line black-stable.
+    return normalize_string_quotes(ascii(text))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u2028\u2029\ufeff]")
@@ -50,10 +53,27 @@ def docstring(text: str, indent: int = 4) -> str:
             collapsed.append(line)
     while collapsed and not collapsed[-1]:
         collapsed.pop()
+    if collapsed:
+        # black's docstring rules, so the result is already black-stable: the first line is stripped and
+        # the common indentation of the others removed before they get the block's own.
+        collapsed[0] = collapsed[0].strip()
+        common = min((len(line) - len(line.lstrip()) for line in collapsed[1:] if line), default=0)
+        collapsed[1:] = [line[common:] for line in collapsed[1:]]
     text = "\n".join((" " * indent + line) if line and i else line for i, line in enumerate(collapsed))
-    if text.endswith('"'):
-        text += " "
+    if text.startswith('"'):
+        text = " " + text
     return text
+
+
+def close_docstring(text: str, indent: int = 4) -> str:
+    """Closing quotes after a docstring body, on their own line when black would put them there (a
+    multi-line docstring whose last line has no room left for them)."""
+    if text.endswith('"'):
+        text += " "  # as black pads it: four quotes in a row would end the string early
+    lines = text.split("\n")
+    if len(lines) > 1 and len(lines[-1]) + 3 > LINE_LENGTH:
+        return text + "\n" + " " * indent + '"""'
+    return text + '"""'
 
 
 def comment(text: str) -> str:
@@ -86,7 +106,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pyrepr=pyrepr, docstring=docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
+    env.filters.update(pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
     return env
 
 

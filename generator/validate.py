@@ -128,3 +128,44 @@ def _own_checks(spec: Spec, diags: Diagnostics) -> None:
                         declared.add(param.get("name"))
             for missing in sorted(templated - declared):
                 diags.error("E111", spec.label, ptr, f"path parameter {{{missing}}} is not declared")
+
+
+#: Documents with more operations than this are validated in a worker process while the rest of the
+#: pipeline runs; below it the fork costs more than the overlap saves.
+BACKGROUND_OVER = 150
+
+
+class Background:
+    """``validate(spec)`` running in a forked process. ``result()`` waits for its diagnostics. Where fork
+    is unavailable, or the document is small, it simply runs in place."""
+
+    def __init__(self, spec: Spec) -> None:
+        import multiprocessing
+
+        self._spec = spec
+        self._done: Diagnostics | None = None
+        self._process: Any = None
+        paths = spec.data.get("paths") if isinstance(spec.data, dict) else None
+        operations = sum(len(item) for item in paths.values() if isinstance(item, dict)) if isinstance(paths, dict) else 0
+        if operations <= BACKGROUND_OVER or "fork" not in multiprocessing.get_all_start_methods():
+            self._done = validate(spec)
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(target=_validate_into, args=(spec, send), daemon=True)
+        self._process.start()
+        send.close()
+
+    def result(self) -> Diagnostics:
+        if self._done is None:
+            try:
+                self._done = self._receive.recv()
+            except EOFError:  # the worker died (killed, out of memory): validate here instead
+                self._done = validate(self._spec)
+            self._process.join()
+        return self._done
+
+
+def _validate_into(spec: Spec, send: Any) -> None:
+    send.send(validate(spec))
+    send.close()

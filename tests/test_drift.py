@@ -84,27 +84,31 @@ def test_a_breaking_change_regenerated_is_a_major_release_and_passes_the_gate(re
     proc = cli(repo, "check")
     assert proc.returncode == 0, proc.stderr
     assert f"released as {before} -> {version(repo, 'hrflow')}" in proc.stderr
-    assert version(repo, "kombo") == "0.1.0" and version(repo, "crafter") == "0.1.0"  # untouched APIs keep theirs
+    assert version(repo, "kombo") == version(ROOT, "kombo") and version(repo, "crafter") == version(ROOT, "crafter")  # untouched APIs keep theirs
 
 
 def test_adding_an_optional_parameter_is_a_minor_release(repo):
+    before = version(repo, "hrflow")
     edit(repo / "specs/hrflow.yaml", PARAM, PARAM + "        - name: include_archived\n          in: query\n          schema: { type: boolean }\n")
     stale = cli(repo, "check")
     assert stale.returncode == 1 and "stale: generated/hrflow/pyproject.toml" in stale.stderr
     assert "without a major version bump" not in stale.stderr
     assert cli(repo, "generate").returncode == 0
-    assert version(repo, "hrflow") == "0.2.0"
+    major, minor, _ = before.split(".")
+    assert version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"
     assert "`optional-parameter-added`: GET /profile/attachments: optional query parameter 'include_archived' added" in (repo / "generated/hrflow/CHANGELOG.md").read_text()
     assert cli(repo, "check").returncode == 0
-    assert "already up to date" in cli(repo, "generate").stdout and version(repo, "hrflow") == "0.2.0"  # no second bump
+    assert "already up to date" in cli(repo, "generate").stdout and version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"  # no second bump
 
 
 def test_a_description_change_is_a_patch_release(repo):
     edit(repo / "specs/crafter.yaml", "openapi:", "# comment only: no release\nopenapi:")
     assert "already up to date" in cli(repo, "generate").stdout
+    before = version(repo, "crafter")
     edit(repo / "specs/crafter.yaml", "description: Profiles and their attachments.", "description: Profiles and the files attached to them.")
     assert cli(repo, "generate").returncode == 0
-    assert version(repo, "crafter") == "0.1.1"
+    major, minor, patch = before.split(".")
+    assert version(repo, "crafter") == f"{major}.{minor}.{int(patch) + 1}"
     assert "(patch; API version" in (repo / "generated/crafter/CHANGELOG.md").read_text()
 
 
@@ -131,7 +135,7 @@ def test_update_spec_from_a_file_diffs_and_regenerates(repo, tmp_path_factory):
     assert proc.returncode == 0, proc.stderr
     assert (repo / "specs/kombo.yaml").read_bytes() == new.read_bytes()
     assert "response-enum-value-added" in proc.stdout and '"PORTFOLIO"' in proc.stdout and "enums are open" in proc.stdout
-    assert version(repo, "kombo") == "0.2.0"
+    assert version(repo, "kombo") == "{}.{}.0".format(*(lambda v: (v[0], int(v[1]) + 1))(version(ROOT, "kombo").split(".")))
     assert cli(repo, "check").returncode == 0  # regenerated, versioned
 
 

@@ -73,7 +73,7 @@ class CrafterProfile(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.0",
+            user_agent="crafter-profile-client/0.1.1",
             http_client=http_client,
         )
 
@@ -122,7 +122,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.0",
+            user_agent="crafter-profile-client/0.1.1",
             http_client=http_client,
         )
 

@@ -83,7 +83,7 @@ class Hrflow(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.0",
+            user_agent="hrflow-client/0.1.1",
             http_client=http_client,
         )
 
@@ -142,7 +142,7 @@ class AsyncHrflow(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.0",
+            user_agent="hrflow-client/0.1.1",
             http_client=http_client,
         )
 

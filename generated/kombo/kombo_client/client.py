@@ -81,7 +81,7 @@ class Kombo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.0",
+            user_agent="kombo-client/0.1.1",
             http_client=http_client,
         )
 
@@ -137,7 +137,7 @@ class AsyncKombo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.0",
+            user_agent="kombo-client/0.1.1",
             http_client=http_client,
         )
 

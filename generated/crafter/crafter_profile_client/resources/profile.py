@@ -86,14 +86,12 @@ _GET_PROFILE_ATTACHMENT_DETAILS: Endpoint[Attachment] = Endpoint(
 
 
 class ProfileResource(SyncResource):
-
     @cached_property
     def attachments(self) -> ProfileAttachmentsResource:
         return ProfileAttachmentsResource(self._client)
 
 
 class ProfileAttachmentsResource(SyncResource):
-
     def list(
         self,
         id: str,
@@ -275,14 +273,12 @@ class ProfileAttachmentsResource(SyncResource):
 
 
 class AsyncProfileResource(AsyncResource):
-
     @cached_property
     def attachments(self) -> AsyncProfileAttachmentsResource:
         return AsyncProfileAttachmentsResource(self._client)
 
 
 class AsyncProfileAttachmentsResource(AsyncResource):
-
     async def list(
         self,
         id: str,

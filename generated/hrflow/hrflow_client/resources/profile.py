@@ -61,12 +61,7 @@ _GET_PROFILE_INDEXING_ATTACHMENTS: Endpoint[ProfileAttachmentsResponse] = Endpoi
         "400": ("json", ErrorResponse),
         "401": ("json", ErrorResponse),
     },
-    security=(
-        (
-            "ApiSecret",
-            "ApiUser",
-        ),
-    ),
+    security=(("ApiSecret", "ApiUser"),),
     one_of=(
         (
             ("key", "query", "key"),
@@ -86,12 +81,7 @@ _GET_PROFILE_INDEXING: Endpoint[ProfileResponse] = Endpoint(
     errors={
         "400": ("json", ErrorResponse),
     },
-    security=(
-        (
-            "ApiSecret",
-            "ApiUser",
-        ),
-    ),
+    security=(("ApiSecret", "ApiUser"),),
     one_of=(
         (
             ("key", "query", "key"),
@@ -103,7 +93,6 @@ _GET_PROFILE_INDEXING: Endpoint[ProfileResponse] = Endpoint(
 
 
 class ProfileResource(SyncResource):
-
     @cached_property
     def attachment(self) -> ProfileAttachmentResource:
         return ProfileAttachmentResource(self._client)
@@ -114,7 +103,6 @@ class ProfileResource(SyncResource):
 
 
 class ProfileAttachmentResource(SyncResource):
-
     def list_by_id(
         self,
         *,
@@ -214,7 +202,6 @@ class ProfileAttachmentResource(SyncResource):
 
 
 class ProfileIndexingResource(SyncResource):
-
     def get(
         self,
         *,
@@ -264,7 +251,6 @@ class ProfileIndexingResource(SyncResource):
 
 
 class AsyncProfileResource(AsyncResource):
-
     @cached_property
     def attachment(self) -> AsyncProfileAttachmentResource:
         return AsyncProfileAttachmentResource(self._client)
@@ -275,7 +261,6 @@ class AsyncProfileResource(AsyncResource):
 
 
 class AsyncProfileAttachmentResource(AsyncResource):
-
     async def list_by_id(
         self,
         *,
@@ -375,7 +360,6 @@ class AsyncProfileAttachmentResource(AsyncResource):
 
 
 class AsyncProfileIndexingResource(AsyncResource):
-
     async def get(
         self,
         *,

@@ -40,7 +40,6 @@ _GET_ATS_CANDIDATES_CANDIDATE_ID_ATTACHMENTS: Endpoint[CandidateAttachmentsRespo
 
 
 class AtsResource(SyncResource):
-
     def get_candidate_attachments(
         self,
         candidate_id: str,
@@ -124,7 +123,6 @@ class AtsResource(SyncResource):
 
 
 class AsyncAtsResource(AsyncResource):
-
     async def get_candidate_attachments(
         self,
         candidate_id: str,

@@ -125,7 +125,6 @@ _DOWNLOAD: Endpoint[bytes] = Endpoint(
 
 
 class PetsResource(SyncResource):
-
     @cached_property
     def documents(self) -> PetsDocumentsResource:
         return PetsDocumentsResource(self._client)
@@ -268,7 +267,6 @@ class PetsResource(SyncResource):
 
 
 class PetsDocumentsResource(SyncResource):
-
     def upload(
         self,
         pet_id: int,
@@ -342,7 +340,6 @@ class PetsDocumentsResource(SyncResource):
 
 
 class PetsPhotosResource(SyncResource):
-
     @overload
     def download(
         self,
@@ -409,7 +406,6 @@ class PetsPhotosResource(SyncResource):
 
 
 class AsyncPetsResource(AsyncResource):
-
     @cached_property
     def documents(self) -> AsyncPetsDocumentsResource:
         return AsyncPetsDocumentsResource(self._client)
@@ -552,7 +548,6 @@ class AsyncPetsResource(AsyncResource):
 
 
 class AsyncPetsDocumentsResource(AsyncResource):
-
     async def upload(
         self,
         pet_id: int,
@@ -626,7 +621,6 @@ class AsyncPetsDocumentsResource(AsyncResource):
 
 
 class AsyncPetsPhotosResource(AsyncResource):
-
     @overload
     async def download(
         self,

@@ -1,0 +1,309 @@
+"""``make bench``: ours against the peers, alternately in the same run, medians of N runs, ratios per pair.
+
+    python benchmarks/bench.py [--runs 5] [--only generation,runtime,imports]
+
+Peers live in an ignored virtualenv (``.bench/peers``: openapi-python-client, the ``kombo`` and ``hrflow``
+SDKs, matplotlib for the chart), GitHub's description in the corpus cache (``.corpus/npm``), outputs under
+``benchmarks/.work``. Writes ``benchmarks/RESULTS.md``, ``benchmarks/results.json`` and ``benchmarks/results.png``.
+Wall times are measured around each process; peak RSS is the process's own (``wait4``), not its parent's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / ".work"
+OURS_PY = ROOT / ".venv" / "bin" / "python"
+PEERS = ROOT / ".bench" / "peers" / "bin"
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {  # case -> (numerator, denominator, target ratio)
+    "cold GitHub generation, wall": ("ours cold", "openapi-python-client cold", 0.25),
+    "cold GitHub generation, peak RSS": ("ours cold rss", "openapi-python-client cold rss", 1.0),
+    "no-op regeneration": ("ours no-op", "openapi-python-client cold", 0.05),
+    "one schema changed": ("ours one schema changed", "openapi-python-client cold", 0.10),
+    "per-call overhead, small response vs raw httpx + pydantic": ("ours-kombo-small", "raw-kombo-small", 1.15),
+    "per-call overhead, small response vs kombo SDK": ("ours-kombo-small", "sdk-kombo-small", 0.35),
+    "HrFlow profile GET vs hrflow SDK": ("ours-hrflow-profile", "sdk-hrflow-profile", 0.5),
+    "5,000-attachment response vs raw httpx + pydantic": ("ours-kombo-5000", "raw-kombo-5000", 1.10),
+    "import + construct + first call, Kombo package": ("import kombo_client + first call", "import httpx, pydantic", 1.3),
+    "import + construct, GitHub package": ("import github_client + construct", "import httpx, pydantic", 1.5),
+}
+
+
+def measure(cmd: list[str], cwd: Path, timeout: float = 1800) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one process."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = started + timeout
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            proc.kill()
+            raise RuntimeError(f"timeout: {' '.join(cmd)}")
+        time.sleep(0.005)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {stderr[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def github_spec() -> Path:
+    from tools.corpus import fetch
+
+    return fetch()["@octokit/openapi"] / "generated" / "api.github.com.json"
+
+
+# --- generation -----------------------------------------------------------------------------------
+
+
+def generation(runs: int, samples: dict[str, list[float]]) -> None:
+    source = github_spec()
+    spec_dir, changed_dir = WORK / "spec", WORK / "spec-changed"
+    for folder in (spec_dir, changed_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, spec_dir / source.name)
+    data = json.loads(source.read_text(encoding="utf-8"))
+    data["components"]["schemas"]["simple-user"]["properties"]["pronouns"] = {"type": ["string", "null"], "description": "Added for the benchmark."}
+    (changed_dir / source.name).write_text(json.dumps(data), encoding="utf-8")
+    spec, changed = spec_dir / source.name, changed_dir / source.name
+    ours_cwd = WORK / "ours"
+    ours_out = ours_cwd / "github"
+    ours = [str(OURS_PY), "-m", "generator", "generate", "--spec", str(spec), "--out", str(ours_out), "--name", "github", "-q"]
+    opc_out = WORK / "opc"
+    opc = [str(PEERS / "openapi-python-client"), "generate", "--path", str(spec), "--output-path", str(opc_out), "--overwrite"]
+    dcg_out = WORK / "dcg"
+    dcg = [str(ROOT / ".venv" / "bin" / "datamodel-codegen"), "--input", str(spec), "--input-file-type", "openapi", "--output", str(dcg_out / "models.py"),
+           "--output-model-type", "pydantic_v2.BaseModel", "--disable-timestamp"]
+    for run in range(runs):
+        jobs = [("ours", None), ("openapi-python-client", None), ("datamodel-code-generator", None)]
+        jobs = jobs[run % 3:] + jobs[: run % 3]  # alternate who goes first
+        for name, _ in jobs:
+            if name == "ours":
+                shutil.rmtree(ours_cwd, ignore_errors=True)
+                ours_cwd.mkdir(parents=True)
+                wall, rss = measure(ours, ROOT)  # an empty output folder: nothing to reuse
+            elif name == "openapi-python-client":
+                shutil.rmtree(opc_out, ignore_errors=True)
+                wall, rss = measure(opc, WORK)
+            else:
+                shutil.rmtree(dcg_out, ignore_errors=True)
+                dcg_out.mkdir(parents=True)
+                wall, rss = measure(dcg, WORK)
+            samples.setdefault(f"{name} cold", []).append(wall)
+            samples.setdefault(f"{name} cold rss", []).append(rss)
+            print(f"  {name} cold: {wall:.2f} s, {rss:.0f} MB", flush=True)
+        wall, _ = measure(ours, ROOT)
+        samples.setdefault("ours no-op", []).append(wall)
+        changed_cmd = [c if c != str(spec) else str(changed) for c in ours]
+        wall, _ = measure(changed_cmd, ROOT)
+        samples.setdefault("ours one schema changed", []).append(wall)
+        wall, _ = measure(ours, ROOT)  # back to the original spec (also a one-schema change)
+        samples.setdefault("ours one schema changed", []).append(wall)
+        print(f"  ours no-op {samples['ours no-op'][-1]:.2f} s, one schema changed {samples['ours one schema changed'][-2]:.2f} s", flush=True)
+
+
+# --- run time --------------------------------------------------------------------------------------
+
+
+def bodies() -> dict[str, str]:
+    from tests.helpers import example
+
+    small = example("kombo", "/ats/candidates/{candidate_id}/attachments", "get", "200", "example1")
+    many = json.loads(json.dumps(small))
+    row = many["data"]["results"][0]
+    many["data"]["results"] = [{**row, "id": f"{row['id'][:-4]}{i:04d}"} for i in range(5000)]
+    profile = example("hrflow", "/profile/indexing", "get", "200", "profile")
+    return {
+        "/v1/ats/candidates/small/attachments": json.dumps(small),
+        "/v1/ats/candidates/many/attachments": json.dumps(many),
+        "/v1/profile/indexing": json.dumps(profile),
+    }
+
+
+def start_server() -> tuple[subprocess.Popen[str], int]:
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / "bodies.json"
+    path.write_text(json.dumps(bodies()), encoding="utf-8")
+    server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "_server.py"), str(path)], stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    return server, int(server.stdout.readline())
+
+
+def runtime(runs: int, samples: dict[str, list[float]]) -> None:
+    server, port = start_server()
+    counts = {"small": 2000, "5000": 30, "profile": 500}
+    cases = ["ours-kombo-small", "raw-kombo-small", "sdk-kombo-small", "ours-kombo-5000", "raw-kombo-5000", "ours-hrflow-profile", "sdk-hrflow-profile"]
+    try:
+        for run in range(runs):
+            order = cases[run % len(cases):] + cases[: run % len(cases)]
+            for case in order:
+                count = counts[case.rsplit("-", 1)[1]]
+                out = subprocess.run([str(PEERS / "python"), str(ROOT / "benchmarks" / "_calls.py"), case, str(port), str(count)],
+                                     capture_output=True, text=True, timeout=600, check=True, cwd=ROOT)
+                samples.setdefault(case, []).append(float(out.stdout.strip()))
+            print(f"  run {run + 1}: " + ", ".join(f"{c} {samples[c][-1] * 1e6:.0f} µs" for c in cases), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def imports(runs: int, samples: dict[str, list[float]]) -> None:
+    server, port = start_server()
+    base = f"http://127.0.0.1:{port}"
+    github = WORK / "ours" / "github"
+    if not (github / "github_client").is_dir():
+        subprocess.run([str(OURS_PY), "-m", "generator", "generate", "--spec", str(github_spec()), "--out", str(github), "--name", "github", "-q"], check=True, cwd=ROOT, timeout=1800)
+    snippets = {
+        "import httpx, pydantic": "import httpx, pydantic",
+        "import kombo_client + first call": f"import sys; sys.path.insert(0, 'generated/kombo'); from kombo_client import Kombo; "
+        f"Kombo(api_key='k', integration_id='i', server_url='{base}/v1').ats.get_candidate_attachments(candidate_id='small')",
+        "import hrflow_client + first call": f"import sys; sys.path.insert(0, 'generated/hrflow'); from hrflow_client import Hrflow; "
+        f"Hrflow(api_secret='k', api_user='u', base_url='{base}/v1').profile.indexing.get(source_key='s', reference='r')",
+        "import kombo SDK + first call": f"from kombo import Kombo; Kombo(api_key='k', integration_id='i', server_url='{base}/v1').ats.get_candidate_attachments(candidate_id='small')",
+        "import github_client + construct": f"import sys; sys.path.insert(0, {str(github)!r}); import github_client; "
+        "getattr(github_client, [n for n in github_client.__all__ if n.startswith('Async')][0][5:])()",
+    }
+    try:
+        for run in range(runs):
+            names = list(snippets)
+            names = names[run % len(names):] + names[: run % len(names)]
+            for name in names:
+                wall, _ = measure([str(PEERS / "python"), "-c", snippets[name]], ROOT)
+                samples.setdefault(name, []).append(wall)
+            print("  " + ", ".join(f"{n}: {samples[n][-1] * 1000:.0f} ms" for n in snippets), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for python, names in ((OURS_PY, ("black", "datamodel-code-generator", "httpx", "pydantic")), (PEERS / "python", ("openapi-python-client", "kombo", "hrflow", "ruff"))):
+        code = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
+        out.update(json.loads(subprocess.run([str(python), "-c", code, *names], capture_output=True, text=True, check=True).stdout))
+    return out
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
+    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
+    return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), {int(memory) // 1024} MB RAM"
+
+
+def fmt(name: str, value: float) -> str:
+    if "rss" in name:
+        return f"{value:.0f} MB"
+    return f"{value * 1e6:.0f} µs" if value < 0.01 else f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def report(samples: dict[str, list[float]], runs: int) -> dict[str, Any]:
+    medians = {k: statistics.median(v) for k, v in samples.items()}
+    rows = []
+    for case, (ours, peer, target) in TARGETS.items():
+        if ours in medians and peer in medians:
+            ratio = medians[ours] / medians[peer]
+            rows.append({"case": case, "ours": ours, "peer": peer, "ours_value": medians[ours], "peer_value": medians[peer], "ratio": ratio, "target": target, "met": ratio <= target})
+    return {"medians": medians, "samples": samples, "rows": rows, "runs": runs}
+
+
+def write_results(result: dict[str, Any], notes: str) -> None:
+    rows, medians = result["rows"], result["medians"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (`benchmarks/bench.py --runs {result['runs']}`): medians of {result['runs']} runs, ours and the peers",
+        "alternating in the same run. Ratio = ours / peer; lower is better.",
+        "",
+        f"Machine: {result['machine']}. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()) + ".",
+        "",
+        "| case | ours | peer | ratio | target | met |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['case']} | {fmt(r['ours'], r['ours_value'])} | {r['peer']}: {fmt(r['peer'], r['peer_value'])} | {r['ratio']:.2f}× | ≤ {r['target']}× | {'yes' if r['met'] else '**no**'} |")
+    lines += ["", "All medians:", "", "| measurement | median | runs |", "|---|---:|---:|"]
+    for name, value in sorted(medians.items()):
+        lines.append(f"| {name} | {fmt(name, value)} | {len(result['samples'][name])} |")
+    lines += ["", "![ratios against targets](results.png)", "", notes.strip(), ""]
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
+
+
+def chart(result: dict[str, Any]) -> None:
+    script = r"""
+import json, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+rows = json.load(open(sys.argv[1]))["rows"]
+fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 1.5))
+names = [r["case"] for r in rows][::-1]
+ratios = [r["ratio"] for r in rows][::-1]
+targets = [r["target"] for r in rows][::-1]
+colors = ["#2a9d8f" if r <= t else "#e76f51" for r, t in zip(ratios, targets)]
+ax.barh(names, ratios, color=colors)
+ax.scatter(targets, names, marker="|", s=400, color="black", label="target")
+ax.set_xscale("log")
+ax.set_xlabel("ours / peer (log scale, lower is better)")
+ax.legend(loc="lower right")
+fig.tight_layout()
+fig.savefig(sys.argv[2], dpi=110)
+"""
+    data = WORK / "results-for-chart.json"
+    data.write_text(json.dumps(result), encoding="utf-8")
+    subprocess.run([str(PEERS / "python"), "-c", script, str(data), str(ROOT / "benchmarks" / "results.png")], check=True, timeout=300)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="generation,runtime,imports")
+    args = parser.parse_args()
+    WORK.mkdir(parents=True, exist_ok=True)
+    samples: dict[str, list[float]] = {}
+    previous = ROOT / "benchmarks" / "results.json"
+    if previous.exists() and args.only != "generation,runtime,imports":
+        samples = json.loads(previous.read_text(encoding="utf-8")).get("samples", {})  # keep the parts not re-run
+    for part in args.only.split(","):
+        print(f"{part}:", flush=True)
+        for key in [k for k in samples if _part_of(k) == part]:
+            del samples[key]
+        {"generation": generation, "runtime": runtime, "imports": imports}[part](args.runs, samples)
+    result = report(samples, args.runs)
+    result["machine"], result["versions"] = machine(), versions()
+    previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    notes = (ROOT / "benchmarks" / "NOTES.md").read_text(encoding="utf-8") if (ROOT / "benchmarks" / "NOTES.md").exists() else ""
+    write_results(result, notes)
+    chart(result)
+    for r in result["rows"]:
+        print(f"{r['case']:60} {r['ratio']:6.2f}× (target ≤ {r['target']}×) {'met' if r['met'] else 'MISSED'}")
+    return 0
+
+
+def _part_of(key: str) -> str:
+    if key.startswith(("ours cold", "openapi-python-client", "datamodel-code-generator", "ours no-op", "ours one")):
+        return "generation"
+    return "imports" if key.startswith("import") else "runtime"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

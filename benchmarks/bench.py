@@ -45,8 +45,11 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
 
 def measure(cmd: list[str], cwd: Path, timeout: float = 1800) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of one process."""
+    import tempfile
+
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty peer must not block on a full pipe
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
     deadline = started + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -58,7 +61,9 @@ def measure(cmd: list[str], cwd: Path, timeout: float = 1800) -> tuple[float, fl
         time.sleep(0.005)
     wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    errors.seek(0)
+    stderr = errors.read().decode(errors="replace")
+    errors.close()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {stderr[-2000:]}")
     return wall, usage.ru_maxrss / 1024
@@ -176,6 +181,9 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
         f"Kombo(api_key='k', integration_id='i', server_url='{base}/v1').ats.get_candidate_attachments(candidate_id='small')",
         "import hrflow_client + first call": f"import sys; sys.path.insert(0, 'generated/hrflow'); from hrflow_client import Hrflow; "
         f"Hrflow(api_secret='k', api_user='u', base_url='{base}/v1').profile.indexing.get(source_key='s', reference='r')",
+        "raw reference: import httpx, pydantic + one model + client + first call": "import httpx, pydantic\n"
+        "class Response(pydantic.BaseModel):\n    status: str\n"
+        f"Response.model_validate_json(httpx.Client().get('{base}/v1/ats/candidates/small/attachments').content)",
         "import kombo SDK + first call": f"from kombo import Kombo; Kombo(api_key='k', integration_id='i', server_url='{base}/v1').ats.get_candidate_attachments(candidate_id='small')",
         "import github_client + construct": f"import sys; sys.path.insert(0, {str(github)!r}); import github_client; "
         "getattr(github_client, [n for n in github_client.__all__ if n.startswith('Async')][0][5:])()",
@@ -191,6 +199,17 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def mock(runs: int, samples: dict[str, list[float]]) -> None:
+    """The spec-driven mock server (issue: throughput for the small Kombo response), one keep-alive client."""
+    for _ in range(runs):
+        out = subprocess.run([str(OURS_PY), str(ROOT / "benchmarks" / "mock_throughput.py"), "--requests", "3000"], capture_output=True, text=True, timeout=600, check=True, cwd=ROOT)
+        result = json.loads(out.stdout)
+        samples.setdefault("mock server requests/s", []).append(result["requests_per_s"])
+        samples.setdefault("mock server p50", []).append(result["p50_ms"] / 1000)
+        samples.setdefault("mock server p99", []).append(result["p99_ms"] / 1000)
+        print(f"  mock: {result['requests_per_s']:.0f} requests/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms", flush=True)
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -211,6 +230,8 @@ def machine() -> str:
 
 
 def fmt(name: str, value: float) -> str:
+    if "requests/s" in name:
+        return f"{value:.0f}/s"
     if "rss" in name:
         return f"{value:.0f} MB"
     return f"{value * 1e6:.0f} µs" if value < 0.01 else f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
@@ -276,18 +297,18 @@ fig.savefig(sys.argv[2], dpi=110)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="generation,runtime,imports")
+    parser.add_argument("--only", default="generation,runtime,imports,mock")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     samples: dict[str, list[float]] = {}
     previous = ROOT / "benchmarks" / "results.json"
-    if previous.exists() and args.only != "generation,runtime,imports":
+    if previous.exists() and args.only != "generation,runtime,imports,mock":
         samples = json.loads(previous.read_text(encoding="utf-8")).get("samples", {})  # keep the parts not re-run
     for part in args.only.split(","):
         print(f"{part}:", flush=True)
         for key in [k for k in samples if _part_of(k) == part]:
             del samples[key]
-        {"generation": generation, "runtime": runtime, "imports": imports}[part](args.runs, samples)
+        {"generation": generation, "runtime": runtime, "imports": imports, "mock": mock}[part](args.runs, samples)
     result = report(samples, args.runs)
     result["machine"], result["versions"] = machine(), versions()
     previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -302,6 +323,8 @@ def main() -> int:
 def _part_of(key: str) -> str:
     if key.startswith(("ours cold", "openapi-python-client", "datamodel-code-generator", "ours no-op", "ours one")):
         return "generation"
+    if key.startswith("mock"):
+        return "mock"
     return "imports" if key.startswith("import") else "runtime"
 
 

@@ -16,7 +16,7 @@ from .history import HistoryError, checkout, merge_base, repo_root, resolve_side
 from .load import RefPolicy, load_spec
 from .release import previous_version
 from .names import snake
-from .write import MARKER, WriteError, compare, previous_tree, write_tree
+from .write import MARKER, Drift, WriteError, compare, previous_tree, write_tree
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +89,7 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
     files: dict[str, str] = {}
     failed = False
+    fresh = 0  # APIs whose output was already what generation gives (input cache)
     generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
     for config in apis:
         previous = previous_tree(out, config.name if per_api else None)
@@ -98,6 +99,7 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
             for rel, text in previous.items():
                 if rel != MARKER and text is not None:
                     files[f"{config.name}/{rel}" if per_api else rel] = text
+            fresh += 1
             continue
         result: GenerationResult = build_files(config, policy, previous)
         for diagnostic in result.diagnostics:
@@ -115,6 +117,8 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
     if not failed and args.command in ("generate", "check"):
         # Remembered once the tree holds these files: generate writes them right after; check only when clean.
         pending.extend(generated)
+    global up_to_date
+    up_to_date = fresh == len(apis) and (out / MARKER).is_file()
     return (None if failed else files), out, len(apis)
 
 
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{count} spec(s) valid")
         return 0
     if args.command == "check":
-        drift = compare(out, files)
+        drift = Drift() if up_to_date else compare(out, files)
         if drift.clean:
             _remember(args)
             print(f"check: {out} is up to date ({count} API(s))")
@@ -157,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"check: {out} is out of date; run 'make generate'", file=sys.stderr)
         return 1
     try:
-        changed = write_tree(out, files)
+        changed = False if up_to_date else write_tree(out, files)
     except (WriteError, OSError) as exc:
         print(f"error: {exc}; {out} left unchanged", file=sys.stderr)
         return 1
@@ -167,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: Whether every API of this run was recognised as unchanged (nothing to compare or write).
+up_to_date = False
 #: Generations of this run, remembered in the input cache once the tree is known to hold their files.
 pending: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
 

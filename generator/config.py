@@ -11,6 +11,12 @@ from pathlib import Path
 
 from .names import snake_identifier
 
+#: The templates: the source tree's templates/, or the copy an installed wheel carries (pyproject's force-include).
+TEMPLATES = next(
+    (p for p in (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parent / "_templates") if p.is_dir()),
+    Path("templates"),
+)
+
 #: A folder name under the output directory: no separators, no leading dot, nothing a shell or Windows trips on.
 _FOLDER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 

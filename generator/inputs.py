@@ -30,7 +30,7 @@ _HERE = Path(__file__).resolve().parent
 def toolkit_hash() -> str:
     """The generator's code and templates, and the versions of the libraries that shape its output."""
     digest = hashlib.sha256()
-    from .render import TEMPLATES
+    from .config import TEMPLATES
 
     for folder in (_HERE, TEMPLATES):
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".py", ".jinja") and "__pycache__" not in p.parts):

@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 from black.strings import normalize_string_quotes
 
 from . import ir
+from .config import TEMPLATES
 from .format import LINE_LENGTH
 
-# The source tree's templates/, or the copy an installed wheel carries (pyproject's force-include).
-TEMPLATES = next((p for p in (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parent / "_templates") if p.is_dir()), Path("templates"))
 RUNTIME_FILES = ("_runtime.py", "_files.py", "errors.py")
 TOOL = "specgen"
 

@@ -91,7 +91,7 @@ def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None
     return files
 
 
-def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40) -> Drift:
+def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40, diffs: bool = True) -> Drift:
     expected = with_marker(files)
     actual = read_tree(root)
     drift = Drift()
@@ -100,13 +100,28 @@ def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines:
             drift.missing.append(path)
         elif actual[path] != text:
             drift.changed.append(path)
-            if path != MARKER:
-                diff = list(difflib.unified_diff((actual[path] or "").splitlines(True), text.splitlines(True), f"{path} (on disk)", f"{path} (generated)", n=context))
-                if len(diff) > max_diff_lines:
-                    diff = diff[:max_diff_lines] + [f"... {len(diff) - max_diff_lines} more diff lines\n"]
-                drift.diffs[path] = "".join(diff)
+            if diffs and path != MARKER:
+                drift.diffs[path] = _short_diff(path, actual[path] or "", text, context, max_diff_lines)
     drift.extra = sorted(p for p in actual if p not in expected)
     return drift
+
+
+def _short_diff(path: str, old: str, new: str, context: int, max_lines: int) -> str:
+    """The first hunks of a unified diff. Only a window from the first differing line is compared, so a
+    100,000-line module costs as little as a small one."""
+    a, b = old.splitlines(True), new.splitlines(True)
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, first - context)
+    window = 20 * max_lines
+    diff = list(difflib.unified_diff(a[start : first + window], b[start : first + window], f"{path} (on disk)", f"{path} (generated)", n=context))
+    if start:  # hunk headers count from the window; give them the file's own line numbers
+        diff = [_HUNK.sub(lambda m: f"@@ -{int(m.group(1)) + start}{m.group(2) or ''} +{int(m.group(3)) + start}{m.group(4) or ''} @@", line, count=1) if line.startswith("@@") else line for line in diff]
+    if len(diff) > max_lines:
+        diff = diff[:max_lines] + [f"... {len(diff) - max_lines} more diff lines\n"]
+    return "".join(diff)
+
+
+_HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
 
 
 def _replaceable(root: Path) -> bool:
@@ -149,7 +164,7 @@ def write_tree(root: Path, files: dict[str, str]) -> bool:
     for path in files:
         check_relative_path(path)
     recover(root)
-    if compare(root, files).clean:
+    if compare(root, files, diffs=False).clean:
         return False
     if not _replaceable(root):
         raise WriteError(f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it")

@@ -142,21 +142,18 @@ def test_unchanged_inputs_skip_every_stage(project):
     os.chdir(project)
     try:
         out = project / "generated" / "crafter"
-        assert inputs.unchanged(config, RefPolicy(), out, previous_tree(project / "generated", "crafter"))
-        spec = project / "specs/crafter.yaml"
-        original = spec.read_text()
-        spec.write_text(original + "\n# a comment changes the bytes\n")
-        try:
-            assert not inputs.unchanged(config, RefPolicy(), out, previous_tree(project / "generated", "crafter"))
-        finally:
-            spec.write_text(original)
-        readme = out / "README.md"
-        kept = readme.read_text()
-        readme.write_text(kept + "edited\n")
-        try:
-            assert not inputs.unchanged(config, RefPolicy(), out, previous_tree(project / "generated", "crafter"))
-        finally:
-            readme.write_text(kept)
-        assert not inputs.unchanged(config, RefPolicy(allow_outside=True), out, previous_tree(project / "generated", "crafter"))
+
+        def unchanged(policy: RefPolicy = RefPolicy()) -> bool:
+            return inputs.unchanged(config, policy, out, previous_tree(project / "generated", "crafter"))
+
+        assert unchanged()
+        for edited, extra in ((project / "specs/crafter.yaml", "\n# a comment changes the bytes\n"), (out / "README.md", "edited\n")):
+            kept = edited.read_text()
+            edited.write_text(kept + extra)  # a spec edit, then a hand edit of the output
+            try:
+                assert not unchanged()
+            finally:
+                edited.write_text(kept)
+        assert unchanged() and not unchanged(RefPolicy(allow_outside=True))
     finally:
         os.chdir(cwd)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
+import typing
+
 import httpx
 
 from ._runtime import (
@@ -23,7 +25,9 @@ from ._runtime import (
     env_or,
     select_base_url,
 )
-from .resources.profile import ProfileResource, AsyncProfileResource
+
+if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+    from .resources.profile import ProfileResource, AsyncProfileResource
 
 __all__ = ["CrafterProfile", "AsyncCrafterProfile", "SERVERS"]
 
@@ -73,12 +77,14 @@ class CrafterProfile(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.1",
+            user_agent="crafter-profile-client/0.1.2",
             http_client=http_client,
         )
 
     @cached_property
     def profile(self) -> ProfileResource:
+        from .resources.profile import ProfileResource
+
         return ProfileResource(self)
 
 
@@ -122,10 +128,12 @@ class AsyncCrafterProfile(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.1",
+            user_agent="crafter-profile-client/0.1.2",
             http_client=http_client,
         )
 
     @cached_property
     def profile(self) -> AsyncProfileResource:
+        from .resources.profile import AsyncProfileResource
+
         return AsyncProfileResource(self)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import email.utils
 import enum
 import json
 import logging
@@ -136,6 +135,7 @@ class Model(pydantic.BaseModel):
         serialize_by_alias=True,
         protected_namespaces=(),
         use_enum_values=False,
+        defer_build=True,  # validators are built on first use: importing a large API stays fast
     )
 
 
@@ -312,6 +312,8 @@ def _parse_retry_after(headers: httpx.Headers) -> float | None:
     except ValueError:
         pass
     try:
+        import email.utils  # only for an HTTP-date Retry-After
+
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
@@ -523,7 +525,7 @@ class _Base:
         if self._direct_headers is not None and not client.cookies.jar:
             # Our own httpx client with no cookies to merge: build_request would only add its default
             # headers, which are known, so the request is made directly (a third of build_request's cost).
-            direct = httpx.Request(
+            request = httpx.Request(
                 ep.method,
                 url,
                 headers={**self._direct_headers, **out_headers},
@@ -533,17 +535,17 @@ class _Base:
                 json=json_body,
                 extensions={"timeout": timeout.httpx().as_dict()},
             )
-            return self._protect(direct)
-        request = client.build_request(
-            ep.method,
-            url,
-            headers=out_headers,
-            content=content,
-            data=data,
-            files=files,
-            json=json_body,
-            timeout=timeout.httpx(),
-        )
+        else:
+            request = client.build_request(
+                ep.method,
+                url,
+                headers=out_headers,
+                content=content,
+                data=data,
+                files=files,
+                json=json_body,
+                timeout=timeout.httpx(),
+            )
         return self._protect(request)
 
     def _prepare(

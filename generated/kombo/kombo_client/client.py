@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
+import typing
+
 import httpx
 
 from ._runtime import (
@@ -23,7 +25,9 @@ from ._runtime import (
     env_or,
     select_base_url,
 )
-from .resources.ats import AtsResource, AsyncAtsResource
+
+if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+    from .resources.ats import AtsResource, AsyncAtsResource
 
 __all__ = ["Kombo", "AsyncKombo", "SERVERS"]
 
@@ -81,12 +85,14 @@ class Kombo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.1",
+            user_agent="kombo-client/0.1.2",
             http_client=http_client,
         )
 
     @cached_property
     def ats(self) -> AtsResource:
+        from .resources.ats import AtsResource
+
         return AtsResource(self)
 
 
@@ -137,10 +143,12 @@ class AsyncKombo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.1",
+            user_agent="kombo-client/0.1.2",
             http_client=http_client,
         )
 
     @cached_property
     def ats(self) -> AsyncAtsResource:
+        from .resources.ats import AsyncAtsResource
+
         return AsyncAtsResource(self)

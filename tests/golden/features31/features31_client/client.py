@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, Literal
 
+import typing
+
 import httpx
 
 from ._runtime import (
@@ -26,7 +28,9 @@ from ._runtime import (
 from .models import (
     LoginResponse,
 )
-from .resources.pets import PetsResource, AsyncPetsResource
+
+if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+    from .resources.pets import PetsResource, AsyncPetsResource
 
 __all__ = ["FeatureZoo", "AsyncFeatureZoo", "SERVERS"]
 
@@ -103,6 +107,8 @@ class FeatureZoo(SyncAPIClient):
 
     @cached_property
     def pets(self) -> PetsResource:
+        from .resources.pets import PetsResource
+
         return PetsResource(self)
 
     def get_health(
@@ -202,6 +208,8 @@ class AsyncFeatureZoo(AsyncAPIClient):
 
     @cached_property
     def pets(self) -> AsyncPetsResource:
+        from .resources.pets import AsyncPetsResource
+
         return AsyncPetsResource(self)
 
     async def get_health(

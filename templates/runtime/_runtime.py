@@ -16,9 +16,10 @@ import logging
 import os
 import random
 import re
+import threading
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -60,6 +61,7 @@ __all__ = [
 log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 T = TypeVar("T")
+C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: Total time one attempt may take (connect, send, wait, read the whole body), and the connect limit.
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -352,6 +354,7 @@ class _Base:
     """State and every I/O-free step of a call, shared by the sync and async clients."""
 
     _servers: Mapping[str, str] = {}
+    _holder: _Holder[Any]  # set by the sync and async clients
 
     def __init__(
         self,
@@ -373,7 +376,6 @@ class _Base:
         self.max_retries = max_retries
         self._headers = {"User-Agent": user_agent, "Accept": "application/json", **(default_headers or {})}
         self._raw = False
-        self._direct_headers: dict[str, str] | None = None  # set when this client made its own httpx client
         self._secrets = tuple(sorted({c.value for c in self._credentials.values() if c.value}, key=len, reverse=True))
         self._secret_headers = frozenset(
             {"authorization", "proxy-authorization", "cookie"}
@@ -408,11 +410,6 @@ class _Base:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
-
-    def _defaults_of(self, client: httpx.Client | httpx.AsyncClient) -> dict[str, str]:
-        """The httpx client's default headers that ours do not replace (``Accept-Encoding``, ``Connection``)."""
-        ours = {k.lower() for k in self._headers}
-        return {k: v for k, v in client.headers.items() if k.lower() not in ours}
 
     # -- building ------------------------------------------------------------------------------
 
@@ -481,13 +478,14 @@ class _Base:
         out_headers.update(extra_headers or {})
         if params:  # encoded here as httpx would (urlencode), so httpx parses the URL once, not twice
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
-        if self._direct_headers is not None and not client.cookies.jar:
+        direct = self._holder.direct_headers
+        if direct is not None and not client.cookies.jar:
             # Our own httpx client with no cookies to merge: build_request would only add its default
             # headers, which are known, so the request is made directly (a third of build_request's cost).
             request = httpx.Request(
                 ep.method,
                 url,
-                headers={**self._direct_headers, **out_headers},
+                headers={**direct, **out_headers},
                 content=content,
                 data=data,
                 files=files,
@@ -825,18 +823,51 @@ class _Slots:
         return self._semaphore
 
 
+class _Holder(Generic[C]):
+    """The httpx client a generated client uses, shared with its ``with_raw_response`` clones. One the
+    generated client owns is made on first use (creating it loads the CA bundle, about 25 ms), so
+    constructing a client costs nothing; ``direct_headers`` are its default headers that ours do not
+    replace, for building requests without ``build_request`` (None for a client the caller passed in)."""
+
+    def __init__(self, given: C | None, make: Callable[[], C], ours: Mapping[str, str]) -> None:
+        self._client: C | None = given
+        self._make: Callable[[], C] = make
+        self._ours = {k.lower() for k in ours}
+        self._lock = threading.Lock()
+        self.owned = given is None
+        self.direct_headers: dict[str, str] | None = None
+
+    @property
+    def made(self) -> bool:
+        return self._client is not None
+
+    def get(self) -> C:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    made = self._make()
+                    self.direct_headers = {k: v for k, v in made.headers.items() if k.lower() not in self._ours}
+                    self._client = made
+                client = self._client
+        return client
+
+
 _LIMITS = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
 
 
 class SyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout.httpx(), follow_redirects=False, limits=_LIMITS)
-        self._direct_headers = self._defaults_of(self._http) if self._owns_client else None
+        timeout = self.timeout.httpx()
+        self._holder: _Holder[httpx.Client] = _Holder(http_client, lambda: httpx.Client(timeout=timeout, follow_redirects=False, limits=_LIMITS), self._headers)
+
+    @property
+    def _http(self) -> httpx.Client:
+        return self._holder.get()
 
     def close(self) -> None:
-        if self._owns_client:
+        if self._holder.owned and self._holder.made:
             self._http.close()
 
     def __enter__(self: T) -> T:
@@ -935,13 +966,16 @@ class SyncAPIClient(_Base):
 class AsyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._owns_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout.httpx(), follow_redirects=False, limits=_LIMITS)
-        self._direct_headers = self._defaults_of(self._http) if self._owns_client else None
+        timeout = self.timeout.httpx()
+        self._holder: _Holder[httpx.AsyncClient] = _Holder(http_client, lambda: httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=_LIMITS), self._headers)
         self._slots = _Slots()  # shared with with_raw_response clones
 
+    @property
+    def _http(self) -> httpx.AsyncClient:
+        return self._holder.get()
+
     async def close(self) -> None:
-        if self._owns_client:
+        if self._holder.owned and self._holder.made:
             await self._http.aclose()
 
     async def __aenter__(self: T) -> T:

@@ -19,7 +19,7 @@ from . import ir
 from .config import TEMPLATES
 from .format import LINE_LENGTH
 
-RUNTIME_FILES = ("_runtime.py", "_files.py", "errors.py")
+RUNTIME_FILES = ("_runtime.py", "_model.py", "_files.py", "errors.py")
 TOOL = "specgen"
 
 

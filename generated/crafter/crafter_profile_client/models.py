@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pydantic
 
-from ._runtime import Model
+from ._model import Model
 
 __all__ = [
     "Attachment",

@@ -12,7 +12,7 @@ from typing import Any
 
 import pydantic
 
-from ._runtime import Model
+from ._model import Model
 
 __all__ = [
     "Attachment",

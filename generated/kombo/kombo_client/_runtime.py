@@ -49,7 +49,6 @@ __all__ = [
     "Endpoint",
     "FileContent",
     "FileInput",
-    "Model",
     "NotGiven",
     "OpenIntEnum",
     "OpenStrEnum",
@@ -125,20 +124,6 @@ _HTTPX_TIMEOUTS: dict[tuple[float | None, float | None], httpx.Timeout] = {}
 
 
 DEFAULT_TIMEOUT = Timeout()
-
-
-class Model(pydantic.BaseModel):
-    """Base of every generated model: wire names as aliases, unknown fields kept and dumped back."""
-
-    model_config = pydantic.ConfigDict(
-        extra="allow",
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-        protected_namespaces=(),
-        use_enum_values=False,
-        defer_build=True,  # validators are built on first use: importing a large API stays fast
-    )
 
 
 class _OpenEnum(enum.Enum):

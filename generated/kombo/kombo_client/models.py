@@ -13,7 +13,8 @@ from typing import Literal
 
 import pydantic
 
-from ._runtime import Model, OpenIntEnum, OpenStrEnum
+from ._model import Model
+from ._runtime import OpenIntEnum, OpenStrEnum
 
 __all__ = [
     "CandidateAttachmentType",

@@ -22,19 +22,20 @@ def validate(spec: Spec) -> Diagnostics:
         shown = version or ("swagger " + str(data.get("swagger")) if isinstance(data, dict) and "swagger" in data else "none")
         diags.error("E100", spec.label, "/openapi", f"unsupported OpenAPI version {shown!r}; 3.0.x and 3.1.x are supported")
         return diags
-    _spec_validator(spec, version, diags)
+    _classify(spec, [*_validator_findings(spec, version, "structure"), *_validator_findings(spec, version, "walk")], diags)
     _own_checks(spec, diags)
     return diags
 
 
-def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
-    """Run openapi-spec-validator on the loaded documents.
+#: One openapi-spec-validator finding: (pointer, message, inside a Schema Object), or a stop (E19x).
+Finding = tuple[str, str, bool]
 
-    Structural errors (a missing ``responses``, a parameter without ``in``) are errors. Findings inside
-    Schema Objects (a ``default`` that does not match its type, a 3.0-style boolean ``exclusiveMaximum``
-    in a 3.1 document, an unknown ``$schema`` dialect) are warnings: they are common in published
-    specs, and the generated models do not depend on them. ``--strict`` turns them into failures.
-    """
+
+def _validator_findings(spec: Spec, version: str, part: str) -> list[Finding]:
+    """Run one part of openapi-spec-validator on the loaded documents: ``structure`` (the document against
+    the OpenAPI meta-schema) or ``walk`` (its keyword validators over paths and components: schemas,
+    defaults, parameters, ...). The two are independent, so a large document runs them in parallel.
+    Stops are returned as findings with an ``E19x`` pointer of their own."""
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     base = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
@@ -49,27 +50,45 @@ def _spec_validator(spec: Spec, version: str, diags: Diagnostics) -> None:
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
     keywords = {name: _located(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
     validator_cls = type("ConfinedValidator", (base,), {"resolver_handlers": handlers, "keyword_validators": keywords})
-    seen: set[tuple[str, str]] = set()
+    found: list[Finding] = []
     try:
-        errors = validator_cls(spec.data, base_uri=spec.root).iter_errors()
-        for count, error in enumerate(errors):
-            if count >= MAX_VALIDATOR_ERRORS:
-                diags.error("E199", spec.label, "", f"more than {MAX_VALIDATOR_ERRORS} validation errors; stopped")
+        validator = validator_cls(spec.data, base_uri=spec.root)
+        errors = validator.schema_validator.iter_errors(validator.schema) if part == "structure" else validator.root_validator(validator.schema_path)
+        for error in errors:
+            if len(found) > MAX_VALIDATOR_ERRORS:
                 break
             where: tuple[Any, ...] = getattr(error, "_specgen_where", ())
             pointer = jp.from_parts([*where, *(getattr(error, "absolute_path", None) or [])])
-            message = _message(error)
-            if (pointer, message) in seen:
-                continue
-            seen.add((pointer, message))
-            if _in_schema(where or tuple(getattr(error, "absolute_path", ()))):
-                diags.warning("W101", spec.label, pointer, f"not valid here: {message}")
-            else:
-                diags.error("E101", spec.label, pointer, message)
+            found.append((pointer, _message(error), _in_schema(where or tuple(getattr(error, "absolute_path", ())))))
     except RecursionError:
-        diags.error("E198", spec.label, "", "spec nested too deeply to validate")
+        found.append(("E198", "spec nested too deeply to validate", False))
     except Exception as exc:  # noqa: BLE001 - a validator crash on hostile input is a diagnostic, not a traceback
-        diags.error("E197", spec.label, "", f"validator failed: {type(exc).__name__}: {exc}")
+        found.append(("E197", f"validator failed: {type(exc).__name__}: {exc}", False))
+    return found
+
+
+def _classify(spec: Spec, findings: list[Finding], diags: Diagnostics) -> None:
+    """Findings inside Schema Objects (a ``default`` that does not match its type, a 3.0-style boolean
+    ``exclusiveMaximum`` in a 3.1 document, an unknown ``$schema`` dialect) are warnings: common in
+    published specs, and the generated models do not depend on them; ``--strict`` fails on them.
+    Structural findings (a missing ``responses``, a parameter without ``in``) are errors."""
+    seen: set[tuple[str, str]] = set()
+    count = 0
+    for pointer, message, in_schema in findings:
+        if pointer in ("E197", "E198"):
+            diags.error(pointer, spec.label, "", message)
+            continue
+        if count >= MAX_VALIDATOR_ERRORS:
+            diags.error("E199", spec.label, "", f"more than {MAX_VALIDATOR_ERRORS} validation errors; stopped")
+            break
+        count += 1
+        if (pointer, message) in seen:
+            continue
+        seen.add((pointer, message))
+        if in_schema:
+            diags.warning("W101", spec.label, pointer, f"not valid here: {message}")
+        else:
+            diags.error("E101", spec.label, pointer, message)
 
 
 def _located(keyword_cls: type, suffix: tuple[str, ...]) -> type:
@@ -136,36 +155,48 @@ BACKGROUND_OVER = 150
 
 
 class Background:
-    """``validate(spec)`` running in a forked process. ``result()`` waits for its diagnostics. Where fork
-    is unavailable, or the document is small, it simply runs in place."""
+    """``validate(spec)`` with openapi-spec-validator's two parts (``structure`` and ``walk``) in forked
+    worker processes, while the caller builds, renders and formats. ``result()`` waits for them and gives
+    exactly what ``validate`` gives. Where fork is unavailable, or the document is small, it runs in place."""
 
     def __init__(self, spec: Spec) -> None:
         import multiprocessing
 
         self._spec = spec
         self._done: Diagnostics | None = None
-        self._process: Any = None
-        paths = spec.data.get("paths") if isinstance(spec.data, dict) else None
+        self._workers: list[tuple[Any, Any, str]] = []
+        data = spec.data if isinstance(spec.data, dict) else {}
+        paths = data.get("paths")
         operations = sum(len(item) for item in paths.values() if isinstance(item, dict)) if isinstance(paths, dict) else 0
-        if operations <= BACKGROUND_OVER or "fork" not in multiprocessing.get_all_start_methods():
+        version = str(data.get("openapi", ""))
+        if operations <= BACKGROUND_OVER or not version.startswith(SUPPORTED) or "fork" not in multiprocessing.get_all_start_methods():
             self._done = validate(spec)
             return
         context = multiprocessing.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(target=_validate_into, args=(spec, send), daemon=True)
-        self._process.start()
-        send.close()
+        for part in ("structure", "walk"):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_findings_into, args=(spec, version, part, send), daemon=True)
+            process.start()
+            send.close()
+            self._workers.append((process, receive, part))
 
     def result(self) -> Diagnostics:
         if self._done is None:
-            try:
-                self._done = self._receive.recv()
-            except EOFError:  # the worker died (killed, out of memory): validate here instead
-                self._done = validate(self._spec)
-            self._process.join()
+            version = str(self._spec.data.get("openapi", ""))
+            findings: list[Finding] = []
+            for process, receive, part in self._workers:
+                try:
+                    findings.extend(receive.recv())
+                except EOFError:  # the worker died (killed, out of memory): run its part here instead
+                    findings.extend(_validator_findings(self._spec, version, part))
+                process.join()
+            diags = Diagnostics()
+            _classify(self._spec, findings, diags)
+            _own_checks(self._spec, diags)
+            self._done = diags
         return self._done
 
 
-def _validate_into(spec: Spec, send: Any) -> None:
-    send.send(validate(spec))
+def _findings_into(spec: Spec, version: str, part: str, send: Any) -> None:
+    send.send(_validator_findings(spec, version, part))
     send.close()

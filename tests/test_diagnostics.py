@@ -129,3 +129,27 @@ def test_links_and_xml_get_a_warning_not_a_crash(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"{spec}#/paths/~1u/get/responses/200/links: warning[W602]: links are not followed; the response is returned as documented" in proc.stderr
     assert f"{spec}#/paths/~1u/get/responses/200/content: warning[W603]: XML is not parsed into models; the body is passed as text or bytes" in proc.stderr
+
+
+def test_background_validation_of_a_large_document_equals_validate(tmp_path):
+    """Large documents are validated in two forked workers (meta-schema pass and keyword walk) while the
+    pipeline runs; the diagnostics must be exactly those of a plain ``validate``, in the same order."""
+    import json
+
+    from generator import validate as stage
+    from generator.load import load_spec
+
+    paths = {
+        f"/things{i}": {"get": {"operationId": f"get{i}", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "integer", "default": "x" if i % 50 == 0 else 1}}}}}}}
+        for i in range(stage.BACKGROUND_OVER + 20)
+    }
+    paths["/broken"] = {"get": {"operationId": "broken"}}  # no responses: a structural error
+    document = {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    spec = load_spec(path)
+    plain = stage.validate(spec)
+    background = stage.Background(spec)
+    assert background._workers, "a document this large is validated in worker processes"
+    assert background.result().items == plain.items
+    assert {d.code for d in plain.items} == {"E101", "W101"}

@@ -97,9 +97,8 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
     dcg = [str(ROOT / ".venv" / "bin" / "datamodel-codegen"), "--input", str(spec), "--input-file-type", "openapi", "--output", str(dcg_out / "models.py"),
            "--output-model-type", "pydantic_v2.BaseModel", "--disable-timestamp"]
     for run in range(runs):
-        jobs = [("ours", None), ("openapi-python-client", None), ("datamodel-code-generator", None)]
-        jobs = jobs[run % 3:] + jobs[: run % 3]  # alternate who goes first
-        for name, _ in jobs:
+        jobs = ["ours", "openapi-python-client", "datamodel-code-generator"]
+        for name in jobs[run % 3:] + jobs[: run % 3]:  # alternate who goes first
             if name == "ours":
                 shutil.rmtree(ours_cwd, ignore_errors=True)
                 ours_cwd.mkdir(parents=True)

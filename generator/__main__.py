@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,16 @@ def _jobs(args: argparse.Namespace) -> tuple[list[ApiConfig], Path, bool]:
     return list(project.apis), project.output, True
 
 
-def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
+@dataclass
+class _Run:
+    files: dict[str, str] | None  # None: a spec failed
+    out: Path
+    count: int
+    up_to_date: bool  # every API recognised as unchanged: nothing to compare or write
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]]  # to remember once the tree holds them
+
+
+def _run(args: argparse.Namespace) -> _Run:
     apis, out, per_api = _jobs(args)
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
     files: dict[str, str] = {}
@@ -114,12 +124,8 @@ def _run(args: argparse.Namespace) -> tuple[dict[str, str] | None, Path, int]:
             files[f"{config.name}/{rel}" if per_api else rel] = text
         if result.spec is not None:
             generated.append((config, result.spec, api_out, result.files))
-    if not failed and args.command in ("generate", "check"):
-        # Remembered once the tree holds these files: generate writes them right after; check only when clean.
-        pending.extend(generated)
-    global up_to_date
     up_to_date = fresh == len(apis) and (out / MARKER).is_file()
-    return (None if failed else files), out, len(apis)
+    return _Run(None if failed else files, out, len(apis), up_to_date, generated)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             from .update import update_spec
 
             return update_spec(load_project(args.project), args.api, args.source, args.format)
-        files, out, count = _run(args)
+        run = _run(args)
+        files, out, count = run.files, run.out, run.count
         gate_ok = _gate(args) if args.command == "check" and not (args.spec or args.no_base) else True
     except (ConfigError, HistoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -145,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{count} spec(s) valid")
         return 0
     if args.command == "check":
-        drift = Drift() if up_to_date else compare(out, files)
+        drift = Drift() if run.up_to_date else compare(out, files)
         if drift.clean:
-            _remember(args)
+            _remember(args, run)
             print(f"check: {out} is up to date ({count} API(s))")
             return 0 if gate_ok else 1
         for path in drift.changed:
@@ -161,27 +168,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"check: {out} is out of date; run 'make generate'", file=sys.stderr)
         return 1
     try:
-        changed = False if up_to_date else write_tree(out, files)
+        changed = False if run.up_to_date else write_tree(out, files)
     except (WriteError, OSError) as exc:
         print(f"error: {exc}; {out} left unchanged", file=sys.stderr)
         return 1
-    _remember(args)
+    _remember(args, run)
     if not args.quiet:
         print(f"generate: {out} {'updated' if changed else 'already up to date'} ({count} API(s), {len(files)} files)")
     return 0
 
 
-#: Whether every API of this run was recognised as unchanged (nothing to compare or write).
-up_to_date = False
-#: Generations of this run, remembered in the input cache once the tree is known to hold their files.
-pending: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
-
-
-def _remember(args: argparse.Namespace) -> None:
+def _remember(args: argparse.Namespace, run: _Run) -> None:
+    """Record this run's generations in the input cache, once the tree is known to hold their files."""
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
-    for config, spec, api_out, files in pending:
+    for config, spec, api_out, files in run.generated:
         inputs.remember(config, policy, spec, api_out, files)
-    pending.clear()
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -737,7 +736,3 @@ def _md(text: str | None) -> str:
 def _summary(result: DiffResult) -> str:
     counts = ", ".join(f"{result.count(level)} {level}" for level in LEVELS)
     return f"{len(result.changes)} change(s): {counts}" + (f"; version bump: {result.bump}" if result.bump else "")
-
-
-def iter_rules() -> Iterator[tuple[str, Rule]]:
-    yield from RULES.items()

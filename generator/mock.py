@@ -184,9 +184,8 @@ class Synth:
         doc, ptr, node = self.api.follow(doc, ptr, node)
         if not isinstance(node, dict):
             return None
-        for key in ("const",):
-            if key in node:
-                return node[key]
+        if "const" in node:
+            return node["const"]
         if "example" in node and depth == 0:
             return node["example"]
         if isinstance(node.get("examples"), list) and node["examples"] and depth == 0:

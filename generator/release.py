@@ -30,7 +30,6 @@ class Release:
     version: str
     bump: str | None  # "major" | "minor" | "patch" | None
     diff: DiffResult | None  # against the previous generation's snapshot (None: first generation)
-    entry: str  # the changelog entry added ("" when none)
 
 
 def previous_version(previous: dict[str, str | None]) -> str:
@@ -69,12 +68,12 @@ def plan(spec: Spec, files: dict[str, str], previous: dict[str, str | None]) -> 
     version = previous_version(previous)
     old = from_snapshot(previous.get(SNAPSHOT) or "", SNAPSHOT)
     if old is None:
-        return Release(version, None, None, "")
+        return Release(version, None, None)
     result = diff_specs(old, spec)
     bump = result.bump
     if bump is None and _code_changed(files, previous):
         bump = "patch"
-    return Release(bumped(version, bump) if bump else version, bump, result, "")
+    return Release(bumped(version, bump) if bump else version, bump, result)
 
 
 def changelog(distribution: str, spec_label: str, api_version: str, release: Release, previous: dict[str, str | None]) -> str:

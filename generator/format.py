@@ -7,8 +7,12 @@ definition with the comments above it), and each chunk is
 - kept as rendered when it is already black-stable: the templates emit black's own style (double quotes
   as black would choose them, magic trailing commas, black's blank lines), and a chunk whose lines all fit
   in the line length has nothing left for black to change;
-- otherwise formatted by black alone, with the result cached on disk by content (``.cache/specgen/black``),
-  and, when there are many, in worker processes across the machine's cores.
+- otherwise only the statements holding a long line go through black: a model field, a class or ``def``
+  header, an ``Endpoint`` declaration. black splits each logical line on its own, so such a statement is
+  formatted alone, dedented, with the line length less its indentation, and put back in place (a chunk
+  where that cannot be done safely goes through black whole);
+- black's results are cached on disk by content (``.cache/specgen/black``) and, when there are many,
+  computed in worker processes across the machine's cores.
 
 Chunks are joined with black's two blank lines. ``tests/test_format.py`` holds this to black itself: for
 every package the test suite generates, the result is byte-identical to ``black.format_str`` on the whole
@@ -17,12 +21,14 @@ module.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import black
 
@@ -70,34 +76,113 @@ def join(chunks: list[str]) -> str:
 
 
 def stable(chunk: str) -> bool:
-    """Whether black would leave this chunk as it is. Long code lines are black's business; so are tabs,
-    trailing whitespace and backslash continuations, which the templates never emit on purpose. Inside a
+    """Whether black would leave this chunk as it is."""
+    return not _unstable_lines(chunk.split("\n"))
+
+
+def _unstable_lines(lines: list[str]) -> list[int] | None:
+    """Indices of the code lines black would change: too long for the line length. ``None`` when black
+    would change something else: tabs, trailing whitespace and backslash continuations (which the
+    templates never emit on purpose) or a long closing line of a multi-line docstring. Inside a
     docstring (the templates write them as lines starting with triple quotes) a long line is left alone
-    by black too, except the closing one of a multi-line docstring."""
+    by black, and so is a long comment or a lone string in an exploded collection."""
+    found: list[int] = []
     in_docstring = False
-    for line in chunk.split("\n"):
+    for i, line in enumerate(lines):
         if line.endswith(" ") or "\t" in line:
-            return False
+            return None
         quotes = line.count('"""')
         if in_docstring:
             if quotes:
                 in_docstring = False
                 if len(line) > LINE_LENGTH:
-                    return False
+                    return None
             continue
         stripped = line.lstrip()
         if stripped.startswith('"""'):
             in_docstring = quotes == 1  # opened here; a one-line docstring may be long
             continue
         if line.endswith("\\"):
-            return False
+            return None
         if len(line) > LINE_LENGTH and not (stripped.startswith("#") or _LONE_STRING.fullmatch(stripped)):
-            return False  # black leaves a comment, or a lone string in an exploded collection, as it is
-    return not in_docstring
+            found.append(i)
+    return None if in_docstring else found
+
+
+#: A statement black must reformat: (first line, last line) of the chunk, 0-based and inclusive, and
+#: whether it is the header of a class or function (formatted with a ``pass`` body, then dropped).
+Unit = tuple[int, int, bool]
+
+
+def _units(chunk: str) -> list[Unit] | None:
+    """The statements holding the chunk's long lines, or ``None`` when the chunk should go through black
+    whole (anything but a long simple statement or a long class or function header)."""
+    lines = chunk.split("\n")
+    long_lines = _unstable_lines(lines)
+    if long_lines is None:
+        return None
+    if not long_lines:
+        return []
+    try:
+        tree = ast.parse(chunk)
+    except SyntaxError:
+        return None  # black reports it, with the file
+    units: set[Unit] = set()
+    for index in long_lines:
+        unit = _unit_at(tree.body, index + 1)
+        if unit is None:
+            return None
+        units.add(unit)
+    ordered = sorted(units)
+    if any(a[1] >= b[0] for a, b in zip(ordered, ordered[1:])):
+        return None  # a header and a statement of its body both long: black does the whole chunk
+    return ordered
+
+
+def _unit_at(body: list[ast.stmt], lineno: int) -> Unit | None:
+    for stmt in body:
+        if not stmt.lineno <= lineno <= (stmt.end_lineno or stmt.lineno):
+            continue
+        if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = stmt.body[0].lineno
+            if lineno < first:  # in the header; its decorators are lines of their own
+                return (stmt.lineno - 1, first - 2, True)
+            return _unit_at(stmt.body, lineno)
+        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Raise, ast.Assert,
+                             ast.Import, ast.ImportFrom, ast.Delete)):
+            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+                return None  # a docstring: black's docstring rules depend on where it stands
+            return (stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1, False)
+        return None
+    return None
 
 
 def _black(chunk: str) -> str:
     return black.format_str(chunk, mode=MODE)
+
+
+def _black_unit(job: tuple[str, int, bool]) -> str:
+    """One statement, dedented, formatted with the line length less its indentation ``width`` (black
+    measures a nested line with its indentation, so this is the same test). A header gets a ``pass``
+    body to parse, dropped again."""
+    text, indent, header = job
+    mode = black.Mode(target_versions=MODE.target_versions, line_length=LINE_LENGTH - indent)
+    out = black.format_str(text + ("    pass\n" if header else ""), mode=mode)
+    if header:
+        out = out[: out.rindex("    pass\n")]
+    return out
+
+
+def _run_black(jobs: list[Any], work: Any) -> list[str]:
+    """``work`` over ``jobs``, in worker processes when there is enough of it."""
+    size = sum(len(j if isinstance(j, str) else j[0]) for j in jobs)
+    if size > PARALLEL_OVER and (os.cpu_count() or 1) > 1 and len(jobs) > 1:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
+            return list(pool.map(work, jobs, chunksize=max(1, len(jobs) // (8 * (os.cpu_count() or 1)))))
+    return [work(j) for j in jobs]
 
 
 def _read_cache(key: str) -> str | None:
@@ -118,32 +203,20 @@ def _write_cache(key: str, text: str) -> None:
         pass  # a cache that cannot be written only costs the next run some time
 
 
-def format_chunks(chunks: list[str], path: str = "<generated>") -> list[str]:
-    """Each chunk black-formatted: kept when stable, else from the memory or disk cache, else black (in
-    parallel when there is enough of it)."""
-    out: list[str | None] = [c if stable(c) else None for c in chunks]
+def _cached_black(jobs: list[Any], work: Any, path: str) -> list[str]:
+    """``work`` (``_black`` or ``_black_unit``) over ``jobs``, through the memory and disk caches."""
+    out: list[str | None] = []
     todo: dict[str, list[int]] = {}
-    for i, chunk in enumerate(chunks):
-        if out[i] is not None:
-            continue
-        key = _key(chunk)
+    for i, job in enumerate(jobs):
+        key = _key(repr(job))
         cached = _memory.get(key) or _read_cache(key)
-        if cached is not None:
-            out[i] = _memory[key] = cached
-        else:
+        out.append(cached)
+        if cached is None:
             todo.setdefault(key, []).append(i)
     if todo:
         keys = list(todo)
-        sources = [chunks[todo[k][0]] for k in keys]
         try:
-            if sum(map(len, sources)) > PARALLEL_OVER and (os.cpu_count() or 1) > 1 and len(sources) > 1:
-                import multiprocessing
-
-                context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-                with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
-                    results = list(pool.map(_black, sources, chunksize=max(1, len(sources) // (8 * (os.cpu_count() or 1)))))
-            else:
-                results = [_black(s) for s in sources]
+            results = _run_black([jobs[todo[k][0]] for k in keys], work)
         except black.InvalidInput as exc:
             raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
         for key, result in zip(keys, results):
@@ -151,7 +224,50 @@ def format_chunks(chunks: list[str], path: str = "<generated>") -> list[str]:
             _write_cache(key, result)
             for i in todo[key]:
                 out[i] = result
-    return [c for c in out if c is not None]
+    return [o for o in out if o is not None]
+
+
+def format_chunks(chunks: list[str], path: str = "<generated>") -> list[str]:
+    """Each chunk black-formatted: kept when stable, else its long statements formatted alone, else the
+    whole chunk through black (see the module docstring)."""
+    out = list(chunks)
+    whole: list[int] = []
+    splices: list[tuple[int, int, int]] = []  # (chunk, first line, last line) per job
+    jobs: list[tuple[str, int, bool]] = []  # (dedented statement, indentation, header)
+    for i, chunk in enumerate(chunks):
+        own = _unit_jobs(chunk)
+        if own is None:
+            whole.append(i)
+            continue
+        for first, last, job in own:
+            splices.append((i, first, last))
+            jobs.append(job)
+    formatted = _cached_black(jobs, _black_unit, path)
+    for (i, first, last), (_, indent, _), text in reversed(list(zip(splices, jobs, formatted))):
+        lines = out[i].split("\n")
+        pad = " " * indent
+        lines[first : last + 1] = [pad + line if line else line for line in text.rstrip("\n").split("\n")]
+        out[i] = "\n".join(lines)
+    for i, text in zip(whole, _cached_black([chunks[i] for i in whole], _black, path)):
+        out[i] = text
+    return out
+
+
+def _unit_jobs(chunk: str) -> list[tuple[int, int, tuple[str, int, bool]]] | None:
+    """(first line, last line, black job) for each statement of the chunk to format alone, or ``None``
+    when the chunk goes through black whole."""
+    units = _units(chunk)
+    if units is None:
+        return None
+    lines = chunk.split("\n")
+    own = []
+    for first, last, header in units:
+        indent = len(lines[first]) - len(lines[first].lstrip(" "))
+        body = lines[first : last + 1]
+        if any(line and not line.startswith(" " * indent) for line in body):
+            return None  # a multi-line string below the statement's indentation
+        own.append((first, last, ("\n".join(line[indent:] for line in body) + "\n", indent, header)))
+    return own
 
 
 def format_python(text: str, path: str = "<generated>") -> str:

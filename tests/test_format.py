@@ -84,3 +84,43 @@ def test_split_keeps_comments_with_the_definition_below():
     text = "import x\n\n# about A\n@dec\nclass A:\n    pass\n\n\ndef f():\n    pass\n"
     assert fmt.split(text) == ["import x\n", "# about A\n@dec\nclass A:\n    pass\n", "def f():\n    pass\n"]
     assert fmt.join(fmt.split(text)) == black.format_str(text, mode=fmt.MODE)
+
+
+def test_long_statements_are_formatted_alone_and_spliced_back():
+    long_type = " | ".join(f"SomeVeryLongGeneratedModelNameNumber{i}" for i in range(3))
+    text = (
+        "class ShortName(Model):\n"
+        '    """A model."""\n'
+        "\n"
+        "    id: str\n"
+        f"    value: {long_type} | None = None\n"
+        "    other: int = 0\n"
+        "\n"
+        "\n"
+        f"class {'VeryLong' * 12}Name(OpenStrEnum):\n"
+        '    A = "a"\n'
+        "\n"
+        "\n"
+        "class Resource:\n"
+        f"    def method(self, *, first: {long_type}, second: int = 1) -> None:\n"
+        f"        result: dict[str, {long_type}] = compute(first, second)\n"
+        "        return None\n"
+        "\n"
+        "\n"
+        f"_ENDPOINT: Endpoint[{long_type}] = Endpoint(\n"
+        '    "GET",\n'
+        '    "/path",\n'
+        ")\n"
+    )
+    chunks = fmt.split(text)
+    assert [u for c in chunks for u in (fmt._units(c) or [])] == [(4, 4, False), (0, 0, True), (1, 1, True), (2, 2, False), (6, 9, False)]
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
+
+
+def test_a_chunk_black_must_see_whole_goes_through_black_whole():
+    # A long line in a nested block, or a long closing docstring line, is not a statement of its own here.
+    nested = "def f(x):\n    if x:\n        " + "y = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+    docstring = 'class A:\n    """First line.\n\n    ' + "word " * 25 + '"""\n'
+    for text in (nested, docstring):
+        assert fmt._units(fmt.split(text)[0]) is None
+        assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)

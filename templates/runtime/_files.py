@@ -34,7 +34,9 @@ def open_content(value: Any, stack: contextlib.ExitStack) -> Any:
     """A request body for a binary operation: bytes and file objects as they are, paths opened (and closed
     by ``stack`` once the call ends)."""
     if isinstance(value, (str, os.PathLike)):
-        return stack.enter_context(open(value, "rb"))  # noqa: SIM115 - closed by the caller's ExitStack
+        return stack.enter_context(
+            open(value, "rb")
+        )  # noqa: SIM115 - closed by the caller's ExitStack
     return value
 
 
@@ -89,7 +91,9 @@ class Sink:
         if self.path is not None:
             if self._out is None:
                 folder = self.path.parent
-                fd, self._tmp = tempfile.mkstemp(dir=folder, prefix=f".{self.path.name}.", suffix=".part")
+                fd, self._tmp = tempfile.mkstemp(
+                    dir=folder, prefix=f".{self.path.name}.", suffix=".part"
+                )
                 self._out = os.fdopen(fd, "wb")
             else:
                 self._out.seek(0)
@@ -143,11 +147,19 @@ class Sink:
             length = headers.get("content-length")
             expected = int(length) if length and length.isdigit() else None
         if expected is not None and expected != self.size:
-            raise DownloadIntegrityError(f"expected {expected} bytes, received {self.size}", expected=str(expected), actual=str(self.size))
+            raise DownloadIntegrityError(
+                f"expected {expected} bytes, received {self.size}",
+                expected=str(expected),
+                actual=str(self.size),
+            )
         digest = self._hash.hexdigest()
         wanted = self.md5 or _content_md5(headers)
         if wanted is not None and wanted != digest:
-            raise DownloadIntegrityError(f"MD5 mismatch: expected {wanted}, received {digest}", expected=wanted, actual=digest)
+            raise DownloadIntegrityError(
+                f"MD5 mismatch: expected {wanted}, received {digest}",
+                expected=wanted,
+                actual=digest,
+            )
 
 
 def _content_md5(headers: Mapping[str, str]) -> str | None:

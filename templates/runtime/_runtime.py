@@ -112,7 +112,9 @@ class Timeout:
         key = (self.total, self.connect)
         made = _HTTPX_TIMEOUTS.get(key)
         if made is None:
-            made = _HTTPX_TIMEOUTS[key] = httpx.Timeout(self.total, connect=self.connect if self.connect is not None else self.total)
+            made = _HTTPX_TIMEOUTS[key] = httpx.Timeout(
+                self.total, connect=self.connect if self.connect is not None else self.total
+            )
         return made
 
 
@@ -168,8 +170,12 @@ class Endpoint(Generic[T]):
     responses: Mapping[str, tuple[str, Any]] = field(default_factory=dict)  # status -> (kind, type)
     errors: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] = ()
-    one_of: tuple[tuple[tuple[str, str, str], ...], ...] = ()  # groups of (python name, location, wire)
-    client_params: tuple[tuple[str, str, str, bool], ...] = ()  # (attribute, location, wire, required)
+    one_of: tuple[
+        tuple[tuple[str, str, str], ...], ...
+    ] = ()  # groups of (python name, location, wire)
+    client_params: tuple[
+        tuple[str, str, str, bool], ...
+    ] = ()  # (attribute, location, wire, required)
     styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # wire -> (style, explode)
     body_kind: str | None = None
     body_media_type: str | None = None
@@ -209,7 +215,9 @@ def env_or(value: str | None, name: str) -> str | None:
     return value if value is not None else os.environ.get(name)
 
 
-def select_base_url(servers: Mapping[str, str], server: str | None, url: str | None, param: str, env: str) -> str:
+def select_base_url(
+    servers: Mapping[str, str], server: str | None, url: str | None, param: str, env: str
+) -> str:
     if url is not None and server is not None:
         raise ValueError(f"pass either server= or {param}=, not both")
     if url is not None:
@@ -312,7 +320,8 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 
 class _RedactedURL(httpx.URL):
     """A URL that sends as itself but prints with credentials masked (httpx logs requests by ``str(url)``).
-    Each client makes a subclass carrying its secrets and swaps a request URL's class to it: no copy."""
+    Each client makes a subclass carrying its secrets and swaps a request URL's class to it: no copy.
+    """
 
     _secrets: tuple[str, ...] = ()
 
@@ -325,7 +334,8 @@ class _RedactedURL(httpx.URL):
 
 class _RedactedHeaders(httpx.Headers):
     """Headers whose repr masks the credential headers, not only ``Authorization`` (swapped in like
-    ``_RedactedURL``; ``__slots__`` keeps the layout httpx.Headers has, so the class can be swapped)."""
+    ``_RedactedURL``; ``__slots__`` keeps the layout httpx.Headers has, so the class can be swapped).
+    """
 
     __slots__ = ()
     _hidden: frozenset[str] = frozenset()
@@ -359,16 +369,28 @@ class _Base:
         self._client_params = dict(client_params)
         self.timeout = Timeout.of(timeout)
         self.max_retries = max_retries
-        self._headers = {"User-Agent": user_agent, "Accept": "application/json", **(default_headers or {})}
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": "application/json",
+            **(default_headers or {}),
+        }
         self._raw = False
-        self._secrets = tuple(sorted({c.value for c in self._credentials.values() if c.value}, key=len, reverse=True))
+        self._secrets = tuple(
+            sorted({c.value for c in self._credentials.values() if c.value}, key=len, reverse=True)
+        )
         self._secret_headers = frozenset(
             {"authorization", "proxy-authorization", "cookie"}
             | {c.wire.lower() for c in self._credentials.values() if c.location == "header"}
         )
-        self._secret_query = frozenset(c.wire for c in self._credentials.values() if c.location == "query")
+        self._secret_query = frozenset(
+            c.wire for c in self._credentials.values() if c.location == "query"
+        )
         self._url_class = type("_RedactedURL", (_RedactedURL,), {"_secrets": self._secrets})
-        self._headers_class = type("_RedactedHeaders", (_RedactedHeaders,), {"__slots__": (), "_hidden": self._secret_headers})
+        self._headers_class = type(
+            "_RedactedHeaders",
+            (_RedactedHeaders,),
+            {"__slots__": (), "_hidden": self._secret_headers},
+        )
 
     # -- raw responses -------------------------------------------------------------------------
 
@@ -376,7 +398,13 @@ class _Base:
     def with_raw_response(self) -> Any:
         """The same client, but every method returns a ``RawResponse`` (status, headers, parsed body)."""
         clone = object.__new__(type(self))
-        clone.__dict__.update({k: v for k, v in self.__dict__.items() if k.startswith("_") or k in ("base_url", "timeout", "max_retries")})
+        clone.__dict__.update(
+            {
+                k: v
+                for k, v in self.__dict__.items()
+                if k.startswith("_") or k in ("base_url", "timeout", "max_retries")
+            }
+        )
         clone._raw = True
         return clone
 
@@ -420,12 +448,16 @@ class _Base:
             value, env = self._client_params[attr]
             if value is None:
                 if required:
-                    raise MissingCredentialsError(f"this operation needs {attr}=; pass it to the client or set {env}")
+                    raise MissingCredentialsError(
+                        f"this operation needs {attr}=; pass it to the client or set {env}"
+                    )
                 continue
             {"query": query, "header": headers, "cookie": cookies}[location].setdefault(wire, value)
         self._apply_security(ep, query, headers, cookies)
 
-        url = self.base_url + _PATH_PARAM.sub(lambda m: _path_value(m.group(1), path[m.group(1)]), ep.path)
+        url = self.base_url + _PATH_PARAM.sub(
+            lambda m: _path_value(m.group(1), path[m.group(1)]), ep.path
+        )
         params: list[tuple[str, Any]] = []
         for wire, value in query.items():
             if value is None:
@@ -440,7 +472,11 @@ class _Base:
             out_headers["Accept"] = ep.accept
         for wire, value in headers.items():
             if value is not None:
-                out_headers[wire] = ",".join(_scalar(v) for v in value) if isinstance(value, (list, tuple)) else _scalar(value)
+                out_headers[wire] = (
+                    ",".join(_scalar(v) for v in value)
+                    if isinstance(value, (list, tuple))
+                    else _scalar(value)
+                )
         _set_cookies(out_headers, cookies)
 
         content: Any = None
@@ -461,7 +497,9 @@ class _Base:
             if ep.body_media_type and ep.body_kind != "multipart":
                 out_headers["Content-Type"] = ep.body_media_type
         out_headers.update(extra_headers or {})
-        if params:  # encoded here as httpx would (urlencode), so httpx parses the URL once, not twice
+        if (
+            params
+        ):  # encoded here as httpx would (urlencode), so httpx parses the URL once, not twice
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
         direct = self._holder.direct_headers
         if direct is not None and not client.cookies.jar:
@@ -479,7 +517,14 @@ class _Base:
             )
         else:
             request = client.build_request(
-                ep.method, url, headers=out_headers, content=content, data=data, files=files, json=json_body, timeout=timeout.httpx()
+                ep.method,
+                url,
+                headers=out_headers,
+                content=content,
+                data=data,
+                files=files,
+                json=json_body,
+                timeout=timeout.httpx(),
             )
         return self._protect(request)
 
@@ -503,7 +548,19 @@ class _Base:
     ) -> tuple[Endpoint[T], httpx.Request, Timeout, int, Sink | None]:
         """Everything an operation call decides before I/O: options, the request, and the download sink."""
         resolved_timeout, retries = self._options(timeout, max_retries)
-        request = self._build_request(client, ep, path, query, headers, cookies, body, extra_headers, extra_query, resolved_timeout, files_opened)
+        request = self._build_request(
+            client,
+            ep,
+            path,
+            query,
+            headers,
+            cookies,
+            body,
+            extra_headers,
+            extra_query,
+            resolved_timeout,
+            files_opened,
+        )
         sink = Sink(to, expected_size, md5) if to is not None else None
         return ep, request, resolved_timeout, retries, sink
 
@@ -522,13 +579,17 @@ class _Base:
         ep: Endpoint[DownloadTarget] = Endpoint("GET", self._redact(request.url.path))
         return ep, request, resolved_timeout, retries, Sink(to, expected_size, md5)
 
-    def _link_request(self, client: httpx.Client | httpx.AsyncClient, url: str | httpx.URL, timeout: Timeout) -> httpx.Request:
+    def _link_request(
+        self, client: httpx.Client | httpx.AsyncClient, url: str | httpx.URL, timeout: Timeout
+    ) -> httpx.Request:
         """A GET for a link the API returned (``data_url``, ``public_url``, ...). The client's credentials go
         along only when the link is on the API's own origin (scheme, host and port)."""
         base = httpx.URL(self.base_url)
         target = base.join(url)
         if target.scheme not in ("http", "https"):
-            raise ValueError(f"download() takes http or https URLs, not {target.scheme or 'a relative path'!r}")
+            raise ValueError(
+                f"download() takes http or https URLs, not {target.scheme or 'a relative path'!r}"
+            )
         headers: dict[str, Any] = {**self._headers, "Accept": "*/*"}
         query: dict[str, Any] = {}
         cookies: dict[str, Any] = {}
@@ -538,21 +599,38 @@ class _Base:
                     _put_credential(cred, query, headers, cookies)
         _set_cookies(headers, cookies)
         if query:
-            target = target.copy_merge_params(query)  # keeps the link's own query (signatures and such)
+            target = target.copy_merge_params(
+                query
+            )  # keeps the link's own query (signatures and such)
         request = client.build_request("GET", target, headers=headers, timeout=timeout.httpx())
         return self._protect(request)
 
     @staticmethod
-    def _check_one_of(ep: Endpoint[Any], query: Mapping[str, Any], headers: Mapping[str, Any], cookies: Mapping[str, Any]) -> None:
+    def _check_one_of(
+        ep: Endpoint[Any],
+        query: Mapping[str, Any],
+        headers: Mapping[str, Any],
+        cookies: Mapping[str, Any],
+    ) -> None:
         where = {"query": query, "header": headers, "cookie": cookies}
         for group in ep.one_of:
-            given = [name for name, location, wire in group if where[location].get(wire) is not None]
+            given = [
+                name for name, location, wire in group if where[location].get(wire) is not None
+            ]
             if len(given) != 1:
                 names = ", ".join(f"{name}=" for name, _, _ in group)
                 found = f"got {', '.join(given)}" if given else "got none"
-                raise TypeError(f"{ep.method} {ep.path} needs exactly one of {names} ({found}); no request was sent")
+                raise TypeError(
+                    f"{ep.method} {ep.path} needs exactly one of {names} ({found}); no request was sent"
+                )
 
-    def _apply_security(self, ep: Endpoint[Any], query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> None:
+    def _apply_security(
+        self,
+        ep: Endpoint[Any],
+        query: dict[str, Any],
+        headers: dict[str, Any],
+        cookies: dict[str, Any],
+    ) -> None:
         if not ep.security:
             return
         missing: list[Credential] = []
@@ -565,12 +643,17 @@ class _Base:
             for cred in creds:
                 _put_credential(cred, query, headers, cookies)
             return
-        needed = ", ".join(sorted({f"{c.param}= (or {c.env})" for c in missing})) or "credentials this client does not know"
+        needed = (
+            ", ".join(sorted({f"{c.param}= (or {c.env})" for c in missing}))
+            or "credentials this client does not know"
+        )
         raise MissingCredentialsError(f"{ep.method} {ep.path} needs {needed}; no request was sent")
 
     # -- redirects -----------------------------------------------------------------------------
 
-    def _redirect(self, request: httpx.Request, response: httpx.Response, hops: int) -> httpx.Request | None:
+    def _redirect(
+        self, request: httpx.Request, response: httpx.Response, hops: int
+    ) -> httpx.Request | None:
         """The request a redirect asks for, or None to stop here. Credentials never leave the origin."""
         location = response.headers.get("location")
         if response.status_code not in _REDIRECT_STATUSES or not location or hops >= MAX_REDIRECTS:
@@ -582,7 +665,9 @@ class _Base:
         if url.scheme not in ("http", "https"):
             return None
         method = request.method
-        if (response.status_code == 303 and method != "HEAD") or (response.status_code in (301, 302) and method == "POST"):
+        if (response.status_code == 303 and method != "HEAD") or (
+            response.status_code in (301, 302) and method == "POST"
+        ):
             method = "GET"
         headers = httpx.Headers(request.headers.multi_items())
         stream: Any = request.stream
@@ -596,12 +681,24 @@ class _Base:
             for name in self._secret_query:
                 url = url.copy_remove_param(name)
         headers["Host"] = url.netloc.decode("ascii")
-        return self._protect(httpx.Request(method, url, headers=headers, stream=stream, extensions=request.extensions))
+        return self._protect(
+            httpx.Request(
+                method, url, headers=headers, stream=stream, extensions=request.extensions
+            )
+        )
 
     # -- retrying ------------------------------------------------------------------------------
 
-    def _next_retry(self, ep: Endpoint[Any], attempt: int, retries: int, *, error: Exception | None = None,
-                    response: httpx.Response | None = None, sink: Sink | None = None) -> float | None:
+    def _next_retry(
+        self,
+        ep: Endpoint[Any],
+        attempt: int,
+        retries: int,
+        *,
+        error: Exception | None = None,
+        response: httpx.Response | None = None,
+        sink: Sink | None = None,
+    ) -> float | None:
         """Seconds to wait before the next attempt, or None when this outcome is final."""
         if attempt >= retries or (sink is not None and not sink.can_retry()):
             return None
@@ -629,7 +726,9 @@ class _Base:
         delay = min(INITIAL_RETRY_DELAY * (2.0**attempt), MAX_RETRY_DELAY)
         return delay * (1 - 0.25 * random.random())
 
-    def _options(self, timeout: float | Timeout | None | NotGiven, max_retries: int | NotGiven) -> tuple[Timeout, int]:
+    def _options(
+        self, timeout: float | Timeout | None | NotGiven, max_retries: int | NotGiven
+    ) -> tuple[Timeout, int]:
         resolved_timeout = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
         retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
         if retries < 0:
@@ -681,7 +780,11 @@ class _Base:
             errors = exc.errors(include_url=False, include_input=False)
             first: Mapping[str, Any] = errors[0] if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-            problem = "body is not valid JSON" if first.get("type") == "json_invalid" else f"{where}: {first.get('msg', 'invalid')}"
+            problem = (
+                "body is not valid JSON"
+                if first.get("type") == "json_invalid"
+                else f"{where}: {first.get('msg', 'invalid')}"
+            )
             raise ResponseValidationError(
                 f"{ep.method} {ep.path} returned {response.status_code} with a body that does not match the schema ({problem}; {len(errors)} error(s))",
                 response=response,
@@ -704,7 +807,10 @@ class _Base:
                 except pydantic.ValidationError:
                     pass  # keep the decoded JSON: the error is still worth raising as is
         summary = _summary(body, text)
-        message = f"{ep.method} {ep.path} failed with {response.status_code} {response.reason_phrase}" + (f": {summary}" if summary else "")
+        message = (
+            f"{ep.method} {ep.path} failed with {response.status_code} {response.reason_phrase}"
+            + (f": {summary}" if summary else "")
+        )
         return status_error_class(response.status_code)(message, response=response, body=body)
 
     # -- logging -------------------------------------------------------------------------------
@@ -713,42 +819,69 @@ class _Base:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("request %s %s (attempt %d)", request.method, request.url, attempt + 1)
 
-    def _log_response(self, request: httpx.Request, response: httpx.Response, started: float) -> None:
+    def _log_response(
+        self, request: httpx.Request, response: httpx.Response, started: float
+    ) -> None:
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("response %s %s -> %d in %.1f ms", request.method, request.url, response.status_code, (time.monotonic() - started) * 1000)
+            log.debug(
+                "response %s %s -> %d in %.1f ms",
+                request.method,
+                request.url,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+            )
 
     def _log_retry(self, reason: str, delay: float, attempt: int, retries: int) -> None:
-        log.debug("retrying in %.2f s after %s (retry %d of %d)", delay, self._redact(reason), attempt + 1, retries)
+        log.debug(
+            "retrying in %.2f s after %s (retry %d of %d)",
+            delay,
+            self._redact(reason),
+            attempt + 1,
+            retries,
+        )
 
     def _connection_error(self, exc: Exception) -> APIConnectionError:
         if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
-            return APITimeoutError(f"Request timed out: {self._redact(str(exc)) or type(exc).__name__}")
-        return APIConnectionError(f"Connection error: {self._redact(str(exc)) or type(exc).__name__}")
+            return APITimeoutError(
+                f"Request timed out: {self._redact(str(exc)) or type(exc).__name__}"
+            )
+        return APIConnectionError(
+            f"Connection error: {self._redact(str(exc)) or type(exc).__name__}"
+        )
 
 
 def _retryable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
 
 
-def _put_credential(cred: Credential, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]) -> None:
+def _put_credential(
+    cred: Credential, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]
+) -> None:
     assert cred.value is not None
     if cred.kind == "bearer":
         headers["Authorization"] = f"Bearer {cred.value}"
     elif cred.kind == "basic":
         headers["Authorization"] = "Basic " + _basic(cred.value)
     else:
-        {"query": query, "header": headers, "cookie": cookies}[cred.location][cred.wire] = cred.value
+        {"query": query, "header": headers, "cookie": cookies}[cred.location][
+            cred.wire
+        ] = cred.value
 
 
 def _set_cookies(headers: dict[str, Any], cookies: Mapping[str, Any]) -> None:
-    jar = "; ".join(f"{k}={quote(_scalar(v), safe='')}" for k, v in cookies.items() if v is not None)
+    jar = "; ".join(
+        f"{k}={quote(_scalar(v), safe='')}" for k, v in cookies.items() if v is not None
+    )
     if jar:
         headers["Cookie"] = jar
 
 
-def _multipart(body: Any, file_fields: frozenset[str], opened: contextlib.ExitStack) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
+def _multipart(
+    body: Any, file_fields: frozenset[str], opened: contextlib.ExitStack
+) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
     """Split a multipart body into form fields and file parts. Declared file fields take paths, bytes, file
-    objects or ``(name, content[, type])``; for an undeclared field, bytes and file objects are files."""
+    objects or ``(name, content[, type])``; for an undeclared field, bytes and file objects are files.
+    """
     fields = body if isinstance(body, Mapping) else _jsonable(body)
     data: dict[str, Any] = {}
     files: list[tuple[str, Any]] = []
@@ -756,7 +889,9 @@ def _multipart(body: Any, file_fields: frozenset[str], opened: contextlib.ExitSt
         if value is None:
             continue
         items = value if isinstance(value, list) else [value]
-        if name in file_fields or any(isinstance(v, (bytes, bytearray)) or hasattr(v, "read") for v in items):
+        if name in file_fields or any(
+            isinstance(v, (bytes, bytearray)) or hasattr(v, "read") for v in items
+        ):
             files.extend((name, open_file(v, opened)) for v in items)
         elif isinstance(value, (dict, list, pydantic.BaseModel)):
             data[name] = json.dumps(_jsonable(value))
@@ -790,8 +925,12 @@ def _read_with_deadline(response: httpx.Response, deadline: float | None) -> Non
     for chunk in response.iter_bytes():
         chunks.append(chunk)
         if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("total timeout expired while reading the body", request=response.request)
-    response._content = b"".join(chunks)  # noqa: SLF001 - what Response.read() stores, read under a deadline
+            raise httpx.ReadTimeout(
+                "total timeout expired while reading the body", request=response.request
+            )
+    response._content = b"".join(
+        chunks
+    )  # noqa: SLF001 - what Response.read() stores, read under a deadline
 
 
 class _Slots:
@@ -812,7 +951,8 @@ class _Holder(Generic[C]):
     """The httpx client a generated client uses, shared with its ``with_raw_response`` clones. One the
     generated client owns is made on first use (creating it loads the CA bundle, about 25 ms), so
     constructing a client costs nothing; ``direct_headers`` are its default headers that ours do not
-    replace, for building requests without ``build_request`` (None for a client the caller passed in)."""
+    replace, for building requests without ``build_request`` (None for a client the caller passed in).
+    """
 
     def __init__(self, given: C | None, make: Callable[[], C], ours: Mapping[str, str]) -> None:
         self._client: C | None = given
@@ -832,7 +972,9 @@ class _Holder(Generic[C]):
             with self._lock:
                 if self._client is None:
                     made = self._make()
-                    self.direct_headers = {k: v for k, v in made.headers.items() if k.lower() not in self._ours}
+                    self.direct_headers = {
+                        k: v for k, v in made.headers.items() if k.lower() not in self._ours
+                    }
                     self._client = made
                 client = self._client
         return client
@@ -845,7 +987,11 @@ class SyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         timeout = self.timeout.httpx()
-        self._holder: _Holder[httpx.Client] = _Holder(http_client, lambda: httpx.Client(timeout=timeout, follow_redirects=False, limits=_LIMITS), self._headers)
+        self._holder: _Holder[httpx.Client] = _Holder(
+            http_client,
+            lambda: httpx.Client(timeout=timeout, follow_redirects=False, limits=_LIMITS),
+            self._headers,
+        )
 
     @property
     def _http(self) -> httpx.Client:
@@ -879,7 +1025,9 @@ class SyncAPIClient(_Base):
         or mismatching download leaves nothing there. ``timeout`` bounds the wait for the response headers
         and then each read. Returns ``to``.
         """
-        return self._execute(*self._prepare_download(self._http, url, to, expected_size, md5, timeout, max_retries))
+        return self._execute(
+            *self._prepare_download(self._http, url, to, expected_size, md5, timeout, max_retries)
+        )
 
     def _request(
         self,
@@ -899,7 +1047,23 @@ class SyncAPIClient(_Base):
         md5: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
-            call = self._prepare(self._http, ep, path, query, headers, cookies, body, timeout, max_retries, extra_headers, extra_query, to, expected_size, md5, files_opened)
+            call = self._prepare(
+                self._http,
+                ep,
+                path,
+                query,
+                headers,
+                cookies,
+                body,
+                timeout,
+                max_retries,
+                extra_headers,
+                extra_query,
+                to,
+                expected_size,
+                md5,
+                files_opened,
+            )
             return self._execute(*call)
 
     def _send(self, request: httpx.Request) -> httpx.Response:
@@ -913,14 +1077,23 @@ class SyncAPIClient(_Base):
             response.close()
             request, hops = following, hops + 1
 
-    def _execute(self, ep: Endpoint[T], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> T:
+    def _execute(
+        self,
+        ep: Endpoint[T],
+        request: httpx.Request,
+        timeout: Timeout,
+        retries: int,
+        sink: Sink | None,
+    ) -> T:
         attempt = 0
         try:
             while True:
                 self._log_request(request, attempt)
                 started = time.monotonic()
                 # A download is bounded per read, not in total: its duration grows with the file.
-                deadline = started + timeout.total if timeout.total is not None and sink is None else None
+                deadline = (
+                    started + timeout.total if timeout.total is not None and sink is None else None
+                )
                 try:
                     response = self._send(request)
                     try:
@@ -952,7 +1125,11 @@ class AsyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.AsyncClient | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         timeout = self.timeout.httpx()
-        self._holder: _Holder[httpx.AsyncClient] = _Holder(http_client, lambda: httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=_LIMITS), self._headers)
+        self._holder: _Holder[httpx.AsyncClient] = _Holder(
+            http_client,
+            lambda: httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=_LIMITS),
+            self._headers,
+        )
         self._slots = _Slots()  # shared with with_raw_response clones
 
     @property
@@ -980,7 +1157,9 @@ class AsyncAPIClient(_Base):
         max_retries: int | NotGiven = NOT_GIVEN,
     ) -> DownloadTarget:
         """Stream the file at ``url`` to ``to``; see ``SyncAPIClient.download``."""
-        return await self._execute(*self._prepare_download(self._http, url, to, expected_size, md5, timeout, max_retries))
+        return await self._execute(
+            *self._prepare_download(self._http, url, to, expected_size, md5, timeout, max_retries)
+        )
 
     async def _request(
         self,
@@ -1000,7 +1179,23 @@ class AsyncAPIClient(_Base):
         md5: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
-            call = self._prepare(self._http, ep, path, query, headers, cookies, body, timeout, max_retries, extra_headers, extra_query, to, expected_size, md5, files_opened)
+            call = self._prepare(
+                self._http,
+                ep,
+                path,
+                query,
+                headers,
+                cookies,
+                body,
+                timeout,
+                max_retries,
+                extra_headers,
+                extra_query,
+                to,
+                expected_size,
+                md5,
+                files_opened,
+            )
             return await self._execute(*call)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
@@ -1013,7 +1208,14 @@ class AsyncAPIClient(_Base):
             await response.aclose()
             request, hops = following, hops + 1
 
-    async def _execute(self, ep: Endpoint[T], request: httpx.Request, timeout: Timeout, retries: int, sink: Sink | None) -> T:
+    async def _execute(
+        self,
+        ep: Endpoint[T],
+        request: httpx.Request,
+        timeout: Timeout,
+        retries: int,
+        sink: Sink | None,
+    ) -> T:
         import anyio
 
         slots = self._slots.get()
@@ -1032,7 +1234,11 @@ class AsyncAPIClient(_Base):
                                 async for chunk in response.aiter_bytes():
                                     sink.write(chunk)
                             else:
-                                remaining = None if timeout.total is None else max(0.0, started + timeout.total - time.monotonic())
+                                remaining = (
+                                    None
+                                    if timeout.total is None
+                                    else max(0.0, started + timeout.total - time.monotonic())
+                                )
                                 with anyio.fail_after(remaining):
                                     await response.aread()
                         finally:

@@ -137,7 +137,9 @@ class ResponseValidationError(APIError):
     ``body`` is the raw text as received; ``errors`` lists pydantic's findings (``loc`` names the field).
     """
 
-    def __init__(self, message: str, *, response: httpx.Response, body: str, errors: list[Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, response: httpx.Response, body: str, errors: list[Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.response = response
         self.status_code = response.status_code

@@ -43,13 +43,13 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
 }
 
 
-def measure(cmd: list[str], cwd: Path, timeout: float = 1800) -> tuple[float, float]:
+def measure(cmd: list[str], cwd: Path, timeout: float = 1800, env: dict[str, str] | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS MB) of one process."""
     import tempfile
 
     errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty peer must not block on a full pipe
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, env=env)
     deadline = started + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -90,6 +90,7 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
     spec, changed = spec_dir / source.name, changed_dir / source.name
     ours_cwd = WORK / "ours"
     ours_out = ours_cwd / "github"
+    ours_env = {**os.environ, "PYTHONPATH": str(ROOT)}
     ours = [str(OURS_PY), "-m", "generator", "generate", "--spec", str(spec), "--out", str(ours_out), "--name", "github", "-q"]
     opc_out = WORK / "opc"
     opc = [str(PEERS / "openapi-python-client"), "generate", "--path", str(spec), "--output-path", str(opc_out), "--overwrite"]
@@ -102,7 +103,8 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
             if name == "ours":
                 shutil.rmtree(ours_cwd, ignore_errors=True)
                 ours_cwd.mkdir(parents=True)
-                wall, rss = measure(ours, ROOT)  # an empty output folder: nothing to reuse
+                # run in ours_cwd: an empty output folder and no caches (.cache/specgen) to reuse
+                wall, rss = measure(ours, ours_cwd, env=ours_env)
             elif name == "openapi-python-client":
                 shutil.rmtree(opc_out, ignore_errors=True)
                 wall, rss = measure(opc, WORK)
@@ -113,12 +115,12 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
             samples.setdefault(f"{name} cold", []).append(wall)
             samples.setdefault(f"{name} cold rss", []).append(rss)
             print(f"  {name} cold: {wall:.2f} s, {rss:.0f} MB", flush=True)
-        wall, _ = measure(ours, ROOT)
+        wall, _ = measure(ours, ours_cwd, env=ours_env)
         samples.setdefault("ours no-op", []).append(wall)
         changed_cmd = [c if c != str(spec) else str(changed) for c in ours]
-        wall, _ = measure(changed_cmd, ROOT)
+        wall, _ = measure(changed_cmd, ours_cwd, env=ours_env)
         samples.setdefault("ours one schema changed", []).append(wall)
-        wall, _ = measure(ours, ROOT)  # back to the original spec (also a one-schema change)
+        wall, _ = measure(ours, ours_cwd, env=ours_env)  # back to the original spec (also a one-schema change)
         samples.setdefault("ours one schema changed", []).append(wall)
         print(f"  ours no-op {samples['ours no-op'][-1]:.2f} s, one schema changed {samples['ours one schema changed'][-2]:.2f} s", flush=True)
 
@@ -174,6 +176,10 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
     github = WORK / "ours" / "github"
     if not (github / "github_client").is_dir():
         subprocess.run([str(OURS_PY), "-m", "generator", "generate", "--spec", str(github_spec()), "--out", str(github), "--name", "github", "-q"], check=True, cwd=ROOT, timeout=1800)
+    # Bytecode as pip writes it at install time (the peers' packages have theirs), so no run pays for
+    # compiling our sources, even where PYTHONDONTWRITEBYTECODE is set.
+    subprocess.run([str(PEERS / "python"), "-m", "compileall", "-q", "generated/kombo", "generated/hrflow", str(github)],
+                   check=True, cwd=ROOT, timeout=1800, stdout=subprocess.DEVNULL)
     snippets = {
         "import httpx, pydantic": "import httpx, pydantic",
         "import kombo_client + first call": f"import sys; sys.path.insert(0, 'generated/kombo'); from kombo_client import Kombo; "

@@ -60,6 +60,7 @@ class _Context:
     names: NameScope
     defs: dict[tuple[str, str], _Definition] = field(default_factory=dict)
     order: list[_Definition] = field(default_factory=list)
+    def_names: set[str] = field(default_factory=set)  # the names of ``defs``
 
     def warn(self, code: str, doc: str, ptr: str, message: str) -> None:
         self.diags.warning(code, self.spec.labels.get(doc, doc), ptr, message)
@@ -134,6 +135,7 @@ class _Types:
         name = self.ctx.names.claim_first(_name_candidates(pascal_identifier(wanted, "Model"), ptr, kind))
         definition = _Definition(name, kind)
         self.ctx.defs[(doc, ptr)] = definition  # registered first: recursion finds it
+        self.ctx.def_names.add(name)
         self.ctx.order.append(definition)
         description = _prose(schema.get("description") or schema.get("title"))
         if kind == "enum":
@@ -144,7 +146,8 @@ class _Types:
             definition.value = self._model(doc, ptr, schema, name, description, depth)
             return name
         annotation = self._structural(doc, schema, ptr, name, depth)
-        deps = tuple(sorted(d.name for d in self.ctx.defs.values() if re.search(rf"\b{re.escape(d.name)}\b", annotation) and d.name != name))
+        words = set(_WORDS.findall(annotation))  # whole words, as ``\bName\b`` would find them
+        deps = tuple(sorted(w for w in words if w in self.ctx.def_names and w != name))
         definition.value = ir.Alias(name, annotation, description, _source(self.ctx, doc, ptr), deps)
         return name
 
@@ -1044,6 +1047,7 @@ def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORDS = re.compile(r"\w+")
 #: What the fixed code of resource and client modules uses.
 RESOURCE_IMPORTS = ("from collections.abc import Mapping", "from functools import cached_property")
 RESOURCE_RUNTIME = ("NOT_GIVEN", "AsyncResource", "Endpoint", "NotGiven", "SyncResource", "Timeout")

@@ -1,0 +1,97 @@
+"""The structural pass (the whole document against the OpenAPI meta-schema) is decided by the compiled
+validator (jsonschema-rs, openapi-spec-validator's own accelerated backend) when it accepts, and by the
+Python one otherwise, for the findings' wording. That is only sound while the compiled one never accepts
+a document the Python one rejects: held here on every document the suite has and on broken variants."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import validate
+from generator.load import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = sorted(
+    [*(p for p in (ROOT / "specs").glob("*.yaml") if "overlay" not in p.name), *(ROOT / "tests" / "specs").glob("*.yaml"), *(ROOT / "tests" / "corpus").rglob("*.json")]
+)
+
+
+def _python_valid(version: str, data: Any) -> bool:
+    return not any(True for _ in validate._python_structure_validator(version).iter_errors(data))
+
+
+def _first_operation(data: dict[str, Any]) -> dict[str, Any]:
+    for item in data.get("paths", {}).values():
+        for method in ("get", "post", "put", "patch", "delete"):
+            if method in item:
+                return item[method]
+    operation: dict[str, Any] = {"responses": {"200": {"description": "ok"}}}
+    data.setdefault("paths", {})["/added"] = {"get": operation}
+    return operation
+
+
+def _breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Structural errors of the kinds found in the wild, each applied to a copy of the document."""
+
+    def broken(name: str, change: Any) -> tuple[str, dict[str, Any]]:
+        copied = copy.deepcopy(data)
+        change(copied)
+        return name, copied
+
+    def schemas(d: dict[str, Any]) -> dict[str, Any]:
+        return d.setdefault("components", {}).setdefault("schemas", {})
+
+    return [
+        broken("no info.version", lambda d: d["info"].pop("version", None)),
+        broken("info.title not a string", lambda d: d["info"].__setitem__("title", 12)),
+        broken("a path not starting with /", lambda d: d.setdefault("paths", {}).__setitem__("nope", {})),
+        broken("an unknown top-level key", lambda d: d.__setitem__("unknown", 1)),
+        broken("servers an object", lambda d: d.__setitem__("servers", {"url": "x"})),
+        broken("operation without responses", lambda d: _first_operation(d).pop("responses", None) or _first_operation(d).__setitem__("summary", 1)),
+        broken("parameter in body", lambda d: _first_operation(d).__setitem__("parameters", [{"name": "x", "in": "body", "schema": {}}])),
+        broken("parameter without schema or content", lambda d: _first_operation(d).__setitem__("parameters", [{"name": "x", "in": "query"}])),
+        broken("responses a list", lambda d: _first_operation(d).__setitem__("responses", [])),
+        broken("schema type a number", lambda d: schemas(d).__setitem__("Broken", {"type": 12})),
+        broken("required a string", lambda d: schemas(d).__setitem__("Broken", {"type": "object", "required": "name"})),
+        broken("properties a list", lambda d: schemas(d).__setitem__("Broken", {"type": "object", "properties": []})),
+        broken("a $ref that is not a string", lambda d: schemas(d).__setitem__("Broken", {"$ref": 3})),
+        broken("security requirement a string", lambda d: d.__setitem__("security", ["token"])),
+    ]
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_compiled_and_python_verdicts_agree(path):
+    spec = load_spec(path)
+    assert not spec.diagnostics.has_errors
+    version = str(spec.data["openapi"])
+    assert validate._compiled_structure_validator(version) is not None, "jsonschema-rs is a dependency"
+    assert validate._structure_accepts(version, spec.data) == _python_valid(version, spec.data)
+    for name, data in _breakages(json.loads(json.dumps(spec.data))):
+        compiled = validate._structure_accepts(version, data)
+        python = _python_valid(version, data)
+        assert not (compiled and not python), f"{name}: accepted by the compiled validator, rejected by jsonschema"
+        assert compiled == python, name
+
+
+def test_a_rejected_document_reports_the_python_validators_findings(tmp_path):
+    document = {"openapi": "3.0.3", "info": {"title": "T"}, "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    diags = validate.validate(load_spec(path))
+    assert [(d.code, d.pointer, d.message) for d in diags.items] == [("E101", "/info", "'version' is a required property")]
+
+
+def test_the_compiled_validator_never_fetches(monkeypatch):
+    # Only the meta-schema is compiled; a reference it does not hold is refused, not downloaded.
+    monkeypatch.setattr(validate, "_meta_schema", lambda version: {"$ref": "http://127.0.0.1:9/elsewhere.json"})
+    validate._compiled_structure_validator.cache_clear()
+    try:
+        with pytest.raises(Exception, match="not fetched: http://127.0.0.1:9/elsewhere.json"):
+            validate._compiled_structure_validator("3.0.3")
+    finally:
+        validate._compiled_structure_validator.cache_clear()

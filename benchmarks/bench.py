@@ -85,7 +85,7 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, spec_dir / source.name)
     data = json.loads(source.read_text(encoding="utf-8"))
-    data["components"]["schemas"]["simple-user"]["properties"]["pronouns"] = {"type": ["string", "null"], "description": "Added for the benchmark."}
+    data["components"]["schemas"]["simple-user"]["properties"]["pronouns"] = {"type": "string", "nullable": True, "description": "Added for the benchmark."}
     (changed_dir / source.name).write_text(json.dumps(data), encoding="utf-8")
     spec, changed = spec_dir / source.name, changed_dir / source.name
     ours_cwd = WORK / "ours"

@@ -46,6 +46,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     import dataclasses
 
     from . import build_ir, format, load, release, render, validate
+    from .workers import Forked
 
     result = GenerationResult()
     spec = load.load_spec(config.spec, config.overlays, policy)
@@ -53,31 +54,41 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     result.diagnostics.extend(spec.diagnostics)
     if spec.diagnostics.has_errors:
         return result
-    # A large document is validated in a worker process while this one builds, renders and formats;
-    # nothing built is used unless validation passes.
+    # A large document is validated in worker processes while this one builds, renders and formats;
+    # its spec snapshot and its diff against the last one are made in two more. Nothing built is used
+    # unless validation passes.
+    previous = previous or {}
     checking = validate.Background(spec)
+    large = validate.is_large(spec)
+    snapshot = Forked(release.snapshot, spec) if large else None
+    changes = Forked(release.spec_changes, spec, previous) if large else None
     try:
-        api, diags = build_ir.build(spec, config)
-        previous = previous or {}
-        if api is not None:
-            api = dataclasses.replace(api, package_version=release.previous_version(previous))
-            files = format.format_files(render.render(api))
-    except Exception:
-        if not checking.result().has_errors:
-            raise  # a valid document that breaks the generator: a bug, not a diagnostic
-        api, diags = None, Diagnostics()
-    result.diagnostics.extend(checking.result())
-    if result.diagnostics.has_errors:
-        return result
-    result.diagnostics.extend(diags)
-    if api is None:
-        return result
-    plan = release.plan(spec, files, previous)
-    if plan.version != api.package_version:
-        api = dataclasses.replace(api, package_version=plan.version)
-        files = format.format_files(render.render(api))
-    files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
-    files[release.SNAPSHOT] = release.snapshot(spec)
+        try:
+            api, diags = build_ir.build(spec, config)
+            if api is not None:
+                api = dataclasses.replace(api, package_version=release.previous_version(previous))
+                files = format.format_files(render.render(api))
+                # The release step only reads: no need to wait for validation.
+                plan = release.plan(changes.result() if changes else release.spec_changes(spec, previous), files, previous)
+        except Exception:
+            if not checking.result().has_errors:
+                raise  # a valid document that breaks the generator: a bug, not a diagnostic
+            api, diags = None, Diagnostics()
+        result.diagnostics.extend(checking.result())
+        if result.diagnostics.has_errors:
+            return result
+        result.diagnostics.extend(diags)
+        if api is None:
+            return result
+        if plan.version != api.package_version:
+            api = dataclasses.replace(api, package_version=plan.version)
+            files.update(format.format_files(render.render_versioned(api)))
+        files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
+        files[release.SNAPSHOT] = snapshot.result() if snapshot is not None else release.snapshot(spec)
+    finally:
+        for worker in (snapshot, changes):
+            if worker is not None:
+                worker.close()
     result.api = api
     result.release = plan
     result.files = files

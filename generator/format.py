@@ -174,8 +174,9 @@ def _black_unit(job: tuple[str, int, bool]) -> str:
 
 
 def _run_black(jobs: list[Any], work: Any) -> list[str]:
-    """``work`` over ``jobs``, in worker processes when there is enough of it."""
-    size = sum(len(j if isinstance(j, str) else j[0]) for j in jobs)
+    """``work`` over ``jobs``, in worker processes when there is enough of it (a statement costs black
+    about 1 ms however short, so many of them count as much as their size)."""
+    size = sum(len(j if isinstance(j, str) else j[0]) for j in jobs) + 200 * len(jobs)
     if size > PARALLEL_OVER and (os.cpu_count() or 1) > 1 and len(jobs) > 1:
         import multiprocessing
 

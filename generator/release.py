@@ -63,13 +63,19 @@ def _code_changed(files: dict[str, str], previous: dict[str, str | None]) -> boo
     return recorded != current
 
 
-def plan(spec: Spec, files: dict[str, str], previous: dict[str, str | None]) -> Release:
-    """The version to generate with, given the files rendered at the previous version."""
-    version = previous_version(previous)
+def spec_changes(spec: Spec, previous: dict[str, str | None]) -> DiffResult | None:
+    """The spec's changes since the previous generation (its snapshot), or None on a first generation."""
     old = from_snapshot(previous.get(SNAPSHOT) or "", SNAPSHOT)
-    if old is None:
+    return None if old is None else diff_specs(old, spec)
+
+
+def plan(changes: DiffResult | None, files: dict[str, str], previous: dict[str, str | None]) -> Release:
+    """The version to generate with, given the spec's changes (``spec_changes``) and the files rendered
+    at the previous version."""
+    version = previous_version(previous)
+    if changes is None:
         return Release(version, None, None)
-    result = diff_specs(old, spec)
+    result = changes
     bump = result.bump
     if bump is None and _code_changed(files, previous):
         bump = "patch"
@@ -101,4 +107,4 @@ def _md(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in str(text)).replace("`", "'").replace("<", "&lt;")
 
 
-__all__ = ["CHANGELOG", "SNAPSHOT", "Release", "bumped", "changelog", "plan", "previous_version", "snapshot"]
+__all__ = ["CHANGELOG", "SNAPSHOT", "Release", "bumped", "changelog", "plan", "previous_version", "snapshot", "spec_changes"]

@@ -104,8 +104,15 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
+    env.filters.update(class_line=class_line, pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
     return env
+
+
+def class_line(name: str, base: str) -> str:
+    """A top-level ``class Name(Base):`` line as black writes it: split around its one base when the
+    line is too long (the only split black has for it)."""
+    line = f"class {name}({base}):"
+    return line if len(line) <= LINE_LENGTH else f"class {name}(\n    {base}\n):"
 
 
 def header(api: ir.Api, prefix: str = "# ") -> str:
@@ -116,14 +123,15 @@ def render(api: ir.Api) -> dict[str, str]:
     """Every file of the package, keyed by POSIX path relative to the package's distribution folder."""
     env = environment()
     pkg = api.package
-    context = {"api": api, "header": header(api), "tool": TOOL}
+    context = _context(api)
+    versioned = render_versioned(api)
     files: dict[str, str] = {
-        "pyproject.toml": env.get_template("pyproject.toml.jinja").render(context),
+        "pyproject.toml": versioned["pyproject.toml"],
         "README.md": env.get_template("README.md.jinja").render(context),
-        f"{pkg}/__init__.py": env.get_template("package_init.py.jinja").render(context),
+        f"{pkg}/__init__.py": versioned[f"{pkg}/__init__.py"],
         f"{pkg}/py.typed": "",
         f"{pkg}/models.py": env.get_template("models.py.jinja").render(context),
-        f"{pkg}/client.py": env.get_template("client.py.jinja").render(context),
+        f"{pkg}/client.py": versioned[f"{pkg}/client.py"],
         f"{pkg}/resources/__init__.py": env.get_template("resources_init.py.jinja").render(context),
     }
     for module in api.resource_modules:
@@ -131,3 +139,19 @@ def render(api: ir.Api) -> dict[str, str]:
     for name in RUNTIME_FILES:
         files[f"{pkg}/{name}"] = header(api) + (TEMPLATES / "runtime" / name).read_text(encoding="utf-8")
     return files
+
+
+def render_versioned(api: ir.Api) -> dict[str, str]:
+    """The files that show the package version (its metadata, ``__version__``, the User-Agent): all a
+    new version changes, so the release step re-renders only these."""
+    env = environment()
+    context = _context(api)
+    return {
+        "pyproject.toml": env.get_template("pyproject.toml.jinja").render(context),
+        f"{api.package}/__init__.py": env.get_template("package_init.py.jinja").render(context),
+        f"{api.package}/client.py": env.get_template("client.py.jinja").render(context),
+    }
+
+
+def _context(api: ir.Api) -> dict[str, object]:
+    return {"api": api, "header": header(api), "tool": TOOL}

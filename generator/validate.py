@@ -155,13 +155,67 @@ def _located(keyword_cls: type, suffix: tuple[str, ...]) -> type:
                 error._specgen_where = (*getattr(node, "parts", ()), *suffix)
             yield error
 
+    def schema_checker(self: Any, schema: Any, schema_value: Any) -> Any:
+        checker = keyword_cls._get_schema_checker(self, schema, schema_value)
+        return lambda value: None if _schema_accepts(value) else checker(value)
+
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         keyword_cls.__init__(self, *args, **kwargs)
         for name in ("visited_schema_ids", "meta_checked_schema_ids"):
             if isinstance(getattr(self, name, None), list):
                 setattr(self, name, _SeenIds())
 
-    return type(keyword_cls.__name__, (keyword_cls,), {"__call__": call, "__init__": init})
+    from openapi_spec_validator.validation.keywords import OpenAPIV30SchemaValidator
+
+    members: dict[str, Any] = {"__call__": call, "__init__": init}
+    if issubclass(keyword_cls, OpenAPIV30SchemaValidator):
+        members["_get_schema_checker"] = schema_checker
+    return type(keyword_cls.__name__, (keyword_cls,), members)
+
+
+@lru_cache(maxsize=1)
+def _compiled_schema_checker() -> Any:
+    """The check openapi-spec-validator's walk makes of each Schema Object in a 3.0 document (against the
+    draft-04 meta-schema, with the ``regex`` format), compiled by jsonschema-rs; None when it is not
+    installed."""
+    try:
+        import jsonschema_rs
+        from openapi_schema_validator import OAS30Validator
+    except ImportError:
+        return None
+    return jsonschema_rs.Draft4Validator(OAS30Validator.META_SCHEMA, validate_formats=True)
+
+
+def _schema_accepts(value: Any) -> bool:
+    """Whether a Schema Object of a 3.0 document passes the walk's meta-schema check, decided by the
+    compiled checker when it accepts. Its ``regex`` format is ECMA's, the Python check's is the one
+    openapi-schema-validator uses; so every ``pattern`` must also pass that one. A schema not accepted
+    goes through the Python check for its finding."""
+    compiled = _compiled_schema_checker()
+    if compiled is None:
+        return False
+    try:
+        from openapi_schema_validator._regex import is_valid_regex
+
+        return bool(compiled.is_valid(value)) and all(is_valid_regex(p) for p in _patterns(value))
+    except Exception:  # noqa: BLE001 - anything unexpected: the Python check decides
+        return False
+
+
+def _patterns(node: Any) -> list[str]:
+    """Every string under a ``pattern`` key, at any depth (a superset of the Schema Objects' patterns)."""
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            pattern = item.get("pattern")
+            if isinstance(pattern, str):
+                found.append(pattern)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
 
 
 class _SeenIds(list[int]):
@@ -227,50 +281,38 @@ def _own_checks(spec: Spec, diags: Diagnostics) -> None:
 BACKGROUND_OVER = 150
 
 
+def is_large(spec: Spec) -> bool:
+    """Whether a document is worth splitting across worker processes (see ``BACKGROUND_OVER``)."""
+    paths = spec.data.get("paths") if isinstance(spec.data, dict) else None
+    operations = sum(len(item) for item in paths.values() if isinstance(item, dict)) if isinstance(paths, dict) else 0
+    return operations > BACKGROUND_OVER
+
+
 class Background:
     """``validate(spec)`` with openapi-spec-validator's two parts (``structure``, unless the compiled
     validator accepts the document at once, and ``walk``) in forked worker processes, while the caller
-    builds, renders and formats. ``result()`` waits for them and gives
-    exactly what ``validate`` gives. Where fork is unavailable, or the document is small, it runs in place."""
+    builds, renders and formats. ``result()`` waits for them and gives exactly what ``validate`` gives.
+    Where fork is unavailable, or the document is small, it runs in place."""
 
     def __init__(self, spec: Spec) -> None:
-        import multiprocessing
+        from .workers import Forked, can_fork
 
         self._spec = spec
         self._done: Diagnostics | None = None
-        self._workers: list[tuple[Any, Any, str]] = []
+        self._parts: list[Forked[list[Finding]]] = []
         data = spec.data if isinstance(spec.data, dict) else {}
-        paths = data.get("paths")
-        operations = sum(len(item) for item in paths.values() if isinstance(item, dict)) if isinstance(paths, dict) else 0
         version = str(data.get("openapi", ""))
-        if operations <= BACKGROUND_OVER or not version.startswith(SUPPORTED) or "fork" not in multiprocessing.get_all_start_methods():
+        if not is_large(spec) or not version.startswith(SUPPORTED) or not can_fork():
             self._done = validate(spec)
             return
-        context = multiprocessing.get_context("fork")
         for part in ("walk",) if _structure_accepts(version, data) else ("structure", "walk"):
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_findings_into, args=(spec, version, part, send), daemon=True)
-            process.start()
-            send.close()
-            self._workers.append((process, receive, part))
+            self._parts.append(Forked(_validator_findings, spec, version, part))
 
     def result(self) -> Diagnostics:
         if self._done is None:
-            version = str(self._spec.data.get("openapi", ""))
-            findings: list[Finding] = []
-            for process, receive, part in self._workers:
-                try:
-                    findings.extend(receive.recv())
-                except EOFError:  # the worker died (killed, out of memory): run its part here instead
-                    findings.extend(_validator_findings(self._spec, version, part))
-                process.join()
+            findings = [finding for part in self._parts for finding in part.result()]
             diags = Diagnostics()
             _classify(self._spec, findings, diags)
             _own_checks(self._spec, diags)
             self._done = diags
         return self._done
-
-
-def _findings_into(spec: Spec, version: str, part: str, send: Any) -> None:
-    send.send(_validator_findings(spec, version, part))
-    send.close()

@@ -174,3 +174,22 @@ def test_update_spec_from_a_url_on_loopback(repo):
     assert proc.returncode == 0, proc.stderr
     assert (repo / "specs/kombo.yaml").read_bytes() == body
     assert cli(repo, "check").returncode == 0
+
+
+def test_a_new_version_changes_only_the_files_render_versioned_renders():
+    # The release step re-renders only these when the version moves; any other file showing the
+    # version would go stale.
+    import dataclasses
+
+    from generator import build_ir, load, render
+    from generator.config import load_project
+
+    config = next(c for c in load_project(ROOT).apis if c.name == "kombo")
+    api, _ = build_ir.build(load.load_spec(config.spec, config.overlays), config)
+    assert api is not None
+    old = render.render(dataclasses.replace(api, package_version="1.2.3"))
+    new = render.render(dataclasses.replace(api, package_version="4.5.6"))
+    changed = {path for path in old if old[path] != new[path]}
+    versioned = render.render_versioned(dataclasses.replace(api, package_version="4.5.6"))
+    assert changed == set(versioned)
+    assert all(new[path] == text for path, text in versioned.items())

@@ -95,3 +95,86 @@ def test_the_compiled_validator_never_fetches(monkeypatch):
             validate._compiled_structure_validator("3.0.3")
     finally:
         validate._compiled_structure_validator.cache_clear()
+
+
+SCHEMA_CASES = [
+    {"type": "string", "maxLength": 10},
+    {"maxLength": 10.0},
+    {"maxLength": True},
+    {"type": "string", "pattern": "^[a-z]+$"},
+    {"type": "string", "pattern": "\\p{L}"},  # ECMA accepts it, Python's re does not
+    {"pattern": "(?<name>x)"},
+    {"pattern": "(?P<name>x)"},  # Python accepts it, ECMA does not
+    {"properties": {"a": {"type": "string", "pattern": "[unclosed"}}},
+    {"enum": [1, True]},
+    {"enum": [1, 1.0]},
+    {"required": ["a", "a"]},
+    {"required": []},
+    {"type": ["string", "string"]},
+    {"exclusiveMinimum": True},
+    {"properties": {"a": {"type": "strin"}}},
+    {"items": [{}]},
+    {"multipleOf": 0},
+    {"additionalProperties": 3},
+    {"nullable": True, "discriminator": {"propertyName": "kind"}, "x-anything": {"pattern": 3}},
+]
+
+
+def _python_schema_valid(schema: Any) -> bool:
+    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator.validators import check_openapi_schema
+
+    try:
+        check_openapi_schema(OAS30Validator, schema)
+    except Exception:  # noqa: BLE001 - SchemaError
+        return False
+    return True
+
+
+def _schemas(document: Any) -> list[Any]:
+    found = []
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "schema" or (key == "schemas" and isinstance(value, dict)):
+                    found.extend([value] if key == "schema" else value.values())
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def test_schema_checks_of_the_walk_agree_with_the_python_check():
+    # In a 3.0 document the walk checks each Schema Object against the draft-04 meta-schema with the
+    # regex format; a schema the compiled check accepts must pass the Python one.
+    schemas = list(SCHEMA_CASES)
+    for path in DOCUMENTS:
+        spec = load_spec(path)
+        if str(spec.data.get("openapi")).startswith("3.0"):
+            schemas += _schemas(spec.data)
+    assert len(schemas) > 300
+    accepted = 0
+    for schema in schemas:
+        if validate._schema_accepts(schema):
+            accepted += 1
+            assert _python_schema_valid(schema), schema
+    assert accepted > 0.9 * len(schemas)  # the shortcut is taken
+
+
+def test_the_walk_finds_the_same_with_and_without_the_compiled_check(tmp_path, monkeypatch):
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {"/a": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/S0"}}}}}}}},
+        "components": {"schemas": {f"S{i}": schema for i, schema in enumerate(SCHEMA_CASES)}},
+    }
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    spec = load_spec(path)
+    fast = validate._validator_findings(spec, "3.0.3", "walk")
+    monkeypatch.setattr(validate, "_compiled_schema_checker", lambda: None)
+    slow = validate._validator_findings(spec, "3.0.3", "walk")
+    assert fast == slow
+    assert len(slow) >= 10

@@ -124,3 +124,15 @@ def test_retry_safe_post_is_retried_and_octet_stream_body_streams_a_path(server,
         assert zoo.pets.documents.put_raw(3, body=raw) is None
     assert server.last().body == b"\x00\x01raw"
     assert server.last().headers["content-type"] == "application/octet-stream"
+
+
+def test_cookies_a_response_sets_are_kept_by_the_client_it_owns(server):
+    # The owned httpx client skips cookie extraction for responses that set none (a per-call saving);
+    # one that sets a cookie still lands in the jar and goes back with the next request.
+    server.route("GET", "/pets", [Reply(200, [PET]), Reply(200, [PET], headers={"Set-Cookie": "track=abc; Path=/"}), Reply(200, [PET])])
+    with client(server) as zoo:
+        zoo.pets.list_pets()
+        assert "cookie" not in server.last().headers
+        zoo.pets.list_pets()
+        zoo.pets.list_pets()
+    assert server.last().headers["cookie"] == "track=abc"

@@ -973,12 +973,23 @@ class _Holder(Generic[C]):
             with self._lock:
                 if self._client is None:
                     made = self._make()
+                    made.cookies.__class__ = _SetCookiesOnly
                     self.direct_headers = {
                         k: v for k, v in made.headers.items() if k.lower() not in self._ours
                     }
                     self._client = made
                 client = self._client
         return client
+
+
+class _SetCookiesOnly(httpx.Cookies):
+    """The cookie jar of an httpx client we own. httpx hands every response to the jar through urllib
+    request and response wrappers (another URL parse; about 10 us a call on loopback); a response that
+    sets no cookie is skipped here instead, with the same result."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        if "set-cookie" in response.headers or "set-cookie2" in response.headers:
+            super().extract_cookies(response)
 
 
 _LIMITS = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)

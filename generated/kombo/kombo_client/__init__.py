@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.5"
+__version__ = "0.1.6"
 
 __all__ = [
     "Kombo",

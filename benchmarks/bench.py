@@ -1,6 +1,6 @@
 """``make bench``: ours against the peers, alternately in the same run, medians of N runs, ratios per pair.
 
-    python benchmarks/bench.py [--runs 5] [--only generation,runtime,imports]
+    python benchmarks/bench.py [--runs 5] [--only generation,runtime,imports,mock] [--report-only]
 
 Peers live in an ignored virtualenv (``.bench/peers``: openapi-python-client, the ``kombo`` and ``hrflow``
 SDKs, matplotlib for the chart), GitHub's description in the corpus cache (``.corpus/npm``), outputs under
@@ -303,18 +303,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="generation,runtime,imports,mock")
+    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md and the chart from results.json (after editing NOTES.md)")
     args = parser.parse_args()
+    if args.report_only:
+        args.only = ""
     WORK.mkdir(parents=True, exist_ok=True)
     samples: dict[str, list[float]] = {}
     previous = ROOT / "benchmarks" / "results.json"
     if previous.exists() and args.only != "generation,runtime,imports,mock":
         samples = json.loads(previous.read_text(encoding="utf-8")).get("samples", {})  # keep the parts not re-run
-    for part in args.only.split(","):
+    for part in filter(None, args.only.split(",")):
         print(f"{part}:", flush=True)
         for key in [k for k in samples if _part_of(k) == part]:
             del samples[key]
         {"generation": generation, "runtime": runtime, "imports": imports, "mock": mock}[part](args.runs, samples)
-    result = report(samples, args.runs)
+    result = report(samples, args.runs if args.only else json.loads(previous.read_text(encoding="utf-8"))["runs"])
     result["machine"], result["versions"] = machine(), versions()
     previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     notes = (ROOT / "benchmarks" / "NOTES.md").read_text(encoding="utf-8") if (ROOT / "benchmarks" / "NOTES.md").exists() else ""

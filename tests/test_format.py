@@ -124,3 +124,29 @@ def test_a_chunk_black_must_see_whole_goes_through_black_whole():
     for text in (nested, docstring):
         assert fmt._units(fmt.split(text)[0]) is None
         assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
+
+
+def test_union_fields_written_as_black_splits_them():
+    # The commonest long statement is written without black; it must be exactly black's split, over
+    # the lengths where black switches between wrapping the default, the annotation on one line, and
+    # one member per line (and at two depths).
+    import random
+
+    rng = random.Random(7)
+    written = 0
+    for _ in range(1500):
+        indent = rng.choice((4, 8))
+        name = "f" + "n" * rng.randint(0, 50)
+        members = ["T" + "x" * rng.randint(0, 70) for _ in range(rng.randint(1, 4))] + (["None"] if rng.random() < 0.7 else [])
+        default = rng.random() < 0.8
+        line = f"{name}: {' | '.join(members)}" + (" = None" if default else "")
+        if indent + len(line) <= fmt.LINE_LENGTH:
+            continue
+        ours = fmt._union_field((line + "\n", indent, False))
+        if ours is None:
+            continue  # left to black
+        written += 1
+        context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
+        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.MODE)
+        assert context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference, line
+    assert written > 500

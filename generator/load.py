@@ -195,6 +195,7 @@ def load_spec(path: str | os.PathLike[str], overlays: tuple[str | os.PathLike[st
 def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
     pending = [spec.root]
     seen = {spec.root}
+    refusals: dict[str, str | None] = {}  # by target document: most refs share a few (10,000 on GitHub's, one target)
     while pending:
         doc = pending.pop()
         for ptr, ref in iter_refs(spec.documents[doc]):
@@ -203,7 +204,9 @@ def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
                 spec.diagnostics.error("E010", label, ptr, "$ref must be a string")
                 continue
             target, fragment = spec.target(doc, ref)
-            problem = _refused(target, root_dir, policy)
+            if target not in refusals:
+                refusals[target] = _refused(target, root_dir, policy)
+            problem = refusals[target]
             if problem:
                 spec.diagnostics.error("E011", label, ptr, f"$ref {ref!r} refused: {problem}")
                 continue

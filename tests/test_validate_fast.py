@@ -178,3 +178,10 @@ def test_the_walk_finds_the_same_with_and_without_the_compiled_check(tmp_path, m
     slow = validate._validator_findings(spec, "3.0.3", "walk")
     assert fast == slow
     assert len(slow) >= 10
+
+
+def test_the_meta_schema_is_openapi_spec_validators_own():
+    from openapi_spec_validator.schemas import schema_v30, schema_v31
+
+    assert validate._meta_schema("3.0.3") == dict(schema_v30)
+    assert validate._meta_schema("3.1.0") == dict(schema_v31)

@@ -193,9 +193,9 @@ def _black(chunk: str) -> str:
 
 
 def _black_unit(job: tuple[str, int, bool]) -> str:
-    """One statement, dedented, formatted with the line length less its indentation ``width`` (black
-    measures a nested line with its indentation, so this is the same test). A header gets a ``pass``
-    body to parse, dropped again."""
+    """One statement, dedented, formatted with the line length less its indentation (black measures a
+    nested line with its indentation, so this is the same test). A header gets a ``pass`` body to parse,
+    dropped again."""
     text, indent, header = job
     mode = black.Mode(target_versions=MODE.target_versions, line_length=LINE_LENGTH - indent)
     out = black.format_str(text + ("    pass\n" if header else ""), mode=mode)
@@ -245,6 +245,8 @@ def _cached_black(jobs: list[Any], work: Any, path: str) -> list[str]:
         out.append(cached)
         if cached is None:
             todo.setdefault(key, []).append(i)
+        else:
+            _memory[key] = cached
     if todo:
         keys = list(todo)
         try:

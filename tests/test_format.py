@@ -150,3 +150,12 @@ def test_union_fields_written_as_black_splits_them():
         reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.MODE)
         assert context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference, line
     assert written > 500
+
+
+def test_the_quick_stability_check_agrees_with_the_line_by_line_scan(tmp_path):
+    chunks = [c for config in _configs()[:8] + _hostile_configs(tmp_path) for text in _rendered(config).values() for c in fmt.split(text)]
+    chunks += ['"""Open docstring\n', 'x = 1\n"""\n', 'def f():\n    """Doc."""\n', "x = 1 \n", "x = \\\n    1\n", "x = '\t'\n"]
+    assert len(chunks) > 500
+    for chunk in chunks:
+        lines = chunk.split("\n")
+        assert fmt._unstable_lines(lines) == fmt._scan(lines), chunk

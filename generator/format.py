@@ -25,7 +25,7 @@ import ast
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -36,8 +36,11 @@ import black
 LINE_LENGTH = 100
 MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
 CACHE = Path(".cache") / "specgen" / "black"
-#: Below this many characters of chunks to format, worker processes cost more than they save.
-PARALLEL_OVER = 400_000
+#: Worker processes for black pay for themselves (starting them costs about 0.1 s) above this much work,
+#: estimated from black's cost per character and per call (about 1.5 ms even for one short statement).
+PARALLEL_OVER_SECONDS = 0.3
+_SECONDS_PER_CHAR = 7e-6
+_SECONDS_PER_CALL = 1.5e-3
 _memory: dict[str, str] = {}
 _STARTS = ("class ", "def ", "async def ", "@")
 _LONE_STRING = re.compile(r'"[^"\\]*",')
@@ -78,7 +81,7 @@ def join(chunks: list[str]) -> str:
 
 def stable(chunk: str) -> bool:
     """Whether black would leave this chunk as it is."""
-    return not _unstable_lines(chunk.split("\n"))
+    return _unstable_lines(chunk.split("\n")) == []
 
 
 def _unstable_lines(lines: list[str]) -> list[int] | None:
@@ -226,17 +229,18 @@ def _black_unit(job: tuple[str, int, bool]) -> str:
     return out
 
 
-def _run_black(jobs: list[Any], work: Any) -> list[str]:
-    """``work`` over ``jobs``, in worker processes when there is enough of it (a statement costs black
-    about 1 ms however short, so many of them count as much as their size)."""
-    size = sum(len(j if isinstance(j, str) else j[0]) for j in jobs) + 200 * len(jobs)
-    if size > PARALLEL_OVER and (os.cpu_count() or 1) > 1 and len(jobs) > 1:
+def _map(work: Callable[[str], str], items: list[str]) -> list[str]:
+    """``work`` over ``items``, in worker processes when there is enough of it."""
+    estimate = sum(map(len, items)) * _SECONDS_PER_CHAR + len(items) * _SECONDS_PER_CALL
+    if estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
         import multiprocessing
 
         context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        order = sorted(range(len(items)), key=lambda i: -len(items[i]))  # the largest first: even shares
         with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
-            return list(pool.map(work, jobs, chunksize=max(1, len(jobs) // (8 * (os.cpu_count() or 1)))))
-    return [work(j) for j in jobs]
+            done = dict(zip(order, pool.map(work, [items[i] for i in order])))
+        return [done[i] for i in range(len(items))]
+    return [work(item) for item in items]
 
 
 def _read_cache(key: str) -> str | None:
@@ -257,56 +261,41 @@ def _write_cache(key: str, text: str) -> None:
         pass  # a cache that cannot be written only costs the next run some time
 
 
-def _cached_black(jobs: list[Any], work: Any, path: str) -> list[str]:
-    """``work`` (``_black`` or ``_black_unit``) over ``jobs``, through the memory and disk caches."""
-    out: list[str | None] = []
-    todo: dict[str, list[int]] = {}
-    for i, job in enumerate(jobs):
-        key = _key(repr(job))
-        cached = _memory.get(key) or _read_cache(key)
-        out.append(cached)
-        if cached is None:
-            todo.setdefault(key, []).append(i)
-        else:
-            _memory[key] = cached
-    if todo:
-        keys = list(todo)
-        try:
-            results = _run_black([jobs[todo[k][0]] for k in keys], work)
-        except black.InvalidInput as exc:
-            raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
-        for key, result in zip(keys, results):
-            _memory[key] = result
-            _write_cache(key, result)
-            for i in todo[key]:
-                out[i] = result
-    return [o for o in out if o is not None]
+def _cached(work: Callable[[Any], str], job: Any) -> str:
+    """``work(job)`` (``_black`` or ``_black_unit``) through the memory and disk caches."""
+    key = _key(repr(job))
+    result = _memory.get(key) or _read_cache(key)
+    if result is None:
+        result = work(job)
+        _write_cache(key, result)
+    _memory[key] = result
+    return result
+
+
+def _format_chunk(chunk: str) -> str:
+    """One chunk black would change: its long statements formatted alone and spliced back, or the
+    whole chunk through black."""
+    own = _unit_jobs(chunk)
+    if own is None:
+        return _cached(_black, chunk)
+    lines = chunk.split("\n")
+    for first, last, job in reversed(own):
+        text = _union_field(job) or _cached(_black_unit, job)
+        pad = " " * job[1]
+        lines[first : last + 1] = [pad + line if line else line for line in text.rstrip("\n").split("\n")]
+    return "\n".join(lines)
 
 
 def format_chunks(chunks: list[str], path: str = "<generated>") -> list[str]:
-    """Each chunk black-formatted: kept when stable, else its long statements formatted alone, else the
-    whole chunk through black (see the module docstring)."""
+    """Each chunk black-formatted (see the module docstring): a stable one kept as it is, the others
+    formatted in worker processes when there are enough of them."""
+    todo = [i for i, chunk in enumerate(chunks) if not stable(chunk)]
     out = list(chunks)
-    whole: list[int] = []
-    splices: list[tuple[int, int, int]] = []  # (chunk, first line, last line) per job
-    jobs: list[tuple[str, int, bool]] = []  # (dedented statement, indentation, header)
-    for i, chunk in enumerate(chunks):
-        own = _unit_jobs(chunk)
-        if own is None:
-            whole.append(i)
-            continue
-        for first, last, job in own:
-            splices.append((i, first, last))
-            jobs.append(job)
-    known = [_union_field(job) for job in jobs]
-    formatted = iter(_cached_black([job for job, done in zip(jobs, known) if done is None], _black_unit, path))
-    formatted = [done if done is not None else next(formatted) for done in known]
-    for (i, first, last), (_, indent, _), text in reversed(list(zip(splices, jobs, formatted))):
-        lines = out[i].split("\n")
-        pad = " " * indent
-        lines[first : last + 1] = [pad + line if line else line for line in text.rstrip("\n").split("\n")]
-        out[i] = "\n".join(lines)
-    for i, text in zip(whole, _cached_black([chunks[i] for i in whole], _black, path)):
+    try:
+        formatted = _map(_format_chunk, [chunks[i] for i in todo])
+    except black.InvalidInput as exc:
+        raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
+    for i, text in zip(todo, formatted):
         out[i] = text
     return out
 

@@ -213,6 +213,40 @@ def _union_field(job: tuple[str, int, bool]) -> str | None:
     return f"{name}: (\n{body}\n){default or ''}\n"
 
 
+_ENDPOINT = re.compile(r"(_[A-Za-z0-9_]*): Endpoint\[(.+)\] = Endpoint\(")
+
+
+def _endpoint_declaration(job: tuple[str, int, bool]) -> str | None:
+    """black's split of a resource module's long ``_NAME: Endpoint[T] = Endpoint(`` declaration (its
+    call already exploded, one argument per line), written directly. When the line up to ``= (`` fits,
+    black wraps the call in parentheses and indents it; otherwise it splits the subscript, with ``T`` on
+    one line or, for a union of plain names, one member per line. Anything else, or any line still too
+    long, is left to black. ``tests/test_format.py`` holds this to black."""
+    text, indent, header = job
+    lines = text.rstrip("\n").split("\n")
+    match = _ENDPOINT.fullmatch(lines[0])
+    if header or indent or match is None or lines[-1] != ")" or not lines[-2].endswith(","):
+        return None  # not the exploded call the templates write
+    name, annotation = match.groups()
+    if len(f"{name}: Endpoint[{annotation}] = (") <= LINE_LENGTH:
+        out = [f"{name}: Endpoint[{annotation}] = (", "    Endpoint(", *("    " + line if line else line for line in lines[1:]), ")"]
+    else:
+        members = annotation.split(" | ")
+        if len("    " + annotation) <= LINE_LENGTH:
+            middle = ["    " + annotation]
+        elif len(members) > 1 and all(_IDENTIFIER.fullmatch(m) for m in members):
+            middle = ["    " + ("| " if i else "") + member for i, member in enumerate(members)]
+        else:
+            return None
+        out = [f"{name}: Endpoint[", *middle, "] = Endpoint(", *lines[1:]]
+    if any(len(line) > LINE_LENGTH for line in out):
+        return None
+    return "\n".join(out) + "\n"
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _black(chunk: str) -> str:
     return black.format_str(chunk, mode=MODE)
 
@@ -280,7 +314,7 @@ def _format_chunk(chunk: str) -> str:
         return _cached(_black, chunk)
     lines = chunk.split("\n")
     for first, last, job in reversed(own):
-        text = _union_field(job) or _cached(_black_unit, job)
+        text = _union_field(job) or _endpoint_declaration(job) or _cached(_black_unit, job)
         pad = " " * job[1]
         lines[first : last + 1] = [pad + line if line else line for line in text.rstrip("\n").split("\n")]
     return "\n".join(lines)

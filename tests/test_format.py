@@ -159,3 +159,43 @@ def test_the_quick_stability_check_agrees_with_the_line_by_line_scan(tmp_path):
     for chunk in chunks:
         lines = chunk.split("\n")
         assert fmt._unstable_lines(lines) == fmt._scan(lines), chunk
+
+
+def _endpoint_declarations() -> list[str]:
+    """Every ``_NAME: Endpoint[T] = Endpoint(...)`` statement of the resource modules the suite generates."""
+    import ast
+
+    found = []
+    for config in _configs():
+        for path, text in _rendered(config).items():
+            if "/resources/" not in path:
+                continue
+            lines = text.split("\n")
+            for node in ast.parse(text).body:
+                if isinstance(node, ast.AnnAssign) and ast.unparse(node.annotation).startswith("Endpoint["):
+                    found.append("\n".join(lines[node.lineno - 1 : node.end_lineno]) + "\n")
+    return found
+
+
+def test_endpoint_declarations_written_as_black_splits_them():
+    # Real declarations from the suite's packages, renamed to lengths that push the first line past
+    # the limit by different amounts, so both of black's shapes (and the fallback) are exercised.
+    import random
+
+    rng = random.Random(11)
+    declarations = _endpoint_declarations()
+    assert len(declarations) > 100
+    written = 0
+    for statement in declarations:
+        name = statement.split(":", 1)[0]
+        for _ in range(3):
+            longer = "_" + "N" * rng.randint(20, 110)
+            text = longer + statement[len(name):]
+            if len(text.split("\n", 1)[0]) <= fmt.LINE_LENGTH:
+                continue
+            ours = fmt._endpoint_declaration((text, 0, False))
+            if ours is None:
+                continue
+            written += 1
+            assert ours == black.format_str(text, mode=fmt.MODE), text
+    assert written > 80

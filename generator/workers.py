@@ -17,8 +17,9 @@ def can_fork() -> bool:
 
 
 class Forked(Generic[T]):
-    """``fn(*args)`` started in a forked child; ``result()`` waits for it. Where fork is unavailable it
-    runs in place, and if the child dies (killed, out of memory) ``result()`` runs it in place then."""
+    """``fn(*args)`` started in a forked child; ``result()`` waits for it and returns its value or raises
+    its exception. Where fork is unavailable it runs in place, and if the child dies (killed, out of
+    memory) ``result()`` runs it in place then."""
 
     def __init__(self, fn: Callable[..., T], *args: Any) -> None:
         self._fn, self._args = fn, args
@@ -37,12 +38,14 @@ class Forked(Generic[T]):
         if self._process is None:
             return self._fn(*self._args)
         try:
-            value: T = self._receive.recv()
-        except EOFError:
-            value = self._fn(*self._args)
+            failed, value = self._receive.recv()
+        except EOFError:  # the child died without a word: do the work here instead
+            failed, value = False, self._fn(*self._args)
         finally:
             self.close()
-        return value
+        if failed:
+            raise value
+        return value  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Stop the child if its result is no longer wanted."""
@@ -60,5 +63,12 @@ def _gone(*args: Any) -> Any:
 
 
 def _send_result(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
-    send.send(fn(*args))
+    try:
+        outcome: tuple[bool, Any] = (False, fn(*args))
+    except Exception as exc:  # noqa: BLE001 - raised again in the parent, where it belongs
+        outcome = (True, exc)
+    try:
+        send.send(outcome)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle: the parent runs fn itself
+        pass
     send.close()

@@ -67,7 +67,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
-                files = format.format_files(render.render(api))
+                files = _formatted(api, large)
                 # The release step only reads: no need to wait for validation.
                 plan = release.plan(changes.result() if changes else release.spec_changes(spec, previous), files, previous)
         except Exception:
@@ -93,6 +93,30 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     result.release = plan
     result.files = files
     return result
+
+
+def _formatted(api: Api, large: bool) -> dict[str, str]:
+    """Every file rendered and formatted; a large package's resource modules split with a forked worker
+    (every other one), so the two cores render and format at once."""
+    from . import format, render
+    from .workers import Forked
+
+    if not large or len(api.resource_modules) < 4:
+        return format.format_files(render.render(api))
+    theirs = frozenset(m.module for m in api.resource_modules[1::2])
+    worker = Forked(_formatted_resources, api, theirs)
+    try:
+        merged = format.format_files(render.render(api, skip=theirs))
+        merged.update(worker.result())
+    finally:
+        worker.close()
+    return {path: merged[path] for path in render.paths(api)}
+
+
+def _formatted_resources(api: Api, names: frozenset[str]) -> dict[str, str]:
+    from . import format, render
+
+    return format.format_files(render.render_resources(api, names), parallel=False)
 
 
 def generate_package(spec: str | Path, name: str | None = None, overlays: tuple[str | Path, ...] = (),

@@ -263,10 +263,10 @@ def _black_unit(job: tuple[str, int, bool]) -> str:
     return out
 
 
-def _map(work: Callable[[str], str], items: list[str]) -> list[str]:
-    """``work`` over ``items``, in worker processes when there is enough of it."""
+def _map(work: Callable[[str], str], items: list[str], parallel: bool = True) -> list[str]:
+    """``work`` over ``items``, in worker processes when there is enough of it (and ``parallel``)."""
     estimate = sum(map(len, items)) * _SECONDS_PER_CHAR + len(items) * _SECONDS_PER_CALL
-    if estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
+    if parallel and estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
         import multiprocessing
 
         context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
@@ -320,13 +320,13 @@ def _format_chunk(chunk: str) -> str:
     return "\n".join(lines)
 
 
-def format_chunks(chunks: list[str], path: str = "<generated>") -> list[str]:
+def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool = True) -> list[str]:
     """Each chunk black-formatted (see the module docstring): a stable one kept as it is, the others
-    formatted in worker processes when there are enough of them."""
+    formatted in worker processes when there are enough of them (and ``parallel``)."""
     todo = [i for i, chunk in enumerate(chunks) if not stable(chunk)]
     out = list(chunks)
     try:
-        formatted = _map(_format_chunk, [chunks[i] for i in todo])
+        formatted = _map(_format_chunk, [chunks[i] for i in todo], parallel)
     except black.InvalidInput as exc:
         raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
     for i, text in zip(todo, formatted):
@@ -356,17 +356,18 @@ def format_python(text: str, path: str = "<generated>") -> str:
     return join(format_chunks(split(text), path))
 
 
-def format_files(files: dict[str, str]) -> dict[str, str]:
+def format_files(files: dict[str, str], parallel: bool = True) -> dict[str, str]:
     """Format every ``.py`` file. A ``black`` failure means the templates produced invalid Python: a bug,
-    reported with the file name. All files' chunks go through one pool, so small files share its cost."""
+    reported with the file name. All files' chunks go through one pool, so small files share its cost;
+    ``parallel=False`` in a process that is itself a worker."""
     python = [p for p in files if p.endswith(".py")]
     pieces = {p: split(files[p]) for p in python}
     flat = [c for p in python for c in pieces[p]]
     try:
-        formatted = format_chunks(flat, ", ".join(python[:3]))
+        formatted = format_chunks(flat, ", ".join(python[:3]), parallel)
     except RuntimeError:
         for p in python:  # name the file that is not valid Python
-            format_chunks(pieces[p], p)
+            format_chunks(pieces[p], p, parallel=False)
         raise
     out = dict(files)
     position = 0

@@ -46,3 +46,27 @@ def test_close_stops_a_child_whose_result_is_not_wanted():
     assert time.monotonic() - started < 5
     with pytest.raises(RuntimeError, match="after close"):
         worker.result()
+
+
+def test_a_large_package_rendered_in_two_processes_equals_the_serial_rendering(tmp_path):
+    # Every other resource module is rendered and formatted in a forked worker; the files, their text
+    # and their order must be those of rendering everything in one process.
+    import json
+
+    from generator import _formatted, build_ir, format, render
+    from generator.config import ApiConfig
+    from generator.load import load_spec
+
+    paths = {
+        f"/{tag}/items{i}": {"get": {"operationId": f"{tag}Get{i}", "tags": [tag], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {"id": {"type": "string"}}}}}}}}}
+        for tag in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
+        for i in range(3)
+    }
+    path = tmp_path / "tags.json"
+    path.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Tags", "version": "1"}, "paths": paths}), encoding="utf-8")
+    api, _ = build_ir.build(load_spec(path), ApiConfig(name="tags", spec=path))
+    assert api is not None and len(api.resource_modules) == 6
+    serial = format.format_files(render.render(api))
+    split = _formatted(api, large=True)
+    assert list(split) == list(serial) == render.paths(api)
+    assert split == serial

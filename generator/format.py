@@ -227,6 +227,8 @@ def _endpoint_declaration(job: tuple[str, int, bool]) -> str | None:
     match = _ENDPOINT.fullmatch(lines[0])
     if header or indent or match is None or lines[-1] != ")" or not lines[-2].endswith(","):
         return None  # not the exploded call the templates write
+    if any('"""' in line or "'''" in line for line in lines):
+        return None  # re-indenting would change a multi-line string
     name, annotation = match.groups()
     if len(f"{name}: Endpoint[{annotation}] = (") <= LINE_LENGTH:
         out = [f"{name}: Endpoint[{annotation}] = (", "    Endpoint(", *("    " + line if line else line for line in lines[1:]), ")"]

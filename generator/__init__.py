@@ -96,27 +96,29 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
 
 
 def _formatted(api: Api, large: bool) -> dict[str, str]:
-    """Every file rendered and formatted; a large package's resource modules split with a forked worker
-    (every other one), so the two cores render and format at once."""
+    """Every file rendered and formatted. A large package is split with a forked worker, which takes
+    ``models.py`` and every sixth resource module (about half the work), so both cores render and
+    format at once."""
     from . import format, render
     from .workers import Forked
 
-    if not large or len(api.resource_modules) < 4:
+    if not large:
         return format.format_files(render.render(api))
-    theirs = frozenset(m.module for m in api.resource_modules[1::2])
-    worker = Forked(_formatted_resources, api, theirs)
+    every = render.paths(api)
+    theirs = frozenset([f"{api.package}/models.py", *(f"{api.package}/resources/{m.module}.py" for m in api.resource_modules[::6])])
+    worker = Forked(_formatted_part, api, theirs)
     try:
-        merged = format.format_files(render.render(api, skip=theirs))
+        merged = format.format_files(render.render(api, only=frozenset(every) - theirs))
         merged.update(worker.result())
     finally:
         worker.close()
-    return {path: merged[path] for path in render.paths(api)}
+    return {path: merged[path] for path in every}
 
 
-def _formatted_resources(api: Api, names: frozenset[str]) -> dict[str, str]:
+def _formatted_part(api: Api, paths: frozenset[str]) -> dict[str, str]:
     from . import format, render
 
-    return format.format_files(render.render_resources(api, names), parallel=False)
+    return format.format_files(render.render(api, only=paths), parallel=False)
 
 
 def generate_package(spec: str | Path, name: str | None = None, overlays: tuple[str | Path, ...] = (),

@@ -195,11 +195,7 @@ class _Side:
         self.is_31 = str(spec.data.get("openapi", "")).startswith("3.1")
 
     def follow(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
-        try:
-            doc2, target, node2 = self.spec.follow(doc, node)
-        except LookupError:
-            return doc, ptr, None
-        return doc2, (target if target is not None else ptr), node2
+        return self.spec.locate(doc, ptr, node)
 
     def where(self, doc: str, ptr: str) -> str:
         return f"{self.spec.labels.get(doc, doc)}#{ptr}"

@@ -78,6 +78,15 @@ class Spec:
                 raise LookupError(f"{doc}#{ptr}") from exc
         raise LookupError("circular $ref chain")
 
+    def locate(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
+        """``follow`` for a node found at ``doc#ptr``: (document, pointer, target), with ``ptr`` kept when
+        the node is not a reference, and (``doc``, ``ptr``, None) for a dangling or circular one."""
+        try:
+            target_doc, target, found = self.follow(doc, node)
+        except LookupError:
+            return doc, ptr, None
+        return target_doc, target if target is not None else ptr, found
+
 
 def _join_uri(base: str, ref: str) -> str:
     return urllib.parse.urljoin(base, ref)

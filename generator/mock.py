@@ -119,11 +119,7 @@ class Api:
         return urllib.parse.urlsplit(url).path.rstrip("/")
 
     def follow(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
-        try:
-            doc2, target, node2 = self.spec.follow(doc, node)
-        except LookupError:
-            return doc, ptr, None
-        return doc2, target if target is not None else ptr, node2
+        return self.spec.locate(doc, ptr, node)
 
     def validator(self, doc: str, ptr: str) -> Any:
         """A JSON Schema validator (OpenAPI's dialect) for the schema at ``doc#ptr``."""

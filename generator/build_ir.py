@@ -15,7 +15,7 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,25 @@ class _Context:
         self.diags.error(code, self.spec.labels.get(doc, doc), ptr, message)
 
 
+class _Hint:
+    """The name an inline definition would get, worked out only when one is defined: most schemas
+    (strings, numbers, references) never need theirs, and a large document asks for tens of thousands."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make: Callable[[], str] | None = make
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._make is not None:
+            self._text, self._make = self._make(), None
+        return self._text
+
+
+Hint = str | _Hint
+
+
 class _Types:
     """Schema -> annotation, creating models, enums and aliases as it goes."""
 
@@ -77,7 +96,7 @@ class _Types:
 
     # -- public ---------------------------------------------------------------------------------
 
-    def annotation(self, doc: str, schema: Any, ptr: str, hint: str) -> str:
+    def annotation(self, doc: str, schema: Any, ptr: str, hint: Hint) -> str:
         """The Python annotation for ``schema`` found at ``doc#ptr``; ``hint`` names inline definitions."""
         try:
             return self._annotation(doc, schema, ptr, hint, depth=0)
@@ -90,7 +109,7 @@ class _Types:
     def _any(self) -> str:
         return "Any"
 
-    def _annotation(self, doc: str, schema: Any, ptr: str, hint: str, depth: int) -> str:
+    def _annotation(self, doc: str, schema: Any, ptr: str, hint: Hint, depth: int) -> str:
         if depth > 200:
             self.ctx.error("E300", doc, ptr, "schema nested too deeply")
             return self._any()
@@ -106,7 +125,7 @@ class _Types:
             return self._ref(doc, schema, ptr, hint, depth)
         return self._inline(doc, schema, ptr, hint, depth)
 
-    def _ref(self, doc: str, schema: dict[str, Any], ptr: str, hint: str, depth: int) -> str:
+    def _ref(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
         try:
             tdoc, tptr, target = self.ctx.spec.follow(doc, schema)
         except LookupError:
@@ -118,9 +137,9 @@ class _Types:
             return self._named(tdoc, tptr or "", target, _ref_name(target, tptr), depth)
         return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
 
-    def _inline(self, doc: str, schema: dict[str, Any], ptr: str, hint: str, depth: int) -> str:
+    def _inline(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
         if (doc, ptr) in self.ctx.defs or _is_definable(schema):
-            return self._named(doc, ptr, schema, schema.get("x-sdk-name") or hint, depth)
+            return self._named(doc, ptr, schema, schema.get("x-sdk-name") or str(hint), depth)
         return self._structural(doc, schema, ptr, hint, depth)
 
     def _named(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
@@ -168,7 +187,8 @@ class _Types:
         fields = []
         for prop_doc, prop_ptr, wire, prop in properties:
             field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS))
-            annotation = self._annotation(prop_doc, prop, prop_ptr, join_pascal(name, pascal(wire) or "Field"), depth + 1)
+            hint = _Hint(lambda wire=wire: join_pascal(name, pascal(wire) or "Field"))
+            annotation = self._annotation(prop_doc, prop, prop_ptr, hint, depth + 1)
             is_required = wire in required
             prop_schema = prop if isinstance(prop, dict) else {}
             if not is_required:
@@ -229,7 +249,7 @@ class _Types:
                     self.ctx.warn("W320", pdoc, jp.join(pptr, key), f"{key} next to properties is not modelled; the listed properties are kept and the rest stays as extra fields")
         return list(properties.values()), required, extra
 
-    def _structural(self, doc: str, schema: dict[str, Any], ptr: str, hint: str, depth: int) -> str:
+    def _structural(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
         """Annotations that need no class of their own: primitives, arrays, maps, unions, consts."""
         nullable = _allows_null(schema)
         if "const" in schema:
@@ -244,7 +264,7 @@ class _Types:
             if isinstance(schema.get(key), list) and schema[key]:
                 members = []
                 for index, member in enumerate(schema[key]):
-                    member_hint = _member_hint(hint, member, index, schema[key])
+                    member_hint = _Hint(lambda m=member, i=index, all_=schema[key]: _member_hint(str(hint), m, i, all_))
                     members.append(self._annotation(doc, member, jp.join(ptr, key, index), member_hint, depth + 1))
                 return _maybe_null(_union(members), nullable)
         if isinstance(schema.get("allOf"), list) and schema["allOf"]:
@@ -265,7 +285,7 @@ class _Types:
             return "None"
         return _maybe_null(_union(annotations), nullable)
 
-    def _simple(self, doc: str, schema: dict[str, Any], ptr: str, hint: str, type_name: str, depth: int) -> str:
+    def _simple(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, type_name: str, depth: int) -> str:
         fmt = schema.get("format")
         if type_name == "string":
             if fmt == "date-time":
@@ -285,12 +305,12 @@ class _Types:
             items = schema.get("items", True)
             if isinstance(schema.get("prefixItems"), list):
                 self.ctx.warn("W323", doc, jp.join(ptr, "prefixItems"), "tuple validation (prefixItems) is typed as a list")
-            inner = self._annotation(doc, items, jp.join(ptr, "items"), join_pascal(hint, "Item"), depth + 1)
+            inner = self._annotation(doc, items, jp.join(ptr, "items"), _Hint(lambda: join_pascal(str(hint), "Item")), depth + 1)
             return f"list[{inner}]"
         if type_name == "object":
             extra = schema.get("additionalProperties", True)
             if isinstance(extra, dict) and extra:
-                inner = self._annotation(doc, extra, jp.join(ptr, "additionalProperties"), join_pascal(hint, "Value"), depth + 1)
+                inner = self._annotation(doc, extra, jp.join(ptr, "additionalProperties"), _Hint(lambda: join_pascal(str(hint), "Value")), depth + 1)
                 return f"dict[str, {inner}]"
             return f"dict[str, {self._any()}]"
         self.ctx.warn("W324", doc, jp.join(ptr, "type"), f"unknown type {type_name!r}; typed as Any")

@@ -27,7 +27,6 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +43,6 @@ _SECONDS_PER_CALL = 1.5e-3
 _memory: dict[str, str] = {}
 _STARTS = ("class ", "def ", "async def ", "@")
 _LONE_STRING = re.compile(r'"[^"\\]*",')
-
-
-@lru_cache(maxsize=1)
-def black_version() -> str:
-    return black.__version__
 
 
 def _key(text: str) -> str:
@@ -271,7 +265,9 @@ def _map(work: Callable[[str], str], items: list[str], parallel: bool = True) ->
     if parallel and estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
         import multiprocessing
 
-        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        from .workers import can_fork
+
+        context = multiprocessing.get_context("fork") if can_fork() else None
         order = sorted(range(len(items)), key=lambda i: -len(items[i]))  # the largest first: even shares
         with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
             done = dict(zip(order, pool.map(work, [items[i] for i in order])))

@@ -75,11 +75,10 @@ def plan(changes: DiffResult | None, files: dict[str, str], previous: dict[str, 
     version = previous_version(previous)
     if changes is None:
         return Release(version, None, None)
-    result = changes
-    bump = result.bump
+    bump = changes.bump
     if bump is None and _code_changed(files, previous):
         bump = "patch"
-    return Release(bumped(version, bump) if bump else version, bump, result)
+    return Release(bumped(version, bump) if bump else version, bump, changes)
 
 
 def changelog(distribution: str, spec_label: str, api_version: str, release: Release, previous: dict[str, str | None]) -> str:

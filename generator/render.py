@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from typing import Any
 
@@ -123,49 +123,42 @@ def header(api: ir.Api, prefix: str = "# ") -> str:
 def render(api: ir.Api, only: Collection[str] | None = None) -> dict[str, str]:
     """Every file of the package, keyed by POSIX path relative to the package's distribution folder, in
     the order of ``paths``; ``only`` limits it to those paths, for a caller that splits the work."""
-    env = environment()
-    pkg = api.package
-    context = _context(api)
-    versioned = render_versioned(api)
-    templates = {
-        "README.md": "README.md.jinja",
-        f"{pkg}/models.py": "models.py.jinja",
-        f"{pkg}/resources/__init__.py": "resources_init.py.jinja",
-    }
-    modules = {f"{pkg}/resources/{m.module}.py": m for m in api.resource_modules}
-    files: dict[str, str] = {}
-    for path in paths(api):
-        if only is not None and path not in only:
-            continue
-        if path in versioned:
-            files[path] = versioned[path]
-        elif path in templates:
-            files[path] = env.get_template(templates[path]).render(context)
-        elif path in modules:
-            files[path] = env.get_template("resource.py.jinja").render(context, module=modules[path])
-        elif path.endswith("/py.typed"):
-            files[path] = ""
-        else:
-            files[path] = header(api) + (TEMPLATES / "runtime" / path.rpartition("/")[2]).read_text(encoding="utf-8")
-    return files
+    return {path: make() for path, make in _makers(api).items() if only is None or path in only}
 
 
 def paths(api: ir.Api) -> list[str]:
     """The files ``render`` gives, in its order."""
-    pkg = api.package
-    fixed = ["pyproject.toml", "README.md", f"{pkg}/__init__.py", f"{pkg}/py.typed", f"{pkg}/models.py", f"{pkg}/client.py", f"{pkg}/resources/__init__.py"]
-    return [*fixed, *(f"{pkg}/resources/{m.module}.py" for m in api.resource_modules), *(f"{pkg}/{name}" for name in RUNTIME_FILES)]
+    return list(_makers(api))
 
 
 def render_versioned(api: ir.Api) -> dict[str, str]:
     """The files that show the package version (its metadata, ``__version__``, the User-Agent): all a
     new version changes, so the release step re-renders only these."""
+    return render(api, only={"pyproject.toml", f"{api.package}/__init__.py", f"{api.package}/client.py"})
+
+
+def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:
+    """Each file of the package, in order, with what renders it (nothing is rendered here)."""
     env = environment()
     context = _context(api)
+    pkg = api.package
+
+    def template(name: str, **extra: Any) -> Callable[[], str]:
+        return lambda: env.get_template(name).render(context, **extra)
+
+    def runtime(name: str) -> Callable[[], str]:
+        return lambda: header(api) + (TEMPLATES / "runtime" / name).read_text(encoding="utf-8")
+
     return {
-        "pyproject.toml": env.get_template("pyproject.toml.jinja").render(context),
-        f"{api.package}/__init__.py": env.get_template("package_init.py.jinja").render(context),
-        f"{api.package}/client.py": env.get_template("client.py.jinja").render(context),
+        "pyproject.toml": template("pyproject.toml.jinja"),
+        "README.md": template("README.md.jinja"),
+        f"{pkg}/__init__.py": template("package_init.py.jinja"),
+        f"{pkg}/py.typed": lambda: "",
+        f"{pkg}/models.py": template("models.py.jinja"),
+        f"{pkg}/client.py": template("client.py.jinja"),
+        f"{pkg}/resources/__init__.py": template("resources_init.py.jinja"),
+        **{f"{pkg}/resources/{m.module}.py": template("resource.py.jinja", module=m) for m in api.resource_modules},
+        **{f"{pkg}/{name}": runtime(name) for name in RUNTIME_FILES},
     }
 
 

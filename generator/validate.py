@@ -51,7 +51,7 @@ def _validator_findings(spec: Spec, version: str, part: str) -> list[Finding]:
     if part == "structure" and _structure_accepts(version, spec.data):
         return []
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
-    keywords = {name: _located(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
+    keywords = {name: _keyword_validator(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
     members = {"resolver_handlers": handlers, "keyword_validators": keywords, "schema_validator": _python_structure_validator(version)}
     validator_cls = type("ConfinedValidator", (base,), members)
     found: list[Finding] = []
@@ -152,9 +152,13 @@ def _classify(spec: Spec, findings: list[Finding], diags: Diagnostics) -> None:
             diags.error("E101", spec.label, pointer, message)
 
 
-def _located(keyword_cls: type, suffix: tuple[str, ...]) -> type:
-    """A keyword validator that stamps each error it yields with where it was found (the innermost
-    validator stamps first): openapi-spec-validator itself reports schema findings without a path."""
+def _keyword_validator(keyword_cls: type, suffix: tuple[str, ...]) -> type:
+    """openapi-spec-validator's keyword validator, changed where its own behaviour falls short:
+
+    - each error it yields is stamped with where it was found (the innermost validator stamps first):
+      the library reports schema findings without a path;
+    - its seen-schema lists test membership through a set (``_SeenIds``);
+    - a 3.0 Schema Object's meta-schema check is accepted by the compiled checker (``_schema_accepts``)."""
 
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 

@@ -91,7 +91,7 @@ def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None
     return files
 
 
-def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40, diffs: bool = True) -> Drift:
+def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40) -> Drift:
     expected = with_marker(files)
     actual = read_tree(root)
     drift = Drift()
@@ -100,7 +100,7 @@ def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines:
             drift.missing.append(path)
         elif actual[path] != text:
             drift.changed.append(path)
-            if diffs and path != MARKER:
+            if path != MARKER:
                 drift.diffs[path] = _short_diff(path, actual[path] or "", text, context, max_diff_lines)
     drift.extra = sorted(p for p in actual if p not in expected)
     return drift
@@ -164,14 +164,15 @@ def write_tree(root: Path, files: dict[str, str]) -> bool:
     for path in files:
         check_relative_path(path)
     recover(root)
-    if compare(root, files, diffs=False).clean:
+    expected = with_marker(files)
+    if read_tree(root) == expected:
         return False
     if not _replaceable(root):
         raise WriteError(f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it")
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:
-        for rel, text in with_marker(files).items():
+        for rel, text in expected.items():
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as handle:

@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from black.strings import normalize_string_quotes
 
 from . import ir
 from . import pointer as jp
 from .config import ApiConfig
 from .diagnostics import Diagnostics
+from .format import black_quotes
 from .load import Spec
 from .names import (
     KEYWORDS,
@@ -457,19 +457,21 @@ def _tag_value(prop: Any) -> Any:
 
 
 def _union(annotations: Iterable[str]) -> str:
-    unique: list[str] = []
+    unique: dict[str, None] = {}  # insertion-ordered set
     for annotation in annotations:
         for part in _split_union(annotation):
-            if part not in unique:
-                unique.append(part)
+            unique[part] = None
     if "Any" in unique:
         return "Any"
-    nones = [u for u in unique if u == "None"]
-    rest = [u for u in unique if u != "None"]
-    return " | ".join(rest + nones) or "None"
+    if "None" in unique:
+        del unique["None"]
+        unique["None"] = None  # last
+    return " | ".join(unique) or "None"
 
 
 def _split_union(annotation: str) -> list[str]:
+    if "[" not in annotation:
+        return [part.strip() for part in annotation.split("|")]
     parts, depth, start = [], 0, 0
     for index, char in enumerate(annotation):
         if char == "[":
@@ -484,6 +486,9 @@ def _split_union(annotation: str) -> list[str]:
 
 
 def _nullable(annotation: str) -> str:
+    if "|" not in annotation:  # one member: what _union gives, without splitting
+        part = annotation.strip()
+        return part if part in ("Any", "None") else f"{part} | None"
     return _union([annotation, "None"])
 
 
@@ -500,6 +505,10 @@ _TAG = re.compile(r"<[^<>]*>", re.S)
 
 def _prose(value: Any) -> str:
     """Documentation text for docstrings: HTML/MDX tags removed, entities decoded, blank runs collapsed."""
+    if not isinstance(value, str):
+        return ""
+    if value.isprintable() and "<" not in value and "&" not in value:
+        return value.strip()  # one plain line (most of them): what the steps below give
     import html
 
     text = html.unescape(_TAG.sub("", _text(value)))
@@ -536,7 +545,7 @@ def _example_source(param: dict[str, Any], schema: Any, annotation: str) -> str:
 def pyrepr_literal(value: Any) -> str:
     """Python source for a JSON scalar; ``repr`` of str/int/float/bool/None is always a safe literal."""
     if isinstance(value, str):
-        return normalize_string_quotes(repr(value))  # black's quote choice: the line stays black-stable
+        return black_quotes(repr(value))  # black's quote choice: the line stays black-stable
     if isinstance(value, (int, float, bool)) or value is None:
         return repr(value)
     raise TypeError(f"not a JSON scalar: {type(value).__name__}")

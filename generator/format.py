@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import black
+from black.strings import normalize_string_quotes
 
 LINE_LENGTH = 100
 MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
@@ -43,6 +44,16 @@ _SECONDS_PER_CALL = 1.5e-3
 _memory: dict[str, str] = {}
 _STARTS = ("class ", "def ", "async def ", "@")
 _LONE_STRING = re.compile(r'"[^"\\]*",')
+
+
+def black_quotes(literal: str) -> str:
+    """A string literal from ``repr`` or ``ascii`` with black's quote choice (double quotes unless they
+    need more escapes), so the line stays black-stable. Such a literal holding no double quote is
+    single-quoted around a body with no quote at all, which black only requotes: the common case is
+    done here without black's regular expressions."""
+    if '"' not in literal:
+        return f'"{literal[1:-1]}"'
+    return normalize_string_quotes(literal)
 
 
 def _key(text: str) -> str:
@@ -176,35 +187,54 @@ def _unit_at(body: list[ast.stmt], lineno: int) -> Unit | None:
     return None
 
 
-_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): ([A-Za-z_][A-Za-z0-9_]*(?: \| [A-Za-z_][A-Za-z0-9_]*)*)( = None)?\n")
+_NAME = r"[A-Za-z_][A-Za-z0-9_.]*"
+_MEMBER = rf"{_NAME}(?:\[{_NAME}(?:, {_NAME})?\])?"  # a name, list[Name] or dict[str, Name]
+_FIELD = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*)( = None)?\n")
 
 
 def _union_field(job: tuple[str, int, bool]) -> str | None:
     """black's split of the commonest long statement, written directly: a field ``name: A | B | None``,
-    with or without ``= None``, whose members are plain names (three in four long statements of a large
-    package). black first wraps the default when the line up to ``= (`` fits; otherwise it wraps the
-    annotation in parentheses, on one line if it fits, else one member per line. Anything else, or a
-    result with a line still too long (where black's choices get subtler), is left to black.
-    ``tests/test_format.py`` holds this to black over thousands of generated shapes."""
+    with or without ``= None``, whose members are names, ``list[Name]`` or ``dict[str, Name]`` (nine
+    in ten long statements of a large package). black first wraps the default when the line up to
+    ``= (`` fits; otherwise it wraps the annotation in parentheses, on one line if it fits, else one
+    member per line, where a member too long for its line stays as it is unless it has brackets to
+    split at. Anything else (a lone bracketed annotation, which black splits inside its brackets, or a
+    long bracketed member) is left to black. ``tests/test_format.py`` holds this to black over
+    thousands of generated shapes."""
     text, indent, header = job
     match = _FIELD.fullmatch(text)
     if header or match is None:
         return None
     name, annotation, default = match.groups()
+    members = annotation.split(" | ")
+    if len(members) == 1 and "[" in annotation:
+        return None
     inner = " " * (indent + 4)
     if default and indent + len(f"{name}: {annotation} = (") <= LINE_LENGTH:
         return f"{name}: {annotation} = (\n    None\n)\n"
-    members = annotation.split(" | ")
     if len(inner + annotation) <= LINE_LENGTH:
         lines = [inner + annotation]
     elif len(members) > 1:
         lines = [inner + ("| " if i else "") + member for i, member in enumerate(members)]
     else:
         return None
-    if any(len(line) > LINE_LENGTH for line in lines):
+    if any(len(line) > LINE_LENGTH and (len(lines) == 1 or "[" in line) for line in lines):
         return None
     body = "\n".join(line[indent:] for line in lines)
     return f"{name}: (\n{body}\n){default or ''}\n"
+
+
+_CLASS_HEADER = re.compile(r"class ([A-Za-z_][A-Za-z0-9_]*)\(\n    ([A-Za-z_][A-Za-z0-9_.]*)\n\):\n")
+
+
+def _class_header(job: tuple[str, int, bool]) -> str | None:
+    """A top-level class header already split around its one base (``render.class_line``) whose
+    ``class Name(`` alone is too long: black has no other split, so it stays as it is."""
+    text, indent, header = job
+    match = _CLASS_HEADER.fullmatch(text)
+    if not header or indent or match is None or len(f"class {match.group(1)}(") <= LINE_LENGTH:
+        return None
+    return text
 
 
 _ENDPOINT = re.compile(r"(_[A-Za-z0-9_]*): Endpoint\[(.+)\] = Endpoint\(")
@@ -312,7 +342,7 @@ def _format_chunk(chunk: str) -> str:
         return _cached(_black, chunk)
     lines = chunk.split("\n")
     for first, last, job in reversed(own):
-        text = _union_field(job) or _endpoint_declaration(job) or _cached(_black_unit, job)
+        text = _union_field(job) or _endpoint_declaration(job) or _class_header(job) or _cached(_black_unit, job)
         pad = " " * job[1]
         lines[first : last + 1] = [pad + line if line else line for line in text.rstrip("\n").split("\n")]
     return "\n".join(lines)

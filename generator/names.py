@@ -11,6 +11,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
 
@@ -48,18 +49,35 @@ RESERVED_PASCAL = frozenset(
 
 def ascii_words(text: str) -> list[str]:
     """Split any string into ASCII words: ``"fileSizeBytes"`` -> ``["file", "Size", "Bytes"]``."""
-    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    return _WORD.findall(folded)
+    return list(_words(str(text)))
 
 
 def snake(text: str) -> str:
     """``fileSizeBytes`` -> ``file_size_bytes``; ``X-API-KEY`` -> ``x_api_key``. May return ``""``."""
-    return "_".join(w.lower() for w in ascii_words(text))
+    return _snake(str(text))
 
 
 def pascal(text: str) -> str:
     """``candidate_attachments`` -> ``CandidateAttachments``; keeps inner capitals (``HTTPServer``)."""
-    return "".join(w[:1].upper() + w[1:] for w in ascii_words(text))
+    return _pascal(str(text))
+
+
+# The conversions are pure, and a large document asks for the same few thousand names tens of
+# thousands of times: they are memoised (bounded), keyed by the text.
+@lru_cache(maxsize=1 << 16)
+def _words(text: str) -> tuple[str, ...]:
+    folded = text if text.isascii() else unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return tuple(_WORD.findall(folded))
+
+
+@lru_cache(maxsize=1 << 16)
+def _snake(text: str) -> str:
+    return "_".join(w.lower() for w in _words(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _pascal(text: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in _words(text))
 
 
 def upper(text: str) -> str:
@@ -98,8 +116,8 @@ def enum_member(value: object, fallback: str = "VALUE") -> str:
 def join_pascal(parent: str, child: str) -> str:
     """Name an inline schema after its parent without repeating words:
     ``join_pascal("AttachmentsResponse", "ResponseData")`` -> ``AttachmentsResponseData``."""
-    p_words = ascii_words(parent)
-    c_words = ascii_words(child)
+    p_words = _words(str(parent))
+    c_words = _words(str(child))
     for overlap in range(min(len(p_words), len(c_words)), 0, -1):
         if [w.lower() for w in p_words[-overlap:]] == [w.lower() for w in c_words[:overlap]]:
             c_words = c_words[overlap:]

@@ -16,7 +16,10 @@ def unescape(token: str) -> str:
 
 def join(base: str, *tokens: object) -> str:
     """``join("/paths", "/a/{b}", "get")`` -> ``/paths/~1a~1{b}/get``."""
-    return base + "".join("/" + escape(t) for t in tokens)
+    for token in tokens:
+        text = str(token)
+        base += "/" + (escape(text) if "~" in text or "/" in text else text)
+    return base
 
 
 def from_parts(parts: Iterable[object]) -> str:

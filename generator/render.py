@@ -14,11 +14,10 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from black.strings import normalize_string_quotes
 
 from . import ir
 from .config import TEMPLATES
-from .format import LINE_LENGTH
+from .format import LINE_LENGTH, black_quotes
 
 RUNTIME_FILES = ("_runtime.py", "_model.py", "_files.py", "errors.py")
 TOOL = "specgen"
@@ -34,7 +33,7 @@ def pyrepr(value: Any) -> str:
 def _ascii_repr(text: str) -> str:
     # ascii() escapes every non-ASCII character, so U+2028/U+2029 and friends never reach the source raw;
     # black's own quote choice (double unless that needs more escapes) keeps the line black-stable.
-    return normalize_string_quotes(ascii(text))
+    return black_quotes(ascii(text))
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u2028\u2029\ufeff]")
@@ -42,6 +41,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u2028\u2029\ufeff]"
 
 def docstring(text: str, indent: int = 4) -> str:
     """Make arbitrary text safe inside a ``\"\"\"...\"\"\"`` docstring and indent continuation lines."""
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return text.strip()  # one line with nothing to escape (most of them): what _escaped gives
+    return _escaped(text, indent)
+
+
+def _escaped(text: str, indent: int) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
     text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -134,10 +134,10 @@ def test_union_fields_written_as_black_splits_them():
 
     rng = random.Random(7)
     written = 0
-    for _ in range(1500):
+    for _ in range(2500):
         indent = rng.choice((4, 8))
         name = "f" + "n" * rng.randint(0, 50)
-        members = ["T" + "x" * rng.randint(0, 70) for _ in range(rng.randint(1, 4))] + (["None"] if rng.random() < 0.7 else [])
+        members = [_member(rng) for _ in range(rng.randint(1, 4))] + (["None"] if rng.random() < 0.7 else [])
         default = rng.random() < 0.8
         line = f"{name}: {' | '.join(members)}" + (" = None" if default else "")
         if indent + len(line) <= fmt.LINE_LENGTH:
@@ -150,6 +150,30 @@ def test_union_fields_written_as_black_splits_them():
         reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.MODE)
         assert context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference, line
     assert written > 500
+
+
+def _member(rng) -> str:
+    """A union member as the IR writes them: a name (up to too long for any line), a dotted name, or a
+    name in ``list[...]`` or ``dict[str, ...]``."""
+    name = "T" + "x" * rng.randint(0, 95)
+    pick = rng.random()
+    if pick < 0.25:
+        return f"list[{name}]"
+    if pick < 0.35:
+        return f"dict[str, {name}]"
+    return "_dt.datetime" if pick < 0.4 else name
+
+
+def test_long_class_headers_black_cannot_split_are_kept():
+    for length in range(85, 110):
+        name = "C" + "x" * length
+        text = f"class {name}(\n    OpenStrEnum\n):\n"
+        ours = fmt._class_header((text, 0, True))
+        reference = black.format_str(text + "    pass\n", mode=fmt.MODE)[: -len("    pass\n")]
+        if ours is not None:
+            assert ours == reference
+        else:
+            assert len(f"class {name}(") <= fmt.LINE_LENGTH
 
 
 def test_the_quick_stability_check_agrees_with_the_line_by_line_scan(tmp_path):
@@ -202,3 +226,29 @@ def test_endpoint_declarations_written_as_black_splits_them():
     # A multi-line string inside would change if re-indented: left to black.
     text = "_" + "N" * 90 + ': Endpoint[Pet] = Endpoint(\n    """GET\nmore""",\n    "/pets",\n)\n'
     assert fmt._endpoint_declaration((text, 0, False)) is None
+
+
+def test_string_literals_get_blacks_quote_choice_without_black():
+    # The quick path of black_quotes must agree with black's own normalisation on every literal shape
+    # repr and ascii produce: quotes of both kinds, backslashes, escapes, non-ASCII.
+    import random
+
+    from black.strings import normalize_string_quotes
+
+    pieces = ["a", " ", '"', "'", "\\", "\n", "\t", "é", "\u2028", "\x00", '"""', "'''", "\\'", '\\"']
+    rng = random.Random(7)
+    texts = ["", *pieces] + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 8))) for _ in range(20000)]
+    for text in texts:
+        for literal in (repr(text), ascii(text)):
+            assert fmt.black_quotes(literal) == normalize_string_quotes(literal), literal
+
+
+def test_one_line_docstrings_take_the_quick_path_to_the_same_text():
+    import random
+
+    pieces = ["word", " ", "  ", "é", "-", "'", ".", "\u00a0", "x" * 40]
+    rng = random.Random(11)
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        for indent in (0, 4, 8):
+            assert render.docstring(text, indent) == render._escaped(text, indent), text

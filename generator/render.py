@@ -72,12 +72,13 @@ def _escaped(text: str, indent: int) -> str:
 def close_docstring(text: str, indent: int = 4) -> str:
     """Closing quotes after a docstring body, on their own line when black would put them there (a
     multi-line docstring whose last line has no room left for them)."""
-    if text.endswith('"'):
-        text += " "  # as black pads it: four quotes in a row would end the string early
-    lines = text.split("\n")
+    # black pads a final quote (four quotes in a row would end the string early), measures the last line
+    # with the padding, and drops the padding again when the closing quotes go on a line of their own.
+    padded = text + " " if text.endswith('"') else text
+    lines = padded.split("\n")
     if len(lines) > 1 and len(lines[-1]) + 3 > LINE_LENGTH:
         return text + "\n" + " " * indent + '"""'
-    return text + '"""'
+    return padded + '"""'
 
 
 def comment(text: str) -> str:
@@ -110,7 +111,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(class_line=class_line, pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
+    env.filters.update(class_line=class_line, import_from=import_from, list_display=list_display, pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
     return env
 
 
@@ -119,6 +120,26 @@ def class_line(name: str, base: str) -> str:
     line is too long (the only split black has for it)."""
     line = f"class {name}({base}):"
     return line if len(line) <= LINE_LENGTH else f"class {name}(\n    {base}\n):"
+
+
+def import_from(names: list[str], module: str, indent: int = 0) -> str:
+    """``from MODULE import A, B`` at ``indent`` as black writes it: one line when it fits, else one name
+    per line in parentheses with a trailing comma (black always explodes an import it splits)."""
+    line = f"from {module} import {', '.join(names)}"
+    if indent + len(line) <= LINE_LENGTH:
+        return line
+    pad = " " * indent
+    return f"from {module} import (\n" + "".join(f"{pad}    {name},\n" for name in names) + f"{pad})"
+
+
+def list_display(items: list[str], head: str) -> str:
+    """``HEAD[A, B]`` at the top level (``head`` such as ``__all__ = ``) as black writes it: one line
+    when it fits, else one item per line with a trailing comma (black always explodes a list display it
+    splits). ``items`` are Python source (see ``pyrepr``)."""
+    line = f"{head}[{', '.join(items)}]"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"{head}[\n" + "".join(f"    {item},\n" for item in items) + "]"
 
 
 def header(api: ir.Api, prefix: str = "# ") -> str:

@@ -252,3 +252,28 @@ def test_one_line_docstrings_take_the_quick_path_to_the_same_text():
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         for indent in (0, 4, 8):
             assert render.docstring(text, indent) == render._escaped(text, indent), text
+
+
+def test_docstrings_ending_in_a_quote_are_black_stable_at_every_length():
+    # black pads a final quote, measures the last line with the padding, and moves the closing quotes to a
+    # line of their own (without the padding) when they do not fit: the templates write the same.
+    for indent, context in ((0, ""), (4, "class A:\n"), (8, "class A:\n    class B:\n")):
+        for length in range(85, 105):
+            for end in ('"', '."', "x", "'"):
+                doc = render.close_docstring(render.docstring("First line.\n\n" + "w" * length + end, indent), indent)
+                text = f'{context}{" " * indent}"""{doc}\n'
+                assert black.format_str(text, mode=fmt.MODE) == text
+                assert fmt.stable(text)
+
+
+def test_imports_and_list_displays_are_written_as_black_writes_them():
+    # One line when it fits, else exploded one item per line with a trailing comma: at every length
+    # around the limit, at the indentations the templates use.
+    for length in range(30, 60):
+        names = ["N" + "x" * length, "AsyncN" + "x" * length]
+        for indent, context in ((0, ""), (4, "if X:\n"), (8, "class A:\n    def f(self):\n")):
+            for chosen in (names, names[1:]):
+                text = context + " " * indent + render.import_from(chosen, ".resources.some_module", indent) + "\n"
+                assert black.format_str(text, mode=fmt.MODE) == text
+        text = render.list_display([render.pyrepr(n) for n in names] + ['"SERVERS"'], "__all__ = ") + "\n"
+        assert black.format_str(text, mode=fmt.MODE) == text

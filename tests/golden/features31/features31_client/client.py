@@ -36,7 +36,7 @@ __all__ = ["FeatureZoo", "AsyncFeatureZoo", "SERVERS"]
 
 #: Servers documented by the API, by the name ``server=`` accepts. The first is the default.
 SERVERS: dict[str, str] = {
-    "prod": "https://api.example.com/v2",  #
+    "prod": "https://api.example.com/v2",
     "sandbox": "https://sandbox.example.com/v2",  # Sandbox
 }
 

@@ -622,7 +622,8 @@ class _Base:
                 names = ", ".join(f"{name}=" for name, _, _ in group)
                 found = f"got {', '.join(given)}" if given else "got none"
                 raise TypeError(
-                    f"{ep.method} {ep.path} needs exactly one of {names} ({found}); no request was sent"
+                    f"{ep.method} {ep.path} needs exactly one of {names} ({found}); "
+                    "no request was sent"
                 )
 
     def _apply_security(
@@ -753,8 +754,10 @@ class _Base:
             raise self._status_error(ep, response)
         parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
         if self._raw:  # with_raw_response: its methods are typed Any for the caller
-            return RawResponse(status, response.headers, parsed, response)  # type: ignore[return-value]
-        return parsed  # type: ignore[no-any-return]  # validated against T by the endpoint's adapter
+            raw = RawResponse(status, response.headers, parsed, response)
+            return raw  # type: ignore[return-value]
+        # validated against T by the endpoint's adapter
+        return parsed  # type: ignore[no-any-return]
 
     def _parse_success(self, ep: Endpoint[Any], response: httpx.Response) -> Any:
         spec = ep.match(ep.responses, response.status_code)
@@ -787,7 +790,8 @@ class _Base:
                 else f"{where}: {first.get('msg', 'invalid')}"
             )
             raise ResponseValidationError(
-                f"{ep.method} {ep.path} returned {response.status_code} with a body that does not match the schema ({problem}; {len(errors)} error(s))",
+                f"{ep.method} {ep.path} returned {response.status_code} with a body that does not "
+                f"match the schema ({problem}; {len(errors)} error(s))",
                 response=response,
                 body=self._redact(response.text),
                 errors=errors,

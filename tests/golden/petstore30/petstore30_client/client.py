@@ -32,7 +32,7 @@ __all__ = ["Petstore30", "AsyncPetstore30", "SERVERS"]
 
 #: Servers documented by the API, by the name ``server=`` accepts. The first is the default.
 SERVERS: dict[str, str] = {
-    "server_0": "http://petstore.example.com/api",  #
+    "server_0": "http://petstore.example.com/api",
 }
 
 _FIND_PETS: Endpoint[list[Pet]] = Endpoint(

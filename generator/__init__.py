@@ -45,7 +45,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     (``write.read_tree``); its version, changelog and spec snapshot decide the new version."""
     import dataclasses
 
-    from . import build_ir, format, load, release, render, validate
+    from . import load, release, validate
     from .workers import Forked
 
     result = GenerationResult()
@@ -62,6 +62,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     large = validate.is_large(spec)
     snapshot = Forked(release.snapshot, spec) if large else None
     changes = Forked(release.spec_changes, spec, previous) if large else None
+    from . import build_ir, format, render  # black and jinja2 load while the workers start
+
     try:
         try:
             api, diags = build_ir.build(spec, config)

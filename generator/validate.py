@@ -334,14 +334,22 @@ class Background:
 
 
 def _findings_in_worker(spec: Spec, version: str, part: str) -> list[Finding]:
-    """``_validator_findings`` in a forked worker process, which exists for nothing else: there the walk's
-    path accessor looks into plain dicts and lists directly. pathable asks ``isinstance(node,
-    Subscriptable)`` (a runtime-checkable Protocol, slow before Python 3.12) at every step: a third of
-    the walk on GitHub's document. Same lookups, same errors; the caller's process is untouched."""
+    """``_validator_findings`` in a forked worker process, which exists for nothing else, so two of the
+    walk's lookups can be made cheaper there without touching the caller's process:
+
+    - pathable asks ``isinstance(node, Subscriptable)`` (a runtime-checkable Protocol, slow before
+      Python 3.12) at every step; plain dicts and lists are looked into directly (a third of the walk on
+      GitHub's document);
+    - jsonschema-path resolves each new path from its longest cached prefix through a bounded cache
+      (about 80,000 paths on GitHub's document, each probed several times); here a path is resolved
+      once, from its parent's resolved node, and kept (another 40 %).
+
+    Same lookups, same references followed, same errors."""
     try:
         from pathable import accessors
     except ImportError:
         return _validator_findings(spec, version, part)
+    _resolve_each_path_once()
     original = accessors.SubscriptableAccessor.__dict__.get("_get_subnode")
     if isinstance(original, classmethod):
 
@@ -355,3 +363,32 @@ def _findings_in_worker(spec: Spec, version: str, part: str) -> list[Finding]:
 
         accessors.SubscriptableAccessor._get_subnode = classmethod(get_subnode)  # type: ignore[method-assign]
     return _validator_findings(spec, version, part)
+
+
+def _resolve_each_path_once() -> None:
+    """See ``_findings_in_worker``. Resolution is the library's own (``SchemaNode._resolve_node``, which
+    follows a ``$ref`` with the resolver of the node it sits in), one step at a time from the parent."""
+    try:
+        from jsonschema_path.accessors import SchemaAccessor
+        from jsonschema_path.nodes import SchemaNode
+    except ImportError:
+        return
+
+    def get_resolved(self: Any, parts: Any) -> Any:
+        memo = self.__dict__.get("_specgen_resolved")
+        if memo is None:
+            memo = self.__dict__["_specgen_resolved"] = {}
+        key = tuple(parts)
+        resolved = memo.get(key)
+        if resolved is None:
+            if key:
+                parent = get_resolved(self, key[:-1])
+                node = SchemaNode._get_subnode(parent.contents, key[-1])
+                resolved = SchemaNode._resolve_node(node, parent.resolver)
+            else:
+                resolved = SchemaNode._resolve_node(self.node, self._path_resolver.resolver)
+            memo[key] = resolved
+        return resolved
+
+    if callable(getattr(SchemaAccessor, "get_resolved", None)) and hasattr(SchemaNode, "_resolve_node"):
+        SchemaAccessor.get_resolved = get_resolved  # type: ignore[method-assign]

@@ -185,3 +185,39 @@ def test_the_meta_schema_is_openapi_spec_validators_own():
 
     assert validate._meta_schema("3.0.3") == dict(schema_v30)
     assert validate._meta_schema("3.1.0") == dict(schema_v31)
+
+
+def _walk_documents(tmp_path: Path) -> list[Path]:
+    """Every document of the suite, the bad specs that load, a document of every Schema Object case,
+    and one split over two files (a ``$ref`` into another document)."""
+    extra = tmp_path / "split"
+    extra.mkdir()
+    (extra / "shared.json").write_text(json.dumps({"components": {"schemas": {"Thing": {"type": "object", "properties": {"id": {"type": "integer", "default": "x"}}}}}}), encoding="utf-8")
+    root = {
+        "openapi": "3.0.3",
+        "info": {"title": "T", "version": "1"},
+        "paths": {"/a/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "default": "y"}}],
+                                      "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "shared.json#/components/schemas/Thing"}}}}}}}},
+        "components": {"schemas": {f"S{i}": schema for i, schema in enumerate(SCHEMA_CASES)}},
+    }
+    (extra / "root.json").write_text(json.dumps(root), encoding="utf-8")
+    return [*DOCUMENTS, *sorted((ROOT / "tests" / "bad_specs").glob("*.yaml")), extra / "root.json"]
+
+
+def test_the_walk_in_a_worker_finds_exactly_what_it_finds_in_place(tmp_path):
+    # The worker reads dicts directly and resolves each path once (validate._findings_in_worker). Run in
+    # a forked child, so those changes never reach this process.
+    from generator.workers import Forked
+
+    compared = 0
+    for path in _walk_documents(tmp_path):
+        spec = load_spec(path)
+        if spec.diagnostics.has_errors:
+            continue
+        version = str(spec.data.get("openapi", "")) if isinstance(spec.data, dict) else ""
+        if not version.startswith(validate.SUPPORTED):
+            continue
+        in_place = validate._validator_findings(spec, version, "walk")
+        assert Forked(validate._findings_in_worker, spec, version, "walk").result() == in_place, path
+        compared += 1
+    assert compared >= 25

@@ -264,23 +264,29 @@ def iter_refs(document: Any) -> list[tuple[str, Any]]:
     """Every ``$ref`` in a document as (pointer of the Reference Object, ref value); data values skipped."""
     found: list[tuple[str, Any]] = []
     stack: list[tuple[str, Any, bool]] = [("", document, False)]
+    push = stack.append
     while stack:
         ptr, node, is_name_map = stack.pop()
         if isinstance(node, dict):
             if "$ref" in node and not is_name_map:
                 found.append((ptr, node["$ref"]))
             for key, value in node.items():
-                # In a map of names (properties, schemas, ...) a key such as "default" is a name, not data.
-                skipped = not is_name_map and (key in DATA_KEYS or str(key).startswith("x-"))
-                if isinstance(value, (dict, list)) and not skipped:
-                    stack.append((jp.join(ptr, key), value, key in NAME_MAPS and not is_name_map))
-                elif key == "examples" and isinstance(value, dict):
+                if isinstance(value, (dict, list)):
+                    # In a map of names (properties, schemas, ...) a key such as "default" is a name, not data.
+                    text = key if isinstance(key, str) else str(key)
+                    if is_name_map or not (text in DATA_KEYS or text.startswith("x-")):
+                        token = jp.escape(text) if "~" in text or "/" in text else text
+                        push((f"{ptr}/{token}", value, key in NAME_MAPS and not is_name_map))
+                        continue
+                if key == "examples" and isinstance(value, dict):
                     # Example Objects may themselves be References; their ``value`` is data.
                     for name, example in value.items():
                         if isinstance(example, dict) and "$ref" in example:
                             found.append((jp.join(ptr, key, name), example["$ref"]))
         elif isinstance(node, list):
-            stack.extend((jp.join(ptr, i), v, False) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+            for index, item in enumerate(node):
+                if isinstance(item, (dict, list)):
+                    push((f"{ptr}/{index}", item, False))
     found.sort(key=lambda item: item[0])
     return found
 

@@ -333,3 +333,31 @@ def test_ci_and_pre_commit_files_run_the_check():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
     assert hooks["specgen-check"]["entry"] == "python -m generator check"
     assert "generator diff" in hooks["specgen-diff"]["entry"]
+
+
+def test_snapshot_json_is_the_standard_librarys_indented_json_byte_for_byte():
+    # history.indented_json stands in for json.dumps(indent=1, ensure_ascii=False, default=str).
+    import datetime
+    import json
+    from pathlib import Path
+
+    from generator.history import indented_json
+    from generator.load import load_spec
+
+    root = Path(__file__).resolve().parent.parent
+    shared = {"x": [1, {}]}
+    values: list[object] = [
+        {}, [], (), {"a": {}, "b": []}, (1, [2, ()]), "s", 1, None, True, [shared, shared],
+        {1: "int", True: "bool", None: "null", 1.5: "float"},
+        {"é\u2028\x00\"\\\t": "é\u2028\x00\"\\ \ud800"},
+        [1.0, 1e-07, -0.0, 10**30, float("nan"), float("inf"), datetime.date(2020, 1, 2)],
+    ]
+    values += [load_spec(p).documents for p in sorted((root / "specs").glob("*.yaml")) + sorted((root / "tests" / "corpus").rglob("*.json"))]
+    for value in values:
+        assert indented_json(value) == json.dumps(value, indent=1, ensure_ascii=False, default=str)
+    cycle: list[object] = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="Circular reference"):
+        indented_json(cycle)
+    with pytest.raises(TypeError):
+        indented_json({datetime.date(2020, 1, 1): 1})

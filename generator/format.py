@@ -86,16 +86,19 @@ def join(chunks: list[str]) -> str:
 
 def stable(chunk: str) -> bool:
     """Whether black would leave this chunk as it is."""
-    return _unstable_lines(chunk.split("\n")) == []
+    return _unstable_lines(chunk) == []
 
 
-def _unstable_lines(lines: list[str]) -> list[int] | None:
+def _unstable_lines(chunk: str) -> list[int] | None:
     """Indices of the code lines black would change: too long for the line length. ``None`` when black
     would change something else: tabs, trailing whitespace and backslash continuations (which the
     templates never emit on purpose) or a long closing line of a multi-line docstring. Inside a
     docstring (the templates write them as lines starting with triple quotes) a long line is left alone
     by black, and so is a long comment or a lone string in an exploded collection."""
-    if max(map(len, lines)) <= LINE_LENGTH and not any(line.endswith((" ", "\\")) or "\t" in line for line in lines):
+    if "\t" in chunk or " \n" in chunk or chunk.endswith(" "):
+        return None
+    lines = chunk.split("\n")
+    if max(map(len, lines)) <= LINE_LENGTH and "\\\n" not in chunk and not chunk.endswith("\\"):
         # Nine chunks in ten: only a docstring left open could still matter, and only lines holding
         # triple quotes move that state.
         return None if _ends_in_docstring(line for line in lines if '"""' in line) else []
@@ -103,12 +106,14 @@ def _unstable_lines(lines: list[str]) -> list[int] | None:
 
 
 def _scan(lines: list[str]) -> list[int] | None:
-    """``_unstable_lines`` line by line."""
+    """``_unstable_lines`` line by line, for lines without trailing whitespace or tabs. Only lines that
+    hold triple quotes, are too long or end in a backslash can change the docstring state or the
+    answer, so only those are looked at."""
+    notable = [i for i, line in enumerate(lines) if len(line) > LINE_LENGTH or '"""' in line or line.endswith("\\")]
     found: list[int] = []
     in_docstring = False
-    for i, line in enumerate(lines):
-        if line.endswith(" ") or "\t" in line:
-            return None
+    for i in notable:
+        line = lines[i]
         quotes = line.count('"""')
         if in_docstring:
             if quotes:
@@ -144,11 +149,15 @@ def _ends_in_docstring(quoted: Iterable[str]) -> bool:
 Unit = tuple[int, int, bool]
 
 
-def _units(chunk: str) -> list[Unit] | None:
-    """The statements holding the chunk's long lines, or ``None`` when the chunk should go through black
-    whole (anything but a long simple statement or a long class or function header)."""
-    lines = chunk.split("\n")
-    long_lines = _unstable_lines(lines)
+_UNKNOWN: Any = object()
+
+
+def _units(chunk: str, long_lines: list[int] | None = _UNKNOWN) -> list[Unit] | None:
+    """The statements holding the chunk's long lines (``_unstable_lines``, worked out here unless given),
+    or ``None`` when the chunk should go through black whole (anything but a long simple statement or a
+    long class or function header)."""
+    if long_lines is _UNKNOWN:
+        long_lines = _unstable_lines(chunk)
     if long_lines is None:
         return None
     if not long_lines:
@@ -289,16 +298,18 @@ def _black_unit(job: tuple[str, int, bool]) -> str:
     return out
 
 
-def _map(work: Callable[[str], str], items: list[str], parallel: bool = True) -> list[str]:
-    """``work`` over ``items``, in worker processes when there is enough of it (and ``parallel``)."""
-    estimate = sum(map(len, items)) * _SECONDS_PER_CHAR + len(items) * _SECONDS_PER_CALL
+def _map(work: Callable[[tuple[str, Any]], str], items: list[tuple[str, Any]], parallel: bool = True) -> list[str]:
+    """``work`` over ``items`` (each a chunk and what is known of it), in worker processes when there is
+    enough of it (and ``parallel``)."""
+    sizes = [len(item[0]) for item in items]
+    estimate = sum(sizes) * _SECONDS_PER_CHAR + len(items) * _SECONDS_PER_CALL
     if parallel and estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
         import multiprocessing
 
         from .workers import can_fork
 
         context = multiprocessing.get_context("fork") if can_fork() else None
-        order = sorted(range(len(items)), key=lambda i: -len(items[i]))  # the largest first: even shares
+        order = sorted(range(len(items)), key=lambda i: -sizes[i])  # the largest first: even shares
         with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
             done = dict(zip(order, pool.map(work, [items[i] for i in order])))
         return [done[i] for i in range(len(items))]
@@ -334,10 +345,11 @@ def _cached(work: Callable[[Any], str], job: Any) -> str:
     return result
 
 
-def _format_chunk(chunk: str) -> str:
-    """One chunk black would change: its long statements formatted alone and spliced back, or the
-    whole chunk through black."""
-    own = _unit_jobs(chunk)
+def _format_chunk(item: tuple[str, list[int] | None]) -> str:
+    """One chunk black would change (with its ``_unstable_lines``): its long statements formatted alone
+    and spliced back, or the whole chunk through black."""
+    chunk, long_lines = item
+    own = _unit_jobs(chunk, long_lines)
     if own is None:
         return _cached(_black, chunk)
     lines = chunk.split("\n")
@@ -351,10 +363,11 @@ def _format_chunk(chunk: str) -> str:
 def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool = True) -> list[str]:
     """Each chunk black-formatted (see the module docstring): a stable one kept as it is, the others
     formatted in worker processes when there are enough of them (and ``parallel``)."""
-    todo = [i for i, chunk in enumerate(chunks) if not stable(chunk)]
+    verdicts = [_unstable_lines(chunk) for chunk in chunks]
+    todo = [i for i, verdict in enumerate(verdicts) if verdict != []]
     out = list(chunks)
     try:
-        formatted = _map(_format_chunk, [chunks[i] for i in todo], parallel)
+        formatted = _map(_format_chunk, [(chunks[i], verdicts[i]) for i in todo], parallel)
     except black.InvalidInput as exc:
         raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
     for i, text in zip(todo, formatted):
@@ -362,10 +375,10 @@ def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool =
     return out
 
 
-def _unit_jobs(chunk: str) -> list[tuple[int, int, tuple[str, int, bool]]] | None:
+def _unit_jobs(chunk: str, long_lines: list[int] | None) -> list[tuple[int, int, tuple[str, int, bool]]] | None:
     """(first line, last line, black job) for each statement of the chunk to format alone, or ``None``
     when the chunk goes through black whole."""
-    units = _units(chunk)
+    units = _units(chunk, long_lines)
     if units is None:
         return None
     lines = chunk.split("\n")

@@ -298,10 +298,9 @@ def _black_unit(job: tuple[str, int, bool]) -> str:
     return out
 
 
-def _map(work: Callable[[tuple[str, Any]], str], items: list[tuple[str, Any]], parallel: bool = True) -> list[str]:
-    """``work`` over ``items`` (each a chunk and what is known of it), in worker processes when there is
-    enough of it (and ``parallel``)."""
-    sizes = [len(item[0]) for item in items]
+def _map(work: Callable[[Any], str], items: list[Any], sizes: list[int], parallel: bool = True) -> list[str]:
+    """``work`` over ``items`` (of about ``sizes`` characters each), in worker processes when black's
+    estimated time pays for starting them (and ``parallel``)."""
     estimate = sum(sizes) * _SECONDS_PER_CHAR + len(items) * _SECONDS_PER_CALL
     if parallel and estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
         import multiprocessing
@@ -334,44 +333,75 @@ def _write_cache(key: str, text: str) -> None:
         pass  # a cache that cannot be written only costs the next run some time
 
 
-def _cached(work: Callable[[Any], str], job: Any) -> str:
-    """``work(job)`` (``_black`` or ``_black_unit``) through the memory and disk caches."""
-    key = _key(repr(job))
-    result = _memory.get(key) or _read_cache(key)
-    if result is None:
-        result = work(job)
-        _write_cache(key, result)
-    _memory[key] = result
-    return result
+#: What black is asked to do: a whole chunk (``_black``) or one statement (``_black_unit``).
+BlackJob = tuple[Callable[[Any], str], Any]
 
 
-def _format_chunk(item: tuple[str, list[int] | None]) -> str:
-    """One chunk black would change (with its ``_unstable_lines``): its long statements formatted alone
-    and spliced back, or the whole chunk through black."""
-    chunk, long_lines = item
-    own = _unit_jobs(chunk, long_lines)
-    if own is None:
-        return _cached(_black, chunk)
-    lines = chunk.split("\n")
-    for first, last, job in reversed(own):
-        text = _union_field(job) or _endpoint_declaration(job) or _class_header(job) or _cached(_black_unit, job)
-        pad = " " * job[1]
-        lines[first : last + 1] = [pad + line if line else line for line in text.rstrip("\n").split("\n")]
-    return "\n".join(lines)
+def _run(job: BlackJob) -> str:
+    work, argument = job
+    return work(argument)
+
+
+def _through_black(jobs: dict[str, BlackJob], parallel: bool) -> dict[str, str]:
+    """Each job's result by its cache key: from the memory or disk cache, else from black (in worker
+    processes when there is enough of it), then cached."""
+    results: dict[str, str] = {}
+    missing: list[str] = []
+    for key in jobs:
+        cached = _memory.get(key) or _read_cache(key)
+        if cached is None:
+            missing.append(key)
+        else:
+            results[key] = cached
+    work = [jobs[key] for key in missing]
+    sizes = [len(argument if isinstance(argument, str) else argument[0]) for _, argument in work]
+    for key, text in zip(missing, _map(_run, work, sizes, parallel)):
+        _write_cache(key, text)
+        results[key] = text
+    _memory.update(results)
+    return results
 
 
 def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool = True) -> list[str]:
-    """Each chunk black-formatted (see the module docstring): a stable one kept as it is, the others
-    formatted in worker processes when there are enough of them (and ``parallel``)."""
+    """Each chunk black-formatted (see the module docstring). A stable chunk is kept as it is; for the
+    others the statements to reformat are found and written directly where a rule says how black splits
+    them, and only what is left goes to black: one pass over the work, so worker processes are started
+    only when black's own share is worth it (and ``parallel``)."""
     verdicts = [_unstable_lines(chunk) for chunk in chunks]
     todo = [i for i, verdict in enumerate(verdicts) if verdict != []]
-    out = list(chunks)
+    # Per chunk: the cache key of its whole-chunk job, or its statements as (first line, last line,
+    # indentation, text written directly or None, cache key of its black job or None).
+    plans: dict[int, str | list[tuple[int, int, int, str | None, str | None]]] = {}
+    jobs: dict[str, BlackJob] = {}
+    for i in todo:
+        own = _unit_jobs(chunks[i], verdicts[i])
+        if own is None:  # the whole chunk through black
+            plans[i] = key = _key(repr(chunks[i]))
+            jobs[key] = (_black, chunks[i])
+            continue
+        steps = []
+        for first, last, job in own:
+            text = _union_field(job) or _endpoint_declaration(job) or _class_header(job)
+            key = None if text is not None else _key(repr(job))
+            if key is not None:
+                jobs[key] = (_black_unit, job)
+            steps.append((first, last, job[1], text, key))
+        plans[i] = steps
     try:
-        formatted = _map(_format_chunk, [(chunks[i], verdicts[i]) for i in todo], parallel)
+        done = _through_black(jobs, parallel)
     except black.InvalidInput as exc:
         raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
-    for i, text in zip(todo, formatted):
-        out[i] = text
+    out = list(chunks)
+    for i, plan in plans.items():
+        if isinstance(plan, str):
+            out[i] = done[plan]
+            continue
+        lines = chunks[i].split("\n")
+        for first, last, indent, text, key in reversed(plan):
+            written = done[key] if key is not None else text or ""
+            pad = " " * indent
+            lines[first : last + 1] = [pad + line if line else line for line in written.rstrip("\n").split("\n")]
+        out[i] = "\n".join(lines)
     return out
 
 

@@ -44,6 +44,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     """Run every stage but ``write`` for one API. ``previous`` is the API's output folder as it is now
     (``write.read_tree``); its version, changelog and spec snapshot decide the new version."""
     import dataclasses
+    import functools
 
     from . import load, release, validate
     from .workers import Forked
@@ -54,14 +55,14 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     result.diagnostics.extend(spec.diagnostics)
     if spec.diagnostics.has_errors:
         return result
-    # A large document is validated in worker processes while this one builds, renders and formats;
-    # its spec snapshot and its diff against the last one are made in two more. Nothing built is used
-    # unless validation passes.
+    # A large document is validated in a worker process while this one builds, renders and formats;
+    # the same worker then writes its spec snapshot (the walk ends well before the rest needs it, and
+    # building the IR keeps a core to itself), and the diff against the last snapshot, if there is one,
+    # is made in another. Nothing built is used unless validation passes.
     previous = previous or {}
-    checking = validate.Background(spec)
     large = validate.is_large(spec)
-    snapshot = Forked(release.snapshot, spec) if large else None
-    changes = Forked(release.spec_changes, spec, previous) if large else None
+    checking = validate.Background(spec, then=functools.partial(release.snapshot, spec) if large else None)
+    changes = Forked(release.spec_changes, spec, previous) if large and previous.get(release.SNAPSHOT) else None
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
     try:
@@ -86,11 +87,11 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             api = dataclasses.replace(api, package_version=plan.version)
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
-        files[release.SNAPSHOT] = snapshot.result() if snapshot is not None else release.snapshot(spec)
+        files[release.SNAPSHOT] = checking.then_result() if large else release.snapshot(spec)
     finally:
-        for worker in (snapshot, changes):
-            if worker is not None:
-                worker.close()
+        checking.close()
+        if changes is not None:
+            changes.close()
     result.api = api
     result.release = plan
     result.files = files

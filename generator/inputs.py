@@ -65,9 +65,10 @@ def _entry(out: Path, name: str) -> Path:
     return CACHE / (hashlib.sha256(f"{out.resolve()}\0{name}".encode()).hexdigest()[:32] + ".json")
 
 
-def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str]) -> None:
-    """Record what a generation of ``config`` into ``out`` depended on and wrote. Best effort: a cache
-    that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
+def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> None:
+    """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
+    ``write.digests``, when already computed). Best effort: a cache that cannot be written only costs
+    the next run its shortcut. A remote ``$ref`` disables it."""
     base = config.spec.resolve().parent
     documents = []
     for key in spec.documents:
@@ -78,7 +79,10 @@ def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files:
     fingerprint = _fingerprint(config, policy, documents)
     if fingerprint is None:
         return
-    hashes = {p: hashlib.sha256(t.encode("utf-8")).hexdigest() for p, t in files.items()}
+    if hashes is None:
+        from .write import digests
+
+        hashes = digests(files)
     entry = _entry(out, config.name)
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
 from . import pointer as jp
@@ -307,30 +308,70 @@ class Background:
     """``validate(spec)`` with openapi-spec-validator's two parts (``structure``, unless the compiled
     validator accepts the document at once, and ``walk``) in forked worker processes, while the caller
     builds, renders and formats. ``result()`` waits for them and gives exactly what ``validate`` gives.
-    Where fork is unavailable, or the document is small, it runs in place."""
+    Where fork is unavailable, or the document is small, it runs in place.
 
-    def __init__(self, spec: Spec) -> None:
+    ``then`` (no arguments) is more work for the walk's process once the walk is done, so the caller's
+    own work keeps a core to itself meanwhile; ``then_result()`` gives its value or raises its error
+    (run in place when there is no worker)."""
+
+    def __init__(self, spec: Spec, then: Callable[[], Any] | None = None) -> None:
         from .workers import Forked, can_fork
 
         self._spec = spec
+        self._then = then
+        self._then_outcome: tuple[bool, Any] | None = None
         self._done: Diagnostics | None = None
         self._parts: list[Forked[list[Finding]]] = []
+        self._walk: Forked[tuple[list[Finding], tuple[bool, Any] | None]] | None = None
         data = spec.data if isinstance(spec.data, dict) else {}
         version = str(data.get("openapi", ""))
         if not is_large(spec) or not version.startswith(SUPPORTED) or not can_fork():
             self._done = validate(spec)
             return
-        for part in ("walk",) if _structure_accepts(version, data) else ("structure", "walk"):
-            self._parts.append(Forked(_findings_in_worker, spec, version, part))
+        if not _structure_accepts(version, data):
+            self._parts.append(Forked(_findings_in_worker, spec, version, "structure"))
+        self._walk = Forked(_walk_then, spec, version, then)
 
     def result(self) -> Diagnostics:
         if self._done is None:
             findings = [finding for part in self._parts for finding in part.result()]
+            if self._walk is not None:
+                walked, self._then_outcome = self._walk.result()
+                findings += walked
             diags = Diagnostics()
             _classify(self._spec, findings, diags)
             _own_checks(self._spec, diags)
             self._done = diags
         return self._done
+
+    def then_result(self) -> Any:
+        self.result()
+        if self._then_outcome is None and self._then is not None:
+            self._then_outcome = _outcome(self._then)
+        if self._then_outcome is None:
+            return None
+        failed, value = self._then_outcome
+        if failed:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the workers if their results are no longer wanted."""
+        for worker in [*self._parts, *([self._walk] if self._walk is not None else [])]:
+            worker.close()
+
+
+def _outcome(work: Callable[[], Any]) -> tuple[bool, Any]:
+    try:
+        return False, work()
+    except Exception as exc:  # noqa: BLE001 - raised again where the result is asked for
+        return True, exc
+
+
+def _walk_then(spec: Spec, version: str, then: Callable[[], Any] | None) -> tuple[list[Finding], tuple[bool, Any] | None]:
+    """The walk's findings (``_findings_in_worker``), then the outcome of ``then``."""
+    findings = _findings_in_worker(spec, version, "walk")
+    return findings, (_outcome(then) if then is not None else None)
 
 
 def _findings_in_worker(spec: Spec, version: str, part: str) -> list[Finding]:

@@ -39,13 +39,34 @@ def check_relative_path(path: str) -> None:
             raise WriteError(f"refusing to write {path!r}: unsafe path part {part!r}")
 
 
-def manifest(files: dict[str, str]) -> str:
-    entries = {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())}
+def digests(files: dict[str, str]) -> dict[str, str]:
+    """The sha256 of each file's UTF-8 text. hashlib lets go of the GIL on large buffers, so a large tree
+    is hashed on two threads."""
+    if sum(map(len, files.values())) < _THREADED_OVER:
+        return {path: _sha256(text) for path, text in files.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(files, pool.map(_sha256, files.values())))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+#: Characters above which hashing and syncing a tree use threads (both release the GIL).
+_THREADED_OVER = 1 << 22
+
+
+def manifest(files: dict[str, str], hashes: dict[str, str] | None = None) -> str:
+    """The marker's text: every file's hash (``hashes``, when already computed with ``digests``)."""
+    hashes = hashes if hashes is not None else digests(files)
+    entries = {path: hashes[path] for path in sorted(files)}
     return json.dumps({"generator": "specgen", "files": entries}, indent=1, sort_keys=True) + "\n"
 
 
-def with_marker(files: dict[str, str]) -> dict[str, str]:
-    return {**files, MARKER: manifest(files)}
+def with_marker(files: dict[str, str], hashes: dict[str, str] | None = None) -> dict[str, str]:
+    return {**files, MARKER: manifest(files, hashes)}
 
 
 @dataclass
@@ -147,6 +168,14 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def recover(root: Path) -> None:
     """Finish or undo what a killed run left: put back a moved-away tree, drop half-written ones."""
     if not root.parent.is_dir():
@@ -159,12 +188,13 @@ def recover(root: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_tree(root: Path, files: dict[str, str]) -> bool:
-    """Make ``root`` hold exactly ``files`` (plus the marker). Returns False when it already did."""
+def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> bool:
+    """Make ``root`` hold exactly ``files`` (plus the marker; ``hashes`` are the files' ``digests`` when
+    already computed). Returns False when it already did."""
     for path in files:
         check_relative_path(path)
     recover(root)
-    expected = with_marker(files)
+    expected = with_marker(files, hashes)
     if read_tree(root) == expected:
         return False
     if not _replaceable(root):
@@ -177,8 +207,16 @@ def write_tree(root: Path, files: dict[str, str]) -> bool:
             target.parent.mkdir(parents=True, exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
+        # Every file on disk before the swap; fsync waits on the device, so a large tree syncs on threads.
+        written = [staging / rel for rel in expected]
+        if sum(map(len, expected.values())) < _THREADED_OVER:
+            for target in written:
+                _fsync(target)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(_fsync, written))
         os.chmod(staging, 0o755)
         if not root.exists():
             os.rename(staging, root)

@@ -12,6 +12,7 @@ schema or operation removes a keyword, attribute, class or method the caller's c
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -243,12 +244,81 @@ class _Side:
 # --- the walk ------------------------------------------------------------------------------------
 
 
-class _Differ:
+class _Unchanged:
+    """What of the old spec is the same on the new side together with everything its ``$ref``s reach,
+    so comparing it would find nothing: ``_Differ`` skips such path items and component schemas (on a
+    large spec with one schema changed, most of the document).
+
+    Every ``$ref`` of the old documents is indexed by where it sits; each target is compared with the
+    node at the same place in the corresponding new document (the two root documents correspond, the
+    others by their path relative to the root document's folder). A target is *dirty* when it differs, is missing or
+    dangles, or reaches a dirty target through its own ``$ref``s. A node is *clean* when it equals its
+    counterpart and no ``$ref`` inside it points to a dirty target."""
+
     def __init__(self, old: Spec, new: Spec) -> None:
+        from .load import iter_refs
+
+        new_docs = {_relative(new, key): key for key in new.documents}
+        self._counterpart = {key: new_docs.get(_relative(old, key)) for key in old.documents}
+        self._counterpart[old.root] = new.root  # whatever the two files are called
+        self._refs: dict[str, tuple[list[str], list[tuple[str, str] | None]]] = {}
+        for doc, data in old.documents.items():
+            found = iter_refs(data)
+            self._refs[doc] = ([ptr for ptr, _ in found], [old.target(doc, ref) if isinstance(ref, str) else None for _, ref in found])
+        targets = {t for _, resolved in self._refs.values() for t in resolved if t is not None}
+        dirty = {t for t in targets if self._changed(old, new, *t)}
+        pointing: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for target in targets:
+            for inner in self._inside(*target):
+                if inner is None:
+                    dirty.add(target)
+                else:
+                    pointing.setdefault(inner, []).append(target)
+        stack = list(dirty)
+        while stack:  # whatever reaches a dirty target is dirty
+            for source in pointing.get(stack.pop(), ()):
+                if source not in dirty:
+                    dirty.add(source)
+                    stack.append(source)
+        self._dirty = dirty
+
+    def _changed(self, old: Spec, new: Spec, doc: str, ptr: str) -> bool:
+        counterpart = self._counterpart.get(doc)
+        try:
+            return counterpart is None or jp.resolve(old.documents[doc], ptr) != jp.resolve(new.documents[counterpart], ptr)
+        except (KeyError, ValueError):
+            return True
+
+    def _inside(self, doc: str, ptr: str) -> list[tuple[str, str] | None]:
+        """The targets of the ``$ref``s at or below ``doc#ptr`` (None for one that cannot be resolved)."""
+        locations, resolved = self._refs.get(doc, ([], []))
+        at = bisect.bisect_left(locations, ptr)
+        found = resolved[at : at + 1] if at < len(locations) and locations[at] == ptr else []
+        # Below it: from ptr + "/" up to ptr + "0" ("0" sorts right after "/"; "ptr-x" sorts before both).
+        return found + resolved[bisect.bisect_left(locations, ptr + "/") : bisect.bisect_left(locations, ptr + "0")]
+
+    def clean(self, doc: str, ptr: str, old_node: Any, new_node: Any) -> bool:
+        return old_node == new_node and all(t is not None and t not in self._dirty for t in self._inside(doc, ptr))
+
+
+def _relative(spec: Spec, key: str) -> str:
+    """A document's name relative to the root document's folder (its key when it is not a file)."""
+    import os.path
+    import urllib.parse
+
+    parts, root = urllib.parse.urlsplit(key), urllib.parse.urlsplit(spec.root)
+    if parts.scheme != "file" or root.scheme != "file":
+        return key
+    return os.path.relpath(urllib.parse.unquote(parts.path), os.path.dirname(urllib.parse.unquote(root.path)))
+
+
+class _Differ:
+    def __init__(self, old: Spec, new: Spec, prune: bool = True) -> None:
         self.old, self.new = _Side(old), _Side(new)
         self.changes: dict[tuple[str, str | None, str | None, str], Change] = {}
         self.seen: set[tuple[str, str, str]] = set()
         self.reached: set[str] = set()  # old-side pointers of schemas compared through an operation
+        self.unchanged = _Unchanged(old, new) if prune else None
 
     def add(self, rule: str, where: str, message: str, old: tuple[str, str] | None, new: tuple[str, str] | None) -> None:
         o = self.old.where(*old) if old else None
@@ -318,13 +388,17 @@ class _Differ:
                 self.add("schema-added", f"schema {name}", f"component schema {name!r} added", None, (rn, jp.join(base, name)))
         # Components no operation reaches are still model classes: compare them as responses (what they parse).
         for name in old:
-            if name in new and jp.join(base, name) not in self.reached:
-                self.schema((ro, jp.join(base, name), old[name]), (rn, jp.join(base, name), new[name]), "response", f"schema {name}")
+            ptr = jp.join(base, name)
+            if name in new and ptr not in self.reached:
+                if self.unchanged is not None and self.unchanged.clean(ro, ptr, old[name], new[name]):
+                    continue
+                self.schema((ro, ptr, old[name]), (rn, ptr, new[name]), "response", f"schema {name}")
 
     def paths(self, od: Any, nd: Any) -> None:
         ro, rn = self.old.spec.root, self.new.spec.root
         old_paths = {_template(p): p for p in _dict(od.get("paths"))}
         new_paths = {_template(p): p for p in _dict(nd.get("paths"))}
+        same_security = od.get("security") == nd.get("security")  # what operations without their own inherit
         for key, path in old_paths.items():
             old_ptr = jp.join("/paths", path)
             _, _, old_item = self.old.follow(ro, old_ptr, od["paths"][path])
@@ -332,6 +406,8 @@ class _Differ:
                 self.add("path-removed", path, f"path {path} removed", (ro, old_ptr), None)
                 continue
             new_path = new_paths[key]
+            if same_security and self.unchanged is not None and self.unchanged.clean(ro, old_ptr, od["paths"][path], nd["paths"][new_path]):
+                continue
             new_ptr = jp.join("/paths", new_path)
             _, _, new_item = self.new.follow(rn, new_ptr, nd["paths"][new_path])
             for method in METHODS:
@@ -496,6 +572,9 @@ class _Differ:
     # -- schemas
 
     def schema(self, old: tuple[str, str, Any], new: tuple[str, str, Any], direction: str, where: str, depth: int = 0) -> None:
+        if self.unchanged is not None and self.unchanged.clean(old[0], old[1], old[2], new[2]):
+            self.reached.add(self.old.follow(*old)[1])  # compared, and found the same
+            return
         va = self.old.view(*old)
         vb = self.new.view(*new)
         key = (va.ptr + "|" + vb.ptr, direction, "")
@@ -685,9 +764,10 @@ def _canonical(data: Any) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def diff_specs(old: Spec, new: Spec) -> DiffResult:
-    """Every change from ``old`` to ``new``, classified."""
-    return _Differ(old, new).run()
+def diff_specs(old: Spec, new: Spec, prune: bool = True) -> DiffResult:
+    """Every change from ``old`` to ``new``, classified. ``prune=False`` compares even what is unchanged
+    (the same result, slower: ``_Unchanged``)."""
+    return _Differ(old, new, prune).run()
 
 
 # --- output --------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.diff import RULES, as_json, as_markdown, as_text, diff_specs
+from generator.diff import RULES, _Unchanged, as_json, as_markdown, as_text, diff_specs
 from generator.load import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -361,3 +361,77 @@ def test_snapshot_json_is_the_standard_librarys_indented_json_byte_for_byte():
         indented_json(cycle)
     with pytest.raises(TypeError):
         indented_json({datetime.date(2020, 1, 1): 1})
+
+
+def _mutations(data: dict[str, Any]) -> list[Callable[[Any], None]]:
+    """Edits of the kinds a vendor makes, to a component schema (and so to everything that reaches it),
+    an operation, and the document's security."""
+    schemas = sorted(data.get("components", {}).get("schemas", {}))
+
+    def in_schema(index: int, change: Callable[[dict[str, Any]], None]) -> Callable[[Any], None]:
+        def mutate(d: Any) -> None:
+            if schemas:
+                change(d["components"]["schemas"][schemas[index % len(schemas)]])
+        return mutate
+
+    def first_operation(d: Any) -> dict[str, Any]:
+        for item in d.get("paths", {}).values():
+            for method in ("get", "post", "put", "patch", "delete"):
+                if isinstance(item, dict) and method in item:
+                    return item[method]
+        return {}
+
+    return [
+        lambda d: None,
+        in_schema(0, lambda s: s.setdefault("properties", {}).__setitem__("added", {"type": "string"})),
+        in_schema(len(schemas) // 2, lambda s: s.__setitem__("description", "changed")),
+        in_schema(len(schemas) - 1, lambda s: s.setdefault("required", []).append("added")),
+        in_schema(len(schemas) // 3, lambda s: s.__setitem__("type", "array") if "type" in s else s.__setitem__("nullable", True)),
+        lambda d: first_operation(d).__setitem__("summary", "changed"),
+        lambda d: first_operation(d).setdefault("parameters", []).append({"name": "added", "in": "query", "required": True, "schema": {"type": "integer"}}),
+        lambda d: d.__setitem__("security", [{"other": []}]),
+    ]
+
+
+def test_pruned_diff_finds_exactly_what_the_full_comparison_finds(tmp_path):
+    # diff_specs skips what is unchanged together with everything it reaches; the full comparison is the
+    # oracle. Both directions, on every rule's case, on the suite's documents under each kind of edit
+    # (the old side read back from a snapshot, as a generation diffs it), and with component names that
+    # extend each other ("a" and "a-b": their pointers interleave when sorted).
+    from generator.history import from_snapshot, snapshot
+
+    pairs = [_pair(tmp_path, mutate) for _, mutate, _, _ in CASES]
+    near = copy.deepcopy(BASE)
+    near["components"]["schemas"]["Thing-list"] = {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+    near["components"]["schemas"]["Thing"]["properties"]["owner"] = {"allOf": [{"$ref": "#/components/schemas/NewThing"}]}
+    changed = copy.deepcopy(near)
+    changed["components"]["schemas"]["NewThing"]["properties"] = {"extra": {"type": "string"}}
+    pairs.append((_load(tmp_path, "near-old", near), _load(tmp_path, "near-new", changed)))
+    documents = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "corpus").rglob("*.json"))
+    for path in documents:
+        if "overlay" in path.name:
+            continue
+        base = load_spec(path)
+        if base.diagnostics.has_errors:
+            continue
+        old = from_snapshot(snapshot(base), "spec-snapshot.json")
+        for index, mutate in enumerate(_mutations(base.data)):
+            data = copy.deepcopy(base.data)
+            mutate(data)
+            pairs.append((old, _load(tmp_path, f"{path.stem}-{index}", data)))
+    for side, version in (("old", "1"), ("new", "2")):  # a schema in a second document changes
+        folder = tmp_path / f"split-{side}"
+        folder.mkdir()
+        (folder / "shared.json").write_text(json.dumps({"Part": {"type": "object", "properties": {"v": {"type": "string" if version == "1" else "integer"}}}}), encoding="utf-8")
+        split = copy.deepcopy(BASE)
+        split["components"]["schemas"]["Thing"]["properties"]["part"] = {"$ref": "shared.json#/Part"}
+        (folder / "api.json").write_text(json.dumps(split), encoding="utf-8")
+    pairs.append((load_spec(tmp_path / "split-old" / "api.json"), load_spec(tmp_path / "split-new" / "api.json")))
+    pairs.append((from_snapshot(snapshot(pairs[-1][0]), "spec-snapshot.json"), pairs[-1][1]))
+    compared = pruned = 0
+    for old, new in pairs:
+        for a, b in ((old, new), (new, old)):
+            assert diff_specs(a, b) == diff_specs(a, b, prune=False), (a.label, b.label)
+            compared += 1
+            pruned += bool(_Unchanged(a, b)._dirty < {t for _, r in _Unchanged(a, b)._refs.values() for t in r if t})
+    assert compared > 300 and pruned > 100  # and the pruning did skip something in most of them

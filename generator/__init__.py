@@ -34,6 +34,7 @@ class GenerationResult:
     api: Api | None = None  # the IR the files were rendered from (for tools such as the corpus runner)
     spec: Spec | None = None  # the loaded, overlaid document
     release: Release | None = None  # the version chosen and the changes since the last generation
+    inputs: tuple[list[str], str] | None = None  # inputs.fingerprint, when a worker made it (large documents)
 
     @property
     def ok(self) -> bool:
@@ -61,7 +62,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     # is made in another. Nothing built is used unless validation passes.
     previous = previous or {}
     large = validate.is_large(spec)
-    checking = validate.Background(spec, then=functools.partial(release.snapshot, spec) if large else None)
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec) if large else None)
     changes = Forked(release.spec_changes, spec, previous) if large and previous.get(release.SNAPSHOT) else None
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
@@ -87,7 +88,10 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             api = dataclasses.replace(api, package_version=plan.version)
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
-        files[release.SNAPSHOT] = checking.then_result() if large else release.snapshot(spec)
+        if large:
+            files[release.SNAPSHOT], result.inputs = checking.then_result()
+        else:
+            files[release.SNAPSHOT] = release.snapshot(spec)
     finally:
         checking.close()
         if changes is not None:
@@ -96,6 +100,14 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     result.release = plan
     result.files = files
     return result
+
+
+def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[str, tuple[list[str], str] | None]:
+    """The validation worker's work once the walk is done: the spec snapshot, and the inputs'
+    fingerprint for the command line's cache (which it would otherwise make after writing)."""
+    from . import inputs, release
+
+    return release.snapshot(spec), inputs.fingerprint(config, policy, spec)
 
 
 def _formatted(api: Api, large: bool) -> dict[str, str]:

@@ -93,7 +93,7 @@ class _Run:
     count: int
     up_to_date: bool  # every API recognised as unchanged: nothing to compare or write
     per_api: bool  # files are keyed "API name/path" (a project), not by the path alone (--spec)
-    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]]  # to remember once the tree holds them
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], Any]]  # to remember once the tree holds them
 
 
 def _run(args: argparse.Namespace) -> _Run:
@@ -102,7 +102,7 @@ def _run(args: argparse.Namespace) -> _Run:
     files: dict[str, str] = {}
     failed = False
     fresh = 0  # APIs whose output was already what generation gives (input cache)
-    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], Any]] = []
     for config in apis:
         previous = previous_tree(out, config.name if per_api else None)
         api_out = out / config.name if per_api else out
@@ -125,7 +125,7 @@ def _run(args: argparse.Namespace) -> _Run:
         for rel, text in result.files.items():
             files[f"{config.name}/{rel}" if per_api else rel] = text
         if result.spec is not None:
-            generated.append((config, result.spec, api_out, result.files))
+            generated.append((config, result.spec, api_out, result.files, result.inputs))
     up_to_date = fresh == len(apis) and (out / MARKER).is_file()
     return _Run(None if failed else files, out, len(apis), up_to_date, per_api, generated)
 
@@ -196,10 +196,13 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
     """Record this run's generations in the input cache, once the tree is known to hold their files
     (``hashes``: the written tree's ``digests``, when already computed)."""
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
-    for config, spec, api_out, files in run.generated:
+    for config, spec, api_out, files, fingerprint in run.generated:
         prefix = f"{config.name}/" if run.per_api else ""
         mine = {rel: hashes[prefix + rel] for rel in files} if hashes is not None else None
-        inputs.remember(config, policy, spec, api_out, files, mine)
+        if fingerprint is None:
+            inputs.remember(config, policy, spec, api_out, files, mine)
+        else:
+            inputs.remember(config, policy, spec, api_out, files, mine, fingerprint)
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -15,8 +15,8 @@ import json
 import os
 import urllib.parse
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .config import ApiConfig
 from .load import RefPolicy, Spec
@@ -29,6 +29,8 @@ _HERE = Path(__file__).resolve().parent
 @lru_cache(maxsize=1)
 def toolkit_hash() -> str:
     """The generator's code and templates, and the versions of the libraries that shape its output."""
+    from importlib import metadata  # 15 ms of imports, wanted only here
+
     digest = hashlib.sha256()
     from .config import TEMPLATES
 
@@ -65,20 +67,33 @@ def _entry(out: Path, name: str) -> Path:
     return CACHE / (hashlib.sha256(f"{out.resolve()}\0{name}".encode()).hexdigest()[:32] + ".json")
 
 
-def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> None:
-    """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
-    ``write.digests``, when already computed). Best effort: a cache that cannot be written only costs
-    the next run its shortcut. A remote ``$ref`` disables it."""
+def fingerprint(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[list[str], str] | None:
+    """What the cache records of a generation's inputs: the names of the documents it read (relative to
+    the spec's folder) and the hash of everything the output depends on. None when one is not a local
+    file (a remote ``$ref``) or cannot be read again."""
     base = config.spec.resolve().parent
     documents = []
     for key in spec.documents:
         parts = urllib.parse.urlsplit(key)
         if parts.scheme != "file":
-            return
+            return None
         documents.append(Path(os.path.relpath(urllib.parse.unquote(parts.path), base)).as_posix())
-    fingerprint = _fingerprint(config, policy, documents)
-    if fingerprint is None:
+    value = _fingerprint(config, policy, documents)
+    return None if value is None else (documents, value)
+
+
+_UNKNOWN: Any = object()
+
+
+def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None,
+             inputs: tuple[list[str], str] | None = _UNKNOWN) -> None:
+    """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
+    ``write.digests``, and ``inputs``: the ``fingerprint``, when already computed). Best effort: a cache
+    that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
+    known = fingerprint(config, policy, spec) if inputs is _UNKNOWN else inputs
+    if known is None:
         return
+    documents, value = known
     if hashes is None:
         from .write import digests
 
@@ -87,7 +102,7 @@ def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files:
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"fingerprint": fingerprint, "documents": documents, "files": hashes}), encoding="utf-8")
+        tmp.write_text(json.dumps({"fingerprint": value, "documents": documents, "files": hashes}), encoding="utf-8")
         os.replace(tmp, entry)
     except OSError:
         pass

@@ -13,10 +13,10 @@ import json
 import os
 import urllib.parse
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from . import pointer as jp
 from .diagnostics import Diagnostics
@@ -99,24 +99,32 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-class _LimitedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML loader that refuses alias bombs before constructing anything."""
+@lru_cache(maxsize=1)
+def _limited_loader() -> type:
+    """A safe YAML loader (the C one where PyYAML has it) that refuses alias bombs before constructing
+    anything. Made on first use: a JSON document never imports PyYAML."""
+    import yaml
 
-    def construct_document(self, node: yaml.Node) -> Any:
-        _check_expansion(node)
-        return super().construct_document(node)
+    class LimitedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        def construct_document(self, node: yaml.Node) -> Any:
+            _check_expansion(node)
+            return super().construct_document(node)
+
+    return LimitedLoader
 
 
-def _check_expansion(root: yaml.Node) -> None:
+def _check_expansion(root: Any) -> None:
+    import yaml
+
     sizes: dict[int, int] = {}
-    stack: list[tuple[yaml.Node, bool, int]] = [(root, False, 0)]
+    stack: list[tuple[Any, bool, int]] = [(root, False, 0)]
     while stack:
         node, done, depth = stack.pop()
         if id(node) in sizes and not done:
             continue
         if depth > MAX_DEPTH:
             raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH} levels")
-        children: list[yaml.Node] = []
+        children: list[Any] = []
         if isinstance(node, yaml.SequenceNode):
             children = list(node.value)
         elif isinstance(node, yaml.MappingNode):
@@ -139,8 +147,10 @@ def parse_text(text: str, is_json: bool) -> Any:
             raise ValueError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
             raise ValueError("JSON nested too deeply") from None
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_LimitedLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_limited_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -376,16 +376,17 @@ def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool =
     for i in todo:
         own = _unit_jobs(chunks[i], verdicts[i])
         if own is None:  # the whole chunk through black
-            plans[i] = key = _key(repr(chunks[i]))
-            jobs[key] = (_black, chunks[i])
+            whole = _key(repr(chunks[i]))
+            plans[i] = whole
+            jobs[whole] = (_black, chunks[i])
             continue
-        steps = []
+        steps: list[tuple[int, int, int, str | None, str | None]] = []
         for first, last, job in own:
             text = _union_field(job) or _endpoint_declaration(job) or _class_header(job)
-            key = None if text is not None else _key(repr(job))
-            if key is not None:
-                jobs[key] = (_black_unit, job)
-            steps.append((first, last, job[1], text, key))
+            unit = None if text is not None else _key(repr(job))
+            if unit is not None:
+                jobs[unit] = (_black_unit, job)
+            steps.append((first, last, job[1], text, unit))
         plans[i] = steps
     try:
         done = _through_black(jobs, parallel)
@@ -397,8 +398,8 @@ def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool =
             out[i] = done[plan]
             continue
         lines = chunks[i].split("\n")
-        for first, last, indent, text, key in reversed(plan):
-            written = done[key] if key is not None else text or ""
+        for first, last, indent, text, unit in reversed(plan):
+            written = done[unit] if unit is not None else text or ""
             pad = " " * indent
             lines[first : last + 1] = [pad + line if line else line for line in written.rstrip("\n").split("\n")]
         out[i] = "\n".join(lines)

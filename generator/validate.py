@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
-from functools import lru_cache
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from . import pointer as jp
@@ -328,9 +329,10 @@ class Background:
         if not is_large(spec) or not version.startswith(SUPPORTED) or not can_fork():
             self._done = validate(spec)
             return
+        here = os.getpid()
         if not _structure_accepts(version, data):
-            self._parts.append(Forked(_findings_in_worker, spec, version, "structure"))
-        self._walk = Forked(_walk_then, spec, version, then)
+            self._parts.append(Forked(_findings_in_worker, spec, version, "structure", here))
+        self._walk = Forked(_walk_then, spec, version, then, here)
 
     def result(self) -> Diagnostics:
         if self._done is None:
@@ -357,8 +359,10 @@ class Background:
 
     def close(self) -> None:
         """Stop the workers if their results are no longer wanted."""
-        for worker in [*self._parts, *([self._walk] if self._walk is not None else [])]:
-            worker.close()
+        for part in self._parts:
+            part.close()
+        if self._walk is not None:
+            self._walk.close()
 
 
 def _outcome(work: Callable[[], Any]) -> tuple[bool, Any]:
@@ -368,13 +372,13 @@ def _outcome(work: Callable[[], Any]) -> tuple[bool, Any]:
         return True, exc
 
 
-def _walk_then(spec: Spec, version: str, then: Callable[[], Any] | None) -> tuple[list[Finding], tuple[bool, Any] | None]:
+def _walk_then(spec: Spec, version: str, then: Callable[[], Any] | None, parent: int) -> tuple[list[Finding], tuple[bool, Any] | None]:
     """The walk's findings (``_findings_in_worker``), then the outcome of ``then``."""
-    findings = _findings_in_worker(spec, version, "walk")
+    findings = _findings_in_worker(spec, version, "walk", parent)
     return findings, (_outcome(then) if then is not None else None)
 
 
-def _findings_in_worker(spec: Spec, version: str, part: str) -> list[Finding]:
+def _findings_in_worker(spec: Spec, version: str, part: str, parent: int) -> list[Finding]:
     """``_validator_findings`` in a forked worker process, which exists for nothing else, so two of the
     walk's lookups can be made cheaper there without touching the caller's process:
 
@@ -385,7 +389,10 @@ def _findings_in_worker(spec: Spec, version: str, part: str) -> list[Finding]:
       (about 80,000 paths on GitHub's document, each probed several times); here a path is resolved
       once, from its parent's resolved node, and kept (another 40 %).
 
-    Same lookups, same references followed, same errors."""
+    Same lookups, same references followed, same errors. Run in ``parent`` itself (``Forked`` does the
+    work in place when its child dies), it changes nothing there."""
+    if os.getpid() == parent:
+        return _validator_findings(spec, version, part)
     try:
         from pathable import accessors
     except ImportError:

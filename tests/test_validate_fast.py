@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -218,6 +219,17 @@ def test_the_walk_in_a_worker_finds_exactly_what_it_finds_in_place(tmp_path):
         if not version.startswith(validate.SUPPORTED):
             continue
         in_place = validate._validator_findings(spec, version, "walk")
-        assert Forked(validate._findings_in_worker, spec, version, "walk").result() == in_place, path
+        assert Forked(validate._findings_in_worker, spec, version, "walk", os.getpid()).result() == in_place, path
         compared += 1
     assert compared >= 25
+
+
+def test_the_walk_run_in_place_leaves_the_libraries_as_they_are():
+    # Forked runs the work in place when its child dies: then nothing of this process is changed.
+    from jsonschema_path.accessors import SchemaAccessor
+    from pathable.accessors import SubscriptableAccessor
+
+    before = (SchemaAccessor.__dict__["get_resolved"], SubscriptableAccessor.__dict__.get("_get_subnode"))
+    spec = load_spec(ROOT / "specs" / "kombo.yaml")
+    assert validate._findings_in_worker(spec, str(spec.data["openapi"]), "walk", os.getpid()) == validate._validator_findings(spec, str(spec.data["openapi"]), "walk")
+    assert (SchemaAccessor.__dict__["get_resolved"], SubscriptableAccessor.__dict__.get("_get_subnode")) == before

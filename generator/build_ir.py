@@ -14,6 +14,7 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -179,7 +180,7 @@ class _Types:
         for index, value in enumerate(values):
             wanted = varnames[index] if varnames and index < len(varnames) and isinstance(varnames[index], str) else value
             members.append(ir.EnumMember(scope.claim(enum_member(wanted)), pyrepr_literal(value)))
-        return ir.Enum(name, description, base, tuple(members), _source(self.ctx, doc, ptr))
+        return ir.Enum(name, description, "int" if base == "int" else "str", tuple(members), _source(self.ctx, doc, ptr))
 
     def _model(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: str, depth: int) -> ir.Model:
         properties, required, extra = self._collect_object(doc, schema, ptr, depth)
@@ -187,7 +188,7 @@ class _Types:
         fields = []
         for prop_doc, prop_ptr, wire, prop in properties:
             field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS))
-            hint = _Hint(lambda wire=wire: join_pascal(name, pascal(wire) or "Field"))
+            hint = _Hint(functools.partial(_field_hint, name, wire))
             annotation = self._annotation(prop_doc, prop, prop_ptr, hint, depth + 1)
             is_required = wire in required
             prop_schema = prop if isinstance(prop, dict) else {}
@@ -264,7 +265,7 @@ class _Types:
             if isinstance(schema.get(key), list) and schema[key]:
                 members = []
                 for index, member in enumerate(schema[key]):
-                    member_hint = _Hint(lambda m=member, i=index, all_=schema[key]: _member_hint(str(hint), m, i, all_))
+                    member_hint = _Hint(functools.partial(_member_hint_of, hint, member, index, schema[key]))
                     members.append(self._annotation(doc, member, jp.join(ptr, key, index), member_hint, depth + 1))
                 return _maybe_null(_union(members), nullable)
         if isinstance(schema.get("allOf"), list) and schema["allOf"]:
@@ -372,7 +373,7 @@ def _is_primitive(schema: Any) -> bool:
 
 def _is_named_component(ptr: str | None) -> bool:
     """Arrays, maps and unions under components/schemas get a named alias; plain primitives are inlined."""
-    return bool(ptr) and ptr.startswith("/components/schemas/") and ptr.count("/") == 3
+    return ptr is not None and ptr.startswith("/components/schemas/") and ptr.count("/") == 3
 
 
 def _ref_name(target: dict[str, Any], ptr: str | None) -> str:
@@ -400,6 +401,24 @@ def _name_candidates(wanted: str, ptr: str, kind: str) -> list[str]:
     return candidates
 
 
+def _field_hint(model: str, wire: str) -> str:
+    """The name an inline schema of property ``wire`` of ``model`` gets."""
+    return join_pascal(model, pascal(wire) or "Field")
+
+
+def _method_renamed(diags: Diagnostics, label: str, group: tuple[str, ...], path: str, method: str, wanted: str, given: str) -> None:
+    diags.warning("W400", label, jp.join("/paths", path, method), f"method name {wanted!r} is taken in {'.'.join(group) or 'the client'}; renamed {given!r}")
+
+
+def _text_or_empty(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _member_hint_of(hint: Hint, member: Any, index: int, siblings: Sequence[Any]) -> str:
+    """``_member_hint`` once the name is wanted (``hint`` may itself be worked out lazily)."""
+    return _member_hint(str(hint), member, index, siblings)
+
+
 def _member_hint(hint: str, member: Any, index: int, siblings: Sequence[Any] = ()) -> str:
     """Name a oneOf/anyOf member from what it is: its title, the value that tells it apart (a ``const`` or
     single-value enum property, or its own enum values), the property only it requires or has, or the allOf
@@ -411,7 +430,8 @@ def _member_hint(hint: str, member: Any, index: int, siblings: Sequence[Any] = (
     values = [v for v in member.get("enum") or [] if isinstance(v, (str, int)) and not isinstance(v, bool)]
     if values and pascal(str(values[0])):
         return join_pascal(hint, pascal(str(values[0])) + ("Etc" if len(values) > 1 else ""))
-    props = member.get("properties") if isinstance(member.get("properties"), dict) else {}
+    raw_props = member.get("properties")
+    props: dict[Any, Any] = raw_props if isinstance(raw_props, dict) else {}
     for key, prop in props.items():
         tag = _tag_value(prop)
         if tag is not None and pascal(str(tag)):
@@ -653,7 +673,7 @@ class _Operations:
             name=name,
             http_method=method.upper(),
             path=path,
-            operation_id=op.get("operationId") if isinstance(op.get("operationId"), str) else "",
+            operation_id=_text_or_empty(op.get("operationId")),
             summary=summary,
             description=_prose(op.get("description")),
             params=tuple(params),
@@ -701,7 +721,8 @@ class _Operations:
                 continue
             schema = param.get("schema")
             if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                schema = next(iter(param["content"].values()), {}).get("schema")
+                media = next(iter(param["content"].values()), None)
+                schema = media.get("schema") if isinstance(media, dict) else None
                 self.ctx.warn("W404", pdoc, pptr, "parameter 'content' serialisation is sent as a plain value")
             annotation = self.types.annotation(pdoc, schema if schema is not None else {}, jp.join(pptr, "schema"), op_pascal + pascal(wire))
             required = bool(param.get("required")) or location == "path"
@@ -811,7 +832,8 @@ class _Operations:
         return tuple(fields)
 
     def _responses(self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str) -> tuple[list[ir.Response], list[ir.Response]]:
-        responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
+        raw_responses = op.get("responses")
+        responses: dict[Any, Any] = raw_responses if isinstance(raw_responses, dict) else {}
         success: list[ir.Response] = []
         errors: list[ir.Response] = []
         statuses = [str(s) for s in responses]
@@ -908,7 +930,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
             if not isinstance(op, dict):
                 continue
             group = tuple(_group(op))
-            scope = method_scopes.setdefault(group, NameScope(CLIENT_ATTRS if not group else (), lambda a, b, g=group, p=path, m=method: diags.warning("W400", spec.label, jp.join("/paths", p, m), f"method name {a!r} is taken in {'.'.join(g) or 'the client'}; renamed {b!r}")))
+            scope = method_scopes.setdefault(group, NameScope(CLIENT_ATTRS if not group else (), functools.partial(_method_renamed, diags, spec.label, group, str(path), method)))
             name = scope.claim(_method_name(op, method, str(path)))
             tree.setdefault(group, []).append(operations.build(str(path), method, item, op, name, doc))
 
@@ -1020,7 +1042,8 @@ def _servers(ctx: _Context) -> tuple[ir.Server, ...]:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
         url = server["url"]
-        variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+        raw_variables = server.get("variables")
+        variables: dict[Any, Any] = raw_variables if isinstance(raw_variables, dict) else {}
         for var, spec in variables.items():
             default = spec.get("default") if isinstance(spec, dict) else None
             url = url.replace("{" + str(var) + "}", str(default) if default is not None else "")

@@ -202,10 +202,10 @@ class Synth:
             if own.get("properties"):
                 merged.update(self.value(doc, ptr, own, depth) or {})
             return merged
-        for kind in ("oneOf", "anyOf"):
-            if isinstance(node.get(kind), list) and node[kind]:
-                options = [(i, m) for i, m in enumerate(node[kind]) if not (isinstance(m, dict) and m.get("type") == "null")] or list(enumerate(node[kind]))
-                value = self.value(doc, jp.join(ptr, kind, options[0][0]), options[0][1], depth + 1)
+        for union in ("oneOf", "anyOf"):
+            if isinstance(node.get(union), list) and node[union]:
+                options = [(i, m) for i, m in enumerate(node[union]) if not (isinstance(m, dict) and m.get("type") == "null")] or list(enumerate(node[union]))
+                value = self.value(doc, jp.join(ptr, union, options[0][0]), options[0][1], depth + 1)
                 mapping = (node.get("discriminator") or {}) if isinstance(node.get("discriminator"), dict) else {}
                 if isinstance(value, dict) and mapping.get("propertyName") and isinstance(mapping.get("mapping"), dict):
                     ref = options[0][1].get("$ref") if isinstance(options[0][1], dict) else None
@@ -456,7 +456,12 @@ class MockServer:
         value: str | None = None
         if kind == "apiKey":
             where, key = scheme.get("in"), str(scheme.get("name", ""))
-            value = headers.get(key.lower()) if where == "header" else (query.get(key) or [None])[0] if where == "query" else cookies.get(key)
+            if where == "header":
+                value = headers.get(key.lower())
+            elif where == "query":
+                value = next(iter(query.get(key) or []), None)
+            else:
+                value = cookies.get(key)
         elif kind == "http":
             auth = headers.get("authorization", "")
             prefix = str(scheme.get("scheme", "")).lower() + " "
@@ -633,6 +638,7 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
             entry: dict[str, Any] = {"method": self.command, "path": path, "query": query, "headers": _redact(headers), "body_size": len(body)}
             route, values, allowed = mock.api.match(self.command, path)
             extra: dict[str, str] = {}
+            ctype: str | None
             if route is None and allowed:
                 status, ctype, payload, extra = mock.error(None, 405, f"method {self.command} not allowed on {path}", [])
                 extra["Allow"] = ", ".join(sorted(set(allowed)))

@@ -154,7 +154,7 @@ def _classify(spec: Spec, findings: list[Finding], diags: Diagnostics) -> None:
             diags.error("E101", spec.label, pointer, message)
 
 
-def _keyword_validator(keyword_cls: type, suffix: tuple[str, ...]) -> type:
+def _keyword_validator(keyword_cls: Any, suffix: tuple[str, ...]) -> type:
     """openapi-spec-validator's keyword validator, changed where its own behaviour falls short:
 
     - each error it yields is stamped with where it was found (the innermost validator stamps first):
@@ -409,7 +409,7 @@ def _findings_in_worker(spec: Spec, version: str, part: str, parent: int) -> lis
                     raise KeyError(key) from exc
             return original.__func__(cls, node, key)
 
-        accessors.SubscriptableAccessor._get_subnode = classmethod(get_subnode)  # type: ignore[method-assign]
+        accessors.SubscriptableAccessor._get_subnode = classmethod(get_subnode)  # type: ignore[method-assign,assignment]
     return _validator_findings(spec, version, part)
 
 

@@ -110,24 +110,56 @@ def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[str, 
     return release.snapshot(spec), inputs.fingerprint(config, policy, spec)
 
 
+#: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
+OUTPUT_CACHE = Path(".cache") / "specgen" / "output"
+
+
 def _formatted(api: Api, large: bool) -> dict[str, str]:
-    """Every file rendered and formatted. A large package is split with a forked worker, which takes
-    ``models.py`` and every sixth resource module (about half the work), so both cores render and
-    format at once."""
+    """Every file rendered and formatted. In a large package, a resource module made from the same
+    inputs as in an earlier run is taken from the output cache (one schema changed leaves most of them
+    alone), and the rest is split with a forked worker, which takes ``models.py`` and every sixth of the
+    remaining resource modules (about half the work), so both cores render and format at once."""
     from . import format, render
     from .workers import Forked
 
     if not large:
         return format.format_files(render.render(api))
     every = render.paths(api)
-    theirs = frozenset([f"{api.package}/models.py", *(f"{api.package}/resources/{m.module}.py" for m in api.resource_modules[::6])])
+    keys = _module_keys(api)
+    merged = {path: text for path, key in keys.items() if (text := format.read_cache(key, OUTPUT_CACHE)) is not None}
+    modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
+    theirs = frozenset([f"{api.package}/models.py", *[p for p in modules if p not in merged][::6]])
     worker = Forked(_formatted_part, api, theirs)
     try:
-        merged = format.format_files(render.render(api, only=frozenset(every) - theirs))
-        merged.update(worker.result())
+        made = format.format_files(render.render(api, only=frozenset(every) - theirs - merged.keys()))
+        made.update(worker.result())
     finally:
         worker.close()
+    for path, key in keys.items():
+        if path in made:
+            format.write_cache(key, made[path], OUTPUT_CACHE)
+    merged.update(made)
     return {path: merged[path] for path in every}
+
+
+def _module_keys(api: Api) -> dict[str, str]:
+    """For each resource module, a digest of all its formatted text follows from: its part of the IR
+    (pickled), the header (the spec's label), the generator's code and templates, and black's version.
+    Equal IR that pickles differently only costs a render."""
+    import hashlib
+    import pickle
+
+    import black
+
+    from . import inputs, render
+
+    base = hashlib.sha256(f"{inputs.code_hash()}\0{black.__version__}\0{render.header(api)}\0".encode())
+    keys = {}
+    for module in api.resource_modules:
+        digest = base.copy()
+        digest.update(pickle.dumps(module, protocol=5))
+        keys[f"{api.package}/resources/{module.module}.py"] = digest.hexdigest()
+    return keys
 
 
 def _formatted_part(api: Api, paths: frozenset[str]) -> dict[str, str]:

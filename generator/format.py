@@ -315,15 +315,16 @@ def _map(work: Callable[[Any], str], items: list[Any], sizes: list[int], paralle
     return [work(item) for item in items]
 
 
-def _read_cache(key: str) -> str | None:
+def read_cache(key: str, folder: Path = CACHE) -> str | None:
+    """A text cached under ``key`` (a hex digest) in ``folder``, or None."""
     try:
-        return (CACHE / key[:2] / key).read_text(encoding="utf-8")
+        return (folder / key[:2] / key).read_text(encoding="utf-8")
     except OSError:
         return None
 
 
-def _write_cache(key: str, text: str) -> None:
-    target = CACHE / key[:2] / key
+def write_cache(key: str, text: str, folder: Path = CACHE) -> None:
+    target = folder / key[:2] / key
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{key}.{os.getpid()}.tmp")
@@ -348,7 +349,7 @@ def _through_black(jobs: dict[str, BlackJob], parallel: bool) -> dict[str, str]:
     results: dict[str, str] = {}
     missing: list[str] = []
     for key in jobs:
-        cached = _memory.get(key) or _read_cache(key)
+        cached = _memory.get(key) or read_cache(key)
         if cached is None:
             missing.append(key)
         else:
@@ -356,7 +357,7 @@ def _through_black(jobs: dict[str, BlackJob], parallel: bool) -> dict[str, str]:
     work = [jobs[key] for key in missing]
     sizes = [len(argument if isinstance(argument, str) else argument[0]) for _, argument in work]
     for key, text in zip(missing, _map(_run, work, sizes, parallel)):
-        _write_cache(key, text)
+        write_cache(key, text)
         results[key] = text
     _memory.update(results)
     return results

@@ -27,16 +27,23 @@ _HERE = Path(__file__).resolve().parent
 
 
 @lru_cache(maxsize=1)
+def code_hash() -> str:
+    """The generator's code and templates."""
+    from .config import TEMPLATES
+
+    digest = hashlib.sha256()
+    for folder in (_HERE, TEMPLATES):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".py", ".jinja") and "__pycache__" not in p.parts):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
 def toolkit_hash() -> str:
     """The generator's code and templates, and the versions of the libraries that shape its output."""
     from importlib import metadata  # 15 ms of imports, wanted only here
 
-    digest = hashlib.sha256()
-    from .config import TEMPLATES
-
-    for folder in (_HERE, TEMPLATES):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".py", ".jinja") and "__pycache__" not in p.parts):
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    digest = hashlib.sha256(code_hash().encode())
     for name in _LIBRARIES:
         try:
             digest.update(f"{name}={metadata.version(name)}\0".encode())

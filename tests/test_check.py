@@ -190,3 +190,41 @@ def test_a_large_document_is_recognised_unchanged_on_the_next_run(tmp_path):
         os.chdir(cwd)
     again = run(tmp_path, *args)
     assert again.returncode == 0 and "already up to date" in again.stdout, again.stdout + again.stderr
+
+
+def test_resource_modules_of_a_large_package_come_from_the_output_cache_when_unchanged(tmp_path, monkeypatch):
+    # A large package's resource modules are taken from the output cache when what they are made from is
+    # unchanged. The result must be exactly a fresh generation's, and only changed modules are made again.
+    import json
+
+    from generator import OUTPUT_CACHE, build_files
+    from generator.config import ApiConfig
+    from generator.validate import BACKGROUND_OVER
+
+    def document(extra_property: bool, renamed_operation: bool) -> dict:
+        paths = {}
+        for i in range(BACKGROUND_OVER + 10):
+            operation_id = f"get{i}" + ("Renamed" if renamed_operation and i == 3 else "")
+            paths[f"/group{i % 7}/things{i}"] = {"get": {"operationId": operation_id, "tags": [f"group{i % 7}"], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}}
+        properties = {"id": {"type": "integer"}, **({"note": {"type": "string"}} if extra_property else {})}
+        return {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths, "components": {"schemas": {"Thing": {"type": "object", "properties": properties}}}}
+
+    def generate(folder: Path, data: dict) -> dict[str, str]:
+        folder.mkdir(exist_ok=True)
+        (folder / "big.json").write_text(json.dumps(data), encoding="utf-8")
+        monkeypatch.chdir(folder)
+        result = build_files(ApiConfig(name="big", spec=Path("big.json")))
+        assert result.ok, result.diagnostics.items
+        return result.files
+
+    def cached() -> int:
+        return sum(1 for p in (tmp_path / "work" / OUTPUT_CACHE).rglob("*") if p.is_file())
+
+    generate(tmp_path / "work", document(False, False))
+    modules = cached()
+    assert modules == 7  # one per resource module (tag)
+    for extra, renamed, made in ((True, False, 0), (True, True, 1)):  # a schema, then an operation changes
+        files = generate(tmp_path / "work", document(extra, renamed))
+        assert cached() == modules + made
+        modules += made
+        assert files == generate(tmp_path / f"fresh-{extra}-{renamed}", document(extra, renamed))

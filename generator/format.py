@@ -315,16 +315,16 @@ def _map(work: Callable[[Any], str], items: list[Any], sizes: list[int], paralle
     return [work(item) for item in items]
 
 
-def read_cache(key: str, folder: Path = CACHE) -> str | None:
-    """A text cached under ``key`` (a hex digest) in ``folder``, or None."""
+def read_cache(key: str, folder: Path | None = None) -> str | None:
+    """A text cached under ``key`` (a hex digest) in ``folder`` (black's results by default), or None."""
     try:
-        return (folder / key[:2] / key).read_text(encoding="utf-8")
+        return ((folder or CACHE) / key[:2] / key).read_text(encoding="utf-8")
     except OSError:
         return None
 
 
-def write_cache(key: str, text: str, folder: Path = CACHE) -> None:
-    target = folder / key[:2] / key
+def write_cache(key: str, text: str, folder: Path | None = None) -> None:
+    target = (folder or CACHE) / key[:2] / key
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f"{key}.{os.getpid()}.tmp")

@@ -199,10 +199,7 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
     for config, spec, api_out, files, fingerprint in run.generated:
         prefix = f"{config.name}/" if run.per_api else ""
         mine = {rel: hashes[prefix + rel] for rel in files} if hashes is not None else None
-        if fingerprint is None:
-            inputs.remember(config, policy, spec, api_out, files, mine)
-        else:
-            inputs.remember(config, policy, spec, api_out, files, mine, fingerprint)
+        inputs.remember(config, policy, spec, api_out, files, mine, fingerprint)
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -149,15 +149,10 @@ def _ends_in_docstring(quoted: Iterable[str]) -> bool:
 Unit = tuple[int, int, bool]
 
 
-_UNKNOWN: Any = object()
-
-
-def _units(chunk: str, long_lines: list[int] | None = _UNKNOWN) -> list[Unit] | None:
-    """The statements holding the chunk's long lines (``_unstable_lines``, worked out here unless given),
-    or ``None`` when the chunk should go through black whole (anything but a long simple statement or a
-    long class or function header)."""
-    if long_lines is _UNKNOWN:
-        long_lines = _unstable_lines(chunk)
+def _units(chunk: str, long_lines: list[int] | None) -> list[Unit] | None:
+    """The statements holding the chunk's long lines (its ``_unstable_lines``), or ``None`` when the
+    chunk should go through black whole (anything but a long simple statement or a long class or
+    function header)."""
     if long_lines is None:
         return None
     if not long_lines:

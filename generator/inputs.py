@@ -16,7 +16,6 @@ import os
 import urllib.parse
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from .config import ApiConfig
 from .load import RefPolicy, Spec
@@ -89,15 +88,12 @@ def fingerprint(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[list[
     return None if value is None else (documents, value)
 
 
-_UNKNOWN: Any = object()
-
-
 def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None,
-             inputs: tuple[list[str], str] | None = _UNKNOWN) -> None:
+             inputs: tuple[list[str], str] | None = None) -> None:
     """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
     ``write.digests``, and ``inputs``: the ``fingerprint``, when already computed). Best effort: a cache
     that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
-    known = fingerprint(config, policy, spec) if inputs is _UNKNOWN else inputs
+    known = inputs or fingerprint(config, policy, spec)
     if known is None:
         return
     documents, value = known

@@ -17,10 +17,13 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 MARKER = ".specgen"
+T = TypeVar("T")
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
@@ -42,12 +45,7 @@ def check_relative_path(path: str) -> None:
 def digests(files: dict[str, str]) -> dict[str, str]:
     """The sha256 of each file's UTF-8 text. hashlib lets go of the GIL on large buffers, so a large tree
     is hashed on two threads."""
-    if sum(map(len, files.values())) < _THREADED_OVER:
-        return {path: _sha256(text) for path, text in files.items()}
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(files, pool.map(_sha256, files.values())))
+    return dict(zip(files, _each(_sha256, list(files.values()), sum(map(len, files.values())), threads=2)))
 
 
 def _sha256(text: str) -> str:
@@ -56,6 +54,16 @@ def _sha256(text: str) -> str:
 
 #: Characters above which hashing and syncing a tree use threads (both release the GIL).
 _THREADED_OVER = 1 << 22
+
+
+def _each(work: Callable[[T], Any], items: list[T], size: int, threads: int) -> list[Any]:
+    """``work`` over ``items``, on ``threads`` threads when the tree is large (``size`` characters)."""
+    if size < _THREADED_OVER:
+        return [work(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(work, items))
 
 
 def manifest(files: dict[str, str], hashes: dict[str, str] | None = None) -> str:
@@ -208,15 +216,7 @@ def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None 
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         # Every file on disk before the swap; fsync waits on the device, so a large tree syncs on threads.
-        written = [staging / rel for rel in expected]
-        if sum(map(len, expected.values())) < _THREADED_OVER:
-            for target in written:
-                _fsync(target)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                list(pool.map(_fsync, written))
+        _each(_fsync, [staging / rel for rel in expected], sum(map(len, expected.values())), threads=8)
         os.chmod(staging, 0o755)
         if not root.exists():
             os.rename(staging, root)

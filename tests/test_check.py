@@ -228,3 +228,23 @@ def test_resource_modules_of_a_large_package_come_from_the_output_cache_when_unc
         assert cached() == modules + made
         modules += made
         assert files == generate(tmp_path / f"fresh-{extra}-{renamed}", document(extra, renamed))
+
+
+def test_a_large_tree_is_hashed_and_synced_on_threads_with_the_same_result(tmp_path, monkeypatch):
+    # Above write._THREADED_OVER characters, hashing and fsync use threads: same digests, same files.
+    import hashlib
+    import threading
+
+    from generator import write
+
+    files = {f"pkg/m{i}.py": f"# {i}\n" + "x = 1\n" * 150_000 for i in range(6)}
+    assert sum(map(len, files.values())) > write._THREADED_OVER
+    threads: set[str] = set()
+    sha256, fsync = write._sha256, write._fsync
+    monkeypatch.setattr(write, "_sha256", lambda text: (threads.add(threading.current_thread().name), sha256(text))[1])
+    monkeypatch.setattr(write, "_fsync", lambda path: (threads.add(threading.current_thread().name), fsync(path))[1])
+    hashes = write.digests(files)
+    assert hashes == {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
+    assert write_tree(tmp_path / "out", files, hashes)
+    assert read_tree(tmp_path / "out") == write.with_marker(files)
+    assert threads and threading.main_thread().name not in threads  # all of it on worker threads

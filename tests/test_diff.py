@@ -433,5 +433,6 @@ def test_pruned_diff_finds_exactly_what_the_full_comparison_finds(tmp_path):
         for a, b in ((old, new), (new, old)):
             assert diff_specs(a, b) == diff_specs(a, b, prune=False), (a.label, b.label)
             compared += 1
-            pruned += bool(_Unchanged(a, b)._dirty < {t for _, r in _Unchanged(a, b)._refs.values() for t in r if t})
+            unchanged = _Unchanged(a, b)
+            pruned += bool(unchanged._dirty < {t for _, r in unchanged._refs.values() for t in r if t})
     assert compared > 300 and pruned > 100  # and the pruning did skip something in most of them

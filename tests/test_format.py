@@ -113,7 +113,7 @@ def test_long_statements_are_formatted_alone_and_spliced_back():
         ")\n"
     )
     chunks = fmt.split(text)
-    assert [u for c in chunks for u in (fmt._units(c) or [])] == [(4, 4, False), (0, 0, True), (1, 1, True), (2, 2, False), (6, 9, False)]
+    assert [u for c in chunks for u in (fmt._units(c, fmt._unstable_lines(c)) or [])] == [(4, 4, False), (0, 0, True), (1, 1, True), (2, 2, False), (6, 9, False)]
     assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
 
 
@@ -122,7 +122,8 @@ def test_a_chunk_black_must_see_whole_goes_through_black_whole():
     nested = "def f(x):\n    if x:\n        " + "y = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
     docstring = 'class A:\n    """First line.\n\n    ' + "word " * 25 + '"""\n'
     for text in (nested, docstring):
-        assert fmt._units(fmt.split(text)[0]) is None
+        chunk = fmt.split(text)[0]
+        assert fmt._units(chunk, fmt._unstable_lines(chunk)) is None
         assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
 
 

@@ -70,3 +70,44 @@ def test_a_large_package_rendered_in_two_processes_equals_the_serial_rendering(t
     split = _formatted(api, large=True)
     assert list(split) == list(serial) == render.paths(api)
     assert split == serial
+
+
+def _large_spec(tmp_path):
+    import json
+
+    from generator.load import load_spec
+    from generator.validate import BACKGROUND_OVER
+
+    paths = {f"/t{i}": {"get": {"operationId": f"g{i}", "responses": {"200": {"description": "ok"}}}} for i in range(BACKGROUND_OVER + 5)}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": paths}), encoding="utf-8")
+    return load_spec(path)
+
+
+def test_background_validation_runs_then_after_the_walk_and_hands_back_its_value_or_error(tmp_path):
+    from generator import validate
+
+    spec = _large_spec(tmp_path)
+    background = validate.Background(spec, then=lambda: (os.getpid(), "done"))
+    assert background._walk is not None, "a document this large is walked in a worker"
+    pid, value = background.then_result()
+    assert value == "done" and pid != os.getpid()  # made in the worker, after the walk
+    assert background.result().items == validate.validate(spec).items
+
+    def fails() -> None:
+        raise LookupError("then failed")
+
+    with pytest.raises(LookupError, match="then failed"):
+        validate.Background(spec, then=fails).then_result()
+    assert validate.Background(spec).then_result() is None  # nothing asked for
+
+
+def test_background_validation_of_a_small_document_runs_then_in_place():
+    from pathlib import Path
+
+    from generator import validate
+    from generator.load import load_spec
+
+    spec = load_spec(Path(__file__).resolve().parent.parent / "specs" / "kombo.yaml")
+    background = validate.Background(spec, then=lambda: os.getpid())
+    assert background._walk is None and background.then_result() == os.getpid()

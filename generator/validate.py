@@ -34,11 +34,13 @@ def validate(spec: Spec) -> Diagnostics:
 Finding = tuple[str, str, bool]
 
 
-def _validator_findings(spec: Spec, version: str, part: str) -> list[Finding]:
+def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True) -> list[Finding]:
     """Run one part of openapi-spec-validator on the loaded documents: ``structure`` (the document against
     the OpenAPI meta-schema) or ``walk`` (its keyword validators over paths and components: schemas,
     defaults, parameters, ...). The two are independent, so a large document runs them in parallel.
-    Stops are returned as findings with an ``E19x`` pointer of their own."""
+    Stops are returned as findings with an ``E19x`` pointer of their own. Either part is skipped when its
+    quick reading certainly finds nothing (``_structure_accepts``, ``walk.accepts``; ``quick=False``
+    runs the library's walk regardless)."""
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     base = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
@@ -51,6 +53,8 @@ def _validator_findings(spec: Spec, version: str, part: str) -> list[Finding]:
         raise LookupError(f"reference outside the loaded documents: {uri}")
 
     if part == "structure" and _structure_accepts(version, spec.data):
+        return []
+    if part == "walk" and quick and _walk_accepts(spec, version):
         return []
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
     keywords = {name: _keyword_validator(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
@@ -113,6 +117,14 @@ def _compiled_structure_validator(version: str) -> Any:
         raise LookupError(f"not fetched: {uri}")
 
     return jsonschema_rs.validator_for(_meta_schema(version), retriever=refuse)
+
+
+def _walk_accepts(spec: Spec, version: str) -> bool:
+    """Whether the walk certainly finds nothing (``walk.accepts``): about a seventh of the library's walk
+    on GitHub's document. A document split over several files is left to the library."""
+    from . import walk
+
+    return len(spec.documents) <= 1 and walk.accepts(spec.data, version)
 
 
 def _structure_accepts(version: str, data: Any) -> bool:
@@ -194,45 +206,28 @@ def _keyword_validator(keyword_cls: Any, suffix: tuple[str, ...]) -> type:
 def _compiled_schema_checker() -> Any:
     """The check openapi-spec-validator's walk makes of each Schema Object in a 3.0 document (against the
     draft-04 meta-schema, with the ``regex`` format), compiled by jsonschema-rs; None when it is not
-    installed."""
+    installed. Its ``regex`` format is ECMA's; the Python check's is openapi-schema-validator's, so that
+    one is handed to the compiled checker in place of its own."""
     try:
         import jsonschema_rs
         from openapi_schema_validator import OAS30Validator
+        from openapi_schema_validator._regex import is_valid_regex
     except ImportError:
         return None
-    return jsonschema_rs.Draft4Validator(OAS30Validator.META_SCHEMA, validate_formats=True)
+    return jsonschema_rs.Draft4Validator(OAS30Validator.META_SCHEMA, validate_formats=True, formats={"regex": is_valid_regex})
 
 
 def _schema_accepts(value: Any) -> bool:
     """Whether a Schema Object of a 3.0 document passes the walk's meta-schema check, decided by the
-    compiled checker when it accepts. Its ``regex`` format is ECMA's, the Python check's is the one
-    openapi-schema-validator uses; so every ``pattern`` must also pass that one. A schema not accepted
-    goes through the Python check for its finding."""
+    compiled checker when it accepts. A schema not accepted goes through the Python check for its
+    finding."""
     compiled = _compiled_schema_checker()
     if compiled is None:
         return False
     try:
-        from openapi_schema_validator._regex import is_valid_regex
-
-        return bool(compiled.is_valid(value)) and all(is_valid_regex(p) for p in _patterns(value))
+        return bool(compiled.is_valid(value))
     except Exception:  # noqa: BLE001 - anything unexpected: the Python check decides
         return False
-
-
-def _patterns(node: Any) -> list[str]:
-    """Every string under a ``pattern`` key, at any depth (a superset of the Schema Objects' patterns)."""
-    found: list[str] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            pattern = item.get("pattern")
-            if isinstance(pattern, str):
-                found.append(pattern)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
 
 
 class _SeenIds(list[int]):

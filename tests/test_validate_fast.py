@@ -6,6 +6,7 @@ a document the Python one rejects: held here on every document the suite has and
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 from pathlib import Path
@@ -233,3 +234,99 @@ def test_the_walk_run_in_place_leaves_the_libraries_as_they_are():
     spec = load_spec(ROOT / "specs" / "kombo.yaml")
     assert validate._findings_in_worker(spec, str(spec.data["openapi"]), "walk", os.getpid()) == validate._validator_findings(spec, str(spec.data["openapi"]), "walk")
     assert (SchemaAccessor.__dict__["get_resolved"], SubscriptableAccessor.__dict__.get("_get_subnode")) == before
+
+
+# -- the walk's quick reading (generator/walk.py) -----------------------------------------------------
+
+
+def _library_walk_finds(path: Path, data: dict[str, Any]) -> bool:
+    """Whether openapi-spec-validator's own walk finds anything in ``data`` (saved next to ``path``)."""
+    target = path.with_name(f"variant-{path.name}")
+    target.write_text(json.dumps(data), encoding="utf-8")
+    spec = load_spec(target)
+    return bool(validate._validator_findings(spec, str(data.get("openapi", "")), "walk", quick=False))
+
+
+def _walk_breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """What the walk reports, or trips over, each applied to a copy of the document."""
+
+    def broken(name: str, change: Any) -> tuple[str, dict[str, Any]]:
+        copied = copy.deepcopy(data)
+        change(copied)
+        return name, copied
+
+    def schemas(d: dict[str, Any]) -> dict[str, Any]:
+        return d.setdefault("components", {}).setdefault("schemas", {})
+
+    def add_path(d: dict[str, Any], url: str, operation: dict[str, Any], item: dict[str, Any] | None = None) -> None:
+        d.setdefault("paths", {})[url] = {**(item or {}), "get": {"responses": {"200": {"description": "ok"}}, **operation}}
+
+    def response_schema(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}}}
+
+    def param(name: str, where: str = "query", **schema: Any) -> dict[str, Any]:
+        return {"name": name, "in": where, "required": where == "path", "schema": {"type": "string", **schema}}
+
+    parent = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    return [
+        broken("duplicate operationId", lambda d: (add_path(d, "/w1", {"operationId": "twice"}), add_path(d, "/w2", {"operationId": "twice"}))),
+        broken("path parameter not declared", lambda d: add_path(d, "/w/{id}", {})),
+        broken("declared path parameter not in the url", lambda d: add_path(d, "/w", {"parameters": [param("id", "path")]})),
+        broken("path parameter declared on the path item", lambda d: add_path(d, "/w/{id}", {}, {"parameters": [param("id", "path")]})),
+        broken("duplicate parameter", lambda d: add_path(d, "/w", {"parameters": [param("q"), param("q")]})),
+        broken("unbalanced brace in a url", lambda d: add_path(d, "/w/{id", {})),
+        broken("parameter without in", lambda d: add_path(d, "/w", {"parameters": [{"name": "q", "schema": {"type": "string"}}]})),
+        broken("default of the wrong type", lambda d: schemas(d).__setitem__("W", {"type": "integer", "default": "x"})),
+        broken("default of the wrong type, nested", lambda d: schemas(d).__setitem__("W", {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "integer", "default": "x"}}}})),
+        broken("default of the wrong type in a parameter", lambda d: add_path(d, "/w", {"parameters": [param("q", type="integer", default="x")]})),
+        broken("default null, not nullable", lambda d: schemas(d).__setitem__("W", {"type": "string", "default": None})),
+        broken("default null, nullable", lambda d: schemas(d).__setitem__("W", {"type": "string", "nullable": True, "default": None})),
+        broken("default that breaks a format", lambda d: schemas(d).__setitem__("W", {"type": "string", "format": "date-time", "default": "yesterday"})),
+        broken("default under a $ref", lambda d: (schemas(d).__setitem__("P", parent), schemas(d).__setitem__("W", {"allOf": [{"$ref": "#/components/schemas/P"}], "default": {"id": "x"}}))),
+        broken("default given by a $ref", lambda d: schemas(d).__setitem__("W", {"type": "integer", "default": {"$ref": "#/info/title"}})),
+        broken("allOf required names no property", lambda d: schemas(d).__setitem__("W", {"allOf": [parent], "required": ["nope"]})),
+        broken("allOf required met by a referenced parent", lambda d: (schemas(d).__setitem__("P", parent), schemas(d).__setitem__("W", {"allOf": [{"$ref": "#/components/schemas/P"}], "required": ["id"]}))),
+        broken("allOf required, schema reached nested first", lambda d: (schemas(d).__setitem__("A", {"type": "object", "properties": {"w": {"$ref": "#/components/schemas/W"}}}),
+                                                                       schemas(d).__setitem__("W", {"allOf": [parent], "required": ["nope"]}))),
+        broken("allOf properties in a cycle", lambda d: (schemas(d).__setitem__("C1", {"allOf": [{"$ref": "#/components/schemas/C2"}]}), schemas(d).__setitem__("C2", {"allOf": [{"$ref": "#/components/schemas/C1"}]}))),
+        broken("a $ref loop", lambda d: (schemas(d).__setitem__("L1", {"$ref": "#/components/schemas/L2"}), schemas(d).__setitem__("L2", {"$ref": "#/components/schemas/L1"}))),
+        broken("a dangling $ref", lambda d: schemas(d).__setitem__("W", {"type": "object", "properties": {"a": {"$ref": "#/components/schemas/Nowhere"}}})),
+        broken("a $ref with escapes", lambda d: (schemas(d).__setitem__("a/b c", {"type": "integer", "default": "x"}), add_path(d, "/w", response_schema({"$ref": "#/components/schemas/a~1b%20c"})))),
+        broken("a $ref to the document", lambda d: add_path(d, "/w", response_schema({"$ref": "#"}))),
+        broken("a $ref into a list", lambda d: (schemas(d).__setitem__("W", {"anyOf": [{"type": "integer", "default": "x"}]}), add_path(d, "/w", response_schema({"$ref": "#/components/schemas/W/anyOf/0"})))),
+        broken("a schema that is not a schema", lambda d: schemas(d).__setitem__("W", {"type": 12})),
+        broken("a schema that is a list", lambda d: add_path(d, "/w", response_schema([]))),  # type: ignore[arg-type]
+        broken("a pattern Python cannot compile", lambda d: schemas(d).__setitem__("W", {"type": "string", "pattern": "\\p{L}"})),
+        broken("an $id", lambda d: schemas(d).__setitem__("W", {"$id": "https://example.com/w", "type": "object", "properties": {"a": {"$ref": "#/x"}}})),
+        broken("duplicate tags", lambda d: d.__setitem__("tags", [{"name": "t"}, {"name": "t"}])),
+        broken("a tag without a name", lambda d: d.__setitem__("tags", [{"description": "t"}])),
+        broken("a $schema dialect nobody knows", lambda d: schemas(d).__setitem__("W", {"$schema": "https://example.com/dialect", "type": "string"})),
+        broken("deep nesting", lambda d: schemas(d).__setitem__("W", functools.reduce(lambda inner, _: {"type": "object", "properties": {"a": inner}}, range(60), {"type": "string", "default": 1}))),
+    ]
+
+
+def test_the_quick_walk_accepts_only_what_the_library_finds_nothing_in(tmp_path):
+    # Sound: an accepted document has no findings. Useful: it accepts every clean document of the suite,
+    # and the broken variants have findings to miss (so accepting them would fail here).
+    from generator import walk
+
+    clean = found = 0
+    for path in _walk_documents(tmp_path):
+        spec = load_spec(path)
+        if spec.diagnostics.has_errors or not str(spec.data.get("openapi", "")).startswith(validate.SUPPORTED):
+            continue
+        version = str(spec.data["openapi"])
+        library = bool(validate._validator_findings(spec, version, "walk", quick=False))
+        quick = validate._walk_accepts(spec, version)
+        assert not (quick and library), path
+        if not library and len(spec.documents) == 1:
+            assert quick, f"{path}: clean, yet not accepted"
+            clean += 1
+        for name, data in _walk_breakages(json.loads(json.dumps(spec.data))):
+            copy_path = tmp_path / "variants" / path.name.replace(".yaml", ".json")
+            copy_path.parent.mkdir(exist_ok=True)
+            finds = _library_walk_finds(copy_path, data)
+            found += finds
+            assert not (walk.accepts(data, version) and finds), f"{path.name}: {name}: accepted, yet the library's walk finds something"
+    assert clean >= 20
+    assert found >= 20 * 20

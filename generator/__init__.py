@@ -20,6 +20,7 @@ from .diagnostics import Diagnostics
 from .load import RefPolicy
 
 if TYPE_CHECKING:
+    from .diff import DiffResult
     from .ir import Api
     from .load import Spec
     from .release import Release
@@ -48,7 +49,6 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     import functools
 
     from . import load, release, validate
-    from .workers import Forked
 
     result = GenerationResult()
     spec = load.load_spec(config.spec, config.overlays, policy)
@@ -57,13 +57,12 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     if spec.diagnostics.has_errors:
         return result
     # A large document is validated in a worker process while this one builds, renders and formats;
-    # the same worker then writes its spec snapshot (the walk ends well before the rest needs it, and
-    # building the IR keeps a core to itself), and the diff against the last snapshot, if there is one,
-    # is made in another. Nothing built is used unless validation passes.
+    # the same worker then makes the diff against the last snapshot, if there is one, and the new
+    # snapshot (the walk ends well before the rest needs them, and building the IR keeps a core to
+    # itself). Nothing built is used unless validation passes.
     previous = previous or {}
     large = validate.is_large(spec)
-    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec) if large else None)
-    changes = Forked(release.spec_changes, spec, previous) if large and previous.get(release.SNAPSHOT) else None
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous) if large else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
     try:
@@ -72,8 +71,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 files = _formatted(api, large)
-                # The release step only reads: no need to wait for validation.
-                plan = release.plan(changes.result() if changes else release.spec_changes(spec, previous), files, previous)
+                plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
                 raise  # a valid document that breaks the generator: a bug, not a diagnostic
@@ -89,25 +87,25 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
         if large:
-            files[release.SNAPSHOT], result.inputs = checking.then_result()
+            _, files[release.SNAPSHOT], result.inputs = checking.then_result()
         else:
             files[release.SNAPSHOT] = release.snapshot(spec)
     finally:
         checking.close()
-        if changes is not None:
-            changes.close()
     result.api = api
     result.release = plan
     result.files = files
     return result
 
 
-def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[str, tuple[list[str], str] | None]:
-    """The validation worker's work once the walk is done: the spec snapshot, and the inputs'
-    fingerprint for the command line's cache (which it would otherwise make after writing)."""
+def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, previous: dict[str, str | None]) -> tuple[DiffResult | None, str, tuple[list[str], str] | None]:
+    """The validation worker's work once the walk is done: the spec's changes since the previous
+    snapshot (``release.spec_changes``), the new snapshot, and the inputs' fingerprint for the command
+    line's cache (which it would otherwise make after writing). One worker after another, not beside
+    the IR: on two cores a third process would slow the IR down by as much as it saves."""
     from . import inputs, release
 
-    return release.snapshot(spec), inputs.fingerprint(config, policy, spec)
+    return release.spec_changes(spec, previous), release.snapshot(spec), inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
 from generator.workers import Forked
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _double(x: int) -> int:
@@ -111,3 +114,29 @@ def test_background_validation_of_a_small_document_runs_then_in_place():
     spec = load_spec(Path(__file__).resolve().parent.parent / "specs" / "kombo.yaml")
     background = validate.Background(spec, then=lambda: os.getpid())
     assert background._walk is None and background.then_result() == os.getpid()
+
+
+def test_compiled_templates_render_what_fresh_ones_do_and_a_cache_that_cannot_be_written_is_no_error(tmp_path):
+    # Templates load from jinja2's bytecode cache beside the generator's compiled modules; one that
+    # cannot be written (an installed generator in a read-only place) only means compiling each time.
+    from generator import render
+    from generator.build_ir import build
+    from generator.config import ApiConfig
+    from generator.load import load_spec
+
+    spec = load_spec(ROOT / "specs" / "kombo.yaml", (ROOT / "specs" / "kombo.overlay.yaml",))
+    api, _ = build(spec, ApiConfig(name="kombo", spec=ROOT / "specs" / "kombo.yaml"))
+    assert api is not None
+    cached = render.render(api)
+    assert render.environment().bytecode_cache is not None
+    unwritable = tmp_path / "a-file"
+    unwritable.write_text("")
+    fresh = render.environment.__wrapped__()  # its own, empty, in-memory cache: every template compiled
+    fresh.bytecode_cache = render._TemplateCache(str(unwritable / "cache"))
+    original = render.environment
+    try:
+        render.environment = lambda: fresh  # type: ignore[assignment]
+        assert render.render(api) == cached
+    finally:
+        render.environment = original  # type: ignore[assignment]
+    assert not (unwritable / "cache").exists()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
+from .workers import Spill
 
 if TYPE_CHECKING:
     from .diff import DiffResult
@@ -62,7 +63,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     # itself). Nothing built is used unless validation passes.
     previous = previous or {}
     large = validate.is_large(spec)
-    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous) if large else None)
+    snapshot = Spill() if large else None
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous, snapshot) if large else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
     try:
@@ -87,25 +89,30 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
         if large:
-            _, files[release.SNAPSHOT], result.inputs = checking.then_result()
+            _, size, result.inputs = checking.then_result()
+            assert snapshot is not None
+            files[release.SNAPSHOT] = snapshot.take(size)
         else:
             files[release.SNAPSHOT] = release.snapshot(spec)
     finally:
         checking.close()
+        if snapshot is not None:
+            snapshot.close()
     result.api = api
     result.release = plan
     result.files = files
     return result
 
 
-def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, previous: dict[str, str | None]) -> tuple[DiffResult | None, str, tuple[list[str], str] | None]:
+def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, previous: dict[str, str | None], snapshot: Spill) -> tuple[DiffResult | None, int, tuple[list[str], str] | None]:
     """The validation worker's work once the walk is done: the spec's changes since the previous
-    snapshot (``release.spec_changes``), the new snapshot, and the inputs' fingerprint for the command
-    line's cache (which it would otherwise make after writing). One worker after another, not beside
-    the IR: on two cores a third process would slow the IR down by as much as it saves."""
+    snapshot (``release.spec_changes``), the new snapshot (spilled; its size returned), and the inputs'
+    fingerprint for the command line's cache (which it would otherwise make after writing). One after
+    another in this worker, not beside the IR: on two cores a third process would slow the IR down by
+    about as much as it saves."""
     from . import inputs, release
 
-    return release.spec_changes(spec, previous), release.snapshot(spec), inputs.fingerprint(config, policy, spec)
+    return release.spec_changes(spec, previous), snapshot.put(release.snapshot(spec)), inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).

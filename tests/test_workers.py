@@ -140,3 +140,18 @@ def test_compiled_templates_render_what_fresh_ones_do_and_a_cache_that_cannot_be
     finally:
         render.environment = original  # type: ignore[assignment]
     assert not (unwritable / "cache").exists()
+
+
+def test_a_spilled_text_comes_back_whole_from_a_child_and_in_place():
+    from generator.workers import Spill
+
+    text = "snapshot ✓ " * 200_000 + "\udcff"  # beyond a pipe's buffer, non-ASCII, a lone surrogate
+    spill = Spill()
+    try:
+        size = Forked(spill.put, text).result()
+        assert spill.take(size) == text
+        assert spill.take(spill.put("short")) == "short"  # a shorter text replaces a longer one
+        with pytest.raises(RuntimeError, match="cut short"):
+            spill.take(size)
+    finally:
+        spill.close()

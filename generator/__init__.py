@@ -64,7 +64,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     previous = previous or {}
     large = validate.is_large(spec)
     snapshot = Spill() if large else None
-    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous, snapshot) if large else None)
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous, snapshot) if snapshot else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
     try:
@@ -88,9 +88,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             api = dataclasses.replace(api, package_version=plan.version)
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
-        if large:
+        if snapshot is not None:
             _, size, result.inputs = checking.then_result()
-            assert snapshot is not None
             files[release.SNAPSHOT] = snapshot.take(size)
         else:
             files[release.SNAPSHOT] = release.snapshot(spec)

@@ -21,6 +21,7 @@ from .load import RefPolicy
 from .workers import Spill
 
 if TYPE_CHECKING:
+    from . import build_ir
     from .diff import DiffResult
     from .ir import Api
     from .load import Spec
@@ -66,10 +67,22 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     snapshot = Spill() if large else None
     checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous, snapshot) if snapshot else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
+    from .workers import Forked
+
+    writer: Forked[None] | None = None
 
     try:
         try:
-            api, diags = build_ir.build(spec, config)
+            if large:
+                # What the last build of this API knew: when one component schema changed, the IR is
+                # redone for what depends on it alone (``build_ir.rebuild``). The new memo is written
+                # by a worker of its own while this process goes on.
+                memo = _read_memo(config)
+                api, diags, next_memo = build_ir.build_with_memo(spec, config, memo)
+                if next_memo is not None and next_memo is not memo:
+                    writer = Forked(_write_memo, config, next_memo, spec)
+            else:
+                api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 files = _formatted(api, large)
@@ -97,6 +110,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
         checking.close()
         if snapshot is not None:
             snapshot.close()
+        if writer is not None:
+            writer.result()  # written (or given up on) before the generation counts as done
     result.api = api
     result.release = plan
     result.files = files
@@ -117,12 +132,66 @@ def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, previous: dict
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
 OUTPUT_CACHE = Path(".cache") / "specgen" / "output"
 
+#: The last IR build of each large API, for the next one (``build_ir.Memo``).
+MEMO_CACHE = Path(".cache") / "specgen" / "ir"
+
+
+def _memo_file(config: ApiConfig) -> tuple[Path, str]:
+    """Where an API's memo is kept (one file per API name, replaced each time) and the key it must
+    carry to be used: the generator's code and templates, the API's configuration, and Python's version
+    (the memo is a pickle of the generator's own objects, read back only by the same code)."""
+    import hashlib
+    import sys
+
+    from . import inputs
+
+    key = hashlib.sha256(f"{inputs.code_hash()}\0{config!r}\0{sys.version}".encode()).hexdigest()
+    name = hashlib.sha256(config.name.encode()).hexdigest()[:16]
+    return MEMO_CACHE / f"{name}.pickle", key
+
+
+def _read_memo(config: ApiConfig) -> build_ir.Memo | None:
+    """The memo of this API's last build, or None (none kept, made by other code, or unreadable). It is
+    this generator's own output from an earlier run, kept beside black's and the output cache."""
+    import pickle
+
+    path, key = _memo_file(config)
+    try:
+        with path.open("rb") as file:
+            if pickle.load(file) != key:
+                return None
+            memo = pickle.load(file)
+    except Exception:  # noqa: BLE001 - a cache that cannot be read is only a slower build
+        return None
+    from . import build_ir
+
+    return memo if isinstance(memo, build_ir.Memo) else None
+
+
+def _write_memo(config: ApiConfig, memo: build_ir.Memo, spec: Spec) -> None:
+    import os
+    import pickle
+
+    if not memo.complete(spec):
+        return
+    path, key = _memo_file(config)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as file:
+            pickle.dump(key, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(memo, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written only costs the next run some time
+        tmp.unlink(missing_ok=True)
+
 
 def _formatted(api: Api, large: bool) -> dict[str, str]:
     """Every file rendered and formatted. In a large package, a resource module made from the same
     inputs as in an earlier run is taken from the output cache (one schema changed leaves most of them
     alone), and the rest is split with a forked worker, which takes ``models.py`` and every sixth of the
-    remaining resource modules (about half the work), so both cores render and format at once."""
+    remaining resource modules (about half the work), so both cores render and format at once.
+    """
     from . import format, render
     from .workers import Forked
 
@@ -148,9 +217,11 @@ def _formatted(api: Api, large: bool) -> dict[str, str]:
 
 def _module_keys(api: Api) -> dict[str, str]:
     """For each resource module, a digest of all its formatted text follows from: its part of the IR
-    (pickled), the header (the spec's label), the generator's code and templates, and black's version.
-    Equal IR that pickles differently only costs a render."""
+    (pickled without the pickler's memo, so equal IR gives equal bytes however its objects are shared:
+    built afresh or read back from a memo), the header (the spec's label), the generator's code and
+    templates, and black's version. Equal IR that pickles differently would only cost a render."""
     import hashlib
+    import io
     import pickle
 
     import black
@@ -160,8 +231,12 @@ def _module_keys(api: Api) -> dict[str, str]:
     base = hashlib.sha256(f"{inputs.code_hash()}\0{black.__version__}\0{render.header(api)}\0".encode())
     keys = {}
     for module in api.resource_modules:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        pickler.fast = True  # no memo: the IR is a tree (no cycles), and sharing must not show
+        pickler.dump(module)
         digest = base.copy()
-        digest.update(pickle.dumps(module, protocol=5))
+        digest.update(buffer.getvalue())
         keys[f"{api.package}/resources/{module.module}.py"] = digest.hexdigest()
     return keys
 

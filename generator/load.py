@@ -64,14 +64,17 @@ class Spec:
         key = _join_uri(doc, base) if base else doc
         return key, urllib.parse.unquote(fragment)
 
-    def follow(self, doc: str, node: Any, limit: int = 64) -> tuple[str, str | None, Any]:
+    def follow(self, doc: str, node: Any, limit: int = 64, trail: list[tuple[str, str]] | None = None) -> tuple[str, str | None, Any]:
         """Resolve a chain of Reference Objects. Returns (document, pointer or None, target node).
-        Raises ``LookupError`` for a dangling or circular chain (``load`` already reported it)."""
+        Raises ``LookupError`` for a dangling or circular chain (``load`` already reported it).
+        ``trail`` receives every (document, pointer) the chain goes through, the last one included."""
         ptr: str | None = None
         for _ in range(limit):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 return doc, ptr, node
             doc, ptr = self.target(doc, node["$ref"])
+            if trail is not None:
+                trail.append((doc, ptr))
             try:
                 node = jp.resolve(self.documents[doc], ptr)
             except KeyError as exc:

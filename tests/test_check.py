@@ -220,12 +220,20 @@ def test_resource_modules_of_a_large_package_come_from_the_output_cache_when_unc
     def cached() -> int:
         return sum(1 for p in (tmp_path / "work" / OUTPUT_CACHE).rglob("*") if p.is_file())
 
+    from generator import build_ir
+
+    full_builds = []
+    original_build = build_ir._build
+    monkeypatch.setattr(build_ir, "_build", lambda *args: full_builds.append(args) or original_build(*args))
     generate(tmp_path / "work", document(False, False))
     modules = cached()
     assert modules == 7  # one per resource module (tag)
-    for extra, renamed, made in ((True, False, 0), (True, True, 1)):  # a schema, then an operation changes
+    # A schema changes (the IR is redone from the memo of the last build), then an operation (in full).
+    for extra, renamed, made, built in ((True, False, 0, 0), (True, True, 1, 1)):
+        full_builds.clear()
         files = generate(tmp_path / "work", document(extra, renamed))
         assert cached() == modules + made
+        assert len(full_builds) == built
         modules += made
         assert files == generate(tmp_path / f"fresh-{extra}-{renamed}", document(extra, renamed))
 

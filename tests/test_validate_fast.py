@@ -37,16 +37,24 @@ def _first_operation(data: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
-def _breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Structural errors of the kinds found in the wild, each applied to a copy of the document."""
+def _changer(data: dict[str, Any]) -> Any:
+    """``broken(name, change)``: ``change`` applied to a copy of ``data``, named."""
 
     def broken(name: str, change: Any) -> tuple[str, dict[str, Any]]:
         copied = copy.deepcopy(data)
         change(copied)
         return name, copied
 
-    def schemas(d: dict[str, Any]) -> dict[str, Any]:
-        return d.setdefault("components", {}).setdefault("schemas", {})
+    return broken
+
+
+def _component_schemas(d: dict[str, Any]) -> dict[str, Any]:
+    return d.setdefault("components", {}).setdefault("schemas", {})
+
+
+def _breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Structural errors of the kinds found in the wild, each applied to a copy of the document."""
+    broken, schemas = _changer(data), _component_schemas
 
     return [
         broken("no info.version", lambda d: d["info"].pop("version", None)),
@@ -249,14 +257,7 @@ def _library_walk_finds(path: Path, data: dict[str, Any]) -> bool:
 
 def _walk_breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     """What the walk reports, or trips over, each applied to a copy of the document."""
-
-    def broken(name: str, change: Any) -> tuple[str, dict[str, Any]]:
-        copied = copy.deepcopy(data)
-        change(copied)
-        return name, copied
-
-    def schemas(d: dict[str, Any]) -> dict[str, Any]:
-        return d.setdefault("components", {}).setdefault("schemas", {})
+    broken, schemas = _changer(data), _component_schemas
 
     def add_path(d: dict[str, Any], url: str, operation: dict[str, Any], item: dict[str, Any] | None = None) -> None:
         d.setdefault("paths", {})[url] = {**(item or {}), "get": {"responses": {"200": {"description": "ok"}}, **operation}}

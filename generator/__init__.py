@@ -124,9 +124,12 @@ def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, previous: dict
     fingerprint for the command line's cache (which it would otherwise make after writing). One after
     another in this worker, not beside the IR: on two cores a third process would slow the IR down by
     about as much as it saves."""
-    from . import inputs, release
+    from . import history, inputs, release
+    from .load import part_digests
 
-    return release.spec_changes(spec, previous), snapshot.put(release.snapshot(spec)), inputs.fingerprint(config, policy, spec)
+    changes = release.spec_changes(spec, previous)
+    text = history.snapshot_reusing(spec, _kept(SNAPSHOT_CACHE, config), part_digests(spec), inputs.code_hash())
+    return changes, snapshot.put(text), inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
@@ -135,19 +138,28 @@ OUTPUT_CACHE = Path(".cache") / "specgen" / "output"
 #: The last IR build of each large API, for the next one (``build_ir.Memo``).
 MEMO_CACHE = Path(".cache") / "specgen" / "ir"
 
+#: The texts the last spec snapshot of each large API was made of (``history.snapshot_reusing``).
+SNAPSHOT_CACHE = Path(".cache") / "specgen" / "snapshot"
+
+
+def _kept(folder: Path, config: ApiConfig) -> Path:
+    """An API's file in one of the caches that keep one file per API (replaced each time)."""
+    import hashlib
+
+    return folder / f"{hashlib.sha256(config.name.encode()).hexdigest()[:16]}.pickle"
+
 
 def _memo_file(config: ApiConfig) -> tuple[Path, str]:
-    """Where an API's memo is kept (one file per API name, replaced each time) and the key it must
-    carry to be used: the generator's code and templates, the API's configuration, and Python's version
-    (the memo is a pickle of the generator's own objects, read back only by the same code)."""
+    """Where an API's memo is kept and the key it must carry to be used: the generator's code and
+    templates, the API's configuration, and Python's version (the memo is a pickle of the generator's
+    own objects, read back only by the same code)."""
     import hashlib
     import sys
 
     from . import inputs
 
     key = hashlib.sha256(f"{inputs.code_hash()}\0{config!r}\0{sys.version}".encode()).hexdigest()
-    name = hashlib.sha256(config.name.encode()).hexdigest()[:16]
-    return MEMO_CACHE / f"{name}.pickle", key
+    return _kept(MEMO_CACHE, config), key
 
 
 def _read_memo(config: ApiConfig) -> build_ir.Memo | None:

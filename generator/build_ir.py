@@ -26,7 +26,7 @@ from . import pointer as jp
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .format import black_quotes
-from .load import Spec
+from .load import Spec, part_digests
 from .names import (
     KEYWORDS,
     NameScope,
@@ -1044,7 +1044,7 @@ def _with_definitions(api: ir.Api, order: list[_Definition]) -> ir.Api:
 @dataclass
 class Memo:
     """What a build of an API knew, for the next build of it (``rebuild``): the document's parts (as
-    ``parts`` digests them), the IR, and the build's trace (its definitions in the order they were
+    ``load.part_digests`` digests them), the IR, and the build's trace (its definitions in the order they were
     made, each with its ``_Trace``; every place a ``$ref`` led to; every diagnostic said)."""
 
     root: str
@@ -1062,7 +1062,7 @@ class Memo:
         cost about 40 ms on GitHub's document, wanted only when the memo is kept). False when the
         document cannot have a memo."""
         if not self.parts:
-            parts = memo_parts(spec)
+            parts = part_digests(spec)
             if parts is None:
                 return False
             self.parts = parts
@@ -1074,7 +1074,7 @@ class Memo:
 def build_with_memo(spec: Spec, config: ApiConfig, memo: Memo | None) -> tuple[ir.Api | None, Diagnostics, Memo | None]:
     """``build``, by way of ``rebuild`` where ``memo`` (of the last build of this API) allows it. Also
     gives the memo for the next time (None when the document cannot have one)."""
-    parts = memo_parts(spec) if memo is not None else None
+    parts = part_digests(spec) if memo is not None else None
     if memo is not None and parts is not None:
         redone = rebuild(spec, config, memo, parts)
         if redone is not None:
@@ -1124,28 +1124,6 @@ def _shifted(definition: _Definition, reads: list[tuple[int, int]], said: list[t
         return (span[0] + sum(by for end, by in growth if span[0] >= end), span[1] + sum(by for end, by in growth if span[1] >= end))
 
     return replace(definition, trace=replace(trace, reads=moved(trace.reads, reads), said=moved(trace.said, said)))
-
-
-def memo_parts(spec: Spec) -> dict[str, bytes] | None:
-    """A digest of each component schema (by name) and one of the rest of the document (under ""):
-    of their marshalled form, which keeps key order and tells ``1``, ``1.0`` and ``true`` apart, as the
-    IR does. None when the document is not plain JSON data in one file."""
-    import hashlib
-    import marshal
-
-    data = spec.data
-    components = data.get("components") if isinstance(data, dict) else None
-    schemas = components.get("schemas") if isinstance(components, dict) else None
-    if len(spec.documents) != 1 or not isinstance(components, dict) or not isinstance(schemas, dict):
-        return None
-    rest = {**data, "components": {**components, "schemas": list(schemas)}}
-    try:
-        parts = {"": hashlib.blake2b(marshal.dumps(rest, 0), digest_size=16).digest()}
-        for key, schema in schemas.items():
-            parts[key] = hashlib.blake2b(marshal.dumps(schema, 0), digest_size=16).digest()
-    except ValueError:  # not plain data (a YAML date, ...)
-        return None
-    return parts
 
 
 def rebuild(spec: Spec, config: ApiConfig, memo: Memo, parts: dict[str, bytes]) -> tuple[ir.Api | None, Diagnostics, Memo] | None:

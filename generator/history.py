@@ -109,23 +109,90 @@ def _relabel(label: str, tmp: Path) -> str:
 
 def snapshot(spec: Spec) -> str:
     """The loaded spec (overlays applied, every document its refs reach) as one deterministic JSON text."""
+    return indented_json(_payload(spec)) + "\n"
+
+
+def _payload(spec: Spec, documents: dict[str, Any] | None = None) -> dict[str, Any]:
     base = Path(urllib.parse.unquote(urllib.parse.urlsplit(spec.root).path)).parent
-    documents = {}
+    named = {}
     root_name = ""
-    for key, data in spec.documents.items():
+    for key, data in (documents or spec.documents).items():
         parts = urllib.parse.urlsplit(key)
         name = Path(os.path.relpath(urllib.parse.unquote(parts.path), base)).as_posix() if parts.scheme == "file" else key
-        documents[name] = data
+        named[name] = data
         root_name = name if key == spec.root else root_name
-    payload = {"specgen-snapshot": 1, "root": root_name, "label": spec.label, "documents": documents}
-    return indented_json(payload) + "\n"
+    return {"specgen-snapshot": 1, "root": root_name, "label": spec.label, "documents": named}
 
 
-def indented_json(value: Any) -> str:
+def snapshot_reusing(spec: Spec, kept: Path, parts: dict[str, bytes] | None, version: str) -> str:
+    """``snapshot(spec)``, put together from the texts the last call kept in ``kept`` for what is
+    unchanged since (``parts``: ``load.part_digests``): the text around the component schemas while the
+    rest of the document is the same, and each schema's own text while that schema is. The snapshot is
+    the concatenation of those texts, so one schema changed re-encodes that schema alone (GitHub's
+    document: 0.18 s for the whole text). ``version`` (the generator's code) must match what the texts
+    were kept by. Without ``parts``, the whole text is encoded."""
+    import pickle
+    import secrets
+    from json.encoder import encode_basestring
+
+    if parts is None or not all(type(key) is str for key in spec.data["components"]["schemas"]):
+        return snapshot(spec)
+    schemas = spec.data["components"]["schemas"]
+    try:
+        with kept.open("rb") as file:
+            made_by, frame, entries = pickle.load(file)
+        if made_by != version:
+            raise ValueError(made_by)
+    except Exception:  # noqa: BLE001 - nothing kept, kept by other code, or unreadable: encoded afresh
+        frame, entries = None, {}
+    changed = False
+    if not (isinstance(frame, tuple) and frame[0] == (parts[""], spec.label, spec.root)):
+        # Everything but the schemas, with a marker where their object goes.
+        marker = "specgen-schemas-" + secrets.token_hex(16)
+        data = {**spec.data, "components": {**spec.data["components"], "schemas": marker}}
+        around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
+        if len(around) != 2:
+            return snapshot(spec)
+        frame, changed = ((parts[""], spec.label, spec.root), around[0], around[1]), True
+    _, before, after = frame
+    depth = len(before) - before.rfind("\n") - 1 - len(before[before.rfind("\n") + 1 :].lstrip(" "))
+    newline = "\n" + " " * depth
+    inner = newline + " "
+    pieces = [before, "{"]  # joined once: the text is 13 MB
+    separator = inner
+    for key, value in schemas.items():
+        known = entries.get(key)
+        if known is None or known[0] != parts[key]:
+            known = entries[key] = (parts[key], encode_basestring(key) + ": " + indented_json(value, inner))
+            changed = True
+        pieces += (separator, known[1])
+        separator = "," + inner
+    pieces += (newline + "}" if schemas else "}", after, "\n")
+    if changed:
+        entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
+        _keep(kept, (version, frame, entries))
+    return "".join(pieces)
+
+
+def _keep(path: Path, value: Any) -> None:
+    import pickle
+
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written only costs the next run some time
+        tmp.unlink(missing_ok=True)
+
+
+def indented_json(value: Any, newline: str = "\n") -> str:
     """``json.dumps(value, indent=1, ensure_ascii=False, default=str)``, byte for byte, about 2.5 times
     faster: the standard library indents with its pure-Python encoder (a generator per container), which
     took a third of a second for GitHub's 13 MB document. Here containers are walked by one recursive
-    function appending to a list, and strings and scalars go through the C encoder."""
+    function appending to a list, and strings and scalars go through the C encoder. ``newline`` (a
+    newline and the indentation so far) writes ``value`` as it appears nested that deep."""
     from json.encoder import encode_basestring  # C, non-ASCII kept as it is (ensure_ascii=False)
 
     scalar = json.JSONEncoder(ensure_ascii=False, default=str).encode
@@ -173,7 +240,7 @@ def indented_json(value: Any) -> str:
         else:
             append(scalar(node))
 
-    write(value, "\n")
+    write(value, newline)
     return "".join(out)
 
 

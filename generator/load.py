@@ -91,6 +91,29 @@ class Spec:
         return target_doc, target if target is not None else ptr, found
 
 
+def part_digests(spec: Spec) -> dict[str, bytes] | None:
+    """A digest of each component schema of a one-file document (by name) and one of the rest of it
+    (under ""): of their marshalled form, which keeps key order and tells ``1``, ``1.0`` and ``true``
+    apart, as the generated code does. What later stages key their reuse on (the IR memo, the
+    snapshot's texts). None when the document is not plain data in one file with component schemas."""
+    import hashlib
+    import marshal
+
+    data = spec.data
+    components = data.get("components") if isinstance(data, dict) else None
+    schemas = components.get("schemas") if isinstance(components, dict) else None
+    if len(spec.documents) != 1 or not isinstance(components, dict) or not isinstance(schemas, dict):
+        return None
+    rest = {**data, "components": {**components, "schemas": list(schemas)}}
+    try:
+        parts = {"": hashlib.blake2b(marshal.dumps(rest, 0), digest_size=16).digest()}
+        for key, schema in schemas.items():
+            parts[key] = hashlib.blake2b(marshal.dumps(schema, 0), digest_size=16).digest()
+    except ValueError:  # not plain data (a YAML date, ...)
+        return None
+    return parts
+
+
 def _join_uri(base: str, ref: str) -> str:
     return urllib.parse.urljoin(base, ref)
 

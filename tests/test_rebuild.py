@@ -14,7 +14,7 @@ import pytest
 
 from generator import build_ir
 from generator.config import ApiConfig
-from generator.load import Spec, load_spec
+from generator.load import Spec, load_spec, part_digests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,7 +91,7 @@ def test_rebuild_gives_what_a_full_build_gives_or_declines(path):
     for key in keys[:12]:
         for name, schema in _edits(schemas[key], [k for k in keys if k != key]):
             variant = _variant(spec, key, schema)
-            parts = build_ir.memo_parts(variant)
+            parts = part_digests(variant)
             assert parts is not None
             quick = build_ir.rebuild(variant, config, memo, parts)
             full_api, full_diags, full_memo = _built(variant, config)
@@ -103,7 +103,7 @@ def test_rebuild_gives_what_a_full_build_gives_or_declines(path):
             assert quick[1].items == full_diags.items, f"{key}: {name}"
             assert _memo_view(quick[2]) == _memo_view(full_memo), f"{key}: {name}"
             # The next change starts from the rebuilt memo, as the next run would.
-            back = build_ir.rebuild(spec, config, quick[2], build_ir.memo_parts(spec))
+            back = build_ir.rebuild(spec, config, quick[2], part_digests(spec))
             if back is not None:
                 assert back[0] == api and back[1].items == diags.items, f"{key}: {name}, then back"
     assert redone >= 3, (redone, declined)  # the quick way is taken
@@ -117,19 +117,19 @@ def test_nothing_changed_gives_the_memo_back_and_anything_else_builds_in_full():
     spec = load_spec(ROOT / "specs" / "kombo.yaml", (ROOT / "specs" / "kombo.overlay.yaml",))
     config = ApiConfig(name="kombo", spec=ROOT / "specs" / "kombo.yaml")
     api, diags, memo = _built(spec, config)
-    same = build_ir.rebuild(spec, config, memo, build_ir.memo_parts(spec))
+    same = build_ir.rebuild(spec, config, memo, part_digests(spec))
     assert same is not None and same[0] == api and same[2] is memo
     # An operation changed, two schemas changed, another configuration: a full build decides.
     data = copy.deepcopy(spec.data)
     data["info"]["title"] = "Renamed"
     retitled = dataclasses.replace(spec, documents={spec.root: data})
-    assert build_ir.rebuild(retitled, config, memo, build_ir.memo_parts(retitled)) is None
+    assert build_ir.rebuild(retitled, config, memo, part_digests(retitled)) is None
     data = copy.deepcopy(spec.data)
     for schema in list(data["components"]["schemas"].values())[:2]:
         schema["description"] = "Changed."
     two = dataclasses.replace(spec, documents={spec.root: data})
-    assert build_ir.rebuild(two, config, memo, build_ir.memo_parts(two)) is None
-    assert build_ir.rebuild(spec, dataclasses.replace(config, client="Other"), memo, build_ir.memo_parts(spec)) is None
+    assert build_ir.rebuild(two, config, memo, part_digests(two)) is None
+    assert build_ir.rebuild(spec, dataclasses.replace(config, client="Other"), memo, part_digests(spec)) is None
 
 
 def test_a_schema_merged_into_another_is_redone_with_it():
@@ -151,10 +151,36 @@ def test_a_schema_merged_into_another_is_redone_with_it():
     config = ApiConfig(name="t", spec=Path("t.json"))
     _, _, memo = _built(spec, config)
     changed = _variant(spec, "Parent", {**parent, "properties": {**parent["properties"], "extra": {"type": "string"}}})
-    quick = build_ir.rebuild(changed, config, memo, build_ir.memo_parts(changed))
+    quick = build_ir.rebuild(changed, config, memo, part_digests(changed))
     full = build_ir.build(changed, config)[0]
     assert quick is not None and quick[0] == full
     child = next(m for m in full.models if m.name == "Child")  # type: ignore[union-attr]
     assert [f.wire for f in child.fields] == ["id", "extra", "name"]
     form = _variant(spec, "Form", {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, "note": {"type": "string"}}})
-    assert build_ir.rebuild(form, config, memo, build_ir.memo_parts(form)) is None
+    assert build_ir.rebuild(form, config, memo, part_digests(form)) is None
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_snapshot_put_together_from_kept_texts_is_the_snapshot(path, tmp_path):
+    # history.snapshot_reusing keeps the text around the component schemas and each schema's own text;
+    # one call after another, as runs follow each other, each must give exactly history.snapshot.
+    from generator import history
+
+    spec = load_spec(path)
+    schemas = spec.data["components"]["schemas"]
+    keys = list(schemas)
+    kept = tmp_path / "kept.pickle"
+    variants = [spec]
+    for key in keys[:4]:
+        variants += [_variant(spec, key, schema) for _, schema in _edits(schemas[key], [k for k in keys if k != key])[:3]]
+    reordered = dict(reversed(list(schemas.items())))
+    variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "components": {**spec.data["components"], "schemas": reordered}}}))
+    fewer = {k: v for k, v in schemas.items() if k != keys[0]}
+    variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "components": {**spec.data["components"], "schemas": fewer}}}))
+    variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "info": {**spec.data["info"], "title": "Retitled ✓"}}}))
+    for variant in [*variants, spec]:
+        assert history.snapshot_reusing(variant, kept, part_digests(variant), "v1") == history.snapshot(variant)
+    assert kept.is_file()
+    kept.write_bytes(b"not a pickle")
+    assert history.snapshot_reusing(spec, kept, part_digests(spec), "v1") == history.snapshot(spec)
+    assert history.snapshot_reusing(spec, kept, part_digests(spec), "v2") == history.snapshot(spec)  # other code's texts: not used

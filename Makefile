@@ -40,7 +40,7 @@ $(PEERS_STAMP): benchmarks/requirements-peers.txt
 	touch $(PEERS_STAMP)
 
 ## Ours against openapi-python-client, datamodel-code-generator and the kombo/hrflow SDKs, medians of 5
-## runs; writes benchmarks/RESULTS.md and results.png. Not part of `make test` (about 15 minutes).
+## runs; writes benchmarks/RESULTS.md and results.png. Not part of `make test` (about 10 minutes once the peers are installed).
 bench: $(STAMP) $(PEERS_STAMP)
 	$(PY) benchmarks/bench.py --runs 5
 

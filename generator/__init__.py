@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import cache
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
-from .workers import Spill
+from .workers import Forked, Spill
 
 if TYPE_CHECKING:
     from . import build_ir
@@ -64,10 +65,12 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     # itself). Nothing built is used unless validation passes.
     previous = previous or {}
     large = validate.is_large(spec)
+    # A digest of each component schema and of the rest: what the IR memo and the snapshot's kept
+    # texts are reused by, made once here for the worker to inherit.
+    parts = load.part_digests(spec) if large else None
     snapshot = Spill() if large else None
-    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, previous, snapshot) if snapshot else None)
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, parts, previous, snapshot) if snapshot else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
-    from .workers import Forked
 
     writer: Forked[None] | None = None
 
@@ -78,9 +81,9 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 # redone for what depends on it alone (``build_ir.rebuild``). The new memo is written
                 # by a worker of its own while this process goes on.
                 memo = _read_memo(config)
-                api, diags, next_memo = build_ir.build_with_memo(spec, config, memo)
+                api, diags, next_memo = build_ir.build_with_memo(spec, config, memo, parts)
                 if next_memo is not None and next_memo is not memo:
-                    writer = Forked(_write_memo, config, next_memo, spec)
+                    writer = Forked(_write_memo, config, next_memo)
             else:
                 api, diags = build_ir.build(spec, config)
             if api is not None:
@@ -118,94 +121,59 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     return result
 
 
-def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, previous: dict[str, str | None], snapshot: Spill) -> tuple[DiffResult | None, int, tuple[list[str], str] | None]:
+def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[str, bytes] | None, previous: dict[str, str | None],
+                snapshot: Spill) -> tuple[DiffResult | None, int, tuple[list[str], str] | None]:
     """The validation worker's work once the walk is done: the spec's changes since the previous
     snapshot (``release.spec_changes``), the new snapshot (spilled; its size returned), and the inputs'
     fingerprint for the command line's cache (which it would otherwise make after writing). One after
     another in this worker, not beside the IR: on two cores a third process would slow the IR down by
     about as much as it saves."""
     from . import history, inputs, release
-    from .load import part_digests
 
     changes = release.spec_changes(spec, previous)
-    text = history.snapshot_reusing(spec, _kept(SNAPSHOT_CACHE, config), part_digests(spec), inputs.code_hash())
+    text = history.snapshot_reusing(spec, cache.per_api(SNAPSHOT_CACHE, config.name), parts, inputs.code_hash())
     return changes, snapshot.put(text), inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
-OUTPUT_CACHE = Path(".cache") / "specgen" / "output"
+OUTPUT_CACHE = cache.ROOT / "output"
 
 #: The last IR build of each large API, for the next one (``build_ir.Memo``).
-MEMO_CACHE = Path(".cache") / "specgen" / "ir"
+MEMO_CACHE = cache.ROOT / "ir"
 
 #: The texts the last spec snapshot of each large API was made of (``history.snapshot_reusing``).
-SNAPSHOT_CACHE = Path(".cache") / "specgen" / "snapshot"
+SNAPSHOT_CACHE = cache.ROOT / "snapshot"
 
 
-def _kept(folder: Path, config: ApiConfig) -> Path:
-    """An API's file in one of the caches that keep one file per API (replaced each time)."""
-    import hashlib
-
-    return folder / f"{hashlib.sha256(config.name.encode()).hexdigest()[:16]}.pickle"
-
-
-def _memo_file(config: ApiConfig) -> tuple[Path, str]:
-    """Where an API's memo is kept and the key it must carry to be used: the generator's code and
-    templates, the API's configuration, and Python's version (the memo is a pickle of the generator's
-    own objects, read back only by the same code)."""
+def _memo_key(config: ApiConfig) -> str:
+    """What an API's memo is valid for: the generator's code and templates, the API's configuration,
+    and Python's version (the memo is a pickle of the generator's own objects)."""
     import hashlib
     import sys
 
     from . import inputs
 
-    key = hashlib.sha256(f"{inputs.code_hash()}\0{config!r}\0{sys.version}".encode()).hexdigest()
-    return _kept(MEMO_CACHE, config), key
+    return hashlib.sha256(f"{inputs.code_hash()}\0{config!r}\0{sys.version}".encode()).hexdigest()
 
 
 def _read_memo(config: ApiConfig) -> build_ir.Memo | None:
-    """The memo of this API's last build, or None (none kept, made by other code, or unreadable). It is
-    this generator's own output from an earlier run, kept beside black's and the output cache."""
-    import pickle
-
-    path, key = _memo_file(config)
-    try:
-        with path.open("rb") as file:
-            if pickle.load(file) != key:
-                return None
-            memo = pickle.load(file)
-    except Exception:  # noqa: BLE001 - a cache that cannot be read is only a slower build
-        return None
+    """The memo of this API's last build, or None (none kept, kept for other code, or unreadable)."""
     from . import build_ir
 
+    memo = cache.kept(cache.per_api(MEMO_CACHE, config.name), _memo_key(config))
     return memo if isinstance(memo, build_ir.Memo) else None
 
 
-def _write_memo(config: ApiConfig, memo: build_ir.Memo, spec: Spec) -> None:
-    import os
-    import pickle
-
-    if not memo.complete(spec):
-        return
-    path, key = _memo_file(config)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as file:
-            pickle.dump(key, file, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(memo, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except Exception:  # noqa: BLE001 - a cache that cannot be written only costs the next run some time
-        tmp.unlink(missing_ok=True)
+def _write_memo(config: ApiConfig, memo: build_ir.Memo) -> None:
+    cache.keep(cache.per_api(MEMO_CACHE, config.name), _memo_key(config), memo)
 
 
 def _formatted(api: Api, large: bool) -> dict[str, str]:
     """Every file rendered and formatted. In a large package, a resource module made from the same
     inputs as in an earlier run is taken from the output cache (one schema changed leaves most of them
     alone), and the rest is split with a forked worker, which takes ``models.py`` and every sixth of the
-    remaining resource modules (about half the work), so both cores render and format at once.
-    """
+    remaining resource modules (about half the work), so both cores render and format at once."""
     from . import format, render
-    from .workers import Forked
 
     if not large:
         return format.format_files(render.render(api))

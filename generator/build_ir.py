@@ -26,7 +26,7 @@ from . import pointer as jp
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .format import black_quotes
-from .load import Spec, part_digests
+from .load import Spec
 from .names import (
     KEYWORDS,
     NameScope,
@@ -1044,46 +1044,33 @@ def _with_definitions(api: ir.Api, order: list[_Definition]) -> ir.Api:
 @dataclass
 class Memo:
     """What a build of an API knew, for the next build of it (``rebuild``): the document's parts (as
-    ``load.part_digests`` digests them), the IR, and the build's trace (its definitions in the order they were
-    made, each with its ``_Trace``; every place a ``$ref`` led to; every diagnostic said)."""
+    ``load.part_digests`` digests them), each component schema's ``_signature``, the IR, and the
+    build's trace (its definitions in the order they were made, each with its ``_Trace``; every place a
+    ``$ref`` led to; every diagnostic said)."""
 
     root: str
     label: str
     config: ApiConfig
     parts: dict[str, bytes]
-    signatures: dict[str, tuple[Any, ...]]  # each component schema's ``_signature``, by name
+    signatures: dict[str, tuple[Any, ...]]  # by schema name
     api: ir.Api
     order: list[_Definition]
     reads: list[tuple[str, str, bool]]
     said: list[tuple[Any, ...]]
 
-    def complete(self, spec: Spec) -> bool:
-        """Make the parts' digests and the schemas' signatures if the build left them to be made (they
-        cost about 40 ms on GitHub's document, wanted only when the memo is kept). False when the
-        document cannot have a memo."""
-        if not self.parts:
-            parts = part_digests(spec)
-            if parts is None:
-                return False
-            self.parts = parts
-        if not self.signatures:
-            self.signatures = _signatures(spec)
-        return True
 
-
-def build_with_memo(spec: Spec, config: ApiConfig, memo: Memo | None) -> tuple[ir.Api | None, Diagnostics, Memo | None]:
-    """``build``, by way of ``rebuild`` where ``memo`` (of the last build of this API) allows it. Also
-    gives the memo for the next time (None when the document cannot have one)."""
-    parts = part_digests(spec) if memo is not None else None
+def build_with_memo(spec: Spec, config: ApiConfig, memo: Memo | None, parts: dict[str, bytes] | None) -> tuple[ir.Api | None, Diagnostics, Memo | None]:
+    """``build``, by way of ``rebuild`` where ``memo`` (of the last build of this API) allows it;
+    ``parts`` are the document's ``load.part_digests``. Also gives the memo for the next time (None when
+    the document cannot have one)."""
     if memo is not None and parts is not None:
         redone = rebuild(spec, config, memo, parts)
         if redone is not None:
             return redone
     api, diags, ctx = _build(spec, config)
-    if api is None or len(spec.documents) != 1:
+    if api is None or parts is None:
         return api, diags, None
-    # ``parts`` left empty when not already known: ``Memo.complete`` makes them where the memo is kept.
-    return api, diags, Memo(spec.root, spec.label, config, parts or {}, {}, api, ctx.order, ctx.reads, ctx.diags.said)
+    return api, diags, Memo(spec.root, spec.label, config, parts, _signatures(spec), api, ctx.order, ctx.reads, ctx.diags.said)
 
 
 def _signatures(spec: Spec) -> dict[str, tuple[Any, ...]]:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from . import pointer as jp
-from .load import Spec
+from .load import Spec, document_name
 
 Level = Literal["breaking", "warning", "safe"]
 LEVELS: tuple[Level, ...] = ("breaking", "warning", "safe")
@@ -258,8 +258,8 @@ class _Unchanged:
     def __init__(self, old: Spec, new: Spec) -> None:
         from .load import iter_refs
 
-        new_docs = {_relative(new, key): key for key in new.documents}
-        self._counterpart = {key: new_docs.get(_relative(old, key)) for key in old.documents}
+        new_docs = {document_name(new, key): key for key in new.documents}
+        self._counterpart = {key: new_docs.get(document_name(old, key)) for key in old.documents}
         self._counterpart[old.root] = new.root  # whatever the two files are called
         self._refs: dict[str, tuple[list[str], list[tuple[str, str] | None]]] = {}
         for doc, data in old.documents.items():
@@ -299,17 +299,6 @@ class _Unchanged:
 
     def clean(self, doc: str, ptr: str, old_node: Any, new_node: Any) -> bool:
         return old_node == new_node and all(t is not None and t not in self._dirty for t in self._inside(doc, ptr))
-
-
-def _relative(spec: Spec, key: str) -> str:
-    """A document's name relative to the root document's folder (its key when it is not a file)."""
-    import os.path
-    import urllib.parse
-
-    parts, root = urllib.parse.urlsplit(key), urllib.parse.urlsplit(spec.root)
-    if parts.scheme != "file" or root.scheme != "file":
-        return key
-    return os.path.relpath(urllib.parse.unquote(parts.path), os.path.dirname(urllib.parse.unquote(root.path)))
 
 
 class _Differ:

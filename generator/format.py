@@ -33,9 +33,11 @@ from typing import Any
 import black
 from black.strings import normalize_string_quotes
 
+from . import cache
+
 LINE_LENGTH = 100
 MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
-CACHE = Path(".cache") / "specgen" / "black"
+CACHE = cache.ROOT / "black"
 #: Worker processes for black pay for themselves (starting them costs about 0.1 s) above this much work,
 #: estimated from black's cost per character and per call (about 1.5 ms even for one short statement).
 PARALLEL_OVER_SECONDS = 0.3
@@ -319,14 +321,7 @@ def read_cache(key: str, folder: Path | None = None) -> str | None:
 
 
 def write_cache(key: str, text: str, folder: Path | None = None) -> None:
-    target = (folder or CACHE) / key[:2] / key
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f"{key}.{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        pass  # a cache that cannot be written only costs the next run some time
+    cache.store((folder or CACHE) / key[:2] / key, text.encode("utf-8"))
 
 
 #: What black is asked to do: a whole chunk (``_black``) or one statement (``_black_unit``).

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -18,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .load import RefPolicy, Spec, load_spec
+from .load import RefPolicy, Spec, document_name, load_spec
 
 SNAPSHOT = "spec-snapshot.json"
 _SNAPSHOT_ROOT = "file:///snapshot/"
@@ -113,15 +112,8 @@ def snapshot(spec: Spec) -> str:
 
 
 def _payload(spec: Spec, documents: dict[str, Any] | None = None) -> dict[str, Any]:
-    base = Path(urllib.parse.unquote(urllib.parse.urlsplit(spec.root).path)).parent
-    named = {}
-    root_name = ""
-    for key, data in (documents or spec.documents).items():
-        parts = urllib.parse.urlsplit(key)
-        name = Path(os.path.relpath(urllib.parse.unquote(parts.path), base)).as_posix() if parts.scheme == "file" else key
-        named[name] = data
-        root_name = name if key == spec.root else root_name
-    return {"specgen-snapshot": 1, "root": root_name, "label": spec.label, "documents": named}
+    named = {document_name(spec, key): data for key, data in (documents or spec.documents).items()}
+    return {"specgen-snapshot": 1, "root": document_name(spec, spec.root), "label": spec.label, "documents": named}
 
 
 def snapshot_reusing(spec: Spec, kept: Path, parts: dict[str, bytes] | None, version: str) -> str:
@@ -131,20 +123,17 @@ def snapshot_reusing(spec: Spec, kept: Path, parts: dict[str, bytes] | None, ver
     the concatenation of those texts, so one schema changed re-encodes that schema alone (GitHub's
     document: 0.18 s for the whole text). ``version`` (the generator's code) must match what the texts
     were kept by. Without ``parts``, the whole text is encoded."""
-    import pickle
     import secrets
     from json.encoder import encode_basestring
+
+    from . import cache
 
     if parts is None or not all(type(key) is str for key in spec.data["components"]["schemas"]):
         return snapshot(spec)
     schemas = spec.data["components"]["schemas"]
-    try:
-        with kept.open("rb") as file:
-            made_by, frame, entries = pickle.load(file)
-        if made_by != version:
-            raise ValueError(made_by)
-    except Exception:  # noqa: BLE001 - nothing kept, kept by other code, or unreadable: encoded afresh
-        frame, entries = None, {}
+    found = cache.kept(kept, version)
+    frame: Any = found[0] if found else None
+    entries: dict[str, tuple[bytes, str]] = found[1] if found else {}
     changed = False
     if not (isinstance(frame, tuple) and frame[0] == (parts[""], spec.label, spec.root)):
         # Everything but the schemas, with a marker where their object goes.
@@ -170,21 +159,8 @@ def snapshot_reusing(spec: Spec, kept: Path, parts: dict[str, bytes] | None, ver
     pieces += (newline + "}" if schemas else "}", after, "\n")
     if changed:
         entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
-        _keep(kept, (version, frame, entries))
+        cache.keep(kept, version, (frame, entries))
     return "".join(pieces)
-
-
-def _keep(path: Path, value: Any) -> None:
-    import pickle
-
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as file:
-            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except Exception:  # noqa: BLE001 - a cache that cannot be written only costs the next run some time
-        tmp.unlink(missing_ok=True)
 
 
 def indented_json(value: Any, newline: str = "\n") -> str:

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import urllib.parse
 from functools import lru_cache
 from pathlib import Path
 
+from . import cache
 from .config import ApiConfig
-from .load import RefPolicy, Spec
+from .load import RefPolicy, Spec, document_name
 
-CACHE = Path(".cache") / "specgen" / "inputs"
+CACHE = cache.ROOT / "inputs"
 _LIBRARIES = ("black", "jinja2", "openapi-spec-validator", "python-jsonpath", "pyyaml")
 _HERE = Path(__file__).resolve().parent
 
@@ -77,13 +77,9 @@ def fingerprint(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[list[
     """What the cache records of a generation's inputs: the names of the documents it read (relative to
     the spec's folder) and the hash of everything the output depends on. None when one is not a local
     file (a remote ``$ref``) or cannot be read again."""
-    base = config.spec.resolve().parent
-    documents = []
-    for key in spec.documents:
-        parts = urllib.parse.urlsplit(key)
-        if parts.scheme != "file":
-            return None
-        documents.append(Path(os.path.relpath(urllib.parse.unquote(parts.path), base)).as_posix())
+    if any(urllib.parse.urlsplit(key).scheme != "file" for key in spec.documents):
+        return None
+    documents = [document_name(spec, key) for key in spec.documents]
     value = _fingerprint(config, policy, documents)
     return None if value is None else (documents, value)
 
@@ -101,14 +97,7 @@ def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files:
         from .write import digests
 
         hashes = digests(files)
-    entry = _entry(out, config.name)
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        tmp = entry.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"fingerprint": value, "documents": documents, "files": hashes}), encoding="utf-8")
-        os.replace(tmp, entry)
-    except OSError:
-        pass
+    cache.store(_entry(out, config.name), json.dumps({"fingerprint": value, "documents": documents, "files": hashes}).encode("utf-8"))
 
 
 def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:

@@ -91,6 +91,15 @@ class Spec:
         return target_doc, target if target is not None else ptr, found
 
 
+def document_name(spec: Spec, key: str) -> str:
+    """A loaded document's name relative to the root document's folder (POSIX), or its key when it is
+    not a file: how snapshots, the input cache and the release diff name documents."""
+    parts, root = urllib.parse.urlsplit(key), urllib.parse.urlsplit(spec.root)
+    if parts.scheme != "file" or root.scheme != "file":
+        return key
+    return Path(os.path.relpath(urllib.parse.unquote(parts.path), os.path.dirname(urllib.parse.unquote(root.path)))).as_posix()
+
+
 def part_digests(spec: Spec) -> dict[str, bytes] | None:
     """A digest of each component schema of a one-file document (by name) and one of the rest of it
     (under ""): of their marshalled form, which keeps key order and tells ``1``, ``1.0`` and ``true``

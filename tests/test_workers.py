@@ -155,3 +155,23 @@ def test_a_spilled_text_comes_back_whole_from_a_child_and_in_place():
             spill.take(size)
     finally:
         spill.close()
+
+
+def test_a_kept_value_comes_back_only_under_its_key_and_an_unwritable_cache_is_no_error(tmp_path):
+    from generator import cache
+
+    path = cache.per_api(tmp_path / "kept", "github")
+    cache.keep(path, "key-1", {"texts": ["a", "b"]})
+    assert cache.kept(path, "key-1") == {"texts": ["a", "b"]}
+    assert cache.kept(path, "key-2") is None  # kept for other code
+    path.write_bytes(b"not a pickle")
+    assert cache.kept(path, "key-1") is None
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    cache.keep(blocked / "sub" / "x.pickle", "key", [1])  # its folder cannot be made: nothing happens
+    cache.store(tmp_path / "dir-not-file", b"x")
+    (tmp_path / "dir-not-file").unlink()
+    (tmp_path / "dir-not-file").mkdir()
+    cache.store(tmp_path / "dir-not-file", b"x")  # a folder in the way: nothing written, nothing left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "dir-not-file", "kept"]
+    assert list((tmp_path / "dir-not-file").iterdir()) == []

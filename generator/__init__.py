@@ -125,14 +125,15 @@ def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[st
                 snapshot: Spill) -> tuple[DiffResult | None, int, tuple[list[str], str] | None]:
     """The validation worker's work once the walk is done: the spec's changes since the previous
     snapshot (``release.spec_changes``), the new snapshot (spilled; its size returned), and the inputs'
-    fingerprint for the command line's cache (which it would otherwise make after writing). One after
+    fingerprint for the command line's cache (which it would otherwise make after writing). The
+    snapshot's kept texts serve both the diff (its old side) and the new snapshot. One after
     another in this worker, not beside the IR: on two cores a third process would slow the IR down by
     about as much as it saves."""
     from . import history, inputs, release
 
-    changes = release.spec_changes(spec, previous)
-    text = history.snapshot_reusing(spec, cache.per_api(SNAPSHOT_CACHE, config.name), parts, inputs.code_hash())
-    return changes, snapshot.put(text), inputs.fingerprint(config, policy, spec)
+    texts = history.SnapshotTexts(cache.per_api(SNAPSHOT_CACHE, config.name), inputs.code_hash())
+    changes = release.spec_changes(spec, previous, texts.previous(spec, parts, previous.get(release.SNAPSHOT), release.SNAPSHOT))
+    return changes, snapshot.put(texts.snapshot(spec, parts)), inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
@@ -141,7 +142,7 @@ OUTPUT_CACHE = cache.ROOT / "output"
 #: The last IR build of each large API, for the next one (``build_ir.Memo``).
 MEMO_CACHE = cache.ROOT / "ir"
 
-#: The texts the last spec snapshot of each large API was made of (``history.snapshot_reusing``).
+#: The texts the last spec snapshot of each large API was made of (``history.SnapshotTexts``).
 SNAPSHOT_CACHE = cache.ROOT / "snapshot"
 
 

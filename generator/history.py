@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from . import pointer as jp
 from .load import RefPolicy, Spec, document_name, load_spec
 
 SNAPSHOT = "spec-snapshot.json"
@@ -116,51 +117,106 @@ def _payload(spec: Spec, documents: dict[str, Any] | None = None) -> dict[str, A
     return {"specgen-snapshot": 1, "root": document_name(spec, spec.root), "label": spec.label, "documents": named}
 
 
-def snapshot_reusing(spec: Spec, kept: Path, parts: dict[str, bytes] | None, version: str) -> str:
-    """``snapshot(spec)``, put together from the texts the last call kept in ``kept`` for what is
-    unchanged since (``parts``: ``load.part_digests``): the text around the component schemas while the
-    rest of the document is the same, and each schema's own text while that schema is. The snapshot is
-    the concatenation of those texts, so one schema changed re-encodes that schema alone (GitHub's
-    document: 0.18 s for the whole text). ``version`` (the generator's code) must match what the texts
-    were kept by. Without ``parts``, the whole text is encoded."""
-    import secrets
-    from json.encoder import encode_basestring
+class SnapshotTexts:
+    """The texts the last snapshot of a one-file document was put together from, kept between runs in
+    one file (``.cache/specgen/snapshot/<api>``): the text around the component schemas, and each
+    schema's own text, with the digests (``load.part_digests``) of what they were made from.
 
-    from . import cache
+    ``snapshot`` reuses them for what is unchanged, so one schema changed re-encodes that schema alone
+    (GitHub's document: 0.18 s for the whole text). ``previous`` rebuilds the last snapshot's Spec from
+    them and the new document without parsing the old text. ``version`` (the generator's code) must
+    match what the texts were kept by."""
 
-    if parts is None or not all(type(key) is str for key in spec.data["components"]["schemas"]):
-        return snapshot(spec)
-    schemas = spec.data["components"]["schemas"]
-    found = cache.kept(kept, version)
-    frame: Any = found[0] if found else None
-    entries: dict[str, tuple[bytes, str]] = found[1] if found else {}
-    changed = False
-    if not (isinstance(frame, tuple) and frame[0] == (parts[""], spec.label, spec.root)):
-        # Everything but the schemas, with a marker where their object goes.
-        marker = "specgen-schemas-" + secrets.token_hex(16)
-        data = {**spec.data, "components": {**spec.data["components"], "schemas": marker}}
-        around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
-        if len(around) != 2:
+    def __init__(self, path: Path, version: str) -> None:
+        from . import cache
+
+        self.path, self.version = path, version
+        found = cache.kept(path, version)
+        # ((digest of the rest, label, root), text before the schemas' object, text after it)
+        self.frame: Any = found[0] if found else None
+        self.entries: dict[str, tuple[bytes, str]] = found[1] if found else {}
+
+    @staticmethod
+    def usable(spec: Spec, parts: dict[str, bytes] | None) -> bool:
+        return parts is not None and all(type(key) is str for key in spec.data["components"]["schemas"])
+
+    def _newline(self) -> str:
+        """A newline and the indentation of the line the schemas' object opens on."""
+        line = self.frame[1][self.frame[1].rfind("\n") + 1 :]
+        return "\n" + " " * (len(line) - len(line.lstrip(" ")))
+
+    def _joined(self, texts: list[str]) -> str:
+        """The snapshot's text: the frame around the schemas' texts (``texts``, in order)."""
+        _, before, after = self.frame
+        newline = self._newline()
+        inner = newline + " "
+        body = "{" + inner + ("," + inner).join(texts) + newline + "}" if texts else "{}"
+        return "".join((before, body, after, "\n"))  # joined once: the text is 13 MB
+
+    def snapshot(self, spec: Spec, parts: dict[str, bytes] | None) -> str:
+        """``snapshot(spec)``, with the kept texts of what is unchanged; the texts are then kept for
+        the next call. Without ``parts``, the whole text is encoded."""
+        import secrets
+        from json.encoder import encode_basestring
+
+        from . import cache
+
+        if parts is None or not self.usable(spec, parts):
             return snapshot(spec)
-        frame, changed = ((parts[""], spec.label, spec.root), around[0], around[1]), True
-    _, before, after = frame
-    depth = len(before) - before.rfind("\n") - 1 - len(before[before.rfind("\n") + 1 :].lstrip(" "))
-    newline = "\n" + " " * depth
-    inner = newline + " "
-    pieces = [before, "{"]  # joined once: the text is 13 MB
-    separator = inner
-    for key, value in schemas.items():
-        known = entries.get(key)
-        if known is None or known[0] != parts[key]:
-            known = entries[key] = (parts[key], encode_basestring(key) + ": " + indented_json(value, inner))
-            changed = True
-        pieces += (separator, known[1])
-        separator = "," + inner
-    pieces += (newline + "}" if schemas else "}", after, "\n")
-    if changed:
-        entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
-        cache.keep(kept, version, (frame, entries))
-    return "".join(pieces)
+        schemas = spec.data["components"]["schemas"]
+        changed = False
+        if not (isinstance(self.frame, tuple) and self.frame[0] == (parts[""], spec.label, spec.root)):
+            # Everything but the schemas, with a marker where their object goes.
+            marker = "specgen-schemas-" + secrets.token_hex(16)
+            data = {**spec.data, "components": {**spec.data["components"], "schemas": marker}}
+            around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
+            if len(around) != 2:
+                return snapshot(spec)
+            self.frame, changed = ((parts[""], spec.label, spec.root), around[0], around[1]), True
+        inner = self._newline() + " "
+        entries = self.entries
+        for key, value in schemas.items():
+            known = entries.get(key)
+            if known is None or known[0] != parts[key]:
+                entries[key] = (parts[key], encode_basestring(key) + ": " + indented_json(value, inner))
+                changed = True
+        if changed or len(entries) != len(schemas):
+            self.entries = entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
+            cache.keep(self.path, self.version, (self.frame, entries))
+        return self._joined([entries[key][1] for key in schemas])
+
+    def previous(self, spec: Spec, parts: dict[str, bytes] | None, text: str | None, label: str) -> Spec | None:
+        """``from_snapshot(text, label)``, without parsing ``text``, when the kept texts are exactly
+        ``text`` and only component schemas changed since: the rest of the document and every schema
+        whose digest is the same are the new document's own objects (they read back equal from their
+        JSON, ``Spec.round_trips``), and only a changed schema's old text is parsed. The ``$ref``s found
+        in the new document are reused likewise (``Spec.refs``), so the release diff does not walk the
+        old side. None when that cannot be vouched for."""
+        from .load import iter_refs
+
+        if not (text and spec.round_trips and self.usable(spec, parts) and isinstance(self.frame, tuple)):
+            return None
+        assert parts is not None
+        if self.frame[0] != (parts[""], spec.label, spec.root) or list(self.entries) != list(spec.data["components"]["schemas"]):
+            return None  # more than component schemas changed
+        if self._joined([t for _, t in self.entries.values()]) != text:
+            return None  # the output folder holds another snapshot than the one these texts made
+        schemas = spec.data["components"]["schemas"]
+        old_schemas: dict[str, Any] = {}
+        refs = spec.refs(spec.root)
+        for key, (digest, entry) in self.entries.items():
+            if digest == parts[key]:
+                old_schemas[key] = schemas[key]
+                continue
+            old_schemas[key] = json.loads("{" + entry + "}")[key]
+            at = "/components/schemas/" + jp.escape(key)
+            refs = [r for r in refs if not (r[0] == at or r[0].startswith(at + "/"))]
+            refs += [(at + ptr, ref) for ptr, ref in iter_refs(old_schemas[key])]
+        data = {**spec.data, "components": {**spec.data["components"], "schemas": old_schemas}}
+        old = _snapshot_spec({document_name(spec, spec.root): data}, document_name(spec, spec.root), label)
+        if old is not None:
+            old.know_refs(old.root, sorted(refs, key=lambda item: item[0]))
+        return old
 
 
 def indented_json(value: Any, newline: str = "\n") -> str:
@@ -228,13 +284,17 @@ def from_snapshot(text: str, label: str) -> Spec | None:
         return None
     if not isinstance(payload, dict) or payload.get("specgen-snapshot") != 1 or not isinstance(payload.get("documents"), dict):
         return None
+    return _snapshot_spec(payload["documents"], str(payload.get("root")), label)
+
+
+def _snapshot_spec(named: dict[str, Any], root_name: str, label: str) -> Spec | None:
     documents = {}
     labels = {}
-    for name, data in payload["documents"].items():
+    for name, data in named.items():
         key = urllib.parse.urljoin(_SNAPSHOT_ROOT, name) if "://" not in name else name
         documents[key] = data
         labels[key] = f"{label}:{name}"
-    root = urllib.parse.urljoin(_SNAPSHOT_ROOT, str(payload.get("root")))
+    root = urllib.parse.urljoin(_SNAPSHOT_ROOT, root_name)
     if root not in documents:
         return None
     return Spec(root=root, documents=documents, labels=labels)

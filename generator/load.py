@@ -49,6 +49,30 @@ class Spec:
     documents: dict[str, Any]
     labels: dict[str, str]  # document key -> path as shown in diagnostics and file headers
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    # ``iter_refs`` of each document, with the object they were found in (``refs``).
+    _refs: dict[str, tuple[Any, list[tuple[str, Any]]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # The root document object when it reads back equal from its JSON text (``round_trips``).
+    _plain: Any = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def round_trips(self) -> bool:
+        """Whether the root document reads back equal from its JSON text (``history.snapshot``): it was
+        parsed from JSON without NaN or Infinity, and no overlay changed it. A YAML document need not
+        (its integer keys and dates come back as strings)."""
+        return self._plain is not None and self._plain is self.data
+
+    def refs(self, doc: str) -> list[tuple[str, Any]]:
+        """``iter_refs`` of a document, found once: kept with the object they were found in, so a
+        document put in its place since (in a copy of this Spec, say) is walked afresh."""
+        data = self.documents[doc]
+        known = self._refs.get(doc)
+        if known is None or known[0] is not data:
+            known = self._refs[doc] = (data, iter_refs(data))
+        return known[1]
+
+    def know_refs(self, doc: str, refs: list[tuple[str, Any]]) -> None:
+        """Tell ``refs`` what a document's ``$ref``s are (sorted by pointer), found some other way."""
+        self._refs[doc] = (self.documents[doc], refs)
 
     @property
     def data(self) -> Any:
@@ -173,10 +197,18 @@ def _check_expansion(root: Any) -> None:
             stack.extend((c, False, depth + 1) for c in children if id(c) not in sizes)
 
 
-def parse_text(text: str, is_json: bool) -> Any:
-    """Parse YAML or JSON text. Raises ``ValueError`` with a readable position on failure."""
+def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> Any:
+    """Parse YAML or JSON text. Raises ``ValueError`` with a readable position on failure.
+    ``constants`` receives the NaN and Infinity literals JSON text holds (the standard library takes
+    them, though JSON has no such numbers)."""
     if is_json:
         try:
+            if constants is not None:
+                def constant(name: str) -> float:
+                    constants.append(name)
+                    return float(name.replace("Infinity", "inf"))
+
+                return json.loads(text, parse_constant=constant)
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
@@ -232,14 +264,17 @@ def load_spec(path: str | os.PathLike[str], overlays: tuple[str | os.PathLike[st
     root_key = file_key(root_path)
     root_dir = root_path.resolve().parent
     spec = Spec(root=root_key, documents={}, labels={root_key: display_path(root_path)}, diagnostics=diags)
+    constants: list[str] = []
     try:
-        spec.documents[root_key] = parse_text(_read(root_key, policy), _is_json(root_key))
+        spec.documents[root_key] = parse_text(_read(root_key, policy), _is_json(root_key), constants)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         diags.error("E001", spec.labels[root_key], "", f"cannot load spec: {exc}")
         return spec
     if not isinstance(spec.data, dict):
         diags.error("E002", spec.label, "", "a spec must be a mapping at its top level")
         return spec
+    if _is_json(root_key) and not constants and not overlays:
+        spec._plain = spec.data
     for overlay in overlays:
         apply_overlay_file(spec, Path(overlay), policy)
     _load_references(spec, root_dir, policy)
@@ -252,7 +287,7 @@ def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
     refusals: dict[str, str | None] = {}  # by target document: most refs share a few (10,000 on GitHub's, one target)
     while pending:
         doc = pending.pop()
-        for ptr, ref in iter_refs(spec.documents[doc]):
+        for ptr, ref in spec.refs(doc):
             label = spec.labels[doc]
             if not isinstance(ref, str):
                 spec.diagnostics.error("E010", label, ptr, "$ref must be a string")

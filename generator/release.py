@@ -63,9 +63,10 @@ def _code_changed(files: dict[str, str], previous: dict[str, str | None]) -> boo
     return recorded != current
 
 
-def spec_changes(spec: Spec, previous: dict[str, str | None]) -> DiffResult | None:
-    """The spec's changes since the previous generation (its snapshot), or None on a first generation."""
-    old = from_snapshot(previous.get(SNAPSHOT) or "", SNAPSHOT)
+def spec_changes(spec: Spec, previous: dict[str, str | None], old: Spec | None = None) -> DiffResult | None:
+    """The spec's changes since the previous generation (its snapshot), or None on a first generation.
+    ``old``: the previous snapshot's Spec when it is known already (``history.SnapshotTexts.previous``)."""
+    old = old or from_snapshot(previous.get(SNAPSHOT) or "", SNAPSHOT)
     return None if old is None else diff_specs(old, spec)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +163,7 @@ def test_a_schema_merged_into_another_is_redone_with_it():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_a_snapshot_put_together_from_kept_texts_is_the_snapshot(path, tmp_path):
-    # history.snapshot_reusing keeps the text around the component schemas and each schema's own text;
+    # history.SnapshotTexts keeps the text around the component schemas and each schema's own text;
     # one call after another, as runs follow each other, each must give exactly history.snapshot.
     from generator import history
 
@@ -179,8 +180,66 @@ def test_a_snapshot_put_together_from_kept_texts_is_the_snapshot(path, tmp_path)
     variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "components": {**spec.data["components"], "schemas": fewer}}}))
     variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "info": {**spec.data["info"], "title": "Retitled ✓"}}}))
     for variant in [*variants, spec]:
-        assert history.snapshot_reusing(variant, kept, part_digests(variant), "v1") == history.snapshot(variant)
+        assert history.SnapshotTexts(kept, "v1").snapshot(variant, part_digests(variant)) == history.snapshot(variant)
     assert kept.is_file()
     kept.write_bytes(b"not a pickle")
-    assert history.snapshot_reusing(spec, kept, part_digests(spec), "v1") == history.snapshot(spec)
-    assert history.snapshot_reusing(spec, kept, part_digests(spec), "v2") == history.snapshot(spec)  # other code's texts: not used
+    assert history.SnapshotTexts(kept, "v1").snapshot(spec, part_digests(spec)) == history.snapshot(spec)
+    assert history.SnapshotTexts(kept, "v2").snapshot(spec, part_digests(spec)) == history.snapshot(spec)  # other code's texts: not used
+
+
+def _as_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, default=str)  # YAML dates and integer keys as JSON has them
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_previous_snapshot_rebuilt_from_kept_texts_diffs_as_the_parsed_one(path, tmp_path):
+    # SnapshotTexts.previous gives the release diff its old side without parsing the old snapshot: the
+    # new document's own objects where a schema is unchanged, the kept text where it changed, and the
+    # $refs found in the new document spliced likewise. It must equal from_snapshot's Spec (documents,
+    # labels, refs) and give the same diff, or decline; each schema edited in turn, as runs follow.
+    from generator import history
+    from generator.diff import diff_specs
+    from generator.load import iter_refs
+
+    file = tmp_path / "api.json"
+    base = json.loads(_as_json(load_spec(path).data))
+    file.write_text(_as_json(base), encoding="utf-8")
+    spec = load_spec(file)
+    assert spec.round_trips
+    kept = tmp_path / "kept.pickle"
+    previous = history.SnapshotTexts(kept, "v1").snapshot(spec, part_digests(spec))
+    keys = list(base["components"]["schemas"])
+    taken = 0
+    for key in keys[:6]:
+        for _, schema in _edits(base["components"]["schemas"][key], [k for k in keys if k != key])[:5]:
+            data = copy.deepcopy(base)
+            data["components"]["schemas"][key] = schema
+            file.write_text(_as_json(data), encoding="utf-8")
+            new = load_spec(file)
+            texts = history.SnapshotTexts(kept, "v1")
+            old = texts.previous(new, part_digests(new), previous, "spec-snapshot.json")
+            parsed = history.from_snapshot(previous, "spec-snapshot.json")
+            assert parsed is not None
+            if old is not None:
+                taken += 1
+                assert (old.root, old.documents, old.labels) == (parsed.root, parsed.documents, parsed.labels)
+                assert old.refs(old.root) == iter_refs(parsed.data)
+                assert diff_specs(old, new) == diff_specs(parsed, new)
+            previous = texts.snapshot(new, part_digests(new))
+            assert previous == history.snapshot(new)
+    assert taken > 0  # a schema's edit is what it serves
+
+    texts = history.SnapshotTexts(kept, "v1")
+    retitled = copy.deepcopy(base)
+    retitled["info"]["title"] = "Retitled"
+    file.write_text(_as_json(retitled), encoding="utf-8")
+    new = load_spec(file)
+    assert texts.previous(new, part_digests(new), previous, "spec-snapshot.json") is None  # more than schemas changed
+    file.write_text(_as_json(base), encoding="utf-8")
+    new = load_spec(file)
+    assert texts.previous(new, part_digests(new), previous + " ", "spec-snapshot.json") is None  # another snapshot on disk
+    assert texts.previous(new, part_digests(new), previous, "spec-snapshot.json") is not None
+    file.write_text(_as_json(base)[:-1] + ', "x-nan": NaN}', encoding="utf-8")
+    assert not load_spec(file).round_trips  # NaN reads back unequal to itself
+    copied = dataclasses.replace(new, documents={new.root: dict(new.data)})
+    assert not copied.round_trips and copied.refs(copied.root) == new.refs(new.root)  # a copy is walked afresh

@@ -88,7 +88,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
-                files = _formatted(api, large)
+                files = _formatted(api, large, _KeptModels(config, memo, next_memo) if large else None)
                 plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
@@ -145,6 +145,9 @@ MEMO_CACHE = cache.ROOT / "ir"
 #: The texts the last spec snapshot of each large API was made of (``history.SnapshotTexts``).
 SNAPSHOT_CACHE = cache.ROOT / "snapshot"
 
+#: The formatted classes of each large API's last ``models.py``, beside its memo (``models_text``).
+MODELS_CACHE = cache.ROOT / "models"
+
 
 def _memo_key(config: ApiConfig) -> str:
     """What an API's memo is valid for: the generator's code and templates, the API's configuration,
@@ -169,11 +172,40 @@ def _write_memo(config: ApiConfig, memo: build_ir.Memo) -> None:
     cache.keep(cache.per_api(MEMO_CACHE, config.name), _memo_key(config), memo)
 
 
-def _formatted(api: Api, large: bool) -> dict[str, str]:
+@dataclass(frozen=True)
+class _KeptModels:
+    """Where ``models.py``'s classes are kept for an API, and which memos they go with: the one the IR
+    was rebuilt from (``old``: its classes may be reused) and the one made now (``new``: they are kept
+    for it)."""
+
+    config: ApiConfig
+    old: build_ir.Memo | None
+    new: build_ir.Memo | None
+
+    def _key(self, memo: build_ir.Memo) -> str:
+        import black
+
+        return f"{_memo_key(self.config)}\0{black.__version__}\0{memo.token}"
+
+    def models_py(self, api: Api) -> str:
+        """``models.py``, from the kept classes where the IR shares the old memo's definitions."""
+        from . import models_text
+
+        path = cache.per_api(MODELS_CACHE, self.config.name)
+        kept = cache.kept(path, self._key(self.old)) if self.old is not None and self.new is not None else None
+        made = models_text.reusing(api, self.old.api, kept) if isinstance(kept, list) and self.old is not None else None
+        text, texts = made or models_text.whole(api)
+        if self.new is not None and texts and not (made is not None and self.new is self.old):
+            cache.keep(path, self._key(self.new), texts)
+        return text
+
+
+def _formatted(api: Api, large: bool, models: _KeptModels | None = None) -> dict[str, str]:
     """Every file rendered and formatted. In a large package, a resource module made from the same
     inputs as in an earlier run is taken from the output cache (one schema changed leaves most of them
-    alone), and the rest is split with a forked worker, which takes ``models.py`` and every sixth of the
-    remaining resource modules (about half the work), so both cores render and format at once."""
+    alone), ``models.py`` is put together from its kept classes where it can be (``models``), and the
+    rest is split with a forked worker, which takes ``models.py`` and every sixth of the remaining
+    resource modules (about half the work), so both cores render and format at once."""
     from . import format, render
 
     if not large:
@@ -183,7 +215,7 @@ def _formatted(api: Api, large: bool) -> dict[str, str]:
     merged = {path: text for path, key in keys.items() if (text := format.read_cache(key, OUTPUT_CACHE)) is not None}
     modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
     theirs = frozenset([f"{api.package}/models.py", *[p for p in modules if p not in merged][::6]])
-    worker = Forked(_formatted_part, api, theirs)
+    worker = Forked(_formatted_part, api, theirs, models)
     try:
         made = format.format_files(render.render(api, only=frozenset(every) - theirs - merged.keys()))
         made.update(worker.result())
@@ -222,10 +254,16 @@ def _module_keys(api: Api) -> dict[str, str]:
     return keys
 
 
-def _formatted_part(api: Api, paths: frozenset[str]) -> dict[str, str]:
+def _formatted_part(api: Api, paths: frozenset[str], models: _KeptModels | None = None) -> dict[str, str]:
     from . import format, render
 
-    return format.format_files(render.render(api, only=paths), parallel=False)
+    path = f"{api.package}/models.py"
+    mine = paths - {path} if models is not None else paths
+    made = format.format_files(render.render(api, only=mine), parallel=False)
+    if mine != paths:
+        assert models is not None
+        made[path] = models.models_py(api)
+    return made
 
 
 def generate_package(spec: str | Path, name: str | None = None, overlays: tuple[str | Path, ...] = (),

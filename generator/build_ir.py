@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -1057,6 +1058,8 @@ class Memo:
     order: list[_Definition]
     reads: list[tuple[str, str, bool]]
     said: list[tuple[Any, ...]]
+    #: Names this memo's IR, for what is kept beside it (``models_text``): a new one for each new IR.
+    token: str = field(default_factory=lambda: secrets.token_hex(16), compare=False)
 
 
 def build_with_memo(spec: Spec, config: ApiConfig, memo: Memo | None, parts: dict[str, bytes] | None) -> tuple[ir.Api | None, Diagnostics, Memo | None]:

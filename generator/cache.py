@@ -48,10 +48,19 @@ def keep(path: Path, key: str, value: Any) -> None:
 def kept(path: Path, key: str) -> Any:
     """What ``keep`` put at ``path`` under ``key``; None when nothing is, or it was kept under another
     key, or it cannot be read."""
+    import gc
+
+    paused = gc.isenabled()
     try:
         with path.open("rb") as file:
             if pickle.load(file) != key:
                 return None
+            # Unpickling makes many objects at once, all of which live on: the cyclic collector would
+            # only traverse them again and again while they are made (a fifth of reading the IR memo).
+            gc.disable()
             return pickle.load(file)
     except Exception:  # noqa: BLE001 - unreadable: as if nothing were kept
         return None
+    finally:
+        if paused:
+            gc.enable()

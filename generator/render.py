@@ -194,6 +194,28 @@ def render_versioned(api: ir.Api) -> dict[str, str]:
     return render(api, only={"pyproject.toml", f"{api.package}/__init__.py", f"{api.package}/client.py"})
 
 
+def models_parts(api: ir.Api, wanted: Collection[int]) -> tuple[str, dict[int, str]]:
+    """Pieces of ``models.py`` rendered on their own, each as ``format.split`` cuts the whole module:
+    its head (the imports and ``__all__``), and the class of each definition in ``wanted`` (positions
+    in ``[*api.enums, *api.models]``), the last definition's with the aliases that follow it. For a
+    module put together from classes kept from an earlier run (``models_text``)."""
+    template = environment().get_template("models.py.jinja")
+    context = _context(api)
+    enums = len(api.enums)
+
+    def block(name: str, **names: Any) -> str:
+        return "".join(template.blocks[name](template.new_context({**context, **names}))).strip("\n")
+
+    pieces = {}
+    last = enums + len(api.models) - 1
+    for at in wanted:
+        text = block("enum", e=api.enums[at]) if at < enums else block("model", model=api.models[at - enums])
+        if at == last:
+            text = (text + "\n\n\n" + block("aliases")).strip("\n")
+        pieces[at] = text + "\n"
+    return block("head") + "\n", pieces
+
+
 def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:
     """Each file of the package, in order, with what renders it (nothing is rendered here)."""
     env = environment()

@@ -110,6 +110,41 @@ def test_rebuild_gives_what_a_full_build_gives_or_declines(path):
     assert redone >= 3, (redone, declined)  # the quick way is taken
 
 
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_models_py_from_kept_classes_is_the_module_rendered_whole(path):
+    # models_text keeps each class's formatted text and, after a rebuild, takes it for every definition
+    # the new IR shares with the memo's; the module must be exactly what rendering and formatting it
+    # whole gives (format_files over render), and so must the texts kept for the next time.
+    from generator import format, models_text, render
+
+    spec = load_spec(path)
+    schemas = spec.data["components"]["schemas"]
+    config = ApiConfig(name="api", spec=path)
+    api, _, memo = _built(spec, config)
+    assert api is not None
+    module = f"{api.package}/models.py"
+    text, texts = models_text.whole(api)
+    assert text == format.format_files(render.render(api, only={module}))[module]
+    if len(api.enums) + len(api.models) < 2:
+        return
+    assert len(texts) == len(api.enums) + len(api.models) and texts[-1] is None
+    assert models_text.reusing(api, memo.api, texts[:-1]) is None  # not the memo's texts
+    keys = list(schemas)
+    reused = 0
+    for key in keys[:8]:
+        for name, schema in _edits(schemas[key], [k for k in keys if k != key]):
+            variant = _variant(spec, key, schema)
+            quick = build_ir.rebuild(variant, config, memo, part_digests(variant))
+            if quick is None:
+                continue
+            made = models_text.reusing(quick[0], memo.api, texts)
+            assert made is not None, f"{key}: {name}"
+            assert made == models_text.whole(quick[0]), f"{key}: {name}"
+            assert made[0] == format.format_files(render.render(quick[0], only={module}))[module], f"{key}: {name}"
+            reused += len({id(d) for d in [*quick[0].enums, *quick[0].models]} & {id(d) for d in [*memo.api.enums, *memo.api.models]})
+    assert reused > 0
+
+
 def test_the_suite_has_documents_to_hold_it_to():
     assert len(DOCUMENTS) >= 15
 

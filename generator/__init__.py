@@ -88,7 +88,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
-                files = _formatted(api, large, _KeptModels(config, memo, next_memo) if large else None)
+                kept = _KeptModels(config, memo, next_memo, previous.get(f"{api.package}/models.py")) if large else None
+                files = _formatted(api, large, kept)
                 plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
@@ -131,9 +132,10 @@ def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[st
     about as much as it saves."""
     from . import history, inputs, release
 
-    texts = history.SnapshotTexts(cache.per_api(SNAPSHOT_CACHE, config.name), inputs.code_hash())
-    changes = release.spec_changes(spec, previous, texts.previous(spec, parts, previous.get(release.SNAPSHOT), release.SNAPSHOT))
-    return changes, snapshot.put(texts.snapshot(spec, parts)), inputs.fingerprint(config, policy, spec)
+    texts = history.SnapshotTexts(cache.per_api(SNAPSHOT_CACHE, config.name), inputs.code_hash(), previous.get(release.SNAPSHOT))
+    changes = release.spec_changes(spec, previous, texts.previous(spec, parts, release.SNAPSHOT))
+    text = texts.snapshot(spec, parts)
+    return changes, snapshot.put(texts.encoded or text), inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
@@ -142,10 +144,10 @@ OUTPUT_CACHE = cache.ROOT / "output"
 #: The last IR build of each large API, for the next one (``build_ir.Memo``).
 MEMO_CACHE = cache.ROOT / "ir"
 
-#: The texts the last spec snapshot of each large API was made of (``history.SnapshotTexts``).
+#: Where the texts of each large API's last spec snapshot lie in it (``history.SnapshotTexts``).
 SNAPSHOT_CACHE = cache.ROOT / "snapshot"
 
-#: The formatted classes of each large API's last ``models.py``, beside its memo (``models_text``).
+#: Where the classes of each large API's last ``models.py`` lie in it, beside its memo (``models_text``).
 MODELS_CACHE = cache.ROOT / "models"
 
 
@@ -174,13 +176,15 @@ def _write_memo(config: ApiConfig, memo: build_ir.Memo) -> None:
 
 @dataclass(frozen=True)
 class _KeptModels:
-    """Where ``models.py``'s classes are kept for an API, and which memos they go with: the one the IR
-    was rebuilt from (``old``: its classes may be reused) and the one made now (``new``: they are kept
-    for it)."""
+    """Where the classes of an API's ``models.py`` lie in it, kept with the memos they go with: the
+    memo the IR was rebuilt from (``old``: the classes of its definitions are taken from ``previous``,
+    the module on disk, when its digest is the one kept) and the memo made now (``new``: the new
+    module's classes are kept for it)."""
 
     config: ApiConfig
     old: build_ir.Memo | None
     new: build_ir.Memo | None
+    previous: str | None  # models.py as the output folder holds it
 
     def _key(self, memo: build_ir.Memo) -> str:
         import black
@@ -188,16 +192,25 @@ class _KeptModels:
         return f"{_memo_key(self.config)}\0{black.__version__}\0{memo.token}"
 
     def models_py(self, api: Api) -> str:
-        """``models.py``, from the kept classes where the IR shares the old memo's definitions."""
+        """``models.py``, from the classes on disk where the IR shares the old memo's definitions."""
         from . import models_text
 
         path = cache.per_api(MODELS_CACHE, self.config.name)
-        kept = cache.kept(path, self._key(self.old)) if self.old is not None and self.new is not None else None
-        made = models_text.reusing(api, self.old.api, kept) if isinstance(kept, list) and self.old is not None else None
-        text, texts = made or models_text.whole(api)
-        if self.new is not None and texts and not (made is not None and self.new is self.old):
-            cache.keep(path, self._key(self.new), texts)
+        made = None
+        if self.old is not None and self.new is not None and self.previous is not None:
+            kept = cache.kept(path, self._key(self.old))
+            if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == _text_digest(self.previous):
+                made = models_text.reusing(api, self.old.api, models_text.texts_in(self.previous, kept[1]))
+        text, spans = made or models_text.whole(api)
+        if self.new is not None and spans:
+            cache.keep(path, self._key(self.new), (_text_digest(text), spans))
         return text
+
+
+def _text_digest(text: str) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _formatted(api: Api, large: bool, models: _KeptModels | None = None) -> dict[str, str]:

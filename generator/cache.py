@@ -19,12 +19,17 @@ ROOT = Path(".cache") / "specgen"
 
 
 def store(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, then a rename."""
+    """Write ``data`` to ``path`` whole or not at all: a temporary file beside it, then a rename. The
+    old file is removed first rather than renamed over: ext4 flushes a file renamed over another to the
+    disk and waits for it (a safeguard for files that must survive a power loss, which a cache need
+    not), about 0.4 s for the 10 MB IR memo on a slow disk. In between, a reader finds no entry."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)
-        os.replace(tmp, path)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        os.rename(tmp, path)
     except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()

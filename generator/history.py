@@ -118,23 +118,41 @@ def _payload(spec: Spec, documents: dict[str, Any] | None = None) -> dict[str, A
 
 
 class SnapshotTexts:
-    """The texts the last snapshot of a one-file document was put together from, kept between runs in
-    one file (``.cache/specgen/snapshot/<api>``): the text around the component schemas, and each
-    schema's own text, with the digests (``load.part_digests``) of what they were made from.
+    """The texts the last snapshot of a one-file document is made of, found again in that snapshot (the
+    output folder's ``spec-snapshot.json``) by an index kept between runs (``.cache/specgen/snapshot/
+    <api>``): where the text around the component schemas ends and begins, where each schema's own text
+    lies, the digests (``load.part_digests``) of what they were made from, and a digest of the whole
+    text, which must match the snapshot on disk for any of it to be used.
 
-    ``snapshot`` reuses them for what is unchanged, so one schema changed re-encodes that schema alone
-    (GitHub's document: 0.18 s for the whole text). ``previous`` rebuilds the last snapshot's Spec from
-    them and the new document without parsing the old text. ``version`` (the generator's code) must
-    match what the texts were kept by."""
+    ``snapshot`` reuses those texts for what is unchanged, so one schema changed re-encodes that schema
+    alone (GitHub's document: 0.18 s for the whole text). ``previous`` rebuilds the last snapshot's Spec
+    from them and the new document without parsing the old text. ``version`` (the generator's code)
+    must match what the index was kept by. Only the index is written (about 0.3 MB for GitHub's
+    document, where the texts are 11 MB)."""
 
-    def __init__(self, path: Path, version: str) -> None:
+    def __init__(self, path: Path, version: str, text: str | None) -> None:
         from . import cache
 
         self.path, self.version = path, version
-        found = cache.kept(path, version)
-        # ((digest of the rest, label, root), text before the schemas' object, text after it)
-        self.frame: Any = found[0] if found else None
-        self.entries: dict[str, tuple[bytes, str]] = found[1] if found else {}
+        #: ((digest of the rest, label, root), text before the schemas' object, text after it)
+        self.frame: Any = None
+        self.entries: dict[str, tuple[bytes, str]] = {}
+        self.encoded: bytes | None = None  # the last ``snapshot``'s text, encoded (for its digest)
+        self.found = False  # the texts are the given snapshot's (until ``snapshot`` makes a new one)
+        index = cache.kept(path, version)
+        if not (text and isinstance(index, tuple) and len(index) == 5):
+            return
+        key, before, after, entries, digest = index
+        if before + after + 1 > len(text) or _digest(text.encode("utf-8", "surrogatepass")) != digest:
+            return  # another snapshot than the one indexed
+        frame = (key, text[:before], text[len(text) - 1 - after : len(text) - 1])
+        self.frame = frame
+        at = before + 1 + len(self._newline()) + 1  # past "{" and the first line's indentation
+        step = 1 + len(self._newline()) + 1  # "," and the next line's indentation
+        for name, part, length in entries:
+            self.entries[name] = (part, text[at : at + length])
+            at += length + step
+        self.found = True
 
     @staticmethod
     def usable(spec: Spec, parts: dict[str, bytes] | None) -> bool:
@@ -154,8 +172,8 @@ class SnapshotTexts:
         return "".join((before, body, after, "\n"))  # joined once: the text is 13 MB
 
     def snapshot(self, spec: Spec, parts: dict[str, bytes] | None) -> str:
-        """``snapshot(spec)``, with the kept texts of what is unchanged; the texts are then kept for
-        the next call. Without ``parts``, the whole text is encoded."""
+        """``snapshot(spec)``, with the texts of what is unchanged taken from the last snapshot; the index
+        of the new one is then kept for the next call. Without ``parts``, the whole text is encoded."""
         import secrets
         from json.encoder import encode_basestring
 
@@ -164,7 +182,6 @@ class SnapshotTexts:
         if parts is None or not self.usable(spec, parts):
             return snapshot(spec)
         schemas = spec.data["components"]["schemas"]
-        changed = False
         if not (isinstance(self.frame, tuple) and self.frame[0] == (parts[""], spec.label, spec.root)):
             # Everything but the schemas, with a marker where their object goes.
             marker = "specgen-schemas-" + secrets.token_hex(16)
@@ -172,35 +189,37 @@ class SnapshotTexts:
             around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
             if len(around) != 2:
                 return snapshot(spec)
-            self.frame, changed = ((parts[""], spec.label, spec.root), around[0], around[1]), True
+            self.frame = ((parts[""], spec.label, spec.root), around[0], around[1])
         inner = self._newline() + " "
         entries = self.entries
         for key, value in schemas.items():
             known = entries.get(key)
             if known is None or known[0] != parts[key]:
                 entries[key] = (parts[key], encode_basestring(key) + ": " + indented_json(value, inner))
-                changed = True
-        if changed or len(entries) != len(schemas):
-            self.entries = entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
-            cache.keep(self.path, self.version, (self.frame, entries))
-        return self._joined([entries[key][1] for key in schemas])
+        self.entries = entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
+        self.found = False
+        text = self._joined([entries[key][1] for key in schemas])
+        self.encoded = text.encode("utf-8", "surrogatepass")
+        key, before, after = self.frame
+        index = (key, len(before), len(after), [(name, part, len(entry)) for name, (part, entry) in entries.items()], _digest(self.encoded))
+        cache.keep(self.path, self.version, index)
+        return text
 
-    def previous(self, spec: Spec, parts: dict[str, bytes] | None, text: str | None, label: str) -> Spec | None:
-        """``from_snapshot(text, label)``, without parsing ``text``, when the kept texts are exactly
-        ``text`` and only component schemas changed since: the rest of the document and every schema
+    def previous(self, spec: Spec, parts: dict[str, bytes] | None, label: str) -> Spec | None:
+        """``from_snapshot(text, label)`` of the last snapshot (the ``text`` this was made with), without
+        parsing it, when its index matched and only component schemas changed since (call it before
+        ``snapshot``): the rest of the document and every schema
         whose digest is the same are the new document's own objects (they read back equal from their
         JSON, ``Spec.round_trips``), and only a changed schema's old text is parsed. The ``$ref``s found
         in the new document are reused likewise (``Spec.refs``), so the release diff does not walk the
         old side. None when that cannot be vouched for."""
         from .load import iter_refs
 
-        if not (text and spec.round_trips and self.usable(spec, parts) and isinstance(self.frame, tuple)):
+        if not (self.found and spec.round_trips and self.usable(spec, parts)):
             return None
         assert parts is not None
         if self.frame[0] != (parts[""], spec.label, spec.root) or list(self.entries) != list(spec.data["components"]["schemas"]):
             return None  # more than component schemas changed
-        if self._joined([t for _, t in self.entries.values()]) != text:
-            return None  # the output folder holds another snapshot than the one these texts made
         schemas = spec.data["components"]["schemas"]
         old_schemas: dict[str, Any] = {}
         refs = spec.refs(spec.root)
@@ -217,6 +236,12 @@ class SnapshotTexts:
         if old is not None:
             old.know_refs(old.root, sorted(refs, key=lambda item: item[0]))
         return old
+
+
+def _digest(data: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def indented_json(value: Any, newline: str = "\n") -> str:

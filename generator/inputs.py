@@ -21,7 +21,7 @@ from .config import ApiConfig
 from .load import RefPolicy, Spec, document_name
 
 CACHE = cache.ROOT / "inputs"
-_LIBRARIES = ("black", "jinja2", "openapi-spec-validator", "python-jsonpath", "pyyaml")
+_LIBRARIES = ("black", "jinja2", "jsonschema", "jsonschema-rs", "openapi-schema-validator", "openapi-spec-validator", "python-jsonpath", "pyyaml", "regress")
 _HERE = Path(__file__).resolve().parent
 
 

@@ -2,11 +2,12 @@
 
 On GitHub's document ``models.py`` is 6,700 classes (3.5 MB); rendering and formatting it whole takes
 about 0.2 s. With one component schema changed, ``build_ir.rebuild`` redoes only the definitions that
-depend on it, and every other definition of the new IR is the very object the memo held. So the
-formatted text of each class is kept per API beside the memo (``.cache/specgen/models``, under the
-memo's ``token``), and a definition that is the same object as the memo's takes its kept text. Only the
-redone definitions, the module's head and its last class (which the aliases follow) are rendered and
-formatted again. ``tests/test_rebuild.py`` holds the result to the whole module rendered and formatted.
+depend on it, and every other definition of the new IR is the very object the memo held. So where each
+class lies in the last ``models.py`` is kept beside the memo (``.cache/specgen/models``, under the
+memo's ``token``, with a digest of the module that must match the one on disk), and a definition that is
+the same object as the memo's takes its text from there. Only the redone definitions, the module's head
+and its last class (which the aliases follow) are rendered and formatted again.
+``tests/test_rebuild.py`` holds the result to the whole module rendered and formatted.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any
 from . import format, render
 from .ir import Api
 
-#: The formatted text of each definition's class (enums, then models), in the module's order; None for
-#: the last one, whose text carries the aliases.
-Texts = list[str | None]
+#: Where each definition's class (enums, then models; all but the last, whose text carries the
+#: aliases) lies in the module's text: (start, end). Empty when the module is not cut one class each.
+Spans = list[tuple[int, int]]
 
 
 def _definitions(api: Api) -> list[Any]:
@@ -29,31 +30,35 @@ def _path(api: Api) -> str:
     return f"{api.package}/models.py"
 
 
-def whole(api: Api) -> tuple[str, Texts]:
-    """``models.py`` rendered and formatted whole, and its classes' texts to keep."""
+def texts_in(text: str, spans: Spans) -> list[str]:
+    """The classes' texts ``spans`` locates in ``text``."""
+    return [text[start:end] for start, end in spans]
+
+
+def whole(api: Api) -> tuple[str, Spans]:
+    """``models.py`` rendered and formatted whole, and where its classes lie."""
     chunks = format.split(render.render(api, only={_path(api)})[_path(api)])
     formatted = format.format_chunks(chunks, _path(api), parallel=False)
     definitions = _definitions(api)
     if len(formatted) != len(definitions) + 1 or not _named(formatted[1:], definitions):
-        return format.join(formatted), []  # not one piece per class: nothing to keep
-    return format.join(formatted), [*formatted[1:-1], None]
+        return format.join(formatted), []  # not one piece per class: nothing to reuse next time
+    return _joined(formatted)
 
 
-def reusing(api: Api, old: Api, kept: Texts) -> tuple[str, Texts] | None:
-    """``whole(api)``, with the kept texts (``kept``, of ``old``'s definitions) of the definitions
-    ``api`` shares with ``old``; None when ``kept`` does not fit ``old``."""
+def reusing(api: Api, old: Api, kept: list[str]) -> tuple[str, Spans] | None:
+    """``whole(api)``, with the texts (``kept``, of ``old``'s definitions but the last) of the
+    definitions ``api`` shares with ``old``; None when ``kept`` does not fit ``old``."""
     definitions, before = _definitions(api), _definitions(old)
-    if len(kept) != len(before) or len(definitions) < 2 or len(before) < 2:
+    if len(kept) != len(before) - 1 or len(definitions) < 2:
         return None
-    at = {id(definition): i for i, definition in enumerate(before)}  # old's objects are alive: ids are theirs
-    texts: Texts = []
+    at = {id(definition): i for i, definition in enumerate(before[:-1])}  # old's objects are alive: ids are theirs
+    texts: list[str | None] = []
     missing = []
     for position, definition in enumerate(definitions[:-1]):
         i = at.get(id(definition))
-        text = kept[i] if i is not None else None
-        if text is None:
+        texts.append(kept[i] if i is not None else None)
+        if i is None:
             missing.append(position)
-        texts.append(text)
     last = len(definitions) - 1
     head, pieces = render.models_parts(api, [*missing, last])
     formatted = format.format_chunks([head, *(pieces[p] for p in missing), pieces[last]], _path(api), parallel=False)
@@ -61,7 +66,19 @@ def reusing(api: Api, old: Api, kept: Texts) -> tuple[str, Texts] | None:
         texts[position] = text
     if not _named([*texts, formatted[-1]], definitions):
         return None
-    return format.join([formatted[0], *texts, formatted[-1]]), [*texts, None]  # type: ignore[list-item]
+    return _joined([formatted[0], *texts, formatted[-1]])  # type: ignore[list-item]
+
+
+def _joined(chunks: list[str]) -> tuple[str, Spans]:
+    """``format.join(chunks)`` (the head, then one chunk per definition) and the spans of all but the
+    head and the last chunk."""
+    pieces = [chunk.rstrip("\n") + "\n" for chunk in chunks]
+    spans: Spans = []
+    at = len(pieces[0]) + 2
+    for piece in pieces[1:-1]:
+        spans.append((at, at + len(piece)))
+        at += len(piece) + 2
+    return "\n\n".join(pieces), spans  # format.join, with the pieces measured
 
 
 def _named(texts: list[Any], definitions: list[Any]) -> bool:

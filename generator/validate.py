@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from . import cache
 from . import pointer as jp
 from .diagnostics import Diagnostics
 from .load import Spec
@@ -41,6 +42,10 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
     Stops are returned as findings with an ``E19x`` pointer of their own. Either part is skipped when its
     quick reading certainly finds nothing (``_structure_accepts``, ``walk.accepts``; ``quick=False``
     runs the library's walk regardless)."""
+    if part == "structure" and _structure_accepts(version, spec.data):
+        return []
+    if part == "walk" and quick and _walk_accepts(spec, version):
+        return []
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     base = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
@@ -52,10 +57,6 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
             return spec.documents[key]
         raise LookupError(f"reference outside the loaded documents: {uri}")
 
-    if part == "structure" and _structure_accepts(version, spec.data):
-        return []
-    if part == "walk" and quick and _walk_accepts(spec, version):
-        return []
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
     keywords = {name: _keyword_validator(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
     members = {"resolver_handlers": handlers, "keyword_validators": keywords, "schema_validator": _python_structure_validator(version)}
@@ -82,15 +83,8 @@ def _meta_schema(version: str) -> dict[str, Any]:
     """openapi-spec-validator's OpenAPI meta-schema for ``version``, read from its package data without
     importing it (importing it costs about 130 ms, which a document the compiled validator accepts
     never needs in this process)."""
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    found = importlib.util.find_spec("openapi_spec_validator")
-    assert found is not None and found.submodule_search_locations, "openapi-spec-validator is a dependency"
-    folder = Path(list(found.submodule_search_locations)[0]) / "resources" / "schemas"
-    schema = folder / ("v3.1" if version.startswith("3.1") else "v3.0") / "schema.json"
-    loaded: dict[str, Any] = json.loads(schema.read_text(encoding="utf-8"))
+    loaded = _package_json("openapi_spec_validator", "resources", "schemas", "v3.1" if version.startswith("3.1") else "v3.0", "schema.json")
+    assert isinstance(loaded, dict), "openapi-spec-validator is a dependency"
     return loaded
 
 
@@ -119,12 +113,36 @@ def _compiled_structure_validator(version: str) -> Any:
     return jsonschema_rs.validator_for(_meta_schema(version), retriever=refuse)
 
 
+#: The ``default`` and ``pattern`` checks a large document's last walk found passing (``walk.Defaults``,
+#: ``Patterns``), per document.
+CHECKS_CACHE = cache.ROOT / "checks"
+
+
 def _walk_accepts(spec: Spec, version: str) -> bool:
     """Whether the walk certainly finds nothing (``walk.accepts``): about a seventh of the library's walk
-    on GitHub's document. A document split over several files is left to the library."""
-    from . import walk
+    on GitHub's document. A document split over several files is left to the library. A large document
+    starts from the ``default`` and ``pattern`` checks its last walk found passing, kept under the
+    generator's code and the versions of the libraries that make them: with one schema changed, no
+    check is left that needs openapi-schema-validator (0.15 s to import)."""
+    from . import inputs, walk
 
-    return len(spec.documents) <= 1 and walk.accepts(spec.data, version)
+    if len(spec.documents) > 1:
+        return False
+    if not is_large(spec):
+        return walk.accepts(spec.data, version)
+    path = cache.per_api(CHECKS_CACHE, spec.root)
+    known = cache.kept(path, inputs.toolkit_hash())
+    known_defaults, known_patterns = known if isinstance(known, tuple) and len(known) == 2 else (frozenset(), frozenset())
+    defaults, patterns = walk.Defaults(known_defaults), set[str]()
+    PATTERNS.known, PATTERNS.passed = known_patterns, patterns
+    try:
+        if not walk.accepts(spec.data, version, defaults):
+            return False
+    finally:
+        PATTERNS.known, PATTERNS.passed = frozenset(), None
+    if (defaults.passed, patterns) != (known_defaults, known_patterns):
+        cache.keep(path, inputs.toolkit_hash(), (frozenset(defaults.passed), frozenset(patterns)))
+    return True
 
 
 def _structure_accepts(version: str, data: Any) -> bool:
@@ -207,14 +225,60 @@ def _compiled_schema_checker() -> Any:
     """The check openapi-spec-validator's walk makes of each Schema Object in a 3.0 document (against the
     draft-04 meta-schema, with the ``regex`` format), compiled by jsonschema-rs; None when it is not
     installed. Its ``regex`` format is ECMA's; the Python check's is openapi-schema-validator's, so that
-    one is handed to the compiled checker in place of its own."""
+    one is handed to the compiled checker in place of its own. The meta-schema is read from
+    jsonschema-specifications' package data (what openapi-schema-validator's ``OAS30Validator`` takes)
+    and openapi-schema-validator is imported only when a ``pattern`` is checked: importing it costs
+    about 0.15 s, which a walk whose other checks are all known (``walk.Defaults``) never needs."""
     try:
         import jsonschema_rs
-        from openapi_schema_validator import OAS30Validator
-        from openapi_schema_validator._regex import is_valid_regex
     except ImportError:
         return None
-    return jsonschema_rs.Draft4Validator(OAS30Validator.META_SCHEMA, validate_formats=True, formats={"regex": is_valid_regex})
+    meta_schema = _package_json("jsonschema_specifications", "schemas", "draft4", "metaschema.json")
+    if meta_schema is None:
+        return None
+
+    return jsonschema_rs.Draft4Validator(meta_schema, validate_formats=True, formats={"regex": PATTERNS.valid})
+
+
+class Patterns:
+    """The ``regex`` format check the compiled schema check hands to openapi-schema-validator, with the
+    patterns known to pass it: ``known`` from an earlier walk of the document (under the same
+    libraries), ``passed`` since ``known`` was set. The verdict depends on the pattern alone, so a known
+    one is not checked again, and openapi-schema-validator is not imported for it."""
+
+    def __init__(self) -> None:
+        self.known: frozenset[str] = frozenset()
+        self.passed: set[str] | None = None  # recorded only while a large document's walk asks
+
+    def valid(self, pattern: str) -> bool:
+        if pattern not in self.known:
+            from openapi_schema_validator._regex import is_valid_regex
+
+            if not is_valid_regex(pattern):
+                return False
+        if self.passed is not None:
+            self.passed.add(pattern)
+        return True
+
+
+#: The compiled schema check's ``regex`` verdicts (one walk at a time in a process).
+PATTERNS = Patterns()
+
+
+def _package_json(package: str, *parts: str) -> Any:
+    """A JSON file of an installed package's data, read without importing the package; None when it is
+    not there."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        return None
+    try:
+        return json.loads(Path(list(found.submodule_search_locations)[0]).joinpath(*parts).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _schema_accepts(value: Any) -> bool:
@@ -388,6 +452,8 @@ def _findings_in_worker(spec: Spec, version: str, part: str, parent: int) -> lis
     work in place when its child dies), it changes nothing there."""
     if os.getpid() == parent:
         return _validator_findings(spec, version, part)
+    if part == "walk" and _walk_accepts(spec, version):
+        return []  # the library's walk is not needed: nothing of it is imported
     try:
         from pathable import accessors
     except ImportError:
@@ -405,7 +471,7 @@ def _findings_in_worker(spec: Spec, version: str, part: str, parent: int) -> lis
             return original.__func__(cls, node, key)
 
         accessors.SubscriptableAccessor._get_subnode = classmethod(get_subnode)  # type: ignore[method-assign,assignment]
-    return _validator_findings(spec, version, part)
+    return _validator_findings(spec, version, part, quick=part != "walk")  # the quick walk was tried
 
 
 def _resolve_each_path_once() -> None:

@@ -1,9 +1,16 @@
 """Write stage: the only writer. A tree is replaced atomically or not at all.
 
 The new tree is written beside the target and swapped in with one ``renameat2(RENAME_EXCHANGE)`` where the
-OS has it (Linux), else with two renames. A run that changes nothing writes nothing. Only folders that are
-empty or carry the ``.specgen`` marker of an earlier generation are ever replaced, so a mistyped ``--out``
-cannot wipe unrelated files.
+OS has it (Linux), else with two renames. A run that changes nothing writes nothing, and a file whose text
+is unchanged is hard-linked into the new tree rather than written again (it keeps its inode and mtime, so
+tools watching the tree see only what changed). Only folders that are empty or carry the ``.specgen``
+marker of an earlier generation are ever replaced, so a mistyped ``--out`` cannot wipe unrelated files.
+
+Atomic against the generator failing or being killed at any point: what was written is the kernel's
+before the swap. Files are not fsynced: after a power loss a file system may come back with recent data
+missing, which ``check`` reports against the manifest and ``generate`` writes again. Syncing a large
+tree waits on the device for every byte of it (and, on ext4, for everything else written meanwhile):
+more than a second on a slow disk, for a folder that is generated and committed anyway.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-#: Characters above which hashing and syncing a tree use threads (both release the GIL).
+#: Characters above which hashing a tree uses threads (hashlib releases the GIL).
 _THREADED_OVER = 1 << 22
 
 
@@ -176,12 +183,16 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link ``source`` (a regular file of the tree being replaced) at ``target``; False where the
+    file system cannot, or the file is no longer a plain file (it is then written)."""
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        if not source.is_file() or source.is_symlink():
+            return False
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def recover(root: Path) -> None:
@@ -203,20 +214,24 @@ def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None 
         check_relative_path(path)
     recover(root)
     expected = with_marker(files, hashes)
-    if read_tree(root) == expected:
+    current = read_tree(root)
+    if current == expected:
         return False
     if not _replaceable(root):
         raise WriteError(f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it")
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:
+        made: set[Path] = set()
         for rel, text in expected.items():
             target = staging / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            if current.get(rel) == text and _linked(root / rel, target):
+                continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-        # Every file on disk before the swap; fsync waits on the device, so a large tree syncs on threads.
-        _each(_fsync, [staging / rel for rel in expected], sum(map(len, expected.values())), threads=8)
         os.chmod(staging, 0o755)
         if not root.exists():
             os.rename(staging, root)

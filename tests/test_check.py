@@ -8,10 +8,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from generator.write import MARKER, WriteError, check_relative_path, read_tree, write_tree
+from generator.write import MARKER, WriteError, check_relative_path, read_tree, with_marker, write_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -238,8 +239,8 @@ def test_resource_modules_of_a_large_package_come_from_the_output_cache_when_unc
         assert files == generate(tmp_path / f"fresh-{extra}-{renamed}", document(extra, renamed))
 
 
-def test_a_large_tree_is_hashed_and_synced_on_threads_with_the_same_result(tmp_path, monkeypatch):
-    # Above write._THREADED_OVER characters, hashing and fsync use threads: same digests, same files.
+def test_a_large_tree_is_hashed_on_threads_with_the_same_result(tmp_path, monkeypatch):
+    # Above write._THREADED_OVER characters, hashing uses threads: same digests, same files.
     import hashlib
     import threading
 
@@ -248,11 +249,86 @@ def test_a_large_tree_is_hashed_and_synced_on_threads_with_the_same_result(tmp_p
     files = {f"pkg/m{i}.py": f"# {i}\n" + "x = 1\n" * 150_000 for i in range(6)}
     assert sum(map(len, files.values())) > write._THREADED_OVER
     threads: set[str] = set()
-    sha256, fsync = write._sha256, write._fsync
+    sha256 = write._sha256
     monkeypatch.setattr(write, "_sha256", lambda text: (threads.add(threading.current_thread().name), sha256(text))[1])
-    monkeypatch.setattr(write, "_fsync", lambda path: (threads.add(threading.current_thread().name), fsync(path))[1])
     hashes = write.digests(files)
     assert hashes == {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
     assert write_tree(tmp_path / "out", files, hashes)
     assert read_tree(tmp_path / "out") == write.with_marker(files)
     assert threads and threading.main_thread().name not in threads  # all of it on worker threads
+
+
+def test_a_rewritten_tree_keeps_the_unchanged_files_as_they_are(tmp_path):
+    # Unchanged files are hard-linked into the new tree (same inode, same mtime); changed and new ones
+    # are written; removed ones are gone; and the tree is exactly the files given.
+    out = tmp_path / "out"
+    assert write_tree(out, {"pkg/a.py": "a\n", "pkg/b.py": "b\n", "pkg/c.py": "c\n"})
+    before = {name: (out / "pkg" / name).stat() for name in ("a.py", "b.py")}
+    assert write_tree(out, {"pkg/a.py": "a\n", "pkg/b.py": "B\n", "pkg/d.py": "d\n"})
+    after = (out / "pkg" / "a.py").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before["a.py"].st_ino, before["a.py"].st_mtime_ns)
+    assert after.st_nlink == 1  # the old tree is gone
+    assert (out / "pkg" / "b.py").stat().st_ino != before["b.py"].st_ino
+    assert read_tree(out) == with_marker({"pkg/a.py": "a\n", "pkg/b.py": "B\n", "pkg/d.py": "d\n"})
+
+
+def test_a_large_package_regenerated_after_one_schema_changed_is_what_a_fresh_run_writes(tmp_path, monkeypatch):
+    # With one schema changed, a large package's IR comes from the memo, models.py from the classes of
+    # the one on disk (models_text) and the release diff's old side from the last snapshot's texts
+    # (history.SnapshotTexts). Each run must write exactly what the same run without any cache writes
+    # (given the same output folder), also after models.py and the snapshot were edited by hand; and the
+    # reuse must actually happen.
+    import json
+    import shutil
+
+    from generator import history, models_text
+    from generator.__main__ import main
+    from generator.validate import BACKGROUND_OVER
+
+    def document(note: str, flag_default: bool) -> dict:
+        schemas = {f"Thing{k}": {"type": "object", "properties": {"id": {"type": "integer"}, "on": {"type": "boolean", "default": False}}} for k in range(5)}
+        schemas["Thing1"]["properties"]["note"] = {"type": "string", "description": note}
+        schemas["Thing3"]["properties"]["on"]["default"] = flag_default
+        schemas["Kind"] = {"type": "string", "enum": ["a", "b"]}
+        paths = {f"/group{i % 7}/things{i}": {"get": {"operationId": f"get{i}", "tags": [f"group{i % 7}"], "responses": {"200": {"description": "ok", "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/Thing{i % 5}"}}}}}}} for i in range(BACKGROUND_OVER + 10)}
+        return {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths, "components": {"schemas": schemas}}
+
+    reused = tmp_path / "reused.log"
+
+    def spy(module: Any, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            value = original(*args, **kwargs)
+            if value is not None:
+                with reused.open("a") as log:  # from forked workers too
+                    log.write(label + "\n")
+            return value
+
+        monkeypatch.setattr(module, name, wrapped)
+
+    spy(models_text, "reusing", "models")
+    spy(history.SnapshotTexts, "previous", "snapshot")
+
+    def generate(folder: Path, data: dict) -> dict[str, str | None]:
+        (folder / "api.json").write_text(json.dumps(data), encoding="utf-8")
+        monkeypatch.chdir(folder)
+        assert main(["generate", "--spec", "api.json", "--out", "out", "--name", "big", "-q"]) == 0
+        return read_tree(folder / "out")
+
+    work = tmp_path / "work"
+    work.mkdir()
+    generate(work, document("first", False))
+    edits = [(document("second", False), None), (document("second", True), "models.py"), (document("third", True), "spec-snapshot.json")]
+    for step, (data, edited) in enumerate(edits):
+        if edited:
+            target = next((work / "out").rglob(edited))
+            target.write_text(target.read_text(encoding="utf-8").replace("\n", "\n\n", 1), encoding="utf-8")
+        fresh = tmp_path / f"fresh{step}"
+        fresh.mkdir()
+        shutil.copytree(work / "out", fresh / "out")
+        reused.unlink(missing_ok=True)
+        assert generate(work, data) == generate(fresh, data), f"step {step}"
+        if edited is None:
+            assert sorted(reused.read_text().split()) == ["models", "snapshot"]  # the quick ways were taken

@@ -123,11 +123,12 @@ def test_models_py_from_kept_classes_is_the_module_rendered_whole(path):
     api, _, memo = _built(spec, config)
     assert api is not None
     module = f"{api.package}/models.py"
-    text, texts = models_text.whole(api)
+    text, spans = models_text.whole(api)
     assert text == format.format_files(render.render(api, only={module}))[module]
     if len(api.enums) + len(api.models) < 2:
         return
-    assert len(texts) == len(api.enums) + len(api.models) and texts[-1] is None
+    texts = models_text.texts_in(text, spans)
+    assert [t.split("(")[0] for t in texts] == [f"class {d.name}" for d in [*api.enums, *api.models][:-1]]
     assert models_text.reusing(api, memo.api, texts[:-1]) is None  # not the memo's texts
     keys = list(schemas)
     reused = 0
@@ -197,9 +198,11 @@ def test_a_schema_merged_into_another_is_redone_with_it():
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_a_snapshot_put_together_from_kept_texts_is_the_snapshot(path, tmp_path):
-    # history.SnapshotTexts keeps the text around the component schemas and each schema's own text;
-    # one call after another, as runs follow each other, each must give exactly history.snapshot.
+def test_a_snapshot_put_together_from_the_last_one_is_the_snapshot(path, tmp_path):
+    # history.SnapshotTexts finds the text around the component schemas and each schema's own text in
+    # the last snapshot, by an index it keeps; one call after another, as runs follow each other (each
+    # given the snapshot the last one wrote), each must give exactly history.snapshot, and take the
+    # texts it can from the last one.
     from generator import history
 
     spec = load_spec(path)
@@ -214,12 +217,21 @@ def test_a_snapshot_put_together_from_kept_texts_is_the_snapshot(path, tmp_path)
     fewer = {k: v for k, v in schemas.items() if k != keys[0]}
     variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "components": {**spec.data["components"], "schemas": fewer}}}))
     variants.append(dataclasses.replace(spec, documents={spec.root: {**spec.data, "info": {**spec.data["info"], "title": "Retitled ✓"}}}))
+    last = None
+    found = 0
     for variant in [*variants, spec]:
-        assert history.SnapshotTexts(kept, "v1").snapshot(variant, part_digests(variant)) == history.snapshot(variant)
-    assert kept.is_file()
+        texts = history.SnapshotTexts(kept, "v1", last)
+        found += texts.found
+        last = texts.snapshot(variant, part_digests(variant))
+        assert last == history.snapshot(variant)
+        assert texts.encoded == last.encode()
+    assert found >= len(variants) - 1  # each run but the first finds the last snapshot's texts
+    assert history.SnapshotTexts(kept, "v1", last).found
+    assert not history.SnapshotTexts(kept, "v1", last.replace("{", "{ ", 1)).found  # another text than the one indexed
+    assert not history.SnapshotTexts(kept, "v2", last).found  # kept by other code: not used
     kept.write_bytes(b"not a pickle")
-    assert history.SnapshotTexts(kept, "v1").snapshot(spec, part_digests(spec)) == history.snapshot(spec)
-    assert history.SnapshotTexts(kept, "v2").snapshot(spec, part_digests(spec)) == history.snapshot(spec)  # other code's texts: not used
+    texts = history.SnapshotTexts(kept, "v1", last)
+    assert not texts.found and texts.snapshot(spec, part_digests(spec)) == history.snapshot(spec)
 
 
 def _as_json(data: Any) -> str:
@@ -242,7 +254,7 @@ def test_the_previous_snapshot_rebuilt_from_kept_texts_diffs_as_the_parsed_one(p
     spec = load_spec(file)
     assert spec.round_trips
     kept = tmp_path / "kept.pickle"
-    previous = history.SnapshotTexts(kept, "v1").snapshot(spec, part_digests(spec))
+    previous = history.SnapshotTexts(kept, "v1", None).snapshot(spec, part_digests(spec))
     keys = list(base["components"]["schemas"])
     taken = 0
     for key in keys[:6]:
@@ -251,8 +263,8 @@ def test_the_previous_snapshot_rebuilt_from_kept_texts_diffs_as_the_parsed_one(p
             data["components"]["schemas"][key] = schema
             file.write_text(_as_json(data), encoding="utf-8")
             new = load_spec(file)
-            texts = history.SnapshotTexts(kept, "v1")
-            old = texts.previous(new, part_digests(new), previous, "spec-snapshot.json")
+            texts = history.SnapshotTexts(kept, "v1", previous)
+            old = texts.previous(new, part_digests(new), "spec-snapshot.json")
             parsed = history.from_snapshot(previous, "spec-snapshot.json")
             assert parsed is not None
             if old is not None:
@@ -264,16 +276,16 @@ def test_the_previous_snapshot_rebuilt_from_kept_texts_diffs_as_the_parsed_one(p
             assert previous == history.snapshot(new)
     assert taken > 0  # a schema's edit is what it serves
 
-    texts = history.SnapshotTexts(kept, "v1")
+    texts = history.SnapshotTexts(kept, "v1", previous)
     retitled = copy.deepcopy(base)
     retitled["info"]["title"] = "Retitled"
     file.write_text(_as_json(retitled), encoding="utf-8")
     new = load_spec(file)
-    assert texts.previous(new, part_digests(new), previous, "spec-snapshot.json") is None  # more than schemas changed
+    assert texts.previous(new, part_digests(new), "spec-snapshot.json") is None  # more than schemas changed
     file.write_text(_as_json(base), encoding="utf-8")
     new = load_spec(file)
-    assert texts.previous(new, part_digests(new), previous + " ", "spec-snapshot.json") is None  # another snapshot on disk
-    assert texts.previous(new, part_digests(new), previous, "spec-snapshot.json") is not None
+    assert history.SnapshotTexts(kept, "v1", previous + " ").previous(new, part_digests(new), "spec-snapshot.json") is None  # another snapshot on disk
+    assert texts.previous(new, part_digests(new), "spec-snapshot.json") is not None
     file.write_text(_as_json(base)[:-1] + ', "x-nan": NaN}', encoding="utf-8")
     assert not load_spec(file).round_trips  # NaN reads back unequal to itself
     copied = dataclasses.replace(new, documents={new.root: dict(new.data)})

@@ -9,6 +9,8 @@ import copy
 import functools
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +192,55 @@ def test_the_walk_finds_the_same_with_and_without_the_compiled_check(tmp_path, m
     assert len(slow) >= 10
 
 
+def test_a_known_pattern_is_not_checked_again_and_a_bad_one_never_passes():
+    patterns = validate.Patterns()
+    patterns.known, patterns.passed = frozenset({"^a$"}), set()
+    assert patterns.valid("^a$") and patterns.valid("^b+$") and not patterns.valid("[z-a]")
+    assert patterns.passed == {"^a$", "^b+$"}
+    assert not validate.Patterns().valid("(")
+
+
+def test_the_compiled_schema_check_takes_openapi_schema_validators_meta_schema():
+    from openapi_schema_validator import OAS30Validator
+
+    assert validate._package_json("jsonschema_specifications", "schemas", "draft4", "metaschema.json") == OAS30Validator.META_SCHEMA
+
+
+def test_a_large_document_walked_again_imports_no_schema_validator(tmp_path):
+    # The default and pattern checks a large document's walk passed are kept (walk.Defaults,
+    # validate.Patterns); walked again, with one schema changed, no check is left that needs
+    # openapi-schema-validator (0.15 s to import).
+    paths = {f"/r{i}": {"get": {"parameters": [{"name": "per_page", "in": "query", "schema": {"type": "integer", "default": 30}},
+                                               {"name": "q", "in": "query", "schema": {"type": "string", "pattern": f"^[a-z]{{{i}}}$"}}],
+                                "responses": {"200": {"description": "ok"}}}} for i in range(validate.BACKGROUND_OVER + 1)}
+    document = {"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": paths,
+                "components": {"schemas": {"A": {"type": "object", "properties": {"on": {"type": "boolean", "default": False}}}}}}
+    spec_path = tmp_path / "api.json"
+    script = (
+        "import sys; from generator import load, validate\n"
+        "spec = load.load_spec(sys.argv[1]); ok = validate._walk_accepts(spec, '3.0.3')\n"
+        "print(ok, 'openapi_schema_validator' in sys.modules)\n"
+    )
+
+    def walked() -> str:
+        done = subprocess.run([sys.executable, "-c", script, str(spec_path)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout.strip()
+
+    spec_path.write_text(json.dumps(document), encoding="utf-8")
+    assert walked() == "True True"  # first walk: the checks are made
+    document["components"]["schemas"]["A"]["description"] = "Changed."
+    spec_path.write_text(json.dumps(document), encoding="utf-8")
+    assert walked() == "True False"  # every default check known
+    document["components"]["schemas"]["A"]["properties"]["on"]["default"] = "yes"
+    spec_path.write_text(json.dumps(document), encoding="utf-8")
+    assert walked() == "False True"  # a new default is checked, and fails
+    document["components"]["schemas"]["A"]["properties"]["on"]["default"] = True
+    document["components"]["schemas"]["A"]["pattern"] = "[z-a]"
+    spec_path.write_text(json.dumps(document), encoding="utf-8")
+    assert walked() == "False True"  # a new pattern is checked, and fails
+
+
 def test_the_meta_schema_is_openapi_spec_validators_own():
     from openapi_spec_validator.schemas import schema_v30, schema_v31
 
@@ -311,7 +362,7 @@ def test_the_quick_walk_accepts_only_what_the_library_finds_nothing_in(tmp_path)
     # and the broken variants have findings to miss (so accepting them would fail here).
     from generator import walk
 
-    clean = found = 0
+    clean = found = remembered = 0
     for path in _walk_documents(tmp_path):
         spec = load_spec(path)
         if spec.diagnostics.has_errors or not str(spec.data.get("openapi", "")).startswith(validate.SUPPORTED):
@@ -323,11 +374,18 @@ def test_the_quick_walk_accepts_only_what_the_library_finds_nothing_in(tmp_path)
         if not library and len(spec.documents) == 1:
             assert quick, f"{path}: clean, yet not accepted"
             clean += 1
+        defaults = walk.Defaults()
+        walk.accepts(spec.data, version, defaults)
+        known = frozenset(defaults.passed)
+        remembered += len(known)
         for name, data in _walk_breakages(json.loads(json.dumps(spec.data))):
             copy_path = tmp_path / "variants" / path.name.replace(".yaml", ".json")
             copy_path.parent.mkdir(exist_ok=True)
             finds = _library_walk_finds(copy_path, data)
             found += finds
             assert not (walk.accepts(data, version) and finds), f"{path.name}: {name}: accepted, yet the library's walk finds something"
+            # As a later run walks it: starting from the default checks the clean document passed.
+            assert not (walk.accepts(data, version, walk.Defaults(known)) and finds), f"{path.name}: {name}: accepted from known defaults"
     assert clean >= 20
     assert found >= 20 * 20
+    assert remembered >= 20  # documents with defaults: the known checks are exercised

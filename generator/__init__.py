@@ -214,38 +214,50 @@ def _text_digest(text: str) -> bytes:
 
 
 def _formatted(api: Api, large: bool, models: _KeptModels | None = None) -> dict[str, str]:
-    """Every file rendered and formatted. In a large package, a resource module made from the same
-    inputs as in an earlier run is taken from the output cache (one schema changed leaves most of them
-    alone), ``models.py`` is put together from its kept classes where it can be (``models``), and the
-    rest is split with a forked worker, which takes ``models.py`` and every sixth of the remaining
-    resource modules (about half the work), so both cores render and format at once."""
+    """Every file rendered and formatted. A large package is split with a forked worker, started
+    first, which takes ``models.py`` and every sixth resource module (about half the work of a cold
+    run), so both cores render and format at once (``_formatted_share``)."""
     from . import format, render
 
     if not large:
         return format.format_files(render.render(api))
     every = render.paths(api)
-    keys = _module_keys(api)
-    merged = {path: text for path, key in keys.items() if (text := format.read_cache(key, OUTPUT_CACHE)) is not None}
     modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
-    theirs = frozenset([f"{api.package}/models.py", *[p for p in modules if p not in merged][::6]])
-    worker = Forked(_formatted_part, api, theirs, models)
+    theirs = frozenset([f"{api.package}/models.py", *modules[::6]])
+    worker = Forked(_formatted_share, api, theirs, models, False)
     try:
-        made = format.format_files(render.render(api, only=frozenset(every) - theirs - merged.keys()))
+        made = _formatted_share(api, frozenset(every) - theirs, None, True)
         made.update(worker.result())
     finally:
         worker.close()
+    return {path: made[path] for path in every}
+
+
+def _formatted_share(api: Api, paths: frozenset[str], models: _KeptModels | None, parallel: bool) -> dict[str, str]:
+    """The files of ``paths``, rendered and formatted. A resource module made from the same inputs as
+    in an earlier run is taken from the output cache (one schema changed leaves most of them alone),
+    and ``models.py`` is put together from its kept classes where it can be (``models``)."""
+    from . import format, render
+
+    keys = _module_keys(api, paths)
+    found = {path: text for path, key in keys.items() if (text := format.read_cache(key, OUTPUT_CACHE)) is not None}
+    models_path = f"{api.package}/models.py"
+    rest = paths - found.keys() - ({models_path} if models is not None and models_path in paths else set())
+    made = format.format_files(render.render(api, only=rest), parallel=parallel)
     for path, key in keys.items():
         if path in made:
             format.write_cache(key, made[path], OUTPUT_CACHE)
-    merged.update(made)
-    return {path: merged[path] for path in every}
+    if models is not None and models_path in paths:
+        made[models_path] = models.models_py(api)
+    return {**found, **made}
 
 
-def _module_keys(api: Api) -> dict[str, str]:
-    """For each resource module, a digest of all its formatted text follows from: its part of the IR
-    (pickled without the pickler's memo, so equal IR gives equal bytes however its objects are shared:
-    built afresh or read back from a memo), the header (the spec's label), the generator's code and
-    templates, and black's version. Equal IR that pickles differently would only cost a render."""
+def _module_keys(api: Api, paths: frozenset[str] | None = None) -> dict[str, str]:
+    """For each resource module (of ``paths``, or all), a digest of all its formatted text follows
+    from: its part of the IR (pickled without the pickler's memo, so equal IR gives equal bytes however
+    its objects are shared: built afresh or read back from a memo), the header (the spec's label), the
+    generator's code and templates, and black's version. Equal IR that pickles differently would only
+    cost a render."""
     import hashlib
     import io
     import pickle
@@ -257,26 +269,17 @@ def _module_keys(api: Api) -> dict[str, str]:
     base = hashlib.sha256(f"{inputs.code_hash()}\0{black.__version__}\0{render.header(api)}\0".encode())
     keys = {}
     for module in api.resource_modules:
+        path = f"{api.package}/resources/{module.module}.py"
+        if paths is not None and path not in paths:
+            continue
         buffer = io.BytesIO()
         pickler = pickle.Pickler(buffer, protocol=5)
         pickler.fast = True  # no memo: the IR is a tree (no cycles), and sharing must not show
         pickler.dump(module)
         digest = base.copy()
         digest.update(buffer.getvalue())
-        keys[f"{api.package}/resources/{module.module}.py"] = digest.hexdigest()
+        keys[path] = digest.hexdigest()
     return keys
-
-
-def _formatted_part(api: Api, paths: frozenset[str], models: _KeptModels | None = None) -> dict[str, str]:
-    from . import format, render
-
-    path = f"{api.package}/models.py"
-    mine = paths - {path} if models is not None else paths
-    made = format.format_files(render.render(api, only=mine), parallel=False)
-    if mine != paths:
-        assert models is not None
-        made[path] = models.models_py(api)
-    return made
 
 
 def generate_package(spec: str | Path, name: str | None = None, overlays: tuple[str | Path, ...] = (),

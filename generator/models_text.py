@@ -17,8 +17,8 @@ from typing import Any
 from . import format, render
 from .ir import Api
 
-#: Where each definition's class (enums, then models; all but the last, whose text carries the
-#: aliases) lies in the module's text: (start, end). Empty when the module is not cut one class each.
+#: Where the module's head and each definition's class (enums, then models; all but the last, whose
+#: text carries the aliases) lie in its text: (start, end). Empty when it is not cut one class each.
 Spans = list[tuple[int, int]]
 
 
@@ -31,7 +31,7 @@ def _path(api: Api) -> str:
 
 
 def texts_in(text: str, spans: Spans) -> list[str]:
-    """The classes' texts ``spans`` locates in ``text``."""
+    """The head's and the classes' texts ``spans`` locates in ``text``."""
     return [text[start:end] for start, end in spans]
 
 
@@ -46,11 +46,13 @@ def whole(api: Api) -> tuple[str, Spans]:
 
 
 def reusing(api: Api, old: Api, kept: list[str]) -> tuple[str, Spans] | None:
-    """``whole(api)``, with the texts (``kept``, of ``old``'s definitions but the last) of the
-    definitions ``api`` shares with ``old``; None when ``kept`` does not fit ``old``."""
+    """``whole(api)``, with the texts (``kept``: ``old``'s head and its definitions' but the last) of
+    the head, when it is made from the same, and of the definitions ``api`` shares with ``old``; None
+    when ``kept`` does not fit ``old``."""
     definitions, before = _definitions(api), _definitions(old)
-    if len(kept) != len(before) - 1 or len(definitions) < 2:
+    if len(kept) != len(before) or len(definitions) < 2:
         return None
+    head, kept = kept[0], kept[1:]
     at = {id(definition): i for i, definition in enumerate(before[:-1])}  # old's objects are alive: ids are theirs
     texts: list[str | None] = []
     missing = []
@@ -60,22 +62,30 @@ def reusing(api: Api, old: Api, kept: list[str]) -> tuple[str, Spans] | None:
         if i is None:
             missing.append(position)
     last = len(definitions) - 1
-    head, pieces = render.models_parts(api, [*missing, last])
-    formatted = format.format_chunks([head, *(pieces[p] for p in missing), pieces[last]], _path(api), parallel=False)
+    same_head = _head_inputs(api) == _head_inputs(old)
+    rendered_head, pieces = render.models_parts(api, [*missing, last], head=not same_head)
+    formatted = format.format_chunks([rendered_head, *(pieces[p] for p in missing), pieces[last]], _path(api), parallel=False)
     for position, text in zip(missing, formatted[1:-1]):
         texts[position] = text
     if not _named([*texts, formatted[-1]], definitions):
         return None
-    return _joined([formatted[0], *texts, formatted[-1]])  # type: ignore[list-item]
+    return _joined([head if same_head else formatted[0], *texts, formatted[-1]])  # type: ignore[list-item]
+
+
+def _head_inputs(api: Api) -> tuple[Any, ...]:
+    """What the template's head block reads: the header, the title, the standard imports, whether
+    there are enums, and every name exported."""
+    names = [e.name for e in api.enums] + [m.name for m in api.models] + [a.name for a in api.aliases]
+    return (render.header(api), api.title, api.models_std_imports, bool(api.enums), names)
 
 
 def _joined(chunks: list[str]) -> tuple[str, Spans]:
     """``format.join(chunks)`` (the head, then one chunk per definition) and the spans of all but the
-    head and the last chunk."""
+    last chunk."""
     pieces = [chunk.rstrip("\n") + "\n" for chunk in chunks]
     spans: Spans = []
-    at = len(pieces[0]) + 2
-    for piece in pieces[1:-1]:
+    at = 0
+    for piece in pieces[:-1]:
         spans.append((at, at + len(piece)))
         at += len(piece) + 2
     return "\n\n".join(pieces), spans  # format.join, with the pieces measured

@@ -194,11 +194,12 @@ def render_versioned(api: ir.Api) -> dict[str, str]:
     return render(api, only={"pyproject.toml", f"{api.package}/__init__.py", f"{api.package}/client.py"})
 
 
-def models_parts(api: ir.Api, wanted: Collection[int]) -> tuple[str, dict[int, str]]:
+def models_parts(api: ir.Api, wanted: Collection[int], head: bool = True) -> tuple[str, dict[int, str]]:
     """Pieces of ``models.py`` rendered on their own, each as ``format.split`` cuts the whole module:
     its head (the imports and ``__all__``), and the class of each definition in ``wanted`` (positions
-    in ``[*api.enums, *api.models]``), the last definition's with the aliases that follow it. For a
-    module put together from classes kept from an earlier run (``models_text``)."""
+    in ``[*api.enums, *api.models]``), the last definition's with the aliases that follow it (the head
+    only when ``head``; else ""). For a module put together from classes kept from an earlier run
+    (``models_text``)."""
     template = environment().get_template("models.py.jinja")
     context = _context(api)
     enums = len(api.enums)
@@ -213,7 +214,7 @@ def models_parts(api: ir.Api, wanted: Collection[int]) -> tuple[str, dict[int, s
         if at == last:
             text = (text + "\n\n\n" + block("aliases")).strip("\n")
         pieces[at] = text + "\n"
-    return block("head") + "\n", pieces
+    return (block("head") + "\n" if head else ""), pieces
 
 
 def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:

@@ -83,7 +83,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 memo = _read_memo(config)
                 api, diags, next_memo = build_ir.build_with_memo(spec, config, memo, parts)
                 if next_memo is not None and next_memo is not memo:
-                    writer = Forked(_write_memo, config, next_memo)
+                    # Yields the cores to the work the generation waits on: the memo is for the next run.
+                    writer = Forked(_write_memo, config, next_memo, lower_priority=True)
             else:
                 api, diags = build_ir.build(spec, config)
             if api is not None:

@@ -194,9 +194,21 @@ class _Side:
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
         self.is_31 = str(spec.data.get("openapi", "")).startswith("3.1")
+        # Where each Reference Object (by its document and identity; the documents outlive the diff)
+        # leads: a large diff follows the same few thousand references tens of thousands of times.
+        self._followed: dict[tuple[str, int], tuple[str, str, Any]] = {}
 
     def follow(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
-        return self.spec.locate(doc, ptr, node)
+        if not (isinstance(node, dict) and "$ref" in node):
+            return doc, ptr, node
+        key = (doc, id(node))
+        found = self._followed.get(key)
+        if found is None:
+            found = self.spec.locate(doc, ptr, node)
+            if found[2] is None:
+                return found  # dangling or circular: its pointer is the one asked about
+            self._followed[key] = found
+        return found
 
     def where(self, doc: str, ptr: str) -> str:
         return f"{self.spec.labels.get(doc, doc)}#{ptr}"
@@ -570,9 +582,8 @@ class _Differ:
             return
         self.seen.add(key)
         self.reached.add(va.ptr)
-        parts = jp.split(vb.ptr)
-        if parts[:2] == ["components", "schemas"] and len(parts) >= 3:
-            where = f"schema {parts[2]}"  # a shared schema's change is reported once, under its own name
+        if vb.ptr.startswith("/components/schemas/"):  # a shared schema's change is reported once, under its own name
+            where = f"schema {jp.unescape(vb.ptr[len('/components/schemas/'):].partition('/')[0])}"
         o, n = (old[0], va.ptr), (new[0], vb.ptr)
         request = direction == "request"
         self._types(va, vb, request, where, o, n)

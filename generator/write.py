@@ -23,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,18 +97,38 @@ class Drift:
         return not (self.changed or self.missing or self.extra)
 
 
-def read_tree(root: Path) -> dict[str, str | None]:
-    """Every file under ``root`` (``None`` for one that is not UTF-8 text)."""
+#: The files ``read_tree`` read, by absolute path: (size, mtime, inode) when read, and the text.
+_read: dict[str, tuple[tuple[int, int, int], str | None]] = {}
+
+
+def read_tree(root: Path, again: bool = False) -> dict[str, str | None]:
+    """Every file under ``root`` (``None`` for one that is not UTF-8 text). With ``again`` (a second
+    look at a tree this process read before: ``write_tree`` checking what it replaces), a file whose
+    size, modification time and inode are those it had when read is not read again: writing it since
+    would have moved its nanosecond modification time. The texts of the first look are kept for that."""
     out: dict[str, str | None] = {}
     if not root.is_dir():
         return out
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            rel = path.relative_to(root).as_posix()
-            try:
-                out[rel] = path.read_text(encoding="utf-8")
-            except (UnicodeDecodeError, OSError):
-                out[rel] = None
+        if "__pycache__" in path.parts:
+            continue
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        rel = path.relative_to(root).as_posix()
+        key, signature = str(path.absolute()), (info.st_size, info.st_mtime_ns, info.st_ino)
+        known = _read.get(key)
+        if again and known is not None and known[0] == signature:
+            out[rel] = known[1]
+            continue
+        try:
+            out[rel] = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            out[rel] = None
+        _read[key] = (signature, out[rel])
     return out
 
 
@@ -210,11 +231,18 @@ def recover(root: Path) -> None:
 def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> bool:
     """Make ``root`` hold exactly ``files`` (plus the marker; ``hashes`` are the files' ``digests`` when
     already computed). Returns False when it already did."""
+    try:
+        return _write_tree(root, files, hashes)
+    finally:
+        _read.clear()  # the texts kept for the second look are not wanted past it
+
+
+def _write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None) -> bool:
     for path in files:
         check_relative_path(path)
     recover(root)
     expected = with_marker(files, hashes)
-    current = read_tree(root)
+    current = read_tree(root, again=True)
     if current == expected:
         return False
     if not _replaceable(root):

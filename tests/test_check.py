@@ -332,3 +332,27 @@ def test_a_large_package_regenerated_after_one_schema_changed_is_what_a_fresh_ru
         assert generate(work, data) == generate(fresh, data), f"step {step}"
         if edited is None:
             assert sorted(reused.read_text().split()) == ["models", "snapshot"]  # the quick ways were taken
+
+
+def test_a_second_look_at_a_tree_reads_only_what_changed_since_the_first(tmp_path, monkeypatch):
+    # write_tree looks again at the tree generation read at the start (read_tree(again=True)): a file
+    # with the size, modification time and inode it had then is not read again; any other is.
+    from generator import write
+
+    root = tmp_path / "out"
+    (root / "pkg").mkdir(parents=True)
+    for name in ("a.py", "b.py", "c.py"):
+        (root / "pkg" / name).write_text(f"{name}\n", encoding="utf-8")
+    first = read_tree(root)
+    changed = root / "pkg" / "b.py"
+    changed.write_text("B.py\n", encoding="utf-8")  # same size
+    info = changed.stat()
+    os.utime(changed, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000))  # as a later write would
+    reads: list[str] = []
+    original = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (reads.append(self.name), original(self, *a, **k))[1])
+    again = read_tree(root, again=True)
+    assert again == {**first, "pkg/b.py": "B.py\n"}
+    assert reads == ["b.py"]
+    assert write_tree(root / "new", {"x.py": "x\n"})
+    assert not write._read  # forgotten once written

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from server import CHUNK, RecordingServer, Recorded, Reply
 
 SIZE = 200 * 1024 * 1024
@@ -122,3 +124,39 @@ def test_200_mb_upload_and_download_with_flat_memory(tmp_path):
     print(f"peak RSS growth: upload {upload_growth / 2**20:.1f} MB, download {download_growth / 2**20:.1f} MB")
     assert upload_growth < LIMIT, report
     assert download_growth < LIMIT, report
+
+
+def test_json_read_through_orjson_is_exactly_what_the_standard_library_reads(tmp_path):
+    # load.parse_bytes takes orjson's reading only where it is certainly the standard library's: the
+    # same values of the same types in the same key order (marshal tells 1, 1.0 and True apart), for
+    # every JSON document of the suite and for the edges where the two differ.
+    import json
+    import marshal
+
+    from generator import load
+
+    documents = [p.read_bytes() for p in sorted((ROOT / "tests").rglob("*.json"))]
+    edges = [
+        b'{"a": 1, "b": 1.0, "c": true, "d": null, "e": -0, "f": -0.0, "g": 1e-7, "h": 0.1, "i": 123456789012345678}',
+        b'{"big": 123456789012345678901234567890, "u64": 18446744073709551615, "over": 18446744073709551616}',
+        b'{"nan": NaN, "inf": Infinity, "minus": -Infinity}',
+        b'{"huge": 1e400, "tiny": 1e-400}',
+        b'{"dup": 1, "dup": 2}',
+        b'{"lone": "\\ud800", "pair": "\\ud83d\\ude00", "esc": "\\u00e9\\n\\t"}',
+        b"\xef\xbb\xbf" + b'{"bom": "after a byte-order mark"}',
+        b'{"text": "caf\xc3\xa9 \xe2\x9c\x93"}',
+        b'{"digits in a string": "00000000000000000000000"}',
+        ("[" * 900 + "]" * 900).encode(),
+    ]
+    assert len(documents) > 20
+    for data in [*documents, *edges]:
+        expected = json.loads(data.decode("utf-8-sig"))
+        found = load.parse_bytes(data, True)
+        assert marshal.dumps(found, 0) == marshal.dumps(expected, 0) or (found != found and expected != expected), data[:80]
+    assert sum(load._orjson_loads(data) is not load._NOT_FAST for data in documents) > 20  # orjson's reading is taken
+    constants: list[str] = []
+    load.parse_bytes(edges[2], True, constants)
+    assert constants == ["NaN", "Infinity", "-Infinity"]  # the standard library's way: a spec that does not round-trip
+    for bad in (b'{"a": 1,}', b'{"a": "\x01"}', b"\xff\xfe"):
+        with pytest.raises((ValueError, UnicodeDecodeError)):
+            load.parse_bytes(bad, True)

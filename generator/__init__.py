@@ -19,10 +19,10 @@ from . import cache
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
-from .workers import Forked, Spill
+from .workers import Forked
 
 if TYPE_CHECKING:
-    from . import build_ir
+    from . import build_ir, history
     from .diff import DiffResult
     from .ir import Api
     from .load import Spec
@@ -45,9 +45,12 @@ class GenerationResult:
         return not self.diagnostics.has_errors
 
 
-def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: dict[str, str | None] | None = None) -> GenerationResult:
+def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: dict[str, str | None] | None = None,
+                background: list[Forked[None]] | None = None) -> GenerationResult:
     """Run every stage but ``write`` for one API. ``previous`` is the API's output folder as it is now
-    (``write.read_tree``); its version, changelog and spec snapshot decide the new version."""
+    (``write.read_tree``); its version, changelog and spec snapshot decide the new version. Work for
+    later runs (keeping the IR memo) is done by the time this returns, or, given ``background``, is
+    appended there for the caller to wait on (``result()``) once its own work is done."""
     import dataclasses
     import functools
 
@@ -60,19 +63,20 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     if spec.diagnostics.has_errors:
         return result
     # A large document is validated in a worker process while this one builds, renders and formats;
-    # the same worker then makes the diff against the last snapshot, if there is one, and the new
-    # snapshot (the walk ends well before the rest needs them, and building the IR keeps a core to
-    # itself). Nothing built is used unless validation passes.
+    # the same worker then makes the diff against the last snapshot, if there is one (the walk ends
+    # well before the rest needs it, and building the IR keeps a core to itself). Nothing built is
+    # used unless validation passes.
     previous = previous or {}
     large = validate.is_large(spec)
-    # A digest of each component schema and of the rest: what the IR memo and the snapshot's kept
-    # texts are reused by, made once here for the worker to inherit.
+    # A digest of each component schema and of the rest: what the IR memo and the snapshot's texts
+    # are reused by, made once here for the worker to inherit, as are the snapshot's texts.
     parts = load.part_digests(spec) if large else None
-    snapshot = Spill() if large else None
-    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, parts, previous, snapshot) if snapshot else None)
+    texts = _snapshot_texts(config, previous) if large else None
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, parts, previous, texts) if texts else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
     writer: Forked[None] | None = None
+    snapshot: str | None = None
 
     try:
         try:
@@ -91,6 +95,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 kept = _KeptModels(config, memo, next_memo, previous.get(f"{api.package}/models.py")) if large else None
                 files = _formatted(api, large, kept)
+                # The new snapshot, from the last one's texts, made here while the worker diffs.
+                snapshot = texts.snapshot(spec, parts) if texts is not None else None
                 plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
@@ -107,15 +113,15 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
         if snapshot is not None:
-            _, size, result.inputs = checking.then_result()
-            files[release.SNAPSHOT] = snapshot.take(size)
+            _, result.inputs = checking.then_result()
+            files[release.SNAPSHOT] = snapshot
         else:
             files[release.SNAPSHOT] = release.snapshot(spec)
     finally:
         checking.close()
-        if snapshot is not None:
-            snapshot.close()
-        if writer is not None:
+        if writer is not None and background is not None:
+            background.append(writer)
+        elif writer is not None:
             writer.result()  # written (or given up on) before the generation counts as done
     result.api = api
     result.release = plan
@@ -123,20 +129,23 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     return result
 
 
-def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[str, bytes] | None, previous: dict[str, str | None],
-                snapshot: Spill) -> tuple[DiffResult | None, int, tuple[list[str], str] | None]:
-    """The validation worker's work once the walk is done: the spec's changes since the previous
-    snapshot (``release.spec_changes``), the new snapshot (spilled; its size returned), and the inputs'
-    fingerprint for the command line's cache (which it would otherwise make after writing). The
-    snapshot's kept texts serve both the diff (its old side) and the new snapshot. One after
-    another in this worker, not beside the IR: on two cores a third process would slow the IR down by
-    about as much as it saves."""
+def _snapshot_texts(config: ApiConfig, previous: dict[str, str | None]) -> history.SnapshotTexts:
     from . import history, inputs, release
 
-    texts = history.SnapshotTexts(cache.per_api(SNAPSHOT_CACHE, config.name), inputs.code_hash(), previous.get(release.SNAPSHOT))
+    return history.SnapshotTexts(cache.per_api(SNAPSHOT_CACHE, config.name), inputs.code_hash(), previous.get(release.SNAPSHOT))
+
+
+def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[str, bytes] | None, previous: dict[str, str | None],
+                texts: history.SnapshotTexts) -> tuple[DiffResult | None, tuple[list[str], str] | None]:
+    """The validation worker's work once the walk is done: the spec's changes since the previous
+    snapshot (``release.spec_changes``, its old side from the last snapshot's texts where it can), and
+    the inputs' fingerprint for the command line's cache (which it would otherwise make after
+    writing). One after another in this worker, not beside the IR: on two cores a third process would
+    slow the IR down by about as much as it saves."""
+    from . import inputs, release
+
     changes = release.spec_changes(spec, previous, texts.previous(spec, parts, release.SNAPSHOT))
-    text = texts.snapshot(spec, parts)
-    return changes, snapshot.put(texts.encoded or text), inputs.fingerprint(config, policy, spec)
+    return changes, inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).
@@ -211,7 +220,9 @@ class _KeptModels:
 def _text_digest(text: str) -> bytes:
     import hashlib
 
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    from .write import Text
+
+    return hashlib.blake2b(text.utf8 if isinstance(text, Text) else text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _formatted(api: Api, large: bool, models: _KeptModels | None = None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from .history import HistoryError, checkout, merge_base, repo_root, resolve_side
 from .load import RefPolicy, load_spec
 from .release import previous_version
 from .names import snake
+from .workers import Forked
 from .write import MARKER, Drift, WriteError, compare, digests, previous_tree, write_tree
 
 
@@ -96,7 +97,9 @@ class _Run:
     generated: list[tuple[ApiConfig, Any, Path, dict[str, str], Any]]  # to remember once the tree holds them
 
 
-def _run(args: argparse.Namespace) -> _Run:
+def _run(args: argparse.Namespace, background: list[Forked[None]]) -> _Run:
+    """Generate every API in memory; work for later runs (``build_files``'s ``background``) is left
+    running for ``main`` to wait on once the tree is written."""
     apis, out, per_api = _jobs(args)
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
     files: dict[str, str] = {}
@@ -113,7 +116,7 @@ def _run(args: argparse.Namespace) -> _Run:
                     files[f"{config.name}/{rel}" if per_api else rel] = text
             fresh += 1
             continue
-        result: GenerationResult = build_files(config, policy, previous)
+        result: GenerationResult = build_files(config, policy, previous, background)
         for diagnostic in result.diagnostics:
             if diagnostic.level == "error" or not args.quiet:
                 print(diagnostic, file=sys.stderr)
@@ -132,6 +135,15 @@ def _run(args: argparse.Namespace) -> _Run:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    background: list[Forked[None]] = []
+    try:
+        return _main(args, background)
+    finally:
+        for job in background:
+            job.result()  # the IR memo kept (or given up on) before the command is done
+
+
+def _main(args: argparse.Namespace, background: list[Forked[None]]) -> int:
     try:
         if args.command == "diff":
             return _diff(args)
@@ -141,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             from .update import update_spec
 
             return update_spec(load_project(args.project), args.api, args.source, args.format)
-        run = _run(args)
+        run = _run(args, background)
         files, out, count = run.files, run.out, run.count
         gate_ok = _gate(args) if args.command == "check" and not (args.spec or args.no_base) else True
     except (ConfigError, HistoryError) as exc:

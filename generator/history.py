@@ -19,6 +19,7 @@ from typing import Any
 
 from . import pointer as jp
 from .load import RefPolicy, Spec, document_name, load_spec
+from .write import Text
 
 SNAPSHOT = "spec-snapshot.json"
 _SNAPSHOT_ROOT = "file:///snapshot/"
@@ -137,22 +138,36 @@ class SnapshotTexts:
         #: ((digest of the rest, label, root), text before the schemas' object, text after it)
         self.frame: Any = None
         self.entries: dict[str, tuple[bytes, str]] = {}
-        self.encoded: bytes | None = None  # the last ``snapshot``'s text, encoded (for its digest)
-        self.found = False  # the texts are the given snapshot's (until ``snapshot`` makes a new one)
-        index = cache.kept(path, version)
-        if not (text and isinstance(index, tuple) and len(index) == 5):
-            return
+        # The index and the text it must match, until first needed: checking the match costs a digest
+        # of the whole text, which a process that makes no use of it is spared.
+        self._pending: tuple[str, Any] | None = (text, cache.kept(path, version)) if text else None
+        self._found = False
+
+    @property
+    def found(self) -> bool:
+        """Whether the texts are the given snapshot's (until ``snapshot`` makes a new one)."""
+        return self._take_texts()
+
+    def _take_texts(self) -> bool:
+        """Find the texts in the given snapshot, once, if it is the one indexed."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return self._found
+        text, index = pending
+        if not (isinstance(index, tuple) and len(index) == 5):
+            return False
         key, before, after, entries, digest = index
-        if before + after + 1 > len(text) or _digest(text.encode("utf-8", "surrogatepass")) != digest:
-            return  # another snapshot than the one indexed
-        frame = (key, text[:before], text[len(text) - 1 - after : len(text) - 1])
-        self.frame = frame
+        data = text.utf8 if isinstance(text, Text) else text.encode("utf-8", "surrogatepass")
+        if before + after + 1 > len(text) or _digest(data) != digest:
+            return False  # another snapshot than the one indexed
+        self.frame = (key, text[:before], text[len(text) - 1 - after : len(text) - 1])
         at = before + 1 + len(self._newline()) + 1  # past "{" and the first line's indentation
         step = 1 + len(self._newline()) + 1  # "," and the next line's indentation
         for name, part, length in entries:
             self.entries[name] = (part, text[at : at + length])
             at += length + step
-        self.found = True
+        self._found = True
+        return True
 
     @staticmethod
     def usable(spec: Spec, parts: dict[str, bytes] | None) -> bool:
@@ -181,6 +196,7 @@ class SnapshotTexts:
 
         if parts is None or not self.usable(spec, parts):
             return snapshot(spec)
+        self._take_texts()
         schemas = spec.data["components"]["schemas"]
         if not (isinstance(self.frame, tuple) and self.frame[0] == (parts[""], spec.label, spec.root)):
             # Everything but the schemas, with a marker where their object goes.
@@ -197,11 +213,15 @@ class SnapshotTexts:
             if known is None or known[0] != parts[key]:
                 entries[key] = (parts[key], encode_basestring(key) + ": " + indented_json(value, inner))
         self.entries = entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
-        self.found = False
+        self._found = False
         text = self._joined([entries[key][1] for key in schemas])
-        self.encoded = text.encode("utf-8", "surrogatepass")
+        try:  # encoded once: for the index's digest, and for hashing and writing the file
+            text = Text.of(text)
+            data = text.utf8
+        except UnicodeEncodeError:  # a lone surrogate: writing it will say so
+            data = text.encode("utf-8", "surrogatepass")
         key, before, after = self.frame
-        index = (key, len(before), len(after), [(name, part, len(entry)) for name, (part, entry) in entries.items()], _digest(self.encoded))
+        index = (key, len(before), len(after), [(name, part, len(entry)) for name, (part, entry) in entries.items()], _digest(data))
         cache.keep(self.path, self.version, index)
         return text
 

@@ -50,6 +50,21 @@ def check_relative_path(path: str) -> None:
             raise WriteError(f"refusing to write {path!r}: unsafe path part {part!r}")
 
 
+class Text(str):
+    """A text with its UTF-8 bytes at hand (``utf8``): a large file read from disk, or made by encoding
+    it once, so hashing and writing it need not encode it again (11 MB for GitHub's spec snapshot)."""
+
+    utf8: bytes
+
+    @classmethod
+    def of(cls, text: str, utf8: bytes | None = None) -> Text:
+        """``text`` with its bytes (given, or encoded here: UnicodeEncodeError for a lone surrogate,
+        as writing it would raise)."""
+        made = cls(text)
+        made.utf8 = utf8 if utf8 is not None else text.encode("utf-8")
+        return made
+
+
 def digests(files: dict[str, str]) -> dict[str, str]:
     """The sha256 of each file's UTF-8 text. hashlib lets go of the GIL on large buffers, so a large tree
     is hashed on two threads."""
@@ -57,7 +72,7 @@ def digests(files: dict[str, str]) -> dict[str, str]:
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.utf8 if isinstance(text, Text) else text.encode("utf-8")).hexdigest()
 
 
 #: Characters above which hashing a tree uses threads (hashlib releases the GIL).
@@ -124,12 +139,23 @@ def read_tree(root: Path, again: bool = False) -> dict[str, str | None]:
         if again and known is not None and known[0] == signature:
             out[rel] = known[1]
             continue
-        try:
-            out[rel] = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            out[rel] = None
+        out[rel] = _read_text(path, info.st_size)
         _read[key] = (signature, out[rel])
     return out
+
+
+#: Files at least this large are read as ``Text``: their bytes are kept for hashing them.
+_KEEP_BYTES_OVER = 1 << 20
+
+
+def _read_text(path: Path, size: int) -> str | None:
+    try:
+        if size < _KEEP_BYTES_OVER:
+            return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        return Text.of(data.decode("utf-8"), data)
+    except (UnicodeDecodeError, OSError):
+        return None
 
 
 def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None]:
@@ -257,6 +283,9 @@ def _write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             if current.get(rel) == text and _linked(root / rel, target):
+                continue
+            if isinstance(text, Text):
+                target.write_bytes(text.utf8)  # what writing the text would write
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)

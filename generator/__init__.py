@@ -19,7 +19,8 @@ from . import cache
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
-from .workers import Forked
+from .workers import Forked, Spill
+from .write import Text
 
 if TYPE_CHECKING:
     from . import build_ir, history
@@ -72,7 +73,12 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     # are reused by, made once here for the worker to inherit, as are the snapshot's texts.
     parts = load.part_digests(spec) if large else None
     texts = _snapshot_texts(config, previous) if large else None
-    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, parts, previous, texts) if texts else None)
+    # The new snapshot is put together here, while the worker diffs, when the last one's texts are at
+    # hand; made whole, it is the worker's, after the diff (encoding the whole document takes memory
+    # this process, holding the IR and the rendered files, had better not add to).
+    here = texts is not None and texts.likely(spec, parts)
+    spill = Spill() if texts is not None and not here else None
+    checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, parts, previous, texts, spill) if texts else None)
     from . import build_ir, format, render  # black and jinja2 load while the workers start
 
     writer: Forked[None] | None = None
@@ -95,8 +101,9 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 kept = _KeptModels(config, memo, next_memo, previous.get(f"{api.package}/models.py")) if large else None
                 files = _formatted(api, large, kept)
-                # The new snapshot, from the last one's texts, made here while the worker diffs.
-                snapshot = texts.snapshot(spec, parts) if texts is not None else None
+                if texts is not None and here:
+                    snapshot = texts.snapshot(spec, parts)
+                    snapshot = Text.of(snapshot, texts.utf8) if texts.utf8 is not None else snapshot
                 plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
@@ -112,13 +119,15 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
             api = dataclasses.replace(api, package_version=plan.version)
             files.update(format.format_files(render.render_versioned(api)))
         files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
-        if snapshot is not None:
-            _, result.inputs = checking.then_result()
-            files[release.SNAPSHOT] = snapshot
+        if texts is not None:
+            _, size, result.inputs = checking.then_result()
+            files[release.SNAPSHOT] = snapshot if snapshot is not None else spill.take(size)  # type: ignore[union-attr]
         else:
             files[release.SNAPSHOT] = release.snapshot(spec)
     finally:
         checking.close()
+        if spill is not None:
+            spill.close()
         if writer is not None and background is not None:
             background.append(writer)
         elif writer is not None:
@@ -136,16 +145,22 @@ def _snapshot_texts(config: ApiConfig, previous: dict[str, str | None]) -> histo
 
 
 def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[str, bytes] | None, previous: dict[str, str | None],
-                texts: history.SnapshotTexts) -> tuple[DiffResult | None, tuple[list[str], str] | None]:
+                texts: history.SnapshotTexts, spill: Spill | None) -> tuple[DiffResult | None, int | None, tuple[list[str], str] | None]:
     """The validation worker's work once the walk is done: the spec's changes since the previous
-    snapshot (``release.spec_changes``, its old side from the last snapshot's texts where it can), and
-    the inputs' fingerprint for the command line's cache (which it would otherwise make after
-    writing). One after another in this worker, not beside the IR: on two cores a third process would
-    slow the IR down by about as much as it saves."""
+    snapshot (``release.spec_changes``, its old side from the last snapshot's texts where it can),
+    the new snapshot when it is made here (``spill``: its size in bytes returned), and the inputs'
+    fingerprint for the command line's cache (which it would otherwise make after writing). One after
+    another in this worker, not beside the IR: on two cores a third process would slow the IR down by
+    about as much as it saves."""
     from . import inputs, release
 
     changes = release.spec_changes(spec, previous, texts.previous(spec, parts, release.SNAPSHOT))
-    return changes, inputs.fingerprint(config, policy, spec)
+    if spill is not None:
+        text = texts.snapshot(spec, parts)
+        size = spill.put(texts.utf8 or text)
+    else:
+        size = None
+    return changes, size, inputs.fingerprint(config, policy, spec)
 
 
 #: Formatted resource modules of large packages, by what they are made from (``_module_keys``).

@@ -142,6 +142,14 @@ class SnapshotTexts:
         # of the whole text, which a process that makes no use of it is spared.
         self._pending: tuple[str, Any] | None = (text, cache.kept(path, version)) if text else None
         self._found = False
+        self.utf8: bytes | None = None  # the last ``snapshot`` made from the texts, encoded
+
+    def likely(self, spec: Spec, parts: dict[str, bytes] | None) -> bool:
+        """Whether ``snapshot`` will most likely reuse the given snapshot's texts (an index of it is kept
+        and the text around the component schemas is unchanged), before checking them against it."""
+        index = self._pending[1] if self._pending is not None else None
+        return (parts is not None and self.usable(spec, parts) and isinstance(index, tuple) and len(index) == 5
+                and index[0] == (parts[""], spec.label, spec.root))
 
     @property
     def found(self) -> bool:
@@ -216,12 +224,11 @@ class SnapshotTexts:
         self._found = False
         text = self._joined([entries[key][1] for key in schemas])
         try:  # encoded once: for the index's digest, and for hashing and writing the file
-            text = Text.of(text)
-            data = text.utf8
+            encoded = self.utf8 = text.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: writing it will say so
-            data = text.encode("utf-8", "surrogatepass")
+            encoded, self.utf8 = text.encode("utf-8", "surrogatepass"), None
         key, before, after = self.frame
-        index = (key, len(before), len(after), [(name, part, len(entry)) for name, (part, entry) in entries.items()], _digest(data))
+        index = (key, len(before), len(after), [(name, part, len(entry)) for name, (part, entry) in entries.items()], _digest(encoded))
         cache.keep(self.path, self.version, index)
         return text
 
@@ -268,11 +275,14 @@ def indented_json(value: Any, newline: str = "\n") -> str:
     """``json.dumps(value, indent=1, ensure_ascii=False, default=str)``, byte for byte, about 2.5 times
     faster: the standard library indents with its pure-Python encoder (a generator per container), which
     took a third of a second for GitHub's 13 MB document. Here containers are walked by one recursive
-    function appending to a list, and strings and scalars go through the C encoder. ``newline`` (a
-    newline and the indentation so far) writes ``value`` as it appears nested that deep."""
+    function appending to a list, and strings and scalars go through the C encoder. The list is joined
+    into a chunk every 65,536 pieces, so a large document does not hold millions of small strings at
+    once (80 MB for GitHub's). ``newline`` (a newline and the indentation so far) writes ``value`` as
+    it appears nested that deep."""
     from json.encoder import encode_basestring  # C, non-ASCII kept as it is (ensure_ascii=False)
 
     scalar = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    chunks: list[str] = []
     out: list[str] = []
     append = out.append
     active: set[int] = set()  # the containers being written, as the standard library checks for cycles
@@ -314,11 +324,15 @@ def indented_json(value: Any, newline: str = "\n") -> str:
                     separator = "," + inner
                 append(newline + "]")
             active.discard(id(node))
+            if len(out) >= 65536:
+                chunks.append("".join(out))
+                out.clear()
         else:
             append(scalar(node))
 
     write(value, newline)
-    return "".join(out)
+    chunks.append("".join(out))
+    return "".join(chunks)
 
 
 def from_snapshot(text: str, label: str) -> Spec | None:

@@ -142,6 +142,21 @@ def test_compiled_templates_render_what_fresh_ones_do_and_a_cache_that_cannot_be
     assert not (unwritable / "cache").exists()
 
 
+def test_a_spilled_text_comes_back_whole_from_a_child_and_in_place():
+    from generator.workers import Spill
+
+    text = "snapshot ✓ " * 200_000 + "\udcff"  # beyond a pipe's buffer, non-ASCII, a lone surrogate
+    spill = Spill()
+    try:
+        size = Forked(spill.put, text).result()
+        assert spill.take(size) == text
+        assert spill.take(spill.put("short")) == "short"  # a shorter text replaces a longer one
+        with pytest.raises(RuntimeError, match="cut short"):
+            spill.take(size)
+    finally:
+        spill.close()
+
+
 def test_a_kept_value_comes_back_only_under_its_key_and_an_unwritable_cache_is_no_error(tmp_path):
     from generator import cache
 

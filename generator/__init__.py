@@ -79,7 +79,7 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     here = texts is not None and texts.likely(spec, parts)
     spill = Spill() if texts is not None and not here else None
     checking = validate.Background(spec, then=functools.partial(_after_walk, config, policy, spec, parts, previous, texts, spill) if texts else None)
-    from . import build_ir, format, render  # black and jinja2 load while the workers start
+    from . import build_ir, format, render  # jinja2 loads while the workers start
 
     writer: Forked[None] | None = None
     snapshot: str | None = None
@@ -212,9 +212,9 @@ class _KeptModels:
     previous: str | None  # models.py as the output folder holds it
 
     def _key(self, memo: build_ir.Memo) -> str:
-        import black
+        from .format import black_version
 
-        return f"{_memo_key(self.config)}\0{black.__version__}\0{memo.token}"
+        return f"{_memo_key(self.config)}\0{black_version()}\0{memo.token}"
 
     def models_py(self, api: Api) -> str:
         """``models.py``, from the classes on disk where the IR shares the old memo's definitions."""
@@ -289,11 +289,10 @@ def _module_keys(api: Api, paths: frozenset[str] | None = None) -> dict[str, str
     import io
     import pickle
 
-    import black
-
     from . import inputs, render
+    from .format import black_version
 
-    base = hashlib.sha256(f"{inputs.code_hash()}\0{black.__version__}\0{render.header(api)}\0".encode())
+    base = hashlib.sha256(f"{inputs.code_hash()}\0{black_version()}\0{render.header(api)}\0".encode())
     keys = {}
     for module in api.resource_modules:
         path = f"{api.package}/resources/{module.module}.py"

@@ -30,13 +30,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import black
-from black.strings import normalize_string_quotes
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from . import cache
 
+if TYPE_CHECKING:
+    import black
+
 LINE_LENGTH = 100
-MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=LINE_LENGTH)
 CACHE = cache.ROOT / "black"
 #: Worker processes for black pay for themselves (starting them costs about 0.1 s) above this much work,
 #: estimated from black's cost per character and per call (about 1.5 ms even for one short statement).
@@ -55,11 +57,35 @@ def black_quotes(literal: str) -> str:
     done here without black's regular expressions."""
     if '"' not in literal:
         return f'"{literal[1:-1]}"'
-    return normalize_string_quotes(literal)
+    from black.strings import normalize_string_quotes
+
+    return str(normalize_string_quotes(literal))
+
+
+@lru_cache(maxsize=1)
+def black_version() -> str:
+    """black's version, without importing black (60 ms): a generation whose formatting all comes from
+    the caches never imports it."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("black")
+    except metadata.PackageNotFoundError:
+        import black
+
+        return str(black.__version__)
+
+
+@lru_cache(maxsize=None)
+def black_mode(line_length: int = LINE_LENGTH) -> black.Mode:
+    """black's settings for the generated code (at ``line_length``)."""
+    import black
+
+    return black.Mode(target_versions={black.TargetVersion.PY310}, line_length=line_length)
 
 
 def _key(text: str) -> str:
-    return hashlib.sha256(f"{black.__version__}\0{LINE_LENGTH}\0{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{black_version()}\0{LINE_LENGTH}\0{text}".encode()).hexdigest()
 
 
 def split(text: str) -> list[str]:
@@ -280,16 +306,19 @@ _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _black(chunk: str) -> str:
-    return black.format_str(chunk, mode=MODE)
+    import black
+
+    return str(black.format_str(chunk, mode=black_mode()))
 
 
 def _black_unit(job: tuple[str, int, bool]) -> str:
     """One statement, dedented, formatted with the line length less its indentation (black measures a
     nested line with its indentation, so this is the same test). A header gets a ``pass`` body to parse,
     dropped again."""
+    import black
+
     text, indent, header = job
-    mode = black.Mode(target_versions=MODE.target_versions, line_length=LINE_LENGTH - indent)
-    out = black.format_str(text + ("    pass\n" if header else ""), mode=mode)
+    out = str(black.format_str(text + ("    pass\n" if header else ""), mode=black_mode(LINE_LENGTH - indent)))
     if header:
         out = out[: out.rindex("    pass\n")]
     return out
@@ -381,8 +410,12 @@ def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool =
         plans[i] = steps
     try:
         done = _through_black(jobs, parallel)
-    except black.InvalidInput as exc:
-        raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
+    except Exception as exc:
+        import black
+
+        if isinstance(exc, black.InvalidInput):
+            raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
+        raise
     out = list(chunks)
     for i, plan in plans.items():
         if isinstance(plan, str):

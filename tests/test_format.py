@@ -57,7 +57,7 @@ def test_chunked_formatting_equals_black_on_every_generated_module(tmp_path):
         files = _rendered(config)
         ours = fmt.format_files(files)
         for path, text in files.items():
-            assert ours[path] == black.format_str(text, mode=fmt.MODE), f"{config.name}: {path}"
+            assert ours[path] == black.format_str(text, mode=fmt.black_mode()), f"{config.name}: {path}"
             checked += 1
             skipped_chunks += sum(1 for c in fmt.split(text) if fmt.stable(c))
     assert checked >= 250 and skipped_chunks > 1000  # the shortcut is taken, and it is exact
@@ -68,10 +68,10 @@ def test_unstable_chunks_go_through_black_and_the_disk_cache(tmp_path):
     # length; a long line sends its chunk to black (and its result to the cache).
     long_call = "value = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")"
     text = f"import x\n\n\ndef f():\n    {long_call}\n    return value\n"
-    assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
     assert [p for p in (tmp_path / "black-cache").rglob("*") if p.is_file()]
     fmt._memory.clear()
-    assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)  # from disk this time
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())  # from disk this time
 
 
 def test_invalid_python_in_a_chunk_black_sees_names_the_file():
@@ -83,7 +83,7 @@ def test_invalid_python_in_a_chunk_black_sees_names_the_file():
 def test_split_keeps_comments_with_the_definition_below():
     text = "import x\n\n# about A\n@dec\nclass A:\n    pass\n\n\ndef f():\n    pass\n"
     assert fmt.split(text) == ["import x\n", "# about A\n@dec\nclass A:\n    pass\n", "def f():\n    pass\n"]
-    assert fmt.join(fmt.split(text)) == black.format_str(text, mode=fmt.MODE)
+    assert fmt.join(fmt.split(text)) == black.format_str(text, mode=fmt.black_mode())
 
 
 def test_long_statements_are_formatted_alone_and_spliced_back():
@@ -114,7 +114,7 @@ def test_long_statements_are_formatted_alone_and_spliced_back():
     )
     chunks = fmt.split(text)
     assert [u for c in chunks for u in (fmt._units(c, fmt._unstable_lines(c)) or [])] == [(4, 4, False), (0, 0, True), (1, 1, True), (2, 2, False), (6, 9, False)]
-    assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
 
 
 def test_a_chunk_black_must_see_whole_goes_through_black_whole():
@@ -124,7 +124,7 @@ def test_a_chunk_black_must_see_whole_goes_through_black_whole():
     for text in (nested, docstring):
         chunk = fmt.split(text)[0]
         assert fmt._units(chunk, fmt._unstable_lines(chunk)) is None
-        assert fmt.format_python(text) == black.format_str(text, mode=fmt.MODE)
+        assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
 
 
 def test_union_fields_written_as_black_splits_them():
@@ -148,7 +148,7 @@ def test_union_fields_written_as_black_splits_them():
             continue  # left to black
         written += 1
         context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
-        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.MODE)
+        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
         assert context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference, line
     assert written > 500
 
@@ -170,7 +170,7 @@ def test_long_class_headers_black_cannot_split_are_kept():
         name = "C" + "x" * length
         text = f"class {name}(\n    OpenStrEnum\n):\n"
         ours = fmt._class_header((text, 0, True))
-        reference = black.format_str(text + "    pass\n", mode=fmt.MODE)[: -len("    pass\n")]
+        reference = black.format_str(text + "    pass\n", mode=fmt.black_mode())[: -len("    pass\n")]
         if ours is not None:
             assert ours == reference
         else:
@@ -248,7 +248,7 @@ def test_endpoint_declarations_written_as_black_splits_them():
             if ours is None:
                 continue
             written += 1
-            assert ours == black.format_str(text, mode=fmt.MODE), text
+            assert ours == black.format_str(text, mode=fmt.black_mode()), text
     assert written > 80
     # A multi-line string inside would change if re-indented: left to black.
     text = "_" + "N" * 90 + ': Endpoint[Pet] = Endpoint(\n    """GET\nmore""",\n    "/pets",\n)\n'
@@ -289,7 +289,7 @@ def test_docstrings_ending_in_a_quote_are_black_stable_at_every_length():
             for end in ('"', '."', "x", "'"):
                 doc = render.close_docstring(render.docstring("First line.\n\n" + "w" * length + end, indent), indent)
                 text = f'{context}{" " * indent}"""{doc}\n'
-                assert black.format_str(text, mode=fmt.MODE) == text
+                assert black.format_str(text, mode=fmt.black_mode()) == text
                 assert fmt.stable(text)
 
 
@@ -301,6 +301,6 @@ def test_imports_and_list_displays_are_written_as_black_writes_them():
         for indent, context in ((0, ""), (4, "if X:\n"), (8, "class A:\n    def f(self):\n")):
             for chosen in (names, names[1:]):
                 text = context + " " * indent + render.import_from(chosen, ".resources.some_module", indent) + "\n"
-                assert black.format_str(text, mode=fmt.MODE) == text
+                assert black.format_str(text, mode=fmt.black_mode()) == text
         text = render.list_display([render.pyrepr(n) for n in names] + ['"SERVERS"'], "__all__ = ") + "\n"
-        assert black.format_str(text, mode=fmt.MODE) == text
+        assert black.format_str(text, mode=fmt.black_mode()) == text

@@ -11,16 +11,17 @@ The pipeline is one direction: load -> validate -> build IR -> render -> format 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
 from .workers import Forked, Spill
-from .write import Text
+from .write import know_utf8
 
 if TYPE_CHECKING:
     from . import build_ir, history
@@ -53,7 +54,6 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     later runs (keeping the IR memo) is done by the time this returns, or, given ``background``, is
     appended there for the caller to wait on (``result()``) once its own work is done."""
     import dataclasses
-    import functools
 
     from . import load, release, validate
 
@@ -103,7 +103,8 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 files = _formatted(api, large, kept)
                 if texts is not None and here:
                     snapshot = texts.snapshot(spec, parts)
-                    snapshot = Text.of(snapshot, texts.utf8) if texts.utf8 is not None else snapshot
+                    if texts.utf8 is not None:
+                        know_utf8(snapshot, texts.utf8)
                 plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
@@ -199,7 +200,7 @@ def _write_memo(config: ApiConfig, memo: build_ir.Memo) -> None:
     cache.keep(cache.per_api(MEMO_CACHE, config.name), _memo_key(config), memo)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _KeptModels:
     """Where the classes of an API's ``models.py`` lie in it, kept with the memos they go with: the
     memo the IR was rebuilt from (``old``: the classes of its definitions are taken from ``previous``,
@@ -216,39 +217,58 @@ class _KeptModels:
 
         return f"{_memo_key(self.config)}\0{black_version()}\0{memo.token}"
 
+    def _path(self) -> Path:
+        return cache.per_api(MODELS_CACHE, self.config.name)
+
+    @functools.cached_property
+    def _kept(self) -> Any:
+        """The old memo's index of ``previous``, when one is kept (read once)."""
+        if self.old is None or self.new is None or self.previous is None:
+            return None
+        kept = cache.kept(self._path(), self._key(self.old))
+        return kept if isinstance(kept, tuple) and len(kept) == 2 else None
+
+    def likely(self) -> bool:
+        """Whether ``models_py`` will most likely reuse the classes on disk (an index of them is kept
+        for the memo the IR was rebuilt from), before checking them against it."""
+        return self._kept is not None
+
     def models_py(self, api: Api) -> str:
         """``models.py``, from the classes on disk where the IR shares the old memo's definitions."""
         from . import models_text
 
-        path = cache.per_api(MODELS_CACHE, self.config.name)
         made = None
-        if self.old is not None and self.new is not None and self.previous is not None:
-            kept = cache.kept(path, self._key(self.old))
-            if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == _text_digest(self.previous):
-                made = models_text.reusing(api, self.old.api, models_text.texts_in(self.previous, kept[1]))
+        if self._kept is not None and self.old is not None and self.previous is not None and self._kept[0] == _text_digest(self.previous):
+            made = models_text.reusing(api, self.old.api, models_text.texts_in(self.previous, self._kept[1]))
         text, spans = made or models_text.whole(api)
         if self.new is not None and spans:
-            cache.keep(path, self._key(self.new), (_text_digest(text), spans))
+            cache.keep(self._path(), self._key(self.new), (_text_digest(text), spans))
         return text
 
 
 def _text_digest(text: str) -> bytes:
     import hashlib
 
-    from .write import Text
+    from .write import utf8
 
-    return hashlib.blake2b(text.utf8 if isinstance(text, Text) else text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return hashlib.blake2b(utf8(text, "surrogatepass"), digest_size=16).digest()
 
 
 def _formatted(api: Api, large: bool, models: _KeptModels | None = None) -> dict[str, str]:
     """Every file rendered and formatted. A large package is split with a forked worker, started
     first, which takes ``models.py`` and every sixth resource module (about half the work of a cold
-    run), so both cores render and format at once (``_formatted_share``)."""
+    run), so both cores render and format at once (``_formatted_share``). When ``models.py`` will
+    most likely be put together from its classes on disk, as after one schema changed, there is
+    little left to share: it is all done here, without a worker to start, to wait on, or to slow the
+    others down by copying the pages it touches."""
     from . import format, render
 
     if not large:
         return format.format_files(render.render(api))
     every = render.paths(api)
+    if models is not None and models.likely():
+        made = _formatted_share(api, frozenset(every), models, True)
+        return {path: made[path] for path in every}
     modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
     theirs = frozenset([f"{api.package}/models.py", *modules[::6]])
     worker = Forked(_formatted_share, api, theirs, models, False)

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import pointer as jp
 from .load import RefPolicy, Spec, document_name, load_spec
-from .write import Text
+from .write import utf8
 
 SNAPSHOT = "spec-snapshot.json"
 _SNAPSHOT_ROOT = "file:///snapshot/"
@@ -165,7 +165,7 @@ class SnapshotTexts:
         if not (isinstance(index, tuple) and len(index) == 5):
             return False
         key, before, after, entries, digest = index
-        data = text.utf8 if isinstance(text, Text) else text.encode("utf-8", "surrogatepass")
+        data = utf8(text, "surrogatepass")
         if before + after + 1 > len(text) or _digest(data) != digest:
             return False  # another snapshot than the one indexed
         self.frame = (key, text[:before], text[len(text) - 1 - after : len(text) - 1])

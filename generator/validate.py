@@ -381,7 +381,7 @@ class Background:
         self._then = then
         self._then_outcome: tuple[bool, Any] | None = None
         self._done: Diagnostics | None = None
-        self._walk: Forked[tuple[list[Finding], tuple[bool, Any] | None]] | None = None
+        self._walk: Forked[tuple[list[Finding], Diagnostics, tuple[bool, Any] | None]] | None = None
         data = spec.data if isinstance(spec.data, dict) else {}
         version = str(data.get("openapi", ""))
         if not is_large(spec) or not version.startswith(SUPPORTED) or not can_fork():
@@ -392,11 +392,15 @@ class Background:
     def result(self) -> Diagnostics:
         if self._done is None:
             findings: list[Finding] = []
+            own = None
             if self._walk is not None:
-                findings, self._then_outcome = self._walk.result()
+                findings, own, self._then_outcome = self._walk.result()
             diags = Diagnostics()
             _classify(self._spec, findings, diags)
-            _own_checks(self._spec, diags)
+            if own is None:
+                own = Diagnostics()
+                _own_checks(self._spec, own)
+            diags.extend(own)
             self._done = diags
         return self._done
 
@@ -424,13 +428,16 @@ def _outcome(work: Callable[[], Any]) -> tuple[bool, Any]:
         return True, exc
 
 
-def _walk_then(spec: Spec, version: str, then: Callable[[], Any] | None, parent: int) -> tuple[list[Finding], tuple[bool, Any] | None]:
-    """Both parts' findings (``_findings_in_worker``), then the outcome of ``then``. The structure is
-    checked here, not by the caller, which has the IR to build meanwhile: by the compiled validator
-    (15 ms on GitHub's document), and by the Python one only for a document it rejects."""
+def _walk_then(spec: Spec, version: str, then: Callable[[], Any] | None, parent: int) -> tuple[list[Finding], Diagnostics, tuple[bool, Any] | None]:
+    """Both parts' findings (``_findings_in_worker``), the generator's own checks, then the outcome
+    of ``then``. The structure is checked here, not by the caller, which has the IR to build
+    meanwhile: by the compiled validator (15 ms on GitHub's document), and by the Python one only for a
+    document it rejects."""
     findings = _findings_in_worker(spec, version, "structure", parent)
     findings += _findings_in_worker(spec, version, "walk", parent)
-    return findings, (_outcome(then) if then is not None else None)
+    own = Diagnostics()
+    _own_checks(spec, own)
+    return findings, own, (_outcome(then) if then is not None else None)
 
 
 def _findings_in_worker(spec: Spec, version: str, part: str, parent: int) -> list[Finding]:

@@ -50,19 +50,22 @@ def check_relative_path(path: str) -> None:
             raise WriteError(f"refusing to write {path!r}: unsafe path part {part!r}")
 
 
-class Text(str):
-    """A text with its UTF-8 bytes at hand (``utf8``): a large file read from disk, or made by encoding
-    it once, so hashing and writing it need not encode it again (11 MB for GitHub's spec snapshot)."""
+#: UTF-8 encodings known for large texts, by the text's identity (the text is kept with them, so the
+#: identity stays its own): a file read from disk, or a text encoded once already. Hashing and writing
+#: such a text take these bytes rather than encoding it again (11 MB for GitHub's spec snapshot).
+_encoded: dict[int, tuple[str, bytes]] = {}
 
-    utf8: bytes
 
-    @classmethod
-    def of(cls, text: str, utf8: bytes | None = None) -> Text:
-        """``text`` with its bytes (given, or encoded here: UnicodeEncodeError for a lone surrogate,
-        as writing it would raise)."""
-        made = cls(text)
-        made.utf8 = utf8 if utf8 is not None else text.encode("utf-8")
-        return made
+def know_utf8(text: str, data: bytes) -> str:
+    """Record ``data`` as ``text``'s UTF-8 encoding (until the next ``write_tree`` ends); ``text``."""
+    _encoded[id(text)] = (text, data)
+    return text
+
+
+def utf8(text: str, errors: str = "strict") -> bytes:
+    """``text`` encoded (with ``errors``), from ``know_utf8`` where it was recorded."""
+    known = _encoded.get(id(text))
+    return known[1] if known is not None and known[0] is text else text.encode("utf-8", errors)
 
 
 def digests(files: dict[str, str]) -> dict[str, str]:
@@ -72,7 +75,7 @@ def digests(files: dict[str, str]) -> dict[str, str]:
 
 
 def _sha256(text: str) -> str:
-    return hashlib.sha256(text.utf8 if isinstance(text, Text) else text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(utf8(text)).hexdigest()
 
 
 #: Characters above which hashing a tree uses threads (hashlib releases the GIL).
@@ -144,7 +147,7 @@ def read_tree(root: Path, again: bool = False) -> dict[str, str | None]:
     return out
 
 
-#: Files at least this large are read as ``Text``: their bytes are kept for hashing them.
+#: Files at least this large are read with their bytes kept (``know_utf8``), for hashing them.
 _KEEP_BYTES_OVER = 1 << 20
 
 
@@ -153,7 +156,7 @@ def _read_text(path: Path, size: int) -> str | None:
         if size < _KEEP_BYTES_OVER:
             return path.read_text(encoding="utf-8")
         data = path.read_bytes()
-        return Text.of(data.decode("utf-8"), data)
+        return know_utf8(data.decode("utf-8"), data)
     except (UnicodeDecodeError, OSError):
         return None
 
@@ -260,7 +263,8 @@ def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None 
     try:
         return _write_tree(root, files, hashes)
     finally:
-        _read.clear()  # the texts kept for the second look are not wanted past it
+        _read.clear()  # the texts kept for the second look are not wanted past it, nor their bytes
+        _encoded.clear()
 
 
 def _write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None) -> bool:
@@ -284,8 +288,9 @@ def _write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None
                 made.add(target.parent)
             if current.get(rel) == text and _linked(root / rel, target):
                 continue
-            if isinstance(text, Text):
-                target.write_bytes(text.utf8)  # what writing the text would write
+            known = _encoded.get(id(text))
+            if known is not None and known[0] is text:
+                target.write_bytes(known[1])  # what writing the text would write
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)

@@ -359,17 +359,20 @@ def test_a_second_look_at_a_tree_reads_only_what_changed_since_the_first(tmp_pat
 
 
 def test_a_large_file_is_read_with_its_bytes_and_written_from_them(tmp_path):
-    # read_tree keeps the bytes of a file of 1 MiB or more (write.Text), so hashing it and writing it
-    # again need not encode it; what is written and hashed is what the text gives.
+    # read_tree keeps the bytes of a file of 1 MiB or more (write.know_utf8), so hashing it and writing
+    # it again need not encode it; what is written and hashed is what the text gives.
     import hashlib
 
     from generator import write
 
     big = "é ✓ line\n" * 200_000
-    assert write_tree(tmp_path / "out", {"big.json": write.Text.of(big), "small.py": "x = 1\n"})
+    known = write.know_utf8("".join(["é ✓ line\n"] * 200_000), big.encode())
+    assert write_tree(tmp_path / "out", {"big.json": known, "small.py": "x = 1\n"})
+    assert not write._encoded  # forgotten once written
     read = read_tree(tmp_path / "out")
-    assert isinstance(read["big.json"], write.Text) and not isinstance(read["small.py"], write.Text)
-    assert read["big.json"] == big and read["big.json"].utf8 == (tmp_path / "out" / "big.json").read_bytes() == big.encode()
+    assert read["big.json"] == big and (tmp_path / "out" / "big.json").read_bytes() == big.encode()
+    assert write.utf8(read["big.json"]) is write._encoded[id(read["big.json"])][1]  # the bytes read
+    assert id(read["small.py"]) not in write._encoded
     assert write.digests({"big.json": read["big.json"]}) == {"big.json": hashlib.sha256(big.encode()).hexdigest()}
-    with pytest.raises(UnicodeEncodeError):
-        write.Text.of("lone \udcff surrogate")
+    other = "".join(["é ✓ line\n"] * 200_000)  # an equal text, another object: encoded afresh
+    assert write.utf8(other) == big.encode() and id(other) not in write._encoded

@@ -137,7 +137,11 @@ class SnapshotTexts:
         self.path, self.version = path, version
         #: ((digest of the rest, label, root), text before the schemas' object, text after it)
         self.frame: Any = None
-        self.entries: dict[str, tuple[bytes, str]] = {}
+        #: Each schema's digest and where its text lies in the given snapshot: (first character,
+        #: characters, first byte, bytes), the bytes those of its UTF-8 encoding.
+        self.entries: dict[str, tuple[bytes, int, int, int, int]] = {}
+        self._text, self._data = "", b""  # the given snapshot, and its encoding
+        self._frame_bytes = (0, 0)  # the bytes of its text before and after the schemas' object
         # The index and the text it must match, until first needed: checking the match costs a digest
         # of the whole text, which a process that makes no use of it is spared.
         self._pending: tuple[str, Any] | None = (text, cache.kept(path, version)) if text else None
@@ -148,7 +152,7 @@ class SnapshotTexts:
         """Whether ``snapshot`` will most likely reuse the given snapshot's texts (an index of it is kept
         and the text around the component schemas is unchanged), before checking them against it."""
         index = self._pending[1] if self._pending is not None else None
-        return (parts is not None and self.usable(spec, parts) and isinstance(index, tuple) and len(index) == 5
+        return (parts is not None and self.usable(spec, parts) and isinstance(index, tuple) and len(index) == 7
                 and index[0] == (parts[""], spec.label, spec.root))
 
     @property
@@ -162,20 +166,26 @@ class SnapshotTexts:
         if pending is None:
             return self._found
         text, index = pending
-        if not (isinstance(index, tuple) and len(index) == 5):
+        if not (isinstance(index, tuple) and len(index) == 7):
             return False
-        key, before, after, entries, digest = index
+        key, before, before_bytes, after, after_bytes, entries, digest = index
         data = utf8(text, "surrogatepass")
-        if before + after + 1 > len(text) or _digest(data) != digest:
+        if before + after + 1 > len(text) or before_bytes + after_bytes + 1 > len(data) or _digest(data) != digest:
             return False  # another snapshot than the one indexed
         self.frame = (key, text[:before], text[len(text) - 1 - after : len(text) - 1])
-        at = before + 1 + len(self._newline()) + 1  # past "{" and the first line's indentation
-        step = 1 + len(self._newline()) + 1  # "," and the next line's indentation
-        for name, part, length in entries:
-            self.entries[name] = (part, text[at : at + length])
+        self._text, self._data, self._frame_bytes = text, data, (before_bytes, after_bytes)
+        step = 1 + len(self._newline()) + 1  # "," and the next line's indentation (ASCII: as many bytes)
+        at, at_bytes = before + step, before_bytes + step  # past "{" and the first line's indentation
+        for name, part, length, length_bytes in entries:
+            self.entries[name] = (part, at, length, at_bytes, length_bytes)
             at += length + step
+            at_bytes += length_bytes + step
         self._found = True
         return True
+
+    def _entry(self, name: str) -> str:
+        _, at, length, _, _ = self.entries[name]
+        return self._text[at : at + length]
 
     @staticmethod
     def usable(spec: Spec, parts: dict[str, bytes] | None) -> bool:
@@ -186,17 +196,11 @@ class SnapshotTexts:
         line = self.frame[1][self.frame[1].rfind("\n") + 1 :]
         return "\n" + " " * (len(line) - len(line.lstrip(" ")))
 
-    def _joined(self, texts: list[str]) -> str:
-        """The snapshot's text: the frame around the schemas' texts (``texts``, in order)."""
-        _, before, after = self.frame
-        newline = self._newline()
-        inner = newline + " "
-        body = "{" + inner + ("," + inner).join(texts) + newline + "}" if texts else "{}"
-        return "".join((before, body, after, "\n"))  # joined once: the text is 13 MB
-
     def snapshot(self, spec: Spec, parts: dict[str, bytes] | None) -> str:
         """``snapshot(spec)``, with the texts of what is unchanged taken from the last snapshot; the index
-        of the new one is then kept for the next call. Without ``parts``, the whole text is encoded."""
+        of the new one is then kept for the next call. Without ``parts``, the whole text is encoded.
+        When only component schemas changed, the new text is the last one with their texts replaced,
+        and so are its bytes: nothing else is encoded, copied piece by piece or joined."""
         import secrets
         from json.encoder import encode_basestring
 
@@ -204,33 +208,80 @@ class SnapshotTexts:
 
         if parts is None or not self.usable(spec, parts):
             return snapshot(spec)
-        self._take_texts()
         schemas = spec.data["components"]["schemas"]
-        if not (isinstance(self.frame, tuple) and self.frame[0] == (parts[""], spec.label, spec.root)):
+        frame_key = (parts[""], spec.label, spec.root)
+        if self._take_texts() and self.frame[0] == frame_key and list(self.entries) == list(schemas):
+            made = self._replaced(spec, parts)
+            if made is not None:
+                return made
+        if not (isinstance(self.frame, tuple) and self.frame[0] == frame_key):
             # Everything but the schemas, with a marker where their object goes.
             marker = "specgen-schemas-" + secrets.token_hex(16)
             data = {**spec.data, "components": {**spec.data["components"], "schemas": marker}}
             around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
             if len(around) != 2:
                 return snapshot(spec)
-            self.frame = ((parts[""], spec.label, spec.root), around[0], around[1])
-        inner = self._newline() + " "
-        entries = self.entries
+            self.frame = (frame_key, around[0], around[1])
+        _, before, after = self.frame
+        newline = self._newline()
+        inner = newline + " "
+        texts = []
         for key, value in schemas.items():
-            known = entries.get(key)
-            if known is None or known[0] != parts[key]:
-                entries[key] = (parts[key], encode_basestring(key) + ": " + indented_json(value, inner))
-        self.entries = entries = {key: entries[key] for key in schemas}  # schemas no longer there are dropped
-        self._found = False
-        text = self._joined([entries[key][1] for key in schemas])
+            known = self.entries.get(key)
+            texts.append(self._entry(key) if known is not None and known[0] == parts[key] else encode_basestring(key) + ": " + indented_json(value, inner))
+        body = "{" + inner + ("," + inner).join(texts) + newline + "}" if texts else "{}"
+        text = "".join((before, body, after, "\n"))  # joined once: the text is 13 MB
         try:  # encoded once: for the index's digest, and for hashing and writing the file
             encoded = self.utf8 = text.encode("utf-8")
+            sizes = [len(t.encode("utf-8")) for t in texts]
         except UnicodeEncodeError:  # a lone surrogate: writing it will say so
             encoded, self.utf8 = text.encode("utf-8", "surrogatepass"), None
-        key, before, after = self.frame
-        index = (key, len(before), len(after), [(name, part, len(entry)) for name, (part, entry) in entries.items()], _digest(encoded))
-        cache.keep(self.path, self.version, index)
+            sizes = [len(t.encode("utf-8", "surrogatepass")) for t in texts]
+        self._keep([(key, parts[key], len(t), size) for key, t, size in zip(schemas, texts, sizes)], before, after, encoded)
+        self._found = False
         return text
+
+    def _replaced(self, spec: Spec, parts: dict[str, bytes]) -> str | None:
+        """The last snapshot with the texts of the changed schemas replaced, in both its text and its
+        bytes; None for a text that does not encode (a lone surrogate: made the long way)."""
+        from json.encoder import encode_basestring
+
+        data = self._data
+        inner = self._newline() + " "
+        pieces: list[bytes] = []
+        at = 0
+        lengths = []
+        for key, value in spec.data["components"]["schemas"].items():
+            part, _, length, start, size = self.entries[key]
+            if part != parts[key]:
+                entry = encode_basestring(key) + ": " + indented_json(value, inner)
+                try:
+                    entry_bytes = entry.encode("utf-8")
+                except UnicodeEncodeError:
+                    return None
+                pieces += (data[at:start], entry_bytes)
+                at = start + size
+                length, size = len(entry), len(entry_bytes)
+            lengths.append((key, parts[key], length, size))
+        self.utf8 = b"".join([*pieces, data[at:]])
+        try:
+            made = self.utf8.decode("utf-8")  # the text, decoded from its bytes: one copy, not two
+        except UnicodeDecodeError:  # the last snapshot held a lone surrogate: made the long way
+            self.utf8 = None
+            return None
+        self._keep(lengths, self.frame[1], self.frame[2], self.utf8, self._frame_bytes)
+        self._found = False
+        return made
+
+    def _keep(self, entries: list[tuple[str, bytes, int, int]], before: str, after: str, encoded: bytes,
+              frame_bytes: tuple[int, int] | None = None) -> None:
+        """Keep the index of a snapshot made of ``before``, the schemas' ``entries`` (name, digest,
+        characters, bytes) and ``after`` (of ``frame_bytes`` bytes, when known), encoded ``encoded``."""
+        from . import cache
+
+        before_bytes, after_bytes = frame_bytes or (len(utf8(before, "surrogatepass")), len(utf8(after, "surrogatepass")))
+        index = (self.frame[0], len(before), before_bytes, len(after), after_bytes, entries, _digest(encoded))
+        cache.keep(self.path, self.version, index)
 
     def previous(self, spec: Spec, parts: dict[str, bytes] | None, label: str) -> Spec | None:
         """``from_snapshot(text, label)`` of the last snapshot (the ``text`` this was made with), without
@@ -250,11 +301,11 @@ class SnapshotTexts:
         schemas = spec.data["components"]["schemas"]
         old_schemas: dict[str, Any] = {}
         refs = spec.refs(spec.root)
-        for key, (digest, entry) in self.entries.items():
+        for key, (digest, *_) in self.entries.items():
             if digest == parts[key]:
                 old_schemas[key] = schemas[key]
                 continue
-            old_schemas[key] = json.loads("{" + entry + "}")[key]
+            old_schemas[key] = json.loads("{" + self._entry(key) + "}")[key]
             at = "/components/schemas/" + jp.escape(key)
             refs = [r for r in refs if not (r[0] == at or r[0].startswith(at + "/"))]
             refs += [(at + ptr, ref) for ptr, ref in iter_refs(old_schemas[key])]

@@ -15,9 +15,6 @@ more than a second on a slow disk, for a folder that is generated and committed 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import difflib
 import hashlib
 import json
 import os
@@ -199,6 +196,8 @@ def _short_diff(path: str, old: str, new: str, context: int, max_lines: int) -> 
     first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
     start = max(0, first - context)
     window = 20 * max_lines
+    import difflib
+
     diff = list(difflib.unified_diff(a[start : first + window], b[start : first + window], f"{path} (on disk)", f"{path} (generated)", n=context))
     if start:  # hunk headers count from the window; give them the file's own line numbers
         diff = [_HUNK.sub(lambda m: f"@@ -{int(m.group(1)) + start}{m.group(2) or ''} +{int(m.group(3)) + start}{m.group(4) or ''} @@", line, count=1) if line.startswith("@@") else line for line in diff]
@@ -220,6 +219,9 @@ def _replaceable(root: Path) -> bool:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2). False when the OS cannot."""
+    import ctypes
+    import ctypes.util
+
     libc_name = ctypes.util.find_library("c")
     if not libc_name or not hasattr(os, "O_PATH"):
         return False

@@ -1,6 +1,7 @@
 """The generator's caches, under ``.cache/specgen`` in the working folder: black's results, the inputs of
-the last generations, formatted resource modules, the IR memo and the snapshot's texts. Best effort
-throughout: a cache that cannot be read or written only costs a later run some time.
+the last generations, formatted resource modules, the IR memo, the indexes of the last ``models.py`` and
+spec snapshot, and the validation checks a large document passed. Best effort throughout: a cache that
+cannot be read or written only costs a later run some time.
 
 The pickled ones (``keep``/``kept``) hold only the generator's own objects and are read back only under
 the key they were written with; like ``__pycache__``, the folder is trusted as the project itself is.

@@ -21,7 +21,6 @@ from .config import ApiConfig
 from .diagnostics import Diagnostics
 from .load import RefPolicy
 from .workers import Forked, Spill
-from .write import know_utf8
 
 if TYPE_CHECKING:
     from . import build_ir, history
@@ -103,8 +102,6 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
                 files = _formatted(api, large, kept)
                 if texts is not None and here:
                     snapshot = texts.snapshot(spec, parts)
-                    if texts.utf8 is not None:
-                        know_utf8(snapshot, texts.utf8)
                 plan = release.plan(checking.then_result()[0] if large else release.spec_changes(spec, previous), files, previous)
         except Exception:
             if not checking.result().has_errors:
@@ -154,13 +151,10 @@ def _after_walk(config: ApiConfig, policy: RefPolicy, spec: Spec, parts: dict[st
     another in this worker, not beside the IR: on two cores a third process would slow the IR down by
     about as much as it saves."""
     from . import inputs, release
+    from .write import utf8
 
     changes = release.spec_changes(spec, previous, texts.previous(spec, parts, release.SNAPSHOT))
-    if spill is not None:
-        text = texts.snapshot(spec, parts)
-        size = spill.put(texts.utf8 or text)
-    else:
-        size = None
+    size = spill.put(utf8(texts.snapshot(spec, parts), "surrogatepass")) if spill is not None else None
     return changes, size, inputs.fingerprint(config, policy, spec)
 
 
@@ -247,11 +241,9 @@ class _KeptModels:
 
 
 def _text_digest(text: str) -> bytes:
-    import hashlib
+    from .write import digest, utf8
 
-    from .write import utf8
-
-    return hashlib.blake2b(utf8(text, "surrogatepass"), digest_size=16).digest()
+    return digest(utf8(text, "surrogatepass"))
 
 
 def _formatted(api: Api, large: bool, models: _KeptModels | None = None) -> dict[str, str]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from . import pointer as jp
 from .load import RefPolicy, Spec, document_name, load_spec
-from .write import utf8
+from .write import digest, know_utf8, utf8
 
 SNAPSHOT = "spec-snapshot.json"
 _SNAPSHOT_ROOT = "file:///snapshot/"
@@ -146,7 +146,6 @@ class SnapshotTexts:
         # of the whole text, which a process that makes no use of it is spared.
         self._pending: tuple[str, Any] | None = (text, cache.kept(path, version)) if text else None
         self._found = False
-        self.utf8: bytes | None = None  # the last ``snapshot`` made from the texts, encoded
 
     def likely(self, spec: Spec, parts: dict[str, bytes] | None) -> bool:
         """Whether ``snapshot`` will most likely reuse the given snapshot's texts (an index of it is kept
@@ -168,9 +167,9 @@ class SnapshotTexts:
         text, index = pending
         if not (isinstance(index, tuple) and len(index) == 7):
             return False
-        key, before, before_bytes, after, after_bytes, entries, digest = index
+        key, before, before_bytes, after, after_bytes, entries, index_digest = index
         data = utf8(text, "surrogatepass")
-        if before + after + 1 > len(text) or before_bytes + after_bytes + 1 > len(data) or _digest(data) != digest:
+        if before + after + 1 > len(text) or before_bytes + after_bytes + 1 > len(data) or digest(data) != index_digest:
             return False  # another snapshot than the one indexed
         self.frame = (key, text[:before], text[len(text) - 1 - after : len(text) - 1])
         self._text, self._data, self._frame_bytes = text, data, (before_bytes, after_bytes)
@@ -199,10 +198,10 @@ class SnapshotTexts:
     def snapshot(self, spec: Spec, parts: dict[str, bytes] | None) -> str:
         """``snapshot(spec)``, with the texts of what is unchanged taken from the last snapshot; the index
         of the new one is then kept for the next call. Without ``parts``, the whole text is encoded.
-        When only component schemas changed, the new text is the last one with their texts replaced,
-        and so are its bytes: nothing else is encoded, copied piece by piece or joined."""
+        The snapshot is put together as bytes and decoded once; its bytes are known to ``write`` for
+        hashing and writing it. When only component schemas changed, it is the last one's bytes with
+        their texts replaced: nothing else is encoded, copied piece by piece or joined."""
         import secrets
-        from json.encoder import encode_basestring
 
         from . import cache
 
@@ -212,76 +211,70 @@ class SnapshotTexts:
         frame_key = (parts[""], spec.label, spec.root)
         if self._take_texts() and self.frame[0] == frame_key and list(self.entries) == list(schemas):
             made = self._replaced(spec, parts)
-            if made is not None:
-                return made
-        if not (isinstance(self.frame, tuple) and self.frame[0] == frame_key):
-            # Everything but the schemas, with a marker where their object goes.
-            marker = "specgen-schemas-" + secrets.token_hex(16)
-            data = {**spec.data, "components": {**spec.data["components"], "schemas": marker}}
-            around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
-            if len(around) != 2:
-                return snapshot(spec)
-            self.frame = (frame_key, around[0], around[1])
-        _, before, after = self.frame
-        newline = self._newline()
-        inner = newline + " "
-        texts = []
-        for key, value in schemas.items():
-            known = self.entries.get(key)
-            texts.append(self._entry(key) if known is not None and known[0] == parts[key] else encode_basestring(key) + ": " + indented_json(value, inner))
-        body = "{" + inner + ("," + inner).join(texts) + newline + "}" if texts else "{}"
-        text = "".join((before, body, after, "\n"))  # joined once: the text is 13 MB
-        try:  # encoded once: for the index's digest, and for hashing and writing the file
-            encoded = self.utf8 = text.encode("utf-8")
-            sizes = [len(t.encode("utf-8")) for t in texts]
-        except UnicodeEncodeError:  # a lone surrogate: writing it will say so
-            encoded, self.utf8 = text.encode("utf-8", "surrogatepass"), None
-            sizes = [len(t.encode("utf-8", "surrogatepass")) for t in texts]
-        self._keep([(key, parts[key], len(t), size) for key, t, size in zip(schemas, texts, sizes)], before, after, encoded)
+        else:
+            if not (isinstance(self.frame, tuple) and self.frame[0] == frame_key):
+                # Everything but the schemas, with a marker where their object goes.
+                marker = "specgen-schemas-" + secrets.token_hex(16)
+                data = {**spec.data, "components": {**spec.data["components"], "schemas": marker}}
+                around = indented_json(_payload(spec, {spec.root: data})).split(json.dumps(marker))
+                if len(around) != 2:
+                    return snapshot(spec)
+                self.frame = (frame_key, around[0], around[1])
+            made = self._whole(spec, parts)
         self._found = False
+        encoded, entries, frame_bytes = made
+        try:
+            text = know_utf8(encoded.decode("utf-8"), encoded)
+        except UnicodeDecodeError:  # a lone surrogate (encoded as such): writing it will say so
+            text = encoded.decode("utf-8", "surrogatepass")
+        index = (frame_key, len(self.frame[1]), frame_bytes[0], len(self.frame[2]), frame_bytes[1], entries, digest(encoded))
+        cache.keep(self.path, self.version, index)
         return text
 
-    def _replaced(self, spec: Spec, parts: dict[str, bytes]) -> str | None:
-        """The last snapshot with the texts of the changed schemas replaced, in both its text and its
-        bytes; None for a text that does not encode (a lone surrogate: made the long way)."""
+    def _entry_bytes(self, key: str, value: Any) -> tuple[str, bytes]:
+        """A schema's text in the snapshot, and its bytes."""
         from json.encoder import encode_basestring
 
+        entry = encode_basestring(key) + ": " + indented_json(value, self._newline() + " ")
+        return entry, entry.encode("utf-8", "surrogatepass")
+
+    def _whole(self, spec: Spec, parts: dict[str, bytes]) -> tuple[bytes, list[tuple[str, bytes, int, int]], tuple[int, int]]:
+        """The snapshot's bytes around the current frame, each unchanged schema's text taken from the
+        last snapshot and the others encoded; with the index's entries and the frame's sizes in bytes."""
+        _, before, after = self.frame
+        newline = self._newline().encode()
+        inner = newline + b" "
+        pieces, entries = [], []
+        for key, value in spec.data["components"]["schemas"].items():
+            known = self.entries.get(key)
+            if known is not None and known[0] == parts[key]:
+                _, _, length, start, size = known
+                pieces.append(self._data[start : start + size])
+            else:
+                entry, entry_bytes = self._entry_bytes(key, value)
+                pieces.append(entry_bytes)
+                length, size = len(entry), len(entry_bytes)
+            entries.append((key, parts[key], length, size))
+        before_bytes, after_bytes = before.encode("utf-8", "surrogatepass"), after.encode("utf-8", "surrogatepass")
+        body = b"{" + inner + (b"," + inner).join(pieces) + newline + b"}" if pieces else b"{}"
+        return b"".join((before_bytes, body, after_bytes, b"\n")), entries, (len(before_bytes), len(after_bytes))
+
+    def _replaced(self, spec: Spec, parts: dict[str, bytes]) -> tuple[bytes, list[tuple[str, bytes, int, int]], tuple[int, int]]:
+        """``_whole`` when only component schemas changed: the last snapshot's bytes with the changed
+        schemas' texts replaced."""
         data = self._data
-        inner = self._newline() + " "
         pieces: list[bytes] = []
         at = 0
-        lengths = []
+        entries = []
         for key, value in spec.data["components"]["schemas"].items():
             part, _, length, start, size = self.entries[key]
             if part != parts[key]:
-                entry = encode_basestring(key) + ": " + indented_json(value, inner)
-                try:
-                    entry_bytes = entry.encode("utf-8")
-                except UnicodeEncodeError:
-                    return None
+                entry, entry_bytes = self._entry_bytes(key, value)
                 pieces += (data[at:start], entry_bytes)
                 at = start + size
                 length, size = len(entry), len(entry_bytes)
-            lengths.append((key, parts[key], length, size))
-        self.utf8 = b"".join([*pieces, data[at:]])
-        try:
-            made = self.utf8.decode("utf-8")  # the text, decoded from its bytes: one copy, not two
-        except UnicodeDecodeError:  # the last snapshot held a lone surrogate: made the long way
-            self.utf8 = None
-            return None
-        self._keep(lengths, self.frame[1], self.frame[2], self.utf8, self._frame_bytes)
-        self._found = False
-        return made
-
-    def _keep(self, entries: list[tuple[str, bytes, int, int]], before: str, after: str, encoded: bytes,
-              frame_bytes: tuple[int, int] | None = None) -> None:
-        """Keep the index of a snapshot made of ``before``, the schemas' ``entries`` (name, digest,
-        characters, bytes) and ``after`` (of ``frame_bytes`` bytes, when known), encoded ``encoded``."""
-        from . import cache
-
-        before_bytes, after_bytes = frame_bytes or (len(utf8(before, "surrogatepass")), len(utf8(after, "surrogatepass")))
-        index = (self.frame[0], len(before), before_bytes, len(after), after_bytes, entries, _digest(encoded))
-        cache.keep(self.path, self.version, index)
+            entries.append((key, parts[key], length, size))
+        return b"".join([*pieces, data[at:]]), entries, self._frame_bytes
 
     def previous(self, spec: Spec, parts: dict[str, bytes] | None, label: str) -> Spec | None:
         """``from_snapshot(text, label)`` of the last snapshot (the ``text`` this was made with), without
@@ -314,12 +307,6 @@ class SnapshotTexts:
         if old is not None:
             old.know_refs(old.root, sorted(refs, key=lambda item: item[0]))
         return old
-
-
-def _digest(data: bytes) -> bytes:
-    import hashlib
-
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def indented_json(value: Any, newline: str = "\n") -> str:

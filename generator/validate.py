@@ -365,10 +365,10 @@ def is_large(spec: Spec) -> bool:
 
 
 class Background:
-    """``validate(spec)`` with openapi-spec-validator's two parts (``structure`` and ``walk``) in a
-    forked worker process, while the caller
-    builds, renders and formats. ``result()`` waits for them and gives exactly what ``validate`` gives.
-    Where fork is unavailable, or the document is small, it runs in place.
+    """``validate(spec)`` with openapi-spec-validator's two parts (``structure`` and ``walk``) and the
+    generator's own checks in a forked worker process, while the caller builds, renders and formats.
+    ``result()`` waits for them and gives exactly what ``validate`` gives. Where fork is unavailable,
+    or the document is small, it runs in place.
 
     ``then`` (no arguments) is more work for the walk's process once the walk is done, so the caller's
     own work keeps a core to itself meanwhile; ``then_result()`` gives its value or raises its error
@@ -381,20 +381,20 @@ class Background:
         self._then = then
         self._then_outcome: tuple[bool, Any] | None = None
         self._done: Diagnostics | None = None
-        self._walk: Forked[tuple[list[Finding], Diagnostics, tuple[bool, Any] | None]] | None = None
+        self._worker: Forked[tuple[list[Finding], Diagnostics, tuple[bool, Any] | None]] | None = None
         data = spec.data if isinstance(spec.data, dict) else {}
         version = str(data.get("openapi", ""))
         if not is_large(spec) or not version.startswith(SUPPORTED) or not can_fork():
             self._done = validate(spec)
             return
-        self._walk = Forked(_walk_then, spec, version, then, os.getpid())
+        self._worker = Forked(_walk_then, spec, version, then, os.getpid())
 
     def result(self) -> Diagnostics:
         if self._done is None:
             findings: list[Finding] = []
             own = None
-            if self._walk is not None:
-                findings, own, self._then_outcome = self._walk.result()
+            if self._worker is not None:
+                findings, own, self._then_outcome = self._worker.result()
             diags = Diagnostics()
             _classify(self._spec, findings, diags)
             if own is None:
@@ -417,8 +417,8 @@ class Background:
 
     def close(self) -> None:
         """Stop the workers if their results are no longer wanted."""
-        if self._walk is not None:
-            self._walk.close()
+        if self._worker is not None:
+            self._worker.close()
 
 
 def _outcome(work: Callable[[], Any]) -> tuple[bool, Any]:

@@ -102,7 +102,7 @@ class Spill:
     def put(self, text: str | bytes) -> int:
         """Write ``text`` (in the child; or its UTF-8 bytes); returns its length in bytes, to pass back
         as the result."""
-        data = text if isinstance(text, bytes) else getattr(text, "utf8", None) or text.encode("utf-8", "surrogatepass")
+        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
         self._file.seek(0)
         self._file.truncate()
         self._file.write(data)

@@ -50,12 +50,17 @@ def check_relative_path(path: str) -> None:
 #: UTF-8 encodings known for large texts, by the text's identity (the text is kept with them, so the
 #: identity stays its own): a file read from disk, or a text encoded once already. Hashing and writing
 #: such a text take these bytes rather than encoding it again (11 MB for GitHub's spec snapshot).
+#: The latest ``_ENCODED_KEPT`` only, so a process that never writes a tree holds no more than that.
 _encoded: dict[int, tuple[str, bytes]] = {}
+_ENCODED_KEPT = 16
 
 
 def know_utf8(text: str, data: bytes) -> str:
     """Record ``data`` as ``text``'s UTF-8 encoding (until the next ``write_tree`` ends); ``text``."""
+    _encoded.pop(id(text), None)
     _encoded[id(text)] = (text, data)
+    while len(_encoded) > _ENCODED_KEPT:
+        del _encoded[next(iter(_encoded))]
     return text
 
 
@@ -69,6 +74,11 @@ def digests(files: dict[str, str]) -> dict[str, str]:
     """The sha256 of each file's UTF-8 text. hashlib lets go of the GIL on large buffers, so a large tree
     is hashed on two threads."""
     return dict(zip(files, _each(_sha256, list(files.values()), sum(map(len, files.values())), threads=2)))
+
+
+def digest(data: bytes) -> bytes:
+    """A short digest of a file's bytes, by which the caches recognise the file they were made for."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _sha256(text: str) -> str:
@@ -116,11 +126,12 @@ class Drift:
 _read: dict[str, tuple[tuple[int, int, int], str | None]] = {}
 
 
-def read_tree(root: Path, again: bool = False) -> dict[str, str | None]:
+def read_tree(root: Path, again: bool = False, remember: bool = False) -> dict[str, str | None]:
     """Every file under ``root`` (``None`` for one that is not UTF-8 text). With ``again`` (a second
-    look at a tree this process read before: ``write_tree`` checking what it replaces), a file whose
-    size, modification time and inode are those it had when read is not read again: writing it since
-    would have moved its nanosecond modification time. The texts of the first look are kept for that."""
+    look at a tree this process read with ``remember``: ``write_tree`` checking what it replaces), a
+    file whose size, modification time and inode are those it had when read is not read again:
+    writing it since would have moved its nanosecond modification time. ``remember`` keeps the texts
+    for that, until ``write_tree`` ends."""
     out: dict[str, str | None] = {}
     if not root.is_dir():
         return out
@@ -140,7 +151,8 @@ def read_tree(root: Path, again: bool = False) -> dict[str, str | None]:
             out[rel] = known[1]
             continue
         out[rel] = _read_text(path, info.st_size)
-        _read[key] = (signature, out[rel])
+        if remember:
+            _read[key] = (signature, out[rel])
     return out
 
 
@@ -162,7 +174,7 @@ def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None
     """What an earlier generation left for one API: its files (``read_tree``), with ``MARKER`` holding the
     manifest entries of that API alone (the manifest sits at the top of the output folder)."""
     base = root / folder if folder else root
-    files = read_tree(base)
+    files = read_tree(base, remember=True)
     files.pop(MARKER, None)
     try:
         recorded = json.loads((root / MARKER).read_text(encoding="utf-8")).get("files", {})

@@ -343,7 +343,7 @@ def test_a_second_look_at_a_tree_reads_only_what_changed_since_the_first(tmp_pat
     (root / "pkg").mkdir(parents=True)
     for name in ("a.py", "b.py", "c.py"):
         (root / "pkg" / name).write_text(f"{name}\n", encoding="utf-8")
-    first = read_tree(root)
+    first = read_tree(root, remember=True)
     changed = root / "pkg" / "b.py"
     changed.write_text("B.py\n", encoding="utf-8")  # same size
     info = changed.stat()
@@ -376,3 +376,5 @@ def test_a_large_file_is_read_with_its_bytes_and_written_from_them(tmp_path):
     assert write.digests({"big.json": read["big.json"]}) == {"big.json": hashlib.sha256(big.encode()).hexdigest()}
     other = "".join(["é ✓ line\n"] * 200_000)  # an equal text, another object: encoded afresh
     assert write.utf8(other) == big.encode() and id(other) not in write._encoded
+    texts = [write.know_utf8(f"text {i}", f"text {i}".encode()) for i in range(write._ENCODED_KEPT + 5)]
+    assert len(write._encoded) == write._ENCODED_KEPT and id(texts[-1]) in write._encoded and id(texts[0]) not in write._encoded

@@ -150,6 +150,6 @@ def test_background_validation_of_a_large_document_equals_validate(tmp_path):
     spec = load_spec(path)
     plain = stage.validate(spec)
     background = stage.Background(spec)
-    assert background._walk is not None, "a document this large is validated in a worker process"
+    assert background._worker is not None, "a document this large is validated in a worker process"
     assert background.result().items == plain.items
     assert {d.code for d in plain.items} == {"E101", "W101"}

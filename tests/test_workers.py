@@ -92,7 +92,7 @@ def test_background_validation_runs_then_after_the_walk_and_hands_back_its_value
 
     spec = _large_spec(tmp_path)
     background = validate.Background(spec, then=lambda: (os.getpid(), "done"))
-    assert background._walk is not None, "a document this large is walked in a worker"
+    assert background._worker is not None, "a document this large is walked in a worker"
     pid, value = background.then_result()
     assert value == "done" and pid != os.getpid()  # made in the worker, after the walk
     assert background.result().items == validate.validate(spec).items
@@ -113,7 +113,7 @@ def test_background_validation_of_a_small_document_runs_then_in_place():
 
     spec = load_spec(Path(__file__).resolve().parent.parent / "specs" / "kombo.yaml")
     background = validate.Background(spec, then=lambda: os.getpid())
-    assert background._walk is None and background.then_result() == os.getpid()
+    assert background._worker is None and background.then_result() == os.getpid()
 
 
 def test_compiled_templates_render_what_fresh_ones_do_and_a_cache_that_cannot_be_written_is_no_error(tmp_path):

@@ -14,11 +14,15 @@ def unescape(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def token(text: str) -> str:
+    """One reference token: ``escape``, without the work for the common token that needs none."""
+    return escape(text) if "~" in text or "/" in text else text
+
+
 def join(base: str, *tokens: object) -> str:
     """``join("/paths", "/a/{b}", "get")`` -> ``/paths/~1a~1{b}/get``."""
-    for token in tokens:
-        text = str(token)
-        base += "/" + (escape(text) if "~" in text or "/" in text else text)
+    for part in tokens:
+        base += "/" + token(str(part))
     return base
 
 

@@ -5,8 +5,9 @@ about 0.2 s. With one component schema changed, ``build_ir.rebuild`` redoes only
 depend on it, and every other definition of the new IR is the very object the memo held. So where each
 class lies in the last ``models.py`` is kept beside the memo (``.cache/specgen/models``, under the
 memo's ``token``, with a digest of the module that must match the one on disk), and a definition that is
-the same object as the memo's takes its text from there. Only the redone definitions, the module's head
-and its last class (which the aliases follow) are rendered and formatted again.
+the same object as the memo's takes its text from there, as does the module's head when what it is made
+from is unchanged. Only the redone definitions and the last class (which the aliases follow) are
+rendered and formatted again.
 ``tests/test_rebuild.py`` holds the result to the whole module rendered and formatted.
 """
 

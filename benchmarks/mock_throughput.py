@@ -20,7 +20,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.mock import MockServer  # noqa: E402
+from generator.mock.server import MockServer  # noqa: E402
 
 URL = "/v1/ats/candidates/x/attachments"
 HEADERS = {"Authorization": "Bearer key", "X-Integration-Id": "join:abc"}

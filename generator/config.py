@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .names import snake_identifier
+from .core.names import snake_identifier
 
 #: The templates: the source tree's templates/, or the copy an installed wheel carries (pyproject's force-include).
 TEMPLATES = next(

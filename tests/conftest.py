@@ -28,7 +28,7 @@ def mock_api():
     """``mock_api("kombo", ApiKey="secret")``: the spec-driven mock of a configured API (overlays applied)
     on 127.0.0.1, accepting only the given credential values."""
     from generator.config import load_project
-    from generator.mock import MockOptions, MockServer
+    from generator.mock.server import MockOptions, MockServer
 
     started = []
 

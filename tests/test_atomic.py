@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from generator.write import read_tree
+from generator.core.write import read_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -47,7 +47,7 @@ def test_strict_turns_warnings_into_failure(tmp_path):
 def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
     import time
 
-    from generator.load import load_spec
+    from generator.core.load import load_spec
 
     lines = ['openapi: 3.1.0', 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 10)}]" for i in range(1, 10)]
@@ -61,7 +61,7 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
 
 
 def test_deep_nesting_is_a_diagnostic(tmp_path):
-    from generator.load import load_spec
+    from generator.core.load import load_spec
 
     spec = tmp_path / "deep.json"
     spec.write_text('{"openapi": "3.1.0", "x": ' + "[" * 10000 + "]" * 10000 + "}")
@@ -73,7 +73,7 @@ def test_deep_nesting_is_a_diagnostic(tmp_path):
 
 
 def test_refs_under_properties_named_like_data_keys_are_checked(tmp_path):
-    from generator.load import load_spec
+    from generator.core.load import load_spec
 
     spec = tmp_path / "names.yaml"
     spec.write_text(
@@ -136,12 +136,14 @@ def test_background_validation_of_a_large_document_equals_validate(tmp_path):
     pipeline runs; the diagnostics must be exactly those of a plain ``validate``, in the same order."""
     import json
 
-    from generator import validate as stage
-    from generator.load import load_spec
+    from generator import ApiConfig, build_files
+    from generator.core import validate as stage
+    from generator.core.load import load_spec
+    from generator.speed import BACKGROUND_OVER, Speed
 
     paths = {
         f"/things{i}": {"get": {"operationId": f"get{i}", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "integer", "default": "x" if i % 50 == 0 else 1}}}}}}}
-        for i in range(stage.BACKGROUND_OVER + 20)
+        for i in range(BACKGROUND_OVER + 20)
     }
     paths["/broken"] = {"get": {"operationId": "broken"}}  # no responses: a structural error
     document = {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths}
@@ -149,7 +151,7 @@ def test_background_validation_of_a_large_document_equals_validate(tmp_path):
     path.write_text(json.dumps(document), encoding="utf-8")
     spec = load_spec(path)
     plain = stage.validate(spec)
-    background = stage.Background(spec)
-    assert background._worker is not None, "a document this large is validated in a worker process"
-    assert background.result().items == plain.items
+    assert Speed(cache=None).beside(True, stage.validate, spec).result().items == plain.items
+    generated = build_files(ApiConfig(name="big", spec=path), speed=Speed(cache=None))
+    assert generated.diagnostics.items == plain.items
     assert {d.code for d in plain.items} == {"E101", "W101"}

@@ -11,8 +11,8 @@ from typing import Any, Callable
 
 import pytest
 
-from generator.diff import RULES, _Unchanged, as_json, as_markdown, as_text, diff_specs
-from generator.load import load_spec
+from generator.drift.diff import RULES, _Unchanged, as_json, as_markdown, as_text, diff_specs
+from generator.core.load import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -341,8 +341,8 @@ def test_snapshot_json_is_the_standard_librarys_indented_json_byte_for_byte():
     import json
     from pathlib import Path
 
-    from generator.history import indented_json
-    from generator.load import load_spec
+    from generator.drift.history import indented_json
+    from generator.core.load import load_spec
 
     root = Path(__file__).resolve().parent.parent
     shared = {"x": [1, {}]}
@@ -398,7 +398,7 @@ def test_pruned_diff_finds_exactly_what_the_full_comparison_finds(tmp_path):
     # oracle. Both directions, on every rule's case, on the suite's documents under each kind of edit
     # (the old side read back from a snapshot, as a generation diffs it), and with component names that
     # extend each other ("a" and "a-b": their pointers interleave when sorted).
-    from generator.history import from_snapshot, snapshot
+    from generator.drift.history import from_snapshot, snapshot
 
     pairs = [_pair(tmp_path, mutate) for _, mutate, _, _ in CASES]
     near = copy.deepcopy(BASE)

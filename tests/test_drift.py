@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.write import read_tree
+from generator.core.write import read_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAM = """        - name: profile_email
@@ -181,7 +181,7 @@ def test_a_new_version_changes_only_the_files_render_versioned_renders():
     # version would go stale.
     import dataclasses
 
-    from generator import build_ir, load, render
+    from generator.core import build_ir, load, render
     from generator.config import load_project
 
     config = next(c for c in load_project(ROOT).apis if c.name == "kombo")

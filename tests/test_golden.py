@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator import generate_package
-from generator.write import compare, write_tree
+from generator.core.write import compare, write_tree
 
 HERE = Path(__file__).resolve().parent
 SPECS = sorted((HERE / "specs").glob("*.yaml"))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from generator import generate_package
-from generator.write import write_tree
+from generator.core.write import write_tree
 
 PAYLOADS = [
     '"""; __import__("os").system("touch PWNED"); """',

@@ -133,7 +133,7 @@ def test_json_read_through_orjson_is_exactly_what_the_standard_library_reads(tmp
     import json
     import marshal
 
-    from generator import load
+    from generator.core import load
 
     documents = [p.read_bytes() for p in sorted((ROOT / "tests").rglob("*.json"))]
     edges = [

@@ -17,8 +17,8 @@ from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_forma
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
 
-from generator.load import load_spec
-from generator.mock import MockError, MockOptions, MockServer, Synth
+from generator.core.load import load_spec
+from generator.mock.server import MockError, MockOptions, MockServer, Synth
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = {"kombo": ("specs/kombo.yaml", ("specs/kombo.overlay.yaml",)), "hrflow": ("specs/hrflow.yaml", ()), "crafter": ("specs/crafter.yaml", ())}

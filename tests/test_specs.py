@@ -11,10 +11,10 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from generator import pointer as jp
+from generator.core import pointer as jp
 from generator.config import load_project
-from generator.load import load_spec
-from generator.validate import validate
+from generator.core.load import load_spec
+from generator.core.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = load_project(ROOT)
@@ -129,8 +129,8 @@ def test_kombo_spec_is_the_vendor_file_byte_for_byte():
 
 
 def test_kombo_overlay_actions_all_match():
-    from generator.diagnostics import Diagnostics
-    from generator.load import apply_overlay, parse_text
+    from generator.core.diagnostics import Diagnostics
+    from generator.core.load import apply_overlay, parse_text
 
     doc = parse_text((ROOT / "specs/kombo.yaml").read_text(), False)
     overlay = parse_text((ROOT / "specs/kombo.overlay.yaml").read_text(), False)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from generator import validate
-from generator.load import load_spec
+from generator.core import validate
+from generator.core.load import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = sorted(
@@ -192,53 +192,10 @@ def test_the_walk_finds_the_same_with_and_without_the_compiled_check(tmp_path, m
     assert len(slow) >= 10
 
 
-def test_a_known_pattern_is_not_checked_again_and_a_bad_one_never_passes():
-    patterns = validate.Patterns()
-    patterns.known, patterns.passed = frozenset({"^a$"}), set()
-    assert patterns.valid("^a$") and patterns.valid("^b+$") and not patterns.valid("[z-a]")
-    assert patterns.passed == {"^a$", "^b+$"}
-    assert not validate.Patterns().valid("(")
-
-
 def test_the_compiled_schema_check_takes_openapi_schema_validators_meta_schema():
     from openapi_schema_validator import OAS30Validator
 
     assert validate._package_json("jsonschema_specifications", "schemas", "draft4", "metaschema.json") == OAS30Validator.META_SCHEMA
-
-
-def test_a_large_document_walked_again_imports_no_schema_validator(tmp_path):
-    # The default and pattern checks a large document's walk passed are kept (walk.Defaults,
-    # validate.Patterns); walked again, with one schema changed, no check is left that needs
-    # openapi-schema-validator (0.15 s to import).
-    paths = {f"/r{i}": {"get": {"parameters": [{"name": "per_page", "in": "query", "schema": {"type": "integer", "default": 30}},
-                                               {"name": "q", "in": "query", "schema": {"type": "string", "pattern": f"^[a-z]{{{i}}}$"}}],
-                                "responses": {"200": {"description": "ok"}}}} for i in range(validate.BACKGROUND_OVER + 1)}
-    document = {"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": paths,
-                "components": {"schemas": {"A": {"type": "object", "properties": {"on": {"type": "boolean", "default": False}}}}}}
-    spec_path = tmp_path / "api.json"
-    script = (
-        "import sys; from generator import load, validate\n"
-        "spec = load.load_spec(sys.argv[1]); ok = validate._walk_accepts(spec, '3.0.3')\n"
-        "print(ok, 'openapi_schema_validator' in sys.modules)\n"
-    )
-
-    def walked() -> str:
-        done = subprocess.run([sys.executable, "-c", script, str(spec_path)], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              capture_output=True, text=True, timeout=120, check=True)
-        return done.stdout.strip()
-
-    spec_path.write_text(json.dumps(document), encoding="utf-8")
-    assert walked() == "True True"  # first walk: the checks are made
-    document["components"]["schemas"]["A"]["description"] = "Changed."
-    spec_path.write_text(json.dumps(document), encoding="utf-8")
-    assert walked() == "True False"  # every default check known
-    document["components"]["schemas"]["A"]["properties"]["on"]["default"] = "yes"
-    spec_path.write_text(json.dumps(document), encoding="utf-8")
-    assert walked() == "False True"  # a new default is checked, and fails
-    document["components"]["schemas"]["A"]["properties"]["on"]["default"] = True
-    document["components"]["schemas"]["A"]["pattern"] = "[z-a]"
-    spec_path.write_text(json.dumps(document), encoding="utf-8")
-    assert walked() == "False True"  # a new pattern is checked, and fails
 
 
 def test_the_meta_schema_is_openapi_spec_validators_own():
@@ -263,36 +220,6 @@ def _walk_documents(tmp_path: Path) -> list[Path]:
     }
     (extra / "root.json").write_text(json.dumps(root), encoding="utf-8")
     return [*DOCUMENTS, *sorted((ROOT / "tests" / "bad_specs").glob("*.yaml")), extra / "root.json"]
-
-
-def test_the_walk_in_a_worker_finds_exactly_what_it_finds_in_place(tmp_path):
-    # The worker reads dicts directly and resolves each path once (validate._findings_in_worker). Run in
-    # a forked child, so those changes never reach this process.
-    from generator.workers import Forked
-
-    compared = 0
-    for path in _walk_documents(tmp_path):
-        spec = load_spec(path)
-        if spec.diagnostics.has_errors:
-            continue
-        version = str(spec.data.get("openapi", "")) if isinstance(spec.data, dict) else ""
-        if not version.startswith(validate.SUPPORTED):
-            continue
-        in_place = validate._validator_findings(spec, version, "walk")
-        assert Forked(validate._findings_in_worker, spec, version, "walk", os.getpid()).result() == in_place, path
-        compared += 1
-    assert compared >= 25
-
-
-def test_the_walk_run_in_place_leaves_the_libraries_as_they_are():
-    # Forked runs the work in place when its child dies: then nothing of this process is changed.
-    from jsonschema_path.accessors import SchemaAccessor
-    from pathable.accessors import SubscriptableAccessor
-
-    before = (SchemaAccessor.__dict__["get_resolved"], SubscriptableAccessor.__dict__.get("_get_subnode"))
-    spec = load_spec(ROOT / "specs" / "kombo.yaml")
-    assert validate._findings_in_worker(spec, str(spec.data["openapi"]), "walk", os.getpid()) == validate._validator_findings(spec, str(spec.data["openapi"]), "walk")
-    assert (SchemaAccessor.__dict__["get_resolved"], SubscriptableAccessor.__dict__.get("_get_subnode")) == before
 
 
 # -- the walk's quick reading (generator/walk.py) -----------------------------------------------------
@@ -360,9 +287,9 @@ def _walk_breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 def test_the_quick_walk_accepts_only_what_the_library_finds_nothing_in(tmp_path):
     # Sound: an accepted document has no findings. Useful: it accepts every clean document of the suite,
     # and the broken variants have findings to miss (so accepting them would fail here).
-    from generator import walk
+    from generator.core import walk
 
-    clean = found = remembered = 0
+    clean = found = 0
     for path in _walk_documents(tmp_path):
         spec = load_spec(path)
         if spec.diagnostics.has_errors or not str(spec.data.get("openapi", "")).startswith(validate.SUPPORTED):
@@ -374,18 +301,11 @@ def test_the_quick_walk_accepts_only_what_the_library_finds_nothing_in(tmp_path)
         if not library and len(spec.documents) == 1:
             assert quick, f"{path}: clean, yet not accepted"
             clean += 1
-        defaults = walk.Defaults()
-        walk.accepts(spec.data, version, defaults)
-        known = frozenset(defaults.passed)
-        remembered += len(known)
         for name, data in _walk_breakages(json.loads(json.dumps(spec.data))):
             copy_path = tmp_path / "variants" / path.name.replace(".yaml", ".json")
             copy_path.parent.mkdir(exist_ok=True)
             finds = _library_walk_finds(copy_path, data)
             found += finds
             assert not (walk.accepts(data, version) and finds), f"{path.name}: {name}: accepted, yet the library's walk finds something"
-            # As a later run walks it: starting from the default checks the clean document passed.
-            assert not (walk.accepts(data, version, walk.Defaults(known)) and finds), f"{path.name}: {name}: accepted from known defaults"
     assert clean >= 20
     assert found >= 20 * 20
-    assert remembered >= 20  # documents with defaults: the known checks are exercised

@@ -77,8 +77,8 @@ def generate_one(label: str, spec: Path, out: Path) -> dict[str, Any]:
     import resource
 
     from generator import ApiConfig, build_files
-    from generator.names import snake
-    from generator.write import write_tree
+    from generator.core.names import snake
+    from generator.core.write import write_tree
 
     name = snake(label.replace("/", "_").replace(".", "_")) or "api"
     started = time.monotonic()
@@ -120,7 +120,7 @@ def generate_one(label: str, spec: Path, out: Path) -> dict[str, Any]:
 def collect_examples(spec: Any, api: Any) -> list[tuple[str, str, Any, str | None]]:
     """(pointer, annotation, value, schema pointer) for each example the spec gives for something with a
     generated type: components and their properties, media types, parameters and their schemas."""
-    from generator import pointer as jp
+    from generator.core import pointer as jp
 
     data, root = spec.data, spec.root
     found: list[tuple[str, str, Any, str | None]] = []
@@ -369,7 +369,7 @@ def oracle_cases(spec: Any, api: Any, examples: list[tuple[str, str, Any, bool |
     """Values to ask both generators' models about: every example whose schema is a component (its own
     examples, and request and response examples of operations that use it), and each object example
     with one required property removed."""
-    from generator import pointer as jp
+    from generator.core import pointer as jp
 
     names = {d.source.partition("#")[2]: d.name for d in (*api.models, *api.enums, *api.aliases) if d.source.partition("#")[0] == spec.label}
     cases = []

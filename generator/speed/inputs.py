@@ -17,18 +17,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import cache
-from .config import ApiConfig
-from .load import RefPolicy, Spec, document_name
+from ..config import ApiConfig
+from ..core.load import RefPolicy, Spec, document_name
 
 CACHE = cache.ROOT / "inputs"
 _LIBRARIES = ("black", "jinja2", "jsonschema", "jsonschema-rs", "openapi-schema-validator", "openapi-spec-validator", "python-jsonpath", "pyyaml", "regress")
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # the whole generator package
 
 
 @lru_cache(maxsize=1)
 def code_hash() -> str:
     """The generator's code and templates."""
-    from .config import TEMPLATES
+    from ..config import TEMPLATES
 
     digest = hashlib.sha256()
     for folder in (_HERE, TEMPLATES):
@@ -84,17 +84,16 @@ def fingerprint(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[list[
     return None if value is None else (documents, value)
 
 
-def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None,
-             inputs: tuple[list[str], str] | None = None) -> None:
+def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> None:
     """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
-    ``write.digests``, and ``inputs``: the ``fingerprint``, when already computed). Best effort: a cache
+    ``write.digests``, when already computed). Best effort: a cache
     that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
-    known = inputs or fingerprint(config, policy, spec)
+    known = fingerprint(config, policy, spec)
     if known is None:
         return
     documents, value = known
     if hashes is None:
-        from .write import digests
+        from ..core.write import digests
 
         hashes = digests(files)
     cache.store(_entry(out, config.name), json.dumps({"fingerprint": value, "documents": documents, "files": hashes}).encode("utf-8"))
@@ -102,7 +101,7 @@ def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files:
 
 def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:
     """Whether ``previous`` (the API's files on disk) is still exactly what generation would give."""
-    from .write import MARKER
+    from ..core.write import MARKER
 
     try:
         recorded = json.loads(_entry(out, config.name).read_text(encoding="utf-8"))

@@ -11,8 +11,11 @@ definition with the comments above it), and each chunk is
   header, an ``Endpoint`` declaration. black splits each logical line on its own, so such a statement is
   formatted alone, dedented, with the line length less its indentation, and put back in place (a chunk
   where that cannot be done safely goes through black whole);
-- black's results are cached on disk by content (``.cache/specgen/black``) and, when there are many,
-  computed in worker processes across the machine's cores.
+- whatever is left for black goes to it in one batch through a ``Runner``: ``run_jobs`` runs black in
+  order; the speed layer's runner (``generator.speed.formatting``) adds a cache by content and worker
+  processes, and cannot change a result;
+- a statement black will not take alone sends its chunk through black whole, and a chunk black will not
+  take sends its module through black whole: the fast path never fails where black succeeds.
 
 Chunks are joined with black's two blank lines. ``tests/test_format.py`` holds this to black itself: for
 every package the test suite generates, the result is byte-identical to ``black.format_str`` on the whole
@@ -22,30 +25,15 @@ module.
 from __future__ import annotations
 
 import ast
-import hashlib
-import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-from typing import Any
-
 from functools import lru_cache
 from typing import TYPE_CHECKING
-
-from . import cache
 
 if TYPE_CHECKING:
     import black
 
 LINE_LENGTH = 100
-CACHE = cache.ROOT / "black"
-#: Worker processes for black pay for themselves (starting them costs about 0.1 s) above this much work,
-#: estimated from black's cost per character and per call (about 1.5 ms even for one short statement).
-PARALLEL_OVER_SECONDS = 0.3
-_SECONDS_PER_CHAR = 7e-6
-_SECONDS_PER_CALL = 1.5e-3
-_memory: dict[str, str] = {}
 _STARTS = ("class ", "def ", "async def ", "@")
 _LONE_STRING = re.compile(r'"[^"\\]*",')
 
@@ -82,10 +70,6 @@ def black_mode(line_length: int = LINE_LENGTH) -> black.Mode:
     import black
 
     return black.Mode(target_versions={black.TargetVersion.PY310}, line_length=line_length)
-
-
-def _key(text: str) -> str:
-    return hashlib.sha256(f"{black_version()}\0{LINE_LENGTH}\0{text}".encode()).hexdigest()
 
 
 def split(text: str) -> list[str]:
@@ -224,7 +208,7 @@ _MEMBER = rf"{_NAME}(?:\[{_NAME}(?:, {_NAME})?\])?"  # a name, list[Name] or dic
 _FIELD = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*)( = None)?\n")
 
 
-def _union_field(job: tuple[str, int, bool]) -> str | None:
+def _union_field(job: Job) -> str | None:
     """black's split of the commonest long statement, written directly: a field ``name: A | B | None``,
     with or without ``= None``, whose members are names, ``list[Name]`` or ``dict[str, Name]`` (nine
     in ten long statements of a large package). black first wraps the default when the line up to
@@ -233,7 +217,7 @@ def _union_field(job: tuple[str, int, bool]) -> str | None:
     split at. Anything else (a lone bracketed annotation, which black splits inside its brackets, or a
     long bracketed member) is left to black. ``tests/test_format.py`` holds this to black over
     thousands of generated shapes."""
-    text, indent, header = job
+    _, text, indent, header = job
     match = _FIELD.fullmatch(text)
     if header or match is None:
         return None
@@ -259,10 +243,10 @@ def _union_field(job: tuple[str, int, bool]) -> str | None:
 _CLASS_HEADER = re.compile(r"class ([A-Za-z_][A-Za-z0-9_]*)\(\n    ([A-Za-z_][A-Za-z0-9_.]*)\n\):\n")
 
 
-def _class_header(job: tuple[str, int, bool]) -> str | None:
+def _class_header(job: Job) -> str | None:
     """A top-level class header already split around its one base (``render.class_line``) whose
     ``class Name(`` alone is too long: black has no other split, so it stays as it is."""
-    text, indent, header = job
+    _, text, indent, header = job
     match = _CLASS_HEADER.fullmatch(text)
     if not header or indent or match is None or len(f"class {match.group(1)}(") <= LINE_LENGTH:
         return None
@@ -272,13 +256,13 @@ def _class_header(job: tuple[str, int, bool]) -> str | None:
 _ENDPOINT = re.compile(r"(_[A-Za-z0-9_]*): Endpoint\[(.+)\] = Endpoint\(")
 
 
-def _endpoint_declaration(job: tuple[str, int, bool]) -> str | None:
+def _endpoint_declaration(job: Job) -> str | None:
     """black's split of a resource module's long ``_NAME: Endpoint[T] = Endpoint(`` declaration (its
     call already exploded, one argument per line), written directly. When the line up to ``= (`` fits,
     black wraps the call in parentheses and indents it; otherwise it splits the subscript, with ``T`` on
     one line or, for a union of plain names, one member per line. Anything else, or any line still too
     long, is left to black. ``tests/test_format.py`` holds this to black."""
-    text, indent, header = job
+    _, text, indent, header = job
     lines = text.rstrip("\n").split("\n")
     match = _ENDPOINT.fullmatch(lines[0])
     if header or indent or match is None or lines[-1] != ")" or not lines[-2].endswith(","):
@@ -305,132 +289,91 @@ def _endpoint_declaration(job: tuple[str, int, bool]) -> str | None:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _black(chunk: str) -> str:
+#: What black is asked to do: ("chunk", text, 0, False) formats a whole chunk; ("unit", text, indent,
+#: header) one statement, dedented from ``indent`` (a class or function header when ``header``).
+Job = tuple[str, str, int, bool]
+
+#: Runs jobs through black, in order; None for a job black refuses. ``run_jobs`` is the plain one; the
+#: speed layer's adds a cache and worker processes (``generator.speed.formatting``).
+Runner = Callable[[list[Job]], list[str | None]]
+
+
+def black_job(job: Job) -> str | None:
+    """One job through black (see ``Job``); None when black refuses the text. A statement is formatted
+    with the line length less its indentation (black measures a nested line with its indentation, so
+    this is the same test); a header gets a ``pass`` body to parse, dropped again."""
     import black
 
-    return str(black.format_str(chunk, mode=black_mode()))
-
-
-def _black_unit(job: tuple[str, int, bool]) -> str:
-    """One statement, dedented, formatted with the line length less its indentation (black measures a
-    nested line with its indentation, so this is the same test). A header gets a ``pass`` body to parse,
-    dropped again."""
-    import black
-
-    text, indent, header = job
-    out = str(black.format_str(text + ("    pass\n" if header else ""), mode=black_mode(LINE_LENGTH - indent)))
+    kind, text, indent, header = job
+    try:
+        if kind == "chunk":
+            return str(black.format_str(text, mode=black_mode()))
+        out = str(black.format_str(text + ("    pass\n" if header else ""), mode=black_mode(LINE_LENGTH - indent)))
+    except black.InvalidInput:
+        return None
     if header:
-        out = out[: out.rindex("    pass\n")]
+        if not out.endswith("    pass\n"):
+            return None  # black moved the body: the statement is not a plain header
+        out = out[: -len("    pass\n")]
     return out
 
 
-def _map(work: Callable[[Any], str], items: list[Any], sizes: list[int], parallel: bool = True) -> list[str]:
-    """``work`` over ``items`` (of about ``sizes`` characters each), in worker processes when black's
-    estimated time pays for starting them (and ``parallel``)."""
-    estimate = sum(sizes) * _SECONDS_PER_CHAR + len(items) * _SECONDS_PER_CALL
-    if parallel and estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(items) > 1:
-        import multiprocessing
-
-        from .workers import can_fork
-
-        context = multiprocessing.get_context("fork") if can_fork() else None
-        order = sorted(range(len(items)), key=lambda i: -sizes[i])  # the largest first: even shares
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
-            done = dict(zip(order, pool.map(work, [items[i] for i in order])))
-        return [done[i] for i in range(len(items))]
-    return [work(item) for item in items]
+def run_jobs(jobs: list[Job]) -> list[str | None]:
+    return [black_job(job) for job in jobs]
 
 
-def read_cache(key: str, folder: Path | None = None) -> str | None:
-    """A text cached under ``key`` (a hex digest) in ``folder`` (black's results by default), or None."""
-    try:
-        return ((folder or CACHE) / key[:2] / key).read_text(encoding="utf-8")
-    except OSError:
-        return None
-
-
-def write_cache(key: str, text: str, folder: Path | None = None) -> None:
-    cache.store((folder or CACHE) / key[:2] / key, text.encode("utf-8"))
-
-
-#: What black is asked to do: a whole chunk (``_black``) or one statement (``_black_unit``).
-BlackJob = tuple[Callable[[Any], str], Any]
-
-
-def _run(job: BlackJob) -> str:
-    work, argument = job
-    return work(argument)
-
-
-def _through_black(jobs: dict[str, BlackJob], parallel: bool) -> dict[str, str]:
-    """Each job's result by its cache key: from the memory or disk cache, else from black (in worker
-    processes when there is enough of it), then cached."""
-    results: dict[str, str] = {}
-    missing: list[str] = []
-    for key in jobs:
-        cached = _memory.get(key) or read_cache(key)
-        if cached is None:
-            missing.append(key)
-        else:
-            results[key] = cached
-    work = [jobs[key] for key in missing]
-    sizes = [len(argument if isinstance(argument, str) else argument[0]) for _, argument in work]
-    for key, text in zip(missing, _map(_run, work, sizes, parallel)):
-        write_cache(key, text)
-        results[key] = text
-    _memory.update(results)
-    return results
-
-
-def format_chunks(chunks: list[str], path: str = "<generated>", parallel: bool = True) -> list[str]:
-    """Each chunk black-formatted (see the module docstring). A stable chunk is kept as it is; for the
-    others the statements to reformat are found and written directly where a rule says how black splits
-    them, and only what is left goes to black: one pass over the work, so worker processes are started
-    only when black's own share is worth it (and ``parallel``)."""
+def format_chunks(chunks: list[str], run: Runner = run_jobs) -> list[str] | None:
+    """Each chunk black-formatted (see the module docstring); None when black refuses a chunk as a whole.
+    A stable chunk is kept as it is; for the others the statements to reformat are found and written
+    directly where a rule says how black splits them, and only what is left goes to black, all in one
+    call of ``run``. A chunk whose statements cannot all be done alone goes through black whole."""
     verdicts = [_unstable_lines(chunk) for chunk in chunks]
     todo = [i for i, verdict in enumerate(verdicts) if verdict != []]
-    # Per chunk: the cache key of its whole-chunk job, or its statements as (first line, last line,
-    # indentation, text written directly or None, cache key of its black job or None).
-    plans: dict[int, str | list[tuple[int, int, int, str | None, str | None]]] = {}
-    jobs: dict[str, BlackJob] = {}
+    # Per chunk: the index of its whole-chunk job, or its statements as (first line, last line,
+    # indentation, text written directly or None, index of its black job or None).
+    plans: dict[int, int | list[tuple[int, int, int, str | None, int | None]]] = {}
+    jobs: list[Job] = []
     for i in todo:
         own = _unit_jobs(chunks[i], verdicts[i])
-        if own is None:  # the whole chunk through black
-            whole = _key(repr(chunks[i]))
-            plans[i] = whole
-            jobs[whole] = (_black, chunks[i])
+        if own is None:
+            plans[i] = len(jobs)
+            jobs.append(("chunk", chunks[i], 0, False))
             continue
-        steps: list[tuple[int, int, int, str | None, str | None]] = []
+        steps: list[tuple[int, int, int, str | None, int | None]] = []
         for first, last, job in own:
             text = _union_field(job) or _endpoint_declaration(job) or _class_header(job)
-            unit = None if text is not None else _key(repr(job))
-            if unit is not None:
-                jobs[unit] = (_black_unit, job)
-            steps.append((first, last, job[1], text, unit))
+            steps.append((first, last, job[2], text, None if text is not None else len(jobs)))
+            if text is None:
+                jobs.append(job)
         plans[i] = steps
-    try:
-        done = _through_black(jobs, parallel)
-    except Exception as exc:
-        import black
-
-        if isinstance(exc, black.InvalidInput):
-            raise RuntimeError(f"generated {path} is not valid Python: {exc}") from exc
-        raise
+    done = run(jobs)
     out = list(chunks)
+    retry: dict[int, int] = {}
     for i, plan in plans.items():
-        if isinstance(plan, str):
-            out[i] = done[plan]
+        if isinstance(plan, int):
+            if done[plan] is None:
+                return None
+            out[i] = done[plan]  # type: ignore[assignment]
+            continue
+        if any(unit is not None and done[unit] is None for _, _, _, _, unit in plan):
+            retry[i] = len(retry)  # a statement black would not take alone: the whole chunk
             continue
         lines = chunks[i].split("\n")
         for first, last, indent, text, unit in reversed(plan):
-            written = done[unit] if unit is not None else text or ""
+            written = done[unit] if unit is not None else text
             pad = " " * indent
-            lines[first : last + 1] = [pad + line if line else line for line in written.rstrip("\n").split("\n")]
+            lines[first : last + 1] = [pad + line if line else line for line in (written or "").rstrip("\n").split("\n")]
         out[i] = "\n".join(lines)
+    if retry:
+        again = run([("chunk", chunks[i], 0, False) for i in retry])
+        for i, at in retry.items():
+            if again[at] is None:
+                return None
+            out[i] = again[at]  # type: ignore[assignment]
     return out
 
 
-def _unit_jobs(chunk: str, long_lines: list[int] | None) -> list[tuple[int, int, tuple[str, int, bool]]] | None:
+def _unit_jobs(chunk: str, long_lines: list[int] | None) -> list[tuple[int, int, Job]] | None:
     """(first line, last line, black job) for each statement of the chunk to format alone, or ``None``
     when the chunk goes through black whole."""
     units = _units(chunk, long_lines)
@@ -443,32 +386,41 @@ def _unit_jobs(chunk: str, long_lines: list[int] | None) -> list[tuple[int, int,
         body = lines[first : last + 1]
         if any(line and not line.startswith(" " * indent) for line in body):
             return None  # a multi-line string below the statement's indentation
-        own.append((first, last, ("\n".join(line[indent:] for line in body) + "\n", indent, header)))
+        own.append((first, last, ("unit", "\n".join(line[indent:] for line in body) + "\n", indent, header)))
     return own
 
 
-def format_python(text: str, path: str = "<generated>") -> str:
-    """black-format one module (see the module docstring for how)."""
-    return join(format_chunks(split(text), path))
+def format_python(text: str, path: str = "<generated>", run: Runner = run_jobs) -> str:
+    """One module black-formatted (see the module docstring for how): by chunks where that can be done,
+    else by black whole. Raises ``FormatError`` when black refuses the module (a template bug)."""
+    chunks = format_chunks(split(text), run)
+    if chunks is not None:
+        return join(chunks)
+    whole = run([("chunk", text, 0, False)])[0]
+    if whole is None:
+        raise FormatError(f"generated {path} is not valid Python")
+    return whole
 
 
-def format_files(files: dict[str, str], parallel: bool = True) -> dict[str, str]:
-    """Format every ``.py`` file. A ``black`` failure means the templates produced invalid Python: a bug,
-    reported with the file name. All files' chunks go through one pool, so small files share its cost;
-    ``parallel=False`` in a process that is itself a worker."""
+class FormatError(RuntimeError):
+    """black refused a generated module: the templates produced invalid Python (a bug)."""
+
+
+def format_files(files: dict[str, str], run: Runner = run_jobs) -> dict[str, str]:
+    """Every ``.py`` file formatted. All files' chunks go through one call of ``run``, so a runner with
+    worker processes shares them out across files; a file whose chunks cannot be done is formatted
+    whole (``format_python``)."""
     python = [p for p in files if p.endswith(".py")]
     pieces = {p: split(files[p]) for p in python}
     flat = [c for p in python for c in pieces[p]]
-    try:
-        formatted = format_chunks(flat, ", ".join(python[:3]), parallel)
-    except RuntimeError:
-        for p in python:  # name the file that is not valid Python
-            format_chunks(pieces[p], p, parallel=False)
-        raise
+    formatted = format_chunks(flat, run) if flat else []
     out = dict(files)
     position = 0
     for p in python:
         count = len(pieces[p])
-        out[p] = join(formatted[position : position + count]) if count else files[p]
+        if formatted is not None and count:
+            out[p] = join(formatted[position : position + count])
+        elif count:
+            out[p] = format_python(files[p], p, run)
         position += count
     return out

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from . import cache
 from . import pointer as jp
 from .diagnostics import Diagnostics
 from .load import Spec
@@ -38,7 +35,7 @@ Finding = tuple[str, str, bool]
 def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True) -> list[Finding]:
     """Run one part of openapi-spec-validator on the loaded documents: ``structure`` (the document against
     the OpenAPI meta-schema) or ``walk`` (its keyword validators over paths and components: schemas,
-    defaults, parameters, ...). A large document runs both in a worker process (``Background``).
+    defaults, parameters, ...).
     Stops are returned as findings with an ``E19x`` pointer of their own. Either part is skipped when its
     quick reading certainly finds nothing (``_structure_accepts``, ``walk.accepts``; ``quick=False``
     runs the library's walk regardless of the quick walk)."""
@@ -113,36 +110,12 @@ def _compiled_structure_validator(version: str) -> Any:
     return jsonschema_rs.validator_for(_meta_schema(version), retriever=refuse)
 
 
-#: The ``default`` and ``pattern`` checks a large document's last walk found passing (``walk.Defaults``,
-#: ``Patterns``), per document.
-CHECKS_CACHE = cache.ROOT / "checks"
-
-
 def _walk_accepts(spec: Spec, version: str) -> bool:
     """Whether the walk certainly finds nothing (``walk.accepts``): about a seventh of the library's walk
-    on GitHub's document. A document split over several files is left to the library. A large document
-    starts from the ``default`` and ``pattern`` checks its last walk found passing, kept under the
-    generator's code and the versions of the libraries that make them: with one schema changed, no
-    check is left that needs openapi-schema-validator (0.15 s to import)."""
-    from . import inputs, walk
+    on GitHub's document. A document split over several files is left to the library."""
+    from . import walk
 
-    if len(spec.documents) > 1:
-        return False
-    if not is_large(spec):
-        return walk.accepts(spec.data, version)
-    path = cache.per_api(CHECKS_CACHE, spec.root)
-    known = cache.kept(path, inputs.toolkit_hash())
-    known_defaults, known_patterns = known if isinstance(known, tuple) and len(known) == 2 else (frozenset(), frozenset())
-    defaults, patterns = walk.Defaults(known_defaults), set[str]()
-    PATTERNS.known, PATTERNS.passed = known_patterns, patterns
-    try:
-        if not walk.accepts(spec.data, version, defaults):
-            return False
-    finally:
-        PATTERNS.known, PATTERNS.passed = frozenset(), None
-    if (defaults.passed, patterns) != (known_defaults, known_patterns):
-        cache.keep(path, inputs.toolkit_hash(), (frozenset(defaults.passed), frozenset(patterns)))
-    return True
+    return len(spec.documents) == 1 and walk.accepts(spec.data, version)
 
 
 def _structure_accepts(version: str, data: Any) -> bool:
@@ -227,8 +200,7 @@ def _compiled_schema_checker() -> Any:
     installed. Its ``regex`` format is ECMA's; the Python check's is openapi-schema-validator's, so that
     one is handed to the compiled checker in place of its own. The meta-schema is read from
     jsonschema-specifications' package data (what openapi-schema-validator's ``OAS30Validator`` takes)
-    and openapi-schema-validator is imported only when a ``pattern`` is checked: importing it costs
-    about 0.15 s, which a walk whose other checks are all known (``walk.Defaults``) never needs."""
+    and openapi-schema-validator's regex check is imported only when a ``pattern`` is checked."""
     try:
         import jsonschema_rs
     except ImportError:
@@ -237,32 +209,13 @@ def _compiled_schema_checker() -> Any:
     if meta_schema is None:
         return None
 
-    return jsonschema_rs.Draft4Validator(meta_schema, validate_formats=True, formats={"regex": PATTERNS.valid})
+    return jsonschema_rs.Draft4Validator(meta_schema, validate_formats=True, formats={"regex": _valid_regex})
 
 
-class Patterns:
-    """The ``regex`` format check the compiled schema check hands to openapi-schema-validator, with the
-    patterns known to pass it: ``known`` from an earlier walk of the document (under the same
-    libraries), ``passed`` since ``known`` was set. The verdict depends on the pattern alone, so a known
-    one is not checked again, and openapi-schema-validator is not imported for it."""
+def _valid_regex(pattern: str) -> bool:
+    from openapi_schema_validator._regex import is_valid_regex
 
-    def __init__(self) -> None:
-        self.known: frozenset[str] = frozenset()
-        self.passed: set[str] | None = None  # recorded only while a large document's walk asks
-
-    def valid(self, pattern: str) -> bool:
-        if pattern not in self.known:
-            from openapi_schema_validator._regex import is_valid_regex
-
-            if not is_valid_regex(pattern):
-                return False
-        if self.passed is not None:
-            self.passed.add(pattern)
-        return True
-
-
-#: The compiled schema check's ``regex`` verdicts (one walk at a time in a process).
-PATTERNS = Patterns()
+    return bool(is_valid_regex(pattern))
 
 
 def _package_json(package: str, *parts: str) -> Any:
@@ -350,157 +303,3 @@ def _own_checks(spec: Spec, diags: Diagnostics) -> None:
                         declared.add(param.get("name"))
             for missing in sorted(templated - declared):
                 diags.error("E111", spec.label, ptr, f"path parameter {{{missing}}} is not declared")
-
-
-#: Documents with more operations than this are validated in a worker process while the rest of the
-#: pipeline runs; below it the fork costs more than the overlap saves.
-BACKGROUND_OVER = 150
-
-
-def is_large(spec: Spec) -> bool:
-    """Whether a document is worth splitting across worker processes (see ``BACKGROUND_OVER``)."""
-    paths = spec.data.get("paths") if isinstance(spec.data, dict) else None
-    operations = sum(len(item) for item in paths.values() if isinstance(item, dict)) if isinstance(paths, dict) else 0
-    return operations > BACKGROUND_OVER
-
-
-class Background:
-    """``validate(spec)`` with openapi-spec-validator's two parts (``structure`` and ``walk``) and the
-    generator's own checks in a forked worker process, while the caller builds, renders and formats.
-    ``result()`` waits for them and gives exactly what ``validate`` gives. Where fork is unavailable,
-    or the document is small, it runs in place.
-
-    ``then`` (no arguments) is more work for the walk's process once the walk is done, so the caller's
-    own work keeps a core to itself meanwhile; ``then_result()`` gives its value or raises its error
-    (run in place when there is no worker)."""
-
-    def __init__(self, spec: Spec, then: Callable[[], Any] | None = None) -> None:
-        from .workers import Forked, can_fork
-
-        self._spec = spec
-        self._then = then
-        self._then_outcome: tuple[bool, Any] | None = None
-        self._done: Diagnostics | None = None
-        self._worker: Forked[tuple[list[Finding], Diagnostics, tuple[bool, Any] | None]] | None = None
-        data = spec.data if isinstance(spec.data, dict) else {}
-        version = str(data.get("openapi", ""))
-        if not is_large(spec) or not version.startswith(SUPPORTED) or not can_fork():
-            self._done = validate(spec)
-            return
-        self._worker = Forked(_walk_then, spec, version, then, os.getpid())
-
-    def result(self) -> Diagnostics:
-        if self._done is None:
-            findings: list[Finding] = []
-            own = None
-            if self._worker is not None:
-                findings, own, self._then_outcome = self._worker.result()
-            diags = Diagnostics()
-            _classify(self._spec, findings, diags)
-            if own is None:
-                own = Diagnostics()
-                _own_checks(self._spec, own)
-            diags.extend(own)
-            self._done = diags
-        return self._done
-
-    def then_result(self) -> Any:
-        self.result()
-        if self._then_outcome is None and self._then is not None:
-            self._then_outcome = _outcome(self._then)
-        if self._then_outcome is None:
-            return None
-        failed, value = self._then_outcome
-        if failed:
-            raise value
-        return value
-
-    def close(self) -> None:
-        """Stop the workers if their results are no longer wanted."""
-        if self._worker is not None:
-            self._worker.close()
-
-
-def _outcome(work: Callable[[], Any]) -> tuple[bool, Any]:
-    try:
-        return False, work()
-    except Exception as exc:  # noqa: BLE001 - raised again where the result is asked for
-        return True, exc
-
-
-def _walk_then(spec: Spec, version: str, then: Callable[[], Any] | None, parent: int) -> tuple[list[Finding], Diagnostics, tuple[bool, Any] | None]:
-    """Both parts' findings (``_findings_in_worker``), the generator's own checks, then the outcome
-    of ``then``. The structure is checked here, not by the caller, which has the IR to build
-    meanwhile: by the compiled validator (15 ms on GitHub's document), and by the Python one only for a
-    document it rejects."""
-    findings = _findings_in_worker(spec, version, "structure", parent)
-    findings += _findings_in_worker(spec, version, "walk", parent)
-    own = Diagnostics()
-    _own_checks(spec, own)
-    return findings, own, (_outcome(then) if then is not None else None)
-
-
-def _findings_in_worker(spec: Spec, version: str, part: str, parent: int) -> list[Finding]:
-    """``_validator_findings`` in a forked worker process, which exists for nothing else, so two of the
-    walk's lookups can be made cheaper there without touching the caller's process:
-
-    - pathable asks ``isinstance(node, Subscriptable)`` (a runtime-checkable Protocol, slow before
-      Python 3.12) at every step; plain dicts and lists are looked into directly (a third of the walk on
-      GitHub's document);
-    - jsonschema-path resolves each new path from its longest cached prefix through a bounded cache
-      (about 80,000 paths on GitHub's document, each probed several times); here a path is resolved
-      once, from its parent's resolved node, and kept (another 40 %).
-
-    Same lookups, same references followed, same errors. Run in ``parent`` itself (``Forked`` does the
-    work in place when its child dies), it changes nothing there."""
-    if os.getpid() == parent:
-        return _validator_findings(spec, version, part)
-    if part == "walk" and _walk_accepts(spec, version) or part == "structure" and _structure_accepts(version, spec.data):
-        return []  # the library's validator is not needed: nothing of it is imported
-    try:
-        from pathable import accessors
-    except ImportError:
-        return _validator_findings(spec, version, part)
-    _resolve_each_path_once()
-    original = accessors.SubscriptableAccessor.__dict__.get("_get_subnode")
-    if isinstance(original, classmethod):
-
-        def get_subnode(cls: Any, node: Any, key: Any) -> Any:
-            if type(node) is dict or type(node) is list:
-                try:
-                    return node[key]
-                except (KeyError, IndexError, TypeError) as exc:
-                    raise KeyError(key) from exc
-            return original.__func__(cls, node, key)
-
-        accessors.SubscriptableAccessor._get_subnode = classmethod(get_subnode)  # type: ignore[method-assign,assignment]
-    return _validator_findings(spec, version, part, quick=False)  # the quick reading was tried
-
-
-def _resolve_each_path_once() -> None:
-    """See ``_findings_in_worker``. Resolution is the library's own (``SchemaNode._resolve_node``, which
-    follows a ``$ref`` with the resolver of the node it sits in), one step at a time from the parent."""
-    try:
-        from jsonschema_path.accessors import SchemaAccessor
-        from jsonschema_path.nodes import SchemaNode
-    except ImportError:
-        return
-
-    def get_resolved(self: Any, parts: Any) -> Any:
-        memo = self.__dict__.get("_specgen_resolved")
-        if memo is None:
-            memo = self.__dict__["_specgen_resolved"] = {}
-        key = tuple(parts)
-        resolved = memo.get(key)
-        if resolved is None:
-            if key:
-                parent = get_resolved(self, key[:-1])
-                node = SchemaNode._get_subnode(parent.contents, key[-1])
-                resolved = SchemaNode._resolve_node(node, parent.resolver)
-            else:
-                resolved = SchemaNode._resolve_node(self.node, self._path_resolver.resolver)
-            memo[key] = resolved
-        return resolved
-
-    if callable(getattr(SchemaAccessor, "get_resolved", None)) and hasattr(SchemaNode, "_resolve_node"):
-        SchemaAccessor.get_resolved = get_resolved  # type: ignore[method-assign]

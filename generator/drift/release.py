@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from .diff import DiffResult, diff_specs
 from .history import SNAPSHOT, from_snapshot, snapshot
-from .load import Spec
-from .write import MARKER
+from ..core.load import Spec
+from ..core.write import MARKER
 
 CHANGELOG = "CHANGELOG.md"
 FIRST_VERSION = "0.1.0"
@@ -63,10 +63,9 @@ def _code_changed(files: dict[str, str], previous: dict[str, str | None]) -> boo
     return recorded != current
 
 
-def spec_changes(spec: Spec, previous: dict[str, str | None], old: Spec | None = None) -> DiffResult | None:
-    """The spec's changes since the previous generation (its snapshot), or None on a first generation.
-    ``old``: the previous snapshot's Spec when it is known already (``history.SnapshotTexts.previous``)."""
-    old = old or from_snapshot(previous.get(SNAPSHOT) or "", SNAPSHOT)
+def spec_changes(spec: Spec, previous: dict[str, str | None]) -> DiffResult | None:
+    """The spec's changes since the previous generation (its snapshot), or None on a first generation."""
+    old = from_snapshot(previous.get(SNAPSHOT) or "", SNAPSHOT)
     return None if old is None else diff_specs(old, spec)
 
 

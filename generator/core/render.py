@@ -11,13 +11,12 @@ import json
 import re
 from collections.abc import Callable, Collection
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from . import ir
-from .config import TEMPLATES
+from ..config import TEMPLATES
 from .format import LINE_LENGTH, black_quotes
 
 RUNTIME_FILES = ("_runtime.py", "_model.py", "_files.py", "errors.py")
@@ -111,39 +110,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=_TemplateCache.beside_the_code(),
     )
     env.filters.update(class_line=class_line, import_from=import_from, list_display=list_display, pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
     return env
-
-
-class _TemplateCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates, kept where Python keeps the generator's own compiled modules
-    (``generator/__pycache__``): compiling them costs about 70 ms a process, loading them about 2 ms.
-    jinja2 keys each by the template's name and source checksum; the folder's name carries jinja2's
-    version, so an upgrade starts afresh. Where that folder cannot be written (an installed generator
-    in a read-only place), templates are compiled every time, as without a cache."""
-
-    @classmethod
-    def beside_the_code(cls) -> _TemplateCache | None:
-        folder = Path(__file__).resolve().parent / "__pycache__" / f"templates-jinja2-{jinja2.__version__}"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None
-        return cls(str(folder))
-
-    def load_bytecode(self, bucket: Any) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except OSError:
-            bucket.reset()
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
 
 
 def class_line(name: str, base: str) -> str:
@@ -192,29 +161,6 @@ def render_versioned(api: ir.Api) -> dict[str, str]:
     """The files that show the package version (its metadata, ``__version__``, the User-Agent): all a
     new version changes, so the release step re-renders only these."""
     return render(api, only={"pyproject.toml", f"{api.package}/__init__.py", f"{api.package}/client.py"})
-
-
-def models_parts(api: ir.Api, wanted: Collection[int], head: bool = True) -> tuple[str, dict[int, str]]:
-    """Pieces of ``models.py`` rendered on their own, each as ``format.split`` cuts the whole module:
-    its head (the imports and ``__all__``), and the class of each definition in ``wanted`` (positions
-    in ``[*api.enums, *api.models]``), the last definition's with the aliases that follow it (the head
-    only when ``head``; else ""). For a module put together from classes kept from an earlier run
-    (``models_text``)."""
-    template = environment().get_template("models.py.jinja")
-    context = _context(api)
-    enums = len(api.enums)
-
-    def block(name: str, **names: Any) -> str:
-        return "".join(template.blocks[name](template.new_context({**context, **names}))).strip("\n")
-
-    pieces = {}
-    last = enums + len(api.models) - 1
-    for at in wanted:
-        text = block("enum", e=api.enums[at]) if at < enums else block("model", model=api.models[at - enums])
-        if at == last:
-            text = (text + "\n\n\n" + block("aliases")).strip("\n")
-        pieces[at] = text + "\n"
-    return (block("head") + "\n" if head else ""), pieces
 
 
 def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:

@@ -19,10 +19,9 @@ def can_fork() -> bool:
 class Forked(Generic[T]):
     """``fn(*args)`` started in a forked child; ``result()`` waits for it and returns its value or raises
     its exception. Where fork is unavailable it runs in place, and if the child dies (killed, out of
-    memory) ``result()`` runs it in place then. A child with ``lower_priority`` runs niced: it takes
-    the cores others leave idle."""
+    memory) ``result()`` runs it in place then."""
 
-    def __init__(self, fn: Callable[..., T], *args: Any, lower_priority: bool = False) -> None:
+    def __init__(self, fn: Callable[..., T], *args: Any) -> None:
         self._fn, self._args = fn, args
         self._process: Any = None
         self._receive: Any = None
@@ -31,7 +30,7 @@ class Forked(Generic[T]):
 
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_send_result, args=(fn, args, send, lower_priority), daemon=True)
+            self._process = context.Process(target=_send_result, args=(fn, args, send), daemon=True)
             self._process.start()
             send.close()
 
@@ -63,14 +62,7 @@ def _gone(*args: Any) -> Any:
     raise RuntimeError("result() after close()")
 
 
-def _send_result(fn: Callable[..., Any], args: tuple[Any, ...], send: Any, lower_priority: bool = False) -> None:
-    if lower_priority:
-        import os
-
-        try:
-            os.nice(10)
-        except (AttributeError, OSError):
-            pass
+def _send_result(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
     try:
         outcome: tuple[bool, Any] = (False, fn(*args))
     except Exception as exc:  # noqa: BLE001 - raised again in the parent, where it belongs
@@ -80,42 +72,3 @@ def _send_result(fn: Callable[..., Any], args: tuple[Any, ...], send: Any, lower
     except Exception:  # noqa: BLE001 - an exception that does not pickle: the parent runs fn itself
         pass
     send.close()
-
-
-class Spill:
-    """A large text a forked worker hands back beside its result: written by the child to an unnamed
-    file both processes hold (opened before the fork), read by the parent. Sending GitHub's 13 MB spec
-    snapshot through the result pipe costs about 60 ms of pickling and copying in 64 KB steps; through
-    the file, about 10. The file lives in memory (``memfd_create``) where the OS has it, so nothing goes
-    to a disk (a temporary file's pages would be written back, and closing it waits for that on a slow
-    disk). Works the same when the work runs in place."""
-
-    def __init__(self) -> None:
-        import os
-        import tempfile
-
-        try:
-            self._file: Any = os.fdopen(os.memfd_create("specgen-spill"), "w+b")
-        except (AttributeError, OSError):  # not Linux
-            self._file = tempfile.TemporaryFile()
-
-    def put(self, text: str | bytes) -> int:
-        """Write ``text`` (in the child; or its UTF-8 bytes); returns its length in bytes, to pass back
-        as the result."""
-        data = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-        self._file.seek(0)
-        self._file.truncate()
-        self._file.write(data)
-        self._file.flush()
-        return len(data)
-
-    def take(self, size: int) -> str:
-        """What ``put`` wrote (in the parent, once the child's result says ``size``)."""
-        self._file.seek(0)
-        data = self._file.read(size)
-        if len(data) != size:
-            raise RuntimeError(f"spilled text cut short: {len(data)} of {size} bytes")
-        return data.decode("utf-8", "surrogatepass")
-
-    def close(self) -> None:
-        self._file.close()

@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 
-from . import ir
-from . import pointer as jp
-from .config import ApiConfig
-from .diagnostics import Diagnostics
-from .format import black_quotes
-from .load import Spec
-from .names import (
+from .. import ir
+from .. import pointer as jp
+from ...config import ApiConfig
+from ..diagnostics import Diagnostics
+from ..format import black_quotes
+from ..load import Spec
+from ..names import (
     KEYWORDS,
     NameScope,
     RESERVED_FIELDS,
@@ -53,47 +52,16 @@ class _Definition:
     name: str
     kind: str  # model | enum | alias
     value: ir.Model | ir.Enum | ir.Alias | None = None
-    trace: _Trace | None = None  # how it was defined (``rebuild`` redoes it)
-
-
-@dataclass(frozen=True)
-class _Trace:
-    """One ``_Types._define`` call: where, with what name wanted at which depth, and the stretch of the
-    build it took (its slice of the definitions' order, of the reads and of the diagnostics said)."""
-
-    doc: str
-    ptr: str
-    wanted: str
-    depth: int
-    order: tuple[int, int]
-    reads: tuple[int, int]
-    said: tuple[int, int]
-
-
-class _Said(Diagnostics):
-    """The build's diagnostics, with every one it said kept in order, repeats included (``rebuild``
-    replays them to get the same de-duplicated list a full build gives)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.said: list[tuple[Any, ...]] = []
-
-    def add(self, level: Any, code: str, file: str, pointer: str, message: str) -> None:
-        self.said.append((level, code, file, pointer, message))
-        super().add(level, code, file, pointer, message)
 
 
 @dataclass
 class _Context:
     spec: Spec
-    diags: _Said
+    diags: Diagnostics
     names: NameScope
     defs: dict[tuple[str, str], _Definition] = field(default_factory=dict)
     order: list[_Definition] = field(default_factory=list)
     def_names: set[str] = field(default_factory=set)  # the names of ``defs``
-    #: Every place a ``$ref`` led to, in order: (document, pointer, deep). Deep: what was built there
-    #: depends on the target's content; otherwise only on what ``_signature`` tells of it.
-    reads: list[tuple[str, str, bool]] = field(default_factory=list)
 
     def warn(self, code: str, doc: str, ptr: str, message: str) -> None:
         self.diags.warning(code, self.spec.labels.get(doc, doc), ptr, message)
@@ -101,21 +69,8 @@ class _Context:
     def error(self, code: str, doc: str, ptr: str, message: str) -> None:
         self.diags.error(code, self.spec.labels.get(doc, doc), ptr, message)
 
-    def follow(self, doc: str, node: Any, deep: bool = True) -> tuple[str, str | None, Any]:
-        """``Spec.follow``, with every place the chain goes through kept in ``reads`` (the places
-        before the last always deep: where they point is what the result depends on)."""
-        trail: list[tuple[str, str]] = []
-        try:
-            return self.spec.follow(doc, node, trail=trail)
-        finally:
-            last = len(trail) - 1
-            self.reads.extend((where, ptr, deep or index < last) for index, (where, ptr) in enumerate(trail))
-
-    def deepen(self, mark: int) -> None:
-        """The reads since ``mark`` turned out to be deep."""
-        for index in range(mark, len(self.reads)):
-            where, ptr, _ = self.reads[index]
-            self.reads[index] = (where, ptr, True)
+    def follow(self, doc: str, node: Any) -> tuple[str, str | None, Any]:
+        return self.spec.follow(doc, node)
 
 
 class _Hint:
@@ -175,16 +130,13 @@ class _Types:
         return self._inline(doc, schema, ptr, hint, depth)
 
     def _ref(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
-        mark = len(self.ctx.reads)
         try:
-            tdoc, tptr, target = self.ctx.follow(doc, schema, deep=False)
+            tdoc, tptr, target = self.ctx.follow(doc, schema)
         except LookupError:
             self.ctx.error("E303", doc, ptr, f"$ref {schema['$ref']!r} cannot be resolved")
             return self._any()
         if isinstance(target, dict) and ((tdoc, tptr or "") in self.ctx.defs or _is_definable(target) or (_is_named_component(tptr) and not _is_primitive(target))):
-            # What is used of the target here is all in ``_signature``.
             return self._named(tdoc, tptr or "", target, _ref_name(target, tptr), depth)
-        self.ctx.deepen(mark)  # inlined: the annotation is made of the target's content
         return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
 
     def _inline(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
@@ -196,15 +148,8 @@ class _Types:
         """The class (or alias) for the schema at ``ptr``, defined on first use. A class stands for the
         non-null values: where the schema also allows null, the annotation is ``Class | None``."""
         definition = self.ctx.defs.get((doc, ptr))
-        name = definition.name if definition is not None else self._define(doc, ptr, schema, wanted, depth)
+        name = definition.name if definition is not None else self._definition(doc, ptr, schema, wanted, depth)
         return _maybe_null(name, _is_definable(schema) and _allows_null(schema))
-
-    def _define(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
-        ctx = self.ctx
-        start = (len(ctx.order), len(ctx.reads), len(ctx.diags.said))
-        annotation = self._definition(doc, ptr, schema, wanted, depth)
-        ctx.order[start[0]].trace = _Trace(doc, ptr, wanted, depth, (start[0], len(ctx.order)), (start[1], len(ctx.reads)), (start[2], len(ctx.diags.said)))
-        return annotation
 
     def _definition(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
         kind = "enum" if _enum_base(schema) else ("model" if _is_object(schema) else "alias")
@@ -960,12 +905,8 @@ class _Operations:
 
 
 def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
-    api, diags, _ = _build(spec, config)
-    return api, diags
-
-
-def _build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics, _Context]:
-    diags = _Said()
+    """The IR of a validated spec, and what was said building it (None when that has errors)."""
+    diags = Diagnostics()
     data = spec.data
     doc = spec.root
     ctx = _Context(spec, diags, _class_names(spec, diags))
@@ -1022,7 +963,7 @@ def _build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics, _
         exports=tuple(exported),
     )
     api = _with_imports(_with_definitions(api, ctx.order))
-    return (None if diags.has_errors else api), diags, ctx
+    return (None if diags.has_errors else api), diags
 
 
 def _class_names(spec: Spec, diags: Diagnostics, taken: Iterable[str] = ()) -> NameScope:
@@ -1037,203 +978,6 @@ def _with_definitions(api: ir.Api, order: list[_Definition]) -> ir.Api:
     enums = sorted((d.value for d in order if d.kind == "enum"), key=lambda e: e.name)  # type: ignore[union-attr]
     aliases = _alias_order([d.value for d in order if d.kind == "alias"])  # type: ignore[misc]
     return replace(api, enums=tuple(enums), models=tuple(models), aliases=tuple(aliases))  # type: ignore[arg-type]
-
-
-# -- one component schema changed ----------------------------------------------------------------
-
-
-@dataclass
-class Memo:
-    """What a build of an API knew, for the next build of it (``rebuild``): the document's parts (as
-    ``load.part_digests`` digests them), each component schema's ``_signature``, the IR, and the
-    build's trace (its definitions in the order they were made, each with its ``_Trace``; every place a
-    ``$ref`` led to; every diagnostic said)."""
-
-    root: str
-    label: str
-    config: ApiConfig
-    parts: dict[str, bytes]
-    signatures: dict[str, tuple[Any, ...]]  # by schema name
-    api: ir.Api
-    order: list[_Definition]
-    reads: list[tuple[str, str, bool]]
-    said: list[tuple[Any, ...]]
-    #: Names this memo's IR, for what is kept beside it (``models_text``): a new one for each new IR.
-    token: str = field(default_factory=lambda: secrets.token_hex(16), compare=False)
-
-
-def build_with_memo(spec: Spec, config: ApiConfig, memo: Memo | None, parts: dict[str, bytes] | None) -> tuple[ir.Api | None, Diagnostics, Memo | None]:
-    """``build``, by way of ``rebuild`` where ``memo`` (of the last build of this API) allows it;
-    ``parts`` are the document's ``load.part_digests``. Also gives the memo for the next time (None when
-    the document cannot have one)."""
-    if memo is not None and parts is not None:
-        redone = rebuild(spec, config, memo, parts)
-        if redone is not None:
-            return redone
-    api, diags, ctx = _build(spec, config)
-    if api is None or parts is None:
-        return api, diags, None
-    return api, diags, Memo(spec.root, spec.label, config, parts, _signatures(spec), api, ctx.order, ctx.reads, ctx.diags.said)
-
-
-def _signatures(spec: Spec) -> dict[str, tuple[Any, ...]]:
-    schemas = spec.data["components"]["schemas"]
-    return {key: _signature(schema, jp.join("/components/schemas", key)) for key, schema in schemas.items()}
-
-
-def _signature(schema: Any, ptr: str) -> tuple[Any, ...]:
-    """All a ``$ref`` to a schema that is given a name of its own uses of it (``_Types._ref`` and
-    ``_Types._named``): whether it is named at all, the name it asks for, and whether it allows null."""
-    if not isinstance(schema, dict):
-        return (False,)
-    definable = _is_definable(schema)
-    return (True, definable, _is_primitive(schema), definable and _allows_null(schema), _ref_name(schema, ptr))
-
-
-def _replayed(said: list[tuple[Any, ...]]) -> _Said:
-    diags = _Said()
-    for item in said:
-        diags.add(*item)
-    return diags
-
-
-def _moved(span: tuple[int, int], after: int, by: int) -> tuple[int, int]:
-    return (span[0] + by if span[0] >= after else span[0], span[1] + by if span[1] >= after else span[1])
-
-
-def _shifted(definition: _Definition, reads: list[tuple[int, int]], said: list[tuple[int, int]]) -> _Definition:
-    """``definition`` (not redone) with its trace's read and diagnostic positions moved past the redone
-    stretches, each given as (where it ended before, how much longer it is now)."""
-    from dataclasses import replace
-
-    trace = definition.trace
-    if trace is None or not any(by for _, by in reads + said):
-        return definition
-
-    def moved(span: tuple[int, int], growth: list[tuple[int, int]]) -> tuple[int, int]:
-        return (span[0] + sum(by for end, by in growth if span[0] >= end), span[1] + sum(by for end, by in growth if span[1] >= end))
-
-    return replace(definition, trace=replace(trace, reads=moved(trace.reads, reads), said=moved(trace.said, said)))
-
-
-def rebuild(spec: Spec, config: ApiConfig, memo: Memo, parts: dict[str, bytes]) -> tuple[ir.Api | None, Diagnostics, Memo] | None:
-    """The IR of ``spec`` from ``memo`` when at most one component schema differs from the document the
-    memo was made from, and redoing a few definitions is certain to give what a full build gives; None
-    otherwise (the caller builds in full).
-
-    Certain because the full build defines every component schema in document order, each once, and
-    what one definition makes depends only on its own schema, the names taken before it began, and for
-    each ``$ref`` it follows either the target's ``_signature`` or (a deep read: an allOf parent merged
-    in, a schema inlined) the target's content. So the definitions to redo are the changed schema's and
-    those that read it deeply (or read into it); each is redone from the state the build was in when it
-    began it (the classes named before it), and the result is kept only when every other read of the
-    schema keeps its ``_signature``, nothing outside a definition (an operation) read it deeply, and
-    each redone definition made the same definitions, with the same names, in the same order. The
-    diagnostics are replayed in their order."""
-    if memo.root != spec.root or memo.label != spec.label or memo.config != config or list(memo.parts) != list(parts):
-        return None
-    changed = [key for key, digest in parts.items() if memo.parts[key] != digest]
-    if not changed:
-        return memo.api, _replayed(memo.said), memo
-    if len(changed) != 1 or changed[0] == "":
-        return None
-    key = changed[0]
-    ptr = jp.join("/components/schemas", key)
-    schema = spec.data["components"]["schemas"][key]
-    if memo.signatures.get(key) != _signature(schema, ptr):
-        return None
-    traced = [d for d in memo.order if d.trace is not None]
-    if len(traced) != len(memo.order):
-        return None
-    own = [d for d in traced if (d.trace.doc, d.trace.ptr) == (spec.root, ptr)]  # type: ignore[union-attr]
-    if len(own) != 1:
-        return None
-    redo = {own[0].trace.order[0]}  # type: ignore[union-attr]
-    inside = ptr + "/"
-    for index, (doc, where, deep) in enumerate(memo.reads):
-        if doc != spec.root or not (where == ptr or where.startswith(inside) or (where and ptr.startswith(where + "/"))):
-            continue
-        if where == ptr and not deep:
-            continue  # its signature is unchanged
-        reader = max((d.trace.order[0] for d in traced if d.trace.reads[0] <= index < d.trace.reads[1]), default=None)  # type: ignore[union-attr]
-        if reader is None:
-            return None  # read outside any definition: an operation's body fields, say
-        redo.add(reader)
-    spans = _outermost([memo.order[i].trace for i in sorted(redo)])  # type: ignore[misc]
-    return _spliced(spec, config, memo, parts, {**memo.signatures, key: _signature(schema, ptr)}, spans)
-
-
-def _outermost(traces: list[_Trace]) -> list[_Trace]:
-    """The traces not inside another of them, in build order."""
-    kept: list[_Trace] = []
-    for trace in sorted(traces, key=lambda t: (t.order[0], -t.order[1])):
-        if kept and trace.order[1] <= kept[-1].order[1]:
-            continue
-        kept.append(trace)
-    return kept
-
-
-def _spliced(spec: Spec, config: ApiConfig, memo: Memo, parts: dict[str, bytes], signatures: dict[str, tuple[Any, ...]], spans: list[_Trace]) -> tuple[ir.Api | None, Diagnostics, Memo] | None:
-    """``memo``'s build with the definitions of ``spans`` (disjoint, in order) redone on ``spec``."""
-    from dataclasses import replace
-
-    order: list[_Definition] = []
-    reads: list[tuple[str, str, bool]] = []
-    said: list[tuple[Any, ...]] = []
-    grow_reads: list[tuple[int, int]] = []
-    grow_said: list[tuple[int, int]] = []
-    at_order = at_reads = at_said = 0
-    for trace in spans:
-        order += memo.order[at_order : trace.order[0]]
-        reads += memo.reads[at_reads : trace.reads[0]]
-        said += memo.said[at_said : trace.said[0]]
-        schema = _node(spec, trace.ptr)
-        if schema is _MISSING or _ref_name(schema, trace.ptr) != trace.wanted and trace.ptr.count("/") == 3:
-            return None
-        before = memo.order[: trace.order[0]]
-        diags = _Said()
-        ctx = _Context(spec, diags, _class_names(spec, diags, (d.name for d in before)))
-        ctx.order = list(before)
-        ctx.defs = {(d.trace.doc, d.trace.ptr): d for d in before if d.trace is not None}
-        ctx.def_names = {d.name for d in before}
-        try:
-            _Types(ctx)._define(trace.doc, trace.ptr, schema, trace.wanted, trace.depth)
-        except RecursionError:
-            return None
-        made = ctx.order[trace.order[0] :]
-        if [(d.name, d.kind, d.trace and (d.trace.doc, d.trace.ptr)) for d in made] != [
-            (d.name, d.kind, d.trace and (d.trace.doc, d.trace.ptr)) for d in memo.order[trace.order[0] : trace.order[1]]
-        ]:
-            return None
-        for definition in made:  # traced from 0 here; in the whole build, from where the span now begins
-            assert definition.trace is not None
-            definition.trace = replace(definition.trace, reads=_moved(definition.trace.reads, 0, len(reads)), said=_moved(definition.trace.said, 0, len(said)))
-        grow_reads.append((trace.reads[1], len(ctx.reads) - (trace.reads[1] - trace.reads[0])))
-        grow_said.append((trace.said[1], len(diags.said) - (trace.said[1] - trace.said[0])))
-        order += made
-        reads += ctx.reads
-        said += diags.said
-        at_order, at_reads, at_said = trace.order[1], trace.reads[1], trace.said[1]
-    order += memo.order[at_order:]
-    reads += memo.reads[at_reads:]
-    said += memo.said[at_said:]
-    redone = {id(d) for d in order} - {id(d) for d in memo.order}
-    order = [d if id(d) in redone else _shifted(d, grow_reads, grow_said) for d in order]
-    replayed = _replayed(said)
-    if replayed.has_errors:
-        return None
-    api = _with_imports(_with_definitions(memo.api, order))
-    return api, replayed, Memo(memo.root, memo.label, config, parts, signatures, api, order, reads, said)
-
-
-_MISSING = object()
-
-
-def _node(spec: Spec, ptr: str) -> Any:
-    try:
-        return jp.resolve(spec.data, ptr)
-    except (KeyError, IndexError, TypeError, ValueError):
-        return _MISSING
 
 
 #: Attributes of the generated client classes: operations and resources at the top level avoid them.

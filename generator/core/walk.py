@@ -39,36 +39,13 @@ class _Unsure(Exception):
     """The walk might find something here (or this reading does not follow it): ask the library."""
 
 
-class Defaults:
-    """``default`` checks that pass, by a digest of the schema that holds the default (its marshalled
-    form) and the dialect: ``known`` from an earlier walk (under the same libraries), ``passed`` in this
-    one. The check depends on nothing else (a schema that refers elsewhere is left to the library), so a
-    known one need not be made again, and importing openapi-schema-validator (about 0.15 s) is saved
-    when every one is known, as after one schema changed."""
-
-    def __init__(self, known: frozenset[bytes] = frozenset()) -> None:
-        self.known = known
-        self.passed: set[bytes] = set()
-
-    @staticmethod
-    def digest(v31: bool, schema: dict[str, Any]) -> bytes | None:
-        import hashlib
-        import marshal
-
-        try:
-            return hashlib.blake2b(marshal.dumps((v31, schema), 0), digest_size=16).digest()
-        except ValueError:  # not plain data (a YAML date, ...): checked every time
-            return None
-
-
-def accepts(data: Any, version: str, defaults: Defaults | None = None) -> bool:
+def accepts(data: Any, version: str) -> bool:
     """Whether openapi-spec-validator's walk over ``data`` (an OpenAPI ``version`` document, already
-    loaded) would certainly find nothing. False means "not certain", not "invalid". ``defaults``: the
-    ``default`` checks known to pass, and those that passed now."""
+    loaded) would certainly find nothing. False means "not certain", not "invalid"."""
     if not isinstance(data, dict) or not version.startswith(("3.0", "3.1")):
         return False
     try:
-        _Walk(data, version, defaults or Defaults()).root()
+        _Walk(data, version).root()
     except (_Unsure, RecursionError):
         return False
     except Exception:  # noqa: BLE001 - anything unexpected: the library's walk decides
@@ -77,10 +54,9 @@ def accepts(data: Any, version: str, defaults: Defaults | None = None) -> bool:
 
 
 class _Walk:
-    def __init__(self, data: dict[str, Any], version: str, defaults: Defaults) -> None:
+    def __init__(self, data: dict[str, Any], version: str) -> None:
         self.data = data
         self.v31 = version.startswith("3.1")
-        self.defaults = defaults
         self.operation_ids: set[str | None] = set()
         self.visited: set[int] = set()
         self.meta_checked: set[int] = set()
@@ -322,10 +298,6 @@ class _Walk:
         is left to the library."""
         if _refers(schema):
             raise _Unsure("default under a reference")
-        digest = Defaults.digest(self.v31, schema)
-        if digest is not None and digest in self.defaults.known:
-            self.defaults.passed.add(digest)
-            return
         if self.v31:
             from openapi_schema_validator import OAS31Validator as Validator
             from openapi_schema_validator import oas31_format_checker as formats
@@ -334,8 +306,6 @@ class _Walk:
             from openapi_schema_validator import oas30_format_checker as formats
         for _ in Validator(schema, format_checker=formats).iter_errors(default):
             raise _Unsure("default")
-        if digest is not None:
-            self.defaults.passed.add(digest)
 
 
 def _refers(node: Any) -> bool:

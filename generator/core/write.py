@@ -47,42 +47,14 @@ def check_relative_path(path: str) -> None:
             raise WriteError(f"refusing to write {path!r}: unsafe path part {part!r}")
 
 
-#: UTF-8 encodings known for large texts, by the text's identity (the text is kept with them, so the
-#: identity stays its own): a file read from disk, or a text encoded once already. Hashing and writing
-#: such a text take these bytes rather than encoding it again (11 MB for GitHub's spec snapshot).
-#: The latest ``_ENCODED_KEPT`` only, so a process that never writes a tree holds no more than that.
-_encoded: dict[int, tuple[str, bytes]] = {}
-_ENCODED_KEPT = 16
-
-
-def know_utf8(text: str, data: bytes) -> str:
-    """Record ``data`` as ``text``'s UTF-8 encoding (until the next ``write_tree`` ends); ``text``."""
-    _encoded.pop(id(text), None)
-    _encoded[id(text)] = (text, data)
-    while len(_encoded) > _ENCODED_KEPT:
-        del _encoded[next(iter(_encoded))]
-    return text
-
-
-def utf8(text: str, errors: str = "strict") -> bytes:
-    """``text`` encoded (with ``errors``), from ``know_utf8`` where it was recorded."""
-    known = _encoded.get(id(text))
-    return known[1] if known is not None and known[0] is text else text.encode("utf-8", errors)
-
-
 def digests(files: dict[str, str]) -> dict[str, str]:
     """The sha256 of each file's UTF-8 text. hashlib lets go of the GIL on large buffers, so a large tree
     is hashed on two threads."""
     return dict(zip(files, _each(_sha256, list(files.values()), sum(map(len, files.values())), threads=2)))
 
 
-def digest(data: bytes) -> bytes:
-    """A short digest of a file's bytes, by which the caches recognise the file they were made for."""
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
 def _sha256(text: str) -> str:
-    return hashlib.sha256(utf8(text)).hexdigest()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 #: Characters above which hashing a tree uses threads (hashlib releases the GIL).
@@ -122,16 +94,8 @@ class Drift:
         return not (self.changed or self.missing or self.extra)
 
 
-#: The files ``read_tree`` read, by absolute path: (size, mtime, inode) when read, and the text.
-_read: dict[str, tuple[tuple[int, int, int], str | None]] = {}
-
-
-def read_tree(root: Path, again: bool = False, remember: bool = False) -> dict[str, str | None]:
-    """Every file under ``root`` (``None`` for one that is not UTF-8 text). With ``again`` (a second
-    look at a tree this process read with ``remember``: ``write_tree`` checking what it replaces), a
-    file whose size, modification time and inode are those it had when read is not read again:
-    writing it since would have moved its nanosecond modification time. ``remember`` keeps the texts
-    for that, until ``write_tree`` ends."""
+def read_tree(root: Path) -> dict[str, str | None]:
+    """Every file under ``root`` (``None`` for one that is not UTF-8 text)."""
     out: dict[str, str | None] = {}
     if not root.is_dir():
         return out
@@ -139,42 +103,21 @@ def read_tree(root: Path, again: bool = False, remember: bool = False) -> dict[s
         if "__pycache__" in path.parts:
             continue
         try:
-            info = path.stat()
+            if not stat.S_ISREG(path.stat().st_mode):
+                continue
+            out[path.relative_to(root).as_posix()] = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            out[path.relative_to(root).as_posix()] = None
         except OSError:
             continue
-        if not stat.S_ISREG(info.st_mode):
-            continue
-        rel = path.relative_to(root).as_posix()
-        key, signature = str(path.absolute()), (info.st_size, info.st_mtime_ns, info.st_ino)
-        known = _read.get(key)
-        if again and known is not None and known[0] == signature:
-            out[rel] = known[1]
-            continue
-        out[rel] = _read_text(path, info.st_size)
-        if remember:
-            _read[key] = (signature, out[rel])
     return out
-
-
-#: Files at least this large are read with their bytes kept (``know_utf8``), for hashing them.
-_KEEP_BYTES_OVER = 1 << 20
-
-
-def _read_text(path: Path, size: int) -> str | None:
-    try:
-        if size < _KEEP_BYTES_OVER:
-            return path.read_text(encoding="utf-8")
-        data = path.read_bytes()
-        return know_utf8(data.decode("utf-8"), data)
-    except (UnicodeDecodeError, OSError):
-        return None
 
 
 def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None]:
     """What an earlier generation left for one API: its files (``read_tree``), with ``MARKER`` holding the
     manifest entries of that API alone (the manifest sits at the top of the output folder)."""
     base = root / folder if folder else root
-    files = read_tree(base, remember=True)
+    files = read_tree(base)
     files.pop(MARKER, None)
     try:
         recorded = json.loads((root / MARKER).read_text(encoding="utf-8")).get("files", {})
@@ -274,19 +217,11 @@ def recover(root: Path) -> None:
 def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> bool:
     """Make ``root`` hold exactly ``files`` (plus the marker; ``hashes`` are the files' ``digests`` when
     already computed). Returns False when it already did."""
-    try:
-        return _write_tree(root, files, hashes)
-    finally:
-        _read.clear()  # the texts kept for the second look are not wanted past it, nor their bytes
-        _encoded.clear()
-
-
-def _write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None) -> bool:
     for path in files:
         check_relative_path(path)
     recover(root)
     expected = with_marker(files, hashes)
-    current = read_tree(root, again=True)
+    current = read_tree(root)
     if current == expected:
         return False
     if not _replaceable(root):
@@ -301,10 +236,6 @@ def _write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             if current.get(rel) == text and _linked(root / rel, target):
-                continue
-            known = _encoded.get(id(text))
-            if known is not None and known[0] is text:
-                target.write_bytes(known[1])  # what writing the text would write
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)

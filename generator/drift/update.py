@@ -15,9 +15,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from .config import ApiConfig, ConfigError, ProjectConfig
+from ..config import ApiConfig, ConfigError, ProjectConfig
 from .diff import as_json, as_markdown, as_text, diff_specs
-from .load import MAX_DOCUMENT_BYTES, load_spec, parse_text
+from ..core.load import MAX_DOCUMENT_BYTES, load_spec, parse_text
 
 FETCH_TIMEOUT = 30.0
 
@@ -54,7 +54,7 @@ def _replace(path: Path, data: bytes) -> None:
 
 
 def update_spec(project: ProjectConfig, name: str, source: str, fmt: str = "text") -> int:
-    from .__main__ import main as cli
+    from ..cli import main as cli
 
     config: ApiConfig | None = next((a for a in project.apis if a.name == name), None)
     if config is None:

@@ -34,8 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from . import pointer as jp
-from .load import RefPolicy, Spec, load_spec
+from ..core import pointer as jp
+from ..core.load import RefPolicy, Spec, load_spec
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_BODY = 64 * 1024 * 1024

@@ -18,8 +18,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from . import pointer as jp
-from .load import Spec, document_name
+from ..core import pointer as jp
+from ..core.load import Spec, document_name
 
 Level = Literal["breaking", "warning", "safe"]
 LEVELS: tuple[Level, ...] = ("breaking", "warning", "safe")

@@ -52,15 +52,6 @@ class Spec:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     # ``iter_refs`` of each document, with the object they were found in (``refs``).
     _refs: dict[str, tuple[Any, list[tuple[str, Any]]]] = field(default_factory=dict, init=False, repr=False, compare=False)
-    # The root document object when it reads back equal from its JSON text (``round_trips``).
-    _plain: Any = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def round_trips(self) -> bool:
-        """Whether the root document reads back equal from its JSON text (``history.snapshot``): it was
-        parsed from JSON without NaN or Infinity, and no overlay changed it. A YAML document need not
-        (its integer keys and dates come back as strings)."""
-        return self._plain is not None and self._plain is self.data
 
     def refs(self, doc: str) -> list[tuple[str, Any]]:
         """``iter_refs`` of a document, found once: kept with the object they were found in, so a
@@ -70,10 +61,6 @@ class Spec:
         if known is None or known[0] is not data:
             known = self._refs[doc] = (data, iter_refs(data))
         return known[1]
-
-    def know_refs(self, doc: str, refs: list[tuple[str, Any]]) -> None:
-        """Tell ``refs`` what a document's ``$ref``s are (sorted by pointer), found some other way."""
-        self._refs[doc] = (self.documents[doc], refs)
 
     @property
     def data(self) -> Any:
@@ -89,17 +76,14 @@ class Spec:
         key = _join_uri(doc, base) if base else doc
         return key, urllib.parse.unquote(fragment)
 
-    def follow(self, doc: str, node: Any, limit: int = 64, trail: list[tuple[str, str]] | None = None) -> tuple[str, str | None, Any]:
+    def follow(self, doc: str, node: Any, limit: int = 64) -> tuple[str, str | None, Any]:
         """Resolve a chain of Reference Objects. Returns (document, pointer or None, target node).
-        Raises ``LookupError`` for a dangling or circular chain (``load`` already reported it).
-        ``trail`` receives every (document, pointer) the chain goes through, the last one included."""
+        Raises ``LookupError`` for a dangling or circular chain (``load`` already reported it)."""
         ptr: str | None = None
         for _ in range(limit):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 return doc, ptr, node
             doc, ptr = self.target(doc, node["$ref"])
-            if trail is not None:
-                trail.append((doc, ptr))
             try:
                 node = jp.resolve(self.documents[doc], ptr)
             except KeyError as exc:
@@ -123,29 +107,6 @@ def document_name(spec: Spec, key: str) -> str:
     if parts.scheme != "file" or root.scheme != "file":
         return key
     return Path(os.path.relpath(urllib.parse.unquote(parts.path), os.path.dirname(urllib.parse.unquote(root.path)))).as_posix()
-
-
-def part_digests(spec: Spec) -> dict[str, bytes] | None:
-    """A digest of each component schema of a one-file document (by name) and one of the rest of it
-    (under ""): of their marshalled form, which keeps key order and tells ``1``, ``1.0`` and ``true``
-    apart, as the generated code does. What later stages key their reuse on (the IR memo, the
-    snapshot's texts). None when the document is not plain data in one file with component schemas."""
-    import hashlib
-    import marshal
-
-    data = spec.data
-    components = data.get("components") if isinstance(data, dict) else None
-    schemas = components.get("schemas") if isinstance(components, dict) else None
-    if len(spec.documents) != 1 or not isinstance(components, dict) or not isinstance(schemas, dict):
-        return None
-    rest = {**data, "components": {**components, "schemas": list(schemas)}}
-    try:
-        parts = {"": hashlib.blake2b(marshal.dumps(rest, 0), digest_size=16).digest()}
-        for key, schema in schemas.items():
-            parts[key] = hashlib.blake2b(marshal.dumps(schema, 0), digest_size=16).digest()
-    except ValueError:  # not plain data (a YAML date, ...)
-        return None
-    return parts
 
 
 def _join_uri(base: str, ref: str) -> str:
@@ -306,8 +267,6 @@ def load_spec(path: str | os.PathLike[str], overlays: tuple[str | os.PathLike[st
     if not isinstance(spec.data, dict):
         diags.error("E002", spec.label, "", "a spec must be a mapping at its top level")
         return spec
-    if _is_json(root_key) and not constants and not overlays:
-        spec._plain = spec.data
     for overlay in overlays:
         apply_overlay_file(spec, Path(overlay), policy)
     _load_references(spec, root_dir, policy)

@@ -1,0 +1,267 @@
+"""Command line: ``python -m generator generate | check | validate | diff | mock | update-spec``.
+
+Exit codes: 0 success, 1 errors or drift, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import ApiConfig, ConfigError, ProjectConfig, load_project
+from .core.load import RefPolicy
+from .core.names import snake
+from .core.write import MARKER, Drift, WriteError, compare, digests, previous_tree, write_tree
+from .drift.check import breaking_gate
+from .drift.history import HistoryError, resolve_side
+from .pipeline import GenerationResult, build_files
+from .speed import Speed, inputs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m generator", description="Typed Python clients from OpenAPI 3.0/3.1 documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--project", type=Path, default=Path("."), help="folder holding pyproject.toml with [tool.generator] (default: .)")
+        p.add_argument("--spec", type=Path, help="generate from this spec instead of the project's configured APIs")
+        p.add_argument("--overlay", type=Path, action="append", default=[], help="OpenAPI Overlay 1.0 document to apply (repeatable)")
+        p.add_argument("--name", help="short name of the API (default: from the spec's file name)")
+        p.add_argument("--package", help="import package name (default: <name>_client)")
+        p.add_argument("--client", help="client class name (default: from the spec's title)")
+        p.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
+        p.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
+        p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+        p.add_argument("--no-cache", action="store_true", help="read and write no cache (check always runs without)")
+
+    gen = sub.add_parser("generate", help="write packages (all configured APIs, or --spec into --out)")
+    common(gen)
+    gen.add_argument("--out", type=Path, help="with --spec: the package folder to write")
+    chk = sub.add_parser("check", help="fail when a spec is invalid or the output is not what generation gives")
+    common(chk)
+    chk.add_argument("--out", type=Path, help="with --spec: the package folder to compare")
+    chk.add_argument("--base", help="revision to gate breaking changes against (default: git merge-base HEAD origin/main)")
+    chk.add_argument("--no-base", action="store_true", help="skip the breaking-change gate against the merge base")
+    val = sub.add_parser("validate", help="validate specs and report diagnostics")
+    common(val)
+    dif = sub.add_parser("diff", help="classify the changes between two specs (file or git:REV:path)")
+    dif.add_argument("old", help="old spec: a file, or git:REV:path (path from the repository root)")
+    dif.add_argument("new", help="new spec: a file, or git:REV:path")
+    dif.add_argument("--overlay", type=Path, action="append", default=[], help="overlay applied to both sides (at the side's revision)")
+    dif.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    dif.add_argument("--fail-on", choices=("breaking", "warning", "never"), default="breaking", help="exit 1 on changes this severe (default: breaking)")
+    dif.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
+    dif.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
+    mck = sub.add_parser("mock", help="serve a spec's operations over HTTP from its examples and schemas")
+    mck.add_argument("spec", help="a spec file, or the name of a configured API (its overlays applied)")
+    mck.add_argument("--project", type=Path, default=Path("."))
+    mck.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --allow-external)")
+    mck.add_argument("--port", type=int, default=8000)
+    mck.add_argument("--allow-external", action="store_true", help="allow binding a non-loopback address")
+    mck.add_argument("--overlay", type=Path, action="append", default=[])
+    mck.add_argument("--log", type=Path, help="append every request as a JSON line to this file")
+    mck.add_argument("--latency", default="0", help="milliseconds added to every reply: N or MIN-MAX")
+    mck.add_argument("--sequence", action="append", default=[], metavar="'GET /path=503,503,200'", help="statuses served in order for an operation (repeatable)")
+    mck.add_argument("--retry-after", help="Retry-After value sent with 429 and 503")
+    mck.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE", help="accept only this value for a security scheme")
+    upd = sub.add_parser("update-spec", help="replace a configured API's vendor spec, re-apply its overlays, show the diff, regenerate")
+    upd.add_argument("api", help="name of the API in [tool.generator]")
+    upd.add_argument("--from", dest="source", required=True, help="the new vendor file: a path, or an http(s) URL (fetched only because you named it)")
+    upd.add_argument("--project", type=Path, default=Path("."))
+    upd.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    return parser
+
+
+def _jobs(args: argparse.Namespace) -> tuple[list[ApiConfig], Path, bool]:
+    """(APIs, output root, whether the root holds one folder per API)."""
+    if args.spec:
+        name = args.name or snake(args.spec.stem) or "api"
+        config = ApiConfig(name=name, spec=args.spec, overlays=tuple(args.overlay), package=args.package or "", client=args.client or "")
+        out = getattr(args, "out", None) or Path(name)
+        return [config], out, False
+    project: ProjectConfig = load_project(args.project)
+    return list(project.apis), project.output, True
+
+
+@dataclass
+class _Run:
+    files: dict[str, str] | None  # None: a spec failed
+    out: Path
+    count: int
+    up_to_date: bool  # every API recognised as unchanged: nothing to compare or write
+    per_api: bool  # files are keyed "API name/path" (a project), not by the path alone (--spec)
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]]  # to remember once the tree holds them
+
+
+def _speed(args: argparse.Namespace) -> Speed:
+    """``check`` compares against a generation without caches, as does any command given --no-cache."""
+    return Speed(cache=None) if args.no_cache or args.command == "check" else Speed()
+
+
+def _run(args: argparse.Namespace) -> _Run:
+    """Generate every API in memory."""
+    apis, out, per_api = _jobs(args)
+    policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
+    files: dict[str, str] = {}
+    failed = False
+    fresh = 0  # APIs whose output was already what generation gives (input cache)
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
+    speed = _speed(args)
+    for config in apis:
+        previous = previous_tree(out, config.name if per_api else None)
+        api_out = out / config.name if per_api else out
+        if speed.cache is not None and inputs.unchanged(config, policy, api_out, previous):
+            # Nothing the output depends on changed and nobody edited it: it is still the answer.
+            for rel, text in previous.items():
+                if rel != MARKER and text is not None:
+                    files[f"{config.name}/{rel}" if per_api else rel] = text
+            fresh += 1
+            continue
+        result: GenerationResult = build_files(config, policy, previous, speed)
+        for diagnostic in result.diagnostics:
+            if diagnostic.level == "error" or not args.quiet:
+                print(diagnostic, file=sys.stderr)
+        # An overlay action that matches nothing (W025) means the vendor file moved under it: drift.
+        stale_overlay = args.command == "check" and any(d.code == "W025" for d in result.diagnostics.warnings)
+        if not result.ok or stale_overlay or (args.strict and result.diagnostics.warnings):
+            failed = True
+            continue
+        for rel, text in result.files.items():
+            files[f"{config.name}/{rel}" if per_api else rel] = text
+        if result.spec is not None:
+            generated.append((config, result.spec, api_out, result.files))
+    up_to_date = fresh == len(apis) and (out / MARKER).is_file()
+    return _Run(None if failed else files, out, len(apis), up_to_date, per_api, generated)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "mock":
+            return _mock(args)
+        if args.command == "update-spec":
+            from .drift.update import update_spec
+
+            return update_spec(load_project(args.project), args.api, args.source, args.format)
+        run = _run(args)
+        files, out, count = run.files, run.out, run.count
+        gate_ok = breaking_gate(load_project(args.project), args.base) if args.command == "check" and not (args.spec or args.no_base) else True
+    except (ConfigError, HistoryError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if files is None:
+        print(f"{args.command}: failed" + (f"; {out} left unchanged" if args.command == "generate" else ""), file=sys.stderr)
+        return 1
+    if args.command == "validate":
+        print(f"{count} spec(s) valid")
+        return 0
+    if args.command == "check":
+        drift = Drift() if run.up_to_date else compare(out, files)
+        if drift.clean:
+            print(f"check: {out} is up to date ({count} API(s))")
+            return 0 if gate_ok else 1
+        for path in drift.changed:
+            print(f"stale: {out / path} differs from what the spec generates", file=sys.stderr)
+            if path in drift.diffs:
+                print(drift.diffs[path], file=sys.stderr)
+        for path in drift.missing:
+            print(f"missing: {out / path} would be generated", file=sys.stderr)
+        for path in drift.extra:
+            print(f"extra: {out / path} is not generated by any spec", file=sys.stderr)
+        print(f"check: {out} is out of date; run 'make generate'", file=sys.stderr)
+        return 1
+    hashes = None if run.up_to_date else digests(files)
+    try:
+        changed = False if run.up_to_date else write_tree(out, files, hashes)
+    except (WriteError, OSError) as exc:
+        print(f"error: {exc}; {out} left unchanged", file=sys.stderr)
+        return 1
+    if not args.no_cache:
+        _remember(args, run, hashes)
+    if not args.quiet:
+        print(f"generate: {out} {'updated' if changed else 'already up to date'} ({count} API(s), {len(files)} files)")
+    return 0
+
+
+def _collect_garbage_rarely() -> None:
+    """A large generation allocates millions of objects that live to the end (the loaded documents, the
+    IR, the rendered text) and makes few cycles, so the cyclic collector's default thresholds have it
+    traverse them again and again: about a tenth of a large generation. The command-line process is
+    short-lived; the collector still runs there, much less often (the thresholds mypy uses). The
+    library leaves its host's collector alone."""
+    import gc
+
+    gc.set_threshold(200_000, 30, 30)
+
+
+def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None = None) -> None:
+    """Record this run's generations in the input cache, once the tree is known to hold their files
+    (``hashes``: the written tree's ``digests``, when already computed)."""
+    policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
+    for config, spec, api_out, files in run.generated:
+        prefix = f"{config.name}/" if run.per_api else ""
+        mine = {rel: hashes[prefix + rel] for rel in files} if hashes is not None else None
+        inputs.remember(config, policy, spec, api_out, files, mine)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .drift.diff import as_json, as_markdown, as_text, diff_specs
+
+    policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
+    overlays = tuple(args.overlay)
+    with resolve_side(args.old, overlays, policy) as old, resolve_side(args.new, overlays, policy) as new:
+        problems = [d for d in (*old.diagnostics.errors, *new.diagnostics.errors)]
+        for diagnostic in problems:
+            print(diagnostic, file=sys.stderr)
+        if problems:
+            return 1
+        result = diff_specs(old, new)
+    render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
+    sys.stdout.write(render(result))
+    return 1 if args.fail_on != "never" and result.fails(args.fail_on) else 0
+
+
+def _mock(args: argparse.Namespace) -> int:
+    from .mock import MockError, MockOptions, MockServer
+
+    spec, overlays = Path(args.spec), tuple(args.overlay)
+    if not spec.exists() and (args.project / "pyproject.toml").exists():
+        config = next((a for a in load_project(args.project).apis if a.name == args.spec), None)
+        if config is not None:
+            spec, overlays = config.spec, config.overlays + overlays
+    low, _, high = str(args.latency).partition("-")
+    sequences = {}
+    for item in args.sequence:
+        key, _, statuses = item.rpartition("=")
+        sequences[key.strip()] = [int(s) for s in statuses.split(",") if s.strip().isdigit()]
+    options = MockOptions(latency_ms=(float(low or 0), float(high or low or 0)), sequences=sequences, retry_after=args.retry_after,
+                          credentials=dict(c.split("=", 1) for c in args.credential if "=" in c), log_file=args.log)
+    try:
+        server = MockServer(spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external)
+    except (MockError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"mock: serving {len(server.api.routes)} operation(s) of {spec} at {server.base_url} (Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def run() -> None:
+    """The console entry point: ``main``, then out without tearing the heap down object by object
+    (tenths of a second after a large generation): every file is written and closed and the workers
+    joined; only the standard streams need flushing."""
+    _collect_garbage_rarely()
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,0 +1,93 @@
+"""The pipeline, in order: load -> validate -> build IR -> render -> format -> release -> files.
+
+Each stage is a pure function of ``generator.core`` (only ``load`` reads and ``write`` writes the
+disk; writing is the caller's). ``speed`` decides how they are run (a worker for a large document's
+validation, caches, a formatting pool) and never what they give.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import ApiConfig
+from .core import build_ir, format, load, render, validate
+from .core.diagnostics import Diagnostics
+from .core.ir import Api
+from .core.load import RefPolicy, Spec
+from .drift import release
+from .drift.diff import DiffResult
+from .speed import Speed, is_large
+
+
+@dataclass
+class GenerationResult:
+    files: dict[str, str] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    api: Api | None = None  # the IR the files were rendered from (for tools such as the corpus runner)
+    spec: Spec | None = None  # the loaded, overlaid document
+    release: release.Release | None = None  # the version chosen and the changes since the last generation
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics.has_errors
+
+
+def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: dict[str, str | None] | None = None,
+                speed: Speed = Speed()) -> GenerationResult:
+    """Every stage but ``write`` for one API. ``previous`` is the API's output folder as it is now
+    (``write.previous_tree``): its version, changelog and spec snapshot decide the new version."""
+    result = GenerationResult()
+    spec = load.load_spec(config.spec, config.overlays, policy)
+    result.spec = spec
+    result.diagnostics.extend(spec.diagnostics)
+    if spec.diagnostics.has_errors:
+        return result
+    previous = previous or {}
+    speed.compiled_templates()
+    run = speed.format_runner()
+    # Validation, the spec's changes since the last generation and the new snapshot need nothing that
+    # is built here: for a large document they run in a worker meanwhile. Nothing built is used unless
+    # validation passes.
+    checks = speed.beside(is_large(_operations(spec)), _checks, spec, previous)
+    try:
+        try:
+            api, diags = build_ir.build(spec, config)
+            if api is not None:
+                api = dataclasses.replace(api, package_version=release.previous_version(previous))
+                files = format.format_files(render.render(api), run)
+        except Exception:
+            if not checks.result()[0].has_errors:
+                raise  # a valid document that breaks the generator: a bug, not a diagnostic
+            api, diags = None, Diagnostics()
+        validation, changes, snapshot = checks.result()
+    finally:
+        checks.close()
+    result.diagnostics.extend(validation)
+    if result.diagnostics.has_errors:
+        return result
+    result.diagnostics.extend(diags)
+    if api is None:
+        return result
+    plan = release.plan(changes, files, previous)
+    if plan.version != api.package_version:
+        api = dataclasses.replace(api, package_version=plan.version)
+        files.update(format.format_files(render.render_versioned(api), run))
+    files[release.CHANGELOG] = release.changelog(api.dist_name, api.spec_label, api.version, plan, previous)
+    files[release.SNAPSHOT] = snapshot
+    result.api, result.release, result.files = api, plan, files
+    return result
+
+
+def _checks(spec: Spec, previous: dict[str, str | None]) -> tuple[Diagnostics, DiffResult | None, str]:
+    """The spec's diagnostics, its changes since ``previous`` was generated (when it is valid), and its
+    snapshot for the next generation."""
+    diags = validate.validate(spec)
+    changes = None if diags.has_errors else release.spec_changes(spec, previous)
+    return diags, changes, release.snapshot(spec)
+
+
+def _operations(spec: Spec) -> int:
+    paths: Any = spec.data.get("paths")
+    return sum(len(item) for item in paths.values() if isinstance(item, dict)) if isinstance(paths, dict) else 0

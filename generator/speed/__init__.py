@@ -1,0 +1,115 @@
+"""The speed layer: how the pipeline's pure stages are run fast, never what they compute.
+
+Two kinds of help, chosen at one seam (``Speed``) and invisible to the stages:
+
+- caches, each wrapping one pure function and keyed by a digest of everything that function reads
+  (black's cache discipline): black's results (``formatting``), compiled templates (jinja2's own
+  bytecode cache, keyed by each template's source), and a whole generation's inputs
+  (``inputs``: a no-op regeneration skips every stage when nothing it reads has changed);
+- parallelism: a large document's validation and release diff in a forked worker while this process
+  builds, renders and formats (``Speed.beside``), and black's share of formatting in a process pool.
+
+``Speed()`` is the default; ``Speed(cache=None)`` is a generation without caches (``--no-cache``),
+which ``check`` uses; ``Speed(cache=None, workers=False)`` runs every stage in this process. All three
+write the same bytes: ``tests/test_speed.py`` holds them to that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import jinja2
+
+from . import cache
+from .formatting import Formatter
+from .workers import Forked, can_fork
+
+T = TypeVar("T")
+
+#: Documents with more operations than this have their validation run beside the rest of the
+#: pipeline in a worker process; below it the fork costs more than the overlap saves.
+BACKGROUND_OVER = 150
+
+
+@dataclass(frozen=True)
+class Speed:
+    """``cache``: the folder of the caches (None: no cache read or written). ``workers``: whether work
+    may go to other processes."""
+
+    cache: Path | None = cache.ROOT
+    workers: bool = True
+
+    @cached_property
+    def formatter(self) -> Formatter:
+        return Formatter(None if self.cache is None else self.cache / "black", self.workers)
+
+    def format_runner(self) -> Callable[[list[Any]], list[str | None]]:
+        return self.formatter.run
+
+    def beside(self, large: bool, fn: Callable[..., T], *args: Any) -> Pending[T]:
+        """``fn(*args)``, in a forked worker when the document is ``large`` and workers are allowed, else
+        here when its result is first asked for."""
+        if large and self.workers and can_fork():
+            return Pending(worker=Forked(fn, *args))
+        return Pending(call=lambda: fn(*args))
+
+    def compiled_templates(self) -> None:
+        """Keep compiled templates between processes (jinja2's bytecode cache: each template under its
+        name and source checksum, the folder under jinja2's version)."""
+        if self.cache is not None:
+            from ..core import render
+
+            env = render.environment()
+            if env.bytecode_cache is None:
+                env.bytecode_cache = _TemplateCache(self.cache / f"templates-jinja2-{jinja2.__version__}")
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """jinja2's bytecode cache, where an unreadable or unwritable folder means no cache."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder))
+        self._folder = folder
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            self._folder.mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+class Pending(Generic[T]):
+    """A result on its way: from a worker, or computed here on first ``result()``."""
+
+    def __init__(self, worker: Forked[T] | None = None, call: Callable[[], T] | None = None) -> None:
+        self._worker, self._call = worker, call
+        self._done = False
+        self._value: Any = None
+
+    def result(self) -> T:
+        if not self._done:
+            self._value = self._worker.result() if self._worker is not None else self._call()  # type: ignore[misc]
+            self._done = True
+        return self._value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self._worker is not None and not self._done:
+            self._worker.close()
+
+
+def is_large(operations: int) -> bool:
+    return operations > BACKGROUND_OVER
+
+
+__all__ = ["Pending", "Speed", "is_large"]

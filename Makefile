@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check test validate corpus bench clean
+.PHONY: generate check lint test validate corpus bench clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ check: $(STAMP)
 validate: $(STAMP)
 	$(PY) -m generator validate
 
-## check plus the whole test suite.
-test: check
+## The generator's own source formatted and linted as strictly as what it generates.
+lint: $(STAMP)
+	$(VENV)/bin/ruff format --check generator tests benchmarks tools
+	$(VENV)/bin/ruff check generator tests benchmarks tools
+
+## check, lint and the whole test suite.
+test: check lint
 	$(PY) -m pytest -q
 
 ## Generate, import and round-trip the examples of every public corpus spec (npm, cached in .corpus/);

@@ -23,7 +23,6 @@ def ours_kombo(base: str, candidate: str):
 
 def raw_kombo(base: str, candidate: str):
     import httpx
-
     from kombo_client.models import CandidateAttachmentsResponse
 
     client = httpx.Client()

@@ -38,7 +38,11 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
     "per-call overhead, small response vs kombo SDK": ("ours-kombo-small", "sdk-kombo-small", 0.35),
     "HrFlow profile GET vs hrflow SDK": ("ours-hrflow-profile", "sdk-hrflow-profile", 0.5),
     "5,000-attachment response vs raw httpx + pydantic": ("ours-kombo-5000", "raw-kombo-5000", 1.10),
-    "import + construct + first call, Kombo package": ("import kombo_client + first call", "import httpx, pydantic", 1.3),
+    "import + construct + first call, Kombo package": (
+        "import kombo_client + first call",
+        "import httpx, pydantic",
+        1.3,
+    ),
     "import + construct, GitHub package": ("import github_client + construct", "import httpx, pydantic", 1.5),
 }
 
@@ -47,7 +51,7 @@ def measure(cmd: list[str], cwd: Path, timeout: float = 1800, env: dict[str, str
     """(wall seconds, peak RSS MB) of one process."""
     import tempfile
 
-    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty peer must not block on a full pipe
+    errors = tempfile.TemporaryFile()  # a file, not a pipe: a chatty peer must not block on a full pipe  # noqa: SIM115 - closed after the process is reaped
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors, env=env)
     deadline = started + timeout
@@ -85,7 +89,11 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(source, spec_dir / source.name)
     data = json.loads(source.read_text(encoding="utf-8"))
-    data["components"]["schemas"]["simple-user"]["properties"]["pronouns"] = {"type": "string", "nullable": True, "description": "Added for the benchmark."}
+    data["components"]["schemas"]["simple-user"]["properties"]["pronouns"] = {
+        "type": "string",
+        "nullable": True,
+        "description": "Added for the benchmark.",
+    }
     (changed_dir / source.name).write_text(json.dumps(data), encoding="utf-8")
     spec, changed = spec_dir / source.name, changed_dir / source.name
     original = WORK / f"original-{source.name}"
@@ -93,15 +101,45 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
     ours_cwd = WORK / "ours"
     ours_out = ours_cwd / "github"
     ours_env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    ours = [str(OURS_PY), "-m", "generator", "generate", "--spec", str(spec), "--out", str(ours_out), "--name", "github", "-q"]
+    ours = [
+        str(OURS_PY),
+        "-m",
+        "generator",
+        "generate",
+        "--spec",
+        str(spec),
+        "--out",
+        str(ours_out),
+        "--name",
+        "github",
+        "-q",
+    ]
     opc_out = WORK / "opc"
-    opc = [str(PEERS / "openapi-python-client"), "generate", "--path", str(spec), "--output-path", str(opc_out), "--overwrite"]
+    opc = [
+        str(PEERS / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(spec),
+        "--output-path",
+        str(opc_out),
+        "--overwrite",
+    ]
     dcg_out = WORK / "dcg"
-    dcg = [str(ROOT / ".venv" / "bin" / "datamodel-codegen"), "--input", str(spec), "--input-file-type", "openapi", "--output", str(dcg_out / "models.py"),
-           "--output-model-type", "pydantic_v2.BaseModel", "--disable-timestamp"]
+    dcg = [
+        str(ROOT / ".venv" / "bin" / "datamodel-codegen"),
+        "--input",
+        str(spec),
+        "--input-file-type",
+        "openapi",
+        "--output",
+        str(dcg_out / "models.py"),
+        "--output-model-type",
+        "pydantic_v2.BaseModel",
+        "--disable-timestamp",
+    ]
     for run in range(runs):
         jobs = ["ours", "openapi-python-client", "datamodel-code-generator"]
-        for name in jobs[run % 3:] + jobs[: run % 3]:  # alternate who goes first
+        for name in jobs[run % 3 :] + jobs[: run % 3]:  # alternate who goes first
             if name == "ours":
                 shutil.rmtree(ours_cwd, ignore_errors=True)
                 ours_cwd.mkdir(parents=True)
@@ -125,7 +163,10 @@ def generation(runs: int, samples: dict[str, list[float]]) -> None:
             shutil.copy(source, spec)
             wall, _ = measure(ours, ours_cwd, env=ours_env)
             samples.setdefault("ours one schema changed", []).append(wall)
-        print(f"  ours no-op {samples['ours no-op'][-1]:.2f} s, one schema changed {samples['ours one schema changed'][-2]:.2f} s", flush=True)
+        print(
+            f"  ours no-op {samples['ours no-op'][-1]:.2f} s, one schema changed {samples['ours one schema changed'][-2]:.2f} s",
+            flush=True,
+        )
 
 
 # --- run time --------------------------------------------------------------------------------------
@@ -150,7 +191,9 @@ def start_server() -> tuple[subprocess.Popen[str], int]:
     WORK.mkdir(parents=True, exist_ok=True)
     path = WORK / "bodies.json"
     path.write_text(json.dumps(bodies()), encoding="utf-8")
-    server = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "_server.py"), str(path)], stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "benchmarks" / "_server.py"), str(path)], stdout=subprocess.PIPE, text=True
+    )
     assert server.stdout is not None
     return server, int(server.stdout.readline())
 
@@ -158,14 +201,28 @@ def start_server() -> tuple[subprocess.Popen[str], int]:
 def runtime(runs: int, samples: dict[str, list[float]]) -> None:
     server, port = start_server()
     counts = {"small": 2000, "5000": 30, "profile": 500}
-    cases = ["ours-kombo-small", "raw-kombo-small", "sdk-kombo-small", "ours-kombo-5000", "raw-kombo-5000", "ours-hrflow-profile", "sdk-hrflow-profile"]
+    cases = [
+        "ours-kombo-small",
+        "raw-kombo-small",
+        "sdk-kombo-small",
+        "ours-kombo-5000",
+        "raw-kombo-5000",
+        "ours-hrflow-profile",
+        "sdk-hrflow-profile",
+    ]
     try:
         for run in range(runs):
-            order = cases[run % len(cases):] + cases[: run % len(cases)]
+            order = cases[run % len(cases) :] + cases[: run % len(cases)]
             for case in order:
                 count = counts[case.rsplit("-", 1)[1]]
-                out = subprocess.run([str(PEERS / "python"), str(ROOT / "benchmarks" / "_calls.py"), case, str(port), str(count)],
-                                     capture_output=True, text=True, timeout=600, check=True, cwd=ROOT)
+                out = subprocess.run(
+                    [str(PEERS / "python"), str(ROOT / "benchmarks" / "_calls.py"), case, str(port), str(count)],
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=True,
+                    cwd=ROOT,
+                )
                 samples.setdefault(case, []).append(float(out.stdout.strip()))
             print(f"  run {run + 1}: " + ", ".join(f"{c} {samples[c][-1] * 1e6:.0f} µs" for c in cases), flush=True)
     finally:
@@ -178,11 +235,33 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
     base = f"http://127.0.0.1:{port}"
     github = WORK / "ours" / "github"
     if not (github / "github_client").is_dir():
-        subprocess.run([str(OURS_PY), "-m", "generator", "generate", "--spec", str(github_spec()), "--out", str(github), "--name", "github", "-q"], check=True, cwd=ROOT, timeout=1800)
+        subprocess.run(
+            [
+                str(OURS_PY),
+                "-m",
+                "generator",
+                "generate",
+                "--spec",
+                str(github_spec()),
+                "--out",
+                str(github),
+                "--name",
+                "github",
+                "-q",
+            ],
+            check=True,
+            cwd=ROOT,
+            timeout=1800,
+        )
     # Bytecode as pip writes it at install time (the peers' packages have theirs), so no run pays for
     # compiling our sources, even where PYTHONDONTWRITEBYTECODE is set.
-    subprocess.run([str(PEERS / "python"), "-m", "compileall", "-q", "generated/kombo", "generated/hrflow", str(github)],
-                   check=True, cwd=ROOT, timeout=1800, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(PEERS / "python"), "-m", "compileall", "-q", "generated/kombo", "generated/hrflow", str(github)],
+        check=True,
+        cwd=ROOT,
+        timeout=1800,
+        stdout=subprocess.DEVNULL,
+    )
     snippets = {
         "import httpx, pydantic": "import httpx, pydantic",
         "import kombo_client + first call": f"import sys; sys.path.insert(0, 'generated/kombo'); from kombo_client import Kombo; "
@@ -199,7 +278,7 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
     try:
         for run in range(runs):
             names = list(snippets)
-            names = names[run % len(names):] + names[: run % len(names)]
+            names = names[run % len(names) :] + names[: run % len(names)]
             for name in names:
                 wall, _ = measure([str(PEERS / "python"), "-c", snippets[name]], ROOT)
                 samples.setdefault(name, []).append(wall)
@@ -212,12 +291,22 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
 def mock(runs: int, samples: dict[str, list[float]]) -> None:
     """The spec-driven mock server (issue: throughput for the small Kombo response), one keep-alive client."""
     for _ in range(runs):
-        out = subprocess.run([str(OURS_PY), str(ROOT / "benchmarks" / "mock_throughput.py"), "--requests", "3000"], capture_output=True, text=True, timeout=600, check=True, cwd=ROOT)
+        out = subprocess.run(
+            [str(OURS_PY), str(ROOT / "benchmarks" / "mock_throughput.py"), "--requests", "3000"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+            cwd=ROOT,
+        )
         result = json.loads(out.stdout)
         samples.setdefault("mock server requests/s", []).append(result["requests_per_s"])
         samples.setdefault("mock server p50", []).append(result["p50_ms"] / 1000)
         samples.setdefault("mock server p99", []).append(result["p99_ms"] / 1000)
-        print(f"  mock: {result['requests_per_s']:.0f} requests/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms", flush=True)
+        print(
+            f"  mock: {result['requests_per_s']:.0f} requests/s, p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms",
+            flush=True,
+        )
 
 
 # --- report ----------------------------------------------------------------------------------------
@@ -225,15 +314,31 @@ def mock(runs: int, samples: dict[str, list[float]]) -> None:
 
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for python, names in ((OURS_PY, ("black", "datamodel-code-generator", "httpx", "pydantic")), (PEERS / "python", ("openapi-python-client", "kombo", "hrflow", "ruff"))):
+    for python, names in (
+        (OURS_PY, ("black", "datamodel-code-generator", "httpx", "pydantic")),
+        (PEERS / "python", ("openapi-python-client", "kombo", "hrflow", "ruff")),
+    ):
         code = "import importlib.metadata as m, json, sys; print(json.dumps({n: m.version(n) for n in sys.argv[1:]}))"
-        out.update(json.loads(subprocess.run([str(python), "-c", code, *names], capture_output=True, text=True, check=True).stdout))
+        out.update(
+            json.loads(
+                subprocess.run([str(python), "-c", code, *names], capture_output=True, text=True, check=True).stdout
+            )
+        )
     return out
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    memory = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "?"
+    )
     return f"{platform.system()} {platform.release()}, {os.cpu_count()} cores ({cpu}), {int(memory) // 1024} MB RAM"
 
 
@@ -251,7 +356,18 @@ def report(samples: dict[str, list[float]], runs: int) -> dict[str, Any]:
     for case, (ours, peer, target) in TARGETS.items():
         if ours in medians and peer in medians:
             ratio = medians[ours] / medians[peer]
-            rows.append({"case": case, "ours": ours, "peer": peer, "ours_value": medians[ours], "peer_value": medians[peer], "ratio": ratio, "target": target, "met": ratio <= target})
+            rows.append(
+                {
+                    "case": case,
+                    "ours": ours,
+                    "peer": peer,
+                    "ours_value": medians[ours],
+                    "peer_value": medians[peer],
+                    "ratio": ratio,
+                    "target": target,
+                    "met": ratio <= target,
+                }
+            )
     return {"medians": medians, "samples": samples, "rows": rows, "runs": runs}
 
 
@@ -263,13 +379,17 @@ def write_results(result: dict[str, Any], notes: str) -> None:
         f"Written by `make bench` (`benchmarks/bench.py --runs {result['runs']}`): medians of {result['runs']} runs, ours and the peers",
         "alternating in the same run. Ratio = ours / peer; lower is better.",
         "",
-        f"Machine: {result['machine']}. Versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()) + ".",
+        f"Machine: {result['machine']}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in result["versions"].items())
+        + ".",
         "",
         "| case | ours | peer | ratio | target | met |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['case']} | {fmt(r['ours'], r['ours_value'])} | {r['peer']}: {fmt(r['peer'], r['peer_value'])} | {r['ratio']:.2f}× | ≤ {r['target']}× | {'yes' if r['met'] else '**no**'} |")
+        lines.append(
+            f"| {r['case']} | {fmt(r['ours'], r['ours_value'])} | {r['peer']}: {fmt(r['peer'], r['peer_value'])} | {r['ratio']:.2f}× | ≤ {r['target']}× | {'yes' if r['met'] else '**no**'} |"
+        )
     lines += ["", "All medians:", "", "| measurement | median | runs |", "|---|---:|---:|"]
     for name, value in sorted(medians.items()):
         lines.append(f"| {name} | {fmt(name, value)} | {len(result['samples'][name])} |")
@@ -299,14 +419,22 @@ fig.savefig(sys.argv[2], dpi=110)
 """
     data = WORK / "results-for-chart.json"
     data.write_text(json.dumps(result), encoding="utf-8")
-    subprocess.run([str(PEERS / "python"), "-c", script, str(data), str(ROOT / "benchmarks" / "results.png")], check=True, timeout=300)
+    subprocess.run(
+        [str(PEERS / "python"), "-c", script, str(data), str(ROOT / "benchmarks" / "results.png")],
+        check=True,
+        timeout=300,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="generation,runtime,imports,mock")
-    parser.add_argument("--report-only", action="store_true", help="rewrite RESULTS.md and the chart from results.json (after editing NOTES.md)")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite RESULTS.md and the chart from results.json (after editing NOTES.md)",
+    )
     args = parser.parse_args()
     if args.report_only:
         args.only = ""
@@ -323,7 +451,11 @@ def main() -> int:
     result = report(samples, args.runs if args.only else json.loads(previous.read_text(encoding="utf-8"))["runs"])
     result["machine"], result["versions"] = machine(), versions()
     previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    notes = (ROOT / "benchmarks" / "NOTES.md").read_text(encoding="utf-8") if (ROOT / "benchmarks" / "NOTES.md").exists() else ""
+    notes = (
+        (ROOT / "benchmarks" / "NOTES.md").read_text(encoding="utf-8")
+        if (ROOT / "benchmarks" / "NOTES.md").exists()
+        else ""
+    )
     write_results(result, notes)
     chart(result)
     for r in result["rows"]:

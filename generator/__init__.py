@@ -24,9 +24,20 @@ from .speed import Speed
 __all__ = ["ApiConfig", "Diagnostics", "GenerationResult", "RefPolicy", "Speed", "build_files", "generate_package"]
 
 
-def generate_package(spec: str | Path, name: str | None = None, overlays: tuple[str | Path, ...] = (),
-                     policy: RefPolicy = RefPolicy(), speed: Speed = Speed(), **options: str) -> GenerationResult:
+def generate_package(
+    spec: str | Path,
+    name: str | None = None,
+    overlays: tuple[str | Path, ...] = (),
+    policy: RefPolicy = RefPolicy(),
+    speed: Speed = Speed(),
+    **options: str,
+) -> GenerationResult:
     """Generate one package from any OpenAPI 3.0/3.1 document, in memory."""
     spec_path = Path(spec)
-    config = ApiConfig(name=name or snake(spec_path.stem) or "api", spec=spec_path, overlays=tuple(Path(o) for o in overlays), **options)  # type: ignore[arg-type]
+    config = ApiConfig(
+        name=name or snake(spec_path.stem) or "api",
+        spec=spec_path,
+        overlays=tuple(Path(o) for o in overlays),
+        **options,
+    )  # type: ignore[arg-type]
     return build_files(config, policy, speed=speed)

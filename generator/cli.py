@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 errors or drift, 2 usage.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from dataclasses import dataclass
@@ -17,24 +18,42 @@ from .core.load import RefPolicy
 from .core.names import snake
 from .core.write import MARKER, Drift, WriteError, compare, digests, previous_tree, write_tree
 from .drift.check import breaking_gate
+from .drift.diff import as_json, as_markdown, as_text, diff_specs
 from .drift.history import HistoryError, resolve_side
+from .drift.update import update_spec
+from .mock import MockError, MockOptions, MockServer
 from .pipeline import GenerationResult, build_files
 from .speed import Speed, inputs
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m generator", description="Typed Python clients from OpenAPI 3.0/3.1 documents.")
+    parser = argparse.ArgumentParser(
+        prog="python -m generator", description="Typed Python clients from OpenAPI 3.0/3.1 documents."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--project", type=Path, default=Path("."), help="folder holding pyproject.toml with [tool.generator] (default: .)")
+        p.add_argument(
+            "--project",
+            type=Path,
+            default=Path("."),
+            help="folder holding pyproject.toml with [tool.generator] (default: .)",
+        )
         p.add_argument("--spec", type=Path, help="generate from this spec instead of the project's configured APIs")
-        p.add_argument("--overlay", type=Path, action="append", default=[], help="OpenAPI Overlay 1.0 document to apply (repeatable)")
+        p.add_argument(
+            "--overlay",
+            type=Path,
+            action="append",
+            default=[],
+            help="OpenAPI Overlay 1.0 document to apply (repeatable)",
+        )
         p.add_argument("--name", help="short name of the API (default: from the spec's file name)")
         p.add_argument("--package", help="import package name (default: <name>_client)")
         p.add_argument("--client", help="client class name (default: from the spec's title)")
         p.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
-        p.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
+        p.add_argument(
+            "--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder"
+        )
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
         p.add_argument("--no-cache", action="store_true", help="read and write no cache (check always runs without)")
@@ -45,33 +64,67 @@ def _parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check", help="fail when a spec is invalid or the output is not what generation gives")
     common(chk)
     chk.add_argument("--out", type=Path, help="with --spec: the package folder to compare")
-    chk.add_argument("--base", help="revision to gate breaking changes against (default: git merge-base HEAD origin/main)")
+    chk.add_argument(
+        "--base", help="revision to gate breaking changes against (default: git merge-base HEAD origin/main)"
+    )
     chk.add_argument("--no-base", action="store_true", help="skip the breaking-change gate against the merge base")
     val = sub.add_parser("validate", help="validate specs and report diagnostics")
     common(val)
     dif = sub.add_parser("diff", help="classify the changes between two specs (file or git:REV:path)")
     dif.add_argument("old", help="old spec: a file, or git:REV:path (path from the repository root)")
     dif.add_argument("new", help="new spec: a file, or git:REV:path")
-    dif.add_argument("--overlay", type=Path, action="append", default=[], help="overlay applied to both sides (at the side's revision)")
+    dif.add_argument(
+        "--overlay",
+        type=Path,
+        action="append",
+        default=[],
+        help="overlay applied to both sides (at the side's revision)",
+    )
     dif.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    dif.add_argument("--fail-on", choices=("breaking", "warning", "never"), default="breaking", help="exit 1 on changes this severe (default: breaking)")
+    dif.add_argument(
+        "--fail-on",
+        choices=("breaking", "warning", "never"),
+        default="breaking",
+        help="exit 1 on changes this severe (default: breaking)",
+    )
     dif.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
     dif.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
     mck = sub.add_parser("mock", help="serve a spec's operations over HTTP from its examples and schemas")
     mck.add_argument("spec", help="a spec file, or the name of a configured API (its overlays applied)")
     mck.add_argument("--project", type=Path, default=Path("."))
-    mck.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --allow-external)")
+    mck.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --allow-external)"
+    )
     mck.add_argument("--port", type=int, default=8000)
     mck.add_argument("--allow-external", action="store_true", help="allow binding a non-loopback address")
     mck.add_argument("--overlay", type=Path, action="append", default=[])
     mck.add_argument("--log", type=Path, help="append every request as a JSON line to this file")
     mck.add_argument("--latency", default="0", help="milliseconds added to every reply: N or MIN-MAX")
-    mck.add_argument("--sequence", action="append", default=[], metavar="'GET /path=503,503,200'", help="statuses served in order for an operation (repeatable)")
+    mck.add_argument(
+        "--sequence",
+        action="append",
+        default=[],
+        metavar="'GET /path=503,503,200'",
+        help="statuses served in order for an operation (repeatable)",
+    )
     mck.add_argument("--retry-after", help="Retry-After value sent with 429 and 503")
-    mck.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE", help="accept only this value for a security scheme")
-    upd = sub.add_parser("update-spec", help="replace a configured API's vendor spec, re-apply its overlays, show the diff, regenerate")
+    mck.add_argument(
+        "--credential",
+        action="append",
+        default=[],
+        metavar="SCHEME=VALUE",
+        help="accept only this value for a security scheme",
+    )
+    upd = sub.add_parser(
+        "update-spec", help="replace a configured API's vendor spec, re-apply its overlays, show the diff, regenerate"
+    )
     upd.add_argument("api", help="name of the API in [tool.generator]")
-    upd.add_argument("--from", dest="source", required=True, help="the new vendor file: a path, or an http(s) URL (fetched only because you named it)")
+    upd.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        help="the new vendor file: a path, or an http(s) URL (fetched only because you named it)",
+    )
     upd.add_argument("--project", type=Path, default=Path("."))
     upd.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     return parser
@@ -81,7 +134,13 @@ def _jobs(args: argparse.Namespace) -> tuple[list[ApiConfig], Path, bool]:
     """(APIs, output root, whether the root holds one folder per API)."""
     if args.spec:
         name = args.name or snake(args.spec.stem) or "api"
-        config = ApiConfig(name=name, spec=args.spec, overlays=tuple(args.overlay), package=args.package or "", client=args.client or "")
+        config = ApiConfig(
+            name=name,
+            spec=args.spec,
+            overlays=tuple(args.overlay),
+            package=args.package or "",
+            client=args.client or "",
+        )
         out = getattr(args, "out", None) or Path(name)
         return [config], out, False
     project: ProjectConfig = load_project(args.project)
@@ -147,17 +206,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "mock":
             return _mock(args)
         if args.command == "update-spec":
-            from .drift.update import update_spec
-
-            return update_spec(load_project(args.project), args.api, args.source, args.format)
+            return update_spec(load_project(args.project), args.api, args.source, args.format, regenerate=main)
         run = _run(args)
         files, out, count = run.files, run.out, run.count
-        gate_ok = breaking_gate(load_project(args.project), args.base) if args.command == "check" and not (args.spec or args.no_base) else True
+        gate_ok = (
+            breaking_gate(load_project(args.project), args.base)
+            if args.command == "check" and not (args.spec or args.no_base)
+            else True
+        )
     except (ConfigError, HistoryError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if files is None:
-        print(f"{args.command}: failed" + (f"; {out} left unchanged" if args.command == "generate" else ""), file=sys.stderr)
+        print(
+            f"{args.command}: failed" + (f"; {out} left unchanged" if args.command == "generate" else ""),
+            file=sys.stderr,
+        )
         return 1
     if args.command == "validate":
         print(f"{count} spec(s) valid")
@@ -196,8 +260,6 @@ def _collect_garbage_rarely() -> None:
     traverse them again and again: about a tenth of a large generation. The command-line process is
     short-lived; the collector still runs there, much less often (the thresholds mypy uses). The
     library leaves its host's collector alone."""
-    import gc
-
     gc.set_threshold(200_000, 30, 30)
 
 
@@ -212,12 +274,10 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .drift.diff import as_json, as_markdown, as_text, diff_specs
-
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
     overlays = tuple(args.overlay)
     with resolve_side(args.old, overlays, policy) as old, resolve_side(args.new, overlays, policy) as new:
-        problems = [d for d in (*old.diagnostics.errors, *new.diagnostics.errors)]
+        problems = [*old.diagnostics.errors, *new.diagnostics.errors]
         for diagnostic in problems:
             print(diagnostic, file=sys.stderr)
         if problems:
@@ -229,8 +289,6 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _mock(args: argparse.Namespace) -> int:
-    from .mock import MockError, MockOptions, MockServer
-
     spec, overlays = Path(args.spec), tuple(args.overlay)
     if not spec.exists() and (args.project / "pyproject.toml").exists():
         config = next((a for a in load_project(args.project).apis if a.name == args.spec), None)
@@ -241,14 +299,23 @@ def _mock(args: argparse.Namespace) -> int:
     for item in args.sequence:
         key, _, statuses = item.rpartition("=")
         sequences[key.strip()] = [int(s) for s in statuses.split(",") if s.strip().isdigit()]
-    options = MockOptions(latency_ms=(float(low or 0), float(high or low or 0)), sequences=sequences, retry_after=args.retry_after,
-                          credentials=dict(c.split("=", 1) for c in args.credential if "=" in c), log_file=args.log)
+    options = MockOptions(
+        latency_ms=(float(low or 0), float(high or low or 0)),
+        sequences=sequences,
+        retry_after=args.retry_after,
+        credentials=dict(c.split("=", 1) for c in args.credential if "=" in c),
+        log_file=args.log,
+    )
     try:
-        server = MockServer(spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external)
+        server = MockServer(
+            spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external
+        )
     except (MockError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"mock: serving {len(server.api.routes)} operation(s) of {spec} at {server.base_url} (Ctrl-C stops)", flush=True)
+    print(
+        f"mock: serving {len(server.api.routes)} operation(s) of {spec} at {server.base_url} (Ctrl-C stops)", flush=True
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

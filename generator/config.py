@@ -5,15 +5,20 @@ from __future__ import annotations
 import keyword
 import re
 import sys
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from .core.names import snake_identifier
 
 #: The templates: the source tree's templates/, or the copy an installed wheel carries (pyproject's force-include).
 TEMPLATES = next(
-    (p for p in (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parent / "_templates") if p.is_dir()),
+    (
+        p
+        for p in (Path(__file__).resolve().parent.parent / "templates", Path(__file__).resolve().parent / "_templates")
+        if p.is_dir()
+    ),
     Path("templates"),
 )
 
@@ -37,7 +42,10 @@ class ApiConfig:
 
     def __post_init__(self) -> None:
         if not _FOLDER.fullmatch(self.name):
-            raise ConfigError(f"API name {self.name!r} must be a plain folder name (letters, digits, '_', '.', '-'; no leading dot or '-')")
+            raise ConfigError(
+                f"API name {self.name!r} must be a plain folder name"
+                " (letters, digits, '_', '.', '-'; no leading dot or '-')"
+            )
         package = self.package_name
         if not package.isidentifier() or not package.isascii() or keyword.iskeyword(package):
             raise ConfigError(f"package {package!r} is not a Python identifier")
@@ -45,7 +53,9 @@ class ApiConfig:
             raise ConfigError(f"package {package!r} would shadow a module its users import")
         if not self.base_url_param.isidentifier() or keyword.iskeyword(self.base_url_param):
             raise ConfigError(f"base-url-param {self.base_url_param!r} is not a Python identifier")
-        if self.client and (not self.client.isidentifier() or not self.client.isascii() or keyword.iskeyword(self.client)):
+        if self.client and (
+            not self.client.isidentifier() or not self.client.isascii() or keyword.iskeyword(self.client)
+        ):
             raise ConfigError(f"client class {self.client!r} is not a Python identifier")
 
     @property

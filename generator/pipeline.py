@@ -8,6 +8,7 @@ validation, caches, a formatting pool) and never what they give.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,8 +35,12 @@ class GenerationResult:
         return not self.diagnostics.has_errors
 
 
-def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: dict[str, str | None] | None = None,
-                speed: Speed = Speed()) -> GenerationResult:
+def build_files(
+    config: ApiConfig,
+    policy: RefPolicy = RefPolicy(),
+    previous: dict[str, str | None] | None = None,
+    speed: Speed = Speed(),
+) -> GenerationResult:
     """Every stage but ``write`` for one API. ``previous`` is the API's output folder as it is now
     (``write.previous_tree``): its version, changelog and spec snapshot decide the new version."""
     result = GenerationResult()
@@ -50,13 +55,14 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     # Validation, the spec's changes since the last generation and the new snapshot need nothing that
     # is built here: for a large document they run in a worker meanwhile. Nothing built is used unless
     # validation passes.
-    checks = speed.beside(is_large(_operations(spec)), _checks, spec, previous)
+    large = is_large(_operations(spec))
+    checks = speed.beside(large, _checks, spec, previous)
     try:
         try:
             api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
-                files = format.format_files(render.render(api), run)
+                files = speed.split(large, functools.partial(_made, api, run), render.paths(api), _second_share(api))
         except Exception:
             if not checks.result()[0].has_errors:
                 raise  # a valid document that breaks the generator: a bug, not a diagnostic
@@ -78,6 +84,18 @@ def build_files(config: ApiConfig, policy: RefPolicy = RefPolicy(), previous: di
     files[release.SNAPSHOT] = snapshot
     result.api, result.release, result.files = api, plan, files
     return result
+
+
+def _made(api: Api, run: format.Runner, paths: frozenset[str]) -> dict[str, str]:
+    """The files of ``paths``, rendered and formatted."""
+    return format.format_files(render.render(api, only=paths), run)
+
+
+def _second_share(api: Api) -> frozenset[str]:
+    """About half the work of a large package, for a second process: ``models.py`` and every sixth
+    resource module."""
+    modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
+    return frozenset([f"{api.package}/models.py", *modules[::6]])
 
 
 def _checks(spec: Spec, previous: dict[str, str | None]) -> tuple[Diagnostics, DiffResult | None, str]:

@@ -133,7 +133,15 @@ class RecordingServer:
             def _serve(self) -> None:
                 body, body_file, size = self._read_body()
                 split = urlsplit(self.path)
-                rec = Recorded(self.command, split.path, parse_qs(split.query, keep_blank_values=True), {k.lower(): v for k, v in self.headers.items()}, body, body_file, size)
+                rec = Recorded(
+                    self.command,
+                    split.path,
+                    parse_qs(split.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                    body_file,
+                    size,
+                )
                 with outer._lock:
                     outer.requests.append(rec)
                     route = outer.routes.get((self.command, split.path))
@@ -165,7 +173,11 @@ class RecordingServer:
                     time.sleep(reply.stall)
                 chunks = reply.stream() if reply.stream else [payload]
                 sent = 0
-                limit = reply.truncate_to if reply.truncate_to is not None else (length // 2 if reply.drop == "mid-body" else None)
+                limit = (
+                    reply.truncate_to
+                    if reply.truncate_to is not None
+                    else (length // 2 if reply.drop == "mid-body" else None)
+                )
                 try:
                     for chunk in chunks:
                         if limit is not None and sent + len(chunk) > limit:
@@ -255,8 +267,23 @@ def main() -> None:
     srv = RecordingServer()
     for key, spec in table.items():
         method, path = key.split(" ", 1)
-        srv.route(method, path, Reply(spec.get("status", 200), spec.get("body"), content_type=spec.get("content_type", "application/json")))
-    srv.route("GET", "/__stats", lambda _: Reply(200, {"peak_connections": srv.peak_connections, "total_connections": srv.total_connections, "requests": sum(1 for r in srv.requests if r.path != "/__stats")}))
+        srv.route(
+            method,
+            path,
+            Reply(spec.get("status", 200), spec.get("body"), content_type=spec.get("content_type", "application/json")),
+        )
+    srv.route(
+        "GET",
+        "/__stats",
+        lambda _: Reply(
+            200,
+            {
+                "peak_connections": srv.peak_connections,
+                "total_connections": srv.total_connections,
+                "requests": sum(1 for r in srv.requests if r.path != "/__stats"),
+            },
+        ),
+    )
     with srv:
         print(srv.port, flush=True)
         srv._thread.join()

@@ -17,7 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start(project: Path) -> subprocess.Popen[bytes]:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
-    return subprocess.Popen([sys.executable, "-m", "generator", "generate", "-q"], cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", "generate", "-q"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_sigkill_at_any_point_leaves_the_old_or_the_new_tree(tmp_path):
@@ -27,7 +33,11 @@ def test_sigkill_at_any_point_leaves_the_old_or_the_new_tree(tmp_path):
         shutil.copytree(ROOT / name, project / name)
     shutil.copy(ROOT / "pyproject.toml", project)
     spec = project / "specs" / "crafter.yaml"
-    spec.write_text(spec.read_text().replace("Gets all attachments for the given profile.", "Lists every attachment of the profile."))
+    spec.write_text(
+        spec.read_text().replace(
+            "Gets all attachments for the given profile.", "Lists every attachment of the profile."
+        )
+    )
     old = read_tree(project / "generated")
 
     # One full run in a scratch copy gives the new tree and how long a run takes.
@@ -56,4 +66,8 @@ def test_sigkill_at_any_point_leaves_the_old_or_the_new_tree(tmp_path):
     # Leftovers of killed runs (temporary trees beside generated/) are cleaned by the next run.
     assert start(project).wait(timeout=300) == 0
     assert read_tree(project / "generated") == new
-    assert sorted(p.name for p in project.iterdir() if p.name != ".cache") == ["generated", "pyproject.toml", "specs"]  # .cache: local caches
+    assert sorted(p.name for p in project.iterdir() if p.name != ".cache") == [
+        "generated",
+        "pyproject.toml",
+        "specs",
+    ]  # .cache: local caches

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=300, env=_env())
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=300, env=_env()
+    )
 
 
 def _env() -> dict[str, str]:
@@ -44,7 +45,9 @@ def project(tmp_path_factory):
 def test_hand_edit_of_a_generated_file_fails_naming_it(project):
     target = project / "generated/kombo/kombo_client/models.py"
     original = target.read_text()
-    target.write_text(original.replace("class CandidateAttachment(Model):", "class CandidateAttachment(Model):  # tweak"))
+    target.write_text(
+        original.replace("class CandidateAttachment(Model):", "class CandidateAttachment(Model):  # tweak")
+    )
     try:
         proc = run(project, "check")
         assert proc.returncode == 1
@@ -58,7 +61,9 @@ def test_hand_edit_of_a_generated_file_fails_naming_it(project):
 def test_spec_edit_without_regenerating_fails_naming_the_files(project):
     spec = project / "specs/hrflow.yaml"
     original = spec.read_text()
-    spec.write_text(original.replace("          description: Source id.\n", "          description: Id of the source.\n"))
+    spec.write_text(
+        original.replace("          description: Source id.\n", "          description: Id of the source.\n")
+    )
     assert spec.read_text() != original
     try:
         proc = run(project, "check")
@@ -89,7 +94,7 @@ def test_failed_generation_leaves_generated_untouched(project):
     before = read_tree(project / "generated")
     spec = project / "specs/crafter.yaml"
     original = spec.read_text()
-    spec.write_text(original.replace("$ref: \"#/components/schemas/Error\"", "$ref: \"#/components/schemas/Nope\""))
+    spec.write_text(original.replace('$ref: "#/components/schemas/Error"', '$ref: "#/components/schemas/Nope"'))
     try:
         proc = run(project, "generate")
         assert proc.returncode == 1
@@ -131,10 +136,10 @@ def test_unsafe_paths_are_refused(bad):
 
 def test_unchanged_inputs_skip_every_stage(project):
     """After a generation, the same inputs and untouched files are the answer: nothing is re-run."""
-    from generator.speed import inputs
     from generator.config import load_project
     from generator.core.load import RefPolicy
     from generator.core.write import previous_tree
+    from generator.speed import inputs
 
     assert run(project, "generate").returncode == 0
     config = next(a for a in load_project(project).apis if a.name == "crafter")
@@ -148,7 +153,10 @@ def test_unchanged_inputs_skip_every_stage(project):
             return inputs.unchanged(config, policy, out, previous_tree(project / "generated", "crafter"))
 
         assert unchanged()
-        for edited, extra in ((project / "specs/crafter.yaml", "\n# a comment changes the bytes\n"), (out / "README.md", "edited\n")):
+        for edited, extra in (
+            (project / "specs/crafter.yaml", "\n# a comment changes the bytes\n"),
+            (out / "README.md", "edited\n"),
+        ):
             kept = edited.read_text()
             edited.write_text(kept + extra)  # a spec edit, then a hand edit of the output
             try:
@@ -168,19 +176,33 @@ def test_a_large_document_is_recognised_unchanged_on_the_next_run(tmp_path):
     from generator.speed import BACKGROUND_OVER
 
     paths = {
-        f"/things{i}": {"get": {"operationId": f"get{i}", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}}
+        f"/things{i}": {
+            "get": {
+                "operationId": f"get{i}",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                    }
+                },
+            }
+        }
         for i in range(BACKGROUND_OVER + 10)
     }
-    document = {"openapi": "3.0.3", "info": {"title": "Big", "version": "1"}, "paths": paths,
-                "components": {"schemas": {"Thing": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "Big", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": {"Thing": {"type": "object", "properties": {"id": {"type": "integer"}}}}},
+    }
     (tmp_path / "big.json").write_text(json.dumps(document), encoding="utf-8")
     args = ("generate", "--spec", "big.json", "--out", "out", "--name", "big")
     first = run(tmp_path, *args)
     assert first.returncode == 0 and "updated" in first.stdout, first.stderr
-    from generator.speed import inputs
     from generator.config import ApiConfig
     from generator.core.load import RefPolicy
     from generator.core.write import previous_tree
+    from generator.speed import inputs
 
     cwd = Path.cwd()
     os.chdir(tmp_path)

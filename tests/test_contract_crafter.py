@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from helpers import example, run
-from server import Reply
-
 from crafter_profile_client import AsyncCrafterProfile, CrafterProfile, InternalServerError, MissingCredentialsError
 from crafter_profile_client.models import Attachment, Error
+from helpers import example, run
+from server import Reply
 
 PATH = "/api/1/profile/{id}/attachments"
 PROFILE_ID = "59284659d4c650213cc2f3fc"

@@ -12,10 +12,18 @@ from server import Reply
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "features31"))
 
-from features31_client import AsyncFeatureZoo, FeatureZoo, NotFoundError  # noqa: E402
-from features31_client.models import Kind, NewPet, Pet  # noqa: E402
+from features31_client import AsyncFeatureZoo, FeatureZoo, NotFoundError
+from features31_client.models import Kind, NewPet, Pet
 
-PET = {"id": 7, "name": "Rex", "class": "mammal", "kind": "dog", "birthDate": "2020-01-02", "labels": {"a": 1}, "extra": {"kept": True}}
+PET = {
+    "id": 7,
+    "name": "Rex",
+    "class": "mammal",
+    "kind": "dog",
+    "birthDate": "2020-01-02",
+    "labels": {"a": 1},
+    "extra": {"kept": True},
+}
 
 
 def client(server) -> FeatureZoo:
@@ -25,7 +33,9 @@ def client(server) -> FeatureZoo:
 def test_query_styles_headers_and_cookies(server):
     server.route("GET", "/pets", Reply(200, [PET]))
     with client(server) as zoo:
-        pets = zoo.pets.list_pets(limit=5, tags=["a", "b"], filter={"color": "red"}, ids=[1, 2], x_request_id="rid", session="s 1")
+        pets = zoo.pets.list_pets(
+            limit=5, tags=["a", "b"], filter={"color": "red"}, ids=[1, 2], x_request_id="rid", session="s 1"
+        )
     req = server.last()
     assert req.query == {"limit": ["5"], "tags": ["a", "b"], "filter[color]": ["red"], "ids": ["1|2"]}
     assert req.headers["x-request-id"] == "rid"
@@ -100,11 +110,18 @@ def test_multipart_with_a_list_of_files_and_a_json_part(server, tmp_path):
     doc.write_bytes(b"%PDF-1.7 ...")
     server.route("POST", "/pets/3/documents", Reply(200, {"stored": 2}))
     with client(server) as zoo:
-        result = zoo.pets.documents.upload(3, files=[doc, ("notes.txt", b"good dog", "text/plain")], metadata={"title": "T"}, replace=True)
+        result = zoo.pets.documents.upload(
+            3, files=[doc, ("notes.txt", b"good dog", "text/plain")], metadata={"title": "T"}, replace=True
+        )
     assert result.stored == 2
     req = server.last()
-    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {req.headers['content-type']}\r\n\r\n".encode() + req.body)
-    got = [(p.get_param("name", header="content-disposition"), p.get_filename(), p.get_payload(decode=True)) for p in message.iter_parts()]
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {req.headers['content-type']}\r\n\r\n".encode() + req.body
+    )
+    got = [
+        (p.get_param("name", header="content-disposition"), p.get_filename(), p.get_payload(decode=True))
+        for p in message.iter_parts()
+    ]
     assert got == [
         ("metadata", None, b'{"title": "T"}'),
         ("replace", None, b"true"),
@@ -129,7 +146,11 @@ def test_retry_safe_post_is_retried_and_octet_stream_body_streams_a_path(server,
 def test_cookies_a_response_sets_are_kept_by_the_client_it_owns(server):
     # The owned httpx client skips cookie extraction for responses that set none (a per-call saving);
     # one that sets a cookie still lands in the jar and goes back with the next request.
-    server.route("GET", "/pets", [Reply(200, [PET]), Reply(200, [PET], headers={"Set-Cookie": "track=abc; Path=/"}), Reply(200, [PET])])
+    server.route(
+        "GET",
+        "/pets",
+        [Reply(200, [PET]), Reply(200, [PET], headers={"Set-Cookie": "track=abc; Path=/"}), Reply(200, [PET])],
+    )
     with client(server) as zoo:
         zoo.pets.list_pets()
         assert "cookie" not in server.last().headers

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from helpers import example, run
-from server import Reply
-
 from hrflow_client import AsyncHrflow, AuthenticationError, BadRequestError, Hrflow
 from hrflow_client.models import ErrorResponse, Profile
+from server import Reply
 
 ATTACHMENTS = example("hrflow", "/profile/attachments", "get", "200", "attachments")
 INDEXING_ATTACHMENTS = example("hrflow", "/profile/indexing/attachments", "get", "200", "attachments")
@@ -42,7 +41,11 @@ def test_attachment_list_sync(mock_api, identifier):
     assert res.data[0].file_size == 194094
     assert res.model_dump(mode="json", by_alias=True, exclude_unset=True) == INDEXING_ATTACHMENTS
     entry = mock.log[-1]
-    assert (entry["path"], entry["query"], entry["status"]) == ("/v1/profile/indexing/attachments", {"source_key": ["s"], identifier: ["x"]}, 200)
+    assert (entry["path"], entry["query"], entry["status"]) == (
+        "/v1/profile/indexing/attachments",
+        {"source_key": ["s"], identifier: ["x"]},
+        200,
+    )
 
 
 def test_attachment_list_async(server):
@@ -139,11 +142,41 @@ def test_list_by_id_async(server):
 # -- documented errors ---------------------------------------------------------------------------------
 
 ERRORS = [
-    ("/profile/attachments", "400", "invalidProfile", BadRequestError, lambda hr: hr.profile.attachment.list_by_id(source_id="s", profile_id="p")),
-    ("/profile/attachments", "401", "invalidKey", AuthenticationError, lambda hr: hr.profile.attachment.list_by_id(source_id="s", profile_id="p")),
-    ("/profile/indexing/attachments", "400", "invalidSource", BadRequestError, lambda hr: hr.profile.attachment.list(source_key="s", key="k")),
-    ("/profile/indexing/attachments", "401", "invalidKey", AuthenticationError, lambda hr: hr.profile.attachment.list(source_key="s", key="k")),
-    ("/profile/indexing", "400", "invalidSourceFields", BadRequestError, lambda hr: hr.profile.indexing.get(source_key="s", key="k")),
+    (
+        "/profile/attachments",
+        "400",
+        "invalidProfile",
+        BadRequestError,
+        lambda hr: hr.profile.attachment.list_by_id(source_id="s", profile_id="p"),
+    ),
+    (
+        "/profile/attachments",
+        "401",
+        "invalidKey",
+        AuthenticationError,
+        lambda hr: hr.profile.attachment.list_by_id(source_id="s", profile_id="p"),
+    ),
+    (
+        "/profile/indexing/attachments",
+        "400",
+        "invalidSource",
+        BadRequestError,
+        lambda hr: hr.profile.attachment.list(source_key="s", key="k"),
+    ),
+    (
+        "/profile/indexing/attachments",
+        "401",
+        "invalidKey",
+        AuthenticationError,
+        lambda hr: hr.profile.attachment.list(source_key="s", key="k"),
+    ),
+    (
+        "/profile/indexing",
+        "400",
+        "invalidSourceFields",
+        BadRequestError,
+        lambda hr: hr.profile.indexing.get(source_key="s", key="k"),
+    ),
 ]
 
 
@@ -151,9 +184,8 @@ ERRORS = [
 def test_documented_errors(server, path, status, name, error_class, call):
     body = example("hrflow", path, "get", status, name)
     server.route("GET", "/v1" + path, Reply(int(status), body))
-    with client(server) as hr:
-        with pytest.raises(error_class) as info:
-            call(hr)
+    with client(server) as hr, pytest.raises(error_class) as info:
+        call(hr)
     assert info.value.status_code == int(status)
     assert isinstance(info.value.body, ErrorResponse)
     assert info.value.body.message == body["message"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from helpers import example, run
-from server import Reply
-
 from kombo_client import (
     APIStatusError,
     AsyncKombo,
@@ -15,6 +13,7 @@ from kombo_client import (
     RateLimitError,
 )
 from kombo_client.models import CandidateAttachmentType, ErrorResponse
+from server import Reply
 
 PATH = "/ats/candidates/{candidate_id}/attachments"
 CANDIDATE = "8Xi6iZrwusZqJmDGXs49GBmJ"
@@ -53,7 +52,12 @@ def check_result(res):
 def assert_logged(mock, candidate=CANDIDATE):
     # The mock accepted only "Bearer secret-token" (else 401) and checked X-Integration-Id against the spec.
     entry = mock.log[-1]
-    assert (entry["method"], entry["path"], entry["query"], entry["status"]) == ("GET", f"/v1/ats/candidates/{candidate}/attachments", {}, 200)
+    assert (entry["method"], entry["path"], entry["query"], entry["status"]) == (
+        "GET",
+        f"/v1/ats/candidates/{candidate}/attachments",
+        {},
+        200,
+    )
     assert entry["headers"]["x-integration-id"] == INTEGRATION
     assert entry["headers"]["accept"] == "application/json"
 
@@ -79,10 +83,15 @@ def test_get_candidate_attachments_async(mock_api):
 
 def test_wrong_key_is_an_authentication_error(mock_api):
     mock = mock_api("kombo", ApiKey="secret-token")
-    with Kombo(api_key="other", integration_id=INTEGRATION, server_url=mock.base_url, max_retries=0) as k, pytest.raises(AuthenticationError) as caught:
+    with (
+        Kombo(api_key="other", integration_id=INTEGRATION, server_url=mock.base_url, max_retries=0) as k,
+        pytest.raises(AuthenticationError) as caught,
+    ):
         k.ats.get_candidate_attachments(candidate_id=CANDIDATE)
     assert caught.value.status_code == 401
-    assert isinstance(caught.value.body, ErrorResponse) and caught.value.code == "PLATFORM.AUTHENTICATION_INVALID"  # the spec's envelope
+    assert (
+        isinstance(caught.value.body, ErrorResponse) and caught.value.code == "PLATFORM.AUTHENTICATION_INVALID"
+    )  # the spec's envelope
 
 
 def test_path_parameter_is_percent_encoded(server):
@@ -95,7 +104,9 @@ def test_path_parameter_is_percent_encoded(server):
 
 
 @pytest.mark.parametrize("example_name", ["Error Response", "Minimal Error Response"])
-@pytest.mark.parametrize(("status", "error_class"), [(401, AuthenticationError), (429, RateLimitError), (404, APIStatusError)])
+@pytest.mark.parametrize(
+    ("status", "error_class"), [(401, AuthenticationError), (429, RateLimitError), (404, APIStatusError)]
+)
 def test_documented_default_error_is_raised_typed(server, example_name, status, error_class):
     body = error_example(example_name)
     server.route("GET", f"/v1/ats/candidates/{CANDIDATE}/attachments", Reply(status, body))

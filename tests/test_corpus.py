@@ -44,13 +44,21 @@ def test_every_spec_generates_and_imports(reports):
 def test_every_valid_example_round_trips(reports):
     _, by_label = reports
     assert sum(r["examples_found"] for r in by_label.values()) >= 200
-    lossy = {label: r["example_failures"] for label, r in by_label.items() if r["examples_ok"] + r["examples_respelled"] != r["examples_found"]}
+    lossy = {
+        label: r["example_failures"]
+        for label, r in by_label.items()
+        if r["examples_ok"] + r["examples_respelled"] != r["examples_found"]
+    }
     assert not lossy
 
 
 def test_no_operation_or_response_is_dropped(reports):
     _, by_label = reports
-    dropped = {label: (r["dropped_operations"], r["dropped_responses"]) for label, r in by_label.items() if r["dropped_operations"] or r["dropped_responses"]}
+    dropped = {
+        label: (r["dropped_operations"], r["dropped_responses"])
+        for label, r in by_label.items()
+        if r["dropped_operations"] or r["dropped_responses"]
+    }
     assert not dropped
 
 

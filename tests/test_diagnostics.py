@@ -15,7 +15,13 @@ BAD = sorted((ROOT / "tests" / "bad_specs").glob("*.yaml"))
 @pytest.mark.parametrize("spec", BAD, ids=[s.stem for s in BAD])
 def test_bad_spec_prints_exact_diagnostics(spec):
     rel = spec.relative_to(ROOT)
-    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(rel)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--spec", str(rel)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if not line.startswith("validate: failed")]
     assert lines == spec.with_suffix(".expected").read_text().splitlines()
@@ -24,22 +30,53 @@ def test_bad_spec_prints_exact_diagnostics(spec):
 
 def test_failed_generate_writes_nothing(tmp_path):
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "generator", "generate", "--spec", "tests/bad_specs/dangling_ref.yaml", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "generate",
+            "--spec",
+            "tests/bad_specs/dangling_ref.yaml",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "left unchanged" in proc.stderr
     assert not out.exists()
 
 
 def test_usage_error_exits_2():
-    proc = subprocess.run([sys.executable, "-m", "generator", "frobnicate"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "frobnicate"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
 
 
 def test_strict_turns_warnings_into_failure(tmp_path):
     spec = tmp_path / "warn.yaml"
-    spec.write_text('openapi: 3.1.0\ninfo: {title: W, version: "1"}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: Accept, in: header, schema: {type: string}}\n      responses: {"200": {description: ok}}\n')
-    ok = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    strict = subprocess.run([sys.executable, "-m", "generator", "validate", "--strict", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    spec.write_text(
+        'openapi: 3.1.0\ninfo: {title: W, version: "1"}\npaths:\n  /a:\n    get:\n      parameters:\n        - {name: Accept, in: header, schema: {type: string}}\n      responses: {"200": {description: ok}}\n'
+    )
+    ok = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--spec", str(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    strict = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--strict", "--spec", str(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0 and "warning[W402]" in ok.stderr
     assert strict.returncode == 1
 
@@ -49,7 +86,7 @@ def test_yaml_alias_bomb_is_refused_quickly(tmp_path):
 
     from generator.core.load import load_spec
 
-    lines = ['openapi: 3.1.0', 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines = ["openapi: 3.1.0", 'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"a{i}: &a{i} [{', '.join(['*a' + str(i - 1)] * 10)}]" for i in range(1, 10)]
     spec = tmp_path / "bomb.yaml"
     spec.write_text("\n".join(lines) + "\n")
@@ -90,20 +127,47 @@ def test_schema_content_problems_are_warnings_with_pointers_and_fail_only_under_
     spec.write_text(
         'openapi: 3.1.0\ninfo: {title: L, version: "1"}\npaths:\n  /a:\n    get:\n      parameters:\n'
         '        - {name: n, in: query, schema: {type: integer, default: "ten"}}\n'
-        '        - {name: m, in: query, schema: {type: number, maximum: 5, exclusiveMaximum: true}}\n'
+        "        - {name: m, in: query, schema: {type: number, maximum: 5, exclusiveMaximum: true}}\n"
         "      responses: {'200': {description: ok}}\n"
         "  /b/{id}:\n    get:\n      responses: {'200': {description: ok}}\n"
     )
-    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--spec", str(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     lines = proc.stderr.splitlines()
-    assert f"{spec}#/paths/~1a/get/parameters/0/schema/default: warning[W101]: not valid here: 'ten' is not of type 'integer'" in lines
-    assert any(line.startswith(f"{spec}#/paths/~1a/get/parameters/1/schema/exclusiveMaximum: warning[W101]") for line in lines)
+    assert (
+        f"{spec}#/paths/~1a/get/parameters/0/schema/default: warning[W101]: not valid here: 'ten' is not of type 'integer'"
+        in lines
+    )
+    assert any(
+        line.startswith(f"{spec}#/paths/~1a/get/parameters/1/schema/exclusiveMaximum: warning[W101]") for line in lines
+    )
     # A structural problem stays an error: /b/{id} declares no parameter id.
     assert f"{spec}#/paths/~1b~1{{id}}/get: error[E111]: path parameter {{id}} is not declared" in lines
     assert proc.returncode == 1
     spec.write_text(spec.read_text().replace("  /b/{id}:", "  /b:"))
-    assert subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, timeout=120).returncode == 0
-    assert subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec), "--strict"], cwd=ROOT, capture_output=True, timeout=120).returncode == 1
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "generator", "validate", "--spec", str(spec)],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "generator", "validate", "--spec", str(spec), "--strict"],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 1
+    )
 
 
 def test_path_templates_inside_a_segment(tmp_path):
@@ -114,7 +178,13 @@ def test_path_templates_inside_a_segment(tmp_path):
         "        - {name: head, in: path, required: true, schema: {type: string}}\n"
         "      responses: {'200': {description: ok}}\n"
     )
-    proc = subprocess.run([sys.executable, "-m", "generator", "validate", "--spec", str(spec)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "validate", "--spec", str(spec)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -125,10 +195,22 @@ def test_links_and_xml_get_a_warning_not_a_crash(tmp_path):
         "        '200':\n          description: ok\n          content: {application/xml: {schema: {type: string}}}\n"
         "          links:\n            self: {operationId: getU}\n"
     )
-    proc = subprocess.run([sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert f"{spec}#/paths/~1u/get/responses/200/links: warning[W602]: links are not followed; the response is returned as documented" in proc.stderr
-    assert f"{spec}#/paths/~1u/get/responses/200/content: warning[W603]: XML is not parsed into models; the body is passed as text or bytes" in proc.stderr
+    assert (
+        f"{spec}#/paths/~1u/get/responses/200/links: warning[W602]: links are not followed; the response is returned as documented"
+        in proc.stderr
+    )
+    assert (
+        f"{spec}#/paths/~1u/get/responses/200/content: warning[W603]: XML is not parsed into models; the body is passed as text or bytes"
+        in proc.stderr
+    )
 
 
 def test_background_validation_of_a_large_document_equals_validate(tmp_path):
@@ -142,7 +224,19 @@ def test_background_validation_of_a_large_document_equals_validate(tmp_path):
     from generator.speed import BACKGROUND_OVER, Speed
 
     paths = {
-        f"/things{i}": {"get": {"operationId": f"get{i}", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "integer", "default": "x" if i % 50 == 0 else 1}}}}}}}
+        f"/things{i}": {
+            "get": {
+                "operationId": f"get{i}",
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {"schema": {"type": "integer", "default": "x" if i % 50 == 0 else 1}}
+                        },
+                    }
+                },
+            }
+        }
         for i in range(BACKGROUND_OVER + 20)
     }
     paths["/broken"] = {"get": {"operationId": "broken"}}  # no responses: a structural error

@@ -6,13 +6,14 @@ import copy
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from generator.drift.diff import RULES, _Unchanged, as_json, as_markdown, as_text, diff_specs
 from generator.core.load import load_spec
+from generator.drift.diff import RULES, _Unchanged, as_json, as_markdown, as_text, diff_specs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,23 +31,54 @@ BASE: dict[str, Any] = {
                     {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
                     {"name": "verbose", "in": "query", "schema": {"type": "boolean", "default": False}},
                     {"name": "X-Trace", "in": "header", "schema": {"type": "string"}},
-                    {"name": "fields", "in": "query", "required": True, "schema": {"type": "array", "items": {"type": "string"}}},
+                    {
+                        "name": "fields",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "array", "items": {"type": "string"}},
+                    },
                 ],
                 "responses": {
-                    "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                    },
                     "404": {"description": "missing"},
                 },
             },
-            "delete": {"operationId": "deleteThing", "tags": ["things"], "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}], "responses": {"204": {"description": "gone"}}},
+            "delete": {
+                "operationId": "deleteThing",
+                "tags": ["things"],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"204": {"description": "gone"}},
+            },
         },
         "/things": {
             "post": {
                 "operationId": "createThing",
                 "tags": ["things"],
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewThing"}}}},
-                "responses": {"201": {"description": "made", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}},
+                "responses": {
+                    "201": {
+                        "description": "made",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                    }
+                },
             },
-            "get": {"operationId": "listThings", "tags": ["things"], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}}}}}},
+            "get": {
+                "operationId": "listThings",
+                "tags": ["things"],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+                            }
+                        },
+                    }
+                },
+            },
         },
     },
     "components": {
@@ -106,6 +138,7 @@ def _set(pointer: str, value: Any) -> Callable[[Any], None]:
     def mutate(d: Any) -> None:
         parent, _, key = pointer.rpartition("/")
         _at(d, parent)[key.replace("~1", "/")] = value
+
     return mutate
 
 
@@ -117,6 +150,7 @@ def _delete(pointer: str) -> Callable[[Any], None]:
             del target[int(key)]
         else:
             del target[key.replace("~1", "/")]
+
     return mutate
 
 
@@ -124,6 +158,7 @@ def _do(*steps: Callable[[Any], None]) -> Callable[[Any], None]:
     def mutate(d: Any) -> None:
         for step in steps:
             step(d)
+
     return mutate
 
 
@@ -146,62 +181,280 @@ CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
     ("operation-renamed", _set(GET + "/operationId", "fetchThing"), GET, GET),
     ("operation-moved", _set(GET + "/tags", ["stuff"]), GET, GET),
     ("parameter-removed", _delete(GET + "/parameters/1"), GET + "/parameters/1", None),
-    ("required-parameter-added", _add_param({"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"}}), None, GET + "/parameters/4"),
+    (
+        "required-parameter-added",
+        _add_param({"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"}}),
+        None,
+        GET + "/parameters/4",
+    ),
     ("parameter-made-required", _param_set("verbose", "required", True), GET + "/parameters/1", GET + "/parameters/1"),
     ("parameter-location-changed", _param_set("verbose", "in", "header"), GET + "/parameters/1", GET + "/parameters/1"),
     ("parameter-style-changed", _param_set("fields", "explode", False), GET + "/parameters/3", GET + "/parameters/3"),
-    ("request-body-added-required", _set("/paths/~1things~1{id}/delete/requestBody", {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}), None, "/paths/~1things~1{id}/delete/requestBody"),
-    ("request-body-made-required", _set(POST + "/requestBody/required", True), POST + "/requestBody", POST + "/requestBody"),
+    (
+        "request-body-added-required",
+        _set(
+            "/paths/~1things~1{id}/delete/requestBody",
+            {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        ),
+        None,
+        "/paths/~1things~1{id}/delete/requestBody",
+    ),
+    (
+        "request-body-made-required",
+        _set(POST + "/requestBody/required", True),
+        POST + "/requestBody",
+        POST + "/requestBody",
+    ),
     ("request-body-removed", _delete(POST + "/requestBody"), POST + "/requestBody", None),
-    ("request-media-type-removed", _set(POST + "/requestBody/content", {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}), POST + "/requestBody/content/application~1json", None),
+    (
+        "request-media-type-removed",
+        _set(POST + "/requestBody/content", {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}),
+        POST + "/requestBody/content/application~1json",
+        None,
+    ),
     ("request-property-removed", _delete(NEW + "/properties/note"), NEW + "/properties/note", None),
-    ("request-property-added-required", _do(_set(NEW + "/properties/tenant", {"type": "string"}), _set(NEW + "/required", ["name", "tenant"])), None, NEW + "/properties/tenant"),
-    ("request-property-made-required", _set(NEW + "/required", ["name", "mode"]), NEW + "/properties/mode", NEW + "/properties/mode"),
-    ("request-type-changed", _set(NEW + "/properties/weight/type", "string"), NEW + "/properties/weight", NEW + "/properties/weight"),
-    ("request-enum-value-removed", _enum(NEW + "/properties/mode", ["x"]), NEW + "/properties/mode", NEW + "/properties/mode"),
-    ("request-constraint-tightened", _set(NEW + "/properties/name/maxLength", 5), NEW + "/properties/name", NEW + "/properties/name"),
-    ("request-union-member-removed", _set(NEW + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}]), NEW + "/properties/pet/oneOf/1", None),
+    (
+        "request-property-added-required",
+        _do(_set(NEW + "/properties/tenant", {"type": "string"}), _set(NEW + "/required", ["name", "tenant"])),
+        None,
+        NEW + "/properties/tenant",
+    ),
+    (
+        "request-property-made-required",
+        _set(NEW + "/required", ["name", "mode"]),
+        NEW + "/properties/mode",
+        NEW + "/properties/mode",
+    ),
+    (
+        "request-type-changed",
+        _set(NEW + "/properties/weight/type", "string"),
+        NEW + "/properties/weight",
+        NEW + "/properties/weight",
+    ),
+    (
+        "request-enum-value-removed",
+        _enum(NEW + "/properties/mode", ["x"]),
+        NEW + "/properties/mode",
+        NEW + "/properties/mode",
+    ),
+    (
+        "request-constraint-tightened",
+        _set(NEW + "/properties/name/maxLength", 5),
+        NEW + "/properties/name",
+        NEW + "/properties/name",
+    ),
+    (
+        "request-union-member-removed",
+        _set(NEW + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}]),
+        NEW + "/properties/pet/oneOf/1",
+        None,
+    ),
     ("request-additional-properties-restricted", _set(NEW + "/additionalProperties", False), NEW, NEW),
     ("response-property-removed", _delete(THING + "/properties/size"), THING + "/properties/size", None),
-    ("response-property-made-optional", _set(THING + "/required", ["id"]), THING + "/properties/kind", THING + "/properties/kind"),
-    ("response-became-nullable", _set(THING + "/properties/size/nullable", True), THING + "/properties/size", THING + "/properties/size"),
-    ("response-type-changed", _set(THING + "/properties/size/type", "string"), THING + "/properties/size", THING + "/properties/size"),
-    ("response-enum-value-removed", _enum(THING + "/properties/kind", ["a"]), THING + "/properties/kind", THING + "/properties/kind"),
-    ("response-union-member-added", _set(THING + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Bird"}]), None, THING + "/properties/pet/oneOf/2"),
-    ("success-status-removed", _set(GET + "/responses", {"404": {"description": "missing"}}), GET + "/responses/200", None),
-    ("response-media-type-removed", _set(GET + "/responses/200/content", {"application/xml": {"schema": {"type": "object"}}}), GET + "/responses/200/content/application~1json", None),
-    ("security-scheme-added", _set("/components/securitySchemes/token", {"type": "http", "scheme": "bearer"}), None, "/components/securitySchemes/token"),
-    ("security-scheme-changed", _set("/components/securitySchemes/key/name", "X-Api-Key"), "/components/securitySchemes/key", "/components/securitySchemes/key"),
-    ("security-scheme-removed", _do(_delete("/components/securitySchemes/key"), _set("/security", [])), "/components/securitySchemes/key", None),
-    ("security-requirement-changed", _do(_set("/components/securitySchemes/token", {"type": "http", "scheme": "bearer"}), _set(GET + "/security", [{"token": []}])), GET, GET),
+    (
+        "response-property-made-optional",
+        _set(THING + "/required", ["id"]),
+        THING + "/properties/kind",
+        THING + "/properties/kind",
+    ),
+    (
+        "response-became-nullable",
+        _set(THING + "/properties/size/nullable", True),
+        THING + "/properties/size",
+        THING + "/properties/size",
+    ),
+    (
+        "response-type-changed",
+        _set(THING + "/properties/size/type", "string"),
+        THING + "/properties/size",
+        THING + "/properties/size",
+    ),
+    (
+        "response-enum-value-removed",
+        _enum(THING + "/properties/kind", ["a"]),
+        THING + "/properties/kind",
+        THING + "/properties/kind",
+    ),
+    (
+        "response-union-member-added",
+        _set(
+            THING + "/properties/pet/oneOf",
+            [
+                {"$ref": "#/components/schemas/Cat"},
+                {"$ref": "#/components/schemas/Dog"},
+                {"$ref": "#/components/schemas/Bird"},
+            ],
+        ),
+        None,
+        THING + "/properties/pet/oneOf/2",
+    ),
+    (
+        "success-status-removed",
+        _set(GET + "/responses", {"404": {"description": "missing"}}),
+        GET + "/responses/200",
+        None,
+    ),
+    (
+        "response-media-type-removed",
+        _set(GET + "/responses/200/content", {"application/xml": {"schema": {"type": "object"}}}),
+        GET + "/responses/200/content/application~1json",
+        None,
+    ),
+    (
+        "security-scheme-added",
+        _set("/components/securitySchemes/token", {"type": "http", "scheme": "bearer"}),
+        None,
+        "/components/securitySchemes/token",
+    ),
+    (
+        "security-scheme-changed",
+        _set("/components/securitySchemes/key/name", "X-Api-Key"),
+        "/components/securitySchemes/key",
+        "/components/securitySchemes/key",
+    ),
+    (
+        "security-scheme-removed",
+        _do(_delete("/components/securitySchemes/key"), _set("/security", [])),
+        "/components/securitySchemes/key",
+        None,
+    ),
+    (
+        "security-requirement-changed",
+        _do(
+            _set("/components/securitySchemes/token", {"type": "http", "scheme": "bearer"}),
+            _set(GET + "/security", [{"token": []}]),
+        ),
+        GET,
+        GET,
+    ),
     ("server-removed", _set("/servers", [{"url": "https://eu.example.com/v1"}]), "/servers/0", None),
     ("schema-removed", _delete("/components/schemas/Bird"), "/components/schemas/Bird", None),
-    ("request-enum-value-added", _enum(NEW + "/properties/mode", ["x", "y", "z"]), NEW + "/properties/mode", NEW + "/properties/mode"),
+    (
+        "request-enum-value-added",
+        _enum(NEW + "/properties/mode", ["x", "y", "z"]),
+        NEW + "/properties/mode",
+        NEW + "/properties/mode",
+    ),
     ("operation-deprecated", _set(GET + "/deprecated", True), GET, GET),
     ("success-status-added", _set(GET + "/responses/202", {"description": "later"}), None, GET + "/responses/202"),
     ("error-status-removed", _delete(GET + "/responses/404"), GET + "/responses/404", None),
-    ("parameter-default-changed", _set(GET + "/parameters/1/schema/default", True), GET + "/parameters/1", GET + "/parameters/1"),
-    ("response-enum-value-added", _enum(THING + "/properties/kind", ["a", "b", "c"]), THING + "/properties/kind", THING + "/properties/kind"),
-    ("response-constraint-changed", _set(THING + "/properties/label/maxLength", 40), THING + "/properties/label", THING + "/properties/label"),
-    ("request-constraint-relaxed", _set(NEW + "/properties/count/maximum", 1000), NEW + "/properties/count", NEW + "/properties/count"),
-    ("request-type-widened", _set(NEW + "/properties/weight/type", "number"), NEW + "/properties/weight", NEW + "/properties/weight"),
-    ("response-type-narrowed", _set(THING + "/properties/meta/type", "object"), THING + "/properties/meta", THING + "/properties/meta"),
-    ("path-added", _set("/paths/~1widgets", {"get": {"operationId": "listWidgets", "responses": {"200": {"description": "ok"}}}}), None, "/paths/~1widgets"),
-    ("operation-added", _set("/paths/~1things~1{id}/patch", {"operationId": "patchThing", "responses": {"200": {"description": "ok"}}}), None, "/paths/~1things~1{id}/patch"),
-    ("optional-parameter-added", _add_param({"name": "lang", "in": "query", "schema": {"type": "string"}}), None, GET + "/parameters/4"),
+    (
+        "parameter-default-changed",
+        _set(GET + "/parameters/1/schema/default", True),
+        GET + "/parameters/1",
+        GET + "/parameters/1",
+    ),
+    (
+        "response-enum-value-added",
+        _enum(THING + "/properties/kind", ["a", "b", "c"]),
+        THING + "/properties/kind",
+        THING + "/properties/kind",
+    ),
+    (
+        "response-constraint-changed",
+        _set(THING + "/properties/label/maxLength", 40),
+        THING + "/properties/label",
+        THING + "/properties/label",
+    ),
+    (
+        "request-constraint-relaxed",
+        _set(NEW + "/properties/count/maximum", 1000),
+        NEW + "/properties/count",
+        NEW + "/properties/count",
+    ),
+    (
+        "request-type-widened",
+        _set(NEW + "/properties/weight/type", "number"),
+        NEW + "/properties/weight",
+        NEW + "/properties/weight",
+    ),
+    (
+        "response-type-narrowed",
+        _set(THING + "/properties/meta/type", "object"),
+        THING + "/properties/meta",
+        THING + "/properties/meta",
+    ),
+    (
+        "path-added",
+        _set("/paths/~1widgets", {"get": {"operationId": "listWidgets", "responses": {"200": {"description": "ok"}}}}),
+        None,
+        "/paths/~1widgets",
+    ),
+    (
+        "operation-added",
+        _set("/paths/~1things~1{id}/patch", {"operationId": "patchThing", "responses": {"200": {"description": "ok"}}}),
+        None,
+        "/paths/~1things~1{id}/patch",
+    ),
+    (
+        "optional-parameter-added",
+        _add_param({"name": "lang", "in": "query", "schema": {"type": "string"}}),
+        None,
+        GET + "/parameters/4",
+    ),
     ("parameter-made-optional", _param_set("fields", "required", False), GET + "/parameters/3", GET + "/parameters/3"),
-    ("request-body-added", _set("/paths/~1things~1{id}/delete/requestBody", {"content": {"application/json": {"schema": {"type": "object"}}}}), None, "/paths/~1things~1{id}/delete/requestBody"),
-    ("request-media-type-added", _set(POST + "/requestBody/content/application~1x-www-form-urlencoded", {"schema": {"type": "object"}}), None, POST + "/requestBody/content/application~1x-www-form-urlencoded"),
+    (
+        "request-body-added",
+        _set(
+            "/paths/~1things~1{id}/delete/requestBody",
+            {"content": {"application/json": {"schema": {"type": "object"}}}},
+        ),
+        None,
+        "/paths/~1things~1{id}/delete/requestBody",
+    ),
+    (
+        "request-media-type-added",
+        _set(POST + "/requestBody/content/application~1x-www-form-urlencoded", {"schema": {"type": "object"}}),
+        None,
+        POST + "/requestBody/content/application~1x-www-form-urlencoded",
+    ),
     ("request-property-added", _set(NEW + "/properties/color", {"type": "string"}), None, NEW + "/properties/color"),
     ("request-property-made-optional", _set(NEW + "/required", []), NEW + "/properties/name", NEW + "/properties/name"),
-    ("request-union-member-added", _set(NEW + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}, {"$ref": "#/components/schemas/Bird"}]), None, NEW + "/properties/pet/oneOf/2"),
-    ("response-property-added", _set(THING + "/properties/color", {"type": "string"}), None, THING + "/properties/color"),
-    ("response-property-made-required", _set(THING + "/required", ["id", "kind", "size"]), THING + "/properties/size", THING + "/properties/size"),
-    ("response-union-member-removed", _set(THING + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}]), THING + "/properties/pet/oneOf/1", None),
-    ("response-media-type-added", _set(GET + "/responses/200/content/application~1xml", {"schema": {"type": "object"}}), None, GET + "/responses/200/content/application~1xml"),
+    (
+        "request-union-member-added",
+        _set(
+            NEW + "/properties/pet/oneOf",
+            [
+                {"$ref": "#/components/schemas/Cat"},
+                {"$ref": "#/components/schemas/Dog"},
+                {"$ref": "#/components/schemas/Bird"},
+            ],
+        ),
+        None,
+        NEW + "/properties/pet/oneOf/2",
+    ),
+    (
+        "response-property-added",
+        _set(THING + "/properties/color", {"type": "string"}),
+        None,
+        THING + "/properties/color",
+    ),
+    (
+        "response-property-made-required",
+        _set(THING + "/required", ["id", "kind", "size"]),
+        THING + "/properties/size",
+        THING + "/properties/size",
+    ),
+    (
+        "response-union-member-removed",
+        _set(THING + "/properties/pet/oneOf", [{"$ref": "#/components/schemas/Cat"}]),
+        THING + "/properties/pet/oneOf/1",
+        None,
+    ),
+    (
+        "response-media-type-added",
+        _set(GET + "/responses/200/content/application~1xml", {"schema": {"type": "object"}}),
+        None,
+        GET + "/responses/200/content/application~1xml",
+    ),
     ("error-status-added", _set(GET + "/responses/429", {"description": "slow down"}), None, GET + "/responses/429"),
     ("security-scheme-unused-removed", _set(GET + "/security", [{"key": []}, {}]), GET, GET),
-    ("server-added", _set("/servers", [{"url": "https://api.example.com/v1"}, {"url": "https://eu.example.com/v1"}]), None, "/servers/1"),
+    (
+        "server-added",
+        _set("/servers", [{"url": "https://api.example.com/v1"}, {"url": "https://eu.example.com/v1"}]),
+        None,
+        "/servers/1",
+    ),
     ("schema-added", _set("/components/schemas/Fish", {"type": "object"}), None, "/components/schemas/Fish"),
     ("description-changed", _set(GET + "/summary", "Fetch one thing."), GET + "/summary", GET + "/summary"),
     ("version-changed", _set("/info/version", "1.1"), "/info/version", "/info/version"),
@@ -236,7 +489,9 @@ def test_rule(rule, mutate, old_ptr, new_ptr, tmp_path):
     assert change.level == RULES[rule].level
     assert (change.old.partition("#")[2] if change.old else None) == old_ptr
     assert (change.new.partition("#")[2] if change.new else None) == new_ptr
-    assert change.old is None or change.old.startswith(str(tmp_path / "old.json").lstrip("/")) or "old.json#" in change.old
+    assert (
+        change.old is None or change.old.startswith(str(tmp_path / "old.json").lstrip("/")) or "old.json#" in change.old
+    )
     if RULES[rule].level != "breaking":  # a non-breaking change is not over-classified somewhere else
         assert not [c for c in result.changes if c.level == "breaking"], result.changes
 
@@ -256,7 +511,10 @@ def test_bump_follows_the_most_severe_change(tmp_path):
 
 def test_recursive_schemas_terminate(tmp_path):
     old = copy.deepcopy(BASE)
-    old["components"]["schemas"]["Thing"]["properties"]["children"] = {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
+    old["components"]["schemas"]["Thing"]["properties"]["children"] = {
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/Thing"},
+    }
     new = copy.deepcopy(old)
     new["components"]["schemas"]["Thing"]["properties"]["extra"] = {"type": "string"}
     result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", new))
@@ -268,6 +526,7 @@ def test_renamed_path_parameter_is_the_same_path(tmp_path):
         d["paths"]["/things/{thing_id}"] = d["paths"].pop("/things/{id}")
         for op in d["paths"]["/things/{thing_id}"].values():
             op["parameters"][0]["name"] = "thing_id"
+
     result = diff_specs(*_pair(tmp_path, rename))
     assert "path-removed" not in {c.rule for c in result.changes}
     assert {"parameter-removed", "required-parameter-added"} <= {c.rule for c in result.changes}  # the keyword changes
@@ -280,7 +539,9 @@ def test_output_formats(tmp_path):
     assert "old: " in text and "2 change(s): 1 breaking, 0 warning, 1 safe; version bump: major" in text
     payload = json.loads(as_json(result))
     assert payload["summary"] == {"breaking": 1, "warning": 0, "safe": 1, "bump": "major"}
-    assert payload["changes"][0]["rule"] == "parameter-removed" and payload["changes"][0]["old"].endswith("#" + GET + "/parameters/1")
+    assert payload["changes"][0]["rule"] == "parameter-removed" and payload["changes"][0]["old"].endswith(
+        "#" + GET + "/parameters/1"
+    )
     markdown = as_markdown(result)
     assert markdown.startswith("### API changes") and "| 🔴 breaking | `parameter-removed` |" in markdown
 
@@ -294,7 +555,14 @@ def test_cli_exit_codes_and_git_sides(tmp_path):
     new.write_text(json.dumps(changed), encoding="utf-8")
 
     def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "generator", "diff", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+        return subprocess.run(
+            [sys.executable, "-m", "generator", "diff", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        )
 
     assert cli(str(old), str(new)).returncode == 0  # a warning does not fail by default
     assert cli(str(old), str(new), "--fail-on", "warning").returncode == 1
@@ -341,18 +609,30 @@ def test_snapshot_json_is_the_standard_librarys_indented_json_byte_for_byte():
     import json
     from pathlib import Path
 
-    from generator.drift.history import indented_json
     from generator.core.load import load_spec
+    from generator.drift.history import indented_json
 
     root = Path(__file__).resolve().parent.parent
     shared = {"x": [1, {}]}
     values: list[object] = [
-        {}, [], (), {"a": {}, "b": []}, (1, [2, ()]), "s", 1, None, True, [shared, shared],
-        {1: "int", True: "bool", None: "null", 1.5: "float"},
-        {"é\u2028\x00\"\\\t": "é\u2028\x00\"\\ \ud800"},
+        {},
+        [],
+        (),
+        {"a": {}, "b": []},
+        (1, [2, ()]),
+        "s",
+        1,
+        None,
+        True,
+        [shared, shared],
+        {1: "int", True: "bool", None: "null", 1.5: "float"},  # noqa: F601 - the keys json.dumps folds together
+        {'é\u2028\x00"\\\t': 'é\u2028\x00"\\ \ud800'},
         [1.0, 1e-07, -0.0, 10**30, float("nan"), float("inf"), datetime.date(2020, 1, 2)],
     ]
-    values += [load_spec(p).documents for p in sorted((root / "specs").glob("*.yaml")) + sorted((root / "tests" / "corpus").rglob("*.json"))]
+    values += [
+        load_spec(p).documents
+        for p in sorted((root / "specs").glob("*.yaml")) + sorted((root / "tests" / "corpus").rglob("*.json"))
+    ]
     for value in values:
         assert indented_json(value) == json.dumps(value, indent=1, ensure_ascii=False, default=str)
     cycle: list[object] = []
@@ -372,6 +652,7 @@ def _mutations(data: dict[str, Any]) -> list[Callable[[Any], None]]:
         def mutate(d: Any) -> None:
             if schemas:
                 change(d["components"]["schemas"][schemas[index % len(schemas)]])
+
         return mutate
 
     def first_operation(d: Any) -> dict[str, Any]:
@@ -386,9 +667,16 @@ def _mutations(data: dict[str, Any]) -> list[Callable[[Any], None]]:
         in_schema(0, lambda s: s.setdefault("properties", {}).__setitem__("added", {"type": "string"})),
         in_schema(len(schemas) // 2, lambda s: s.__setitem__("description", "changed")),
         in_schema(len(schemas) - 1, lambda s: s.setdefault("required", []).append("added")),
-        in_schema(len(schemas) // 3, lambda s: s.__setitem__("type", "array") if "type" in s else s.__setitem__("nullable", True)),
+        in_schema(
+            len(schemas) // 3,
+            lambda s: s.__setitem__("type", "array") if "type" in s else s.__setitem__("nullable", True),
+        ),
         lambda d: first_operation(d).__setitem__("summary", "changed"),
-        lambda d: first_operation(d).setdefault("parameters", []).append({"name": "added", "in": "query", "required": True, "schema": {"type": "integer"}}),
+        lambda d: (
+            first_operation(d)
+            .setdefault("parameters", [])
+            .append({"name": "added", "in": "query", "required": True, "schema": {"type": "integer"}})
+        ),
         lambda d: d.__setitem__("security", [{"other": []}]),
     ]
 
@@ -403,11 +691,17 @@ def test_pruned_diff_finds_exactly_what_the_full_comparison_finds(tmp_path):
     pairs = [_pair(tmp_path, mutate) for _, mutate, _, _ in CASES]
     near = copy.deepcopy(BASE)
     near["components"]["schemas"]["Thing-list"] = {"type": "array", "items": {"$ref": "#/components/schemas/Thing"}}
-    near["components"]["schemas"]["Thing"]["properties"]["owner"] = {"allOf": [{"$ref": "#/components/schemas/NewThing"}]}
+    near["components"]["schemas"]["Thing"]["properties"]["owner"] = {
+        "allOf": [{"$ref": "#/components/schemas/NewThing"}]
+    }
     changed = copy.deepcopy(near)
     changed["components"]["schemas"]["NewThing"]["properties"] = {"extra": {"type": "string"}}
     pairs.append((_load(tmp_path, "near-old", near), _load(tmp_path, "near-new", changed)))
-    documents = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "corpus").rglob("*.json"))
+    documents = (
+        sorted((ROOT / "specs").glob("*.yaml"))
+        + sorted((ROOT / "tests" / "specs").glob("*.yaml"))
+        + sorted((ROOT / "tests" / "corpus").rglob("*.json"))
+    )
     for path in documents:
         if "overlay" in path.name:
             continue
@@ -422,7 +716,12 @@ def test_pruned_diff_finds_exactly_what_the_full_comparison_finds(tmp_path):
     for side, version in (("old", "1"), ("new", "2")):  # a schema in a second document changes
         folder = tmp_path / f"split-{side}"
         folder.mkdir()
-        (folder / "shared.json").write_text(json.dumps({"Part": {"type": "object", "properties": {"v": {"type": "string" if version == "1" else "integer"}}}}), encoding="utf-8")
+        (folder / "shared.json").write_text(
+            json.dumps(
+                {"Part": {"type": "object", "properties": {"v": {"type": "string" if version == "1" else "integer"}}}}
+            ),
+            encoding="utf-8",
+        )
         split = copy.deepcopy(BASE)
         split["components"]["schemas"]["Thing"]["properties"]["part"] = {"$ref": "shared.json#/Part"}
         (folder / "api.json").write_text(json.dumps(split), encoding="utf-8")

@@ -9,10 +9,10 @@ import shutil
 import subprocess
 import sys
 import threading
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from generator.core.write import read_tree
 
@@ -33,11 +33,20 @@ SOURCE_ID = """        - name: source_id
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=project, capture_output=True, text=True, timeout=300, env=env
+    )
 
 
 def git(project: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=project, capture_output=True, text=True, timeout=60, check=True)
+    proc = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return proc.stdout
 
 
@@ -68,7 +77,9 @@ def test_removing_a_query_parameter_fails_check_naming_the_breaking_change(repo)
     edit(repo / "specs/hrflow.yaml", PARAM, "")
     proc = cli(repo, "check")
     assert proc.returncode == 1
-    assert "breaking parameter-removed: GET /profile/attachments: query parameter 'profile_email' removed" in proc.stderr
+    assert (
+        "breaking parameter-removed: GET /profile/attachments: query parameter 'profile_email' removed" in proc.stderr
+    )
     assert "without a major version bump" in proc.stderr
 
 
@@ -84,28 +95,44 @@ def test_a_breaking_change_regenerated_is_a_major_release_and_passes_the_gate(re
     proc = cli(repo, "check")
     assert proc.returncode == 0, proc.stderr
     assert f"released as {before} -> {version(repo, 'hrflow')}" in proc.stderr
-    assert version(repo, "kombo") == version(ROOT, "kombo") and version(repo, "crafter") == version(ROOT, "crafter")  # untouched APIs keep theirs
+    assert version(repo, "kombo") == version(ROOT, "kombo") and version(repo, "crafter") == version(
+        ROOT, "crafter"
+    )  # untouched APIs keep theirs
 
 
 def test_adding_an_optional_parameter_is_a_minor_release(repo):
     before = version(repo, "hrflow")
-    edit(repo / "specs/hrflow.yaml", PARAM, PARAM + "        - name: include_archived\n          in: query\n          schema: { type: boolean }\n")
+    edit(
+        repo / "specs/hrflow.yaml",
+        PARAM,
+        PARAM + "        - name: include_archived\n          in: query\n          schema: { type: boolean }\n",
+    )
     stale = cli(repo, "check")
     assert stale.returncode == 1 and "stale: generated/hrflow/pyproject.toml" in stale.stderr
     assert "without a major version bump" not in stale.stderr
     assert cli(repo, "generate").returncode == 0
     major, minor, _ = before.split(".")
     assert version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"
-    assert "`optional-parameter-added`: GET /profile/attachments: optional query parameter 'include_archived' added" in (repo / "generated/hrflow/CHANGELOG.md").read_text()
+    assert (
+        "`optional-parameter-added`: GET /profile/attachments: optional query parameter 'include_archived' added"
+        in (repo / "generated/hrflow/CHANGELOG.md").read_text()
+    )
     assert cli(repo, "check").returncode == 0
-    assert "already up to date" in cli(repo, "generate").stdout and version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"  # no second bump
+    assert (
+        "already up to date" in cli(repo, "generate").stdout
+        and version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"
+    )  # no second bump
 
 
 def test_a_description_change_is_a_patch_release(repo):
     edit(repo / "specs/crafter.yaml", "openapi:", "# comment only: no release\nopenapi:")
     assert "already up to date" in cli(repo, "generate").stdout
     before = version(repo, "crafter")
-    edit(repo / "specs/crafter.yaml", "description: Profiles and their attachments.", "description: Profiles and the files attached to them.")
+    edit(
+        repo / "specs/crafter.yaml",
+        "description: Profiles and their attachments.",
+        "description: Profiles and the files attached to them.",
+    )
     assert cli(repo, "generate").returncode == 0
     major, minor, patch = before.split(".")
     assert version(repo, "crafter") == f"{major}.{minor}.{int(patch) + 1}"
@@ -113,7 +140,11 @@ def test_a_description_change_is_a_patch_release(repo):
 
 
 def test_an_overlay_action_that_stops_matching_fails_check(repo):
-    edit(repo / "specs/kombo.overlay.yaml", "$.components.schemas.GetAtsCandidatesCandidateIdAttachmentsPositiveResponse\n", "$.components.schemas.RenamedByVendor\n")
+    edit(
+        repo / "specs/kombo.overlay.yaml",
+        "$.components.schemas.GetAtsCandidatesCandidateIdAttachmentsPositiveResponse\n",
+        "$.components.schemas.RenamedByVendor\n",
+    )
     proc = cli(repo, "check")
     assert proc.returncode == 1
     assert "specs/kombo.overlay.yaml#/actions/4/target: warning[W025]" in proc.stderr
@@ -134,8 +165,12 @@ def test_update_spec_from_a_file_diffs_and_regenerates(repo, tmp_path_factory):
     proc = cli(repo, "update-spec", "kombo", "--from", str(new))
     assert proc.returncode == 0, proc.stderr
     assert (repo / "specs/kombo.yaml").read_bytes() == new.read_bytes()
-    assert "response-enum-value-added" in proc.stdout and '"PORTFOLIO"' in proc.stdout and "enums are open" in proc.stdout
-    assert version(repo, "kombo") == "{}.{}.0".format(*(lambda v: (v[0], int(v[1]) + 1))(version(ROOT, "kombo").split(".")))
+    assert (
+        "response-enum-value-added" in proc.stdout and '"PORTFOLIO"' in proc.stdout and "enums are open" in proc.stdout
+    )
+    assert version(repo, "kombo") == "{}.{}.0".format(
+        *(lambda v: (v[0], int(v[1]) + 1))(version(ROOT, "kombo").split("."))
+    )
     assert cli(repo, "check").returncode == 0  # regenerated, versioned
 
 
@@ -154,7 +189,7 @@ def test_update_spec_from_a_url_on_loopback(repo):
     body = (repo / "specs/kombo.yaml").read_bytes().replace(b"description:", b"description: Updated.", 1)
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -181,8 +216,8 @@ def test_a_new_version_changes_only_the_files_render_versioned_renders():
     # version would go stale.
     import dataclasses
 
-    from generator.core import build_ir, load, render
     from generator.config import load_project
+    from generator.core import build_ir, load, render
 
     config = next(c for c in load_project(ROOT).apis if c.name == "kombo")
     api, _ = build_ir.build(load.load_spec(config.spec, config.overlays), config)

@@ -10,13 +10,11 @@ import json
 import logging
 import time
 
+import hrflow_client
 import httpx
+import kombo_client
 import pytest
 from helpers import example, through
-from server import Reply, ServerProcess
-
-import hrflow_client
-import kombo_client
 from hrflow_client import AsyncHrflow, Hrflow
 from kombo_client import (
     APIConnectionError,
@@ -35,12 +33,21 @@ from kombo_client import (
     UnprocessableEntityError,
 )
 from kombo_client.models import CandidateAttachmentType, ErrorResponse
+from server import Reply, ServerProcess
 
 KEY = "kombo-SECRET-token-4711"
 HRFLOW_KEY = "ask_SECRET_hrflow_0815"
 ROUTE = "/v1/ats/candidates/c1/attachments"
 OK = example("kombo", "/ats/candidates/{candidate_id}/attachments", "get", "200", "example1")
-RATE_LIMITED = {"status": "error", "error": {"code": "PLATFORM.RATE_LIMIT_EXCEEDED", "title": "Slow down", "message": "Too many requests", "log_url": None}}
+RATE_LIMITED = {
+    "status": "error",
+    "error": {
+        "code": "PLATFORM.RATE_LIMIT_EXCEEDED",
+        "title": "Slow down",
+        "message": "Too many requests",
+        "log_url": None,
+    },
+}
 HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
 
 
@@ -58,14 +65,16 @@ def mode(request) -> str:
 def kombo_call(mode: str, server, client: dict | None = None, **call):
     """Call ``ats.get_candidate_attachments`` once, through a fresh sync or async client."""
     kwargs = {"api_key": KEY, "integration_id": "int-1", "server_url": server.url + "/v1", **(client or {})}
-    return through(mode, Kombo, AsyncKombo, kwargs, lambda k: k.ats.get_candidate_attachments(candidate_id="c1", **call))
+    return through(
+        mode, Kombo, AsyncKombo, kwargs, lambda k: k.ats.get_candidate_attachments(candidate_id="c1", **call)
+    )
 
 
 def timed(fn, *args, **kwargs):
     started = time.monotonic()
     try:
         return fn(*args, **kwargs), time.monotonic() - started
-    except Exception as exc:  # noqa: BLE001 - the caller asserts on it
+    except Exception as exc:
         return exc, time.monotonic() - started
 
 
@@ -150,7 +159,15 @@ def test_nothing_listening_is_a_connection_error(mode):
 
 
 def test_429_sequence_with_retry_after_then_success(server, mode):
-    server.route("GET", ROUTE, [Reply(429, RATE_LIMITED, headers={"Retry-After": "0"}), Reply(429, RATE_LIMITED, headers={"retry-after-ms": "50"}), Reply(200, OK)])
+    server.route(
+        "GET",
+        ROUTE,
+        [
+            Reply(429, RATE_LIMITED, headers={"Retry-After": "0"}),
+            Reply(429, RATE_LIMITED, headers={"retry-after-ms": "50"}),
+            Reply(200, OK),
+        ],
+    )
     res, elapsed = timed(kombo_call, mode, server)
     assert res.status == "success"
     assert server.count("GET", ROUTE) == 3
@@ -210,7 +227,15 @@ def test_empty_error_body_is_kept(server, mode):
 
 @pytest.mark.parametrize(
     ("status", "cls"),
-    [(400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError), (409, ConflictError), (422, UnprocessableEntityError), (418, APIStatusError)],
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (418, APIStatusError),
+    ],
 )
 def test_status_maps_to_its_error_class(server, status, cls):
     body = {"status": "error", "error": {"code": "INTEGRATION.X", "title": None, "message": "m", "log_url": None}}
@@ -234,7 +259,9 @@ def test_408_is_retried(server, mode):
 # -- bodies ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ['{"status": "success", "data": {"results": [', "<html>maintenance</html>", "null garbage"])
+@pytest.mark.parametrize(
+    "text", ['{"status": "success", "data": {"results": [', "<html>maintenance</html>", "null garbage"]
+)
 def test_malformed_or_truncated_json_raises_response_validation_error(server, mode, text):
     server.route("GET", ROUTE, Reply(200, text))
     exc, _ = timed(kombo_call, mode, server)
@@ -259,7 +286,10 @@ def test_a_non_json_content_type_on_success_is_a_validation_error(server, mode):
     assert isinstance(exc, ResponseValidationError) and exc.body == "<html>login</html>"
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/json;charset=UTF-8", "application/vnd.kombo.v1+json"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json; charset=utf-8", "application/json;charset=UTF-8", "application/vnd.kombo.v1+json"],
+)
 def test_json_content_types_with_parameters_and_vendor_suffixes(server, mode, content_type):
     server.route("GET", ROUTE, Reply(200, OK, content_type=content_type))
     assert kombo_call(mode, server).status == "success"
@@ -292,7 +322,9 @@ def test_large_body_of_5000_attachments(server, mode):
 
 def hrflow_call(mode: str, server, **call):
     kwargs = {"api_secret": HRFLOW_KEY, "api_user": "me@example.com", "base_url": server.url + "/v1", "max_retries": 1}
-    return through(mode, Hrflow, AsyncHrflow, kwargs, lambda h: h.profile.attachment.list(source_key="s", key="k", **call))
+    return through(
+        mode, Hrflow, AsyncHrflow, kwargs, lambda h: h.profile.attachment.list(source_key="s", key="k", **call)
+    )
 
 
 def test_hrflow_401_echoing_the_key_is_redacted_everywhere(server, mode, caplog):
@@ -303,14 +335,25 @@ def test_hrflow_401_echoing_the_key_is_redacted_everywhere(server, mode, caplog)
     assert isinstance(exc, hrflow_client.AuthenticationError)
     assert server.last().headers["x-api-key"] == HRFLOW_KEY  # it was sent...
     request = exc.response.request
-    captured = [str(exc), repr(exc), str(exc.body), repr(exc.body), str(request), repr(request), str(request.url), repr(request.headers), caplog.text]
+    captured = [
+        str(exc),
+        repr(exc),
+        str(exc.body),
+        repr(exc.body),
+        str(request),
+        repr(request),
+        str(request.url),
+        repr(request.headers),
+        caplog.text,
+    ]
     for text in captured:
         assert HRFLOW_KEY not in text  # ...and appears nowhere a caller or a log can see
     assert "Invalid secret key: ***" in str(exc)
 
 
 def test_query_credentials_never_reach_logs_or_reprs(server, caplog):
-    from crafter_profile_client import CrafterProfile, InternalServerError as CrafterError
+    from crafter_profile_client import CrafterProfile
+    from crafter_profile_client import InternalServerError as CrafterError
     from crafter_profile_client import _runtime as crafter_runtime
 
     token = "e8f5170c-SECRET-4b09772f8e2d"
@@ -323,7 +366,14 @@ def test_query_credentials_never_reach_logs_or_reprs(server, caplog):
         assert repr(cp) == f"CrafterProfile(base_url={server.url!r})" and token not in repr(cp._credentials)
     assert server.last().query["accessTokenId"] == [token]
     request = info.value.response.request
-    for text in (str(info.value), repr(info.value.body), str(request), str(request.url), repr(request.url), caplog.text):
+    for text in (
+        str(info.value),
+        repr(info.value.body),
+        str(request),
+        str(request.url),
+        repr(request.url),
+        caplog.text,
+    ):
         assert token not in text
     assert "accessTokenId=***" in str(request.url)
     assert "httpx" in {r.name for r in caplog.records}  # httpx's own INFO line was emitted, redacted
@@ -346,7 +396,9 @@ def test_debug_log_lines_for_request_retry_and_response(server, caplog):
 def test_custom_http_client_with_event_hooks(server):
     seen = []
     server.route("GET", ROUTE, Reply(200, OK))
-    http = httpx.Client(event_hooks={"request": [lambda r: seen.append(r.headers.get("x-from-hook"))]}, headers={"X-From-Hook": "yes"})
+    http = httpx.Client(
+        event_hooks={"request": [lambda r: seen.append(r.headers.get("x-from-hook"))]}, headers={"X-From-Hook": "yes"}
+    )
     with Kombo(api_key=KEY, integration_id="i", server_url=server.url + "/v1", http_client=http) as k:
         assert k.ats.get_candidate_attachments("c1").status == "success"
     assert seen == ["yes"] and server.last().headers["x-from-hook"] == "yes"
@@ -357,9 +409,11 @@ def test_custom_http_client_with_event_hooks(server):
 def test_custom_async_http_client_with_transport(server):
     async def go():
         transport = httpx.AsyncHTTPTransport(retries=0)
-        async with httpx.AsyncClient(transport=transport) as http:
-            async with AsyncKombo(api_key=KEY, integration_id="i", server_url=server.url + "/v1", http_client=http) as k:
-                return await k.ats.get_candidate_attachments("c1")
+        async with (
+            httpx.AsyncClient(transport=transport) as http,
+            AsyncKombo(api_key=KEY, integration_id="i", server_url=server.url + "/v1", http_client=http) as k,
+        ):
+            return await k.ats.get_candidate_attachments("c1")
 
     server.route("GET", ROUTE, Reply(200, OK))
     assert asyncio.run(go()).status == "success"
@@ -409,7 +463,9 @@ def test_1000_concurrent_async_calls_through_one_client(tmp_path):
 
         async def go():
             async with AsyncKombo(api_key=KEY, integration_id="i", server_url=url + "/v1", max_retries=0) as k:
-                return await asyncio.gather(*(k.ats.get_candidate_attachments("c1") for _ in range(1000)), return_exceptions=True)
+                return await asyncio.gather(
+                    *(k.ats.get_candidate_attachments("c1") for _ in range(1000)), return_exceptions=True
+                )
 
         results, elapsed = timed(asyncio.run, go())
         stats = httpx.get(url + "/__stats").json()
@@ -436,7 +492,21 @@ def test_every_package_exports_the_error_tree(package):
     import importlib
 
     module = importlib.import_module(package)
-    names = ["APIError", "APIConnectionError", "APITimeoutError", "APIStatusError", "BadRequestError", "AuthenticationError", "PermissionDeniedError", "NotFoundError", "ConflictError", "UnprocessableEntityError", "RateLimitError", "InternalServerError", "ResponseValidationError"]
+    names = [
+        "APIError",
+        "APIConnectionError",
+        "APITimeoutError",
+        "APIStatusError",
+        "BadRequestError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "NotFoundError",
+        "ConflictError",
+        "UnprocessableEntityError",
+        "RateLimitError",
+        "InternalServerError",
+        "ResponseValidationError",
+    ]
     for name in names:
         assert name in module.__all__ and issubclass(getattr(module, name), module.APIError), name
     assert issubclass(module.APITimeoutError, module.APIConnectionError)

@@ -11,9 +11,6 @@ from email.parser import BytesParser
 from email.policy import HTTP
 
 import pytest
-from helpers import example, through
-from server import RecordingServer, Reply
-
 from crafter_profile_client import (
     APIConnectionError,
     AsyncCrafterProfile,
@@ -22,8 +19,10 @@ from crafter_profile_client import (
     InternalServerError,
 )
 from crafter_profile_client.models import Attachment
+from helpers import example, through
 from hrflow_client import Hrflow
 from kombo_client import AsyncKombo, Kombo
+from server import RecordingServer, Reply
 
 TOKEN = "e8f5170c-877b-416f-b70f-4b09772f8e2d"
 PROFILE = "59284659d4c650213cc2f3fc"
@@ -49,7 +48,14 @@ def parts(recorded) -> dict[str, tuple[str | None, str, bytes]]:
     """Multipart parts the server received: name -> (filename, content type, bytes)."""
     head = f"Content-Type: {recorded.headers['content-type']}\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + recorded.body)
-    return {p.get_param("name", header="content-disposition"): (p.get_filename(), p.get_content_type(), p.get_payload(decode=True)) for p in message.iter_parts()}
+    return {
+        p.get_param("name", header="content-disposition"): (
+            p.get_filename(),
+            p.get_content_type(),
+            p.get_payload(decode=True),
+        )
+        for p in message.iter_parts()
+    }
 
 
 # -- upload --------------------------------------------------------------------------------------
@@ -61,7 +67,13 @@ def test_upload_streams_the_file_in_part_attachment(server, mode, tmp_path, kind
     path.write_bytes(PICTURE)
     server.route("POST", BASE + "/uploadAttachment", Reply(200, UPLOADED))
     handle = open(path, "rb")  # noqa: SIM115 - closed below
-    given = {"path": path, "str-path": str(path), "bytes": PICTURE, "file": handle, "tuple": ("cv.pdf", PICTURE, "application/pdf")}[kind]
+    given = {
+        "path": path,
+        "str-path": str(path),
+        "bytes": PICTURE,
+        "file": handle,
+        "tuple": ("cv.pdf", PICTURE, "application/pdf"),
+    }[kind]
 
     result = crafter(mode, server, lambda cp: cp.profile.attachments.upload(PROFILE, file=given))
     handle.close()
@@ -72,7 +84,13 @@ def test_upload_streams_the_file_in_part_attachment(server, mode, tmp_path, kind
     assert req.headers["content-type"].startswith("multipart/form-data; boundary=")
     filename, content_type, content = parts(req)["attachment"]
     assert content == PICTURE
-    expected_name = {"path": "picture1.jpg", "str-path": "picture1.jpg", "bytes": "upload", "file": "picture1.jpg", "tuple": "cv.pdf"}[kind]
+    expected_name = {
+        "path": "picture1.jpg",
+        "str-path": "picture1.jpg",
+        "bytes": "upload",
+        "file": "picture1.jpg",
+        "tuple": "cv.pdf",
+    }[kind]
     assert filename == expected_name
     if kind == "tuple":
         assert content_type == "application/pdf"
@@ -132,7 +150,9 @@ def picture_reply(**kwargs) -> Reply:
 def test_download_to_a_path_checks_md5_and_returns_the_path(server, mode, tmp_path):
     server.route("GET", BASE + "/attachment/picture1", picture_reply())
     target = tmp_path / "picture1.jpg"
-    result = crafter(mode, server, lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=target, md5=PICTURE_MD5))
+    result = crafter(
+        mode, server, lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=target, md5=PICTURE_MD5)
+    )
     assert result == target and target.read_bytes() == PICTURE
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
     req = server.last()
@@ -174,7 +194,11 @@ def test_content_md5_header_is_checked(server, mode, tmp_path):
 def test_expected_size_mismatch(server, mode, tmp_path):
     server.route("GET", BASE + "/attachment/picture1", picture_reply())
     with pytest.raises(DownloadIntegrityError, match=f"expected 10 bytes, received {len(PICTURE)}"):
-        crafter(mode, server, lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=tmp_path / "p", expected_size=10))
+        crafter(
+            mode,
+            server,
+            lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=tmp_path / "p", expected_size=10),
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -198,7 +222,12 @@ def test_interrupted_download_recovers_on_retry(server, mode, tmp_path):
 def test_download_error_status_is_typed_and_writes_nothing(server, mode, tmp_path):
     server.route("GET", BASE + "/attachment/picture1", Reply(500, {"message": "Internal server error"}))
     with pytest.raises(InternalServerError):
-        crafter(mode, server, lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=tmp_path / "p"), max_retries=0)
+        crafter(
+            mode,
+            server,
+            lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=tmp_path / "p"),
+            max_retries=0,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -211,7 +240,16 @@ def test_kombo_data_url_on_the_api_origin_gets_the_token(server, mode, tmp_path)
     kwargs = {"api_key": "kombo-token", "integration_id": "i", "server_url": server.url + "/v1"}
     # An absolute link, and a relative one (resolved against the API's base URL).
     url = server.url + "/files/cv.pdf" if mode == "sync" else "/files/cv.pdf"
-    assert through(mode, Kombo, AsyncKombo, kwargs, lambda k: k.download(url, to=target, expected_size=len(PICTURE), md5=PICTURE_MD5)) == target
+    assert (
+        through(
+            mode,
+            Kombo,
+            AsyncKombo,
+            kwargs,
+            lambda k: k.download(url, to=target, expected_size=len(PICTURE), md5=PICTURE_MD5),
+        )
+        == target
+    )
     assert target.read_bytes() == PICTURE
     assert server.last().headers["authorization"] == "Bearer kombo-token"
 

@@ -5,15 +5,14 @@ byte-identical to ``black.format_str`` on the whole module."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import black
 import pytest
 
+from generator.config import ApiConfig, load_project
 from generator.core import build_ir, load, render
 from generator.core import format as fmt
-from generator.config import ApiConfig, load_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def _configs() -> list[ApiConfig]:
     configs = list(load_project(ROOT).apis)
     configs += [ApiConfig(name=p.stem, spec=p) for p in sorted((ROOT / "tests" / "specs").glob("*.yaml"))]
-    configs += [ApiConfig(name="c" + p.stem.replace("-", "_"), spec=p) for p in sorted((ROOT / "tests" / "corpus").rglob("*.json"))]
+    configs += [
+        ApiConfig(name="c" + p.stem.replace("-", "_"), spec=p)
+        for p in sorted((ROOT / "tests" / "corpus").rglob("*.json"))
+    ]
     return configs
 
 
@@ -63,13 +65,15 @@ def test_unstable_chunks_go_through_black():
     long_call = "value = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")"
     text = f"import x\n\n\ndef f():\n    {long_call}\n    return value\n"
     sent: list[fmt.Job] = []
-    assert fmt.format_python(text, run=lambda jobs: sent.extend(jobs) or fmt.run_jobs(jobs)) == black.format_str(text, mode=fmt.black_mode())
+    assert fmt.format_python(text, run=lambda jobs: sent.extend(jobs) or fmt.run_jobs(jobs)) == black.format_str(
+        text, mode=fmt.black_mode()
+    )
     assert [job[0] for job in sent] == ["unit"]  # the long statement alone
 
 
 def test_invalid_python_black_refuses_names_the_file():
     bad = "def broken(:\n    " + "x" * 120 + "\n"
-    with pytest.raises(fmt.FormatError, match="pkg/bad.py"):
+    with pytest.raises(fmt.FormatError, match=r"pkg/bad\.py"):
         fmt.format_files({"pkg/bad.py": bad, "pkg/good.py": "x = 1\n"})
 
 
@@ -135,7 +139,13 @@ def test_long_statements_are_formatted_alone_and_spliced_back():
         ")\n"
     )
     chunks = fmt.split(text)
-    assert [u for c in chunks for u in (fmt._units(c, fmt._unstable_lines(c)) or [])] == [(4, 4, False), (0, 0, True), (1, 1, True), (2, 2, False), (6, 9, False)]
+    assert [u for c in chunks for u in (fmt._units(c, fmt._unstable_lines(c)) or [])] == [
+        (4, 4, False),
+        (0, 0, True),
+        (1, 1, True),
+        (2, 2, False),
+        (6, 9, False),
+    ]
     assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
 
 
@@ -171,7 +181,9 @@ def test_union_fields_written_as_black_splits_them():
         written += 1
         context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
         reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
-        assert context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference, line
+        assert (
+            context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
+        ), line
     assert written > 500
 
 
@@ -226,9 +238,25 @@ def _reference_scan(lines: list[str]) -> list[int] | None:
 
 def test_the_quick_stability_check_agrees_with_the_line_by_line_scan(tmp_path):
     # The check looks at the whole chunk first and then only at the lines that can matter.
-    chunks = [c for config in _configs()[:8] + _hostile_configs(tmp_path) for text in _rendered(config).values() for c in fmt.split(text)]
-    chunks += ['"""Open docstring\n', 'x = 1\n"""\n', 'def f():\n    """Doc."""\n', "x = 1 \n", "x = \\\n    1\n", "x = '\t'\n"]
-    chunks += ['x = 1\n"""' + "w" * 120 + '\n"""\n', 'class A:\n    """Doc\n    ' + "w" * 120 + '\\\n    """\n', "y = " + "1 + " * 40 + "1 \\\n"]
+    chunks = [
+        c
+        for config in _configs()[:8] + _hostile_configs(tmp_path)
+        for text in _rendered(config).values()
+        for c in fmt.split(text)
+    ]
+    chunks += [
+        '"""Open docstring\n',
+        'x = 1\n"""\n',
+        'def f():\n    """Doc."""\n',
+        "x = 1 \n",
+        "x = \\\n    1\n",
+        "x = '\t'\n",
+    ]
+    chunks += [
+        'x = 1\n"""' + "w" * 120 + '\n"""\n',
+        'class A:\n    """Doc\n    ' + "w" * 120 + '\\\n    """\n',
+        "y = " + "1 + " * 40 + "1 \\\n",
+    ]
     assert len(chunks) > 500
     for chunk in chunks:
         assert fmt._unstable_lines(chunk) == _reference_scan(chunk.split("\n")), chunk
@@ -263,7 +291,7 @@ def test_endpoint_declarations_written_as_black_splits_them():
         name = statement.split(":", 1)[0]
         for _ in range(3):
             longer = "_" + "N" * rng.randint(20, 110)
-            text = longer + statement[len(name):]
+            text = longer + statement[len(name) :]
             if len(text.split("\n", 1)[0]) <= fmt.LINE_LENGTH:
                 continue
             ours = fmt._endpoint_declaration(("unit", text, 0, False))

@@ -39,7 +39,11 @@ def test_matches_golden_tree(generated):
     if os.environ.get("UPDATE_GOLDEN"):
         write_tree(golden, files)
     drift = compare(golden, files)
-    report = [f"changed {p}\n{drift.diffs.get(p, '')}" for p in drift.changed] + [f"missing {p}" for p in drift.missing] + [f"extra {p}" for p in drift.extra]
+    report = (
+        [f"changed {p}\n{drift.diffs.get(p, '')}" for p in drift.changed]
+        + [f"missing {p}" for p in drift.missing]
+        + [f"extra {p}" for p in drift.extra]
+    )
     assert drift.clean, "golden tree differs (UPDATE_GOLDEN=1 to accept):\n" + "\n".join(report)
 
 

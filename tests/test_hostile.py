@@ -42,7 +42,7 @@ def hostile_spec(payload: str) -> str:
     return f"""{{
   "openapi": "3.1.0",
   "info": {{"title": {p}, "version": {p}, "description": {p}}},
-  "servers": [{{"url": "https://example.com/{payload.encode('unicode_escape').decode().replace('"', '')[:8].replace('{', '').replace('}', '')}", "description": {p}, "x-sdk-server-name": {p}}}],
+  "servers": [{{"url": "https://example.com/{payload.encode("unicode_escape").decode().replace('"', "")[:8].replace("{", "").replace("}", "")}", "description": {p}, "x-sdk-server-name": {p}}}],
   "tags": [{{"name": {p}}}],
   "paths": {{
     "/things/{{thing}}": {{
@@ -84,7 +84,10 @@ def test_hostile_strings_never_become_code_or_paths(payload, tmp_path, monkeypat
     result = generate_package(spec, name="hostile")
     if not result.ok:
         # Refusing is allowed, as long as it is a diagnostic that names the file.
-        assert all(str(d).startswith(str(spec.relative_to(Path.cwd())) if spec.is_relative_to(Path.cwd()) else str(spec)) for d in result.diagnostics.errors)
+        assert all(
+            str(d).startswith(str(spec.relative_to(Path.cwd())) if spec.is_relative_to(Path.cwd()) else str(spec))
+            for d in result.diagnostics.errors
+        )
         return
     out = tmp_path / "out"
     write_tree(out, result.files)

@@ -12,8 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from server import CHUNK, RecordingServer, Recorded, Reply
+from server import CHUNK, Recorded, RecordingServer, Reply
 
 SIZE = 200 * 1024 * 1024
 LIMIT = 50 * 1024 * 1024
@@ -99,15 +98,33 @@ def test_200_mb_upload_and_download_with_flat_memory(tmp_path):
         offset, length = file_part(recorded)
         md5 = md5_of(recorded.body_file, offset, length)
         os.unlink(recorded.body_file)
-        return Reply(200, {"md5": md5, "contentType": "application/octet-stream", "fileSize": "200 MB", "fileName": "big.bin", "fileSizeBytes": length, "id": "x"})
+        return Reply(
+            200,
+            {
+                "md5": md5,
+                "contentType": "application/octet-stream",
+                "fileSize": "200 MB",
+                "fileName": "big.bin",
+                "fileSizeBytes": length,
+                "id": "x",
+            },
+        )
 
     spool = tmp_path / "spool"
     spool.mkdir()
     with RecordingServer(spool_dir=str(spool)) as server:
         server.route("GET", BASE + "/attachment/warm-up/details", Reply(200, {"id": "w", "fileName": "warm-up"}))
         server.route("POST", BASE + "/uploadAttachment", upload)
-        server.route("GET", BASE + "/attachment/big", Reply(200, content_type="application/octet-stream", stream=stream, length=SIZE))
-        server.route("GET", BASE + "/attachment/broken", Reply(200, content_type="application/octet-stream", stream=stream, length=SIZE, drop="mid-body"))
+        server.route(
+            "GET",
+            BASE + "/attachment/big",
+            Reply(200, content_type="application/octet-stream", stream=stream, length=SIZE),
+        )
+        server.route(
+            "GET",
+            BASE + "/attachment/broken",
+            Reply(200, content_type="application/octet-stream", stream=stream, length=SIZE, drop="mid-body"),
+        )
         target, broken = tmp_path / "out" / "big.bin", tmp_path / "out" / "broken.bin"
         target.parent.mkdir()
         args = [str(ROOT / "generated" / "crafter"), server.url, str(source), str(target), str(broken), expected_md5]
@@ -152,7 +169,9 @@ def test_json_read_through_orjson_is_exactly_what_the_standard_library_reads(tmp
     for data in [*documents, *edges]:
         expected = json.loads(data.decode("utf-8-sig"))
         found = load.parse_bytes(data, True)
-        assert marshal.dumps(found, 0) == marshal.dumps(expected, 0) or (found != found and expected != expected), data[:80]
+        assert marshal.dumps(found, 0) == marshal.dumps(expected, 0) or (found != found and expected != expected), data[
+            :80
+        ]
     assert sum(load._orjson_loads(data) is not load._NOT_FAST for data in documents) > 20  # orjson's reading is taken
     constants: list[str] = []
     load.parse_bytes(edges[2], True, constants)

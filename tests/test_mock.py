@@ -21,7 +21,11 @@ from generator.core.load import load_spec
 from generator.mock.server import MockError, MockOptions, MockServer, Synth
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = {"kombo": ("specs/kombo.yaml", ("specs/kombo.overlay.yaml",)), "hrflow": ("specs/hrflow.yaml", ()), "crafter": ("specs/crafter.yaml", ())}
+SPECS = {
+    "kombo": ("specs/kombo.yaml", ("specs/kombo.overlay.yaml",)),
+    "hrflow": ("specs/hrflow.yaml", ()),
+    "crafter": ("specs/crafter.yaml", ()),
+}
 KOMBO_URL = "/v1/ats/candidates/x/attachments"
 KOMBO_AUTH = {"Authorization": "Bearer key", "X-Integration-Id": "join:abc"}
 
@@ -30,9 +34,15 @@ def schema_check(spec_path: str, overlays: tuple[str, ...], pointer: str, value:
     """Independent validation of a response body against the spec's schema at ``pointer``."""
     spec = load_spec(ROOT / spec_path, tuple(ROOT / o for o in overlays))
     is_31 = str(spec.data["openapi"]).startswith("3.1")
-    registry: Registry = Registry().with_resource("urn:spec", Resource.from_contents(spec.data, default_specification=DRAFT202012 if is_31 else DRAFT4))
+    registry: Registry = Registry().with_resource(
+        "urn:spec", Resource.from_contents(spec.data, default_specification=DRAFT202012 if is_31 else DRAFT4)
+    )
     cls = OAS31Validator if is_31 else OAS30Validator
-    validator = cls({"$ref": f"urn:spec#{pointer}"}, registry=registry, format_checker=oas31_format_checker if is_31 else oas30_format_checker)
+    validator = cls(
+        {"$ref": f"urn:spec#{pointer}"},
+        registry=registry,
+        format_checker=oas31_format_checker if is_31 else oas30_format_checker,
+    )
     return [e.message for e in validator.iter_errors(value)]
 
 
@@ -69,7 +79,10 @@ def _valid_request(mock: MockServer, route: Any) -> tuple[str, dict[str, Any], d
 @pytest.mark.parametrize("api", sorted(SPECS))
 def test_every_operation_answers_with_a_schema_valid_body(api):
     spec_path, overlays = SPECS[api]
-    with MockServer(ROOT / spec_path, tuple(ROOT / o for o in overlays)) as mock, httpx.Client(base_url=mock.url, timeout=10) as http:
+    with (
+        MockServer(ROOT / spec_path, tuple(ROOT / o for o in overlays)) as mock,
+        httpx.Client(base_url=mock.url, timeout=10) as http,
+    ):
         assert mock.api.routes
         for route in mock.api.routes:
             path, query, headers, _ = _valid_request(mock, route)
@@ -77,7 +90,11 @@ def test_every_operation_answers_with_a_schema_valid_body(api):
             body_node = route.op.get("requestBody")
             if body_node:
                 media = next(iter(mock.api.follow(route.doc, route.ptr + "/requestBody", body_node)[2]["content"]))
-                kwargs = {"files": {"attachment": ("cv.pdf", b"%PDF-1.4", "application/pdf")}} if media.startswith("multipart/") else {"json": {}}
+                kwargs = (
+                    {"files": {"attachment": ("cv.pdf", b"%PDF-1.4", "application/pdf")}}
+                    if media.startswith("multipart/")
+                    else {"json": {}}
+                )
             response = http.request(route.method, path, params=query, headers=headers, **kwargs)
             assert 200 <= response.status_code < 300, (route.template, response.status_code, response.text)
             success = next(k for k in route.op["responses"] if str(k).startswith("2"))
@@ -86,7 +103,9 @@ def test_every_operation_answers_with_a_schema_valid_body(api):
             content = resolved.get("content") or {}
             media = next(iter(content), None)
             if media and media.endswith("json"):
-                errors = schema_check(spec_path, overlays, f"{resolved_ptr}/content/{media.replace('/', '~1')}/schema", response.json())
+                errors = schema_check(
+                    spec_path, overlays, f"{resolved_ptr}/content/{media.replace('/', '~1')}/schema", response.json()
+                )
                 assert not errors, (route.template, errors)
             elif media:
                 assert response.content and response.headers["content-type"]
@@ -98,10 +117,16 @@ def test_kombo_must_show_example_401_and_422():
         ok = http.get(KOMBO_URL, headers=KOMBO_AUTH)
         assert ok.status_code == 200
         assert ok.json()["data"]["results"][0]["file_name"] == "Frank Doe CV.pdf" and "Frank Doe CV.pdf" in seed_example
-        for headers in ({"X-Integration-Id": "join:abc"}, {"Authorization": "Basic a2V5", "X-Integration-Id": "join:abc"}):
+        for headers in (
+            {"X-Integration-Id": "join:abc"},
+            {"Authorization": "Basic a2V5", "X-Integration-Id": "join:abc"},
+        ):
             denied = http.get(KOMBO_URL, headers=headers)
             assert denied.status_code == 401
-            assert denied.json()["status"] == "error" and denied.json()["error"]["code"] == "PLATFORM.AUTHENTICATION_INVALID"  # Kombo's envelope
+            assert (
+                denied.json()["status"] == "error"
+                and denied.json()["error"]["code"] == "PLATFORM.AUTHENTICATION_INVALID"
+            )  # Kombo's envelope
         for headers in ({"Authorization": "Bearer key"}, {"Authorization": "Bearer key", "X-Integration-Id": ""}):
             invalid = http.get(KOMBO_URL, headers=headers)
             assert invalid.status_code == 422
@@ -177,7 +202,9 @@ def test_named_examples_and_status_choice():
         first = http.get(path.removeprefix(mock.api.prefix), params=query, headers=headers)
         assert first.json() == next(iter(examples.values()))["value"]
         for name, example in examples.items():
-            picked = http.get(path.removeprefix(mock.api.prefix), params=query, headers={**headers, "Prefer": f"example={name}"})
+            picked = http.get(
+                path.removeprefix(mock.api.prefix), params=query, headers={**headers, "Prefer": f"example={name}"}
+            )
             assert picked.json() == example["value"]
         status = http.get(path.removeprefix(mock.api.prefix), params=query, headers={**headers, "Prefer": "code=400"})
         assert status.status_code == 400
@@ -190,7 +217,9 @@ def test_faults_latency_sequence_reset_truncate():
         assert first.status_code == 503 and first.headers["retry-after"] == "1"
         assert http.get(KOMBO_URL, headers=KOMBO_AUTH).status_code == 200
         other = "/v1/ats/candidates/y/attachments"
-        seq = [http.get(other, headers={**KOMBO_AUTH, "Prefer": 'sequence="429 429 200", retry-after=2'}) for _ in range(4)]
+        seq = [
+            http.get(other, headers={**KOMBO_AUTH, "Prefer": 'sequence="429 429 200", retry-after=2'}) for _ in range(4)
+        ]
         assert [r.status_code for r in seq] == [429, 429, 200, 200] and seq[0].headers["retry-after"] == "2"
         started = time.perf_counter()
         http.get(KOMBO_URL, headers={**KOMBO_AUTH, "Prefer": "latency=300"})
@@ -211,16 +240,25 @@ def test_generated_clients_run_their_public_api_against_the_mock(tmp_path):
         with Kombo(api_key="key", integration_id="join:abc", server_url=mock.base_url, max_retries=0) as kombo:
             result = kombo.ats.get_candidate_attachments(candidate_id="x")
             assert result.data.results[0].file_name == "Frank Doe CV.pdf"
-        with Kombo(api_key="key", integration_id="", server_url=mock.base_url, max_retries=0) as kombo, pytest.raises(APIStatusError) as caught:
+        with (
+            Kombo(api_key="key", integration_id="", server_url=mock.base_url, max_retries=0) as kombo,
+            pytest.raises(APIStatusError) as caught,
+        ):
             kombo.ats.get_candidate_attachments(candidate_id="x")
         assert caught.value.status_code == 422
         assert mock.log[0]["operation"] == "GET /v1/ats/candidates/{candidate_id}/attachments"
-    with MockServer(ROOT / "specs/hrflow.yaml") as mock, Hrflow(api_secret="s", api_user="u@example.com", base_url=mock.base_url) as hr:
+    with (
+        MockServer(ROOT / "specs/hrflow.yaml") as mock,
+        Hrflow(api_secret="s", api_user="u@example.com", base_url=mock.base_url) as hr,
+    ):
         assert hr.profile.attachment.list(source_key="s", key="k").data
         assert hr.profile.attachment.list_by_id(source_id="s", profile_id="p").data
         assert hr.profile.indexing.get(source_key="s", reference="r").data
         assert {e["status"] for e in mock.log} == {200}
-    with MockServer(ROOT / "specs/crafter.yaml") as mock, CrafterProfile(access_token_id="t", base_url=mock.base_url) as cp:
+    with (
+        MockServer(ROOT / "specs/crafter.yaml") as mock,
+        CrafterProfile(access_token_id="t", base_url=mock.base_url) as cp,
+    ):
         assert cp.profile.attachments.list("59284659d4c650213cc2f3fc")
         assert cp.profile.attachments.upload("59284659d4c650213cc2f3fc", file=b"%PDF-1.4 cv").file_name
         assert cp.profile.attachments.details("59284659d4c650213cc2f3fc", "cv.pdf")
@@ -245,7 +283,13 @@ def test_cli_serves_and_logs_json_lines(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = tmp_path / "requests.jsonl"
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "mock", "kombo", "--port", str(port), "--log", str(log)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "mock", "kombo", "--port", str(port), "--log", str(log)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "serving 1 operation(s)" in proc.stdout.readline()
         with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
@@ -257,5 +301,11 @@ def test_cli_serves_and_logs_json_lines(tmp_path):
     entries = [json.loads(line) for line in log.read_text().splitlines()]
     assert [e["status"] for e in entries] == [200, 401]
     assert entries[0]["headers"]["authorization"] == "***"  # credentials never reach the log
-    refused = subprocess.run([sys.executable, "-m", "generator", "mock", "specs/kombo.yaml", "--host", "0.0.0.0"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    refused = subprocess.run(
+        [sys.executable, "-m", "generator", "mock", "specs/kombo.yaml", "--host", "0.0.0.0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 2 and "loopback" in refused.stderr

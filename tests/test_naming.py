@@ -16,7 +16,12 @@ SPEC = {
             "post": {
                 "operationId": "send",
                 "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Event"}}}},
-                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/file-commit"}}}}},
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/file-commit"}}},
+                    }
+                },
             }
         }
     },
@@ -32,14 +37,27 @@ SPEC = {
                             {"type": "string", "enum": ["low", "high"]},
                             {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}},
                             {"allOf": [{"$ref": "#/components/schemas/Base"}, {"$ref": "#/components/schemas/Audit"}]},
-                            {"allOf": [{"$ref": "#/components/schemas/Base"}, {"$ref": "#/components/schemas/Billing"}]},
+                            {
+                                "allOf": [
+                                    {"$ref": "#/components/schemas/Base"},
+                                    {"$ref": "#/components/schemas/Billing"},
+                                ]
+                            },
                             {"type": "object", "properties": {"misc": {"type": "integer"}}},
                         ]
                     },
                     "rule": {
                         "anyOf": [
-                            {"type": "object", "required": ["id", "name"], "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
-                            {"type": "object", "required": ["id", "message"], "properties": {"id": {"type": "string"}, "message": {"type": "string"}}},
+                            {
+                                "type": "object",
+                                "required": ["id", "name"],
+                                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                            },
+                            {
+                                "type": "object",
+                                "required": ["id", "message"],
+                                "properties": {"id": {"type": "string"}, "message": {"type": "string"}},
+                            },
                         ]
                     },
                     "owner": {"$ref": "#/components/schemas/Owner"},
@@ -52,7 +70,10 @@ SPEC = {
             "Owner": {"type": "object", "nullable": True, "properties": {"login": {"type": "string"}}},
             "Anything": True,
             # "file-commit" has a property "commit" whose inline schema would also be called FileCommit.
-            "file-commit": {"type": "object", "properties": {"commit": {"type": "object", "properties": {"sha": {"type": "string"}}}}},
+            "file-commit": {
+                "type": "object",
+                "properties": {"commit": {"type": "object", "properties": {"sha": {"type": "string"}}}},
+            },
         }
     },
 }
@@ -67,7 +88,15 @@ def test_names_come_from_structure(tmp_path):
     enums = {e.name for e in result.api.enums}
     body = next(f for f in models["Event"].fields if f.name == "body")
     members = [m for m in body.annotation.split(" | ") if m != "None"]
-    assert members == ["EventBodyGreeting", "EventBodyPing", "EventBodyLowEtc", "EventBodyWithUrl", "EventBodyAudit", "EventBodyBilling", "EventBodyWithMisc"]
+    assert members == [
+        "EventBodyGreeting",
+        "EventBodyPing",
+        "EventBodyLowEtc",
+        "EventBodyWithUrl",
+        "EventBodyAudit",
+        "EventBodyBilling",
+        "EventBodyWithMisc",
+    ]
     assert "EventBodyLowEtc" in enums
     # Both members require "id": each is named after the property only it requires.
     rule = next(f for f in models["Event"].fields if f.name == "rule")

@@ -6,11 +6,17 @@ import logging
 
 import httpx
 import pytest
-from helpers import example, run
-
 from crafter_profile_client import CrafterProfile, InternalServerError
-from kombo_client import APIConnectionError, APITimeoutError, AsyncKombo, Kombo, RateLimitError, ResponseValidationError
-from kombo_client import _runtime
+from helpers import example, run
+from kombo_client import (
+    APIConnectionError,
+    APITimeoutError,
+    AsyncKombo,
+    Kombo,
+    RateLimitError,
+    ResponseValidationError,
+    _runtime,
+)
 
 OK = example("kombo", "/ats/candidates/{candidate_id}/attachments", "get", "200", "example1")
 
@@ -21,7 +27,13 @@ def fast_backoff(monkeypatch):
 
 
 def kombo(handler, **kwargs) -> Kombo:
-    return Kombo(api_key="tok-SECRET", integration_id="i", server_url="http://127.0.0.1:9/v1", http_client=httpx.Client(transport=httpx.MockTransport(handler)), **kwargs)
+    return Kombo(
+        api_key="tok-SECRET",
+        integration_id="i",
+        server_url="http://127.0.0.1:9/v1",
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+        **kwargs,
+    )
 
 
 def test_retries_429_then_succeeds_and_honours_retry_after():
@@ -30,7 +42,19 @@ def test_retries_429_then_succeeds_and_honours_retry_after():
     def handler(request):
         calls.append(request)
         if len(calls) < 3:
-            return httpx.Response(429, headers={"Retry-After": "0"}, json={"status": "error", "error": {"code": "PLATFORM.RATE_LIMIT_EXCEEDED", "title": None, "message": "slow down", "log_url": None}})
+            return httpx.Response(
+                429,
+                headers={"Retry-After": "0"},
+                json={
+                    "status": "error",
+                    "error": {
+                        "code": "PLATFORM.RATE_LIMIT_EXCEEDED",
+                        "title": None,
+                        "message": "slow down",
+                        "log_url": None,
+                    },
+                },
+            )
         return httpx.Response(200, json=OK)
 
     res = kombo(handler).ats.get_candidate_attachments("c")
@@ -42,7 +66,13 @@ def test_retries_are_bounded_and_max_retries_per_call():
 
     def handler(request):
         calls.append(request)
-        return httpx.Response(429, json={"status": "error", "error": {"code": "PLATFORM.RATE_LIMIT_EXCEEDED", "title": None, "message": "slow", "log_url": None}})
+        return httpx.Response(
+            429,
+            json={
+                "status": "error",
+                "error": {"code": "PLATFORM.RATE_LIMIT_EXCEEDED", "title": None, "message": "slow", "log_url": None},
+            },
+        )
 
     with pytest.raises(RateLimitError) as info:
         kombo(handler).ats.get_candidate_attachments("c")
@@ -85,11 +115,19 @@ def test_body_not_matching_schema_keeps_raw_body():
 
 def test_non_json_2xx_is_a_validation_error():
     with pytest.raises(ResponseValidationError, match="text/html"):
-        kombo(lambda r: httpx.Response(200, text="<html>proxy</html>", headers={"content-type": "text/html"})).ats.get_candidate_attachments("c")
+        kombo(
+            lambda r: httpx.Response(200, text="<html>proxy</html>", headers={"content-type": "text/html"})
+        ).ats.get_candidate_attachments("c")
 
 
 def test_json_with_charset_parameter_is_json():
-    res = kombo(lambda r: httpx.Response(200, content=httpx.Response(200, json=OK).content, headers={"content-type": "application/json; charset=utf-8"})).ats.get_candidate_attachments("c")
+    res = kombo(
+        lambda r: httpx.Response(
+            200,
+            content=httpx.Response(200, json=OK).content,
+            headers={"content-type": "application/json; charset=utf-8"},
+        )
+    ).ats.get_candidate_attachments("c")
     assert res.status == "success"
 
 
@@ -98,9 +136,16 @@ def test_html_error_body_is_kept_and_secret_query_value_redacted(caplog):
 
     def handler(request):
         assert request.url.params["accessTokenId"] == token
-        return httpx.Response(502, text=f"<html>Bad gateway for accessTokenId={token}</html>", headers={"content-type": "text/html"})
+        return httpx.Response(
+            502, text=f"<html>Bad gateway for accessTokenId={token}</html>", headers={"content-type": "text/html"}
+        )
 
-    cp = CrafterProfile(access_token_id=token, base_url="http://127.0.0.1:9/cp", max_retries=1, http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    cp = CrafterProfile(
+        access_token_id=token,
+        base_url="http://127.0.0.1:9/cp",
+        max_retries=1,
+        http_client=httpx.Client(transport=httpx.MockTransport(handler)),
+    )
     with caplog.at_level(logging.DEBUG, logger="crafter_profile_client"), pytest.raises(InternalServerError) as info:
         cp.profile.attachments.list("p")
     assert "<html>Bad gateway" in info.value.body
@@ -110,7 +155,9 @@ def test_html_error_body_is_kept_and_secret_query_value_redacted(caplog):
 
 
 def test_with_raw_response():
-    raw = kombo(lambda r: httpx.Response(200, json=OK, headers={"x-req": "1"})).with_raw_response.ats.get_candidate_attachments("c")
+    raw = kombo(
+        lambda r: httpx.Response(200, json=OK, headers={"x-req": "1"})
+    ).with_raw_response.ats.get_candidate_attachments("c")
     assert raw.status_code == 200 and raw.headers["x-req"] == "1" and raw.parsed.status == "success"
 
 
@@ -122,7 +169,12 @@ def test_async_retry_then_success():
         return httpx.Response(503 if len(calls) == 1 else 200, json=OK)
 
     async def main():
-        async with AsyncKombo(api_key="k", integration_id="i", server_url="http://127.0.0.1:9/v1", http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler))) as k:
+        async with AsyncKombo(
+            api_key="k",
+            integration_id="i",
+            server_url="http://127.0.0.1:9/v1",
+            http_client=httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+        ) as k:
             return await k.ats.get_candidate_attachments("c")
 
     assert run(main()).status == "success" and len(calls) == 2

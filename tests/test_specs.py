@@ -11,8 +11,8 @@ import pytest
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from generator.core import pointer as jp
 from generator.config import load_project
+from generator.core import pointer as jp
 from generator.core.load import load_spec
 from generator.core.validate import validate
 
@@ -65,7 +65,11 @@ def collect_examples(doc: Any) -> list[tuple[str, str, Any]]:
     while stack:
         ptr, node = stack.pop()
         if isinstance(node, dict):
-            if "schema" in node and isinstance(node["schema"], dict) and ("in" in node or ptr.split("/")[-2:-1] == ["content"]):
+            if (
+                "schema" in node
+                and isinstance(node["schema"], dict)
+                and ("in" in node or ptr.split("/")[-2:-1] == ["content"])
+            ):
                 schema_ptr = jp.join(ptr, "schema")
                 if "example" in node:
                     out.append((jp.join(ptr, "example"), schema_ptr, node["example"]))
@@ -94,16 +98,40 @@ def test_every_example_validates_against_its_schema(name):
     registry = Registry().with_resource("urn:spec", Resource.from_contents(doc, default_specification=DRAFT202012))
     failures = []
     for example_ptr, schema_ptr, value in examples:
-        validator = jsonschema.Draft202012Validator({"$ref": "urn:spec#" + schema_ptr}, registry=registry, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        validator = jsonschema.Draft202012Validator(
+            {"$ref": "urn:spec#" + schema_ptr},
+            registry=registry,
+            format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+        )
         for error in validator.iter_errors(value):
             failures.append(f"{example_ptr}: {error.message} at {list(error.absolute_path)}")
     assert not failures, "\n".join(failures)
 
 
 def test_example_checker_catches_a_bad_example():
-    doc = {"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {"200": {"content": {"application/json": {
-        "schema": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}},
-        "examples": {"bad": {"value": {"n": "not a number"}}}}}}}}}}}
+    doc = {
+        "openapi": "3.1.0",
+        "paths": {
+            "/a": {
+                "get": {
+                    "responses": {
+                        "200": {
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["n"],
+                                        "properties": {"n": {"type": "integer"}},
+                                    },
+                                    "examples": {"bad": {"value": {"n": "not a number"}}},
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    }
     examples = collect_examples(doc)
     assert [e[0] for e in examples] == ["/paths/~1a/get/responses/200/content/application~1json/examples/bad/value"]
     registry = Registry().with_resource("urn:spec", Resource.from_contents(doc, default_specification=DRAFT202012))
@@ -163,5 +191,15 @@ def test_vendor_doc_deviations_are_recorded_completely(name):
 
 def test_hrflow_records_each_known_vendor_error():
     text = " ".join(str(r) for r in deviations(loaded("hrflow").data))
-    for needle in ['"country": Scotland', '"educations_duration": n', "rows of `.`", '"id": id', "no comma after", "no comma between", "backslashes", "parsing object", "profile_id"]:
+    for needle in [
+        '"country": Scotland',
+        '"educations_duration": n',
+        "rows of `.`",
+        '"id": id',
+        "no comma after",
+        "no comma between",
+        "backslashes",
+        "parsing object",
+        "profile_id",
+    ]:
         assert needle in text, needle

@@ -38,7 +38,10 @@ PLAIN = Speed(cache=None, workers=False)
 def _suite() -> list[ApiConfig]:
     configs = list(load_project(ROOT).apis)
     configs += [ApiConfig(name=p.stem, spec=p) for p in sorted((ROOT / "tests" / "specs").glob("*.yaml"))]
-    configs += [ApiConfig(name="c" + p.stem.replace("-", "_").replace(".", "_"), spec=p) for p in sorted((ROOT / "tests" / "corpus").rglob("*.json"))]
+    configs += [
+        ApiConfig(name="c" + p.stem.replace("-", "_").replace(".", "_"), spec=p)
+        for p in sorted((ROOT / "tests" / "corpus").rglob("*.json"))
+    ]
     return configs
 
 
@@ -78,13 +81,26 @@ BASE: dict[str, Any] = {
                 "tags": ["candidates"],
                 "summary": "List candidates.",
                 "parameters": [{"name": "page_size", "in": "query", "schema": {"type": "integer"}}],
-                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CandidateList"}}}}},
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CandidateList"}}},
+                    }
+                },
             },
             "post": {
                 "operationId": "createCandidate",
                 "tags": ["candidates"],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Candidate"}}}},
-                "responses": {"201": {"description": "made", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Candidate"}}}}},
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Candidate"}}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "made",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Candidate"}}},
+                    }
+                },
             },
         },
         "/candidates/{candidate_id}/attachments": {
@@ -92,7 +108,16 @@ BASE: dict[str, Any] = {
                 "operationId": "listAttachments",
                 "tags": ["attachments"],
                 "parameters": [{"name": "candidate_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}}}}},
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}}
+                            }
+                        },
+                    }
+                },
             }
         },
     },
@@ -108,15 +133,35 @@ BASE: dict[str, Any] = {
                     "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}},
                 },
             },
-            "CandidateList": {"type": "object", "properties": {"results": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}}, "next": {"type": ["string", "null"]}}},
-            "Attachment": {"type": "object", "properties": {"id": {"type": "string"}, "type": {"$ref": "#/components/schemas/AttachmentType"}, "size": {"type": "integer"}}},
+            "CandidateList": {
+                "type": "object",
+                "properties": {
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}},
+                    "next": {"type": ["string", "null"]},
+                },
+            },
+            "Attachment": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "type": {"$ref": "#/components/schemas/AttachmentType"},
+                    "size": {"type": "integer"},
+                },
+            },
             "Status": {"type": "string", "enum": ["ACTIVE", "HIRED"]},
             "AttachmentType": {"type": "string", "enum": ["CV", "COVER_LETTER"]},
         }
     },
 }
 
-TYPES = [{"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}, {"type": "string", "format": "date-time"}, {"type": "array", "items": {"type": "string"}}]
+TYPES = [
+    {"type": "string"},
+    {"type": "integer"},
+    {"type": "number"},
+    {"type": "boolean"},
+    {"type": "string", "format": "date-time"},
+    {"type": "array", "items": {"type": "string"}},
+]
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10)
 
 
@@ -140,11 +185,35 @@ def _operations(doc: dict[str, Any]) -> list[tuple[str, str]]:
 def edit(draw: Any, doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """One edit of the kinds a vendor makes, applied to a copy of ``doc``."""
     doc = copy.deepcopy(doc)
-    kind = draw(st.sampled_from(["add-schema", "remove-schema", "rename-schema", "add-property", "remove-property", "retype-property", "rename-property", "add-enum-value", "remove-enum-value", "add-operation", "remove-operation", "retag", "retitle", "server", "describe", "summary"]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "add-schema",
+                "remove-schema",
+                "rename-schema",
+                "add-property",
+                "remove-property",
+                "retype-property",
+                "rename-property",
+                "add-enum-value",
+                "remove-enum-value",
+                "add-operation",
+                "remove-operation",
+                "retag",
+                "retitle",
+                "server",
+                "describe",
+                "summary",
+            ]
+        )
+    )
     word = draw(WORDS)
     objects, enums, ops = _objects(doc), _enums(doc), _operations(doc)
     if kind == "add-schema":
-        _schemas(doc)[word.capitalize() + "Extra"] = {"type": "object", "properties": {word: draw(st.sampled_from(TYPES))}}
+        _schemas(doc)[word.capitalize() + "Extra"] = {
+            "type": "object",
+            "properties": {word: draw(st.sampled_from(TYPES))},
+        }
     elif kind == "remove-schema" and len(objects) > 1:
         name = draw(st.sampled_from(objects))
         text = json.dumps(doc)
@@ -176,7 +245,13 @@ def edit(draw: Any, doc: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         elif len(values) > 1:
             values.pop(draw(st.integers(0, len(values) - 1)))
     elif kind == "add-operation":
-        doc["paths"][f"/{word}"] = {"get": {"operationId": f"get{word.capitalize()}", "tags": [draw(st.sampled_from(["candidates", "attachments", word]))], "responses": {"204": {"description": "none"}}}}
+        doc["paths"][f"/{word}"] = {
+            "get": {
+                "operationId": f"get{word.capitalize()}",
+                "tags": [draw(st.sampled_from(["candidates", "attachments", word]))],
+                "responses": {"204": {"description": "none"}},
+            }
+        }
     elif kind == "remove-operation" and len(ops) > 1:
         path, method = draw(st.sampled_from(ops))
         del doc["paths"][path][method]
@@ -206,7 +281,9 @@ def edit_series(draw: Any) -> list[tuple[str, dict[str, Any]]]:
     return series
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(series=edit_series())
 def test_a_series_of_edits_generates_the_same_with_warm_caches_as_without(tmp_path, series):
     # One cache folder for the whole run of examples: every edit meets caches warmed by other documents.
@@ -226,7 +303,18 @@ def test_a_large_document_generates_the_same_with_a_worker_as_in_one_process(tmp
 
     doc = copy.deepcopy(BASE)
     for i in range(BACKGROUND_OVER + 10):
-        doc["paths"][f"/extra{i}"] = {"get": {"operationId": f"extra{i}", "tags": [f"group{i % 7}"], "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Candidate"}}}}}}}
+        doc["paths"][f"/extra{i}"] = {
+            "get": {
+                "operationId": f"extra{i}",
+                "tags": [f"group{i % 7}"],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Candidate"}}},
+                    }
+                },
+            }
+        }
     spec = tmp_path / "large.json"
     spec.write_text(json.dumps(doc), encoding="utf-8")
     config = ApiConfig(name="large", spec=spec)
@@ -273,7 +361,11 @@ def test_a_resource_header_naming_the_title_follows_a_retitle_with_warm_caches(t
     _files(_retitled(tmp_path, "Before API"), warm)
     config = _retitled(tmp_path, "After API")
     plain = _files(config, PLAIN)
-    assert all("# After API" in text for path, text in plain.items() if "/resources/" in path and not path.endswith("__init__.py"))
+    assert all(
+        "# After API" in text
+        for path, text in plain.items()
+        if "/resources/" in path and not path.endswith("__init__.py")
+    )
     _same(_files(config, Speed(cache=tmp_path / "cache")), plain, "header with the title")
 
 
@@ -306,15 +398,15 @@ def test_small_enums_inlined_as_literals_follow_an_edit_with_warm_caches(tmp_pat
     # bookkeeping: after an enum value is added, every annotation that inlined it must show the value.
     from generator.core import build_ir
 
-    original = build_ir._Types._ref
+    original = build_ir.types.Types._ref
 
     def inlined(self: Any, doc: str, schema: dict[str, Any], ptr: str, hint: Any, depth: int) -> str:
         target = self.ctx.spec.follow(doc, schema)[2]
         if isinstance(target, dict) and isinstance(target.get("enum"), list) and len(target["enum"]) <= 4:
-            return "Literal[" + ", ".join(build_ir.pyrepr_literal(v) for v in target["enum"]) + "]"
+            return "Literal[" + ", ".join(build_ir.context.pyrepr_literal(v) for v in target["enum"]) + "]"
         return original(self, doc, schema, ptr, hint, depth)
 
-    monkeypatch.setattr(build_ir._Types, "_ref", inlined)
+    monkeypatch.setattr(build_ir.types.Types, "_ref", inlined)
     config = ApiConfig(name="inline", spec=tmp_path / "inline.json")
     doc = copy.deepcopy(BASE)
     config.spec.write_text(json.dumps(doc), encoding="utf-8")
@@ -331,7 +423,9 @@ def test_small_enums_inlined_as_literals_follow_an_edit_with_warm_caches(tmp_pat
 
 def test_the_formatter_gives_what_black_gives_from_its_cache_and_its_pool(tmp_path):
     long_call = "value = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")"
-    jobs: list[format.Job] = [("chunk", f"def f{i}():\n    {long_call}\n    return value\n", 0, False) for i in range(60)]
+    jobs: list[format.Job] = [
+        ("chunk", f"def f{i}():\n    {long_call}\n    return value\n", 0, False) for i in range(60)
+    ]
     jobs.append(("chunk", "def broken(:\n", 0, False))
     expected = format.run_jobs(jobs)
     assert expected[-1] is None and all(expected[:-1])
@@ -399,7 +493,12 @@ def test_the_core_imports_nothing_of_the_speed_layer():
                 names = [a.name for a in node.names]
             else:
                 continue
-            if any(n == "generator.speed" or n.startswith("generator.speed.") or n.startswith(("generator.drift", "generator.mock", "generator.cli", "generator.pipeline")) for n in names):
+            if any(
+                n == "generator.speed"
+                or n.startswith("generator.speed.")
+                or n.startswith(("generator.drift", "generator.mock", "generator.cli", "generator.pipeline"))
+                for n in names
+            ):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not found, f"core imports outside itself: {found}"
     assert len(list(core.rglob("*.py"))) >= 10

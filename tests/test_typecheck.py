@@ -29,7 +29,15 @@ def test_mypy_strict_on_generated_packages():
 
 def test_mypy_on_the_generator():
     # The generator's own code type-checks (its third-party imports without stubs are taken as Any).
-    args = [sys.executable, "-m", "mypy", "--ignore-missing-imports", "--cache-dir", str(ROOT / ".cache" / "mypy"), "generator"]
+    args = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--ignore-missing-imports",
+        "--cache-dir",
+        str(ROOT / ".cache" / "mypy"),
+        "generator",
+    ]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
     assert "no issues found" in proc.stdout

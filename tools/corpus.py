@@ -51,7 +51,13 @@ def fetch() -> dict[str, Path]:
         if not (folder / "package").is_dir():
             tgz = NPM / f"{stem}.tgz"
             if not tgz.exists():
-                subprocess.run(["npm", "pack", f"{name}@{version}", "--silent"], cwd=NPM, check=True, timeout=900, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    ["npm", "pack", f"{name}@{version}", "--silent"],
+                    cwd=NPM,
+                    check=True,
+                    timeout=900,
+                    stdout=subprocess.DEVNULL,
+                )
             with tarfile.open(tgz) as tar:
                 tar.extractall(folder, filter="data")
         folders[name] = folder / "package"
@@ -99,11 +105,17 @@ def generate_one(label: str, spec: Path, out: Path) -> dict[str, Any]:
         return report
     api = result.api
     write_tree(out, result.files)
-    spec_ops = [op for item in (result.spec.data.get("paths") or {}).values() if isinstance(item, dict)
-                for method, op in item.items() if method in ("get", "put", "post", "delete", "patch", "head", "options", "trace") and isinstance(op, dict)]
+    spec_ops = [
+        op
+        for item in (result.spec.data.get("paths") or {}).values()
+        if isinstance(item, dict)
+        for method, op in item.items()
+        if method in ("get", "put", "post", "delete", "patch", "head", "options", "trace") and isinstance(op, dict)
+    ]
     report.update(
         dropped_operations=len(spec_ops) - len(api.operations),
-        dropped_responses=sum(len(op.get("responses") or {}) for op in spec_ops) - sum(len(op.responses) + len(op.errors) for op in api.operations),
+        dropped_responses=sum(len(op.get("responses") or {}) for op in spec_ops)
+        - sum(len(op.responses) + len(op.errors) for op in api.operations),
         package=api.package,
         client=api.client_class,
         base_url_param=api.base_url_param,
@@ -111,7 +123,9 @@ def generate_one(label: str, spec: Path, out: Path) -> dict[str, Any]:
         responses=sum(len(op.responses) + len(op.errors) for op in api.operations),
         schemas=len(api.models) + len(api.enums) + len(api.aliases),
         examples=judge(result.spec, collect_examples(result.spec, api)),
-        fallbacks=sorted({f"{m.name}.{f.name}" for m in api.models for f in m.fields if f.annotation in ("Any", "Any | None")})[:50],
+        fallbacks=sorted(
+            {f"{m.name}.{f.name}" for m in api.models for f in m.fields if f.annotation in ("Any", "Any | None")}
+        )[:50],
     )
     report["oracle_cases"] = oracle_cases(result.spec, api, report["examples"])
     return report
@@ -175,7 +189,10 @@ def collect_examples(spec: Any, api: Any) -> list[tuple[str, str, Any, str | Non
         for response in (*op.responses, *op.errors):
             if response.kind != "json" or response.model is None or response.media_type is None:
                 continue
-            rptr, rnode = follow(op_node.get("responses", {}).get(response.status) or op_node.get("responses", {}).get(response.status.lower()))
+            rptr, rnode = follow(
+                op_node.get("responses", {}).get(response.status)
+                or op_node.get("responses", {}).get(response.status.lower())
+            )
             media = (rnode or {}).get("content", {}).get(response.media_type)
             where = jp.join(rptr or jp.join(op_ptr, "responses", response.status), "content", response.media_type)
             add(where, response.annotation, media, schema_of(where, media))
@@ -188,11 +205,17 @@ def collect_examples(spec: Any, api: Any) -> list[tuple[str, str, Any, str | Non
             add(where, annotation, media, schema_of(where, media))
         path_ptr = jp.join("/paths", jp.split(op_ptr)[1])
         declared: dict[tuple[str, str], tuple[str, Any]] = {}
-        for base, params in ((path_ptr, jp.resolve(data, path_ptr).get("parameters")), (op_ptr, op_node.get("parameters"))):
+        for base, params in (
+            (path_ptr, jp.resolve(data, path_ptr).get("parameters")),
+            (op_ptr, op_node.get("parameters")),
+        ):
             for index, raw in enumerate(params if isinstance(params, list) else []):
                 pptr, param = follow(raw)
                 if isinstance(param, dict):
-                    declared[(str(param.get("in")), str(param.get("name")))] = (pptr or jp.join(base, "parameters", index), param)
+                    declared[(str(param.get("in")), str(param.get("name")))] = (
+                        pptr or jp.join(base, "parameters", index),
+                        param,
+                    )
         for p in op.params:
             if (p.location, p.wire) in declared and not p.client_attr:
                 pptr, param = declared[(p.location, p.wire)]
@@ -201,7 +224,9 @@ def collect_examples(spec: Any, api: Any) -> list[tuple[str, str, Any, str | Non
     return found
 
 
-def judge(spec: Any, examples: list[tuple[str, str, Any, str | None]]) -> list[tuple[str, str, Any, bool | None, str | None]]:
+def judge(
+    spec: Any, examples: list[tuple[str, str, Any, str | None]]
+) -> list[tuple[str, str, Any, bool | None, str | None]]:
     """Whether the spec's own schema accepts each example (OpenAPI's JSON Schema dialect, via
     openapi-schema-validator), so a rejection can be told apart from an example the spec got wrong."""
     from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
@@ -221,7 +246,7 @@ def judge(spec: Any, examples: list[tuple[str, str, Any, str | None]]) -> list[t
                 checker = oas31_format_checker if is_31 else oas30_format_checker
                 validator = validator_cls({"$ref": f"{uri}#{schema_ptr}"}, registry=registry, format_checker=checker)
                 verdict = validator.is_valid(value)
-            except Exception:  # noqa: BLE001 - an unresolvable or odd schema: no verdict
+            except Exception:
                 verdict = None
         out.append((pointer, annotation, value, verdict, schema_ptr))
     return out
@@ -292,8 +317,19 @@ def check_one(report: dict[str, Any], out: Path, mypy: bool) -> dict[str, Any]:
     examples_text = json.dumps(report.pop("examples"))
     examples_file.write_text(examples_text, encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-c", ROUND_TRIP, str(out), report["package"], report["client"], str(examples_file), report.pop("base_url_param")],
-        capture_output=True, text=True, timeout=WORKER_TIMEOUT,
+        [
+            sys.executable,
+            "-c",
+            ROUND_TRIP,
+            str(out),
+            report["package"],
+            report["client"],
+            str(examples_file),
+            report.pop("base_url_param"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT,
     )
     examples_file.unlink()
     if proc.returncode != 0:
@@ -315,7 +351,13 @@ def check_one(report: dict[str, Any], out: Path, mypy: bool) -> dict[str, Any]:
     if mypy and report["schemas"] > MYPY_MAX_SCHEMAS:
         report["mypy"] = "not run (size)"
     elif mypy:
-        typed = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", report["package"]], cwd=out, capture_output=True, text=True, timeout=WORKER_TIMEOUT)
+        typed = subprocess.run(
+            [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", report["package"]],
+            cwd=out,
+            capture_output=True,
+            text=True,
+            timeout=WORKER_TIMEOUT,
+        )
         report["mypy"] = "pass" if typed.returncode == 0 else typed.stdout.strip().splitlines()[-1]
     return report
 
@@ -365,16 +407,27 @@ print(json.dumps({"agree": agree, "disagree": disagree[:20], "disagreements": le
 """
 
 
-def oracle_cases(spec: Any, api: Any, examples: list[tuple[str, str, Any, bool | None, str | None]]) -> list[tuple[str, str, Any, str]]:
+def oracle_cases(
+    spec: Any, api: Any, examples: list[tuple[str, str, Any, bool | None, str | None]]
+) -> list[tuple[str, str, Any, str]]:
     """Values to ask both generators' models about: every example whose schema is a component (its own
     examples, and request and response examples of operations that use it), and each object example
     with one required property removed."""
     from generator.core import pointer as jp
 
-    names = {d.source.partition("#")[2]: d.name for d in (*api.models, *api.enums, *api.aliases) if d.source.partition("#")[0] == spec.label}
+    names = {
+        d.source.partition("#")[2]: d.name
+        for d in (*api.models, *api.enums, *api.aliases)
+        if d.source.partition("#")[0] == spec.label
+    }
     cases = []
     for _pointer, _annotation, value, _, schema_ptr in examples:
-        if schema_ptr is None or schema_ptr not in names or jp.split(schema_ptr)[:2] != ["components", "schemas"] or len(jp.split(schema_ptr)) != 3:
+        if (
+            schema_ptr is None
+            or schema_ptr not in names
+            or jp.split(schema_ptr)[:2] != ["components", "schemas"]
+            or len(jp.split(schema_ptr)) != 3
+        ):
             continue
         component = schema_ptr
         key = jp.split(schema_ptr)[2]
@@ -384,7 +437,14 @@ def oracle_cases(spec: Any, api: Any, examples: list[tuple[str, str, Any, bool |
         if isinstance(value, dict) and isinstance(required, list):
             for prop in required[:3]:
                 if prop in value:
-                    cases.append((key, names[component], {k: v for k, v in value.items() if k != prop}, f"example without required {prop!r}"))
+                    cases.append(
+                        (
+                            key,
+                            names[component],
+                            {k: v for k, v in value.items() if k != prop},
+                            f"example without required {prop!r}",
+                        )
+                    )
     return cases
 
 
@@ -392,15 +452,38 @@ def run_oracle(spec: Path, out: Path, package: str, cases: list[tuple[str, str, 
     """datamodel-code-generator as a differential oracle: its models and ours must agree on accept/reject."""
     target = out / "dcg_models.py"
     gen = subprocess.run(
-        [sys.executable, "-m", "datamodel_code_generator", "--input", str(spec), "--input-file-type", "openapi", "--output", str(target),
-         "--output-model-type", "pydantic_v2.BaseModel", "--formatters", "builtin", "--disable-timestamp", "--strict-nullable"],
-        capture_output=True, text=True, timeout=WORKER_TIMEOUT,
+        [
+            sys.executable,
+            "-m",
+            "datamodel_code_generator",
+            "--input",
+            str(spec),
+            "--input-file-type",
+            "openapi",
+            "--output",
+            str(target),
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+            "--formatters",
+            "builtin",
+            "--disable-timestamp",
+            "--strict-nullable",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT,
     )
     if gen.returncode != 0:
         return {"error": "datamodel-code-generator failed: " + (gen.stderr.strip().splitlines() or ["?"])[-1][:200]}
     cases_file = out / ".oracle.json"
     cases_file.write_text(json.dumps(cases), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-c", ORACLE, str(out), package, str(cases_file)], capture_output=True, text=True, timeout=WORKER_TIMEOUT, cwd=out)
+    proc = subprocess.run(
+        [sys.executable, "-c", ORACLE, str(out), package, str(cases_file)],
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT,
+        cwd=out,
+    )
     cases_file.unlink()
     target.unlink()
     if proc.returncode != 0:
@@ -434,7 +517,7 @@ def table(reports: list[dict[str, Any]]) -> str:
         "",
         f"Written by `make corpus` (`tools/corpus.py --mypy`) with {', '.join(f'{k}@{v}' for k, v in PACKAGES.items())}.",
         "Examples: component, media-type and parameter examples that validate into the generated type and dump",
-        "back to the same JSON (`model_dump(mode=\"json\", by_alias=True, exclude_unset=True)`).",
+        'back to the same JSON (`model_dump(mode="json", by_alias=True, exclude_unset=True)`).',
         "",
         "| spec | operations | responses | dropped | schemas | warnings | examples | invalid in spec | oracle agrees | seconds | peak MB | mypy | result |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
@@ -444,7 +527,9 @@ def table(reports: list[dict[str, Any]]) -> str:
         examples = f"{r.get('examples_ok', 0)}/{r.get('examples_found', 0)}{respelled}" if "examples_found" in r else ""
         invalid = f"{r['spec_invalid_rejected']}/{r['spec_invalid']} rejected" if r.get("spec_invalid") else ""
         o = r.get("oracle") or {}
-        dropped = f"{r['dropped_operations']} ops, {r['dropped_responses']} responses" if "dropped_operations" in r else ""
+        dropped = (
+            f"{r['dropped_operations']} ops, {r['dropped_responses']} responses" if "dropped_operations" in r else ""
+        )
         oracle = o.get("error", "")[:40] or (f"{o['agree']}/{o['agree'] + o['disagreements']}" if "agree" in o else "")
         lines.append(
             f"| {r['spec']} | {r.get('operations', '')} | {r.get('responses', '')} | {dropped} | {r.get('schemas', '')} | {r.get('warnings', '')} "
@@ -471,17 +556,31 @@ def table(reports: list[dict[str, Any]]) -> str:
         lines += ["Warnings by code: " + ", ".join(f"{c} × {n}" for c, n in sorted(codes.items())), ""]
     failures = [(r["spec"], f) for r in reports for f in r.get("example_failures", [])]
     if failures:
-        lines += ["## Examples that do not round-trip", "", "| spec | pointer | outcome | detail |", "|---|---|---|---|"]
+        lines += [
+            "## Examples that do not round-trip",
+            "",
+            "| spec | pointer | outcome | detail |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {spec} | `{f[0]}` | {f[1]} | {(f[2] or '').replace('|', '/')[:160]} |" for spec, f in failures]
         lines.append("")
     disagreements = [(r["spec"], d) for r in reports for d in (r.get("oracle") or {}).get("disagree", [])]
     if disagreements:
-        lines += ["## Where datamodel-code-generator's models decide differently", "", "| spec | schema | value | who accepts |", "|---|---|---|---|"]
+        lines += [
+            "## Where datamodel-code-generator's models decide differently",
+            "",
+            "| spec | schema | value | who accepts |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {spec} | `{d[0]}` | {d[1]} | {d[2]} |" for spec, d in disagreements]
         lines.append("")
     fallbacks = [(r["spec"], f) for r in reports for f in r.get("fallbacks", [])]
     if fallbacks:
-        lines += ["## Fields typed `Any`", "", "| spec | field |", "|---|---|"] + [f"| {s} | `{f}` |" for s, f in fallbacks] + [""]
+        lines += (
+            ["## Fields typed `Any`", "", "| spec | field |", "|---|---|"]
+            + [f"| {s} | `{f}` |" for s, f in fallbacks]
+            + [""]
+        )
     errors = [(r["spec"], e) for r in reports for e in r.get("errors", [])]
     if errors:
         lines += ["## Errors", ""] + [f"- {s}: `{e}`" for s, e in errors] + [""]
@@ -498,8 +597,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-oracle", action="store_true", help="skip the datamodel-code-generator comparison")
     parser.add_argument("--specs", type=Path, help="run every JSON spec under this folder instead of the npm packages")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where generated packages go (default: {OUT.relative_to(ROOT)})")
-    parser.add_argument("--table", default=str(TABLE), help=f"markdown table to write, or 'none' (default: {TABLE.relative_to(ROOT)})")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"where generated packages go (default: {OUT.relative_to(ROOT)})"
+    )
+    parser.add_argument(
+        "--table", default=str(TABLE), help=f"markdown table to write, or 'none' (default: {TABLE.relative_to(ROOT)})"
+    )
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker[0], Path(args.worker[1]), args.mypy, not args.no_oracle, args.out)))
@@ -512,7 +615,9 @@ def main() -> int:
         reports = list(pool.map(lambda item: run_worker(item[0], item[1], args.mypy, args.no_oracle, args.out), todo))
     reports.sort(key=lambda r: r["spec"])
     for r in reports:
-        print(f"{r['spec']:45} {r['result']:14} examples {r.get('examples_ok', '-')}/{r.get('examples_found', '-')} warnings {r.get('warnings', '-')}")
+        print(
+            f"{r['spec']:45} {r['result']:14} examples {r.get('examples_ok', '-')}/{r.get('examples_found', '-')} warnings {r.get('warnings', '-')}"
+        )
     if args.table != "none":
         target = Path(args.table)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -25,9 +25,10 @@ module.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def black_version() -> str:
         return str(black.__version__)
 
 
-@lru_cache(maxsize=None)
+@cache
 def black_mode(line_length: int = LINE_LENGTH) -> black.Mode:
     """black's settings for the generated code (at ``line_length``)."""
     import black
@@ -85,7 +86,7 @@ def split(text: str) -> list[str]:
             if start > starts[-1]:
                 starts.append(start)
     chunks = []
-    for begin, end in zip(starts, starts[1:] + [len(lines)]):
+    for begin, end in zip(starts, [*starts[1:], len(lines)]):
         chunk = "\n".join(lines[begin:end]).strip("\n")
         if chunk:
             chunks.append(chunk + "\n")
@@ -180,7 +181,7 @@ def _units(chunk: str, long_lines: list[int] | None) -> list[Unit] | None:
             return None
         units.add(unit)
     ordered = sorted(units)
-    if any(a[1] >= b[0] for a, b in zip(ordered, ordered[1:])):
+    if any(a[1] >= b[0] for a, b in itertools.pairwise(ordered)):
         return None  # a header and a statement of its body both long: black does the whole chunk
     return ordered
 
@@ -194,9 +195,26 @@ def _unit_at(body: list[ast.stmt], lineno: int) -> Unit | None:
             if lineno < first:  # in the header; its decorators are lines of their own
                 return (stmt.lineno - 1, first - 2, True)
             return _unit_at(stmt.body, lineno)
-        if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Raise, ast.Assert,
-                             ast.Import, ast.ImportFrom, ast.Delete)):
-            if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str):
+        if isinstance(
+            stmt,
+            (
+                ast.Expr,
+                ast.Assign,
+                ast.AnnAssign,
+                ast.AugAssign,
+                ast.Return,
+                ast.Raise,
+                ast.Assert,
+                ast.Import,
+                ast.ImportFrom,
+                ast.Delete,
+            ),
+        ):
+            if (
+                isinstance(stmt, ast.Expr)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            ):
                 return None  # a docstring: black's docstring rules depend on where it stands
             return (stmt.lineno - 1, (stmt.end_lineno or stmt.lineno) - 1, False)
         return None
@@ -271,7 +289,12 @@ def _endpoint_declaration(job: Job) -> str | None:
         return None  # re-indenting would change a multi-line string
     name, annotation = match.groups()
     if len(f"{name}: Endpoint[{annotation}] = (") <= LINE_LENGTH:
-        out = [f"{name}: Endpoint[{annotation}] = (", "    Endpoint(", *("    " + line if line else line for line in lines[1:]), ")"]
+        out = [
+            f"{name}: Endpoint[{annotation}] = (",
+            "    Endpoint(",
+            *("    " + line if line else line for line in lines[1:]),
+            ")",
+        ]
     else:
         members = annotation.split(" | ")
         if len("    " + annotation) <= LINE_LENGTH:
@@ -362,7 +385,9 @@ def format_chunks(chunks: list[str], run: Runner = run_jobs) -> list[str] | None
         for first, last, indent, text, unit in reversed(plan):
             written = done[unit] if unit is not None else text
             pad = " " * indent
-            lines[first : last + 1] = [pad + line if line else line for line in (written or "").rstrip("\n").split("\n")]
+            lines[first : last + 1] = [
+                pad + line if line else line for line in (written or "").rstrip("\n").split("\n")
+            ]
         out[i] = "\n".join(lines)
     if retry:
         again = run([("chunk", chunks[i], 0, False) for i in retry])

@@ -71,6 +71,8 @@ class Param:
     description: str
     style: str | None = None  # only when not the location's default
     explode: bool | None = None
+    wire_style: str = "form"  # the style sent with (``build_ir.operations.wire_rule``)
+    wire_explode: bool = True
     client_attr: str | None = None  # value comes from the client (a global parameter)
     example: str = '"string"'  # Python source of a plausible value, for README usage examples
 

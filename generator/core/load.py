@@ -18,14 +18,28 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
 from . import pointer as jp
 from .diagnostics import Diagnostics
 
 #: Keys whose values are data, not spec structure: a ``$ref`` inside them is not a reference.
 DATA_KEYS = frozenset({"example", "examples", "default", "enum", "const", "value"})
 #: Keys whose values map user-chosen names to objects; their keys are never data keys.
-NAME_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "schemas", "responses", "parameters", "paths", "securitySchemes", "requestBodies", "headers", "callbacks"})
+NAME_MAPS = frozenset(
+    {
+        "properties",
+        "patternProperties",
+        "$defs",
+        "definitions",
+        "schemas",
+        "responses",
+        "parameters",
+        "paths",
+        "securitySchemes",
+        "requestBodies",
+        "headers",
+        "callbacks",
+    }
+)
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 #: A YAML document whose aliases would expand past this many nodes is refused (billion-laughs guard).
@@ -51,7 +65,9 @@ class Spec:
     labels: dict[str, str]  # document key -> path as shown in diagnostics and file headers
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     # ``iter_refs`` of each document, with the object they were found in (``refs``).
-    _refs: dict[str, tuple[Any, list[tuple[str, Any]]]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _refs: dict[str, tuple[Any, list[tuple[str, Any]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def refs(self, doc: str) -> list[tuple[str, Any]]:
         """``iter_refs`` of a document, found once: kept with the object they were found in, so a
@@ -106,7 +122,9 @@ def document_name(spec: Spec, key: str) -> str:
     parts, root = urllib.parse.urlsplit(key), urllib.parse.urlsplit(spec.root)
     if parts.scheme != "file" or root.scheme != "file":
         return key
-    return Path(os.path.relpath(urllib.parse.unquote(parts.path), os.path.dirname(urllib.parse.unquote(root.path)))).as_posix()
+    return Path(
+        os.path.relpath(urllib.parse.unquote(parts.path), os.path.dirname(urllib.parse.unquote(root.path)))
+    ).as_posix()
 
 
 def _join_uri(base: str, ref: str) -> str:
@@ -166,6 +184,7 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
     if is_json:
         try:
             if constants is not None:
+
                 def constant(name: str) -> float:
                     constants.append(name)
                     return float(name.replace("Infinity", "inf"))
@@ -179,7 +198,7 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
     import yaml
 
     try:
-        return yaml.load(text, Loader=_limited_loader())  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_limited_loader())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -227,7 +246,7 @@ def _read_bytes(key: str, policy: RefPolicy) -> bytes:
     if parsed.scheme in ("http", "https"):
         from urllib.request import urlopen  # only ever reached with RefPolicy.allow_remote
 
-        with urlopen(key, timeout=policy.remote_timeout) as resp:  # noqa: S310
+        with urlopen(key, timeout=policy.remote_timeout) as resp:
             data = resp.read(MAX_DOCUMENT_BYTES + 1)
     else:
         path = Path(urllib.parse.unquote(parsed.path))
@@ -247,8 +266,9 @@ def file_key(path: Path) -> str:
     return path.resolve().as_uri()
 
 
-def load_spec(path: str | os.PathLike[str], overlays: tuple[str | os.PathLike[str], ...] = (),
-              policy: RefPolicy = RefPolicy()) -> Spec:
+def load_spec(
+    path: str | os.PathLike[str], overlays: tuple[str | os.PathLike[str], ...] = (), policy: RefPolicy = RefPolicy()
+) -> Spec:
     """Load ``path`` and every document its ``$ref``s reach, applying ``overlays`` to the root first.
 
     Problems become diagnostics on the returned spec; callers stop when it has errors.
@@ -297,7 +317,9 @@ def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
                 try:
                     spec.documents[target] = parse_bytes(_read_bytes(target, policy), _is_json(target))
                 except (OSError, ValueError, UnicodeDecodeError) as exc:
-                    spec.diagnostics.error("E012", label, ptr, f"$ref {ref!r}: cannot load {spec.labels[target]}: {exc}")
+                    spec.diagnostics.error(
+                        "E012", label, ptr, f"$ref {ref!r}: cannot load {spec.labels[target]}: {exc}"
+                    )
                     continue
                 pending.append(target)
             if target not in spec.documents:
@@ -321,7 +343,11 @@ def _label_for(key: str) -> str:
 def _refused(target: str, root_dir: Path, policy: RefPolicy) -> str | None:
     parsed = urllib.parse.urlsplit(target)
     if parsed.scheme in ("http", "https"):
-        return None if policy.allow_remote else "remote references are off (allow them explicitly with --allow-remote-refs)"
+        return (
+            None
+            if policy.allow_remote
+            else "remote references are off (allow them explicitly with --allow-remote-refs)"
+        )
     if parsed.scheme != "file" or parsed.netloc not in ("", "localhost"):
         return f"unsupported scheme {parsed.scheme!r}"
     if policy.allow_outside:
@@ -347,7 +373,9 @@ def iter_refs(document: Any) -> list[tuple[str, Any]]:
                     # In a map of names (properties, schemas, ...) a key such as "default" is a name, not data.
                     text = key if isinstance(key, str) else str(key)
                     if is_name_map or not (text in DATA_KEYS or text.startswith("x-")):
-                        token = jp.escape(text) if "~" in text or "/" in text else text  # jp.token, inlined: the hottest loop of loading
+                        token = (
+                            jp.escape(text) if "~" in text or "/" in text else text
+                        )  # jp.token, inlined: the hottest loop of loading
                         push((f"{ptr}/{token}", value, key in NAME_MAPS and not is_name_map))
                         continue
                 if key == "examples" and isinstance(value, dict):
@@ -401,7 +429,9 @@ def apply_overlay(document: Any, overlay: Any, label: str, diags: Diagnostics) -
             continue
         if not matches:
             unmatched.append(index)
-            diags.warning("W025", label, jp.join(ptr, "target"), f"target {action['target']!r} matches nothing in the spec")
+            diags.warning(
+                "W025", label, jp.join(ptr, "target"), f"target {action['target']!r} matches nothing in the spec"
+            )
             continue
         if action.get("remove") is True:
             # Remove from the deepest/last position first so earlier indexes stay valid.

@@ -15,8 +15,8 @@ from typing import Any
 
 import jinja2
 
-from . import ir
 from ..config import TEMPLATES
+from . import ir
 from .format import LINE_LENGTH, black_quotes
 
 RUNTIME_FILES = ("_runtime.py", "_model.py", "_files.py", "errors.py")
@@ -106,12 +106,23 @@ def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - Python source, not HTML; every spec string goes through a filter
+        autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(class_line=class_line, import_from=import_from, list_display=list_display, pyrepr=pyrepr, docstring=docstring, close_docstring=close_docstring, comment=comment, toml_str=toml_str, md_line=md_line, first_sentence=first_sentence)
+    env.filters.update(
+        class_line=class_line,
+        import_from=import_from,
+        list_display=list_display,
+        pyrepr=pyrepr,
+        docstring=docstring,
+        close_docstring=close_docstring,
+        comment=comment,
+        toml_str=toml_str,
+        md_line=md_line,
+        first_sentence=first_sentence,
+    )
     return env
 
 

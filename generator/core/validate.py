@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from . import pointer as jp
+from . import walk
 from .diagnostics import Diagnostics
 from .load import Spec
 
@@ -20,10 +24,16 @@ def validate(spec: Spec) -> Diagnostics:
     data = spec.data
     version = str(data.get("openapi", "")) if isinstance(data, dict) else ""
     if not version.startswith(SUPPORTED):
-        shown = version or ("swagger " + str(data.get("swagger")) if isinstance(data, dict) and "swagger" in data else "none")
-        diags.error("E100", spec.label, "/openapi", f"unsupported OpenAPI version {shown!r}; 3.0.x and 3.1.x are supported")
+        shown = version or (
+            "swagger " + str(data.get("swagger")) if isinstance(data, dict) and "swagger" in data else "none"
+        )
+        diags.error(
+            "E100", spec.label, "/openapi", f"unsupported OpenAPI version {shown!r}; 3.0.x and 3.1.x are supported"
+        )
         return diags
-    _classify(spec, [*_validator_findings(spec, version, "structure"), *_validator_findings(spec, version, "walk")], diags)
+    _classify(
+        spec, [*_validator_findings(spec, version, "structure"), *_validator_findings(spec, version, "walk")], diags
+    )
     _own_checks(spec, diags)
     return diags
 
@@ -55,13 +65,24 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
         raise LookupError(f"reference outside the loaded documents: {uri}")
 
     handlers = {"<all_urls>": from_loaded, "file": from_loaded, "http": from_loaded, "https": from_loaded}
-    keywords = {name: _keyword_validator(cls, ("default",) if name == "default" else ()) for name, cls in base.keyword_validators.items()}
-    members = {"resolver_handlers": handlers, "keyword_validators": keywords, "schema_validator": _python_structure_validator(version)}
+    keywords = {
+        name: _keyword_validator(cls, ("default",) if name == "default" else ())
+        for name, cls in base.keyword_validators.items()
+    }
+    members = {
+        "resolver_handlers": handlers,
+        "keyword_validators": keywords,
+        "schema_validator": _python_structure_validator(version),
+    }
     validator_cls = type("ConfinedValidator", (base,), members)
     found: list[Finding] = []
     try:
         validator = validator_cls(spec.data, base_uri=spec.root)
-        errors = validator.schema_validator.iter_errors(validator.schema) if part == "structure" else validator.root_validator(validator.schema_path)
+        errors = (
+            validator.schema_validator.iter_errors(validator.schema)
+            if part == "structure"
+            else validator.root_validator(validator.schema_path)
+        )
         for error in errors:
             if len(found) > MAX_VALIDATOR_ERRORS:
                 break
@@ -70,7 +91,7 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
             found.append((pointer, _message(error), _in_schema(where or tuple(getattr(error, "absolute_path", ())))))
     except RecursionError:
         found.append(("E198", "spec nested too deeply to validate", False))
-    except Exception as exc:  # noqa: BLE001 - a validator crash on hostile input is a diagnostic, not a traceback
+    except Exception as exc:
         found.append(("E197", f"validator failed: {type(exc).__name__}: {exc}", False))
     return found
 
@@ -80,7 +101,9 @@ def _meta_schema(version: str) -> dict[str, Any]:
     """openapi-spec-validator's OpenAPI meta-schema for ``version``, read from its package data without
     importing it (importing it costs about 130 ms, which a document the compiled validator accepts
     never needs in this process)."""
-    loaded = _package_json("openapi_spec_validator", "resources", "schemas", "v3.1" if version.startswith("3.1") else "v3.0", "schema.json")
+    loaded = _package_json(
+        "openapi_spec_validator", "resources", "schemas", "v3.1" if version.startswith("3.1") else "v3.0", "schema.json"
+    )
     assert isinstance(loaded, dict), "openapi-spec-validator is a dependency"
     return loaded
 
@@ -113,8 +136,6 @@ def _compiled_structure_validator(version: str) -> Any:
 def _walk_accepts(spec: Spec, version: str) -> bool:
     """Whether the walk certainly finds nothing (``walk.accepts``): about a seventh of the library's walk
     on GitHub's document. A document split over several files is left to the library."""
-    from . import walk
-
     return len(spec.documents) == 1 and walk.accepts(spec.data, version)
 
 
@@ -129,7 +150,7 @@ def _structure_accepts(version: str, data: Any) -> bool:
         return False
     try:
         return bool(compiled.is_valid(data))
-    except Exception:  # noqa: BLE001 - a document it cannot take (a non-JSON value): the Python path decides
+    except Exception:
         return False
 
 
@@ -221,15 +242,13 @@ def _valid_regex(pattern: str) -> bool:
 def _package_json(package: str, *parts: str) -> Any:
     """A JSON file of an installed package's data, read without importing the package; None when it is
     not there."""
-    import importlib.util
-    import json
-    from pathlib import Path
-
     found = importlib.util.find_spec(package)
     if found is None or not found.submodule_search_locations:
         return None
     try:
-        return json.loads(Path(list(found.submodule_search_locations)[0]).joinpath(*parts).read_text(encoding="utf-8"))
+        return json.loads(
+            Path(next(iter(found.submodule_search_locations))).joinpath(*parts).read_text(encoding="utf-8")
+        )
     except (OSError, ValueError):
         return None
 
@@ -243,7 +262,7 @@ def _schema_accepts(value: Any) -> bool:
         return False
     try:
         return bool(compiled.is_valid(value))
-    except Exception:  # noqa: BLE001 - anything unexpected: the Python check decides
+    except Exception:
         return False
 
 
@@ -282,13 +301,20 @@ def _own_checks(spec: Spec, diags: Diagnostics) -> None:
         if not isinstance(item, dict):
             continue
         for method, op in item.items():
-            if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace") or not isinstance(op, dict):
+            if method not in ("get", "put", "post", "delete", "options", "head", "patch", "trace") or not isinstance(
+                op, dict
+            ):
                 continue
             ptr = jp.join("/paths", path, method)
             op_id = op.get("operationId")
             if isinstance(op_id, str):
                 if op_id in seen_ids:
-                    diags.error("E110", spec.label, jp.join(ptr, "operationId"), f"operationId {op_id!r} is also used at {seen_ids[op_id]}")
+                    diags.error(
+                        "E110",
+                        spec.label,
+                        jp.join(ptr, "operationId"),
+                        f"operationId {op_id!r} is also used at {seen_ids[op_id]}",
+                    )
                 else:
                     seen_ids[op_id] = ptr
             templated = set(_TEMPLATE.findall(str(path)))

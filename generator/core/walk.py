@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from .validate import _schema_accepts
+from . import validate
 
 #: The library's ``PathValidator.OPERATIONS`` (3.0 and 3.1).
 OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -48,7 +48,7 @@ def accepts(data: Any, version: str) -> bool:
         _Walk(data, version).root()
     except (_Unsure, RecursionError):
         return False
-    except Exception:  # noqa: BLE001 - anything unexpected: the library's walk decides
+    except Exception:
         return False
     return True
 
@@ -266,7 +266,7 @@ class _Walk:
 
     def meta_check(self, value: Any) -> None:
         """The walk's check of a Schema Object against its dialect's meta-schema, made the same way."""
-        if not self.v31 and _schema_accepts(value):
+        if not self.v31 and validate._schema_accepts(value):
             return  # the compiled check (jsonschema and openapi-schema-validator are not even imported)
         from jsonschema.exceptions import SchemaError, ValidationError
 
@@ -284,7 +284,11 @@ class _Walk:
         from jsonschema.validators import validator_for
         from openapi_schema_validator import OAS31_BASE_DIALECT_ID, oas31_format_checker
 
-        dialect = value.get("$schema") if isinstance(value, dict) and "$schema" in value else self.data.get("jsonSchemaDialect", OAS31_BASE_DIALECT_ID)
+        dialect = (
+            value.get("$schema")
+            if isinstance(value, dict) and "$schema" in value
+            else self.data.get("jsonSchemaDialect", OAS31_BASE_DIALECT_ID)
+        )
         if not isinstance(dialect, str):
             raise _Unsure("dialect")
         checker = validator_for({"$schema": dialect}, default=None)

@@ -124,7 +124,7 @@ def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None
     except (OSError, ValueError, AttributeError):
         return files
     prefix = f"{folder}/" if folder else ""
-    mine = {p[len(prefix):]: h for p, h in recorded.items() if p.startswith(prefix)}
+    mine = {p[len(prefix) :]: h for p, h in recorded.items() if p.startswith(prefix)}
     files[MARKER] = json.dumps({"generator": "specgen", "files": mine}, indent=1, sort_keys=True) + "\n"
     return files
 
@@ -153,11 +153,26 @@ def _short_diff(path: str, old: str, new: str, context: int, max_lines: int) -> 
     window = 20 * max_lines
     import difflib
 
-    diff = list(difflib.unified_diff(a[start : first + window], b[start : first + window], f"{path} (on disk)", f"{path} (generated)", n=context))
+    diff = list(
+        difflib.unified_diff(
+            a[start : first + window], b[start : first + window], f"{path} (on disk)", f"{path} (generated)", n=context
+        )
+    )
     if start:  # hunk headers count from the window; give them the file's own line numbers
-        diff = [_HUNK.sub(lambda m: f"@@ -{int(m.group(1)) + start}{m.group(2) or ''} +{int(m.group(3)) + start}{m.group(4) or ''} @@", line, count=1) if line.startswith("@@") else line for line in diff]
+        diff = [
+            _HUNK.sub(
+                lambda m: (
+                    f"@@ -{int(m.group(1)) + start}{m.group(2) or ''} +{int(m.group(3)) + start}{m.group(4) or ''} @@"
+                ),
+                line,
+                count=1,
+            )
+            if line.startswith("@@")
+            else line
+            for line in diff
+        ]
     if len(diff) > max_lines:
-        diff = diff[:max_lines] + [f"... {len(diff) - max_lines} more diff lines\n"]
+        diff = [*diff[:max_lines], f"... {len(diff) - max_lines} more diff lines\n"]
     return "".join(diff)
 
 

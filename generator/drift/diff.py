@@ -53,14 +53,18 @@ RULES: dict[str, Rule] = {
     "request-property-made-required": Rule("breaking", "an optional request property made required"),
     "request-type-changed": Rule("breaking", "a request type narrowed or changed (also: null no longer accepted)"),
     "request-enum-value-removed": Rule("breaking", "an enum value removed from a request schema"),
-    "request-constraint-tightened": Rule("breaking", "maxLength, minLength, pattern, minimum, maximum, maxItems, ... tightened or added on a request"),
+    "request-constraint-tightened": Rule(
+        "breaking", "maxLength, minLength, pattern, minimum, maximum, maxItems, ... tightened or added on a request"
+    ),
     "request-union-member-removed": Rule("breaking", "a oneOf/anyOf member removed from a request schema"),
     "request-additional-properties-restricted": Rule("breaking", "additionalProperties closed on a request object"),
     "response-property-removed": Rule("breaking", "a response property removed"),
     "response-property-made-optional": Rule("breaking", "a required response property made optional"),
     "response-became-nullable": Rule("breaking", "a response value may now be null"),
     "response-type-changed": Rule("breaking", "a response type widened or changed"),
-    "response-enum-value-removed": Rule("breaking", "an enum value removed from a response schema (its member disappears)"),
+    "response-enum-value-removed": Rule(
+        "breaking", "an enum value removed from a response schema (its member disappears)"
+    ),
     "response-union-member-added": Rule("breaking", "a oneOf/anyOf member added to a response schema"),
     "success-status-removed": Rule("breaking", "a success (2xx) response removed"),
     "response-media-type-removed": Rule("breaking", "a success response media type removed"),
@@ -70,13 +74,21 @@ RULES: dict[str, Rule] = {
     "security-requirement-changed": Rule("breaking", "an operation's accepted credentials changed"),
     "server-removed": Rule("breaking", "a server removed"),
     "schema-removed": Rule("breaking", "a component schema removed (its model class disappears)"),
-    "request-enum-value-added": Rule("warning", "an enum value added to a request schema (callers may want to send it)"),
+    "request-enum-value-added": Rule(
+        "warning", "an enum value added to a request schema (callers may want to send it)"
+    ),
     "operation-deprecated": Rule("warning", "an operation or parameter marked deprecated"),
     "success-status-added": Rule("warning", "a success status added (the method may return another shape)"),
     "error-status-removed": Rule("warning", "an error response removed"),
-    "parameter-default-changed": Rule("warning", "a parameter's default changed (omitting it now means something else)"),
-    "response-enum-value-added": Rule("safe", "an enum value added to a response: generated enums are open, the value parses as an unknown member"),
-    "response-constraint-changed": Rule("safe", "a response constraint changed: generated models do not enforce lengths, ranges or patterns"),
+    "parameter-default-changed": Rule(
+        "warning", "a parameter's default changed (omitting it now means something else)"
+    ),
+    "response-enum-value-added": Rule(
+        "safe", "an enum value added to a response: generated enums are open, the value parses as an unknown member"
+    ),
+    "response-constraint-changed": Rule(
+        "safe", "a response constraint changed: generated models do not enforce lengths, ranges or patterns"
+    ),
     "request-constraint-relaxed": Rule("safe", "a request constraint relaxed or removed"),
     "request-type-widened": Rule("safe", "a request type widened"),
     "response-type-narrowed": Rule("safe", "a response type narrowed"),
@@ -275,7 +287,10 @@ class _Unchanged:
         self._refs: dict[str, tuple[list[str], list[tuple[str, str] | None]]] = {}
         for doc in old.documents:
             found = old.refs(doc)
-            self._refs[doc] = ([ptr for ptr, _ in found], [old.target(doc, ref) if isinstance(ref, str) else None for _, ref in found])
+            self._refs[doc] = (
+                [ptr for ptr, _ in found],
+                [old.target(doc, ref) if isinstance(ref, str) else None for _, ref in found],
+            )
         targets = {t for _, resolved in self._refs.values() for t in resolved if t is not None}
         dirty = {t for t in targets if self._changed(old, new, *t)}
         pointing: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -296,7 +311,9 @@ class _Unchanged:
     def _changed(self, old: Spec, new: Spec, doc: str, ptr: str) -> bool:
         counterpart = self._counterpart.get(doc)
         try:
-            return counterpart is None or jp.resolve(old.documents[doc], ptr) != jp.resolve(new.documents[counterpart], ptr)
+            return counterpart is None or jp.resolve(old.documents[doc], ptr) != jp.resolve(
+                new.documents[counterpart], ptr
+            )
         except (KeyError, ValueError):
             return True
 
@@ -320,7 +337,9 @@ class _Differ:
         self.reached: set[str] = set()  # old-side pointers of schemas compared through an operation
         self.unchanged = _Unchanged(old, new) if prune else None
 
-    def add(self, rule: str, where: str, message: str, old: tuple[str, str] | None, new: tuple[str, str] | None) -> None:
+    def add(
+        self, rule: str, where: str, message: str, old: tuple[str, str] | None, new: tuple[str, str] | None
+    ) -> None:
         o = self.old.where(*old) if old else None
         n = self.new.where(*new) if new else None
         key = (rule, o, n, where)
@@ -333,7 +352,13 @@ class _Differ:
         od, nd = self.old.spec.data, self.new.spec.data
         ro, rn = self.old.spec.root, self.new.spec.root
         if _get(od, "info", "version") != _get(nd, "info", "version"):
-            self.add("version-changed", "info", f"info.version {_get(od, 'info', 'version')!r} -> {_get(nd, 'info', 'version')!r}", (ro, "/info/version"), (rn, "/info/version"))
+            self.add(
+                "version-changed",
+                "info",
+                f"info.version {_get(od, 'info', 'version')!r} -> {_get(nd, 'info', 'version')!r}",
+                (ro, "/info/version"),
+                (rn, "/info/version"),
+            )
         self.servers(od, nd)
         self.security_schemes(od, nd)
         self.paths(od, nd)
@@ -341,7 +366,10 @@ class _Differ:
         if not self.changes and _canonical(od) != _canonical(nd):
             self.add("description-changed", "spec", "documentation or examples changed", (ro, ""), (rn, ""))
         order = {rule: i for i, rule in enumerate(RULES)}
-        changes = sorted(self.changes.values(), key=lambda c: (LEVELS.index(c.level), c.where, order[c.rule], c.old or "", c.new or ""))
+        changes = sorted(
+            self.changes.values(),
+            key=lambda c: (LEVELS.index(c.level), c.where, order[c.rule], c.old or "", c.new or ""),
+        )
         return DiffResult(changes)
 
     def servers(self, od: Any, nd: Any) -> None:
@@ -362,18 +390,39 @@ class _Differ:
         base = "/components/securitySchemes"
         for name in old:
             if name not in new:
-                self.add("security-scheme-removed", f"security scheme {name}", f"security scheme {name!r} removed", (ro, jp.join(base, name)), None)
+                self.add(
+                    "security-scheme-removed",
+                    f"security scheme {name}",
+                    f"security scheme {name!r} removed",
+                    (ro, jp.join(base, name)),
+                    None,
+                )
                 continue
             _, _, a = self.old.follow(ro, jp.join(base, name), old[name])
             _, _, b = self.new.follow(rn, jp.join(base, name), new[name])
             keys = ("type", "in", "name", "scheme", "bearerFormat", "flows", "openIdConnectUrl")
             changed = [k for k in keys if _get(a, k) != _get(b, k)]
             if changed:
-                what = ", ".join(f"{k} {_get(a, k)!r} -> {_get(b, k)!r}" for k in changed if k != "flows") or "flows changed"
-                self.add("security-scheme-changed", f"security scheme {name}", f"security scheme {name!r}: {what}", (ro, jp.join(base, name)), (rn, jp.join(base, name)))
+                what = (
+                    ", ".join(f"{k} {_get(a, k)!r} -> {_get(b, k)!r}" for k in changed if k != "flows")
+                    or "flows changed"
+                )
+                self.add(
+                    "security-scheme-changed",
+                    f"security scheme {name}",
+                    f"security scheme {name!r}: {what}",
+                    (ro, jp.join(base, name)),
+                    (rn, jp.join(base, name)),
+                )
         for name in new:
             if name not in old:
-                self.add("security-scheme-added", f"security scheme {name}", f"security scheme {name!r} added", None, (rn, jp.join(base, name)))
+                self.add(
+                    "security-scheme-added",
+                    f"security scheme {name}",
+                    f"security scheme {name!r} added",
+                    None,
+                    (rn, jp.join(base, name)),
+                )
 
     def components(self, od: Any, nd: Any) -> None:
         ro, rn = self.old.spec.root, self.new.spec.root
@@ -382,10 +431,22 @@ class _Differ:
         base = "/components/schemas"
         for name in old:
             if name not in new:
-                self.add("schema-removed", f"schema {name}", f"component schema {name!r} removed", (ro, jp.join(base, name)), None)
+                self.add(
+                    "schema-removed",
+                    f"schema {name}",
+                    f"component schema {name!r} removed",
+                    (ro, jp.join(base, name)),
+                    None,
+                )
         for name in new:
             if name not in old:
-                self.add("schema-added", f"schema {name}", f"component schema {name!r} added", None, (rn, jp.join(base, name)))
+                self.add(
+                    "schema-added",
+                    f"schema {name}",
+                    f"component schema {name!r} added",
+                    None,
+                    (rn, jp.join(base, name)),
+                )
         # Components no operation reaches are still model classes: compare them as responses (what they parse).
         for name in old:
             ptr = jp.join(base, name)
@@ -406,7 +467,11 @@ class _Differ:
                 self.add("path-removed", path, f"path {path} removed", (ro, old_ptr), None)
                 continue
             new_path = new_paths[key]
-            if same_security and self.unchanged is not None and self.unchanged.clean(ro, old_ptr, od["paths"][path], nd["paths"][new_path]):
+            if (
+                same_security
+                and self.unchanged is not None
+                and self.unchanged.clean(ro, old_ptr, od["paths"][path], nd["paths"][new_path])
+            ):
                 continue
             new_ptr = jp.join("/paths", new_path)
             _, _, new_item = self.new.follow(rn, new_ptr, nd["paths"][new_path])
@@ -414,11 +479,21 @@ class _Differ:
                 a, b = _get(old_item, method), _get(new_item, method)
                 where = f"{method.upper()} {new_path}"
                 if isinstance(a, dict) and not isinstance(b, dict):
-                    self.add("operation-removed", f"{method.upper()} {path}", f"operation {method.upper()} {path} removed", (ro, jp.join(old_ptr, method)), None)
+                    self.add(
+                        "operation-removed",
+                        f"{method.upper()} {path}",
+                        f"operation {method.upper()} {path} removed",
+                        (ro, jp.join(old_ptr, method)),
+                        None,
+                    )
                 elif isinstance(b, dict) and not isinstance(a, dict):
                     self.add("operation-added", where, f"operation {where} added", None, (rn, jp.join(new_ptr, method)))
                 elif isinstance(a, dict) and isinstance(b, dict):
-                    self.operation(where, (ro, jp.join(old_ptr, method), a, old_item, old_ptr), (rn, jp.join(new_ptr, method), b, new_item, new_ptr))
+                    self.operation(
+                        where,
+                        (ro, jp.join(old_ptr, method), a, old_item, old_ptr),
+                        (rn, jp.join(new_ptr, method), b, new_item, new_ptr),
+                    )
         for key, path in new_paths.items():
             if key not in old_paths:
                 self.add("path-added", path, f"path {path} added", None, (rn, jp.join("/paths", path)))
@@ -430,20 +505,36 @@ class _Differ:
         nd, nptr, b, bitem, bitem_ptr = new
         o, n = (od, optr), (nd, nptr)
         if _op_name(a) != _op_name(b):
-            self.add("operation-renamed", where, f"operation name {_op_name(a)!r} -> {_op_name(b)!r} (the client method is renamed)", (od, optr), (nd, nptr))
+            self.add(
+                "operation-renamed",
+                where,
+                f"operation name {_op_name(a)!r} -> {_op_name(b)!r} (the client method is renamed)",
+                (od, optr),
+                (nd, nptr),
+            )
         if _op_group(a) != _op_group(b):
-            self.add("operation-moved", where, f"resource {_op_group(a)!r} -> {_op_group(b)!r} (the client method moves)", (od, optr), (nd, nptr))
+            self.add(
+                "operation-moved",
+                where,
+                f"resource {_op_group(a)!r} -> {_op_group(b)!r} (the client method moves)",
+                (od, optr),
+                (nd, nptr),
+            )
         if b.get("deprecated") is True and a.get("deprecated") is not True:
             self.add("operation-deprecated", where, "operation marked deprecated", o, n)
         for key in ("summary", "description"):
             if a.get(key) != b.get(key):
-                self.add("description-changed", where, f"{key} changed", (od, jp.join(optr, key)), (nd, jp.join(nptr, key)))
+                self.add(
+                    "description-changed", where, f"{key} changed", (od, jp.join(optr, key)), (nd, jp.join(nptr, key))
+                )
         self.parameters(where, (od, optr, a, aitem, aitem_ptr), (nd, nptr, b, bitem, bitem_ptr))
         self.request_body(where, (od, optr, a), (nd, nptr, b))
         self.responses(where, (od, optr, a), (nd, nptr, b))
         self.security(where, (od, optr, a), (nd, nptr, b))
 
-    def _params(self, side: _Side, doc: str, op_ptr: str, op: Any, item: Any, item_ptr: str) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
+    def _params(
+        self, side: _Side, doc: str, op_ptr: str, op: Any, item: Any, item_ptr: str
+    ) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
         found: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
         for base, holder in ((item_ptr, item), (op_ptr, op)):
             for i, raw in enumerate(_list(_get(holder, "parameters"))):
@@ -463,7 +554,13 @@ class _Differ:
                 moved = [k for k in b if k[1].lower() == name.lower()]
                 if moved:
                     qdoc, qptr, _ = b[moved[0]]
-                    self.add("parameter-location-changed", where, f"parameter {name!r} moved from {location} to {moved[0][0]}", (pdoc, pptr), (qdoc, qptr))
+                    self.add(
+                        "parameter-location-changed",
+                        where,
+                        f"parameter {name!r} moved from {location} to {moved[0][0]}",
+                        (pdoc, pptr),
+                        (qdoc, qptr),
+                    )
                 else:
                     self.add("parameter-removed", where, f"{location} parameter {name!r} removed", (pdoc, pptr), None)
                 continue
@@ -474,7 +571,14 @@ class _Differ:
             elif param.get("required") is True and other.get("required") is not True:
                 self.add("parameter-made-optional", where, f"{label} made optional", (pdoc, pptr), (qdoc, qptr))
             if (param.get("style"), param.get("explode")) != (other.get("style"), other.get("explode")):
-                self.add("parameter-style-changed", where, f"{label}: style/explode {param.get('style')!r}/{param.get('explode')!r} -> {other.get('style')!r}/{other.get('explode')!r}", (pdoc, pptr), (qdoc, qptr))
+                self.add(
+                    "parameter-style-changed",
+                    where,
+                    f"{label}: style/explode {param.get('style')!r}/{param.get('explode')!r}"
+                    f" -> {other.get('style')!r}/{other.get('explode')!r}",
+                    (pdoc, pptr),
+                    (qdoc, qptr),
+                )
             if other.get("deprecated") is True and param.get("deprecated") is not True:
                 self.add("operation-deprecated", where, f"{label} marked deprecated", (pdoc, pptr), (qdoc, qptr))
             if param.get("description") != other.get("description"):
@@ -482,14 +586,31 @@ class _Differ:
             old_default = _get(self.old.follow(pdoc, pptr, param.get("schema"))[2], "default")
             new_default = _get(self.new.follow(qdoc, qptr, other.get("schema"))[2], "default")
             if old_default != new_default:
-                self.add("parameter-default-changed", where, f"{label}: default {old_default!r} -> {new_default!r}", (pdoc, pptr), (qdoc, qptr))
+                self.add(
+                    "parameter-default-changed",
+                    where,
+                    f"{label}: default {old_default!r} -> {new_default!r}",
+                    (pdoc, pptr),
+                    (qdoc, qptr),
+                )
             if "schema" in param and "schema" in other:
-                self.schema((pdoc, jp.join(pptr, "schema"), param["schema"]), (qdoc, jp.join(qptr, "schema"), other["schema"]), "request", f"{where} {label}")
+                self.schema(
+                    (pdoc, jp.join(pptr, "schema"), param["schema"]),
+                    (qdoc, jp.join(qptr, "schema"), other["schema"]),
+                    "request",
+                    f"{where} {label}",
+                )
         for key, (qdoc, qptr, other) in b.items():
             if key in a or any(k[1].lower() == key[1].lower() for k in a):
                 continue
             required = other.get("required") is True
-            self.add("required-parameter-added" if required else "optional-parameter-added", where, f"{'required' if required else 'optional'} {key[0]} parameter {key[1]!r} added", None, (qdoc, qptr))
+            self.add(
+                "required-parameter-added" if required else "optional-parameter-added",
+                where,
+                f"{'required' if required else 'optional'} {key[0]} parameter {key[1]!r} added",
+                None,
+                (qdoc, qptr),
+            )
 
     def request_body(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
         od, optr, a = old
@@ -503,13 +624,21 @@ class _Differ:
             return
         if not isinstance(body_a, dict):
             required = body_b.get("required") is True
-            self.add("request-body-added-required" if required else "request-body-added", where, f"{'required' if required else 'optional'} request body added", None, (bdoc, bptr))
+            self.add(
+                "request-body-added-required" if required else "request-body-added",
+                where,
+                f"{'required' if required else 'optional'} request body added",
+                None,
+                (bdoc, bptr),
+            )
             return
         if body_b.get("required") is True and body_a.get("required") is not True:
             self.add("request-body-made-required", where, "request body made required", (adoc, aptr), (bdoc, bptr))
         self.media(where, "request", (adoc, aptr, body_a), (bdoc, bptr, body_b), success=True)
 
-    def media(self, where: str, direction: str, old: tuple[str, str, Any], new: tuple[str, str, Any], success: bool) -> None:
+    def media(
+        self, where: str, direction: str, old: tuple[str, str, Any], new: tuple[str, str, Any], success: bool
+    ) -> None:
         adoc, aptr, a = old
         bdoc, bptr, b = new
         ca, cb = _dict(a.get("content")), _dict(b.get("content"))
@@ -517,18 +646,41 @@ class _Differ:
             mptr = jp.join(aptr, "content", media_type)
             if media_type not in cb:
                 if direction == "request":
-                    self.add("request-media-type-removed", where, f"request media type {media_type!r} removed", (adoc, mptr), None)
+                    self.add(
+                        "request-media-type-removed",
+                        where,
+                        f"request media type {media_type!r} removed",
+                        (adoc, mptr),
+                        None,
+                    )
                 elif success:
-                    self.add("response-media-type-removed", where, f"response media type {media_type!r} removed", (adoc, mptr), None)
+                    self.add(
+                        "response-media-type-removed",
+                        where,
+                        f"response media type {media_type!r} removed",
+                        (adoc, mptr),
+                        None,
+                    )
                 continue
             nptr = jp.join(bptr, "content", media_type)
             other = cb[media_type]
             if isinstance(holder, dict) and isinstance(other, dict) and "schema" in holder and "schema" in other:
-                self.schema((adoc, jp.join(mptr, "schema"), holder["schema"]), (bdoc, jp.join(nptr, "schema"), other["schema"]), direction, where)
+                self.schema(
+                    (adoc, jp.join(mptr, "schema"), holder["schema"]),
+                    (bdoc, jp.join(nptr, "schema"), other["schema"]),
+                    direction,
+                    where,
+                )
         for media_type in cb:
             if media_type not in ca:
                 rule = "request-media-type-added" if direction == "request" else "response-media-type-added"
-                self.add(rule, where, f"{direction} media type {media_type!r} added", None, (bdoc, jp.join(bptr, "content", media_type)))
+                self.add(
+                    rule,
+                    where,
+                    f"{direction} media type {media_type!r} added",
+                    None,
+                    (bdoc, jp.join(bptr, "content", media_type)),
+                )
 
     def responses(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
         od, optr, a = old
@@ -547,13 +699,25 @@ class _Differ:
             bdoc, bptr, resp_b = self.new.follow(nd, jp.join(nptr, "responses", key), rb[key])
             if isinstance(resp_a, dict) and isinstance(resp_b, dict):
                 if resp_a.get("description") != resp_b.get("description"):
-                    self.add("description-changed", where, f"response {status}: description changed", (adoc, aptr), (bdoc, bptr))
+                    self.add(
+                        "description-changed",
+                        where,
+                        f"response {status}: description changed",
+                        (adoc, aptr),
+                        (bdoc, bptr),
+                    )
                 self.media(f"{where} -> {status}", "response", (adoc, aptr, resp_a), (bdoc, bptr, resp_b), success)
         norm_a = {str(k).upper() for k in ra}
         for status in rb:
             if str(status).upper() not in norm_a:
                 success = str(status).startswith("2")
-                self.add("success-status-added" if success else "error-status-added", where, f"response {status} added", None, (nd, jp.join(nptr, "responses", status)))
+                self.add(
+                    "success-status-added" if success else "error-status-added",
+                    where,
+                    f"response {status} added",
+                    None,
+                    (nd, jp.join(nptr, "responses", status)),
+                )
 
     def security(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
         od, optr, a = old
@@ -565,13 +729,23 @@ class _Differ:
         lost = sa - sb
         if lost:
             shown = " or ".join(" + ".join(sorted(r)) or "none" for r in sorted(lost, key=sorted))
-            self.add("security-requirement-changed", where, f"credentials no longer accepted: {shown}", (od, optr), (nd, nptr))
+            self.add(
+                "security-requirement-changed",
+                where,
+                f"credentials no longer accepted: {shown}",
+                (od, optr),
+                (nd, nptr),
+            )
         else:
-            self.add("security-scheme-unused-removed", where, "more credential choices accepted", (od, optr), (nd, nptr))
+            self.add(
+                "security-scheme-unused-removed", where, "more credential choices accepted", (od, optr), (nd, nptr)
+            )
 
     # -- schemas
 
-    def schema(self, old: tuple[str, str, Any], new: tuple[str, str, Any], direction: str, where: str, depth: int = 0) -> None:
+    def schema(
+        self, old: tuple[str, str, Any], new: tuple[str, str, Any], direction: str, where: str, depth: int = 0
+    ) -> None:
         if self.unchanged is not None and self.unchanged.clean(old[0], old[1], old[2], new[2]):
             self.reached.add(self.old.follow(*old)[1])  # compared, and found the same
             return
@@ -583,7 +757,7 @@ class _Differ:
         self.seen.add(key)
         self.reached.add(va.ptr)
         if vb.ptr.startswith("/components/schemas/"):  # a shared schema's change is reported once, under its own name
-            where = f"schema {jp.unescape(vb.ptr[len('/components/schemas/'):].partition('/')[0])}"
+            where = f"schema {jp.unescape(vb.ptr[len('/components/schemas/') :].partition('/')[0])}"
         o, n = (old[0], va.ptr), (new[0], vb.ptr)
         request = direction == "request"
         self._types(va, vb, request, where, o, n)
@@ -599,16 +773,34 @@ class _Differ:
             qdoc, qptr, qnode = vb.props[name]
             was, now = name in va.required, name in vb.required
             if now and not was:
-                self.add("request-property-made-required" if request else "response-property-made-required", where, f"property {name!r} made required", (pdoc, pptr), (qdoc, qptr))
+                self.add(
+                    "request-property-made-required" if request else "response-property-made-required",
+                    where,
+                    f"property {name!r} made required",
+                    (pdoc, pptr),
+                    (qdoc, qptr),
+                )
             elif was and not now:
-                self.add("request-property-made-optional" if request else "response-property-made-optional", where, f"property {name!r} made optional", (pdoc, pptr), (qdoc, qptr))
+                self.add(
+                    "request-property-made-optional" if request else "response-property-made-optional",
+                    where,
+                    f"property {name!r} made optional",
+                    (pdoc, pptr),
+                    (qdoc, qptr),
+                )
             self.schema((pdoc, pptr, pnode), (qdoc, qptr, qnode), direction, where, depth + 1)
         for name, (qdoc, qptr, _) in vb.props.items():
             if name in va.props:
                 continue
             if request:
                 required = name in vb.required
-                self.add("request-property-added-required" if required else "request-property-added", where, f"{'required' if required else 'optional'} property {name!r} added", None, (qdoc, qptr))
+                self.add(
+                    "request-property-added-required" if required else "request-property-added",
+                    where,
+                    f"{'required' if required else 'optional'} property {name!r} added",
+                    None,
+                    (qdoc, qptr),
+                )
             else:
                 self.add("response-property-added", where, f"property {name!r} added", None, (qdoc, qptr))
         if va.items and vb.items:
@@ -616,7 +808,13 @@ class _Differ:
         if request and va.additional is not False and vb.additional is False and (va.props or vb.props):
             self.add("request-additional-properties-restricted", where, "additionalProperties set to false", o, n)
         if isinstance(va.additional, dict) and isinstance(vb.additional, dict):
-            self.schema((old[0], jp.join(va.ptr, "additionalProperties"), va.additional), (new[0], jp.join(vb.ptr, "additionalProperties"), vb.additional), direction, where, depth + 1)
+            self.schema(
+                (old[0], jp.join(va.ptr, "additionalProperties"), va.additional),
+                (new[0], jp.join(vb.ptr, "additionalProperties"), vb.additional),
+                direction,
+                where,
+                depth + 1,
+            )
         self._unions(va, vb, request, where, o, n, depth)
 
     def _types(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
@@ -626,7 +824,15 @@ class _Differ:
         shown = f"type {_show(ta)} -> {_show(tb)}"
         if ta is None or tb is None:  # any -> something narrows; something -> any widens
             narrowed = ta is None
-            self.add(("request-type-changed" if narrowed else "request-type-widened") if request else ("response-type-narrowed" if narrowed else "response-type-changed"), where, shown, o, n)
+            self.add(
+                ("request-type-changed" if narrowed else "request-type-widened")
+                if request
+                else ("response-type-narrowed" if narrowed else "response-type-changed"),
+                where,
+                shown,
+                o,
+                n,
+            )
             return
         lost, gained = _uncovered(ta, tb), _uncovered(tb, ta)
         if request:
@@ -654,12 +860,26 @@ class _Differ:
         removed = [v for v in va.enum if v not in vb.enum]
         added = [v for v in vb.enum if v not in va.enum]
         if removed:
-            self.add("request-enum-value-removed" if request else "response-enum-value-removed", where, f"enum values removed: {_show(removed)}", o, n)
+            self.add(
+                "request-enum-value-removed" if request else "response-enum-value-removed",
+                where,
+                f"enum values removed: {_show(removed)}",
+                o,
+                n,
+            )
         if added:
             why = "" if request else " (safe: generated enums are open, a new value parses as an unknown member)"
-            self.add("request-enum-value-added" if request else "response-enum-value-added", where, f"enum values added: {_show(added)}{why}", o, n)
+            self.add(
+                "request-enum-value-added" if request else "response-enum-value-added",
+                where,
+                f"enum values added: {_show(added)}{why}",
+                o,
+                n,
+            )
 
-    def _constraints(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]) -> None:
+    def _constraints(
+        self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]
+    ) -> None:
         ca, cb = va.constraints, vb.constraints
         for key in sorted(set(ca) | set(cb)):
             a, b = ca.get(key), cb.get(key)
@@ -672,19 +892,33 @@ class _Differ:
             tightened = _tightened(key, a, b)
             self.add("request-constraint-tightened" if tightened else "request-constraint-relaxed", where, shown, o, n)
 
-    def _unions(self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str], depth: int) -> None:
+    def _unions(
+        self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str], depth: int
+    ) -> None:
         if not va.unions and not vb.unions:
             return
         ka = {self._member_key(self.old, m, i): m for i, m in enumerate(va.unions)}
         kb = {self._member_key(self.new, m, i): m for i, m in enumerate(vb.unions)}
         for key, member in ka.items():
             if key not in kb:
-                self.add("request-union-member-removed" if request else "response-union-member-removed", where, f"union member {key} removed", (member[0], member[1]), None)
+                self.add(
+                    "request-union-member-removed" if request else "response-union-member-removed",
+                    where,
+                    f"union member {key} removed",
+                    (member[0], member[1]),
+                    None,
+                )
             else:
                 self.schema(member, kb[key], "request" if request else "response", where, depth + 1)
         for key, member in kb.items():
             if key not in ka:
-                self.add("request-union-member-added" if request else "response-union-member-added", where, f"union member {key} added", None, (member[0], member[1]))
+                self.add(
+                    "request-union-member-added" if request else "response-union-member-added",
+                    where,
+                    f"union member {key} added",
+                    None,
+                    (member[0], member[1]),
+                )
 
     @staticmethod
     def _member_key(side: _Side, member: tuple[str, str, Any], index: int) -> str:
@@ -702,9 +936,19 @@ def _tightened(key: str, a: Any, b: Any) -> bool:
         return False
     if a is None:
         return not (key == "uniqueItems" and b is False)
-    if key in CONSTRAINT_UPPER and isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+    if (
+        key in CONSTRAINT_UPPER
+        and isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+    ):
         return b < a
-    if key in CONSTRAINT_LOWER and isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+    if (
+        key in CONSTRAINT_LOWER
+        and isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+    ):
         return b > a
     if key == "uniqueItems":
         return b is True
@@ -728,7 +972,9 @@ def _op_name(op: Any) -> Any:
 
 def _op_group(op: Any) -> Any:
     tags = op.get("tags")
-    return op.get("x-sdk-group") or op.get("x-speakeasy-group") or (tags[0] if isinstance(tags, list) and tags else None)
+    return (
+        op.get("x-sdk-group") or op.get("x-speakeasy-group") or (tags[0] if isinstance(tags, list) and tags else None)
+    )
 
 
 def _template(path: str) -> str:
@@ -799,7 +1045,14 @@ def as_markdown(result: DiffResult, title: str = "API changes") -> str:
     if result.changes:
         lines += ["| | rule | where | change | old | new |", "|---|---|---|---|---|---|"]
         for c in result.changes:
-            cells = [icons[c.level] + " " + c.level, f"`{c.rule}`", _md(c.where), _md(c.message), f"`{_md(c.old)}`" if c.old else "", f"`{_md(c.new)}`" if c.new else ""]
+            cells = [
+                icons[c.level] + " " + c.level,
+                f"`{c.rule}`",
+                _md(c.where),
+                _md(c.message),
+                f"`{_md(c.old)}`" if c.old else "",
+                f"`{_md(c.new)}`" if c.new else "",
+            ]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -14,10 +14,10 @@ import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from json.encoder import encode_basestring  # C; non-ASCII kept as it is (ensure_ascii=False)
 from pathlib import Path
 from typing import Any
 
-from ..core import pointer as jp
 from ..core.load import RefPolicy, Spec, document_name, load_spec
 
 SNAPSHOT = "spec-snapshot.json"
@@ -125,8 +125,6 @@ def indented_json(value: Any, newline: str = "\n") -> str:
     into a chunk every 65,536 pieces, so a large document does not hold millions of small strings at
     once (80 MB for GitHub's). ``newline`` (a newline and the indentation so far) writes ``value`` as
     it appears nested that deep."""
-    from json.encoder import encode_basestring  # C, non-ASCII kept as it is (ensure_ascii=False)
-
     scalar = json.JSONEncoder(ensure_ascii=False, default=str).encode
     chunks: list[str] = []
     out: list[str] = []
@@ -187,7 +185,11 @@ def from_snapshot(text: str, label: str) -> Spec | None:
         payload = json.loads(text)
     except ValueError:
         return None
-    if not isinstance(payload, dict) or payload.get("specgen-snapshot") != 1 or not isinstance(payload.get("documents"), dict):
+    if (
+        not isinstance(payload, dict)
+        or payload.get("specgen-snapshot") != 1
+        or not isinstance(payload.get("documents"), dict)
+    ):
         return None
     return _snapshot_spec(payload["documents"], str(payload.get("root")), label)
 

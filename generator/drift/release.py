@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 
-from .diff import DiffResult, diff_specs
-from .history import SNAPSHOT, from_snapshot, snapshot
+import tomllib
+
 from ..core.load import Spec
 from ..core.write import MARKER
+from .diff import DiffResult, diff_specs
+from .history import SNAPSHOT, from_snapshot, snapshot
 
 CHANGELOG = "CHANGELOG.md"
 FIRST_VERSION = "0.1.0"
@@ -59,7 +60,9 @@ def _code_changed(files: dict[str, str], previous: dict[str, str | None]) -> boo
     except (ValueError, AttributeError):
         return True
     recorded = {p: h for p, h in recorded.items() if p not in (CHANGELOG, SNAPSHOT)}
-    current = {p: hashlib.sha256(t.encode("utf-8")).hexdigest() for p, t in files.items() if p not in (CHANGELOG, SNAPSHOT)}
+    current = {
+        p: hashlib.sha256(t.encode("utf-8")).hexdigest() for p, t in files.items() if p not in (CHANGELOG, SNAPSHOT)
+    }
     return recorded != current
 
 
@@ -81,7 +84,9 @@ def plan(changes: DiffResult | None, files: dict[str, str], previous: dict[str, 
     return Release(bumped(version, bump) if bump else version, bump, changes)
 
 
-def changelog(distribution: str, spec_label: str, api_version: str, release: Release, previous: dict[str, str | None]) -> str:
+def changelog(
+    distribution: str, spec_label: str, api_version: str, release: Release, previous: dict[str, str | None]
+) -> str:
     """``CHANGELOG.md``: the previous text with a new entry on top when the version moved."""
     header = (
         f"# Changelog: {distribution}\n\n"
@@ -106,4 +111,14 @@ def _md(text: str) -> str:
     return "".join(ch if ch.isprintable() else " " for ch in str(text)).replace("`", "'").replace("<", "&lt;")
 
 
-__all__ = ["CHANGELOG", "SNAPSHOT", "Release", "bumped", "changelog", "plan", "previous_version", "snapshot", "spec_changes"]
+__all__ = [
+    "CHANGELOG",
+    "SNAPSHOT",
+    "Release",
+    "bumped",
+    "changelog",
+    "plan",
+    "previous_version",
+    "snapshot",
+    "spec_changes",
+]

@@ -12,12 +12,12 @@ import os
 import sys
 import tempfile
 import urllib.parse
-import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from ..config import ApiConfig, ConfigError, ProjectConfig
-from .diff import as_json, as_markdown, as_text, diff_specs
 from ..core.load import MAX_DOCUMENT_BYTES, load_spec, parse_text
+from .diff import as_json, as_markdown, as_text, diff_specs
 
 FETCH_TIMEOUT = 30.0
 
@@ -25,8 +25,10 @@ FETCH_TIMEOUT = 30.0
 def read_source(source: str) -> bytes:
     scheme = urllib.parse.urlsplit(source).scheme.lower()
     if scheme in ("http", "https"):
-        request = urllib.request.Request(source, headers={"User-Agent": "specgen-update-spec"})
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 - scheme checked above
+        from urllib.request import Request, urlopen  # only for a URL the user named
+
+        request = Request(source, headers={"User-Agent": "specgen-update-spec"})
+        with urlopen(request, timeout=FETCH_TIMEOUT) as response:
             data = response.read(MAX_DOCUMENT_BYTES + 1)
     elif scheme in ("", "file") or len(scheme) == 1:  # a path (a one-letter scheme is a Windows drive)
         path = Path(urllib.parse.unquote(urllib.parse.urlsplit(source).path) if scheme == "file" else source)
@@ -53,12 +55,16 @@ def _replace(path: Path, data: bytes) -> None:
         raise
 
 
-def update_spec(project: ProjectConfig, name: str, source: str, fmt: str = "text") -> int:
-    from ..cli import main as cli
-
+def update_spec(
+    project: ProjectConfig, name: str, source: str, fmt: str = "text", *, regenerate: Callable[[list[str]], int]
+) -> int:
+    """Replace API ``name``'s vendor spec with ``source``, show the diff, and regenerate the project
+    with ``regenerate`` (the command line's ``main``)."""
     config: ApiConfig | None = next((a for a in project.apis if a.name == name), None)
     if config is None:
-        raise ConfigError(f"no API named {name!r} in [tool.generator] (have: {', '.join(a.name for a in project.apis)})")
+        raise ConfigError(
+            f"no API named {name!r} in [tool.generator] (have: {', '.join(a.name for a in project.apis)})"
+        )
     try:
         data = read_source(source)
     except OSError as exc:
@@ -79,7 +85,11 @@ def update_spec(project: ProjectConfig, name: str, source: str, fmt: str = "text
         print(diagnostic, file=sys.stderr)
     unmatched = [d for d in after.diagnostics.warnings if d.code == "W025"]
     if unmatched:
-        print(f"update-spec: {len(unmatched)} overlay action(s) no longer match; review {', '.join(str(o) for o in config.overlays)}", file=sys.stderr)
+        print(
+            f"update-spec: {len(unmatched)} overlay action(s) no longer match;"
+            f" review {', '.join(str(o) for o in config.overlays)}",
+            file=sys.stderr,
+        )
     if after.diagnostics.has_errors:
         _replace(config.spec, original)
         print(f"update-spec: the new spec does not load; {config.spec} put back", file=sys.stderr)
@@ -87,7 +97,7 @@ def update_spec(project: ProjectConfig, name: str, source: str, fmt: str = "text
     if not before.diagnostics.has_errors:
         result = diff_specs(before, after)
         sys.stdout.write({"text": as_text, "json": as_json, "markdown": as_markdown}[fmt](result))
-    status = cli(["generate", "--project", str(project.root)])
+    status = regenerate(["generate", "--project", str(project.root)])
     if status != 0:
         _replace(config.spec, original)
         print(f"update-spec: generation failed; {config.spec} put back, generated/ unchanged", file=sys.stderr)

@@ -49,7 +49,9 @@ class MockError(Exception):
 @dataclass
 class MockOptions:
     latency_ms: tuple[float, float] = (0.0, 0.0)  # every reply waits a uniform time in this range
-    sequences: dict[str, list[int]] = field(default_factory=dict)  # "GET /v1/x" -> statuses served in order (last repeats)
+    sequences: dict[str, list[int]] = field(
+        default_factory=dict
+    )  # "GET /v1/x" -> statuses served in order (last repeats)
     retry_after: str | None = None  # sent with 429/503 replies
     credentials: dict[str, str] = field(default_factory=dict)  # security scheme -> the only value accepted
     log_file: Path | None = None
@@ -95,7 +97,9 @@ class Api:
             if not isinstance(item, dict):
                 continue
             names = re.findall(r"\{([^}/]+)\}", path)
-            pattern = "".join(f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part) for i, part in _template_parts(path))
+            pattern = "".join(
+                f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part) for i, part in _template_parts(path)
+            )
             regex = re.compile("^" + re.escape(self.prefix) + pattern + "$")
             for method in METHODS:
                 op = item.get(method)
@@ -109,7 +113,19 @@ class Api:
                         if isinstance(param, dict):
                             params[(str(param.get("in")), str(param.get("name")))] = (pptr, param)
                 security = op.get("security", self.data.get("security")) or []
-                self.routes.append(Route(method.upper(), self.prefix + path, regex, names, doc, op_ptr, op, list(params.values()), security))
+                self.routes.append(
+                    Route(
+                        method.upper(),
+                        self.prefix + path,
+                        regex,
+                        names,
+                        doc,
+                        op_ptr,
+                        op,
+                        list(params.values()),
+                        security,
+                    )
+                )
         self._validators: dict[str, Any] = {}
 
     def _prefix(self) -> str:
@@ -125,12 +141,19 @@ class Api:
         """A JSON Schema validator (OpenAPI's dialect) for the schema at ``doc#ptr``."""
         key = f"{doc}#{ptr}"
         if key not in self._validators:
-            from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
+            from openapi_schema_validator import (
+                OAS30Validator,
+                OAS31Validator,
+                oas30_format_checker,
+                oas31_format_checker,
+            )
             from referencing import Registry, Resource
             from referencing.jsonschema import DRAFT4, DRAFT202012
 
             spec_kind = DRAFT202012 if self.is_31 else DRAFT4
-            registry: Registry = Registry().with_resources((k, Resource.from_contents(v, default_specification=spec_kind)) for k, v in self.spec.documents.items())
+            registry: Registry = Registry().with_resources(
+                (k, Resource.from_contents(v, default_specification=spec_kind)) for k, v in self.spec.documents.items()
+            )
             cls = OAS31Validator if self.is_31 else OAS30Validator
             checker = oas31_format_checker if self.is_31 else oas30_format_checker
             self._validators[key] = cls({"$ref": key}, registry=registry, format_checker=checker)
@@ -144,7 +167,11 @@ class Api:
             if not found:
                 continue
             if route.method == method:
-                values = {name: urllib.parse.unquote(found.group(f"p{i}")) for i, name in enumerate(route.names) if f"p{i}" in found.re.groupindex}
+                values = {
+                    name: urllib.parse.unquote(found.group(f"p{i}"))
+                    for i, name in enumerate(route.names)
+                    if f"p{i}" in found.re.groupindex
+                }
                 return route, values, []
             allowed.append(route.method)
         return None, {}, allowed
@@ -164,9 +191,19 @@ def _template_parts(path: str) -> list[tuple[int, str]]:
 # --- values from schemas ---------------------------------------------------------------------------
 
 _FORMATS = {
-    "date-time": "2024-01-01T00:00:00Z", "date": "2024-01-01", "time": "12:00:00Z", "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
-    "uri": "https://example.com/resource", "url": "https://example.com/resource", "email": "user@example.com", "hostname": "example.com",
-    "ipv4": "192.0.2.1", "ipv6": "2001:db8::1", "byte": "bW9jaw==", "binary": "mock", "password": "secret",
+    "date-time": "2024-01-01T00:00:00Z",
+    "date": "2024-01-01",
+    "time": "12:00:00Z",
+    "uuid": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+    "uri": "https://example.com/resource",
+    "url": "https://example.com/resource",
+    "email": "user@example.com",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "byte": "bW9jaw==",
+    "binary": "mock",
+    "password": "secret",
 }
 
 
@@ -204,7 +241,9 @@ class Synth:
             return merged
         for union in ("oneOf", "anyOf"):
             if isinstance(node.get(union), list) and node[union]:
-                options = [(i, m) for i, m in enumerate(node[union]) if not (isinstance(m, dict) and m.get("type") == "null")] or list(enumerate(node[union]))
+                options = [
+                    (i, m) for i, m in enumerate(node[union]) if not (isinstance(m, dict) and m.get("type") == "null")
+                ] or list(enumerate(node[union]))
                 value = self.value(doc, jp.join(ptr, union, options[0][0]), options[0][1], depth + 1)
                 mapping = (node.get("discriminator") or {}) if isinstance(node.get("discriminator"), dict) else {}
                 if isinstance(value, dict) and mapping.get("propertyName") and isinstance(mapping.get("mapping"), dict):
@@ -233,9 +272,18 @@ class Synth:
             item = self.value(doc, jp.join(ptr, "items"), node.get("items", {}), depth + 1) if count else None
             return [item] * count if not node.get("uniqueItems") else ([item] if count else [])
         if kind in ("integer", "number"):
-            low = node.get("minimum", node.get("exclusiveMinimum") if isinstance(node.get("exclusiveMinimum"), (int, float)) and not isinstance(node.get("exclusiveMinimum"), bool) else None)
+            low = node.get(
+                "minimum",
+                node.get("exclusiveMinimum")
+                if isinstance(node.get("exclusiveMinimum"), (int, float))
+                and not isinstance(node.get("exclusiveMinimum"), bool)
+                else None,
+            )
             value = low if isinstance(low, (int, float)) and not isinstance(low, bool) else 1
-            if isinstance(node.get("exclusiveMinimum"), (int, float)) and not isinstance(node.get("exclusiveMinimum"), bool) or node.get("exclusiveMinimum") is True:
+            if (
+                isinstance(node.get("exclusiveMinimum"), (int, float))
+                and not isinstance(node.get("exclusiveMinimum"), bool)
+            ) or node.get("exclusiveMinimum") is True:
                 value += 1
             high = node.get("maximum")
             if isinstance(high, (int, float)) and not isinstance(high, bool) and value > high:
@@ -302,8 +350,16 @@ def _coerce(raw: str, schema: Any) -> Any:
 class MockServer:
     """The mock as a library: ``with MockServer(spec) as mock: httpx.get(mock.url + "/v1/...")``."""
 
-    def __init__(self, spec: str | Path, overlays: tuple[str | Path, ...] = (), host: str = "127.0.0.1", port: int = 0,
-                 options: MockOptions | None = None, allow_external: bool = False, policy: RefPolicy = RefPolicy()) -> None:
+    def __init__(
+        self,
+        spec: str | Path,
+        overlays: tuple[str | Path, ...] = (),
+        host: str = "127.0.0.1",
+        port: int = 0,
+        options: MockOptions | None = None,
+        allow_external: bool = False,
+        policy: RefPolicy = RefPolicy(),
+    ) -> None:
         if not allow_external and not _is_loopback(host):
             raise MockError(f"refusing to bind {host!r}: the mock serves loopback only unless allow_external is set")
         loaded = load_spec(spec, tuple(overlays), policy)
@@ -365,8 +421,16 @@ class MockServer:
             self._counters[key] = index + 1
         return statuses[min(index, len(statuses) - 1)]
 
-    def validate(self, route: Route, path_values: dict[str, str], query: dict[str, list[str]], headers: dict[str, str],
-                 cookies: dict[str, str], content_type: str, body: bytes) -> tuple[int, list[Violation]]:
+    def validate(
+        self,
+        route: Route,
+        path_values: dict[str, str],
+        query: dict[str, list[str]],
+        headers: dict[str, str],
+        cookies: dict[str, str],
+        content_type: str,
+        body: bytes,
+    ) -> tuple[int, list[Violation]]:
         violations: list[Violation] = []
         for pptr, param in route.params:
             location, name = str(param.get("in")), str(param.get("name"))
@@ -375,7 +439,11 @@ class MockServer:
                 raw = path_values.get(name)
             elif location == "query":
                 values = query.get(name)
-                raw = values if values and _is_array(self.api, route.doc, pptr, param) else (values[0] if values else None)
+                raw = (
+                    values
+                    if values and _is_array(self.api, route.doc, pptr, param)
+                    else (values[0] if values else None)
+                )
             elif location == "header":
                 raw = headers.get(name.lower()) or None
             elif location == "cookie":
@@ -384,7 +452,9 @@ class MockServer:
                 continue
             if raw is None:
                 if param.get("required") is True:
-                    violations.append(Violation(location, name, "", f"required {location} parameter {name!r} is missing"))
+                    violations.append(
+                        Violation(location, name, "", f"required {location} parameter {name!r} is missing")
+                    )
                 continue
             if "schema" not in param:
                 continue
@@ -402,16 +472,28 @@ class MockServer:
         return (422 if violations or body_violations else 200), violations + body_violations
 
     def _body(self, route: Route, content_type: str, body: bytes) -> tuple[int, list[Violation]]:
-        doc, bptr, request_body = self.api.follow(route.doc, jp.join(route.ptr, "requestBody"), route.op.get("requestBody"))
+        doc, bptr, request_body = self.api.follow(
+            route.doc, jp.join(route.ptr, "requestBody"), route.op.get("requestBody")
+        )
         if not isinstance(request_body, dict):
             return 200, []
         if not body:
-            return (422, [Violation("body", "", "", "request body is required")]) if request_body.get("required") is True else (200, [])
+            return (
+                (422, [Violation("body", "", "", "request body is required")])
+                if request_body.get("required") is True
+                else (200, [])
+            )
         media = content_type.split(";")[0].strip().lower()
         content = request_body.get("content") or {}
-        chosen = next((m for m in content if m.lower() == media), None) or next((m for m in content if _media_matches(m, media)), None)
+        chosen = next((m for m in content if m.lower() == media), None) or next(
+            (m for m in content if _media_matches(m, media)), None
+        )
         if chosen is None:
-            return 415, [Violation("header", "content-type", "", f"media type {media or '(none)'!r} is not one of {sorted(content)}")]
+            return 415, [
+                Violation(
+                    "header", "content-type", "", f"media type {media or '(none)'!r} is not one of {sorted(content)}"
+                )
+            ]
         holder = content[chosen] if isinstance(content[chosen], dict) else {}
         if "schema" not in holder:
             return 200, []
@@ -427,16 +509,24 @@ class MockServer:
             if value is None:
                 return 422, [Violation("body", "", "", "not a multipart/form-data body")]
             required = set(schema.get("required") or []) if isinstance(schema, dict) else set()
-            return 200, [Violation("body", name, jp.join("", name), f"required part {name!r} is missing") for name in sorted(required - set(value))]
+            return 200, [
+                Violation("body", name, jp.join("", name), f"required part {name!r} is missing")
+                for name in sorted(required - set(value))
+            ]
         elif media == "application/x-www-form-urlencoded":
             fields = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
             props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
             value = {k: _coerce(v[0], self.api.follow(doc, sptr, props.get(k))[2]) for k, v in fields.items()}
         else:
             return 200, []  # binary or text: any bytes will do
-        return 200, [Violation("body", "", jp.from_parts(e.absolute_path), e.message) for e in self.api.validator(doc, sptr).iter_errors(value)]
+        return 200, [
+            Violation("body", "", jp.from_parts(e.absolute_path), e.message)
+            for e in self.api.validator(doc, sptr).iter_errors(value)
+        ]
 
-    def authorized(self, route: Route, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]) -> bool:
+    def authorized(
+        self, route: Route, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]
+    ) -> bool:
         if not route.security:
             return True
         schemes = (self.api.data.get("components") or {}).get("securitySchemes") or {}
@@ -447,7 +537,9 @@ class MockServer:
                 return True
         return False
 
-    def _has(self, name: str, raw: Any, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]) -> bool:
+    def _has(
+        self, name: str, raw: Any, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]
+    ) -> bool:
         _, _, scheme = self.api.follow(self.api.spec.root, "", raw)
         if not isinstance(scheme, dict):
             return False
@@ -467,7 +559,7 @@ class MockServer:
             prefix = str(scheme.get("scheme", "")).lower() + " "
             if not auth.lower().startswith(prefix):
                 return False
-            value = auth[len(prefix):].strip()
+            value = auth[len(prefix) :].strip()
             if prefix == "basic " and expected is None:
                 try:
                     value = base64.b64decode(value, validate=True).decode() if value else ""
@@ -501,7 +593,11 @@ class MockServer:
         if value is _NONE:
             schema = holder.get("schema", {})
             sdoc, sptr, snode = self.api.follow(doc, jp.join(mptr, "schema"), schema)
-            if isinstance(snode, dict) and (snode.get("format") == "binary" or snode.get("contentMediaType") or not (media.endswith("json") or media.startswith("text/"))):
+            if isinstance(snode, dict) and (
+                snode.get("format") == "binary"
+                or snode.get("contentMediaType")
+                or not (media.endswith("json") or media.startswith("text/"))
+            ):
                 return code, served, b"mock file content\n"
             value = self.synth.value(sdoc, sptr, snode)
         if isinstance(value, (bytes, bytearray)):
@@ -521,9 +617,13 @@ class MockServer:
             return holder["example"]
         return _NONE
 
-    def error(self, route: Route | None, status: int, title: str, violations: list[Violation]) -> tuple[int, str, bytes, dict[str, str]]:
+    def error(
+        self, route: Route | None, status: int, title: str, violations: list[Violation]
+    ) -> tuple[int, str, bytes, dict[str, str]]:
         """The spec's own error envelope for the status when it has one, else problem+json."""
-        detail = "; ".join(f"{v.location} {v.name}{v.pointer}: {v.message}".replace("  ", " ") for v in violations) or title
+        detail = (
+            "; ".join(f"{v.location} {v.name}{v.pointer}: {v.message}".replace("  ", " ") for v in violations) or title
+        )
         if route is not None:
             responses = route.op.get("responses") or {}
             key = _pick_status(responses, status, errors=True)
@@ -532,22 +632,46 @@ class MockServer:
                 content = (resp or {}).get("content") or {}
                 media = next((m for m in content if m == "application/json" or m.endswith("+json")), None)
                 if media and isinstance(content[media], dict) and "schema" in content[media]:
-                    sdoc, sptr, snode = self.api.follow(doc, jp.join(rptr, "content", media, "schema"), content[media]["schema"])
+                    sdoc, sptr, snode = self.api.follow(
+                        doc, jp.join(rptr, "content", media, "schema"), content[media]["schema"]
+                    )
                     envelope = self.synth.value(sdoc, sptr, snode)
                     if isinstance(envelope, dict):
                         _fill(envelope, detail, status, self.synth, self.api, sdoc, sptr, snode)
                         body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
                         return status, media, body, {"X-Mock-Violations": str(len(violations))}
-        problem = {"type": "about:blank", "title": title, "status": status, "detail": detail, "errors": [v.as_dict() for v in violations]}
+        problem = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "errors": [v.as_dict() for v in violations],
+        }
         return status, "application/problem+json", json.dumps(problem, ensure_ascii=False).encode("utf-8"), {}
 
 
 _NONE = object()
 
 
-def _fill(envelope: dict[str, Any], detail: str, status: int, synth: Synth, api: Api, doc: str, ptr: str, node: Any, depth: int = 0) -> None:
+def _fill(
+    envelope: dict[str, Any],
+    detail: str,
+    status: int,
+    synth: Synth,
+    api: Api,
+    doc: str,
+    ptr: str,
+    node: Any,
+    depth: int = 0,
+) -> None:
     """Put the violations into the envelope's message field and pick enum codes that fit the status."""
-    words = {401: ("AUTHENTICATION", "UNAUTHORIZED", "AUTH"), 404: ("NOT_FOUND",), 405: ("NOT_ALLOWED", "METHOD"), 415: ("MEDIA", "INPUT_INVALID"), 422: ("INPUT_INVALID", "VALIDATION", "INVALID")}.get(status, ())
+    words = {
+        401: ("AUTHENTICATION", "UNAUTHORIZED", "AUTH"),
+        404: ("NOT_FOUND",),
+        405: ("NOT_ALLOWED", "METHOD"),
+        415: ("MEDIA", "INPUT_INVALID"),
+        422: ("INPUT_INVALID", "VALIDATION", "INVALID"),
+    }.get(status, ())
     _, ptr, node = api.follow(doc, ptr, node)
     props = (node.get("properties") or {}) if isinstance(node, dict) else {}
     for name, prop in props.items():
@@ -559,7 +683,9 @@ def _fill(envelope: dict[str, Any], detail: str, status: int, synth: Synth, api:
             match = next((v for w in words for v in pnode["enum"] if isinstance(v, str) and w in v.upper()), None)
             if match is not None:
                 envelope[name] = match
-        elif name.lower() in ("message", "detail", "description", "error_description", "title") and (types == "string" or isinstance(types, list) and "string" in types):
+        elif name.lower() in ("message", "detail", "description", "error_description", "title") and (
+            types == "string" or (isinstance(types, list) and "string" in types)
+        ):
             envelope[name] = detail if name.lower() != "title" else f"HTTP {status}"
         elif isinstance(envelope[name], dict) and depth < 3:
             _fill(envelope[name], detail, status, synth, api, doc, pptr, pnode, depth + 1)
@@ -587,13 +713,15 @@ def _media_matches(declared: str, media: str) -> bool:
 def _is_array(api: Api, doc: str, pptr: str, param: dict[str, Any]) -> bool:
     _, _, schema = api.follow(doc, jp.join(pptr, "schema"), param.get("schema"))
     kind = schema.get("type") if isinstance(schema, dict) else None
-    return kind == "array" or isinstance(kind, list) and "array" in kind
+    return kind == "array" or (isinstance(kind, list) and "array" in kind)
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, bytes] | None:
     if "boundary=" not in content_type:
         return None
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body)
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
     if not message.is_multipart():
         return None
     parts: dict[str, bytes] = {}
@@ -635,30 +763,57 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             cookies = dict(c.strip().split("=", 1) for c in headers.get("cookie", "").split(";") if "=" in c)
             prefer = _prefer(headers.get("prefer", ""))
-            entry: dict[str, Any] = {"method": self.command, "path": path, "query": query, "headers": _redact(headers), "body_size": len(body)}
+            entry: dict[str, Any] = {
+                "method": self.command,
+                "path": path,
+                "query": query,
+                "headers": _redact(headers),
+                "body_size": len(body),
+            }
             route, values, allowed = mock.api.match(self.command, path)
             extra: dict[str, str] = {}
             ctype: str | None
             if route is None and allowed:
-                status, ctype, payload, extra = mock.error(None, 405, f"method {self.command} not allowed on {path}", [])
+                status, ctype, payload, extra = mock.error(
+                    None, 405, f"method {self.command} not allowed on {path}", []
+                )
                 extra["Allow"] = ", ".join(sorted(set(allowed)))
             elif route is None:
                 status, ctype, payload, extra = mock.error(None, 404, f"no operation at {path}", [])
             elif not mock.authorized(route, headers, query, cookies):
-                status, ctype, payload, extra = mock.error(route, 401, "missing or invalid credentials", [Violation("header", "authorization", "", "credentials required by the operation's security")])
+                status, ctype, payload, extra = mock.error(
+                    route,
+                    401,
+                    "missing or invalid credentials",
+                    [Violation("header", "authorization", "", "credentials required by the operation's security")],
+                )
             else:
                 entry["operation"] = f"{route.method} {route.template}"
-                checked, violations = mock.validate(route, values, query, headers, cookies, headers.get("content-type", ""), body)
+                checked, violations = mock.validate(
+                    route, values, query, headers, cookies, headers.get("content-type", ""), body
+                )
                 if checked != 200:
                     title = "unsupported media type" if checked == 415 else "request does not match the spec"
                     status, ctype, payload, extra = mock.error(route, checked, title, violations)
                     entry["violations"] = [v.as_dict() for v in violations]
                 else:
                     wanted = prefer.get("code")
-                    sequence = prefer.get("sequence") or mock.options.sequences.get(f"{route.method} {path}") or mock.options.sequences.get(f"{route.method} {route.template}")
+                    sequence = (
+                        prefer.get("sequence")
+                        or mock.options.sequences.get(f"{route.method} {path}")
+                        or mock.options.sequences.get(f"{route.method} {route.template}")
+                    )
                     if sequence:
-                        statuses = [int(s) for s in str(sequence).replace(",", " ").split() if s.isdigit()] if isinstance(sequence, str) else list(sequence)
-                        wanted = str(mock.next_in_sequence(f"{route.method} {path} {sequence}", statuses)) if statuses else wanted
+                        statuses = (
+                            [int(s) for s in str(sequence).replace(",", " ").split() if s.isdigit()]
+                            if isinstance(sequence, str)
+                            else list(sequence)
+                        )
+                        wanted = (
+                            str(mock.next_in_sequence(f"{route.method} {path} {sequence}", statuses))
+                            if statuses
+                            else wanted
+                        )
                     code = int(wanted) if wanted and str(wanted).isdigit() else None
                     if code is not None and code >= 400 and _pick_status(route.op.get("responses") or {}, code) is None:
                         status, ctype, payload, extra = mock.error(route, code, f"HTTP {code} (requested)", [])
@@ -679,7 +834,9 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(status, ctype, payload, extra, truncate=fault == "truncate")
 
-        def _send(self, status: int, ctype: str | None, payload: bytes, extra: dict[str, str], truncate: bool = False) -> None:
+        def _send(
+            self, status: int, ctype: str | None, payload: bytes, extra: dict[str, str], truncate: bool = False
+        ) -> None:
             self.send_response(status)
             if ctype:
                 self.send_header("Content-Type", ctype)
@@ -694,7 +851,7 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
             if truncate:
                 self.close_connection = True
 
-        do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = handle_one  # noqa: N815
+        do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = handle_one
 
     return Handler
 

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 
 import jinja2
 
+from ..core import render
 from . import cache
 from .formatting import Formatter
 from .workers import Forked, can_fork
@@ -57,12 +58,27 @@ class Speed:
             return Pending(worker=Forked(fn, *args))
         return Pending(call=lambda: fn(*args))
 
+    def split(
+        self, large: bool, make: Callable[[frozenset[str]], dict[str, str]], paths: list[str], theirs: frozenset[str]
+    ) -> dict[str, str]:
+        """``make(frozenset(paths))``, in ``paths`` order: for a large document with workers allowed, the
+        files of ``theirs`` made by a forked worker while this process makes the rest. ``make`` must
+        give each file the same text whatever else it is asked for (rendering and formatting do)."""
+        if not (large and self.workers and can_fork() and theirs):
+            made = make(frozenset(paths))
+        else:
+            worker = Forked(make, theirs)
+            try:
+                made = make(frozenset(paths) - theirs)
+                made.update(worker.result())
+            finally:
+                worker.close()
+        return {path: made[path] for path in paths}
+
     def compiled_templates(self) -> None:
         """Keep compiled templates between processes (jinja2's bytecode cache: each template under its
         name and source checksum, the folder under jinja2's version)."""
         if self.cache is not None:
-            from ..core import render
-
             env = render.environment()
             if env.bytecode_cache is None:
                 env.bytecode_cache = _TemplateCache(self.cache / f"templates-jinja2-{jinja2.__version__}")

@@ -9,9 +9,7 @@ cannot be read is recomputed; one that cannot be written is skipped.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..core import format
@@ -65,6 +63,9 @@ class Formatter:
         estimate = sum(len(job[1]) for job in jobs) * _SECONDS_PER_CHAR + len(jobs) * _SECONDS_PER_CALL
         if not (self.parallel and estimate > PARALLEL_OVER_SECONDS and (os.cpu_count() or 1) > 1 and len(jobs) > 1):
             return format.run_jobs(jobs)
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork") if can_fork() else None
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))  # the largest first: even shares
         with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:

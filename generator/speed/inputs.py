@@ -16,23 +16,36 @@ import urllib.parse
 from functools import lru_cache
 from pathlib import Path
 
-from . import cache
-from ..config import ApiConfig
+from ..config import TEMPLATES, ApiConfig
 from ..core.load import RefPolicy, Spec, document_name
+from ..core.write import MARKER, digests
+from . import cache
 
 CACHE = cache.ROOT / "inputs"
-_LIBRARIES = ("black", "jinja2", "jsonschema", "jsonschema-rs", "openapi-schema-validator", "openapi-spec-validator", "python-jsonpath", "pyyaml", "regress")
+_LIBRARIES = (
+    "black",
+    "jinja2",
+    "jsonschema",
+    "jsonschema-rs",
+    "openapi-schema-validator",
+    "openapi-spec-validator",
+    "python-jsonpath",
+    "pyyaml",
+    "regress",
+)
 _HERE = Path(__file__).resolve().parent.parent  # the whole generator package
 
 
 @lru_cache(maxsize=1)
 def code_hash() -> str:
     """The generator's code and templates."""
-    from ..config import TEMPLATES
-
     digest = hashlib.sha256()
     for folder in (_HERE, TEMPLATES):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".py", ".jinja") and "__pycache__" not in p.parts):
+        for path in sorted(
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and p.suffix in (".py", ".jinja") and "__pycache__" not in p.parts
+        ):
             digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -54,7 +67,15 @@ def toolkit_hash() -> str:
 def _fingerprint(config: ApiConfig, policy: RefPolicy, documents: list[str]) -> str | None:
     base = config.spec.resolve().parent
     digest = hashlib.sha256(toolkit_hash().encode())
-    settings = [config.name, config.package, config.client, config.base_url_param, config.dist_name, policy.allow_outside, policy.allow_remote]
+    settings = [
+        config.name,
+        config.package,
+        config.client,
+        config.base_url_param,
+        config.dist_name,
+        policy.allow_outside,
+        policy.allow_remote,
+    ]
     digest.update(json.dumps(settings).encode())
     for name in documents:
         try:
@@ -84,7 +105,14 @@ def fingerprint(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[list[
     return None if value is None else (documents, value)
 
 
-def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> None:
+def remember(
+    config: ApiConfig,
+    policy: RefPolicy,
+    spec: Spec,
+    out: Path,
+    files: dict[str, str],
+    hashes: dict[str, str] | None = None,
+) -> None:
     """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
     ``write.digests``, when already computed). Best effort: a cache
     that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
@@ -93,16 +121,15 @@ def remember(config: ApiConfig, policy: RefPolicy, spec: Spec, out: Path, files:
         return
     documents, value = known
     if hashes is None:
-        from ..core.write import digests
-
         hashes = digests(files)
-    cache.store(_entry(out, config.name), json.dumps({"fingerprint": value, "documents": documents, "files": hashes}).encode("utf-8"))
+    cache.store(
+        _entry(out, config.name),
+        json.dumps({"fingerprint": value, "documents": documents, "files": hashes}).encode("utf-8"),
+    )
 
 
 def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:
     """Whether ``previous`` (the API's files on disk) is still exactly what generation would give."""
-    from ..core.write import MARKER
-
     try:
         recorded = json.loads(_entry(out, config.name).read_text(encoding="utf-8"))
         documents, hashes = [str(d) for d in recorded["documents"]], recorded["files"]

@@ -65,10 +65,10 @@ def _gone(*args: Any) -> Any:
 def _send_result(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
     try:
         outcome: tuple[bool, Any] = (False, fn(*args))
-    except Exception as exc:  # noqa: BLE001 - raised again in the parent, where it belongs
+    except Exception as exc:
         outcome = (True, exc)
     try:
         send.send(outcome)
-    except Exception:  # noqa: BLE001 - an exception that does not pickle: the parent runs fn itself
+    except Exception:
         pass
     send.close()

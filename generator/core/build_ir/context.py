@@ -1,0 +1,111 @@
+"""What every part of the build shares: the build's state (the definitions made so far and the
+class namespace), the lazily named hint for inline definitions, and the spec text helpers."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import ir
+from ..diagnostics import Diagnostics
+from ..format import black_quotes
+from ..load import Spec
+from ..names import (
+    NameScope,
+)
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+IGNORED_HEADERS = {"accept", "content-type", "authorization"}
+
+
+JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json(\s*;.*)?$|^\*/\*$", re.I)
+
+
+@dataclass
+class Definition:
+    name: str
+    kind: str  # model | enum | alias
+    value: ir.Model | ir.Enum | ir.Alias | None = None
+
+
+@dataclass
+class Context:
+    spec: Spec
+    diags: Diagnostics
+    names: NameScope
+    defs: dict[tuple[str, str], Definition] = field(default_factory=dict)
+    order: list[Definition] = field(default_factory=list)
+    def_names: set[str] = field(default_factory=set)  # the names of ``defs``
+
+    def warn(self, code: str, doc: str, ptr: str, message: str) -> None:
+        self.diags.warning(code, self.spec.labels.get(doc, doc), ptr, message)
+
+    def error(self, code: str, doc: str, ptr: str, message: str) -> None:
+        self.diags.error(code, self.spec.labels.get(doc, doc), ptr, message)
+
+    def follow(self, doc: str, node: Any) -> tuple[str, str | None, Any]:
+        return self.spec.follow(doc, node)
+
+
+class LazyHint:
+    """The name an inline definition would get, worked out only when one is defined: most schemas
+    (strings, numbers, references) never need theirs, and a large document asks for tens of thousands."""
+
+    __slots__ = ("_make", "_text")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make: Callable[[], str] | None = make
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._make is not None:
+            self._text, self._make = self._make(), None
+        return self._text
+
+
+Hint = str | LazyHint
+
+
+def _text_or_empty(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+_TAG = re.compile(r"<[^<>]*>", re.S)
+
+
+def _prose(value: Any) -> str:
+    """Documentation text for docstrings: HTML/MDX tags removed, entities decoded, blank runs collapsed."""
+    if not isinstance(value, str):
+        return ""
+    if value.isprintable() and "<" not in value and "&" not in value:
+        return value.strip()  # one plain line (most of them): what the steps below give
+
+    text = html.unescape(_TAG.sub("", _text(value)))
+    lines = [line.rstrip() for line in text.splitlines()]
+    out: list[str] = []
+    for line in lines:
+        if line.strip() or (out and out[-1]):
+            out.append(line if line.strip() else "")
+    return "\n".join(out).strip()
+
+
+def _source(ctx: Context, doc: str, ptr: str) -> str:
+    return f"{ctx.spec.labels.get(doc, doc)}#{ptr}"
+
+
+def pyrepr_literal(value: Any) -> str:
+    """Python source for a JSON scalar; ``repr`` of str/int/float/bool/None is always a safe literal."""
+    if isinstance(value, str):
+        return black_quotes(repr(value))  # black's quote choice: the line stays black-stable
+    if isinstance(value, (int, float, bool)) or value is None:
+        return repr(value)
+    raise TypeError(f"not a JSON scalar: {type(value).__name__}")

@@ -1,0 +1,134 @@
+"""Import decisions: which standard-library and runtime names each generated module imports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from .. import ir
+from .types import _IDENT
+
+
+def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
+    by_name = {a.name: a for a in aliases}
+    ordered: list[ir.Alias] = []
+    state: dict[str, int] = {}
+
+    def visit(alias: ir.Alias) -> None:
+        if state.get(alias.name) == 2:
+            return
+        if state.get(alias.name) == 1:
+            return  # a cycle through aliases only; pydantic resolves it lazily
+        state[alias.name] = 1
+        for dep in alias.depends_on:
+            if dep in by_name:
+                visit(by_name[dep])
+        state[alias.name] = 2
+        ordered.append(alias)
+
+    for alias in sorted(aliases, key=lambda a: a.name):
+        visit(alias)
+    return ordered
+
+
+#: What the fixed code of resource and client modules uses.
+RESOURCE_IMPORTS = ("from collections.abc import Mapping", "from functools import cached_property")
+
+
+RESOURCE_RUNTIME = ("NOT_GIVEN", "AsyncResource", "Endpoint", "NotGiven", "SyncResource", "Timeout")
+
+
+CLIENT_RUNTIME = (
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "AsyncAPIClient",
+    "Credential",
+    "Endpoint",
+    "NotGiven",
+    "SyncAPIClient",
+    "Timeout",
+    "env_or",
+    "select_base_url",
+)
+
+
+def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str, ...]:
+    """The standard-library import block a module needs, sorted as isort would, decided here so templates
+    only print it. ``always`` adds lines the template's fixed code uses."""
+    joined = "\n".join(texts)
+    lines = set(always)
+    if "_dt." in joined:
+        lines.add("import datetime as _dt")
+    if "_t." in joined:
+        lines.add("import typing as _t")
+    typing_names = sorted(n for n in ("Any", "Literal", "overload") if re.search(rf"\b{n}\b", joined))
+    if typing_names:
+        lines.add(f"from typing import {', '.join(typing_names)}")
+    return tuple(sorted(lines, key=lambda line: (line.startswith("from "), line.split()[1], line)))
+
+
+#: Names of the runtime module that generated signatures may use, besides the fixed ones.
+RUNTIME_TYPES = ("DownloadTarget", "FileContent", "FileInput")
+
+
+def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, ...]:
+    """What a module imports from ``_runtime``: the fixed names plus the file types its signatures use."""
+    joined = "\n".join(texts)
+    used = {n for n in RUNTIME_TYPES if re.search(rf"\b{n}\b", joined)}
+    # isort's order: CONSTANTS, then Classes, then functions.
+    return tuple(sorted(set(always) | used, key=lambda n: (not n.isupper(), not n[:1].isupper(), n)))
+
+
+def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
+    texts: list[str] = []
+    for op in ops:
+        texts += (
+            [p.annotation for p in op.params]
+            + [r.annotation for r in op.responses + op.errors]
+            + [op.return_annotation]
+        )
+        if op.body:
+            texts += [op.body.annotation] + [f.annotation for f in op.body.fields or ()]
+        if op.download:
+            texts += ["DownloadTarget", "overload"]
+    return texts
+
+
+def _with_imports(api: ir.Api) -> ir.Api:
+    """Decide what each module imports, once."""
+
+    model_names = {m.name for m in api.models} | {e.name for e in api.enums} | {a.name for a in api.aliases}
+
+    def names_in(texts: list[str]) -> tuple[str, ...]:
+        found: set[str] = set()
+        for text in texts:
+            found |= set(_IDENT.findall(text)) & model_names
+        return tuple(sorted(found))
+
+    modules = []
+    for module in api.resource_modules:
+        texts = _op_texts(op for r in module.resource.walk() for op in r.operations)
+        modules.append(
+            replace(
+                module,
+                model_imports=names_in(texts),
+                std_imports=_std_imports([*texts, "Any"], RESOURCE_IMPORTS),  # extra_query uses Any
+                runtime_imports=_runtime_imports(texts, RESOURCE_RUNTIME),
+            )
+        )
+    model_texts = (
+        [f.annotation for m in api.models for f in m.fields]
+        + [m.extra_annotation or "" for m in api.models]
+        + [a.annotation for a in api.aliases]
+    )
+    root_texts = _op_texts(api.root_operations)
+    return replace(
+        api,
+        resource_modules=tuple(modules),
+        root_model_imports=names_in(root_texts),
+        root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), RESOURCE_IMPORTS),
+        root_runtime_imports=_runtime_imports(root_texts, CLIENT_RUNTIME),
+        models_std_imports=_std_imports(model_texts),
+    )

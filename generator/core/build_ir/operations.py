@@ -1,0 +1,461 @@
+"""Operations: parameters (with their wire style and explode, decided here once), bodies, responses,
+security requirements and the media types each accepts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...config import ApiConfig
+from .. import ir
+from .. import pointer as jp
+from ..names import (
+    RESERVED_PARAMS,
+    NameScope,
+    pascal,
+    snake,
+    snake_identifier,
+    upper,
+)
+from .context import IGNORED_HEADERS, JSON_MEDIA, Context, _prose, _source, _text, _text_or_empty, pyrepr_literal
+from .types import Types, _nullable, _split_union, _union
+
+
+def _example_source(param: dict[str, Any], schema: Any, annotation: str) -> str:
+    """A Python literal for README examples: the spec's own example when it is a scalar, else by type."""
+    candidates = [param.get("example")]
+    if isinstance(param.get("examples"), dict):
+        candidates += [e.get("value") for e in param["examples"].values() if isinstance(e, dict)]
+    if isinstance(schema, dict):
+        candidates += [schema.get("example"), schema.get("default")]
+        if isinstance(schema.get("examples"), list):
+            candidates += schema["examples"]
+        if isinstance(schema.get("enum"), list):
+            candidates += schema["enum"]
+    for value in candidates:
+        if isinstance(value, (str, int, float, bool)) and not (isinstance(value, str) and len(value) > 80):
+            return pyrepr_literal(value)
+    first = _split_union(annotation)[0]
+    return {"int": "1", "float": "1.0", "bool": "True"}.get(first, repr(snake(str(param.get("name", ""))) or "string"))
+
+
+def _media_kind(media_type: str, schema: Any) -> str:
+    mt = media_type.split(";")[0].strip().lower()
+    if JSON_MEDIA.match(mt) and mt != "*/*":
+        return "json"
+    if mt == "application/x-www-form-urlencoded":
+        return "form"
+    if mt.startswith("multipart/"):
+        return "multipart"
+    if mt.startswith("text/"):
+        return "text"
+    if (
+        mt == "*/*"
+        and isinstance(schema, dict)
+        and schema.get("format") != "binary"
+        and schema.get("type") not in (None, "string")
+    ):
+        return "json"
+    return "binary"
+
+
+def _is_file_schema(schema: Any) -> bool:
+    """A schema for raw file content: 3.0 ``format: binary``, or a 3.1 ``contentMediaType`` without encoding."""
+    if not isinstance(schema, dict) or schema.get("type", "string") != "string":
+        return False
+    return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
+
+
+def _accept(responses: list[ir.Response]) -> str | None:
+    """The Accept header for an operation whose successes are not all JSON (the client's default)."""
+    types = [r.media_type for r in responses if r.media_type]
+    if not types or all(r.kind == "json" for r in responses if r.media_type):
+        return None
+    unique = list(dict.fromkeys(t.split(";")[0].strip() for t in types))
+    return ", ".join(unique)
+
+
+#: Keywords of operations that return a file.
+DOWNLOAD_PARAMS = frozenset({"to", "expected_size", "md5"})
+
+
+_KIND_PREFERENCE = {"json": 0, "form": 1, "multipart": 2, "binary": 3, "text": 4}
+
+
+def _pick_media(content: Any) -> tuple[str, Any, str] | None:
+    if not isinstance(content, dict) or not content:
+        return None
+    options = []
+    for index, (media_type, media) in enumerate(content.items()):
+        schema = media.get("schema") if isinstance(media, dict) else None
+        kind = _media_kind(str(media_type), schema)
+        options.append((_KIND_PREFERENCE[kind], index, str(media_type), media, kind))
+    _, _, media_type, media, kind = min(options)
+    return media_type, media, kind
+
+
+def wire_rule(location: str, style: Any, explode: Any) -> tuple[str | None, bool | None, str, bool]:
+    """How a parameter goes on the wire, decided here once: (the spec's style where it is not the
+    location's default, the spec's explode where it is not the default for that, the style to send with,
+    explode or not). Defaults are OpenAPI's: simple for path and header, form for query and cookie;
+    explode for form."""
+    default_style = "simple" if location in ("path", "header") else "form"
+    default_explode = style in (None, "form") if location != "path" else False
+    given_style = style if isinstance(style, str) and style != default_style else None
+    given_explode = explode if isinstance(explode, bool) and explode != default_explode else None
+    return (
+        given_style,
+        given_explode,
+        given_style or default_style,
+        given_explode if given_explode is not None else given_style in (None, "form"),
+    )
+
+
+class Operations:
+    def __init__(self, ctx: Context, types: Types, config: ApiConfig, client_params: dict[str, ir.ClientParam]):
+        self.ctx = ctx
+        self.types = types
+        self.config = config
+        self.client_params = client_params
+        self.endpoint_names = NameScope()
+
+    def build(
+        self, path: str, method: str, item: dict[str, Any], op: dict[str, Any], name: str, doc: str
+    ) -> ir.Operation:
+        ctx = self.ctx
+        ptr = jp.join("/paths", path, method)
+        op_pascal = (
+            pascal(op.get("operationId", ""))
+            if isinstance(op.get("operationId"), str) and pascal(op["operationId"])
+            else pascal(name)
+        )
+        responses, errors = self._responses(doc, ptr, op, op_pascal)
+        # Every documented success is a file: the method streams it, to memory or to ``to=``.
+        download = bool(responses) and all(r.kind == "binary" for r in responses)
+        reserved = RESERVED_PARAMS | DOWNLOAD_PARAMS if download else RESERVED_PARAMS
+        scope = NameScope(
+            reserved, lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}")
+        )
+        params = self._params(doc, ptr, item, op, op_pascal, scope, reserved)
+        body = self._body(doc, ptr, op, op_pascal, scope, reserved)
+        returns = _union([r.annotation for r in responses]) if responses else "None"
+        security = self._security(doc, ptr, op)
+        one_of = self._one_of(doc, ptr, op, params)
+        summary = _text(op.get("summary"))
+        return ir.Operation(
+            name=name,
+            http_method=method.upper(),
+            path=path,
+            operation_id=_text_or_empty(op.get("operationId")),
+            summary=summary,
+            description=_prose(op.get("description")),
+            params=tuple(params),
+            body=body,
+            responses=tuple(responses),
+            errors=tuple(errors),
+            return_annotation=returns,
+            security=security,
+            one_of=one_of,
+            endpoint=self.endpoint_names.claim("_" + upper(op_pascal or name)),
+            source=_source(ctx, doc, ptr),
+            deprecated=bool(op.get("deprecated")),
+            download=download,
+            retry_safe=self._retry_safe(doc, ptr, op),
+            accept=_accept(responses),
+        )
+
+    def _retry_safe(self, doc: str, ptr: str, op: dict[str, Any]) -> bool:
+        value = op.get("x-sdk-retry-safe", op.get("x-speakeasy-retries-safe", False))
+        if not isinstance(value, bool):
+            self.ctx.warn(
+                "W432", doc, jp.join(ptr, "x-sdk-retry-safe"), "x-sdk-retry-safe takes true or false; ignored"
+            )
+            return False
+        return value
+
+    def _params(
+        self,
+        doc: str,
+        ptr: str,
+        item: dict[str, Any],
+        op: dict[str, Any],
+        op_pascal: str,
+        scope: NameScope,
+        reserved: frozenset[str],
+    ) -> list[ir.Param]:
+        merged: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
+        for base_ptr, params in (
+            (jp.join("/paths", jp.split(ptr)[1]), item.get("parameters")),
+            (ptr, op.get("parameters")),
+        ):
+            for index, raw in enumerate(params if isinstance(params, list) else []):
+                try:
+                    pdoc, pptr, param = self.ctx.follow(doc, raw)
+                except LookupError:
+                    self.ctx.error(
+                        "E303", doc, jp.join(base_ptr, "parameters", index), "parameter $ref cannot be resolved"
+                    )
+                    continue
+                if not isinstance(param, dict) or "name" not in param or "in" not in param:
+                    continue
+                where = pptr if pptr is not None else jp.join(base_ptr, "parameters", index)
+                merged[(str(param["in"]), str(param["name"]))] = (pdoc, where, param)
+        out = []
+        for (location, wire), (pdoc, pptr, param) in merged.items():
+            if location == "header" and wire.lower() in IGNORED_HEADERS:
+                self.ctx.warn(
+                    "W402",
+                    pdoc,
+                    pptr,
+                    f"header parameter {wire!r} is controlled by the client and ignored, as OpenAPI requires",
+                )
+                continue
+            if location not in ("path", "query", "header", "cookie"):
+                self.ctx.warn(
+                    "W403", pdoc, pptr, f"parameter location {location!r} is not supported; parameter skipped"
+                )
+                continue
+            schema = param.get("schema")
+            if schema is None and isinstance(param.get("content"), dict) and param["content"]:
+                media = next(iter(param["content"].values()), None)
+                schema = media.get("schema") if isinstance(media, dict) else None
+                self.ctx.warn("W404", pdoc, pptr, "parameter 'content' serialisation is sent as a plain value")
+            annotation = self.types.annotation(
+                pdoc, schema if schema is not None else {}, jp.join(pptr, "schema"), op_pascal + pascal(wire)
+            )
+            required = bool(param.get("required")) or location == "path"
+            global_name = param.get("x-sdk-client-param")
+            if isinstance(global_name, str) and location != "path":
+                client_name = snake_identifier(global_name)
+                self.client_params.setdefault(
+                    client_name,
+                    ir.ClientParam(
+                        client_name,
+                        wire,
+                        location,  # type: ignore[arg-type]
+                        f"{upper(self.config.name)}_{upper(client_name)}",
+                        _text(param.get("description")),
+                    ),
+                )
+                out.append(
+                    ir.Param(
+                        client_name,
+                        wire,
+                        location,  # type: ignore[arg-type]
+                        annotation,
+                        required,
+                        None,
+                        _text(param.get("description")),
+                        client_attr=client_name,
+                    )
+                )
+                continue
+            example = _example_source(param, schema, annotation)
+            style, explode, wire_style, wire_explode = wire_rule(location, param.get("style"), param.get("explode"))
+            out.append(
+                ir.Param(
+                    name=scope.claim(snake_identifier(wire, "param", reserved)),
+                    wire=wire,
+                    location=location,  # type: ignore[arg-type]
+                    annotation=annotation if required else _nullable(annotation),
+                    required=required,
+                    default=None if required else "None",
+                    description=_text(param.get("description")),
+                    style=style,
+                    explode=explode,
+                    wire_style=wire_style,
+                    wire_explode=wire_explode,
+                    example=example,
+                )
+            )
+        return out
+
+    def _body(
+        self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str, scope: NameScope, reserved: frozenset[str]
+    ) -> ir.Body | None:
+        raw = op.get("requestBody")
+        if raw is None:
+            return None
+        try:
+            bdoc, bptr, body = self.ctx.follow(doc, raw)
+        except LookupError:
+            self.ctx.error("E303", doc, jp.join(ptr, "requestBody"), "requestBody $ref cannot be resolved")
+            return None
+        where = bptr if bptr is not None else jp.join(ptr, "requestBody")
+        _warn_xml(self.ctx, bdoc, where, body.get("content") if isinstance(body, dict) else None)
+        picked = _pick_media(body.get("content") if isinstance(body, dict) else None)
+        if picked is None:
+            self.ctx.warn("W410", bdoc, where, "request body without content; not sent")
+            return None
+        media_type, media, kind = picked
+        schema = media.get("schema", {}) if isinstance(media, dict) else {}
+        mptr = jp.join(where, "content", media_type, "schema")
+        required = bool(body.get("required"))
+        description = _text(body.get("description"))
+        if kind in ("form", "multipart"):
+            fields = self._body_fields(bdoc, mptr, schema, op_pascal, scope, reserved, required)
+            if fields is not None:
+                return ir.Body("body", media_type, kind, "", required, description, fields)  # type: ignore[arg-type]
+        if kind in ("binary", "text"):
+            annotation = "FileContent" if kind == "binary" else "str"
+        else:
+            annotation = self.types.annotation(bdoc, schema, mptr, op_pascal + "Request")
+            if kind in ("form", "multipart") and annotation in ("Any",):
+                annotation = f"dict[str, {self.types._any()}]"
+        return ir.Body(scope.claim("body"), media_type, kind, annotation, required, description)  # type: ignore[arg-type]
+
+    def _target(self, doc: str, node: Any) -> tuple[str, dict[str, Any]]:
+        """(document, schema) that ``node`` refers to; the schema is ``{}`` when it is not an object."""
+        try:
+            tdoc, _, target = self.ctx.follow(doc, node)
+        except LookupError:
+            return doc, {}
+        return tdoc, target if isinstance(target, dict) else {}
+
+    def _body_fields(
+        self,
+        doc: str,
+        ptr: str,
+        schema: Any,
+        op_pascal: str,
+        scope: NameScope,
+        reserved: frozenset[str],
+        body_required: bool,
+    ) -> tuple[ir.BodyField, ...] | None:
+        """A form or multipart body whose schema is a plain object becomes one keyword per property (files
+        take a path, bytes or a file object), as users of such endpoints expect. Anything else: None."""
+        try:
+            sdoc, sptr, resolved = self.ctx.follow(doc, schema)
+        except LookupError:
+            return None
+        where = sptr if sptr is not None else ptr
+        props = resolved.get("properties") if isinstance(resolved, dict) else None
+        if not isinstance(props, dict) or not props or any(k in resolved for k in ("allOf", "oneOf", "anyOf")):
+            return None
+        required = set(resolved.get("required") or []) if isinstance(resolved.get("required"), list) else set()
+        fields = []
+        for wire, raw in props.items():
+            pptr = jp.join(where, "properties", wire)
+            pdoc, prop = self._target(sdoc, raw)
+            items = self._target(pdoc, prop.get("items"))[1] if prop.get("type") == "array" else None
+            if _is_file_schema(prop):
+                annotation, is_file = "FileInput", True
+            elif _is_file_schema(items):
+                annotation, is_file = "list[FileInput]", True
+            else:
+                annotation, is_file = self.types.annotation(sdoc, raw, pptr, op_pascal + pascal(str(wire))), False
+            explicit = prop.get("x-sdk-name")
+            wanted = explicit if isinstance(explicit, str) and snake(explicit) else str(wire)
+            is_required = body_required and wire in required
+            fields.append(
+                ir.BodyField(
+                    name=scope.claim(snake_identifier(wanted, "field", reserved)),
+                    wire=str(wire),
+                    annotation=annotation if is_required else _nullable(annotation),
+                    required=is_required,
+                    description=_text(prop.get("description")),
+                    is_file=is_file,
+                )
+            )
+        return tuple(fields)
+
+    def _responses(
+        self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str
+    ) -> tuple[list[ir.Response], list[ir.Response]]:
+        raw_responses = op.get("responses")
+        responses: dict[Any, Any] = raw_responses if isinstance(raw_responses, dict) else {}
+        success: list[ir.Response] = []
+        errors: list[ir.Response] = []
+        statuses = [str(s) for s in responses]
+        inline_successes = sum(1 for s in statuses if s.startswith("2"))
+        for status, raw in responses.items():
+            status = str(status).upper() if str(status).lower() != "default" else "default"
+            try:
+                rdoc, rptr, response = self.ctx.follow(doc, raw)
+            except LookupError:
+                self.ctx.error("E303", doc, jp.join(ptr, "responses", status), "response $ref cannot be resolved")
+                continue
+            where = rptr if rptr is not None else jp.join(ptr, "responses", status)
+            if isinstance(response, dict) and response.get("links"):
+                self.ctx.warn(
+                    "W602",
+                    rdoc,
+                    jp.join(where, "links"),
+                    "links are not followed; the response is returned as documented",
+                )
+            _warn_xml(self.ctx, rdoc, where, response.get("content") if isinstance(response, dict) else None)
+            is_success = status.startswith("2")
+            hint = (
+                op_pascal
+                + ("Response" if is_success else "Error")
+                + ("" if (is_success and inline_successes == 1) or status == "default" else status.title())
+            )
+            if rptr is not None and rptr.startswith("/components/responses/"):
+                hint = pascal(jp.split(rptr)[-1])
+            picked = _pick_media(response.get("content") if isinstance(response, dict) else None)
+            description = _text(response.get("description")) if isinstance(response, dict) else ""
+            if picked is None:
+                entry = ir.Response(status, None, "empty", "None", None, description)
+            else:
+                media_type, media, kind = picked
+                schema = media.get("schema") if isinstance(media, dict) else None
+                if kind in ("json", "form", "multipart"):
+                    annotation = self.types.annotation(
+                        rdoc,
+                        schema if schema is not None else {},
+                        jp.join(where, "content", media_type, "schema"),
+                        hint,
+                    )
+                    entry = ir.Response(status, media_type, "json", annotation, annotation, description)
+                elif kind == "text":
+                    entry = ir.Response(status, media_type, "text", "str", None, description)
+                else:
+                    entry = ir.Response(status, media_type, "binary", "bytes", None, description)
+            (success if is_success else errors).append(entry)
+        if not success and not any(s == "default" for s in statuses):
+            self.ctx.warn(
+                "W420", doc, jp.join(ptr, "responses"), "no 2xx response documented; successful calls return None"
+            )
+        return success, errors
+
+    def _security(self, doc: str, ptr: str, op: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+        requirements = op.get("security", self.ctx.spec.data.get("security"))
+        out = []
+        for requirement in requirements if isinstance(requirements, list) else []:
+            if isinstance(requirement, dict):
+                out.append(tuple(str(k) for k in requirement))
+        return tuple(out)
+
+    def _one_of(self, doc: str, ptr: str, op: dict[str, Any], params: list[ir.Param]) -> tuple[tuple[str, ...], ...]:
+        raw = op.get("x-sdk-exactly-one-of")
+        if raw is None:
+            return ()
+        groups = raw if isinstance(raw, list) and raw and all(isinstance(g, list) for g in raw) else [raw]
+        by_wire = {p.wire: p for p in params}
+        out = []
+        for group in groups:
+            names = []
+            for wire in group if isinstance(group, list) else []:
+                param = by_wire.get(wire) if isinstance(wire, str) else None
+                if param is None or param.required:
+                    self.ctx.error(
+                        "E430",
+                        doc,
+                        jp.join(ptr, "x-sdk-exactly-one-of"),
+                        f"{wire!r} is not an optional parameter of this operation",
+                    )
+                    continue
+                names.append(param.name)
+            if len(names) >= 2:
+                out.append(tuple(names))
+        return tuple(out)
+
+
+def _warn_xml(ctx: Context, doc: str, where: str, content: Any) -> None:
+    """XML is carried as text or bytes, not mapped to models: say so where XML is the only choice."""
+    if not isinstance(content, dict) or not content:
+        return
+    kinds = [str(mt).split(";")[0].strip().lower() for mt in content]
+    if all(k.endswith("/xml") or k.endswith("+xml") for k in kinds):
+        ctx.warn(
+            "W603", doc, jp.join(where, "content"), "XML is not parsed into models; the body is passed as text or bytes"
+        )

@@ -1,0 +1,394 @@
+"""Type mapping: a schema becomes a Python annotation, defining models, enums and aliases on first use."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .. import ir
+from .. import pointer as jp
+from ..names import (
+    RESERVED_FIELDS,
+    NameScope,
+    enum_member,
+    join_pascal,
+    pascal_identifier,
+    snake_identifier,
+)
+from .context import Context, Definition, Hint, LazyHint, _prose, _source, pyrepr_literal
+from .naming import _field_hint, _member_hint_of, _name_candidates, _ref_name
+
+
+class Types:
+    """Schema -> annotation, creating models, enums and aliases as it goes."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    # -- public ---------------------------------------------------------------------------------
+
+    def annotation(self, doc: str, schema: Any, ptr: str, hint: Hint) -> str:
+        """The Python annotation for ``schema`` found at ``doc#ptr``; ``hint`` names inline definitions."""
+        try:
+            return self._annotation(doc, schema, ptr, hint, depth=0)
+        except RecursionError:
+            self.ctx.error("E300", doc, ptr, "schema nested too deeply")
+            return self._any()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _any(self) -> str:
+        return "Any"
+
+    def _annotation(self, doc: str, schema: Any, ptr: str, hint: Hint, depth: int) -> str:
+        if depth > 200:
+            self.ctx.error("E300", doc, ptr, "schema nested too deeply")
+            return self._any()
+        if schema is True or schema == {}:
+            return self._any()
+        if schema is False:
+            self.ctx.warn("W301", doc, ptr, "schema 'false' accepts nothing; typed as Any")
+            return self._any()
+        if not isinstance(schema, dict):
+            self.ctx.warn("W302", doc, ptr, "schema is not an object; typed as Any")
+            return self._any()
+        if "$ref" in schema:
+            return self._ref(doc, schema, ptr, hint, depth)
+        return self._inline(doc, schema, ptr, hint, depth)
+
+    def _ref(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
+        try:
+            tdoc, tptr, target = self.ctx.follow(doc, schema)
+        except LookupError:
+            self.ctx.error("E303", doc, ptr, f"$ref {schema['$ref']!r} cannot be resolved")
+            return self._any()
+        if isinstance(target, dict) and (
+            (tdoc, tptr or "") in self.ctx.defs
+            or _is_definable(target)
+            or (_is_named_component(tptr) and not _is_primitive(target))
+        ):
+            return self._named(tdoc, tptr or "", target, _ref_name(target, tptr), depth)
+        return self._annotation(tdoc, target, tptr or "", hint, depth + 1)
+
+    def _inline(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
+        if (doc, ptr) in self.ctx.defs or _is_definable(schema):
+            return self._named(doc, ptr, schema, schema.get("x-sdk-name") or str(hint), depth)
+        return self._structural(doc, schema, ptr, hint, depth)
+
+    def _named(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
+        """The class (or alias) for the schema at ``ptr``, defined on first use. A class stands for the
+        non-null values: where the schema also allows null, the annotation is ``Class | None``."""
+        definition = self.ctx.defs.get((doc, ptr))
+        name = definition.name if definition is not None else self._definition(doc, ptr, schema, wanted, depth)
+        return _maybe_null(name, _is_definable(schema) and _allows_null(schema))
+
+    def _definition(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
+        kind = "enum" if _enum_base(schema) else ("model" if _is_object(schema) else "alias")
+        name = self.ctx.names.claim_first(_name_candidates(pascal_identifier(wanted, "Model"), ptr, kind))
+        definition = Definition(name, kind)
+        self.ctx.defs[(doc, ptr)] = definition  # registered first: recursion finds it
+        self.ctx.def_names.add(name)
+        self.ctx.order.append(definition)
+        description = _prose(schema.get("description") or schema.get("title"))
+        if kind == "enum":
+            definition.value = self._enum(doc, ptr, schema, name, description)
+            # Open enum (see OpenStrEnum in the runtime): values added by the API later still parse.
+            return _nullable(name) if _allows_null(schema) else name
+        if kind == "model":
+            definition.value = self._model(doc, ptr, schema, name, description, depth)
+            return name
+        annotation = self._structural(doc, schema, ptr, name, depth)
+        words = set(_WORDS.findall(annotation))  # whole words, as ``\bName\b`` would find them
+        deps = tuple(sorted(w for w in words if w in self.ctx.def_names and w != name))
+        definition.value = ir.Alias(name, annotation, description, _source(self.ctx, doc, ptr), deps)
+        return name
+
+    def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: str) -> ir.Enum:
+        base = _enum_base(schema)
+        scope = NameScope(
+            on_collision=lambda a, b: self.ctx.warn(
+                "W310", doc, jp.join(ptr, "enum"), f"enum members {a!r} collide; renamed to {b!r}"
+            )
+        )
+        values = [v for v in schema.get("enum", []) if v is not None]
+        varnames = schema.get("x-enum-varnames") if isinstance(schema.get("x-enum-varnames"), list) else None
+        members = []
+        for index, value in enumerate(values):
+            wanted = (
+                varnames[index] if varnames and index < len(varnames) and isinstance(varnames[index], str) else value
+            )
+            members.append(ir.EnumMember(scope.claim(enum_member(wanted)), pyrepr_literal(value)))
+        return ir.Enum(
+            name, description, "int" if base == "int" else "str", tuple(members), _source(self.ctx, doc, ptr)
+        )
+
+    def _model(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: str, depth: int) -> ir.Model:
+        properties, required, extra = self._collect_object(doc, schema, ptr, depth)
+        scope = NameScope(
+            on_collision=lambda a, b: self.ctx.warn(
+                "W311", doc, ptr, f"properties map to the same field name {a!r}; one is renamed {b!r}"
+            )
+        )
+        fields = []
+        for prop_doc, prop_ptr, wire, prop in properties:
+            field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS))
+            hint = LazyHint(functools.partial(_field_hint, name, wire))
+            annotation = self._annotation(prop_doc, prop, prop_ptr, hint, depth + 1)
+            is_required = wire in required
+            prop_schema = prop if isinstance(prop, dict) else {}
+            if not is_required:
+                annotation = _nullable(annotation)
+            fields.append(
+                ir.Field(
+                    name=field_name,
+                    wire=wire,
+                    annotation=annotation,
+                    required=is_required,
+                    default=None if is_required else "None",
+                    description=_prose(prop_schema.get("description") or prop_schema.get("title")),
+                    deprecated=bool(prop_schema.get("deprecated")),
+                )
+            )
+        extra_annotation = None
+        if isinstance(extra, dict) and extra:
+            extra_annotation = self._annotation(
+                doc, extra, jp.join(ptr, "additionalProperties"), join_pascal(name, "Value"), depth + 1
+            )
+        return ir.Model(
+            name,
+            description,
+            tuple(fields),
+            _source(self.ctx, doc, ptr),
+            allow_extra=extra is not False,
+            extra_annotation=extra_annotation,
+        )
+
+    def _collect_object(
+        self, doc: str, schema: dict[str, Any], ptr: str, depth: int
+    ) -> tuple[list[tuple[str, str, str, Any]], set[str], Any]:
+        """Properties (with where they come from), required names and additionalProperties, allOf merged."""
+        properties: dict[str, tuple[str, str, str, Any]] = {}
+        required: set[str] = set()
+        extra: Any = True
+        parts: list[tuple[str, str, Any]] = []
+        for index, part in enumerate(schema.get("allOf") or []):
+            try:
+                pdoc, pptr, resolved = self.ctx.follow(doc, part)
+            except LookupError:
+                self.ctx.error("E303", doc, jp.join(ptr, "allOf", index), "allOf member cannot be resolved")
+                continue
+            if pptr is not None and _is_definable(resolved):
+                # Define the referenced parent first so inline schemas inside it are named after it.
+                self._annotation(doc, part, jp.join(ptr, "allOf", index), "Model", depth + 1)
+            parts.append((pdoc, pptr if pptr is not None else jp.join(ptr, "allOf", index), resolved))
+        parts.append((doc, ptr, schema))
+        for pdoc, pptr, part in parts:
+            if not isinstance(part, dict):
+                continue
+            if part is not schema and (part.get("allOf") or part.get("properties")):
+                nested, nested_required, nested_extra = (
+                    self._collect_object(pdoc, part, pptr, depth + 1) if part.get("allOf") else ([], set(), True)
+                )
+                for item in nested:
+                    properties[item[2]] = item
+                required |= nested_required
+                if nested_extra is False:
+                    extra = False
+            props = part.get("properties") or {}
+            if isinstance(props, dict):
+                for wire, prop in props.items():
+                    properties[str(wire)] = (pdoc, jp.join(pptr, "properties", wire), str(wire), prop)
+            if isinstance(part.get("required"), list):
+                required |= {str(r) for r in part["required"]}
+            if "additionalProperties" in part and part is schema:
+                extra = part["additionalProperties"]
+            for key in ("oneOf", "anyOf"):
+                if part.get(key):
+                    self.ctx.warn(
+                        "W320",
+                        pdoc,
+                        jp.join(pptr, key),
+                        f"{key} next to properties is not modelled; the listed properties are kept"
+                        " and the rest stays as extra fields",
+                    )
+        return list(properties.values()), required, extra
+
+    def _structural(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str:
+        """Annotations that need no class of their own: primitives, arrays, maps, unions, consts."""
+        nullable = _allows_null(schema)
+        if "const" in schema:
+            return _maybe_null(f"Literal[{pyrepr_literal(schema['const'])}]", nullable and schema["const"] is not None)
+        if isinstance(schema.get("enum"), list) and not _enum_base(schema):
+            values = [v for v in schema["enum"] if v is not None]
+            if values and all(isinstance(v, (str, int, bool)) for v in values):
+                return _maybe_null("Literal[" + ", ".join(pyrepr_literal(v) for v in values) + "]", nullable)
+            self.ctx.warn("W321", doc, jp.join(ptr, "enum"), "enum of mixed or unsupported values; typed as Any")
+            return self._any()
+        for key in ("oneOf", "anyOf"):
+            if isinstance(schema.get(key), list) and schema[key]:
+                members = []
+                for index, member in enumerate(schema[key]):
+                    member_hint = LazyHint(functools.partial(_member_hint_of, hint, member, index, schema[key]))
+                    members.append(self._annotation(doc, member, jp.join(ptr, key, index), member_hint, depth + 1))
+                return _maybe_null(_union(members), nullable)
+        if isinstance(schema.get("allOf"), list) and schema["allOf"]:
+            refs = [m for m in schema["allOf"] if isinstance(m, dict)]
+            if len(refs) == 1:
+                return _maybe_null(self._annotation(doc, refs[0], jp.join(ptr, "allOf", 0), hint, depth + 1), nullable)
+        types = _types(schema)
+        if not types:
+            if "not" in schema:
+                self.ctx.warn("W322", doc, jp.join(ptr, "not"), "'not' is not modelled; typed as Any")
+            return self._any()
+        annotations = []
+        for type_name in types:
+            if type_name == "null":
+                continue
+            annotations.append(self._simple(doc, schema, ptr, hint, type_name, depth))
+        if not annotations:
+            return "None"
+        return _maybe_null(_union(annotations), nullable)
+
+    def _simple(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, type_name: str, depth: int) -> str:
+        fmt = schema.get("format")
+        if type_name == "string":
+            if fmt == "date-time":
+                return "_dt.datetime"
+            if fmt == "date":
+                return "_dt.date"
+            if fmt == "binary":
+                return "bytes"
+            return "str"
+        if type_name == "integer":
+            return "int"
+        if type_name == "number":
+            return "float"
+        if type_name == "boolean":
+            return "bool"
+        if type_name == "array":
+            items = schema.get("items", True)
+            if isinstance(schema.get("prefixItems"), list):
+                self.ctx.warn(
+                    "W323", doc, jp.join(ptr, "prefixItems"), "tuple validation (prefixItems) is typed as a list"
+                )
+            inner = self._annotation(
+                doc, items, jp.join(ptr, "items"), LazyHint(lambda: join_pascal(str(hint), "Item")), depth + 1
+            )
+            return f"list[{inner}]"
+        if type_name == "object":
+            extra = schema.get("additionalProperties", True)
+            if isinstance(extra, dict) and extra:
+                inner = self._annotation(
+                    doc,
+                    extra,
+                    jp.join(ptr, "additionalProperties"),
+                    LazyHint(lambda: join_pascal(str(hint), "Value")),
+                    depth + 1,
+                )
+                return f"dict[str, {inner}]"
+            return f"dict[str, {self._any()}]"
+        self.ctx.warn("W324", doc, jp.join(ptr, "type"), f"unknown type {type_name!r}; typed as Any")
+        return self._any()
+
+
+def _types(schema: dict[str, Any]) -> list[str]:
+    raw = schema.get("type")
+    if isinstance(raw, str):
+        types = [raw]
+    elif isinstance(raw, list):
+        types = [t for t in raw if isinstance(t, str)]
+    elif "properties" in schema or "additionalProperties" in schema:
+        types = ["object"]
+    elif "items" in schema:
+        types = ["array"]
+    else:
+        types = []
+    if schema.get("nullable") is True and "null" not in types:
+        types.append("null")
+    return types
+
+
+def _allows_null(schema: dict[str, Any]) -> bool:
+    return "null" in _types(schema) or (isinstance(schema.get("enum"), list) and None in schema["enum"])
+
+
+def _is_object(schema: dict[str, Any]) -> bool:
+    types = [t for t in _types(schema) if t != "null"]
+    has_props = isinstance(schema.get("properties"), dict) and bool(schema["properties"])
+    merges = isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1
+    return (types in ([], ["object"])) and (has_props or merges)
+
+
+def _enum_base(schema: dict[str, Any]) -> str:
+    values = schema.get("enum")
+    if not isinstance(values, list) or "const" in schema:
+        return ""
+    concrete = [v for v in values if v is not None]
+    if concrete and all(isinstance(v, str) for v in concrete):
+        return "str"
+    if concrete and all(isinstance(v, int) and not isinstance(v, bool) for v in concrete):
+        return "int"
+    return ""
+
+
+def _is_definable(schema: Any) -> bool:
+    return isinstance(schema, dict) and (_is_object(schema) or bool(_enum_base(schema)))
+
+
+def _is_primitive(schema: Any) -> bool:
+    if not isinstance(schema, dict) or any(k in schema for k in ("oneOf", "anyOf", "allOf", "$ref")):
+        return False
+    return bool(_types(schema)) and set(_types(schema)) <= {"string", "integer", "number", "boolean", "null"}
+
+
+def _is_named_component(ptr: str | None) -> bool:
+    """Arrays, maps and unions under components/schemas get a named alias; plain primitives are inlined."""
+    return ptr is not None and ptr.startswith("/components/schemas/") and ptr.count("/") == 3
+
+
+def _union(annotations: Iterable[str]) -> str:
+    unique: dict[str, None] = {}  # insertion-ordered set
+    for annotation in annotations:
+        for part in _split_union(annotation):
+            unique[part] = None
+    if "Any" in unique:
+        return "Any"
+    if "None" in unique:
+        del unique["None"]
+        unique["None"] = None  # last
+    return " | ".join(unique) or "None"
+
+
+def _split_union(annotation: str) -> list[str]:
+    if "[" not in annotation:
+        return [part.strip() for part in annotation.split("|")]
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(annotation):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(annotation[start:index].strip())
+            start = index + 1
+    parts.append(annotation[start:].strip())
+    return parts
+
+
+def _nullable(annotation: str) -> str:
+    if "|" not in annotation:  # one member: what _union gives, without splitting
+        part = annotation.strip()
+        return part if part in ("Any", "None") else f"{part} | None"
+    return _union([annotation, "None"])
+
+
+def _maybe_null(annotation: str, nullable: bool) -> str:
+    return _nullable(annotation) if nullable else annotation
+
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+_WORDS = re.compile(r"\w+")

@@ -62,7 +62,7 @@ def build_files(
             api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
-                files = speed.split(large, functools.partial(_made, api, run), render.paths(api), _second_share(api))
+                files = speed.split(large, functools.partial(_made, api), render.paths(api), _second_share(api))
         except Exception:
             if not checks.result()[0].has_errors:
                 raise  # a valid document that breaks the generator: a bug, not a diagnostic
@@ -86,7 +86,7 @@ def build_files(
     return result
 
 
-def _made(api: Api, run: format.Runner, paths: frozenset[str]) -> dict[str, str]:
+def _made(api: Api, paths: frozenset[str], run: format.Runner) -> dict[str, str]:
     """The files of ``paths``, rendered and formatted."""
     return format.format_files(render.render(api, only=paths), run)
 

@@ -1,7 +1,7 @@
 """Format stage: black-formatted output without running black over everything.
 
-black costs about 1 s per 1,000 lines, which on a large document (GitHub's: 180,000 generated lines) is
-most of a generation. So a module is cut into its top-level statements (each class, function or decorated
+black's cost grows with every line it reads, and a large document generates hundreds of thousands of
+lines. So a module is cut into its top-level statements (each class, function or decorated
 definition with the comments above it), and each chunk is
 
 - kept as rendered when it is already black-stable: the templates emit black's own style (double quotes
@@ -53,8 +53,8 @@ def black_quotes(literal: str) -> str:
 
 @lru_cache(maxsize=1)
 def black_version() -> str:
-    """black's version, without importing black (60 ms): a generation whose formatting all comes from
-    the caches never imports it."""
+    """black's version, without importing black: a generation whose formatting all comes from the
+    caches never imports it."""
     from importlib import metadata
 
     try:

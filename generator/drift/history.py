@@ -118,12 +118,11 @@ def _payload(spec: Spec) -> dict[str, Any]:
 
 
 def indented_json(value: Any, newline: str = "\n") -> str:
-    """``json.dumps(value, indent=1, ensure_ascii=False, default=str)``, byte for byte, about 2.5 times
-    faster: the standard library indents with its pure-Python encoder (a generator per container), which
-    took a third of a second for GitHub's 13 MB document. Here containers are walked by one recursive
-    function appending to a list, and strings and scalars go through the C encoder. The list is joined
-    into a chunk every 65,536 pieces, so a large document does not hold millions of small strings at
-    once (80 MB for GitHub's). ``newline`` (a newline and the indentation so far) writes ``value`` as
+    """``json.dumps(value, indent=1, ensure_ascii=False, default=str)``, byte for byte, faster: the
+    standard library indents with its pure-Python encoder (a generator per container). Here containers
+    are walked by one recursive function appending to a list, and strings and scalars go through the C
+    encoder. The list is joined into a chunk every 65,536 pieces, so a large document does not hold
+    millions of small strings at once. ``newline`` (a newline and the indentation so far) writes ``value`` as
     it appears nested that deep."""
     scalar = json.JSONEncoder(ensure_ascii=False, default=str).encode
     chunks: list[str] = []

@@ -25,6 +25,7 @@ from typing import Any, Generic, TypeVar
 import jinja2
 
 from ..core import render
+from ..core.format import Runner
 from . import cache
 from .formatting import Formatter
 from .workers import Forked, can_fork
@@ -59,17 +60,23 @@ class Speed:
         return Pending(call=lambda: fn(*args))
 
     def split(
-        self, large: bool, make: Callable[[frozenset[str]], dict[str, str]], paths: list[str], theirs: frozenset[str]
+        self,
+        large: bool,
+        make: Callable[[frozenset[str], Runner], dict[str, str]],
+        paths: list[str],
+        theirs: frozenset[str],
     ) -> dict[str, str]:
-        """``make(frozenset(paths))``, in ``paths`` order: for a large document with workers allowed, the
-        files of ``theirs`` made by a forked worker while this process makes the rest. ``make`` must
-        give each file the same text whatever else it is asked for (rendering and formatting do)."""
+        """``make(frozenset(paths), runner)``, in ``paths`` order: for a large document with workers
+        allowed, the files of ``theirs`` made by a forked worker while this process makes the rest, each
+        formatting on its own (the two already use two cores). ``make`` must give each file the same text
+        whatever else it is asked for (rendering and formatting do)."""
         if not (large and self.workers and can_fork() and theirs):
-            made = make(frozenset(paths))
+            made = make(frozenset(paths), self.formatter.run)
         else:
-            worker = Forked(make, theirs)
+            alone = Formatter(self.formatter.folder, parallel=False).run
+            worker = Forked(make, theirs, alone)
             try:
-                made = make(frozenset(paths) - theirs)
+                made = make(frozenset(paths) - theirs, alone)
                 made.update(worker.result())
             finally:
                 worker.close()

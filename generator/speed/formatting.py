@@ -16,7 +16,7 @@ from ..core import format
 from . import cache
 from .workers import can_fork
 
-#: Worker processes pay for themselves (starting them costs about 0.1 s) above this much work,
+#: Worker processes pay for themselves (starting them has a cost of its own) above this much work,
 #: estimated from black's cost per character and per call.
 PARALLEL_OVER_SECONDS = 0.3
 _SECONDS_PER_CHAR = 7e-6

@@ -53,7 +53,7 @@ def code_hash() -> str:
 @lru_cache(maxsize=1)
 def toolkit_hash() -> str:
     """The generator's code and templates, and the versions of the libraries that shape its output."""
-    from importlib import metadata  # 15 ms of imports, wanted only here
+    from importlib import metadata  # wanted only here
 
     digest = hashlib.sha256(code_hash().encode())
     for name in _LIBRARIES:

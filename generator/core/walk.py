@@ -1,15 +1,16 @@
 """openapi-spec-validator's keyword walk, read over plain dicts, for its verdict alone.
 
 The library's walk (``RootValidator`` and the keyword validators under it) goes through jsonschema-path's
-``SchemaPath`` at every step, and spends most of its time there rather than on checks. ``accepts``
-takes the same steps in the same order over the loaded dicts (the same references followed, the same
-schemas visited and skipped, the same meta-schema and ``default`` checks made by the same functions) and answers only one question: would the walk find nothing? It never
-produces a finding. Wherever the walk would yield one, raise, or do something this reading does not
-follow (a reference into another document, an ``$id`` that moves the base URI, a schema nested deeper
-than the library's recursion would survive), it gives up, and the library's own walk runs for the
-findings and their wording. So it may say "not sure" where the walk finds nothing (a little time lost),
-never "nothing" where the walk finds something: ``tests/test_validate_fast.py`` holds it to that on
-every document of the suite and on broken variants of them.
+``SchemaPath`` at every step, and spends most of its time there rather than on checks. ``accepts`` takes
+the same steps in the same order over the loaded dicts (the same references followed, the same schemas
+visited and skipped, the same meta-schema and ``default`` checks made by the same functions) and answers
+only one question: would the walk find nothing? It never produces a finding. Wherever the walk would
+yield one, raise, or do something this reading does not follow (a reference into another document, an
+``$id`` that moves the base URI, a schema nested deeper than the library's recursion would survive), it
+gives up, and the library's own walk runs for the findings and their wording. So it may say "not sure"
+where the walk finds nothing (a little time lost), never "nothing" where the walk finds something:
+``tests/test_validate_fast.py`` holds it to that on every document of the suite and on broken variants
+of them.
 """
 
 from __future__ import annotations

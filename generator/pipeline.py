@@ -62,7 +62,7 @@ def build_files(
             api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
-                files = speed.split(large, functools.partial(_made, api), render.paths(api), _second_share(api))
+                files = speed.formatted(large, functools.partial(_prepared, api), render.paths(api), _second_share(api))
         except Exception:
             if not checks.result()[0].has_errors:
                 raise  # a valid document that breaks the generator: a bug, not a diagnostic
@@ -86,14 +86,14 @@ def build_files(
     return result
 
 
-def _made(api: Api, paths: frozenset[str], run: format.Runner) -> dict[str, str]:
-    """The files of ``paths``, rendered and formatted."""
-    return format.format_files(render.render(api, only=paths), run)
+def _prepared(api: Api, paths: frozenset[str]) -> format.Prepared:
+    """The files of ``paths``, rendered and planned for formatting."""
+    return format.prepare(render.render(api, only=paths))
 
 
 def _second_share(api: Api) -> frozenset[str]:
-    """About half the work of a large package, for a second process: ``models.py`` and every sixth
-    resource module."""
+    """About half the rendering and planning of a large package, for a second process: ``models.py``
+    and every sixth resource module."""
     modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
     return frozenset([f"{api.package}/models.py", *modules[::6]])
 

@@ -187,6 +187,34 @@ def test_union_fields_written_as_black_splits_them():
     assert written > 500
 
 
+def test_long_constants_written_as_black_splits_them():
+    # An enum member bound to a long string: wrapped in parentheses where the literal fits its own line,
+    # else kept as it is; held to black at two depths, over names and literals of every length around
+    # the switch, and literals with escapes.
+    import random
+
+    rng = random.Random(11)
+    written = kept = 0
+    for _ in range(2000):
+        indent = rng.choice((4, 8))
+        name = "N" + "X" * rng.randint(0, 95)
+        value = "v" * rng.randint(0, 110) + rng.choice(["", "\n", '"', "'", "é", "\\"])
+        line = f"{name} = {fmt.black_quotes(ascii(value))}"  # as render.pyrepr writes it
+        if indent + len(line) <= fmt.LINE_LENGTH:
+            continue
+        ours = fmt._long_constant(("unit", line + "\n", indent, False))
+        if ours is None:
+            continue
+        written += 1
+        kept += ours == line + "\n"
+        context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
+        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
+        assert (
+            context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
+        ), line
+    assert written > 500 and 50 < kept < written
+
+
 def _member(rng) -> str:
     """A union member as the IR writes them: a name (up to too long for any line), a dotted name, or a
     name in ``list[...]`` or ``dict[str, ...]``."""

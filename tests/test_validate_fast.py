@@ -279,12 +279,12 @@ def _walk_documents(tmp_path: Path) -> list[Path]:
 # -- the walk's quick reading (generator/walk.py) -----------------------------------------------------
 
 
-def _library_walk_finds(path: Path, data: dict[str, Any]) -> bool:
-    """Whether openapi-spec-validator's own walk finds anything in ``data`` (saved next to ``path``)."""
+def _library_walk_findings(path: Path, data: dict[str, Any]) -> list[Any]:
+    """What openapi-spec-validator's own walk finds in ``data`` (saved next to ``path``)."""
     target = path.with_name(f"variant-{path.name}")
     target.write_text(json.dumps(data), encoding="utf-8")
     spec = load_spec(target)
-    return bool(validate._validator_findings(spec, str(data.get("openapi", "")), "walk", quick=False))
+    return validate._validator_findings(spec, str(data.get("openapi", "")), "walk", quick=False)
 
 
 def _walk_breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -447,30 +447,34 @@ def _walk_breakages(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_the_quick_walk_accepts_only_what_the_library_finds_nothing_in(tmp_path):
-    # Sound: an accepted document has no findings. Useful: it accepts every clean document of the suite,
-    # and the broken variants have findings to miss (so accepting them would fail here).
+def test_the_quick_walk_reports_exactly_what_the_library_finds_or_declines(tmp_path):
+    # Sound: where the quick walk answers, its findings are the library's, in order and word for word
+    # (none for an accepted document). Useful: it accepts every clean document of the suite, it reports
+    # the default mismatches itself, and the broken variants have findings to miss.
     from generator.core import walk
 
-    clean = found = 0
+    clean = found = reported = 0
     for path in _walk_documents(tmp_path):
         spec = load_spec(path)
         if spec.diagnostics.has_errors or not str(spec.data.get("openapi", "")).startswith(validate.SUPPORTED):
             continue
         version = str(spec.data["openapi"])
-        library = bool(validate._validator_findings(spec, version, "walk", quick=False))
-        quick = validate._walk_accepts(spec, version)
-        assert not (quick and library), path
+        library = validate._validator_findings(spec, version, "walk", quick=False)
+        quick = validate._quick_walk(spec, version)
+        assert quick is None or quick == library, path
         if not library and len(spec.documents) == 1:
-            assert quick, f"{path}: clean, yet not accepted"
+            assert quick == [], f"{path}: clean, yet not accepted"
             clean += 1
         for name, data in _walk_breakages(json.loads(json.dumps(spec.data))):
             copy_path = tmp_path / "variants" / path.name.replace(".yaml", ".json")
             copy_path.parent.mkdir(exist_ok=True)
-            finds = _library_walk_finds(copy_path, data)
-            found += finds
-            assert not (walk.accepts(data, version) and finds), (
-                f"{path.name}: {name}: accepted, yet the library's walk finds something"
+            finds = _library_walk_findings(copy_path, data)
+            found += bool(finds)
+            quick = walk.findings(data, version)
+            assert quick is None or quick == finds, (
+                f"{path.name}: {name}: the quick walk says {quick}, the library {finds}"
             )
+            reported += bool(quick)
     assert clean >= 20
     assert found >= 20 * 20
+    assert reported >= 20  # default mismatches reported without the library

@@ -28,6 +28,7 @@ import ast
 import itertools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -232,8 +233,9 @@ def _union_field(job: Job) -> str | None:
     in ten long statements of a large package). black first wraps the default when the line up to
     ``= (`` fits; otherwise it wraps the annotation in parentheses, on one line if it fits, else one
     member per line, where a member too long for its line stays as it is unless it has brackets to
-    split at. Anything else (a lone bracketed annotation, which black splits inside its brackets, or a
-    long bracketed member) is left to black. ``tests/test_format.py`` holds this to black over
+    split at; a lone name too long even for its own line, with no default, is left as it is (black
+    finds no split worth making). Anything else (a lone bracketed annotation, which black splits inside
+    its brackets, or a long bracketed member) is left to black. ``tests/test_format.py`` holds this to black over
     thousands of generated shapes."""
     _, text, indent, header = job
     match = _FIELD.fullmatch(text)
@@ -250,12 +252,34 @@ def _union_field(job: Job) -> str | None:
         lines = [inner + annotation]
     elif len(members) > 1:
         lines = [inner + ("| " if i else "") + member for i, member in enumerate(members)]
+    elif not default:
+        return text
     else:
         return None
     if any(len(line) > LINE_LENGTH and (len(lines) == 1 or "[" in line) for line in lines):
         return None
     body = "\n".join(line[indent:] for line in lines)
     return f"{name}: (\n{body}\n){default or ''}\n"
+
+
+_CONSTANT = re.compile(r'([A-Za-z_][A-Za-z0-9_]*) = ("(?:[^"\\\n]|\\.)*")\n')
+
+
+def _long_constant(job: Job) -> str | None:
+    """black's split of a name bound to one string literal (an enum member), written directly: the
+    literal wrapped in parentheses on a line of its own where it fits there, else the line as it is
+    (black finds no split worth making). A name too long for ``NAME = (`` is left to black.
+    ``tests/test_format.py`` holds this to black over thousands of lengths."""
+    _, text, indent, header = job
+    match = _CONSTANT.fullmatch(text)
+    if header or match is None:
+        return None
+    name, literal = match.groups()
+    if indent + len(name) + len(" = (") > LINE_LENGTH:
+        return None
+    if indent + 4 + len(literal) <= LINE_LENGTH:
+        return f"{name} = (\n    {literal}\n)\n"
+    return text
 
 
 _CLASS_HEADER = re.compile(r"class ([A-Za-z_][A-Za-z0-9_]*)\(\n    ([A-Za-z_][A-Za-z0-9_.]*)\n\):\n")
@@ -345,44 +369,64 @@ def run_jobs(jobs: list[Job]) -> list[str | None]:
     return [black_job(job) for job in jobs]
 
 
-def format_chunks(chunks: list[str], run: Runner = run_jobs) -> list[str] | None:
-    """Each chunk black-formatted (see the module docstring); None when black refuses a chunk as a whole.
-    A stable chunk is kept as it is; for the others the statements to reformat are found and written
-    directly where a rule says how black splits them, and only what is left goes to black, all in one
-    call of ``run``. A chunk whose statements cannot all be done alone goes through black whole."""
-    verdicts = [_unstable_lines(chunk) for chunk in chunks]
-    todo = [i for i, verdict in enumerate(verdicts) if verdict != []]
-    # Per chunk: the index of its whole-chunk job, or its statements as (first line, last line,
-    # indentation, text written directly or None, index of its black job or None).
-    plans: dict[int, int | list[tuple[int, int, int, str | None, int | None]]] = {}
+#: How one statement of a chunk is put back: (first line, last line, indentation, text written directly
+#: or None, index of its black job or None).
+Step = tuple[int, int, int, str | None, int | None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What formatting some chunks needs from black (``jobs``), and how each chunk that is not kept as it
+    is gets put back (``steps``: by chunk, the index of its whole-chunk job or its statements' steps)."""
+
+    chunks: list[str]
+    steps: dict[int, int | list[Step]]
+    jobs: list[Job]
+
+
+def plan(chunks: list[str]) -> Plan:
+    """A stable chunk is kept as it is; for the others the statements to reformat are found and written
+    directly where a rule says how black splits them, and only what is left becomes a job for black. A
+    chunk whose statements cannot all be done alone is one job, whole."""
+    steps: dict[int, int | list[Step]] = {}
     jobs: list[Job] = []
-    for i in todo:
-        own = _unit_jobs(chunks[i], verdicts[i])
-        if own is None:
-            plans[i] = len(jobs)
-            jobs.append(("chunk", chunks[i], 0, False))
+    for i, chunk in enumerate(chunks):
+        verdict = _unstable_lines(chunk)
+        if verdict == []:
             continue
-        steps: list[tuple[int, int, int, str | None, int | None]] = []
+        own = _unit_jobs(chunk, verdict)
+        if own is None:
+            steps[i] = len(jobs)
+            jobs.append(("chunk", chunk, 0, False))
+            continue
+        mine: list[Step] = []
         for first, last, job in own:
-            text = _union_field(job) or _endpoint_declaration(job) or _class_header(job)
-            steps.append((first, last, job[2], text, None if text is not None else len(jobs)))
+            text = _union_field(job) or _long_constant(job) or _endpoint_declaration(job) or _class_header(job)
+            mine.append((first, last, job[2], text, None if text is not None else len(jobs)))
             if text is None:
                 jobs.append(job)
-        plans[i] = steps
-    done = run(jobs)
-    out = list(chunks)
-    retry: dict[int, int] = {}
-    for i, plan in plans.items():
-        if isinstance(plan, int):
-            if done[plan] is None:
+        steps[i] = mine
+    return Plan(chunks, steps, jobs)
+
+
+def apply(plan: Plan, done: list[str | None], run: Runner = run_jobs) -> list[str] | None:
+    """The chunks of ``plan`` formatted, given black's results for its jobs (``done``); None when black
+    refuses a chunk as a whole. A chunk with a statement black refuses alone goes through black whole
+    (through ``run``)."""
+    out = list(plan.chunks)
+    retry: list[int] = []
+    for i, step in plan.steps.items():
+        if isinstance(step, int):
+            whole = done[step]
+            if whole is None:
                 return None
-            out[i] = done[plan]  # type: ignore[assignment]
+            out[i] = whole
             continue
-        if any(unit is not None and done[unit] is None for _, _, _, _, unit in plan):
-            retry[i] = len(retry)  # a statement black would not take alone: the whole chunk
+        if any(unit is not None and done[unit] is None for _, _, _, _, unit in step):
+            retry.append(i)
             continue
-        lines = chunks[i].split("\n")
-        for first, last, indent, text, unit in reversed(plan):
+        lines = plan.chunks[i].split("\n")
+        for first, last, indent, text, unit in reversed(step):
             written = done[unit] if unit is not None else text
             pad = " " * indent
             lines[first : last + 1] = [
@@ -390,12 +434,19 @@ def format_chunks(chunks: list[str], run: Runner = run_jobs) -> list[str] | None
             ]
         out[i] = "\n".join(lines)
     if retry:
-        again = run([("chunk", chunks[i], 0, False) for i in retry])
-        for i, at in retry.items():
-            if again[at] is None:
+        again = run([("chunk", plan.chunks[i], 0, False) for i in retry])
+        for i, whole in zip(retry, again):
+            if whole is None:
                 return None
-            out[i] = again[at]  # type: ignore[assignment]
+            out[i] = whole
     return out
+
+
+def format_chunks(chunks: list[str], run: Runner = run_jobs) -> list[str] | None:
+    """Each chunk black-formatted (``plan``, then ``apply`` with black's results for the plan's jobs,
+    all in one call of ``run``); None when black refuses a chunk as a whole."""
+    todo = plan(chunks)
+    return apply(todo, run(todo.jobs), run)
 
 
 def _unit_jobs(chunk: str, long_lines: list[int] | None) -> list[tuple[int, int, Job]] | None:
@@ -431,21 +482,41 @@ class FormatError(RuntimeError):
     """black refused a generated module: the templates produced invalid Python (a bug)."""
 
 
-def format_files(files: dict[str, str], run: Runner = run_jobs) -> dict[str, str]:
-    """Every ``.py`` file formatted. All files' chunks go through one call of ``run``, so a runner with
-    worker processes shares them out across files; a file whose chunks cannot be done is formatted
-    whole (``format_python``)."""
+@dataclass(frozen=True)
+class Prepared:
+    """Files rendered and planned for formatting (``prepare``): black's jobs for all of them are
+    ``plan.jobs``, and ``finish`` puts the files together from black's results."""
+
+    files: dict[str, str]
+    python: list[str]  # the .py files, in order
+    counts: list[int]  # how many chunks of ``plan`` each has
+    plan: Plan
+
+
+def prepare(files: dict[str, str]) -> Prepared:
     python = [p for p in files if p.endswith(".py")]
-    pieces = {p: split(files[p]) for p in python}
-    flat = [c for p in python for c in pieces[p]]
-    formatted = format_chunks(flat, run) if flat else []
-    out = dict(files)
+    pieces = [split(files[p]) for p in python]
+    return Prepared(files, python, [len(c) for c in pieces], plan([c for chunks in pieces for c in chunks]))
+
+
+def finish(prepared: Prepared, done: list[str | None], run: Runner = run_jobs) -> dict[str, str]:
+    """The files of ``prepared``, formatted with black's results for its jobs (``done``). Should black
+    refuse a chunk as a whole, each file is formatted on its own (``format_python``: by chunks where
+    that can be done, else by black whole)."""
+    formatted = apply(prepared.plan, done, run)
+    out = dict(prepared.files)
     position = 0
-    for p in python:
-        count = len(pieces[p])
-        if formatted is not None and count:
-            out[p] = join(formatted[position : position + count])
+    for path, count in zip(prepared.python, prepared.counts):
+        if formatted is None:
+            out[path] = format_python(prepared.files[path], path, run)
         elif count:
-            out[p] = format_python(files[p], p, run)
+            out[path] = join(formatted[position : position + count])
         position += count
     return out
+
+
+def format_files(files: dict[str, str], run: Runner = run_jobs) -> dict[str, str]:
+    """Every ``.py`` file formatted (``prepare``, then ``finish`` with black's results for all the files'
+    jobs at once, so a runner with worker processes shares them out across files)."""
+    prepared = prepare(files)
+    return finish(prepared, run(prepared.plan.jobs), run)

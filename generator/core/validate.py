@@ -39,20 +39,22 @@ def validate(spec: Spec) -> Diagnostics:
 
 
 #: One openapi-spec-validator finding: (pointer, message, inside a Schema Object), or a stop (E19x).
-Finding = tuple[str, str, bool]
+Finding = walk.Finding
 
 
 def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True) -> list[Finding]:
     """Run one part of openapi-spec-validator on the loaded documents: ``structure`` (the document against
     the OpenAPI meta-schema) or ``walk`` (its keyword validators over paths and components: schemas,
     defaults, parameters, ...).
-    Stops are returned as findings with an ``E19x`` pointer of their own. Either part is skipped when its
-    quick reading certainly finds nothing (``_structure_accepts``, ``walk.accepts``; ``quick=False``
-    runs the library's walk regardless of the quick walk)."""
+    Stops are returned as findings with an ``E19x`` pointer of their own. The library is not run where
+    a quick reading is certain of what it would find (``_structure_accepts``: nothing; ``_quick_walk``:
+    nothing, or only ``default`` mismatches); ``quick=False`` runs the library's walk regardless."""
     if part == "structure" and _structure_accepts(version, spec.data):
         return []
-    if part == "walk" and quick and _walk_accepts(spec, version):
-        return []
+    if part == "walk" and quick:
+        quick_found = _quick_walk(spec, version)
+        if quick_found is not None:
+            return quick_found[: MAX_VALIDATOR_ERRORS + 1]  # where the library's loop stops
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
     base = OpenAPIV31SpecValidator if version.startswith("3.1") else OpenAPIV30SpecValidator
@@ -88,7 +90,9 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
                 break
             where: tuple[Any, ...] = getattr(error, "_specgen_where", ())
             pointer = jp.from_parts([*where, *(getattr(error, "absolute_path", None) or [])])
-            found.append((pointer, _message(error), _in_schema(where or tuple(getattr(error, "absolute_path", ())))))
+            found.append(
+                (pointer, walk.message_of(error), walk.in_schema(where or tuple(getattr(error, "absolute_path", ()))))
+            )
     except RecursionError:
         found.append(("E198", "spec nested too deeply to validate", False))
     except Exception as exc:
@@ -132,10 +136,10 @@ def _compiled_structure_validator(version: str) -> Any:
     return jsonschema_rs.validator_for(_meta_schema(version), retriever=refuse)
 
 
-def _walk_accepts(spec: Spec, version: str) -> bool:
-    """Whether the walk certainly finds nothing (``walk.accepts``, much faster than the library's walk).
-    A document split over several files is left to the library."""
-    return len(spec.documents) == 1 and walk.accepts(spec.data, version)
+def _quick_walk(spec: Spec, version: str) -> list[Finding] | None:
+    """What the library's walk finds, where ``walk.findings`` (much faster) is certain of it; None
+    otherwise. A document split over several files is left to the library."""
+    return walk.findings(spec.data, version) if len(spec.documents) == 1 else None
 
 
 def _structure_accepts(version: str, data: Any) -> bool:
@@ -280,16 +284,6 @@ class _SeenIds(list[int]):
 
     def __contains__(self, item: object) -> bool:
         return item in self._ids
-
-
-def _in_schema(parts: tuple[Any, ...]) -> bool:
-    """Whether a place lies inside a Schema Object (below a ``schema`` or ``schemas`` key)."""
-    return any(part in ("schema", "schemas") for part in parts if isinstance(part, str))
-
-
-def _message(error: Any) -> str:
-    message = str(getattr(error, "message", error))
-    return message if len(message) <= 300 else message[:297] + "..."
 
 
 def _own_checks(spec: Spec, diags: Diagnostics) -> None:

@@ -1,14 +1,15 @@
-"""openapi-spec-validator's keyword walk, read over plain dicts, for its verdict alone.
+"""openapi-spec-validator's keyword walk, read over plain dicts, where it is certain of the outcome.
 
 The library's walk (``RootValidator`` and the keyword validators under it) goes through jsonschema-path's
-``SchemaPath`` at every step, and spends most of its time there rather than on checks. ``accepts`` takes
-the same steps in the same order over the loaded dicts (the same references followed, the same schemas
-visited and skipped, the same meta-schema and ``default`` checks made by the same functions) and answers
-only one question: would the walk find nothing? It never produces a finding. Wherever the walk would
-yield one, raise, or do something this reading does not follow (a reference into another document, an
-``$id`` that moves the base URI, a schema nested deeper than the library's recursion would survive), it
-gives up, and the library's own walk runs for the findings and their wording. So it may say "not sure"
-where the walk finds nothing (a little time lost), never "nothing" where the walk finds something:
+``SchemaPath`` at every step, and spends most of its time there rather than on checks. ``findings``
+takes the same steps in the same order over the loaded dicts (the same references followed, the same
+schemas visited and skipped, the same meta-schema and ``default`` checks made by the same functions,
+the same path kept to each schema) and gives what the walk would find: nothing, or ``default`` values
+that do not match their schema, each at the place and in the words the library reports it. Wherever the
+walk would find anything else, raise, or do something this reading does not follow (a reference into
+another document, an ``$id`` that moves the base URI, a schema nested deeper than the library's
+recursion would survive), it gives up, and the library's own walk runs. So it may say "not sure" where
+it could have answered (a little time lost), never anything but what the library says:
 ``tests/test_validate_fast.py`` holds it to that on every document of the suite and on broken variants
 of them.
 """
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from . import validate
+from . import pointer, validate
 
 #: The library's ``PathValidator.OPERATIONS`` (3.0 and 3.1).
 OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -39,18 +40,40 @@ class _Unsure(Exception):
     """The walk might find something here (or this reading does not follow it): ask the library."""
 
 
-def accepts(data: Any, version: str) -> bool:
-    """Whether openapi-spec-validator's walk over ``data`` (an OpenAPI ``version`` document, already
-    loaded) would certainly find nothing. False means "not certain", not "invalid"."""
+#: A finding as ``validate`` takes it: (JSON pointer, message, inside a Schema Object).
+Finding = tuple[str, str, bool]
+
+
+def findings(data: Any, version: str) -> list[Finding] | None:
+    """What openapi-spec-validator's walk over ``data`` (an OpenAPI ``version`` document, already loaded)
+    finds, in its order, where this reading is certain of it: nothing at all, or only ``default`` values
+    that do not match their schema (the commonest finding in published specs), reported as the library
+    reports them. None means "not certain": ask the library."""
     if not isinstance(data, dict) or not version.startswith(("3.0", "3.1")):
-        return False
+        return None
+    walk = _Walk(data, version)
     try:
-        _Walk(data, version).root()
+        walk.root()
     except (_Unsure, RecursionError):
-        return False
+        return None
     except Exception:
-        return False
-    return True
+        return None
+    return walk.found
+
+
+#: The path the walk took to a node, as jsonschema-path's ``SchemaPath.parts``.
+_Parts = tuple[Any, ...]
+
+
+def in_schema(parts: _Parts) -> bool:
+    """Whether a place lies inside a Schema Object (below a ``schema`` or ``schemas`` key)."""
+    return any(part in ("schema", "schemas") for part in parts if isinstance(part, str))
+
+
+def message_of(error: Any) -> str:
+    """A finding's message as reported: the error's own, cut at 300 characters."""
+    message = str(getattr(error, "message", error))
+    return message if len(message) <= 300 else message[:297] + "..."
 
 
 class _Walk:
@@ -62,6 +85,7 @@ class _Walk:
         self.meta_checked: set[int] = set()
         self.collected: dict[int, frozenset[str]] = {}
         self.targets: dict[str, Any] = {}
+        self.found: list[Finding] = []
 
     # -- references ------------------------------------------------------------------------------
 
@@ -134,19 +158,19 @@ class _Walk:
         if "components" in data:
             components = self.mapping(data["components"])
             if "schemas" in components:
-                for schema in self.mapping(components["schemas"]).values():
-                    self.schema(schema)
+                for name, schema in self.mapping(components["schemas"]).items():
+                    self.schema(schema, ("components", "schemas", name))
 
     def path(self, url: str, item: dict[str, Any]) -> None:
         shared = None
         if "parameters" in item:
             shared = self.sequence(item["parameters"])
-            self.parameters(shared)
+            self.parameters(shared, ("paths", url, "parameters"))
         for name, operation in item.items():
             if name in OPERATIONS:
-                self.operation(url, self.mapping(operation), shared)
+                self.operation(url, self.mapping(operation), shared, ("paths", url, name))
 
-    def operation(self, url: str, operation: dict[str, Any], shared: list[Any] | None) -> None:
+    def operation(self, url: str, operation: dict[str, Any], shared: list[Any] | None, parts: _Parts) -> None:
         if "operationId" in operation:
             operation_id = self.deref(operation["operationId"])
             if operation_id is not None and not isinstance(operation_id, str):
@@ -155,17 +179,17 @@ class _Walk:
                 raise _Unsure("duplicate operationId")
             self.operation_ids.add(operation_id)
         if "responses" in operation:
-            for response in self.mapping(operation["responses"], True).values():
+            for status, response in self.mapping(operation["responses"], True).items():
                 response = self.mapping(response)
                 if "content" in response:
-                    for media in self.mapping(response["content"], True).values():
+                    for media_type, media in self.mapping(response["content"], True).items():
                         media = self.mapping(media)
                         if "schema" in media:
-                            self.schema(media["schema"])
+                            self.schema(media["schema"], (*parts, "responses", status, "content", media_type, "schema"))
         names: list[str] = []
         if "parameters" in operation:
             own = self.sequence(operation["parameters"])
-            self.parameters(own)
+            self.parameters(own, (*parts, "parameters"))
             names += self.path_names(own)
         if shared is not None:
             names += self.path_names(shared)
@@ -173,12 +197,12 @@ class _Walk:
         if set(names) != in_url:
             raise _Unsure("path parameters")
 
-    def parameters(self, parameters: list[Any]) -> None:
+    def parameters(self, parameters: list[Any], parts: _Parts) -> None:
         seen = set()
-        for parameter in parameters:
+        for index, parameter in enumerate(parameters):
             parameter = self.mapping(parameter)
             if "schema" in parameter:
-                self.schema(parameter["schema"])
+                self.schema(parameter["schema"], (*parts, index, "schema"))
             key = (self.text(parameter, "name"), self.text(parameter, "in"))
             if key in seen:
                 raise _Unsure("duplicate parameter")
@@ -194,7 +218,11 @@ class _Walk:
 
     # -- SchemaValidator -------------------------------------------------------------------------
 
-    def schema(self, node: Any, require_properties: bool = True, meta_checked: bool = False, depth: int = 0) -> None:
+    def schema(
+        self, node: Any, parts: _Parts, require_properties: bool = True, meta_checked: bool = False, depth: int = 0
+    ) -> None:
+        """``SchemaValidator`` on the schema at ``parts`` (the path the walk took to it, through any
+        ``$ref``: where the library reports what it finds there)."""
         if depth > MAX_DEPTH:
             raise _Unsure("nested too deeply")
         value = self.deref(node)
@@ -213,19 +241,19 @@ class _Walk:
             raise _Unsure("$id")
         nested: set[str] = set()
         if "allOf" in value:
-            for inner in self.sequence(value["allOf"]):
-                self.schema(inner, False, True, depth + 1)
+            for index, inner in enumerate(self.sequence(value["allOf"])):
+                self.schema(inner, (*parts, "allOf", index), False, True, depth + 1)
                 nested |= self.properties_of(inner, 0, ())
         for keyword in ("anyOf", "oneOf"):
             if keyword in value:
-                for inner in self.sequence(value[keyword]):
-                    self.schema(inner, False, True, depth + 1)
+                for index, inner in enumerate(self.sequence(value[keyword])):
+                    self.schema(inner, (*parts, keyword, index), False, True, depth + 1)
         for keyword in ("not", "items"):
             if keyword in value:
-                self.schema(value[keyword], False, True, depth + 1)
+                self.schema(value[keyword], (*parts, keyword), False, True, depth + 1)
         own = self.mapping(value["properties"]) if "properties" in value else {}
-        for inner in own.values():
-            self.schema(inner, False, True, depth + 1)
+        for name, inner in own.items():
+            self.schema(inner, (*parts, "properties", name), False, True, depth + 1)
         required = self.deref(value["required"]) if "required" in value else []
         if "allOf" in value and require_properties:
             if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
@@ -236,7 +264,7 @@ class _Walk:
             default = self.deref(value["default"])
             nullable = self.deref(value["nullable"]) if "nullable" in value else False
             if default is not None or nullable is not True:
-                self.default_check(value, default)
+                self.default_check(value, default, parts)
 
     def properties_of(self, node: Any, depth: int, active: tuple[int, ...]) -> frozenset[str]:
         """``SchemaValidator._collect_properties``: every property name reachable through allOf, anyOf,
@@ -296,10 +324,11 @@ class _Walk:
             raise _Unsure("dialect")
         checker.check_schema(value, format_checker=oas31_format_checker)
 
-    def default_check(self, schema: dict[str, Any], default: Any) -> None:
-        """``ValueValidator``: the default against its (resolved) schema. The library hands the validator
-        the root document's resolver; a schema that refers to nothing never uses it, and one that does
-        is left to the library."""
+    def default_check(self, schema: dict[str, Any], default: Any, parts: _Parts) -> None:
+        """``ValueValidator``: the default against its (resolved) schema, each error found as the library
+        reports it (at the schema's path and ``default``, then the error's own path, inside a Schema
+        Object). The library hands the validator the root document's resolver; a schema that refers to
+        nothing never uses it, and one that does is left to the library."""
         if _refers(schema):
             raise _Unsure("default under a reference")
         if self.v31:
@@ -308,8 +337,9 @@ class _Walk:
         else:
             from openapi_schema_validator import OAS30Validator as Validator
             from openapi_schema_validator import oas30_format_checker as formats
-        for _ in Validator(schema, format_checker=formats).iter_errors(default):
-            raise _Unsure("default")
+        where = (*parts, "default")
+        for error in Validator(schema, format_checker=formats).iter_errors(default):
+            self.found.append((pointer.from_parts([*where, *error.absolute_path]), message_of(error), in_schema(where)))
 
 
 def _refers(node: Any) -> bool:

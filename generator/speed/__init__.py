@@ -7,7 +7,8 @@ Two kinds of help, chosen at one seam (``Speed``) and invisible to the stages:
   bytecode cache, keyed by each template's source), and a whole generation's inputs
   (``inputs``: a no-op regeneration skips every stage when nothing it reads has changed);
 - parallelism: a large document's validation and release diff in a forked worker while this process
-  builds, renders and formats (``Speed.beside``), and black's share of formatting in a process pool.
+  builds, renders and formats (``Speed.beside``); its files rendered and planned for formatting in two
+  processes (``Speed.formatted``); black's share of formatting in a process pool (``formatting``).
 
 ``Speed()`` is the default; ``Speed(cache=None)`` is a generation without caches (``--no-cache``),
 which ``check`` uses; ``Speed(cache=None, workers=False)`` runs every stage in this process. All three
@@ -24,8 +25,7 @@ from typing import Any, Generic, TypeVar
 
 import jinja2
 
-from ..core import render
-from ..core.format import Runner
+from ..core import format, render
 from . import cache
 from .formatting import Formatter
 from .workers import Forked, can_fork
@@ -49,7 +49,7 @@ class Speed:
     def formatter(self) -> Formatter:
         return Formatter(None if self.cache is None else self.cache / "black", self.workers)
 
-    def format_runner(self) -> Callable[[list[Any]], list[str | None]]:
+    def format_runner(self) -> format.Runner:
         return self.formatter.run
 
     def beside(self, large: bool, fn: Callable[..., T], *args: Any) -> Pending[T]:
@@ -59,27 +59,32 @@ class Speed:
             return Pending(worker=Forked(fn, *args))
         return Pending(call=lambda: fn(*args))
 
-    def split(
+    def formatted(
         self,
         large: bool,
-        make: Callable[[frozenset[str], Runner], dict[str, str]],
+        prepare: Callable[[frozenset[str]], format.Prepared],
         paths: list[str],
         theirs: frozenset[str],
     ) -> dict[str, str]:
-        """``make(frozenset(paths), runner)``, in ``paths`` order: for a large document with workers
-        allowed, the files of ``theirs`` made by a forked worker while this process makes the rest, each
-        formatting on its own (the two already use two cores). ``make`` must give each file the same text
-        whatever else it is asked for (rendering and formatting do)."""
+        """The files of ``paths``, formatted, in ``paths`` order, from ``prepare(some paths)`` (the files
+        rendered and planned, ``core.format.prepare``). For a large document with workers allowed, a
+        forked worker prepares the files of ``theirs`` while this process prepares the rest; black's
+        jobs for all of them then go through the formatter at once (and so to its pool). ``prepare``
+        must give each file the same text and plan whatever else it is asked for (it does: rendering
+        and planning are per file)."""
+        run = self.formatter.run
         if not (large and self.workers and can_fork() and theirs):
-            made = make(frozenset(paths), self.formatter.run)
+            made = format.finish(ready := prepare(frozenset(paths)), run(ready.plan.jobs), run)
         else:
-            alone = Formatter(self.formatter.folder, parallel=False).run
-            worker = Forked(make, theirs, alone)
+            worker = Forked(prepare, theirs)
             try:
-                made = make(frozenset(paths) - theirs, alone)
-                made.update(worker.result())
+                mine = prepare(frozenset(paths) - theirs)
+                other = worker.result()
             finally:
                 worker.close()
+            done = run([*mine.plan.jobs, *other.plan.jobs])
+            made = format.finish(mine, done[: len(mine.plan.jobs)], run)
+            made.update(format.finish(other, done[len(mine.plan.jobs) :], run))
         return {path: made[path] for path in paths}
 
     def compiled_templates(self) -> None:

@@ -215,6 +215,35 @@ def test_long_constants_written_as_black_splits_them():
     assert written > 500 and 50 < kept < written
 
 
+def test_aliased_fields_written_as_black_splits_them():
+    # A field with an alias: the call's arguments on their own line, or the call wrapped in parentheses,
+    # or (left to black) the annotation split; held to black over random shapes at two depths.
+    import random
+
+    rng = random.Random(3)
+    written = wrapped = 0
+    for _ in range(3000):
+        indent = rng.choice((4, 8))
+        name = "f" + "n" * rng.randint(0, 30)
+        members = [_member(rng) for _ in range(rng.randint(1, 2))] + (["None"] if rng.random() < 0.7 else [])
+        alias = fmt.black_quotes(ascii("_" + "a" * rng.randint(0, 40) + rng.choice(["", '"', "'", "\\"])))
+        arguments = ("default=None, " if rng.random() < 0.7 else "") + f"alias={alias}"
+        line = f"{name}: {' | '.join(members)} = pydantic.Field({arguments})"
+        if indent + len(line) <= fmt.LINE_LENGTH:
+            continue
+        ours = fmt._aliased_field(("unit", line + "\n", indent, False))
+        if ours is None:
+            continue
+        written += 1
+        wrapped += "= (\n" in ours
+        context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
+        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
+        assert (
+            context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
+        ), line
+    assert written > 500 and 50 < wrapped < written
+
+
 def _member(rng) -> str:
     """A union member as the IR writes them: a name (up to too long for any line), a dotted name, or a
     name in ``list[...]`` or ``dict[str, ...]``."""

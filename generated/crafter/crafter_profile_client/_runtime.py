@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import enum
+import functools
 import json
 import logging
 import os
@@ -181,6 +182,8 @@ class Endpoint(Generic[T]):
     body_kind: str | None = None
     body_media_type: str | None = None
     file_fields: frozenset[str] = frozenset()  # multipart parts that carry files
+    # form and multipart properties not sent the default way: wire -> (style, explode, content type)
+    encoding: Mapping[str, tuple[str, bool, str | None]] = field(default_factory=dict)
     accept: str | None = None  # when the successes are not JSON
     retry_safe: bool = False  # POST/PATCH that the API documents as safe to resend
 
@@ -246,18 +249,62 @@ def _scalar(value: Any) -> str:
 
 
 def _query_items(wire: str, value: Any, style: str, explode: bool) -> list[tuple[str, str]]:
+    """A query parameter's (or form property's) pairs in its style. A model goes as the mapping it
+    dumps to (by alias, unset fields left out); deepObject takes nested mappings and lists in the
+    bracket form (``a[b][0]=x``); any other style takes scalars, or one level of them, and a value it
+    cannot carry is a ``TypeError``, raised before anything is sent."""
+    value = _wire_value(value)
+    if style == "deepObject":
+        out: list[tuple[str, str]] = []
+        _brackets(wire, value, out)
+        return out
     if isinstance(value, Mapping):
-        if style == "deepObject":
-            return [(f"{wire}[{k}]", _scalar(v)) for k, v in value.items() if v is not None]
+        items = {str(k): _flat(wire, v) for k, v in value.items() if v is not None}
         if explode:
-            return [(str(k), _scalar(v)) for k, v in value.items() if v is not None]
-        return [(wire, ",".join(f"{k},{_scalar(v)}" for k, v in value.items() if v is not None))]
-    if isinstance(value, (list, tuple)):
+            return list(items.items())
+        return [(wire, ",".join(f"{k},{v}" for k, v in items.items()))]
+    if isinstance(value, list):
+        flat = [_flat(wire, v) for v in value]
         if style == "form" and explode:
-            return [(wire, _scalar(v)) for v in value]
+            return [(wire, v) for v in flat]
         separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
-        return [(wire, separator.join(_scalar(v) for v in value))]
+        return [(wire, separator.join(flat))]
     return [(wire, _scalar(value))]
+
+
+def _flat(wire: str, value: Any) -> str:
+    if isinstance(value, (Mapping, list)):
+        raise TypeError(f"{wire!r}: a nested {type(value).__name__} cannot be sent in this style")
+    return _scalar(value)
+
+
+def _brackets(prefix: str, value: Any, out: list[tuple[str, str]]) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if item is not None:
+                _brackets(f"{prefix}[{key}]", item, out)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _brackets(f"{prefix}[{index}]", item, out)
+    else:
+        out.append((prefix, _scalar(value)))
+
+
+def _form_items(
+    fields: Mapping[str, Any], encoding: Mapping[str, tuple[str, bool, str | None]]
+) -> list[tuple[str, str]]:
+    """An ``application/x-www-form-urlencoded`` body's pairs, each property in its ``encoding`` (OpenAPI's
+    default: form style, exploded); a property with a JSON content type goes as compact JSON."""
+    out: list[tuple[str, str]] = []
+    for name, value in fields.items():
+        if value is None:
+            continue
+        style, explode, content_type = encoding.get(name, ("form", True, None))
+        if content_type is not None and _is_json(content_type):
+            out.append((name, json.dumps(_wire_value(value), separators=(",", ":"))))
+        else:
+            out.extend(_query_items(name, value, style, explode))
+    return out
 
 
 def _path_value(wire: str, value: Any) -> str:
@@ -274,10 +321,24 @@ def _path_value(wire: str, value: Any) -> str:
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
-def _jsonable(body: Any) -> Any:
-    if isinstance(body, pydantic.BaseModel):
-        return body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return pydantic.TypeAdapter(Any).dump_python(body, mode="json", by_alias=True)
+def _wire_value(value: Any) -> Any:
+    """A value as it goes on the wire: a model by alias with its unset fields left out, wherever it is
+    (in lists and mappings too, at any depth); mappings, lists and JSON scalars as they are; anything
+    else (enums, dates, ...) as pydantic dumps it to JSON."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, Mapping):
+        return {k: _wire_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_wire_value(v) for v in value]
+    return _any_adapter().dump_python(value, mode="json", by_alias=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _any_adapter() -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(Any)
 
 
 def _is_json(content_type: str) -> bool:
@@ -481,16 +542,20 @@ class _Base:
         _set_cookies(out_headers, cookies)
 
         content: Any = None
-        data: Any = None
         files: Any = None
         json_body: Any = None
         if body is not None and ep.body_kind is not None:
             if ep.body_kind == "json":
-                json_body = _jsonable(body)
+                json_body = _wire_value(body)
             elif ep.body_kind == "form":
-                data = {k: _scalar(v) for k, v in _jsonable(body).items() if v is not None}
+                fields = _wire_value(body)
+                if not isinstance(fields, Mapping):
+                    raise TypeError(
+                        f"a form body is a mapping of its properties, not {type(body).__name__}"
+                    )
+                content = urllib.parse.urlencode(_form_items(fields, ep.encoding)).encode("ascii")
             elif ep.body_kind == "multipart":
-                data, files = _multipart(body, ep.file_fields, files_opened)
+                files = _multipart(body, ep.file_fields, ep.encoding, files_opened)
             elif ep.body_kind == "text":
                 content = str(body).encode("utf-8")
             else:
@@ -511,7 +576,6 @@ class _Base:
                 url,
                 headers={**direct, **out_headers},
                 content=content,
-                data=data,
                 files=files,
                 json=json_body,
                 extensions={"timeout": timeout.httpx().as_dict()},
@@ -522,7 +586,6 @@ class _Base:
                 url,
                 headers=out_headers,
                 content=content,
-                data=data,
                 files=files,
                 json=json_body,
                 timeout=timeout.httpx(),
@@ -882,14 +945,18 @@ def _set_cookies(headers: dict[str, Any], cookies: Mapping[str, Any]) -> None:
 
 
 def _multipart(
-    body: Any, file_fields: frozenset[str], opened: contextlib.ExitStack
-) -> tuple[dict[str, Any], list[tuple[str, Any]]]:
-    """Split a multipart body into form fields and file parts. Declared file fields take paths, bytes, file
-    objects or ``(name, content[, type])``; for an undeclared field, bytes and file objects are files.
-    """
-    fields = body if isinstance(body, Mapping) else _jsonable(body)
-    data: dict[str, Any] = {}
-    files: list[tuple[str, Any]] = []
+    body: Any,
+    file_fields: frozenset[str],
+    encoding: Mapping[str, tuple[str, bool, str | None]],
+    opened: contextlib.ExitStack,
+) -> list[tuple[str, Any]]:
+    """A multipart body's parts, in order, every one of them a part (so the body stays multipart with no
+    file in it). Declared file fields take paths, bytes, file objects or ``(name, content[, type])``;
+    for an undeclared field, bytes and file objects are files. An array is one part per item; an object
+    (or a property whose ``encoding`` says JSON) is one JSON part; a property's ``encoding`` content type
+    goes on its parts."""
+    fields = body if isinstance(body, Mapping) else _wire_value(body)
+    parts: list[tuple[str, Any]] = []
     for name, value in fields.items():
         if value is None:
             continue
@@ -897,12 +964,22 @@ def _multipart(
         if name in file_fields or any(
             isinstance(v, (bytes, bytearray)) or hasattr(v, "read") for v in items
         ):
-            files.extend((name, open_file(v, opened)) for v in items)
-        elif isinstance(value, (dict, list, pydantic.BaseModel)):
-            data[name] = json.dumps(_jsonable(value))
-        else:
-            data[name] = _scalar(value)
-    return data, files
+            parts.extend((name, open_file(v, opened)) for v in items)
+            continue
+        content_type = encoding.get(name, ("form", True, None))[2]
+        value = _wire_value(value)
+        if (content_type is not None and _is_json(content_type)) or isinstance(value, Mapping):
+            text = json.dumps(value, separators=(",", ":"))
+            parts.append((name, (None, text, content_type or "application/json")))
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            text = (
+                json.dumps(item, separators=(",", ":"))
+                if isinstance(item, (Mapping, list))
+                else _scalar(item)
+            )
+            parts.append((name, (None, text, content_type)))
+    return parts
 
 
 def _summary(body: Any, text: str) -> str:

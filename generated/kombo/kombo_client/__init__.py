@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.7"
+__version__ = "0.1.8"
 
 __all__ = [
     "Kombo",

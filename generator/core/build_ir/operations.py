@@ -110,6 +110,26 @@ def wire_rule(location: str, style: Any, explode: Any) -> tuple[str | None, bool
     )
 
 
+def _encoding(raw: Any) -> tuple[ir.PartEncoding, ...]:
+    """A form or multipart media type's ``encoding`` map, decided once: each property's style (form by
+    default), explode (by default only for form) and content type, kept where not all the default."""
+    out = []
+    for wire, rule in raw.items() if isinstance(raw, dict) else ():
+        if not isinstance(rule, dict):
+            continue
+        given_style, given_explode, given_type = rule.get("style"), rule.get("explode"), rule.get("contentType")
+        style: str = given_style if isinstance(given_style, str) else "form"
+        explode: bool = given_explode if isinstance(given_explode, bool) else style == "form"
+        content_type: str | None = given_type if isinstance(given_type, str) else None
+        if (style, explode, content_type) != ("form", True, None):
+            out.append(ir.PartEncoding(str(wire), style, explode, content_type))
+    return tuple(out)
+
+
+#: Statuses whose responses never have a body (RFC 9110), whatever a description documents.
+NO_BODY_STATUSES = frozenset({"204", "205", "304"})
+
+
 class Operations:
     def __init__(self, ctx: Context, types: Types, config: ApiConfig, client_params: dict[str, ir.ClientParam]):
         self.ctx = ctx
@@ -128,7 +148,7 @@ class Operations:
             if isinstance(op.get("operationId"), str) and pascal(op["operationId"])
             else pascal(name)
         )
-        responses, errors = self._responses(doc, ptr, op, op_pascal)
+        responses, errors = self._responses(doc, ptr, op, op_pascal, method)
         # Every documented success is a file: the method streams it, to memory or to ``to=``.
         download = bool(responses) and all(r.kind == "binary" for r in responses)
         reserved = RESERVED_PARAMS | DOWNLOAD_PARAMS if download else RESERVED_PARAMS
@@ -145,6 +165,7 @@ class Operations:
             name=name,
             http_method=method.upper(),
             path=path,
+            wire_path=path.split("#", 1)[0],
             operation_id=_text_or_empty(op.get("operationId")),
             summary=summary,
             description=_prose(op.get("description")),
@@ -291,17 +312,20 @@ class Operations:
         mptr = jp.join(where, "content", media_type, "schema")
         required = bool(body.get("required"))
         description = _text(body.get("description"))
+        encoding = _encoding(
+            media.get("encoding") if isinstance(media, dict) and kind in ("form", "multipart") else None
+        )
         if kind in ("form", "multipart"):
             fields = self._body_fields(bdoc, mptr, schema, op_pascal, scope, reserved, required)
             if fields is not None:
-                return ir.Body("body", media_type, kind, "", required, description, fields)  # type: ignore[arg-type]
+                return ir.Body("body", media_type, kind, "", required, description, fields, encoding)  # type: ignore[arg-type]
         if kind in ("binary", "text"):
             annotation = "FileContent" if kind == "binary" else "str"
         else:
             annotation = self.types.annotation(bdoc, schema, mptr, op_pascal + "Request")
             if kind in ("form", "multipart") and annotation in ("Any",):
                 annotation = f"dict[str, {self.types._any()}]"
-        return ir.Body(scope.claim("body"), media_type, kind, annotation, required, description)  # type: ignore[arg-type]
+        return ir.Body(scope.claim("body"), media_type, kind, annotation, required, description, None, encoding)  # type: ignore[arg-type]
 
     def _target(self, doc: str, node: Any) -> tuple[str, dict[str, Any]]:
         """(document, schema) that ``node`` refers to; the schema is ``{}`` when it is not an object."""
@@ -359,7 +383,7 @@ class Operations:
         return tuple(fields)
 
     def _responses(
-        self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str
+        self, doc: str, ptr: str, op: dict[str, Any], op_pascal: str, method: str
     ) -> tuple[list[ir.Response], list[ir.Response]]:
         raw_responses = op.get("responses")
         responses: dict[Any, Any] = raw_responses if isinstance(raw_responses, dict) else {}
@@ -393,6 +417,15 @@ class Operations:
                 hint = pascal(jp.split(rptr)[-1])
             picked = _pick_media(response.get("content") if isinstance(response, dict) else None)
             description = _text(response.get("description")) if isinstance(response, dict) else ""
+            if picked is not None and (status in NO_BODY_STATUSES or method == "head"):
+                self.ctx.warn(
+                    "W421",
+                    rdoc,
+                    jp.join(where, "content"),
+                    f"{'a HEAD response' if method == 'head' else f'a {status} response'} has no body;"
+                    " the documented content is not parsed",
+                )
+                picked = None
             if picked is None:
                 entry = ir.Response(status, None, "empty", "None", None, description)
             else:

@@ -234,9 +234,12 @@ class Types:
                     members.append(self._annotation(doc, member, jp.join(ptr, key, index), member_hint, depth + 1))
                 return _maybe_null(_union(members), nullable)
         if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-            refs = [m for m in schema["allOf"] if isinstance(m, dict)]
-            if len(refs) == 1:
-                return _maybe_null(self._annotation(doc, refs[0], jp.join(ptr, "allOf", 0), hint, depth + 1), nullable)
+            refs = [(i, m) for i, m in enumerate(schema["allOf"]) if isinstance(m, dict) and not _annotation_only(m)]
+            if len(refs) == 1:  # one schema, with annotations beside it: that schema's type
+                index, member = refs[0]
+                return _maybe_null(
+                    self._annotation(doc, member, jp.join(ptr, "allOf", index), hint, depth + 1), nullable
+                )
         types = _types(schema)
         if not types:
             if "not" in schema:
@@ -314,10 +317,21 @@ def _allows_null(schema: dict[str, Any]) -> bool:
     return "null" in _types(schema) or (isinstance(schema.get("enum"), list) and None in schema["enum"])
 
 
+#: Keywords that describe a schema without constraining the values it accepts.
+_ANNOTATIONS = frozenset(
+    {"title", "description", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment"}
+)
+
+
+def _annotation_only(member: Any) -> bool:
+    """An allOf member that only annotates (``{description: ...}``): it merges nothing."""
+    return isinstance(member, dict) and all(k in _ANNOTATIONS or str(k).startswith("x-") for k in member)
+
+
 def _is_object(schema: dict[str, Any]) -> bool:
     types = [t for t in _types(schema) if t != "null"]
     has_props = isinstance(schema.get("properties"), dict) and bool(schema["properties"])
-    merges = isinstance(schema.get("allOf"), list) and len(schema["allOf"]) > 1
+    merges = isinstance(schema.get("allOf"), list) and sum(not _annotation_only(m) for m in schema["allOf"]) > 1
     return (types in ([], ["object"])) and (has_props or merges)
 
 

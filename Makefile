@@ -11,6 +11,15 @@ $(STAMP): requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
+# The independent judge (openapi-core) the wire tests consult, in a virtualenv of its own.
+JUDGES := .venv-judges
+JUDGES_STAMP := $(JUDGES)/.installed
+
+$(JUDGES_STAMP): requirements-judges.txt
+	$(PYTHON) -m venv $(JUDGES)
+	$(JUDGES)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-judges.txt
+	touch $(JUDGES_STAMP)
+
 ## Regenerate every configured API into generated/ (atomic; untouched on failure).
 generate: $(STAMP)
 	$(PY) -m generator generate
@@ -28,7 +37,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests benchmarks tools
 
 ## check, lint and the whole test suite.
-test: check lint
+test: check lint $(JUDGES_STAMP)
 	$(PY) -m pytest -q
 
 ## Generate, import and round-trip the examples of every public corpus spec (npm, cached in .corpus/);
@@ -56,4 +65,4 @@ bench: $(STAMP) $(PEERS_STAMP)
 	$(PY) benchmarks/bench.py --runs 5
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(JUDGES) .pytest_cache

@@ -47,3 +47,52 @@ def through(mode: str, sync_cls: Any, async_cls: Any, kwargs: dict[str, Any], ca
             return await call(client)
 
     return asyncio.run(go())
+
+
+JUDGES_PYTHON = ROOT / ".venv-judges" / "bin" / "python"
+
+
+def judged(
+    spec: Path, server_url: str, recorded: list[Any], replies: list[Any] | None = None, strip: str = ""
+) -> list[dict[str, Any]]:
+    """openapi-core's verdict on each recorded request (``tests/server.py``'s ``Recorded``), and on the
+    reply it got where ``replies`` gives one (a ``Reply``), each judged as sent to ``server_url`` (the
+    description's server) with ``strip`` (the test server's base path) taken off its path. The judge runs
+    in its own virtualenv (``tools/judge.py``; ``make test`` makes it)."""
+    import base64
+    import json
+    import subprocess
+    import tempfile
+
+    if not JUDGES_PYTHON.exists():
+        raise RuntimeError(f"{JUDGES_PYTHON} is missing: run the tests through 'make test', which makes it")
+    exchanges = []
+    for index, request in enumerate(recorded):
+        exchange: dict[str, Any] = {
+            "method": request.method,
+            "path": request.path[len(strip) :] if strip and request.path.startswith(strip) else request.path,
+            "query": request.raw_query,
+            "headers": request.headers,
+            "body": base64.b64encode(request.body).decode(),
+        }
+        reply = replies[index] if replies is not None and index < len(replies) else None
+        if reply is not None:
+            exchange["response"] = {
+                "status": reply.status,
+                "headers": {"Content-Type": reply.content_type, **reply.headers} if reply.encode() else reply.headers,
+                "body": base64.b64encode(reply.encode()).decode(),
+            }
+        exchanges.append(exchange)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
+        json.dump({"spec": str(spec), "server": server_url, "exchanges": exchanges}, handle)
+    try:
+        done = subprocess.run(
+            [str(JUDGES_PYTHON), str(ROOT / "tools" / "judge.py"), handle.name],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+    finally:
+        Path(handle.name).unlink()
+    return [json.loads(line) for line in done.stdout.splitlines()]

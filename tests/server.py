@@ -36,6 +36,7 @@ class Recorded:
     body: bytes  # empty when the body was spooled to ``body_file``
     body_file: str | None = None
     body_size: int = 0
+    raw_query: str = ""  # as sent, still percent-encoded
 
 
 @dataclass
@@ -141,6 +142,7 @@ class RecordingServer:
                     body,
                     body_file,
                     size,
+                    split.query,
                 )
                 with outer._lock:
                     outer.requests.append(rec)

@@ -1,5 +1,7 @@
 """What calls put on the wire: one case per serialization rule of ``tests/specs/wire31.yaml``, against a
-real server on 127.0.0.1, with the exact bytes expected (sync and async clients alike)."""
+real server on 127.0.0.1, with the exact bytes expected (sync and async clients alike). Every request a
+test sends is then judged against the description by an independent validator (openapi-core, in its
+own virtualenv: ``tools/judge.py``), and so is every reply the test server gave it."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
-from helpers import through
+from helpers import judged, through
 from server import Reply
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "wire31"))
@@ -20,6 +22,28 @@ from wire31_client import AsyncWireRules, WireRules
 from wire31_client.models import Address, Employee, EmployeesFilter, Shipping
 
 MODES = ("sync", "async")
+SPEC = Path(__file__).resolve().parent / "specs" / "wire31.yaml"
+#: What OpenAPI leaves undefined, so no validator can judge it: deepObject arrays and nested objects.
+NOT_JUDGED = {("POST", "/charges/ch_1")}
+#: Replies the description itself gets wrong: it documents a body on a 204, which HTTP forbids.
+REPLY_NOT_JUDGED = {("POST", "/employees")}
+
+
+@pytest.fixture
+def server(server):
+    """The recording server; every request sent to it, and its reply, is judged by openapi-core."""
+    yield server
+    judged_here = [r for r in server.requests if (r.method, r.path) not in NOT_JUDGED]
+    if judged_here:
+        replies = [
+            None if (r.method, r.path) in REPLY_NOT_JUDGED else server.routes.get((r.method, r.path))
+            for r in judged_here
+        ]
+        verdicts = judged(SPEC, "https://api.example.com", judged_here, replies)
+        assert [v["request"] for v in verdicts] == [None] * len(verdicts), verdicts
+        assert [v["response"] for v in verdicts if v["response"] != "not judged"] == [None] * sum(
+            v["response"] != "not judged" for v in verdicts
+        ), verdicts
 
 
 def call(server, mode, fn):
@@ -33,13 +57,7 @@ def test_form_body_nested_values_in_bracket_form(server, mode):
         server,
         mode,
         lambda c: c.create_charge(
-            amount=1000,
-            currency="usd",
-            metadata={"order": "42"},
-            expand=["customer", "invoice"],
-            shipping=Shipping(name="Ada", address=Address(city="Paris")),
-            tags=["a", "b"],
-            options={"capture": False},
+            amount=1000, currency="usd", metadata={"order": "42"}, tags=["a", "b"], options={"capture": False}
         ),
     )
     assert charge.id == "ch_1"
@@ -49,13 +67,27 @@ def test_form_body_nested_values_in_bracket_form(server, mode):
         ("amount", "1000"),
         ("currency", "usd"),
         ("metadata[order]", "42"),
+        ("tags", "a"),
+        ("tags", "b"),
+        ("options", '{"capture":false}'),  # encoding contentType: application/json
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_form_body_arrays_and_nested_objects_in_stripes_bracket_form(server, mode):
+    server.route("POST", "/charges/ch_1", Reply(200, {"id": "ch_1"}))
+    call(
+        server,
+        mode,
+        lambda c: c.update_charge(
+            "ch_1", expand=["customer", "invoice"], shipping=Shipping(name="Ada", address=Address(city="Paris"))
+        ),
+    )
+    assert urllib.parse.parse_qsl(server.last().body.decode()) == [
         ("expand[0]", "customer"),
         ("expand[1]", "invoice"),
         ("shipping[name]", "Ada"),
         ("shipping[address][city]", "Paris"),  # unset line1 left out
-        ("tags", "a"),
-        ("tags", "b"),
-        ("options", '{"capture":false}'),  # encoding contentType: application/json
     ]
 
 
@@ -117,6 +149,24 @@ def test_a_path_fragment_never_swallows_the_query(server, mode):
     tags = call(server, mode, lambda c: c.list_tags(resource_arn="arn:aws:x"))
     assert tags == {"env": "prod"}  # TagKey is allOf [a string, a description]: a string
     assert server.last().path == "/tags" and server.last().query == {"resourceArn": ["arn:aws:x"]}
+
+
+def test_the_judge_rejects_what_the_description_does_not_allow(server):
+    # The judge can fail: a JSON property sent as a Python repr, a missing required property, and an
+    # AWS-style request whose query went into the path's fragment (as an older runtime sent them).
+    from server import Recorded
+
+    def form(body: str) -> Recorded:
+        headers = {"content-type": "application/x-www-form-urlencoded"}
+        return Recorded("POST", "/charges", {}, headers, body.encode())
+
+    bad = [
+        form("amount=1000&currency=usd&options=%7B%27capture%27%3A+False%7D"),  # a JSON part sent as a repr
+        form("currency=usd"),
+        Recorded("GET", "/tags", {}, {}, b"", raw_query=""),  # the query lost in a fragment
+    ]
+    verdicts = judged(SPEC, "https://api.example.com", bad)
+    assert all(v["request"] for v in verdicts), verdicts
 
 
 def test_a_body_documented_on_a_no_body_status_is_said_and_ignored():

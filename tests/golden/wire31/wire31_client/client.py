@@ -50,9 +50,22 @@ _CREATE_CHARGE: Endpoint[Charge] = Endpoint(
     body_media_type="application/x-www-form-urlencoded",
     encoding={
         "metadata": ("deepObject", True, None),
+        "options": ("form", True, "application/json"),
+    },
+)
+
+
+_UPDATE_CHARGE: Endpoint[Charge] = Endpoint(
+    "POST",
+    "/charges/{charge}",
+    responses={
+        "200": ("json", Charge),
+    },
+    body_kind="form",
+    body_media_type="application/x-www-form-urlencoded",
+    encoding={
         "expand": ("deepObject", True, None),
         "shipping": ("deepObject", True, None),
-        "options": ("form", True, "application/json"),
     },
 )
 
@@ -142,8 +155,6 @@ class WireRules(SyncAPIClient):
         amount: int,
         currency: str,
         metadata: dict[str, str] | None = None,
-        expand: list[str] | None = None,
-        shipping: Shipping | None = None,
         tags: list[str] | None = None,
         options: CreateChargeOptions | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -151,7 +162,7 @@ class WireRules(SyncAPIClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Charge:
-        """A form body with nested values (Stripe's encoding).
+        """A form body with an object in deepObject style, a repeated array and a JSON property.
 
         ``POST /charges``
 
@@ -159,8 +170,6 @@ class WireRules(SyncAPIClient):
             amount: amount
             currency: currency
             metadata: metadata
-            expand: expand
-            shipping: shipping
             tags: tags
             options: options
         """
@@ -170,10 +179,43 @@ class WireRules(SyncAPIClient):
                 "amount": amount,
                 "currency": currency,
                 "metadata": metadata,
-                "expand": expand,
-                "shipping": shipping,
                 "tags": tags,
                 "options": options,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def update_charge(
+        self,
+        charge: str,
+        *,
+        expand: list[str] | None = None,
+        shipping: Shipping | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Charge:
+        """Stripe's bracket form for arrays and nested objects, which OpenAPI leaves undefined.
+
+        ``POST /charges/{charge}``
+
+        Args:
+            charge: charge
+            expand: expand
+            shipping: shipping
+        """
+        return self._request(
+            _UPDATE_CHARGE,
+            path={
+                "charge": charge,
+            },
+            body={
+                "expand": expand,
+                "shipping": shipping,
             },
             timeout=timeout,
             max_retries=max_retries,
@@ -333,8 +375,6 @@ class AsyncWireRules(AsyncAPIClient):
         amount: int,
         currency: str,
         metadata: dict[str, str] | None = None,
-        expand: list[str] | None = None,
-        shipping: Shipping | None = None,
         tags: list[str] | None = None,
         options: CreateChargeOptions | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -342,7 +382,7 @@ class AsyncWireRules(AsyncAPIClient):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Charge:
-        """A form body with nested values (Stripe's encoding).
+        """A form body with an object in deepObject style, a repeated array and a JSON property.
 
         ``POST /charges``
 
@@ -350,8 +390,6 @@ class AsyncWireRules(AsyncAPIClient):
             amount: amount
             currency: currency
             metadata: metadata
-            expand: expand
-            shipping: shipping
             tags: tags
             options: options
         """
@@ -361,10 +399,43 @@ class AsyncWireRules(AsyncAPIClient):
                 "amount": amount,
                 "currency": currency,
                 "metadata": metadata,
-                "expand": expand,
-                "shipping": shipping,
                 "tags": tags,
                 "options": options,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def update_charge(
+        self,
+        charge: str,
+        *,
+        expand: list[str] | None = None,
+        shipping: Shipping | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Charge:
+        """Stripe's bracket form for arrays and nested objects, which OpenAPI leaves undefined.
+
+        ``POST /charges/{charge}``
+
+        Args:
+            charge: charge
+            expand: expand
+            shipping: shipping
+        """
+        return await self._request(
+            _UPDATE_CHARGE,
+            path={
+                "charge": charge,
+            },
+            body={
+                "expand": expand,
+                "shipping": shipping,
             },
             timeout=timeout,
             max_retries=max_retries,

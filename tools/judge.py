@@ -35,7 +35,7 @@ def _headers(raw: dict[str, str]) -> list[tuple[str, str]]:
 def _text(error: BaseException) -> str:
     try:
         return str(error)
-    except Exception:  # noqa: BLE001 - an error whose own message fails (openapi-core has a few)
+    except Exception:
         return repr(getattr(error, "args", ()))
 
 

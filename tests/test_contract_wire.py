@@ -135,7 +135,8 @@ def test_deep_object_query_parameter_given_as_a_model_sends_only_what_was_set(se
 @pytest.mark.parametrize("mode", MODES)
 def test_json_array_of_models_leaves_unset_fields_out_at_every_depth_and_204_is_not_parsed(server, mode):
     server.route("POST", "/employees", Reply(204, headers={"Content-Type": "application/json"}))
-    body = [Employee(first_name="Ada", manager=Employee(first_name="Grace")), Employee(first_name="Alan")]
+    fetched = Employee.model_validate({"id": "e1", "first_name": "Grace"})  # id: readOnly, never sent
+    body = [Employee(first_name="Ada", manager=fetched), Employee(first_name="Alan")]
     assert call(server, mode, lambda c: c.create_employees(body=body)) is None
     assert json.loads(server.last().body) == [
         {"first_name": "Ada", "manager": {"first_name": "Grace"}},
@@ -177,3 +178,32 @@ def test_a_body_documented_on_a_no_body_status_is_said_and_ignored():
     assert ("W421", "/paths/~1employees/post/responses/204/content") in said
     endpoints = result.files["wire31_client/client.py"]
     assert '"/tags"' in endpoints and '"/tags#resourceArn"' not in endpoints.split("Endpoint(")[-1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_read_only_and_write_only_apply_to_one_direction_each(server, mode):
+    # OpenAPI 3.0: a required readOnly property is required in responses only, a required writeOnly one
+    # in requests only. One model serves both: building a request needs no id (mypy accepts it, see
+    # tests/test_typecheck.py), a model read off a response is sent without its id, and a response
+    # without the password parses. Request and reply are judged against the description.
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "directions30"))
+    from directions30_client import AsyncDirections, Directions
+    from directions30_client.models import Employee as Person
+
+    spec = Path(__file__).resolve().parent / "specs" / "directions30.yaml"
+    reply = Reply(201, {"id": "e1", "first_name": "Ada"})
+    server.route("POST", "/employees", reply)
+    boss = Person.model_validate({"id": "e0", "first_name": "Grace", "password": "g"})
+    made = through(
+        mode,
+        Directions,
+        AsyncDirections,
+        {"base_url": server.url, "max_retries": 0},
+        lambda c: c.create_employee(body=Person(first_name="Ada", password="pw", manager=boss)),
+    )
+    assert made.id == "e1" and made.password is None
+    sent = json.loads(server.last().body)
+    assert sent == {"first_name": "Ada", "password": "pw", "manager": {"first_name": "Grace", "password": "g"}}
+    verdicts = judged(spec, "https://hris.example.com", [server.last()], [reply])
+    assert verdicts == [{"request": None, "response": None}]
+    server.requests.clear()  # judged against its own description above

@@ -14,7 +14,41 @@ PACKAGES = {
     ROOT / "generated" / "crafter": "crafter_profile_client",
     ROOT / "tests" / "golden" / "features31": "features31_client",
     ROOT / "tests" / "golden" / "petstore30": "petstore30_client",
+    ROOT / "tests" / "golden" / "wire31": "wire31_client",
+    ROOT / "tests" / "golden" / "directions30": "directions30_client",
 }
+
+#: What users write, type-checked against the generated packages: a request body built without its
+#: readOnly (server-set) required property, a form body with nested models, a deepObject model.
+USAGE = """
+from directions30_client import Directions
+from directions30_client.models import Employee
+from wire31_client import WireRules
+from wire31_client.models import Address, EmployeesFilter, Shipping
+
+
+def use(hris: Directions, wire: WireRules) -> str | None:
+    made = hris.create_employee(body=Employee(first_name="Ada", password="pw"))
+    wire.update_charge("ch_1", expand=["customer"], shipping=Shipping(address=Address(city="Paris")))
+    wire.list_employees(filter=EmployeesFilter(company_id="1"))
+    return made.id
+"""
+
+
+def test_mypy_strict_accepts_what_users_write(tmp_path):
+    (tmp_path / "usage.py").write_text(USAGE, encoding="utf-8")
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d) for d in PACKAGES)}
+    args = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--cache-dir",
+        str(ROOT / ".cache" / "mypy"),
+        str(tmp_path / "usage.py"),
+    ]
+    proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
 
 
 def test_mypy_strict_on_generated_packages():

@@ -18,6 +18,7 @@ class Field:
     default: str | None  # Python source of the default, None when required
     description: str
     deprecated: bool = False
+    read_only: bool = False  # set by the server alone: never sent in a request
 
     @property
     def needs_alias(self) -> bool:
@@ -32,6 +33,11 @@ class Model:
     source: str  # spec pointer, for the docstring and diagnostics
     allow_extra: bool = True
     extra_annotation: str | None = None  # additionalProperties schema
+
+    @property
+    def read_only_wires(self) -> list[str]:
+        """The wire names of the fields a request never sends (``Field.read_only``), sorted."""
+        return sorted(f.wire for f in self.fields if f.read_only)
 
 
 @dataclass(frozen=True)

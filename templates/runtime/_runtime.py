@@ -327,12 +327,29 @@ def _wire_value(value: Any) -> Any:
     if value is None or type(value) in (str, int, float, bool):
         return value
     if isinstance(value, pydantic.BaseModel):
-        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return _model_wire(value)
     if isinstance(value, Mapping):
         return {k: _wire_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_wire_value(v) for v in value]
     return _any_adapter().dump_python(value, mode="json", by_alias=True)
+
+
+def _model_wire(model: pydantic.BaseModel) -> Any:
+    """A model as a request sends it: by alias, unset fields left out, and the fields only the server
+    sets (``__wire_read_only__``, readOnly in the description) left out too, at any depth."""
+    data = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    cls = type(model)
+    for wire in getattr(cls, "__wire_read_only__", ()):
+        data.pop(wire, None)
+    for name in model.model_fields_set:
+        value = getattr(model, name, None)
+        if isinstance(value, (pydantic.BaseModel, list, tuple, Mapping)):
+            info = cls.model_fields.get(name)
+            wire = info.alias if info is not None and info.alias else name
+            if wire in data:
+                data[wire] = _wire_value(value)
+    return data
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.8"
+__version__ = "0.1.9"
 
 __all__ = [
     "Hrflow",

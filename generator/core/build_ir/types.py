@@ -136,8 +136,13 @@ class Types:
             field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS))
             hint = LazyHint(functools.partial(_field_hint, name, wire))
             annotation = self._annotation(prop_doc, prop, prop_ptr, hint, depth + 1)
-            is_required = wire in required
             prop_schema = prop if isinstance(prop, dict) else {}
+            read_only, write_only = self._direction(prop_doc, prop_schema)
+            # One model serves both directions: a property the server alone sets (readOnly) is never
+            # required, so a request can be built without it (and it is never sent: the runtime leaves
+            # ``read_only`` wires out of request bodies); one the client alone sends (writeOnly) is
+            # never required, so a response without it parses.
+            is_required = wire in required and not (read_only or write_only)
             if not is_required:
                 annotation = _nullable(annotation)
             fields.append(
@@ -149,6 +154,7 @@ class Types:
                     default=None if is_required else "None",
                     description=_prose(prop_schema.get("description") or prop_schema.get("title")),
                     deprecated=bool(prop_schema.get("deprecated")),
+                    read_only=read_only,
                 )
             )
         extra_annotation = None
@@ -164,6 +170,17 @@ class Types:
             allow_extra=extra is not False,
             extra_annotation=extra_annotation,
         )
+
+    def _direction(self, doc: str, schema: dict[str, Any]) -> tuple[bool, bool]:
+        """(readOnly, writeOnly) of a property, on it or on the schema it refers to."""
+        found = [schema]
+        if "$ref" in schema:
+            try:
+                found.append(self.ctx.follow(doc, schema)[2])
+            except LookupError:
+                pass
+        marks = [s for s in found if isinstance(s, dict)]
+        return any(s.get("readOnly") is True for s in marks), any(s.get("writeOnly") is True for s in marks)
 
     def _collect_object(
         self, doc: str, schema: dict[str, Any], ptr: str, depth: int

@@ -48,6 +48,10 @@ class CreateChargeOptions(Model):
 class Employee(Model):
     """Employee"""
 
+    __wire_read_only__ = frozenset({"id"})
+
+    id: str | None = None
+    password: str | None = None
     first_name: str
     last_name: str | None = None
     manager: Employee | None = None

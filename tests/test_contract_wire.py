@@ -152,6 +152,13 @@ def test_a_path_fragment_never_swallows_the_query(server, mode):
     assert server.last().path == "/tags" and server.last().query == {"resourceArn": ["arn:aws:x"]}
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_accept_names_the_media_type_the_operation_produces(server, mode):
+    server.route("GET", "/locations", Reply(200, ["Paris"], content_type="application/vnd.example+json"))
+    assert call(server, mode, lambda c: c.list_locations()) == ["Paris"]
+    assert server.last().headers["accept"] == "application/vnd.example+json"
+
+
 def test_the_judge_rejects_what_the_description_does_not_allow(server):
     # The judge can fail: a JSON property sent as a Python repr, a missing required property, and an
     # AWS-style request whose query went into the path's fragment (as an older runtime sent them).

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_core import OpenAPI
+from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
@@ -62,7 +62,24 @@ def _description(path: Path) -> OpenAPI:
         target = paths.setdefault(key.split("#", 1)[0], {})
         for method, operation in item.items():
             target.setdefault(method, operation)
-    return OpenAPI.from_dict(data, base_uri=path.resolve().as_uri())
+    # JSON under a structured suffix (``application/vnd.example+json``) is JSON; openapi-core reads only
+    # the types it lists unless told.
+    suffixed = {m for m in _media_types(data) if m.split(";")[0].strip().lower().endswith("+json")}
+    config = Config(extra_media_type_deserializers=dict.fromkeys(suffixed, json.loads))
+    return OpenAPI.from_dict(data, base_uri=path.resolve().as_uri(), config=config)
+
+
+def _media_types(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "content" and isinstance(value, dict):
+                found.update(str(k) for k in value)
+            found |= _media_types(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _media_types(value)
+    return found
 
 
 def judge(document: dict[str, Any]) -> list[dict[str, str | None]]:

@@ -66,12 +66,13 @@ def _is_file_schema(schema: Any) -> bool:
 
 
 def _accept(responses: list[ir.Response]) -> str | None:
-    """The Accept header for an operation whose successes are not all JSON (the client's default)."""
-    types = [r.media_type for r in responses if r.media_type]
-    if not types or all(r.kind == "json" for r in responses if r.media_type):
+    """The Accept header for an operation whose successes are not all plain ``application/json`` (the
+    client's default): the media types they document, so a server that negotiates (406 for what it
+    does not produce) answers with one of them."""
+    types = list(dict.fromkeys(r.media_type.split(";")[0].strip() for r in responses if r.media_type))
+    if not types or all(t.lower() == "application/json" for t in types):
         return None
-    unique = list(dict.fromkeys(t.split(";")[0].strip() for t in types))
-    return ", ".join(unique)
+    return ", ".join(types)
 
 
 #: Keywords of operations that return a file.

@@ -116,6 +116,16 @@ _LIST_TAGS: Endpoint[dict[str, TagKey]] = Endpoint(
 )
 
 
+_LIST_LOCATIONS: Endpoint[list[str]] = Endpoint(
+    "GET",
+    "/locations",
+    responses={
+        "200": ("json", list[str]),
+    },
+    accept="application/vnd.example+json",
+)
+
+
 class WireRules(SyncAPIClient):
     """Wire Rules client.
 
@@ -329,6 +339,26 @@ class WireRules(SyncAPIClient):
             query={
                 "resourceArn": resource_arn,
             },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def list_locations(
+        self,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """An API that produces only its vendor media type (and answers 406 to anything else).
+
+        ``GET /locations``
+        """
+        return self._request(
+            _LIST_LOCATIONS,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,
@@ -549,6 +579,26 @@ class AsyncWireRules(AsyncAPIClient):
             query={
                 "resourceArn": resource_arn,
             },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def list_locations(
+        self,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """An API that produces only its vendor media type (and answers 406 to anything else).
+
+        ``GET /locations``
+        """
+        return await self._request(
+            _LIST_LOCATIONS,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

@@ -99,6 +99,20 @@ def test_a_statement_black_refuses_alone_sends_its_chunk_then_its_module_to_blac
     assert calls[-1] == [("chunk", text, 0, False)]
 
 
+def test_a_header_whose_last_line_holds_the_body_goes_to_black_with_its_chunk():
+    # Microsoft Graph's download overloads: ``) -> bytes: ...`` ends the header and holds the body on
+    # one line, so the header is no statement of its own (cut before that line it once failed to parse).
+    params = "".join(f"    argument_number_{i}: int | None = None,\n" for i in range(3))
+    text = (
+        "class Resource:\n"
+        "    @overload\n"
+        f"    def {'a_very_long_method_name_' * 4}(\n        self,\n{params.replace('    ', '        ')}    ) -> bytes: ...\n"
+    )
+    chunk = fmt.split(text)[0]
+    assert fmt._units(chunk, fmt._unstable_lines(chunk)) is None
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
+
+
 def test_a_header_black_would_not_keep_apart_from_its_body_is_refused_not_spliced():
     # black_job formats a header with a ``pass`` body; where black does not end with that body as
     # written, the job is refused (and its chunk goes to black whole) rather than cut wrongly.

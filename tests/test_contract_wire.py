@@ -19,12 +19,13 @@ from server import Reply
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "wire31"))
 
 from wire31_client import AsyncWireRules, WireRules
-from wire31_client.models import Address, Employee, EmployeesFilter, Shipping
+from wire31_client.models import Address, Employee, EmployeesFilter, GetReportPoint, SearchColor, SearchXPoint, Shipping
 
 MODES = ("sync", "async")
 SPEC = Path(__file__).resolve().parent / "specs" / "wire31.yaml"
-#: What OpenAPI leaves undefined, so no validator can judge it: deepObject arrays and nested objects.
-NOT_JUDGED = {("POST", "/charges/ch_1")}
+#: What no validator here can judge: deepObject arrays and nested objects (OpenAPI leaves them
+#: undefined), and label and matrix path parameters (openapi-core does not read them).
+NOT_JUDGED = {("POST", "/charges/ch_1"), ("GET", "/reports/")}
 #: Replies the description itself gets wrong: it documents a body on a 204, which HTTP forbids.
 REPLY_NOT_JUDGED = {("POST", "/employees")}
 
@@ -33,7 +34,7 @@ REPLY_NOT_JUDGED = {("POST", "/employees")}
 def server(server):
     """The recording server; every request sent to it, and its reply, is judged by openapi-core."""
     yield server
-    judged_here = [r for r in server.requests if (r.method, r.path) not in NOT_JUDGED]
+    judged_here = [r for r in server.requests if not any(r.method == m and r.path.startswith(p) for m, p in NOT_JUDGED)]
     if judged_here:
         replies = [
             None if (r.method, r.path) in REPLY_NOT_JUDGED else server.routes.get((r.method, r.path))
@@ -157,6 +158,56 @@ def test_accept_names_the_media_type_the_operation_produces(server, mode):
     server.route("GET", "/locations", Reply(200, ["Paris"], content_type="application/vnd.example+json"))
     assert call(server, mode, lambda c: c.list_locations()) == ["Paris"]
     assert server.last().headers["accept"] == "application/vnd.example+json"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_path_parameters_in_label_matrix_and_exploded_simple_style(server, mode):
+    server.route("GET", "/reports/.daily/;range=1,2/x=3,y=4", Reply(200, {}))
+    call(server, mode, lambda c: c.get_report("daily", [1, 2], GetReportPoint(x=3, y=4)))
+    assert server.last().path == "/reports/.daily/;range=1,2/x=3,y=4"
+
+
+def test_a_path_value_is_percent_encoded_inside_its_style(server):
+    server.route("GET", "/reports/.a%2Fb/;range=1/x=3", Reply(200, {}))
+    with WireRules(base_url=server.url, max_retries=0) as c:
+        c.get_report("a/b", [1], {"x": 3})  # type: ignore[arg-type]
+    assert server.last().path == "/reports/.a%2Fb/;range=1/x=3"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_query_header_and_cookie_styles_allow_reserved_and_json_content(server, mode):
+    server.route("GET", "/search", Reply(200, ["hit"]))
+    hits = call(
+        server,
+        mode,
+        lambda c: c.search(
+            path="/docs/a:b",
+            where={"age": 3},
+            ids=[1, 2],
+            words=["a", "b"],
+            color=SearchColor(R=100, G=200),
+            x_point=SearchXPoint(x=1, y=2),
+            x_tags=["t1", "t2"],
+            prefs=["dark", "wide"],
+        ),
+    )
+    assert hits == ["hit"]
+    request = server.last()
+    assert request.raw_query == (
+        "path=/docs/a:b"  # allowReserved: "/" and ":" as they are
+        "&where=%7B%22age%22%3A3%7D"  # content application/json
+        "&ids=1%7C2&words=a+b"  # pipeDelimited, spaceDelimited
+        "&color=R%2C100%2CG%2C200"  # form, not exploded: an object as k,v,k,v
+    )
+    assert request.headers["x-point"] == "x=1,y=2"  # simple, exploded
+    assert request.headers["x-tags"] == "t1,t2"
+    assert request.headers["cookie"] == "prefs=dark,wide"
+
+
+def test_a_header_value_its_style_cannot_carry_is_a_type_error_before_sending(server):
+    with WireRules(base_url=server.url, max_retries=0) as c, pytest.raises(TypeError, match="X-Tags"):
+        c.search(x_tags=[["nested"]])  # type: ignore[list-item]
+    assert server.requests == []
 
 
 def test_the_judge_rejects_what_the_description_does_not_allow(server):

@@ -9,12 +9,14 @@ versions would not be independent. ``EXCHANGES.json`` is ``{"spec": path, "serve
 [{"method", "path", "query" (raw), "headers", "body" (base64), "response": {"status", "headers",
 "body"} (optional)}]}``; each request is judged as sent to ``server`` (the description's own server
 URL: the test server's address is not the API's). Prints one JSON verdict per exchange, in order:
-``{"request": null | "error text", "response": null | "error text" | "not judged"}``.
+``{"request": null | "error text", "response": null | "error text" | "not judged"}``. An exchange may
+name the description's ``path_key`` (``/tags#resourceArn``) it was sent for.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import json
 import sys
@@ -24,6 +26,7 @@ from typing import Any
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
@@ -42,6 +45,10 @@ def _text(error: BaseException) -> str:
 def _verdict(check: Any) -> str | None:
     try:
         check()
+    except KeyError as exc:
+        if exc.args == ("responses",):
+            return "not judged"  # an operation without responses (3.1 allows it): openapi-core cannot judge
+        raise
     except Exception as exc:
         causes = []
         inner: BaseException | None = exc
@@ -52,21 +59,113 @@ def _verdict(check: Any) -> str | None:
     return None
 
 
-def _description(path: Path) -> OpenAPI:
+@functools.lru_cache(maxsize=8)
+def _data(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+
+
+@functools.lru_cache(maxsize=64)
+def _description(path: Path, path_key: str | None = None) -> OpenAPI:
     """The description, with paths that carry a ``#...`` suffix (AWS's way of telling operations on one
-    path apart, never sent) routed by the path before it, as no validator routes by fragments."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path apart, never sent) routed by the path before it, as no validator routes by fragments; given
+    ``path_key``, that path's operations take precedence over any other at the same path."""
+    data = copy.deepcopy(_data(path))
     paths = data.get("paths") or {}
+    chosen = paths.get(path_key) if path_key else None
     for key in [k for k in paths if "#" in k]:
         item = paths.pop(key)
         target = paths.setdefault(key.split("#", 1)[0], {})
         for method, operation in item.items():
             target.setdefault(method, operation)
+    if isinstance(chosen, dict) and path_key is not None:
+        paths[path_key.split("#", 1)[0]].update(chosen)
+    if not str(data.get("openapi", "")).startswith("3.1"):
+        _ignore_multipart_styles(data)
+    _ignore_reserved_headers(data)
+    media_types = _media_types(data)
     # JSON under a structured suffix (``application/vnd.example+json``) is JSON; openapi-core reads only
     # the types it lists unless told.
-    suffixed = {m for m in _media_types(data) if m.split(";")[0].strip().lower().endswith("+json")}
-    config = Config(extra_media_type_deserializers=dict.fromkeys(suffixed, json.loads))
+    deserializers: dict[str, Any] = {
+        m: json.loads for m in media_types if m.split(";")[0].strip().lower().endswith("+json")
+    }
+    # Raw bytes (``application/octet-stream``, ``image/png``, ...) are what a binary string schema means;
+    # openapi-core hands them to a 3.1 validator as bytes, which no ``type: string`` accepts, so the judge
+    # reads them as text, byte for byte.
+    for media in media_types:
+        bare = media.split(";")[0].strip().lower()
+        if bare not in _READ_BY_OPENAPI_CORE and not bare.endswith("+json") and not bare.startswith("text/"):
+            deserializers.setdefault(media, _latin1)
+    deserializers.setdefault("application/octet-stream", _latin1)
+    _cast_multipart_scalars(data)
+    # The document's own validity is not the judge's question (the generator reports it), and a document
+    # openapi-spec-validator refuses would otherwise leave all its requests unjudged.
+    config = Config(extra_media_type_deserializers=deserializers, spec_validator_cls=None)
     return OpenAPI.from_dict(data, base_uri=path.resolve().as_uri(), config=config)
+
+
+def _ignore_multipart_styles(node: Any) -> None:
+    """OpenAPI 3.0: an encoding's style, explode and allowReserved "SHALL be ignored" unless the body is
+    application/x-www-form-urlencoded; openapi-core applies them to multipart parts all the same."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.startswith("multipart/") and isinstance(value, dict) and isinstance(value.get("encoding"), dict):
+                for rule in value["encoding"].values():
+                    if isinstance(rule, dict):
+                        for word in ("style", "explode", "allowReserved"):
+                            rule.pop(word, None)
+            _ignore_multipart_styles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _ignore_multipart_styles(value)
+
+
+def _ignore_reserved_headers(data: dict[str, Any]) -> None:
+    """OpenAPI: a header parameter named Accept, Content-Type or Authorization "SHALL be ignored" (the
+    request's media types and security schemes say those); openapi-core requires it all the same."""
+    for item in (data.get("paths") or {}).values():
+        holders = [item] + [op for op in item.values() if isinstance(op, dict)] if isinstance(item, dict) else []
+        for holder in holders:
+            if isinstance(holder.get("parameters"), list):
+                holder["parameters"] = [p for p in holder["parameters"] if not _reserved_header(data, p)]
+
+
+def _reserved_header(data: dict[str, Any], param: Any) -> bool:
+    if isinstance(param, dict) and isinstance(param.get("$ref"), str) and param["$ref"].startswith("#/"):
+        for key in param["$ref"][2:].split("/"):
+            param = param.get(key.replace("~1", "/").replace("~0", "~"), {}) if isinstance(param, dict) else {}
+    return (
+        isinstance(param, dict)
+        and param.get("in") == "header"
+        and str(param.get("name", "")).lower() in ("accept", "content-type", "authorization")
+    )
+
+
+_READ_BY_OPENAPI_CORE = {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def _latin1(value: bytes | str, **_: Any) -> str:
+    return value if isinstance(value, str) else value.decode("latin-1")
+
+
+def _cast_multipart_scalars(node: Any) -> None:
+    """openapi-core reads a multipart part of a boolean, integer or number property as text and never
+    casts it, so no multipart body with such a property would pass. The parts are text as OpenAPI says
+    (``text/plain``: ``true``, ``3``); the judge reads those parts as JSON, which gives their type (and
+    still rejects a value that is not one)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.startswith("multipart/") and isinstance(value, dict) and isinstance(value.get("schema"), dict):
+                properties = value["schema"].get("properties")
+                encoding = value.setdefault("encoding", {})
+                for name, prop in (properties or {}).items() if isinstance(properties, dict) else ():
+                    scalar = isinstance(prop, dict) and prop.get("type") in ("boolean", "integer", "number")
+                    if scalar and name not in encoding:
+                        encoding[name] = {"contentType": "application/json"}
+            _cast_multipart_scalars(value)
+    elif isinstance(node, list):
+        for value in node:
+            _cast_multipart_scalars(value)
 
 
 def _media_types(node: Any) -> set[str]:
@@ -83,10 +182,12 @@ def _media_types(node: Any) -> set[str]:
 
 
 def judge(document: dict[str, Any]) -> list[dict[str, str | None]]:
-    openapi = _description(Path(document["spec"]))
+    spec = Path(document["spec"])
     server = document["server"].rstrip("/")
     out: list[dict[str, str | None]] = []
     for exchange in document["exchanges"]:
+        key = exchange.get("path_key")
+        openapi = _description(spec, key if key and "#" in key else None)
         body = base64.b64decode(exchange.get("body") or "")
         builder = EnvironBuilder(
             method=exchange["method"],
@@ -97,6 +198,9 @@ def judge(document: dict[str, Any]) -> list[dict[str, str | None]]:
             data=body,
         )
         request = WerkzeugOpenAPIRequest(Request(builder.get_environ()))
+        # Header names as sent: through WSGI's environ an underscore would come back as a dash
+        # (``api_key`` as ``Api-Key``), and a header parameter named with one would look absent.
+        request.parameters.header = Headers(_headers(exchange.get("headers") or {}))
         verdict: dict[str, str | None] = {"request": _verdict(functools.partial(openapi.validate_request, request))}
         reply = exchange.get("response")
         if reply is None:

@@ -79,6 +79,8 @@ class Param:
     explode: bool | None = None
     wire_style: str = "form"  # the style sent with (``build_ir.operations.wire_rule``)
     wire_explode: bool = True
+    allow_reserved: bool = False  # a query parameter sent with reserved characters as they are
+    as_json: bool = False  # described by ``content`` with a JSON media type: sent as JSON text
     client_attr: str | None = None  # value comes from the client (a global parameter)
     example: str = '"string"'  # Python source of a plausible value, for README usage examples
 
@@ -185,6 +187,14 @@ class Operation:
     def styled(self) -> list[Param]:
         """Parameters with a ``style``, then those with only ``explode``."""
         return [p for p in self.params if p.style] + [p for p in self.params if not p.style and p.explode is not None]
+
+    @property
+    def reserved(self) -> list[Param]:
+        return [p for p in self.params if p.allow_reserved]
+
+    @property
+    def as_json(self) -> list[Param]:
+        return [p for p in self.params if p.as_json]
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ class MockOptions:
     credentials: dict[str, str] = field(default_factory=dict)  # security scheme -> the only value accepted
     log_file: Path | None = None
     seed: int = 0
+    keep_raw: bool = False  # each log entry also keeps the raw request and reply ("raw"), unredacted
 
 
 def _is_loopback(host: str) -> bool:
@@ -96,9 +97,10 @@ class Api:
             doc, item_ptr, item = self.follow(spec.root, jp.join("/paths", path), raw_item)
             if not isinstance(item, dict):
                 continue
-            names = re.findall(r"\{([^}/]+)\}", path)
+            sent = path.split("#", 1)[0]  # a "#..." suffix tells operations apart and is never sent
+            names = re.findall(r"\{([^}/]+)\}", sent)
             pattern = "".join(
-                f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part) for i, part in _template_parts(path)
+                f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part) for i, part in _template_parts(sent)
             )
             regex = re.compile("^" + re.escape(self.prefix) + pattern + "$")
             for method in METHODS:
@@ -130,23 +132,34 @@ class Api:
 
     def _prefix(self) -> str:
         servers = self.data.get("servers") or []
-        url = servers[0].get("url", "") if servers and isinstance(servers[0], dict) else ""
-        url = re.sub(r"\{[^}]*\}", "x", str(url))
+        first = servers[0] if servers and isinstance(servers[0], dict) else {}
+        variables = _dict(first.get("variables"))
+
+        def default(found: re.Match[str]) -> str:
+            variable = variables.get(found.group(1))
+            value = variable.get("default") if isinstance(variable, dict) else None
+            return str(value) if isinstance(value, (str, int)) else "x"
+
+        url = re.sub(r"\{([^}]*)\}", default, str(first.get("url", "")))
         return urllib.parse.urlsplit(url).path.rstrip("/")
 
     def follow(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
         return self.spec.locate(doc, ptr, node)
 
-    def validator(self, doc: str, ptr: str) -> Any:
-        """A JSON Schema validator (OpenAPI's dialect) for the schema at ``doc#ptr``."""
-        key = f"{doc}#{ptr}"
+    def validator(self, doc: str, ptr: str, direction: str = "request") -> Any:
+        """A JSON Schema validator (OpenAPI's dialect) for the schema at ``doc#ptr``, in one direction:
+        a required readOnly property is not required of a request, a required writeOnly one not of a
+        response."""
+        key = f"{direction}:{doc}#{ptr}"
         if key not in self._validators:
+            from jsonschema.validators import extend
             from openapi_schema_validator import (
                 OAS30Validator,
                 OAS31Validator,
                 oas30_format_checker,
                 oas31_format_checker,
             )
+            from openapi_schema_validator import _keywords as oas_keywords
             from referencing import Registry, Resource
             from referencing.jsonschema import DRAFT4, DRAFT202012
 
@@ -154,9 +167,11 @@ class Api:
             registry: Registry = Registry().with_resources(
                 (k, Resource.from_contents(v, default_specification=spec_kind)) for k, v in self.spec.documents.items()
             )
-            cls = OAS31Validator if self.is_31 else OAS30Validator
+            base = OAS31Validator if self.is_31 else OAS30Validator
+            required = oas_keywords.write_required if direction == "request" else oas_keywords.read_required
+            cls = extend(base, validators={"required": required})
             checker = oas31_format_checker if self.is_31 else oas30_format_checker
-            self._validators[key] = cls({"$ref": key}, registry=registry, format_checker=checker)
+            self._validators[key] = cls({"$ref": key.split(":", 1)[1]}, registry=registry, format_checker=checker)
         return self._validators[key]
 
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
@@ -208,10 +223,20 @@ _FORMATS = {
 
 
 class Synth:
-    """A value valid against a schema: its example, default, const or first enum value, else built."""
+    """A value valid against a schema: its example, default, const or first enum value, else built.
+    ``examples=False`` builds even where the schema has an example (examples are often wrong);
+    ``optional_depth`` is how deep optional properties are filled in (below it, only required ones, so a
+    recursive schema ends where nothing more is required); ``direction`` leaves out what the other
+    direction alone carries (readOnly properties from requests, writeOnly ones from responses)."""
 
-    def __init__(self, api: Api) -> None:
+    def __init__(
+        self, api: Api, examples: bool = True, optional_depth: int = 3, direction: str = "response", choice: int = 0
+    ) -> None:
         self.api = api
+        self.choice = choice  # which member of a oneOf or anyOf to build (counted from the first)
+        self.examples = examples
+        self.optional_depth = optional_depth
+        self.skip = "readOnly" if direction == "request" else "writeOnly"
 
     def value(self, doc: str, ptr: str, node: Any, depth: int = 0) -> Any:
         doc, ptr, node = self.api.follow(doc, ptr, node)
@@ -219,9 +244,9 @@ class Synth:
             return None
         if "const" in node:
             return node["const"]
-        if "example" in node and depth == 0:
+        if "example" in node and depth == 0 and self.examples:
             return node["example"]
-        if isinstance(node.get("examples"), list) and node["examples"] and depth == 0:
+        if isinstance(node.get("examples"), list) and node["examples"] and depth == 0 and self.examples:
             return node["examples"][0]
         if "default" in node:
             return node["default"]
@@ -244,26 +269,34 @@ class Synth:
                 options = [
                     (i, m) for i, m in enumerate(node[union]) if not (isinstance(m, dict) and m.get("type") == "null")
                 ] or list(enumerate(node[union]))
-                value = self.value(doc, jp.join(ptr, union, options[0][0]), options[0][1], depth + 1)
-                mapping = (node.get("discriminator") or {}) if isinstance(node.get("discriminator"), dict) else {}
-                if isinstance(value, dict) and mapping.get("propertyName") and isinstance(mapping.get("mapping"), dict):
-                    ref = options[0][1].get("$ref") if isinstance(options[0][1], dict) else None
-                    for tag, target in mapping["mapping"].items():
-                        if target == ref:
-                            value[mapping["propertyName"]] = tag
+                index, member = options[self.choice % len(options)] if depth < MAX_DEPTH else options[0]
+                value = self.value(doc, jp.join(ptr, union, index), member, depth + 1)
+                discriminator = _dict(node.get("discriminator"))
+                tag_name = discriminator.get("propertyName")
+                ref = member.get("$ref") if isinstance(member, dict) else None
+                if isinstance(value, dict) and isinstance(tag_name, str) and isinstance(ref, str):
+                    mapping = _dict(discriminator.get("mapping"))
+                    tags = [tag for tag, target in mapping.items() if target in (ref, ref.rsplit("/", 1)[-1])]
+                    value[tag_name] = tags[0] if tags else ref.rsplit("/", 1)[-1]  # implicit: the schema's name
                 return value
         types = node.get("type")
+        if depth >= MAX_DEPTH and (node.get("nullable") is True or (isinstance(types, list) and "null" in types)):
+            return None
         kind = next((t for t in types if t != "null"), "null") if isinstance(types, list) else types
         if kind is None:
             kind = "object" if "properties" in node else "array" if "items" in node else "string"
         if kind == "object":
-            if depth >= MAX_DEPTH:
-                return {}
+            if depth >= MAX_DEPTH * 4:
+                raise RecursionError(f"{doc}#{ptr}: every value of this schema nests without end")
             required = set(node.get("required") or [])
             out = {}
             for name, prop in (node.get("properties") or {}).items():
-                if name in required or depth < 3:  # deeper down only what is required, so recursion ends
-                    out[name] = self.value(doc, jp.join(ptr, "properties", name), prop, depth + 1)
+                if not (name in required or depth < self.optional_depth):  # deeper, only what is required
+                    continue
+                target = self.api.follow(doc, jp.join(ptr, "properties", name), prop)[2]
+                if any(isinstance(n, dict) and n.get(self.skip) is True for n in (prop, target)):
+                    continue
+                out[name] = self.value(doc, jp.join(ptr, "properties", name), prop, depth + 1)
             return out
         if kind == "array":
             count = max(1, int(node.get("minItems") or 0)) if depth < MAX_DEPTH else int(node.get("minItems") or 0)
@@ -332,6 +365,145 @@ class Violation:
         return {"in": self.location, "name": self.name, "pointer": self.pointer, "message": self.message}
 
 
+def _form_fields(api: Api, doc: str, ptr: str, schema: Any, encoding: dict[str, Any], text: str) -> dict[str, Any]:
+    """A form body read back as the client's rules write it: each property in its ``encoding`` (form and
+    exploded by default: an array as repeated pairs; deepObject in the bracket form, ``a[b][0]=x``; a JSON
+    content type as JSON), scalars read as their schema's type."""
+    pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
+    props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+    out: dict[str, Any] = {}
+    for name, raw_prop in props.items():
+        pdoc, pptr, prop = api.follow(doc, jp.join(ptr, "properties", name), raw_prop)
+        rule = _dict(encoding.get(name))
+        style = rule.get("style", "form")
+        explode = rule.get("explode", style == "form")
+        content_type = rule.get("contentType")
+        own = [v for k, v in pairs if k == name]
+        if isinstance(content_type, str) and ("json" in content_type.lower()):
+            if own:
+                try:
+                    out[name] = json.loads(own[0])
+                except ValueError:
+                    out[name] = own[0]
+            continue
+        if style == "deepObject":
+            nested = [(k[len(name) :], v) for k, v in pairs if k.startswith(name + "[")]
+            if nested:
+                out[name] = _shaped(api, pdoc, pptr, prop, _bracketed(nested))
+            continue
+        if not own:
+            continue
+        if _is_array_schema(prop):
+            items = api.follow(pdoc, jp.join(pptr, "items"), (prop or {}).get("items"))[2]
+            values = own if explode else own[0].split({"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ","))
+            out[name] = [_coerce(v, items) for v in values]
+        else:
+            out[name] = _coerce(own[0], prop)
+    for key, item in pairs:
+        if key not in out and key not in props and "[" not in key:
+            out[key] = item
+    return out
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _param_schema(param: dict[str, Any], pptr: str) -> tuple[Any, str, bool] | None:
+    """(schema, its pointer, described by JSON ``content``) of a parameter."""
+    if "schema" in param:
+        return param["schema"], jp.join(pptr, "schema"), False
+    content = param.get("content")
+    if isinstance(content, dict) and content:
+        media, holder = next(iter(content.items()))
+        if isinstance(holder, dict) and "schema" in holder:
+            as_json = str(media).split(";")[0].strip().lower()
+            return holder["schema"], jp.join(pptr, "content", media, "schema"), as_json.endswith("json")
+    return None
+
+
+def _unstyle(text: str, name: str, style: str, explode: bool, kind: str) -> Any:
+    """One parameter's text in its style, back to a string, a list or a mapping of strings."""
+    if style == "label":
+        if not text.startswith("."):
+            raise ValueError(f"path parameter {name!r} in label style must start with '.'")
+        text = text[1:]
+        separator = "." if explode else ","
+    elif style == "matrix":
+        if explode and kind == "object":
+            return dict(part.partition("=")[::2] for part in text.split(";") if part)
+        values = [part.partition("=")[2] for part in text.split(";") if part.partition("=")[0] == name]
+        if not values and text != f";{name}":
+            raise ValueError(f"path parameter {name!r} in matrix style must read ';{name}=...'")
+        if kind == "array":
+            return values if explode else (values[0].split(",") if values and values[0] else [])
+        text = values[0] if values else ""
+        separator = ","
+    else:
+        separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
+    if kind == "array":
+        return text.split(separator) if text else []
+    if kind == "object":
+        parts = text.split(separator)
+        if explode:
+            return dict(part.partition("=")[::2] for part in parts if part)
+        return dict(zip(parts[::2], parts[1::2], strict=False))
+    return text
+
+
+def _is_object_schema(schema: Any) -> bool:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return (
+        kind == "object"
+        or (isinstance(kind, list) and "object" in kind)
+        or (kind is None and isinstance(schema, dict) and "properties" in schema)
+    )
+
+
+def _bracketed(pairs: list[tuple[str, str]]) -> Any:
+    """``[("[a][0]", "x"), ("[b]", "y")]`` -> ``{"a": {"0": "x"}, "b": "y"}``."""
+    root: dict[str, Any] = {}
+    for path, value in pairs:
+        keys = re.findall(r"\[([^\]]*)\]", path)
+        node = root
+        for key in keys[:-1]:
+            child = node.get(key)
+            if not isinstance(child, dict):
+                child = node[key] = {}
+            node = child
+        if keys:
+            node[keys[-1]] = value
+    return root
+
+
+def _shaped(api: Api, doc: str, ptr: str, schema: Any, value: Any) -> Any:
+    """Bracket-form text as its schema's shape: numbered keys as arrays, scalars as their type."""
+    if isinstance(value, dict) and _is_array_schema(schema):
+        items = api.follow(doc, jp.join(ptr, "items"), (schema or {}).get("items"))
+        ordered = [value[k] for k in sorted(value, key=lambda k: int(k) if k.isdigit() else 0)]
+        return [_shaped(api, items[0], items[1], items[2], v) for v in ordered]
+    if isinstance(value, list):
+        items = api.follow(
+            doc, jp.join(ptr, "items"), (schema or {}).get("items") if isinstance(schema, dict) else None
+        )
+        return [_shaped(api, items[0], items[1], items[2], v) for v in value]
+    if isinstance(value, dict):
+        props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+        extra = schema.get("additionalProperties") if isinstance(schema, dict) else None
+        out = {}
+        for key, item in value.items():
+            sub = props.get(key, extra if isinstance(extra, dict) else None)
+            sdoc, sptr, target = api.follow(doc, jp.join(ptr, "properties", key), sub)
+            out[key] = _shaped(api, sdoc, sptr, target, item)
+        return out
+    return _coerce(value, schema)
+
+
+def _is_array_schema(schema: Any) -> bool:
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return kind == "array" or (isinstance(kind, list) and "array" in kind)
+
+
 def _coerce(raw: str, schema: Any) -> Any:
     kind = schema.get("type") if isinstance(schema, dict) else None
     kind = next((t for t in kind if t != "null"), None) if isinstance(kind, list) else kind
@@ -367,6 +539,11 @@ class MockServer:
             raise MockError("\n".join(str(d) for d in loaded.diagnostics.errors))
         self.api = Api(loaded)
         self.synth = Synth(self.api)
+        self._alternatives = [
+            *(Synth(self.api, examples=False, choice=i) for i in (0, 1, 2, 3)),
+            Synth(self.api, examples=False, optional_depth=0),
+        ]
+        self._built_values: dict[str, Any] = {}
         self.options = options or MockOptions()
         self.log: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -432,44 +609,90 @@ class MockServer:
         body: bytes,
     ) -> tuple[int, list[Violation]]:
         violations: list[Violation] = []
+        known = {(str(p.get("in")), str(p.get("name"))) for _, p in route.params}
         for pptr, param in route.params:
             location, name = str(param.get("in")), str(param.get("name"))
-            raw: Any
-            if location == "path":
-                raw = path_values.get(name)
-            elif location == "query":
-                values = query.get(name)
-                raw = (
-                    values
-                    if values and _is_array(self.api, route.doc, pptr, param)
-                    else (values[0] if values else None)
-                )
-            elif location == "header":
-                raw = headers.get(name.lower()) or None
-            elif location == "cookie":
-                raw = cookies.get(name)
-            else:
+            if location == "header" and name.lower() in ("accept", "content-type", "authorization"):
+                continue  # OpenAPI: such a header parameter is ignored
+            if location not in ("path", "query", "header", "cookie"):
                 continue
-            if raw is None:
+            located = _param_schema(param, pptr)
+            sources = {
+                "path": path_values,
+                "query": query,
+                "header": headers,
+                "cookie": cookies,
+            }
+            try:
+                value = self._param_value(route.doc, param, located, location, name, sources, known)
+            except ValueError as exc:
+                violations.append(Violation(location, name, "", str(exc)))
+                continue
+            if value is None:
                 if param.get("required") is True:
                     violations.append(
                         Violation(location, name, "", f"required {location} parameter {name!r} is missing")
                     )
                 continue
-            if "schema" not in param:
+            if located is None:
                 continue
-            _, sptr, schema = self.api.follow(route.doc, jp.join(pptr, "schema"), param["schema"])
-            if isinstance(raw, list):
-                items = schema.get("items") if isinstance(schema, dict) else None
-                value: Any = [_coerce(v, self.api.follow(route.doc, sptr, items)[2]) for v in raw]
-            else:
-                value = _coerce(raw, schema)
-            for error in self.api.validator(route.doc, sptr).iter_errors(value):
+            for error in self.api.validator(route.doc, located[1]).iter_errors(value):
                 violations.append(Violation(location, name, jp.from_parts(error.absolute_path), error.message))
         body_status, body_violations = self._body(route, content_type, body)
         if body_status == 415:
             return 415, body_violations
         return (422 if violations or body_violations else 200), violations + body_violations
+
+    def _param_value(
+        self,
+        doc: str,
+        param: dict[str, Any],
+        located: tuple[Any, str, bool] | None,
+        location: str,
+        name: str,
+        sources: dict[str, Any],
+        known: set[tuple[str, str]],
+    ) -> Any:
+        """A parameter's value read back from the request as the client's rules write it: its style and
+        explode (OpenAPI's defaults: simple for path and header, form for query and cookie), or JSON for a
+        parameter described by ``content``; scalars read as their schema's type. None when absent."""
+        schema: Any = None
+        sptr = ""
+        if located is not None:
+            doc, sptr, schema = self.api.follow(doc, located[1], located[0])
+        default_style = "simple" if location in ("path", "header") else "form"
+        style = str(param["style"]) if isinstance(param.get("style"), str) else default_style
+        explode = bool(param["explode"]) if isinstance(param.get("explode"), bool) else style == "form"
+        kind = "array" if _is_array_schema(schema) else ("object" if _is_object_schema(schema) else "scalar")
+        source = sources[location]
+        if location == "query" and style == "deepObject":
+            pairs = [(k[len(name) :], v) for k, values in source.items() if k.startswith(name + "[") for v in values]
+            return _shaped(self.api, doc, sptr, schema, _bracketed(pairs)) if pairs and located else None
+        if kind == "object" and explode and location in ("query", "cookie") and style == "form":
+            props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
+            spread = {
+                k: (v[0] if isinstance(v, list) else v)
+                for k, v in source.items()
+                if (location, k) not in known and (k in props or not props)
+            }
+            return _shaped(self.api, doc, sptr, schema, spread) if spread and located else None
+        raw: Any = source.get(name.lower()) or None if location == "header" else source.get(name)
+        if raw is None:
+            return None
+        if location == "query":
+            raw = raw if kind == "array" and explode else raw[0]
+        if located is not None and located[2]:  # content: JSON
+            try:
+                return json.loads(raw if isinstance(raw, str) else raw[0])
+            except ValueError:
+                raise ValueError(f"{location} parameter {name!r} is not JSON") from None
+        if location == "cookie":
+            raw = urllib.parse.unquote(raw)
+        if isinstance(raw, list):
+            value: Any = raw
+        else:
+            value = _unstyle(raw, name, style, explode, kind)
+        return _shaped(self.api, doc, sptr, schema, value) if located is not None else value
 
     def _body(self, route: Route, content_type: str, body: bytes) -> tuple[int, list[Violation]]:
         doc, bptr, request_body = self.api.follow(
@@ -514,9 +737,8 @@ class MockServer:
                 for name in sorted(required - set(value))
             ]
         elif media == "application/x-www-form-urlencoded":
-            fields = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-            props = (schema.get("properties") or {}) if isinstance(schema, dict) else {}
-            value = {k: _coerce(v[0], self.api.follow(doc, sptr, props.get(k))[2]) for k, v in fields.items()}
+            encoding = _dict(holder.get("encoding"))
+            value = _form_fields(self.api, doc, sptr, schema, encoding, body.decode("utf-8", "replace"))
         else:
             return 200, []  # binary or text: any bytes will do
         return 200, [
@@ -578,7 +800,7 @@ class MockServer:
         """(status, content type, body) for a status (None: the first success the spec documents)."""
         responses = route.op.get("responses") or {}
         key = _pick_status(responses, status)
-        code = status or (int(key) if key and key.isdigit() else 200)
+        code = status or (int(key) if key and key.isdigit() else int(key[0]) * 100 if key and key[0].isdigit() else 200)
         if key is None:
             return code, None, b""
         doc, rptr, resp = self.api.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
@@ -590,6 +812,13 @@ class MockServer:
         mptr = jp.join(rptr, "content", media)
         served = "application/octet-stream" if "*" in media else media
         value = self._example(doc, mptr, holder, example_name)
+        checkable = (
+            value is not _NONE and "schema" in holder and media.endswith("json") and not isinstance(value, bytes)
+        )
+        if checkable and any(
+            True for _ in self.api.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(value)
+        ):
+            value = _NONE  # an example its own schema refuses is never served
         if value is _NONE:
             schema = holder.get("schema", {})
             sdoc, sptr, snode = self.api.follow(doc, jp.join(mptr, "schema"), schema)
@@ -599,12 +828,32 @@ class MockServer:
                 or not (media.endswith("json") or media.startswith("text/"))
             ):
                 return code, served, b"mock file content\n"
-            value = self.synth.value(sdoc, sptr, snode)
+            value = self._built(sdoc, sptr, snode) if media.endswith("json") else self.synth.value(sdoc, sptr, snode)
         if isinstance(value, (bytes, bytearray)):
             return code, served, bytes(value)
         if media.endswith("json"):
             return code, media, json.dumps(value, ensure_ascii=False).encode("utf-8")
         return code, served, (value if isinstance(value, str) else json.dumps(value)).encode("utf-8")
+
+    def _built(self, doc: str, ptr: str, node: Any) -> Any:
+        """A value built from the schema that the schema accepts: the first of the builders' tries (each
+        union member in turn, then only what is required) that validates; kept per schema."""
+        key = f"{doc}#{ptr}"
+        if key not in self._built_values:
+            tries = [self.synth, *self._alternatives]
+            found: Any = _NONE
+            first: Any = _NONE
+            for synth in tries:
+                try:
+                    value = synth.value(doc, ptr, node)
+                except RecursionError:
+                    continue
+                first = value if first is _NONE else first
+                if not any(True for _ in self.api.validator(doc, ptr, "response").iter_errors(value)):
+                    found = value
+                    break
+            self._built_values[key] = found if found is not _NONE else (None if first is _NONE else first)
+        return self._built_values[key]
 
     def _example(self, doc: str, mptr: str, holder: dict[str, Any], name: str | None) -> Any:
         examples = holder.get("examples")
@@ -695,7 +944,14 @@ def _pick_status(responses: dict[str, Any], status: int | None, errors: bool = F
     keys = [str(k) for k in responses]
     if status is None:
         success = sorted(k for k in keys if k.startswith("2") and k.isdigit())
-        return success[0] if success else ("2XX" if "2XX" in keys else ("default" if "default" in keys else None))
+        if success:
+            return success[0]
+        for key in ("2XX", "default"):
+            if key in keys:
+                return key
+        # No success documented: the first response the operation documents, never one it does not.
+        documented = sorted(k for k in keys if k.isdigit()) or sorted(k for k in keys if k[:1].isdigit())
+        return documented[0] if documented else None
     for candidate in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
         if candidate in keys:
             return candidate
@@ -832,15 +1088,33 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True
                 return
+            if status in (204, 205, 304):
+                ctype, payload = None, b""  # these statuses never have a body (RFC 9110)
+            if mock.options.keep_raw:
+                entry["raw"] = {
+                    "method": self.command,
+                    "path": path,
+                    "query": split.query,
+                    "headers": headers,
+                    "body": base64.b64encode(body).decode(),
+                    "response": {
+                        "status": status,
+                        "headers": {**({"Content-Type": ctype} if ctype else {}), **extra},
+                        "body": base64.b64encode(payload).decode(),
+                    },
+                }
             self._send(status, ctype, payload, extra, truncate=fault == "truncate")
 
         def _send(
             self, status: int, ctype: str | None, payload: bytes, extra: dict[str, str], truncate: bool = False
         ) -> None:
+            if status in (204, 205, 304) or 100 <= status < 200:
+                ctype, payload = None, b""  # these statuses never have a body (RFC 9110)
             self.send_response(status)
             if ctype:
                 self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(payload)))
+            if status not in (204, 304) and not 100 <= status < 200:
+                self.send_header("Content-Length", str(len(payload)))
             for key, value in extra.items():
                 self.send_header(key, value)
             if truncate:

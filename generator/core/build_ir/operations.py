@@ -96,19 +96,15 @@ def _pick_media(content: Any) -> tuple[str, Any, str] | None:
 
 def wire_rule(location: str, style: Any, explode: Any) -> tuple[str | None, bool | None, str, bool]:
     """How a parameter goes on the wire, decided here once: (the spec's style where it is not the
-    location's default, the spec's explode where it is not the default for that, the style to send with,
-    explode or not). Defaults are OpenAPI's: simple for path and header, form for query and cookie;
-    explode for form."""
+    location's default, the spec's explode where it is not the default for that style, the style to send
+    with, explode or not). Defaults are OpenAPI's: simple for path and header, form for query and cookie;
+    explode for form alone."""
     default_style = "simple" if location in ("path", "header") else "form"
-    default_explode = style in (None, "form") if location != "path" else False
     given_style = style if isinstance(style, str) and style != default_style else None
+    sent_style = given_style or default_style
+    default_explode = sent_style == "form"
     given_explode = explode if isinstance(explode, bool) and explode != default_explode else None
-    return (
-        given_style,
-        given_explode,
-        given_style or default_style,
-        given_explode if given_explode is not None else given_style in (None, "form"),
-    )
+    return given_style, given_explode, sent_style, given_explode if given_explode is not None else default_explode
 
 
 def _encoding(raw: Any) -> tuple[ir.PartEncoding, ...]:
@@ -237,10 +233,15 @@ class Operations:
                 )
                 continue
             schema = param.get("schema")
+            as_json = False
             if schema is None and isinstance(param.get("content"), dict) and param["content"]:
-                media = next(iter(param["content"].values()), None)
+                media_type, media = next(iter(param["content"].items()))
                 schema = media.get("schema") if isinstance(media, dict) else None
-                self.ctx.warn("W404", pdoc, pptr, "parameter 'content' serialisation is sent as a plain value")
+                as_json = _media_kind(str(media_type), schema) == "json"
+                if not as_json:
+                    self.ctx.warn(
+                        "W404", pdoc, pptr, f"parameter content {media_type!r} is not JSON; its value is sent as text"
+                    )
             annotation = self.types.annotation(
                 pdoc, schema if schema is not None else {}, jp.join(pptr, "schema"), op_pascal + pascal(wire)
             )
@@ -286,6 +287,8 @@ class Operations:
                     explode=explode,
                     wire_style=wire_style,
                     wire_explode=wire_explode,
+                    allow_reserved=location == "query" and param.get("allowReserved") is True,
+                    as_json=as_json,
                     example=example,
                 )
             )

@@ -178,7 +178,12 @@ class Endpoint(Generic[T]):
     client_params: tuple[
         tuple[str, str, str, bool], ...
     ] = ()  # (attribute, location, wire, required)
-    styles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)  # wire -> (style, explode)
+    # (location, wire) -> (style, explode), where not the location's default
+    styles: Mapping[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
+    reserved: frozenset[str] = frozenset()  # query parameters with allowReserved
+    content_params: frozenset[tuple[str, str]] = (
+        frozenset()
+    )  # (location, wire) sent as JSON (``content``)
     body_kind: str | None = None
     body_media_type: str | None = None
     file_fields: frozenset[str] = frozenset()  # multipart parts that carry files
@@ -258,18 +263,112 @@ def _query_items(wire: str, value: Any, style: str, explode: bool) -> list[tuple
         out: list[tuple[str, str]] = []
         _brackets(wire, value, out)
         return out
+    separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
     if isinstance(value, Mapping):
         items = {str(k): _flat(wire, v) for k, v in value.items() if v is not None}
         if explode:
             return list(items.items())
-        return [(wire, ",".join(f"{k},{v}" for k, v in items.items()))]
+        return [(wire, separator.join(f"{k}{separator}{v}" for k, v in items.items()))]
     if isinstance(value, list):
         flat = [_flat(wire, v) for v in value]
-        if style == "form" and explode:
+        if explode:
             return [(wire, v) for v in flat]
-        separator = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
         return [(wire, separator.join(flat))]
     return [(wire, _scalar(value))]
+
+
+def _path_value(wire: str, value: Any, style: str = "simple", explode: bool = False) -> str:
+    """A path parameter's text in its style (simple, label or matrix), every value percent-encoded,
+    ``/`` included, so a value can never change which path is requested."""
+    value = _wire_value(value)
+    if isinstance(value, Mapping):
+        pairs = [
+            (quote(str(k), safe=""), quote(_flat(wire, v), safe=""))
+            for k, v in value.items()
+            if v is not None
+        ]
+        if style == "matrix":
+            text = (
+                "".join(f";{k}={v}" for k, v in pairs)
+                if explode
+                else f";{wire}=" + ",".join(f"{k},{v}" for k, v in pairs)
+            )
+        else:
+            joined = (
+                ("." if style == "label" else ",").join(f"{k}={v}" for k, v in pairs)
+                if explode
+                else ",".join(f"{k},{v}" for k, v in pairs)
+            )
+            text = ("." if style == "label" else "") + joined
+    elif isinstance(value, list):
+        items = [quote(_flat(wire, v), safe="") for v in value]
+        if style == "matrix":
+            text = (
+                "".join(f";{wire}={v}" for v in items) if explode else f";{wire}=" + ",".join(items)
+            )
+        elif style == "label":
+            text = "." + ("." if explode else ",").join(items)
+        else:
+            text = ",".join(items)
+    else:
+        item = quote(_scalar(value), safe="")
+        text = (
+            (f";{wire}={item}" if item else f";{wire}")
+            if style == "matrix"
+            else ("." + item if style == "label" else item)
+        )
+    if text == "":
+        raise ValueError(f"path parameter {wire!r} must not be empty")
+    return text
+
+
+def _header_value(wire: str, value: Any, explode: bool) -> str:
+    """A header parameter in simple style: a list as ``a,b``; an object as ``k,v,k2,v2``
+    (``k=v,k2=v2`` exploded)."""
+    value = _wire_value(value)
+    if isinstance(value, Mapping):
+        items = [(str(k), _flat(wire, v)) for k, v in value.items() if v is not None]
+        return ",".join(f"{k}={v}" if explode else f"{k},{v}" for k, v in items)
+    if isinstance(value, list):
+        return ",".join(_flat(wire, v) for v in value)
+    return _scalar(value)
+
+
+def _cookie_pairs(wire: str, value: Any, explode: bool) -> list[tuple[str, str]]:
+    """A cookie parameter in form style: one ``wire=value`` pair, a list as ``wire=a,b`` (exploded, one
+    pair per item), an object as ``wire=k,v,k2,v2`` (exploded, one cookie per property). Values are
+    percent-encoded; the separators are not."""
+    value = _wire_value(value)
+    if isinstance(value, Mapping):
+        items = [
+            (str(k), quote(_flat(wire, v), safe="")) for k, v in value.items() if v is not None
+        ]
+        if explode:
+            return items
+        return [(wire, ",".join(f"{k},{v}" for k, v in items))]
+    if isinstance(value, list):
+        flat = [quote(_flat(wire, v), safe="") for v in value]
+        return [(wire, v) for v in flat] if explode else [(wire, ",".join(flat))]
+    return [(wire, quote(_scalar(value), safe=""))]
+
+
+def _as_content(value: Any) -> str:
+    """A parameter described by ``content`` (JSON): its value as compact JSON text."""
+    return json.dumps(_wire_value(value), separators=(",", ":"))
+
+
+#: Characters an ``allowReserved`` query parameter sends as they are. ``&``, ``=``, ``#`` and ``+`` stay
+#: encoded all the same: sent raw, they would change which parameters the server reads.
+_RESERVED_SAFE = ":/?[]@!$'()*,;"
+
+
+def _encode_query(params: list[tuple[str, str]], reserved: frozenset[str]) -> str:
+    if not reserved:
+        return urllib.parse.urlencode(params)
+    return "&".join(
+        f"{urllib.parse.quote_plus(k)}={urllib.parse.quote_plus(v, safe=_RESERVED_SAFE if k in reserved else '')}"
+        for k, v in params
+    )
 
 
 def _flat(wire: str, value: Any) -> str:
@@ -305,17 +404,6 @@ def _form_items(
         else:
             out.extend(_query_items(name, value, style, explode))
     return out
-
-
-def _path_value(wire: str, value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        text = ",".join(_scalar(v) for v in value)
-    else:
-        text = _scalar(value)
-    if text == "":
-        raise ValueError(f"path parameter {wire!r} must not be empty")
-    # Everything is percent-encoded, "/" included: a value can never change which path is requested.
-    return quote(text, safe="")
 
 
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
@@ -534,14 +622,27 @@ class _Base:
             {"query": query, "header": headers, "cookie": cookies}[location].setdefault(wire, value)
         self._apply_security(ep, query, headers, cookies)
 
+        styles, as_content = ep.styles, ep.content_params
         url = self.base_url + _PATH_PARAM.sub(
-            lambda m: _path_value(m.group(1), path[m.group(1)]), ep.path
+            lambda m: _path_value(
+                m.group(1),
+                (
+                    _as_content(path[m.group(1)])
+                    if ("path", m.group(1)) in as_content
+                    else path[m.group(1)]
+                ),
+                *styles.get(("path", m.group(1)), ("simple", False)),
+            ),
+            ep.path,
         )
         params: list[tuple[str, Any]] = []
         for wire, value in query.items():
             if value is None:
                 continue
-            style, explode = ep.styles.get(wire, ("form", True))
+            if ("query", wire) in as_content:
+                params.append((wire, _as_content(value)))
+                continue
+            style, explode = styles.get(("query", wire), ("form", True))
             params.extend(_query_items(wire, value, style, explode))
         for wire, value in (extra_query or {}).items():
             params.append((wire, _scalar(value)))
@@ -552,11 +653,13 @@ class _Base:
         for wire, value in headers.items():
             if value is not None:
                 out_headers[wire] = (
-                    ",".join(_scalar(v) for v in value)
-                    if isinstance(value, (list, tuple))
-                    else _scalar(value)
+                    _as_content(value)
+                    if ("header", wire) in as_content
+                    else _header_value(
+                        wire, value, styles.get(("header", wire), ("simple", False))[1]
+                    )
                 )
-        _set_cookies(out_headers, cookies)
+        _set_cookies(out_headers, cookies, styles, as_content)
 
         content: Any = None
         files: Any = None
@@ -583,7 +686,7 @@ class _Base:
         if (
             params
         ):  # encoded here as httpx would (urlencode), so httpx parses the URL once, not twice
-            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+            url += ("&" if "?" in url else "?") + _encode_query(params, ep.reserved)
         direct = self._holder.direct_headers
         if direct is not None and not client.cookies.jar:
             # Our own httpx client with no cookies to merge: build_request would only add its default
@@ -953,10 +1056,22 @@ def _put_credential(
         ] = cred.value
 
 
-def _set_cookies(headers: dict[str, Any], cookies: Mapping[str, Any]) -> None:
-    jar = "; ".join(
-        f"{k}={quote(_scalar(v), safe='')}" for k, v in cookies.items() if v is not None
-    )
+def _set_cookies(
+    headers: dict[str, Any],
+    cookies: Mapping[str, Any],
+    styles: Mapping[tuple[str, str], tuple[str, bool]] | None = None,
+    as_content: frozenset[tuple[str, str]] = frozenset(),
+) -> None:
+    pairs: list[tuple[str, str]] = []
+    for wire, value in cookies.items():
+        if value is None:
+            continue
+        if ("cookie", wire) in as_content:
+            pairs.append((wire, quote(_as_content(value), safe="")))
+        else:
+            explode = (styles or {}).get(("cookie", wire), ("form", True))[1]
+            pairs.extend(_cookie_pairs(wire, value, explode))
+    jar = "; ".join(f"{k}={v}" for k, v in pairs)
     if jar:
         headers["Cookie"] = jar
 

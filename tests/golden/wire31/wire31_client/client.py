@@ -28,6 +28,10 @@ from .models import (
     CreateChargeOptions,
     Employee,
     EmployeesFilter,
+    GetReportPoint,
+    SearchColor,
+    SearchWhere,
+    SearchXPoint,
     Shipping,
     TagKey,
     UploadMeta,
@@ -91,7 +95,7 @@ _LIST_EMPLOYEES: Endpoint[list[Employee]] = Endpoint(
         "200": ("json", list[Employee]),
     },
     styles={
-        "filter": ("deepObject", True),
+        ("query", "filter"): ("deepObject", True),
     },
 )
 
@@ -123,6 +127,38 @@ _LIST_LOCATIONS: Endpoint[list[str]] = Endpoint(
         "200": ("json", list[str]),
     },
     accept="application/vnd.example+json",
+)
+
+
+_GET_REPORT: Endpoint[dict[str, Any]] = Endpoint(
+    "GET",
+    "/reports/{kind}/{range}/{point}",
+    responses={
+        "200": ("json", dict[str, Any]),
+    },
+    styles={
+        ("path", "kind"): ("label", False),
+        ("path", "range"): ("matrix", False),
+        ("path", "point"): ("simple", True),
+    },
+)
+
+
+_SEARCH: Endpoint[list[str]] = Endpoint(
+    "GET",
+    "/search",
+    responses={
+        "200": ("json", list[str]),
+    },
+    styles={
+        ("query", "ids"): ("pipeDelimited", False),
+        ("query", "words"): ("spaceDelimited", False),
+        ("query", "color"): ("form", False),
+        ("header", "X-Point"): ("simple", True),
+        ("cookie", "prefs"): ("form", False),
+    },
+    reserved=frozenset({"path"}),
+    content_params=frozenset({("query", "where")}),
 )
 
 
@@ -365,6 +401,91 @@ class WireRules(SyncAPIClient):
             extra_query=extra_query,
         )
 
+    def get_report(
+        self,
+        kind: str,
+        range: list[int],
+        point: GetReportPoint,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Path parameters in label, matrix and exploded simple style.
+
+        ``GET /reports/{kind}/{range}/{point}``
+
+        Args:
+            kind: kind
+            range: range
+            point: point
+        """
+        return self._request(
+            _GET_REPORT,
+            path={
+                "kind": kind,
+                "range": range,
+                "point": point,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    def search(
+        self,
+        *,
+        path: str | None = None,
+        where: SearchWhere | None = None,
+        ids: list[int] | None = None,
+        words: list[str] | None = None,
+        color: SearchColor | None = None,
+        x_point: SearchXPoint | None = None,
+        x_tags: list[str] | None = None,
+        prefs: list[str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Query styles, allowReserved, a JSON query parameter, header and cookie objects and arrays.
+
+        ``GET /search``
+
+        Args:
+            path: path
+            where: where
+            ids: ids
+            words: words
+            color: color
+            x_point: X-Point
+            x_tags: X-Tags
+            prefs: prefs
+        """
+        return self._request(
+            _SEARCH,
+            query={
+                "path": path,
+                "where": where,
+                "ids": ids,
+                "words": words,
+                "color": color,
+            },
+            headers={
+                "X-Point": x_point,
+                "X-Tags": x_tags,
+            },
+            cookies={
+                "prefs": prefs,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
 
 class AsyncWireRules(AsyncAPIClient):
     """Wire Rules client (async).
@@ -599,6 +720,91 @@ class AsyncWireRules(AsyncAPIClient):
         """
         return await self._request(
             _LIST_LOCATIONS,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def get_report(
+        self,
+        kind: str,
+        range: list[int],
+        point: GetReportPoint,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Path parameters in label, matrix and exploded simple style.
+
+        ``GET /reports/{kind}/{range}/{point}``
+
+        Args:
+            kind: kind
+            range: range
+            point: point
+        """
+        return await self._request(
+            _GET_REPORT,
+            path={
+                "kind": kind,
+                "range": range,
+                "point": point,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def search(
+        self,
+        *,
+        path: str | None = None,
+        where: SearchWhere | None = None,
+        ids: list[int] | None = None,
+        words: list[str] | None = None,
+        color: SearchColor | None = None,
+        x_point: SearchXPoint | None = None,
+        x_tags: list[str] | None = None,
+        prefs: list[str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """Query styles, allowReserved, a JSON query parameter, header and cookie objects and arrays.
+
+        ``GET /search``
+
+        Args:
+            path: path
+            where: where
+            ids: ids
+            words: words
+            color: color
+            x_point: X-Point
+            x_tags: X-Tags
+            prefs: prefs
+        """
+        return await self._request(
+            _SEARCH,
+            query={
+                "path": path,
+                "where": where,
+                "ids": ids,
+                "words": words,
+                "color": color,
+            },
+            headers={
+                "X-Point": x_point,
+                "X-Tags": x_tags,
+            },
+            cookies={
+                "prefs": prefs,
+            },
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

@@ -19,6 +19,10 @@ __all__ = [
     "CreateChargeOptions",
     "Employee",
     "EmployeesFilter",
+    "GetReportPoint",
+    "SearchColor",
+    "SearchWhere",
+    "SearchXPoint",
     "Shipping",
     "UploadMeta",
     "TagKey",
@@ -62,6 +66,33 @@ class EmployeesFilter(Model):
 
     company_id: str | None = None
     department_id: str | None = None
+
+
+class GetReportPoint(Model):
+    """GetReportPoint"""
+
+    x: int | None = None
+    y: int | None = None
+
+
+class SearchColor(Model):
+    """SearchColor"""
+
+    r: int | None = pydantic.Field(default=None, alias="R")
+    g: int | None = pydantic.Field(default=None, alias="G")
+
+
+class SearchWhere(Model):
+    """SearchWhere"""
+
+    age: int | None = None
+
+
+class SearchXPoint(Model):
+    """SearchXPoint"""
+
+    x: int | None = None
+    y: int | None = None
 
 
 class Shipping(Model):

@@ -46,8 +46,8 @@ _LIST_PETS: Endpoint[list[Pet]] = Endpoint(
     },
     security=(("bearer",),),
     styles={
-        "filter": ("deepObject", True),
-        "ids": ("pipeDelimited", False),
+        ("query", "filter"): ("deepObject", True),
+        ("query", "ids"): ("pipeDelimited", False),
     },
 )
 

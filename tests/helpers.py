@@ -49,7 +49,15 @@ def through(mode: str, sync_cls: Any, async_cls: Any, kwargs: dict[str, Any], ca
     return asyncio.run(go())
 
 
-JUDGES_PYTHON = ROOT / ".venv-judges" / "bin" / "python"
+def tool(name: str) -> Any:
+    """A script of ``tools/`` loaded as a module (``tool("conformance").judge``)."""
+    import importlib.util
+
+    found = importlib.util.spec_from_file_location(f"{name}_tool", ROOT / "tools" / f"{name}.py")
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
 
 
 def judged(
@@ -58,14 +66,9 @@ def judged(
     """openapi-core's verdict on each recorded request (``tests/server.py``'s ``Recorded``), and on the
     reply it got where ``replies`` gives one (a ``Reply``), each judged as sent to ``server_url`` (the
     description's server) with ``strip`` (the test server's base path) taken off its path. The judge runs
-    in its own virtualenv (``tools/judge.py``; ``make test`` makes it)."""
+    in its own virtualenv (``tools/judge.py``, through ``tools/conformance.judge``; ``make test`` makes it)."""
     import base64
-    import json
-    import subprocess
-    import tempfile
 
-    if not JUDGES_PYTHON.exists():
-        raise RuntimeError(f"{JUDGES_PYTHON} is missing: run the tests through 'make test', which makes it")
     exchanges = []
     for index, request in enumerate(recorded):
         exchange: dict[str, Any] = {
@@ -83,16 +86,9 @@ def judged(
                 "body": base64.b64encode(reply.encode()).decode(),
             }
         exchanges.append(exchange)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
-        json.dump({"spec": str(spec), "server": server_url, "exchanges": exchanges}, handle)
-    try:
-        done = subprocess.run(
-            [str(JUDGES_PYTHON), str(ROOT / "tools" / "judge.py"), handle.name],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
-    finally:
-        Path(handle.name).unlink()
-    return [json.loads(line) for line in done.stdout.splitlines()]
+    return list(_conformance().judge(spec, server_url, exchanges))
+
+
+@cache
+def _conformance() -> Any:
+    return tool("conformance")

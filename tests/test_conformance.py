@@ -5,26 +5,19 @@ request and every reply the mock served is judged by openapi-core. The bar is ze
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from helpers import tool as load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tool():
-    spec = importlib.util.spec_from_file_location("conformance_tool", ROOT / "tools" / "conformance.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    tool = _tool()
+    tool = load_tool("conformance")
     out = tmp_path_factory.mktemp("conformance")
     todo = tool.corpus(directory=False)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:

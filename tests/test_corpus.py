@@ -4,7 +4,6 @@ packages pass ``mypy --strict``."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -12,21 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from helpers import tool as load_tool
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 
 
-def _corpus_tool():
-    spec = importlib.util.spec_from_file_location("corpus_tool", ROOT / "tools" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    tool = _corpus_tool()
+    tool = load_tool("corpus")
     out = tmp_path_factory.mktemp("corpus")
     todo = tool.local_specs(CORPUS)
     assert len(todo) >= 20

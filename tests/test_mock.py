@@ -127,11 +127,13 @@ def test_kombo_must_show_example_401_and_422():
                 denied.json()["status"] == "error"
                 and denied.json()["error"]["code"] == "PLATFORM.AUTHENTICATION_INVALID"
             )  # Kombo's envelope
-        for headers in ({"Authorization": "Bearer key"}, {"Authorization": "Bearer key", "X-Integration-Id": ""}):
-            invalid = http.get(KOMBO_URL, headers=headers)
-            assert invalid.status_code == 422
-            assert invalid.json()["error"]["code"] == "PLATFORM.INPUT_INVALID"
-            assert "X-Integration-Id" in invalid.json()["error"]["message"]
+        invalid = http.get(KOMBO_URL, headers={"Authorization": "Bearer key"})
+        assert invalid.status_code == 422
+        assert invalid.json()["error"]["code"] == "PLATFORM.INPUT_INVALID"
+        assert "X-Integration-Id" in invalid.json()["error"]["message"]
+        # A header sent empty is present: its schema (a string, no minLength) accepts "", so the mock
+        # does, as schemathesis's positive-data check holds it to (tests/test_mock_schemathesis.py).
+        assert http.get(KOMBO_URL, headers={"Authorization": "Bearer key", "X-Integration-Id": ""}).status_code == 200
 
 
 def test_configured_credentials_must_match():
@@ -241,10 +243,10 @@ def test_generated_clients_run_their_public_api_against_the_mock(tmp_path):
             result = kombo.ats.get_candidate_attachments(candidate_id="x")
             assert result.data.results[0].file_name == "Frank Doe CV.pdf"
         with (
-            Kombo(api_key="key", integration_id="", server_url=mock.base_url, max_retries=0) as kombo,
+            Kombo(api_key="key", integration_id="join:abc", server_url=mock.base_url, max_retries=0) as kombo,
             pytest.raises(APIStatusError) as caught,
         ):
-            kombo.ats.get_candidate_attachments(candidate_id="x")
+            kombo.ats.get_candidate_attachments(candidate_id="x", extra_headers={"Prefer": "code=422"})
         assert caught.value.status_code == 422
         assert mock.log[0]["operation"] == "GET /v1/ats/candidates/{candidate_id}/attachments"
     with (
@@ -309,3 +311,17 @@ def test_cli_serves_and_logs_json_lines(tmp_path):
         timeout=60,
     )
     assert refused.returncode == 2 and "loopback" in refused.stderr
+
+
+def test_file_metadata_the_mock_serves_describes_the_file_it_serves():
+    import hashlib
+
+    with MockServer(ROOT / "specs/crafter.yaml") as mock, httpx.Client(base_url=mock.base_url) as http:
+        base, token = "/api/1/profile/p1", {"accessTokenId": "t"}
+        details = http.get(f"{base}/attachment/picture1/details", params=token).json()
+        listed = http.get(f"{base}/attachments", params=token).json()
+        served = http.get(f"{base}/attachment/picture1", params=token).content
+    assert served
+    for described in (details, *listed):
+        assert described["md5"] == hashlib.md5(served).hexdigest()
+        assert described["fileSizeBytes"] == len(served)

@@ -380,10 +380,10 @@ def test_models_importing_only_the_enum_bases_they_use_import_after_an_edit_with
     # integer enum, the module must import OpenIntEnum, with caches warmed before the edit.
     _edited(
         templates / "models.py.jinja",
-        "from ._runtime import OpenIntEnum, OpenStrEnum",
+        'from ._runtime import {{ api.models_runtime_imports | join(", ") }}',
         '{% set bases = api.enums | map(attribute="base") | unique | list %}'
-        'from ._runtime import {% if "int" in bases %}OpenIntEnum{% if "str" in bases %}, {% endif %}{% endif %}'
-        '{% if "str" in bases %}OpenStrEnum{% endif %}',
+        "{% set unused = ([] if 'int' in bases else ['OpenIntEnum']) + ([] if 'str' in bases else ['OpenStrEnum']) %}"
+        'from ._runtime import {{ api.models_runtime_imports | reject("in", unused) | join(", ") }}',
     )
     warm = Speed(cache=tmp_path / "cache")
     config = ApiConfig(name="enums", spec=tmp_path / "enums.json")

@@ -53,7 +53,7 @@ DIRECTORY_SPECS = (
     "stripe.com.json",
     "apideck.com/ats.json",
     "apideck.com/hris.json",
-    "amadeus.com/amadeus-flight-offers-search.json",
+    "amadeus.com/amadeus-flight-offers-price.json",
     "amazonaws.com/accessanalyzer.json",
     "spotify.com/sonallux.json",
     "personio.de/authentication.json",
@@ -68,17 +68,28 @@ class Skip(Exception):
     """No valid value could be built for some part of the operation."""
 
 
-def _valid(api: Any, doc: str, ptr: str, schema: Any, synths: list[Any]) -> Any:
-    """The first value of ``synths``' that the schema (at ``doc#ptr``) accepts."""
+def _valid(api: Any, doc: str, ptr: str, schema: Any, synths: list[Any], form: bool = False) -> Any:
+    """The first value of ``synths``' that the schema (at ``doc#ptr``) accepts (and, for a form body,
+    that the bracket form can carry: an empty object or array inside one sends nothing at all)."""
     validator = api.validator(doc, ptr)
     for synth in synths:
         try:
             value = synth.value(doc, ptr, schema)
         except RecursionError:
             continue
+        if form and _holds_empty(value, top=True):
+            continue
         if not list(validator.iter_errors(value)):
             return value
     raise Skip(f"no valid value for {doc}#{ptr}")
+
+
+def _holds_empty(value: Any, top: bool = False) -> bool:
+    if isinstance(value, dict):
+        return (not value and not top) or any(_holds_empty(v) for v in value.values())
+    if isinstance(value, list):
+        return not value or any(_holds_empty(v) for v in value)
+    return False
 
 
 def _typed(hint: Any, value: Any, where: str) -> Any:
@@ -127,7 +138,7 @@ def arguments(mock_api: Any, route: Any, op: Any, hints: dict[str, Any], synths:
             continue
         schema, sptr = located
         doc, sptr, schema = mock_api.follow(route.doc, sptr, schema)
-        value = _valid(mock_api, doc, sptr, schema, synths)
+        value = _valid(mock_api, doc, sptr, schema, synths, form=param.wire_style == "deepObject")
         out[param.name] = _typed(hints.get(param.name, Any), value, f"parameter {param.wire!r}")
     body = op.body
     if body is None:
@@ -143,7 +154,7 @@ def arguments(mock_api: Any, route: Any, op: Any, hints: dict[str, Any], synths:
     else:
         mptr = jp.join(bptr, "content", body.media_type, "schema")
         sdoc, sptr, schema = mock_api.follow(bdoc, mptr, holder["schema"])
-        value = _valid(mock_api, sdoc, sptr, schema, synths)
+        value = _valid(mock_api, sdoc, sptr, schema, synths, form=body.kind == "form")
     if body.fields is not None:
         if not isinstance(value, dict):
             raise Skip("form body schema gives no object")
@@ -235,6 +246,8 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
             Synth(mock.api, examples=False, optional_depth=0, direction="request"),
             *(Synth(mock.api, examples=False, direction="request", choice=i) for i in (1, 2, 3)),
             *(Synth(mock.api, examples=False, optional_depth=0, direction="request", choice=i) for i in (1, 2, 3)),
+            # every property, deep down: what tells one oneOf member from another
+            *(Synth(mock.api, examples=False, optional_depth=6, direction="request", choice=i) for i in (0, 1, 2, 3)),
         ]
         client_kwargs: dict[str, Any] = {
             api.base_url_param: mock.base_url,
@@ -301,7 +314,9 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
         if raw is None:
             continue
         path = raw["path"][len(prefix) :] if prefix and raw["path"].startswith(prefix) else raw["path"]
-        exchanges.append((call, {**raw, "path": path or "/", "path_key": call["path_key"]}))
+        own = _own_server(result.spec.data, call["path_key"], call["operation"].split(" ", 1)[0].lower())
+        exchange = {**raw, "path": path or "/", "path_key": call["path_key"]}
+        exchanges.append((call, {**exchange, "server": own} if own else exchange))
     verdicts = judge(spec, server, [e for _, e in exchanges])
     for (call, raw), verdict in zip(exchanges, verdicts):
         call["request_verdict"] = verdict["request"]
@@ -332,6 +347,19 @@ def _entry(op: Any, mode: str, kwargs: dict[str, Any], error: str | None, log: l
         "request_verdict": "not sent" if raw is None else None,
         "response_verdict": None,
     }
+
+
+def _own_server(data: dict[str, Any], path_key: str, method: str) -> str | None:
+    """An operation's (or its path's) own first server, where it names one (Stripe's file uploads go to
+    files.stripe.com): the judge routes by it."""
+    item = (data.get("paths") or {}).get(path_key)
+    for holder in (item.get(method) if isinstance(item, dict) else None, item):
+        servers = holder.get("servers") if isinstance(holder, dict) else None
+        if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+            url = str(servers[0].get("url") or "")
+            if url.startswith(("http://", "https://")):
+                return url.rstrip("/")
+    return None
 
 
 def _judge_server(data: dict[str, Any], prefix: str) -> str:

@@ -272,6 +272,7 @@ class Api:
     root_std_imports: tuple[str, ...] = ()
     root_runtime_imports: tuple[str, ...] = ()
     models_std_imports: tuple[str, ...] = ()
+    models_runtime_imports: tuple[str, ...] = ()
     exports: tuple[str, ...] = field(default=())
     package_version: str = "0.1.0"
 

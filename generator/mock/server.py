@@ -18,8 +18,10 @@ Faults, per request through ``Prefer`` (``latency=MS``, ``fault=reset|truncate``
 from __future__ import annotations
 
 import base64
+import copy
 import email.parser
 import email.policy
+import hashlib
 import ipaddress
 import json
 import random
@@ -34,8 +36,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+try:
+    import re._parser as _sre_parse  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # Python 3.10
+    import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
+
 from ..core import pointer as jp
 from ..core.load import RefPolicy, Spec, load_spec
+
+#: The bytes every binary response of the mock carries; file metadata it serves describes them.
+MOCK_FILE = b"mock file content\n"
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MAX_BODY = 64 * 1024 * 1024
@@ -57,6 +67,7 @@ class MockOptions:
     log_file: Path | None = None
     seed: int = 0
     keep_raw: bool = False  # each log entry also keeps the raw request and reply ("raw"), unredacted
+    require_credentials: bool = True  # False: requests without the security's credentials are let through
 
 
 def _is_loopback(host: str) -> bool:
@@ -129,6 +140,7 @@ class Api:
                     )
                 )
         self._validators: dict[str, Any] = {}
+        self.serves_files = any(_serves_file(self, route) for route in self.routes)
 
     def _prefix(self) -> str:
         servers = self.data.get("servers") or []
@@ -192,6 +204,19 @@ class Api:
         return None, {}, allowed
 
 
+def _serves_file(api: Api, route: Route) -> bool:
+    """Whether an operation answers with a file (a binary or non-JSON, non-text success)."""
+    for key, raw in (route.op.get("responses") or {}).items():
+        if not str(key).startswith("2"):
+            continue
+        response = api.follow(route.doc, jp.join(route.ptr, "responses", key), raw)[2]
+        for media in _dict(_dict(response).get("content")):
+            bare = str(media).split(";")[0].strip().lower()
+            if not (bare.endswith("json") or bare.startswith("text/")):
+                return True
+    return False
+
+
 def _template_parts(path: str) -> list[tuple[int, str]]:
     parts, index = [], 0
     for piece in re.split(r"(\{[^}/]+\})", path):
@@ -238,7 +263,8 @@ class Synth:
         self.optional_depth = optional_depth
         self.skip = "readOnly" if direction == "request" else "writeOnly"
 
-    def value(self, doc: str, ptr: str, node: Any, depth: int = 0) -> Any:
+    def value(self, doc: str, ptr: str, node: Any, depth: int = 0, required: frozenset[str] = frozenset()) -> Any:
+        """``required``: property names an enclosing ``allOf`` requires, though this part lists them."""
         doc, ptr, node = self.api.follow(doc, ptr, node)
         if not isinstance(node, dict):
             return None
@@ -253,16 +279,27 @@ class Synth:
         if isinstance(node.get("enum"), list) and node["enum"]:
             return next((v for v in node["enum"] if v is not None), node["enum"][0])
         if isinstance(node.get("allOf"), list):
+            parts = [
+                (jp.join(ptr, "allOf", i), part)
+                for i, part in enumerate(node["allOf"])
+                if not _annotation_only(self.api.follow(doc, jp.join(ptr, "allOf", i), part)[2])
+            ]
+            every = set(required) | set(node.get("required") or [])
+            for part_ptr, part in parts:
+                every |= set(_dict(self.api.follow(doc, part_ptr, part)[2]).get("required") or [])
             merged: dict[str, Any] = {}
-            for i, part in enumerate(node["allOf"]):
-                value = self.value(doc, jp.join(ptr, "allOf", i), part, depth + 1)
+            scalar: Any = _NONE
+            for part_ptr, part in parts:
+                value = self.value(doc, part_ptr, part, depth + 1, frozenset(every))
                 if isinstance(value, dict):
                     merged.update(value)
-                elif value is not None and not merged:
-                    return value
+                elif value is not None and scalar is _NONE:
+                    scalar = value
             own = {k: v for k, v in node.items() if k != "allOf"}
             if own.get("properties"):
-                merged.update(self.value(doc, ptr, own, depth) or {})
+                merged.update(self.value(doc, ptr, own, depth, frozenset(every)) or {})
+            elif scalar is not _NONE and not merged:
+                return scalar
             return merged
         for union in ("oneOf", "anyOf"):
             if isinstance(node.get(union), list) and node[union]:
@@ -274,7 +311,8 @@ class Synth:
                 discriminator = _dict(node.get("discriminator"))
                 tag_name = discriminator.get("propertyName")
                 ref = member.get("$ref") if isinstance(member, dict) else None
-                if isinstance(value, dict) and isinstance(tag_name, str) and isinstance(ref, str):
+                pinned = _pins(self.api, doc, jp.join(ptr, union, index), member, tag_name)
+                if isinstance(value, dict) and isinstance(tag_name, str) and isinstance(ref, str) and not pinned:
                     mapping = _dict(discriminator.get("mapping"))
                     tags = [tag for tag, target in mapping.items() if target in (ref, ref.rsplit("/", 1)[-1])]
                     value[tag_name] = tags[0] if tags else ref.rsplit("/", 1)[-1]  # implicit: the schema's name
@@ -288,10 +326,10 @@ class Synth:
         if kind == "object":
             if depth >= MAX_DEPTH * 4:
                 raise RecursionError(f"{doc}#{ptr}: every value of this schema nests without end")
-            required = set(node.get("required") or [])
+            needed = set(node.get("required") or []) | set(required)
             out = {}
             for name, prop in (node.get("properties") or {}).items():
-                if not (name in required or depth < self.optional_depth):  # deeper, only what is required
+                if not (name in needed or depth < self.optional_depth):  # deeper, only what is required
                     continue
                 target = self.api.follow(doc, jp.join(ptr, "properties", name), prop)[2]
                 if any(isinstance(n, dict) and n.get(self.skip) is True for n in (prop, target)):
@@ -299,7 +337,7 @@ class Synth:
                 out[name] = self.value(doc, jp.join(ptr, "properties", name), prop, depth + 1)
             return out
         if kind == "array":
-            count = max(1, int(node.get("minItems") or 0)) if depth < MAX_DEPTH else int(node.get("minItems") or 0)
+            count = max(1, int(node.get("minItems") or 0)) if depth < 2 * MAX_DEPTH else int(node.get("minItems") or 0)
             if isinstance(node.get("maxItems"), int):
                 count = min(count, node["maxItems"])
             item = self.value(doc, jp.join(ptr, "items"), node.get("items", {}), depth + 1) if count else None
@@ -336,6 +374,10 @@ class Synth:
         high = node.get("maxLength") if isinstance(node.get("maxLength"), int) else None
         pattern = node.get("pattern")
         candidates = [base] + [c * max(low, 1) for c in ("a", "A", "1", "x", "Z", "9")] + ["string", "abc123"]
+        if isinstance(pattern, str):
+            built = _from_pattern(pattern)
+            if built is not None:  # a string the pattern itself spells out ("arn:aws:...:analyzer/a")
+                candidates[:0] = [built]
         for text in candidates:
             if len(text) < low:
                 text = text + text[-1:] * (low - len(text)) if text else "a" * low
@@ -349,6 +391,84 @@ class Synth:
                     pass
             return text
         return base
+
+
+def _from_pattern(pattern: str) -> str | None:
+    """A short string a regular expression matches, read off its parse tree: each literal as it is, the
+    first character a class allows, the least a repeat takes (at least one), the first branch of an
+    alternation. None for what it cannot spell (lookarounds, backreferences) or a pattern Python refuses."""
+    try:
+        tree = _sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return None
+    categories = {"CATEGORY_DIGIT": "0", "CATEGORY_WORD": "a", "CATEGORY_SPACE": " ", "CATEGORY_NOT_DIGIT": "a"}
+
+    def spell(items: Any, depth: int = 0) -> str | None:
+        out = []
+        for op, arg in items:
+            name = str(op)
+            if name == "LITERAL":
+                out.append(chr(arg))
+            elif name == "ANY":
+                out.append("a")
+            elif name == "NOT_LITERAL":
+                out.append("a" if chr(arg) != "a" else "b")
+            elif name == "IN":
+                first = _first_allowed(arg, categories)
+                if first is None:
+                    return None
+                out.append(first)
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, _high, inner = arg
+                piece = spell(inner, depth + 1)
+                if piece is None:
+                    return None
+                out.append(piece * max(int(low), 1) if depth < 20 else piece * int(low))
+            elif name == "SUBPATTERN":
+                piece = spell(arg[-1], depth + 1)
+                if piece is None:
+                    return None
+                out.append(piece)
+            elif name == "BRANCH":
+                piece = spell(arg[1][0], depth + 1)
+                if piece is None:
+                    return None
+                out.append(piece)
+            elif name == "CATEGORY":
+                out.append(categories.get(str(arg), "a"))
+            elif name in ("AT", "ATOMIC_GROUP"):
+                if name == "ATOMIC_GROUP":
+                    piece = spell(arg, depth + 1)
+                    if piece is None:
+                        return None
+                    out.append(piece)
+            else:
+                return None
+        return "".join(out)
+
+    text = spell(tree)
+    if text is None or len(text) > 4096:
+        return None
+    try:
+        return text if re.search(pattern, text) else None
+    except re.error:
+        return None
+
+
+def _first_allowed(items: Any, categories: dict[str, str]) -> str | None:
+    """The first character an ``IN`` set of a parse tree allows (a negated set: a letter it leaves out)."""
+    if items and str(items[0][0]) == "NEGATE":
+        excluded = {chr(arg) for op, arg in items[1:] if str(op) == "LITERAL"}
+        return next((c for c in "aZ0_-x" if c not in excluded), None)
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            return chr(arg)
+        if name == "RANGE":
+            return chr(arg[0])
+        if name == "CATEGORY":
+            return categories.get(str(arg), "a")
+    return None
 
 
 # --- the HTTP side -----------------------------------------------------------------------------------
@@ -403,6 +523,57 @@ def _form_fields(api: Api, doc: str, ptr: str, schema: Any, encoding: dict[str, 
         if key not in out and key not in props and "[" not in key:
             out[key] = item
     return out
+
+
+_ANNOTATIONS = frozenset(
+    {"description", "title", "example", "examples", "deprecated", "externalDocs", "$comment", "xml"}
+)
+
+
+_SIZE_NAMES = frozenset({"size", "filesizebytes", "sizebytes", "sizeinbytes", "contentlength", "bytes", "filesize"})
+
+
+def _describing_mock_file(value: Any) -> Any:
+    """File metadata made true of the file the mock serves (``MOCK_FILE``): an ``md5`` is its digest, a
+    size in bytes its length, a human-readable size says so. A download after ``details()`` then gets
+    the very bytes ``details()`` described."""
+    if isinstance(value, list):
+        return [_describing_mock_file(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        word = key.lower().replace("_", "").replace("-", "")
+        if "md5" in word and isinstance(item, str):
+            item = hashlib.md5(MOCK_FILE).hexdigest()
+        elif word in _SIZE_NAMES and isinstance(item, int) and not isinstance(item, bool):
+            item = len(MOCK_FILE)
+        elif word == "filesize" and isinstance(item, str):
+            item = f"{len(MOCK_FILE)} B"
+        else:
+            item = _describing_mock_file(item)
+        out[key] = item
+    return out
+
+
+def _pins(api: Api, doc: str, ptr: str, member: Any, name: Any) -> bool:
+    """Whether a union member fixes its discriminator property's values itself (``const`` or ``enum``):
+    then its own value stands, whatever the implicit mapping would say."""
+    if not isinstance(name, str):
+        return False
+    mdoc, mptr, target = api.follow(doc, ptr, member)
+    parts = [target, *(api.follow(mdoc, mptr, p)[2] for p in (_dict(target).get("allOf") or []))]
+    for part in parts:
+        prop = _dict(_dict(part).get("properties")).get(name)
+        resolved = _dict(api.follow(mdoc, mptr, prop)[2]) if prop is not None else {}
+        if "const" in resolved or "enum" in resolved:
+            return True
+    return False
+
+
+def _annotation_only(node: Any) -> bool:
+    """A schema that says nothing about values (``{description: ...}``): it constrains nothing."""
+    return isinstance(node, dict) and all(k in _ANNOTATIONS or k.startswith("x-") for k in node)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -477,7 +648,23 @@ def _bracketed(pairs: list[tuple[str, str]]) -> Any:
 
 
 def _shaped(api: Api, doc: str, ptr: str, schema: Any, value: Any) -> Any:
-    """Bracket-form text as its schema's shape: numbered keys as arrays, scalars as their type."""
+    """Bracket-form text as its schema's shape: numbered keys as arrays, scalars as their type. Under a
+    union, the member whose shape fits (an array for numbered keys, an object for others, a scalar type
+    that reads the text)."""
+    members = [m for key in ("anyOf", "oneOf") for m in (_dict(schema).get(key) or [])]
+    if members and "type" not in _dict(schema):
+        resolved = [api.follow(doc, ptr, m) for m in members]
+        if isinstance(value, dict):
+            numbered = bool(value) and all(k.isdigit() for k in value)
+            for rdoc, rptr, member in resolved:
+                if _is_array_schema(member) if numbered else _is_object_schema(member):
+                    return _shaped(api, rdoc, rptr, member, value)
+        elif isinstance(value, str):
+            for _, _, member in resolved:
+                read = _coerce(value, member)
+                if read is not value:
+                    return read
+        return value
     if isinstance(value, dict) and _is_array_schema(schema):
         items = api.follow(doc, jp.join(ptr, "items"), (schema or {}).get("items"))
         ordered = [value[k] for k in sorted(value, key=lambda k: int(k) if k.isdigit() else 0)]
@@ -676,7 +863,7 @@ class MockServer:
                 if (location, k) not in known and (k in props or not props)
             }
             return _shaped(self.api, doc, sptr, schema, spread) if spread and located else None
-        raw: Any = source.get(name.lower()) or None if location == "header" else source.get(name)
+        raw: Any = source.get(name.lower() if location == "header" else name)
         if raw is None:
             return None
         if location == "query":
@@ -749,7 +936,7 @@ class MockServer:
     def authorized(
         self, route: Route, headers: dict[str, str], query: dict[str, list[str]], cookies: dict[str, str]
     ) -> bool:
-        if not route.security:
+        if not route.security or not self.options.require_credentials:
             return True
         schemes = (self.api.data.get("components") or {}).get("securitySchemes") or {}
         for requirement in route.security:
@@ -827,10 +1014,16 @@ class MockServer:
                 or snode.get("contentMediaType")
                 or not (media.endswith("json") or media.startswith("text/"))
             ):
-                return code, served, b"mock file content\n"
+                return code, served, MOCK_FILE
             value = self._built(sdoc, sptr, snode) if media.endswith("json") else self.synth.value(sdoc, sptr, snode)
         if isinstance(value, (bytes, bytearray)):
             return code, served, bytes(value)
+        if self.api.serves_files and media.endswith("json") and "schema" in holder:
+            described = _describing_mock_file(copy.deepcopy(value))
+            if not any(
+                True for _ in self.api.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(described)
+            ):
+                value = described
         if media.endswith("json"):
             return code, media, json.dumps(value, ensure_ascii=False).encode("utf-8")
         return code, served, (value if isinstance(value, str) else json.dumps(value)).encode("utf-8")
@@ -1126,6 +1319,12 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
 
         do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = handle_one
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method (QUERY, PROPFIND, ...) is routed too, so it gets 405 with Allow, not 501.
+            if name.startswith("do_"):
+                return self.handle_one
+            raise AttributeError(name)
 
     return Handler
 

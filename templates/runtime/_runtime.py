@@ -23,7 +23,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 from urllib.parse import quote
 
 import httpx
@@ -159,6 +159,41 @@ class OpenStrEnum(str, _OpenEnum):
 
 class OpenIntEnum(int, _OpenEnum):
     pass
+
+
+class Discriminated:
+    """A union told apart by a property (OpenAPI's ``discriminator``):
+    ``Annotated[Cat | Dog, Discriminated("pet_type", {"cat": "Cat", "dog": "Dog"})]``. A value whose tag
+    names a member is validated as that member alone, so an error speaks of it only; any other value (a
+    tag this version does not know, no tag, a model instance) is tried against each member in turn, as
+    a plain union is, so a response with a new kind still parses where a member accepts it."""
+
+    __slots__ = ("tags", "wire")
+
+    def __init__(self, wire: str, tags: Mapping[str, str]) -> None:
+        self.wire = wire
+        self.tags = dict(tags)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        members = {getattr(m, "__name__", ""): m for m in get_args(source)}
+        choices: dict[Any, Any] = {
+            tag: handler.generate_schema(members[name]) for tag, name in self.tags.items() if name in members
+        }
+        choices[_ANY_TAG] = handler(source)
+        wire = self.wire
+
+        def tag_of(value: Any) -> Any:
+            tag = value.get(wire) if isinstance(value, Mapping) else None
+            if isinstance(tag, enum.Enum):
+                tag = tag.value
+            return tag if isinstance(tag, str) and tag in choices else _ANY_TAG
+
+        return core_schema.tagged_union_schema(choices, discriminator=tag_of)
+
+
+_ANY_TAG = "\x00any"
 
 
 @dataclass(frozen=True, eq=False)

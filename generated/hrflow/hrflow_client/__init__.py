@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.10"
+__version__ = "0.1.11"
 
 __all__ = [
     "Hrflow",

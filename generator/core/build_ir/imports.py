@@ -63,14 +63,14 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
         lines.add("import datetime as _dt")
     if "_t." in joined:
         lines.add("import typing as _t")
-    typing_names = sorted(n for n in ("Any", "Literal", "overload") if re.search(rf"\b{n}\b", joined))
+    typing_names = sorted(n for n in ("Annotated", "Any", "Literal", "overload") if re.search(rf"\b{n}\b", joined))
     if typing_names:
         lines.add(f"from typing import {', '.join(typing_names)}")
     return tuple(sorted(lines, key=lambda line: (line.startswith("from "), line.split()[1], line)))
 
 
 #: Names of the runtime module that generated signatures may use, besides the fixed ones.
-RUNTIME_TYPES = ("DownloadTarget", "FileContent", "FileInput")
+RUNTIME_TYPES = ("Discriminated", "DownloadTarget", "FileContent", "FileInput")
 
 
 def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, ...]:
@@ -131,4 +131,5 @@ def _with_imports(api: ir.Api) -> ir.Api:
         root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), RESOURCE_IMPORTS),
         root_runtime_imports=_runtime_imports(root_texts, CLIENT_RUNTIME),
         models_std_imports=_std_imports(model_texts),
+        models_runtime_imports=_runtime_imports(model_texts, ("OpenIntEnum", "OpenStrEnum") if api.enums else ()),
     )

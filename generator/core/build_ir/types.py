@@ -249,7 +249,8 @@ class Types:
                 for index, member in enumerate(schema[key]):
                     member_hint = LazyHint(functools.partial(_member_hint_of, hint, member, index, schema[key]))
                     members.append(self._annotation(doc, member, jp.join(ptr, key, index), member_hint, depth + 1))
-                return _maybe_null(_union(members), nullable)
+                tagged = self._discriminated(doc, schema, schema[key], members)
+                return _maybe_null(tagged or _union(members), nullable)
         if isinstance(schema.get("allOf"), list) and schema["allOf"]:
             refs = [(i, m) for i, m in enumerate(schema["allOf"]) if isinstance(m, dict) and not _annotation_only(m)]
             if len(refs) == 1:  # one schema, with annotations beside it: that schema's type
@@ -270,6 +271,30 @@ class Types:
         if not annotations:
             return "None"
         return _maybe_null(_union(annotations), nullable)
+
+    def _discriminated(self, doc: str, schema: dict[str, Any], raw: list[Any], members: list[str]) -> str | None:
+        """``Annotated[A | B, Discriminated("kind", {"a": "A", ...})]`` for a union with a discriminator
+        whose members are all model classes: a value whose tag names a member is validated as that
+        member alone; any other value (a tag this version does not know) as the plain union."""
+        discriminator = schema.get("discriminator")
+        if not isinstance(discriminator, dict) or not isinstance(discriminator.get("propertyName"), str):
+            return None
+        models = {d.name for d in self.ctx.defs.values() if d.kind == "model"}
+        if len(members) < 2 or not all(m in models for m in members):
+            return None
+        given = discriminator.get("mapping")
+        mapping: dict[str, Any] = given if isinstance(given, dict) else {}
+        tags: dict[str, str] = {}
+        for member, annotation in zip(raw, members, strict=True):
+            ref = member.get("$ref") if isinstance(member, dict) else None
+            if not isinstance(ref, str):
+                return None
+            named = [str(t) for t, target in mapping.items() if target in (ref, ref.rsplit("/", 1)[-1])]
+            for tag in named or [ref.rsplit("/", 1)[-1]]:  # implicit: the component's name
+                tags.setdefault(tag, annotation)
+        table = ", ".join(f"{pyrepr_literal(tag)}: {pyrepr_literal(name)}" for tag, name in tags.items())
+        wire = pyrepr_literal(discriminator["propertyName"])
+        return f"Annotated[{_union(members)}, Discriminated({wire}, {{{table}}})]"
 
     def _simple(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, type_name: str, depth: int) -> str:
         fmt = schema.get("format")

@@ -29,6 +29,7 @@ from .models import (
     Employee,
     EmployeesFilter,
     GetReportPoint,
+    Pet,
     SearchColor,
     SearchWhere,
     SearchXPoint,
@@ -159,6 +160,17 @@ _SEARCH: Endpoint[list[str]] = Endpoint(
     },
     reserved=frozenset({"path"}),
     content_params=frozenset({("query", "where")}),
+)
+
+
+_CREATE_PET: Endpoint[Pet] = Endpoint(
+    "POST",
+    "/pets",
+    responses={
+        "200": ("json", Pet),
+    },
+    body_kind="json",
+    body_media_type="application/json",
 )
 
 
@@ -486,6 +498,31 @@ class WireRules(SyncAPIClient):
             extra_query=extra_query,
         )
 
+    def create_pet(
+        self,
+        *,
+        body: Pet,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Pet:
+        """A discriminated union in the request and in the response.
+
+        ``POST /pets``
+
+        Args:
+            body: Request body (application/json).
+        """
+        return self._request(
+            _CREATE_PET,
+            body=body,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
 
 class AsyncWireRules(AsyncAPIClient):
     """Wire Rules client (async).
@@ -805,6 +842,31 @@ class AsyncWireRules(AsyncAPIClient):
             cookies={
                 "prefs": prefs,
             },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def create_pet(
+        self,
+        *,
+        body: Pet,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Pet:
+        """A discriminated union in the request and in the response.
+
+        ``POST /pets``
+
+        Args:
+            body: Request body (application/json).
+        """
+        return await self._request(
+            _CREATE_PET,
+            body=body,
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

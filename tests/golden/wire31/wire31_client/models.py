@@ -8,15 +8,19 @@ what the server sent. Enums are open: a value added by the API later parses as a
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
 
 import pydantic
 
 from ._model import Model
+from ._runtime import Discriminated
 
 __all__ = [
     "Address",
+    "Cat",
     "Charge",
     "CreateChargeOptions",
+    "Dog",
     "Employee",
     "EmployeesFilter",
     "GetReportPoint",
@@ -25,6 +29,7 @@ __all__ = [
     "SearchXPoint",
     "Shipping",
     "UploadMeta",
+    "Pet",
     "TagKey",
 ]
 
@@ -34,6 +39,14 @@ class Address(Model):
 
     city: str | None = None
     line1: str | None = None
+
+
+class Cat(Model):
+    """Cat"""
+
+    pet_type: Literal["cat"] = pydantic.Field(alias="petType")
+    name: str
+    indoor: bool | None = None
 
 
 class Charge(Model):
@@ -47,6 +60,14 @@ class CreateChargeOptions(Model):
     """CreateChargeOptions"""
 
     capture: bool | None = None
+
+
+class Dog(Model):
+    """Dog"""
+
+    pet_type: Literal["dog"] = pydantic.Field(alias="petType")
+    name: str
+    good_boy: bool | None = pydantic.Field(default=None, alias="goodBoy")
 
 
 class Employee(Model):
@@ -106,6 +127,9 @@ class UploadMeta(Model):
     """UploadMeta"""
 
     size: int | None = None
+
+
+Pet = Annotated[Cat | Dog, Discriminated("petType", {"cat": "Cat", "dog": "Dog"})]
 
 
 TagKey = str

@@ -11,6 +11,7 @@ import json
 import sys
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import judged, through
@@ -19,7 +20,16 @@ from server import Reply
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "wire31"))
 
 from wire31_client import AsyncWireRules, WireRules
-from wire31_client.models import Address, Employee, EmployeesFilter, GetReportPoint, SearchColor, SearchXPoint, Shipping
+from wire31_client.models import (
+    Address,
+    Employee,
+    EmployeesFilter,
+    GetReportPoint,
+    SearchColor,
+    SearchXPoint,
+    SendBundleMeta,
+    Shipping,
+)
 
 MODES = ("sync", "async")
 SPEC = Path(__file__).resolve().parent / "specs" / "wire31.yaml"
@@ -98,17 +108,16 @@ def test_a_form_value_its_style_cannot_carry_is_a_type_error_before_sending(serv
     assert server.requests == []
 
 
-def _parts(request) -> list[tuple[str, str | None, str]]:
-    """(name, part content type, text) of each part of a multipart request."""
+def _parts(request, headers: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
+    """(name, part content type, text, *the values of ``headers``) of each part of a multipart request."""
     raw = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode() + request.body
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(raw)
     out = []
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
         explicit = part.get("content-type")
-        out.append(
-            (name, None if explicit is None else part.get_content_type(), part.get_payload(decode=True).decode())
-        )
+        kind = None if explicit is None else part.get_content_type()
+        out.append((name, kind, part.get_payload(decode=True).decode(), *(part.get(h) for h in headers)))
     return out
 
 
@@ -123,6 +132,19 @@ def test_multipart_without_a_file_stays_multipart_with_json_and_repeated_parts(s
         ("meta", "application/json", '{"size":3}'),
         ("labels", None, "x"),
         ("labels", None, "y"),
+    ]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_multipart_mixed_keeps_its_media_type_and_a_file_part_carries_its_own_headers(server, mode):
+    server.route("POST", "/bundles", Reply(204))
+    part = ("cv.pdf", b"%PDF-1.7", "application/pdf", {"X-Checksum": "abc"})
+    call(server, mode, lambda c: c.send_bundle(meta=SendBundleMeta(title="cv"), file=part))
+    request = server.last()
+    assert request.headers["content-type"].startswith("multipart/mixed; boundary=")
+    assert _parts(request, ("x-checksum",)) == [
+        ("meta", "application/json", '{"title":"cv"}', None),
+        ("file", "application/pdf", "%PDF-1.7", "abc"),
     ]
 
 

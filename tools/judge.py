@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from openapi_core.deserializing.media_types.util import data_form_loads
 from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
@@ -95,6 +96,10 @@ def _description(path: Path, path_key: str | None = None) -> OpenAPI:
     # reads them as text, byte for byte.
     for media in media_types:
         bare = media.split(";")[0].strip().lower()
+        if bare.startswith("multipart/") and bare != "multipart/form-data":
+            # multipart/mixed and its kin: parts named as form-data's are (RFC 7578's disposition), which
+            # openapi-core reads only under multipart/form-data.
+            deserializers[media] = data_form_loads
         if bare not in _READ_BY_OPENAPI_CORE and not bare.endswith("+json") and not bare.startswith("text/"):
             deserializers.setdefault(media, _latin1)
     deserializers.setdefault("application/octet-stream", _latin1)
@@ -203,6 +208,8 @@ def _media_types(node: Any) -> set[str]:
         for key, value in node.items():
             if key == "content" and isinstance(value, dict):
                 found.update(str(k) for k in value)
+            if key == "contentType" and isinstance(value, str):  # an encoding's part type
+                found.update(t.strip() for t in value.split(",") if t.strip())
             found |= _media_types(value)
     elif isinstance(node, list):
         for value in node:

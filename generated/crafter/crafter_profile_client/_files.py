@@ -25,8 +25,15 @@ __all__ = ["DownloadTarget", "FileContent", "FileInput", "Sink", "open_content",
 
 #: The bytes of a file: in memory, an open binary file, or a path to read from.
 FileContent = Union[bytes, IO[bytes], os.PathLike[str]]
-#: A file for a multipart part: content, a path given as ``str``, or ``(filename, content[, content_type])``.
-FileInput = Union[FileContent, str, tuple[str, FileContent], tuple[str, FileContent, str]]
+#: A file for a multipart part: content, a path given as ``str``, or ``(filename, content[, content_type[,
+#: headers]])``: the part's own headers (those a media type's ``encoding.headers`` describes).
+FileInput = Union[
+    FileContent,
+    str,
+    tuple[str, FileContent],
+    tuple[str, FileContent, str],
+    tuple[str, FileContent, str, Mapping[str, str]],
+]
 #: Where a download goes: a path (``str`` or ``PathLike``) or an open binary file; the call returns it.
 DownloadTarget = TypeVar("DownloadTarget", bound=Union[str, os.PathLike[str], IO[bytes]])
 
@@ -42,7 +49,7 @@ def open_content(value: Any, stack: contextlib.ExitStack) -> Any:
 
 
 def open_file(value: Any, stack: contextlib.ExitStack) -> Any:
-    """One multipart file part in the form httpx takes: ``content`` or ``(filename, content[, type])``."""
+    """One multipart file part in the form httpx takes: ``content`` or ``(filename, content[, type[, headers]])``."""
     if isinstance(value, tuple):
         name, content, *rest = value
         return (name, open_content(content, stack), *rest)

@@ -443,6 +443,7 @@ def _form_items(
     return out
 
 
+_FORM_DATA = "multipart/form-data"
 _PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
@@ -747,6 +748,11 @@ class _Base:
                 json=json_body,
                 timeout=timeout.httpx(),
             )
+        if files is not None and ep.body_media_type and ep.body_media_type.lower() != _FORM_DATA:
+            # multipart/mixed, /related, ...: httpx writes the parts (and boundary) the same way; the
+            # media type is the operation's own, with httpx's boundary kept.
+            sent = request.headers.get("Content-Type", "")
+            request.headers["Content-Type"] = ep.body_media_type + sent[len(_FORM_DATA) :]
         return self._protect(request)
 
     def _prepare(

@@ -77,7 +77,7 @@ class CrafterProfile(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.11",
+            user_agent="crafter-profile-client/0.1.12",
             http_client=http_client,
         )
 
@@ -128,7 +128,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.11",
+            user_agent="crafter-profile-client/0.1.12",
             http_client=http_client,
         )
 

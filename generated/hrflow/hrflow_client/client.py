@@ -87,7 +87,7 @@ class Hrflow(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.11",
+            user_agent="hrflow-client/0.1.12",
             http_client=http_client,
         )
 
@@ -148,7 +148,7 @@ class AsyncHrflow(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.11",
+            user_agent="hrflow-client/0.1.12",
             http_client=http_client,
         )
 

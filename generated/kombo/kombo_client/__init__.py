@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.11"
+__version__ = "0.1.12"
 
 __all__ = [
     "Kombo",

@@ -85,7 +85,7 @@ class Kombo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.11",
+            user_agent="kombo-client/0.1.12",
             http_client=http_client,
         )
 
@@ -143,7 +143,7 @@ class AsyncKombo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.11",
+            user_agent="kombo-client/0.1.12",
             http_client=http_client,
         )
 

@@ -17,6 +17,7 @@ from ._runtime import (
     AsyncAPIClient,
     Credential,
     Endpoint,
+    FileInput,
     NotGiven,
     SyncAPIClient,
     Timeout,
@@ -33,6 +34,7 @@ from .models import (
     SearchColor,
     SearchWhere,
     SearchXPoint,
+    SendBundleMeta,
     Shipping,
     TagKey,
     UploadMeta,
@@ -171,6 +173,21 @@ _CREATE_PET: Endpoint[Pet] = Endpoint(
     },
     body_kind="json",
     body_media_type="application/json",
+)
+
+
+_SEND_BUNDLE: Endpoint[None] = Endpoint(
+    "POST",
+    "/bundles",
+    responses={
+        "204": ("empty", None),
+    },
+    body_kind="multipart",
+    body_media_type="multipart/mixed",
+    file_fields=frozenset({"file"}),
+    encoding={
+        "file": ("form", True, "application/pdf"),
+    },
 )
 
 
@@ -523,6 +540,36 @@ class WireRules(SyncAPIClient):
             extra_query=extra_query,
         )
 
+    def send_bundle(
+        self,
+        *,
+        meta: SendBundleMeta,
+        file: FileInput,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A multipart/mixed body with a JSON part and a file part with headers of its own.
+
+        ``POST /bundles``
+
+        Args:
+            meta: meta
+            file: file A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
+        """
+        return self._request(
+            _SEND_BUNDLE,
+            body={
+                "meta": meta,
+                "file": file,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
 
 class AsyncWireRules(AsyncAPIClient):
     """Wire Rules client (async).
@@ -867,6 +914,36 @@ class AsyncWireRules(AsyncAPIClient):
         return await self._request(
             _CREATE_PET,
             body=body,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+
+    async def send_bundle(
+        self,
+        *,
+        meta: SendBundleMeta,
+        file: FileInput,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> None:
+        """A multipart/mixed body with a JSON part and a file part with headers of its own.
+
+        ``POST /bundles``
+
+        Args:
+            meta: meta
+            file: file A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
+        """
+        return await self._request(
+            _SEND_BUNDLE,
+            body={
+                "meta": meta,
+                "file": file,
+            },
             timeout=timeout,
             max_retries=max_retries,
             extra_headers=extra_headers,

@@ -27,6 +27,7 @@ __all__ = [
     "SearchColor",
     "SearchWhere",
     "SearchXPoint",
+    "SendBundleMeta",
     "Shipping",
     "UploadMeta",
     "Pet",
@@ -114,6 +115,12 @@ class SearchXPoint(Model):
 
     x: int | None = None
     y: int | None = None
+
+
+class SendBundleMeta(Model):
+    """SendBundleMeta"""
+
+    title: str | None = None
 
 
 class Shipping(Model):

@@ -731,6 +731,7 @@ class MockServer:
             Synth(self.api, examples=False, optional_depth=0),
         ]
         self._built_values: dict[str, Any] = {}
+        self._responses: dict[tuple[str, str, int | None, str | None], tuple[int, str | None, bytes]] = {}
         self.options = options or MockOptions()
         self.log: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -984,7 +985,15 @@ class MockServer:
         return expected is None or value == expected
 
     def response(self, route: Route, status: int | None, example_name: str | None) -> tuple[int, str | None, bytes]:
-        """(status, content type, body) for a status (None: the first success the spec documents)."""
+        """(status, content type, body) for a status (None: the first success the spec documents); the
+        same for the same route, status and example, so each is made (and validated) once."""
+        key = (route.method, route.ptr, status, example_name)
+        found = self._responses.get(key)
+        if found is None:
+            found = self._responses[key] = self._response(route, status, example_name)
+        return found
+
+    def _response(self, route: Route, status: int | None, example_name: str | None) -> tuple[int, str | None, bytes]:
         responses = route.op.get("responses") or {}
         key = _pick_status(responses, status)
         code = status or (int(key) if key and key.isdigit() else int(key[0]) * 100 if key and key[0].isdigit() else 200)

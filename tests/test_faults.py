@@ -54,7 +54,8 @@ HTML_502 = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>5
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch):
     for package in (kombo_client, hrflow_client):
-        monkeypatch.setattr(package._runtime, "INITIAL_RETRY_DELAY", 0.01)
+        fast = package._runtime.RetryPolicy(initial_delay=0.01)
+        monkeypatch.setattr(package._runtime, "DEFAULT_RETRY_POLICY", fast)
 
 
 @pytest.fixture(params=["sync", "async"])
@@ -191,10 +192,65 @@ def test_retry_after_as_an_http_date(server, mode):
     assert res.status == "success" and 0.9 <= elapsed < 4
 
 
-def test_retry_after_beyond_the_cap_falls_back_to_backoff(server, mode):
-    server.route("GET", ROUTE, [Reply(503, None, headers={"Retry-After": "3600"}), Reply(200, OK)])
+def test_retry_after_beyond_the_cap_is_not_waited_out_but_raised_at_once(server, mode):
+    # Told to come back in two minutes, the client does not spend its retries inside that window.
+    server.route("GET", ROUTE, [Reply(429, RATE_LIMITED, headers={"Retry-After": "120"}), Reply(200, OK)])
+    exc, elapsed = timed(kombo_call, mode, server)
+    assert isinstance(exc, RateLimitError) and exc.retry_after == 120.0
+    assert server.count("GET", ROUTE) == 1 and elapsed < 1
+
+
+def test_retry_after_within_the_cap_is_waited_for_at_least(server, mode):
+    server.route("GET", ROUTE, [Reply(429, RATE_LIMITED, headers={"Retry-After": "1"}), Reply(200, OK)])
     res, elapsed = timed(kombo_call, mode, server)
-    assert res.status == "success" and elapsed < 2
+    assert res.status == "success" and server.count("GET", ROUTE) == 2
+    assert 1.0 <= elapsed < 3
+
+
+def test_x_should_retry_is_obeyed_both_ways(server, mode):
+    server.route("GET", ROUTE, Reply(503, None, headers={"x-should-retry": "false"}))
+    exc, _ = timed(kombo_call, mode, server)
+    assert isinstance(exc, InternalServerError) and server.count("GET", ROUTE) == 1
+    server.requests.clear()
+    server.route("GET", ROUTE, [Reply(400, None, headers={"x-should-retry": "true"}), Reply(200, OK)])
+    assert kombo_call(mode, server).status == "success" and server.count("GET", ROUTE) == 2
+
+
+def test_409_is_retried(server, mode):
+    server.route("GET", ROUTE, [Reply(409, None), Reply(200, OK)])
+    assert kombo_call(mode, server).status == "success" and server.count("GET", ROUTE) == 2
+
+
+def test_a_retry_policy_on_the_client_and_on_a_call(server, mode):
+    from kombo_client import RetryPolicy
+
+    server.route("GET", ROUTE, Reply(503, None))
+    no_server_errors = {"retry_policy": RetryPolicy(server_errors=False)}
+    exc, _ = timed(kombo_call, mode, server, client=no_server_errors)
+    assert isinstance(exc, InternalServerError) and server.count("GET", ROUTE) == 1
+    server.requests.clear()
+    server.route("GET", ROUTE, [Reply(418, None), Reply(200, OK)])
+    teapots = RetryPolicy(statuses=frozenset({418}), initial_delay=0.01)
+    assert kombo_call(mode, server, client=no_server_errors, retry_policy=teapots).status == "success"
+    assert server.count("GET", ROUTE) == 2
+
+
+def test_a_retry_never_starts_past_max_elapsed(server, mode):
+    from kombo_client import RetryPolicy
+
+    server.route("GET", ROUTE, [Reply(503, None, headers={"Retry-After": "1"}), Reply(200, OK)])
+    exc, elapsed = timed(kombo_call, mode, server, retry_policy=RetryPolicy(max_elapsed=0.5))
+    assert isinstance(exc, InternalServerError) and exc.retry_after == 1.0
+    assert server.count("GET", ROUTE) == 1 and elapsed < 0.9
+
+
+def test_measured_backoff_doubles_within_its_jitter(server, mode):
+    from kombo_client import RetryPolicy
+
+    server.route("GET", ROUTE, [Reply(503, None), Reply(503, None), Reply(200, OK)])
+    policy = RetryPolicy(initial_delay=0.2, jitter=0.0)
+    res, elapsed = timed(kombo_call, mode, server, retry_policy=policy)
+    assert res.status == "success" and 0.6 <= elapsed < 1.5  # 0.2 s, then 0.4 s
 
 
 def test_503_sequence_then_success(server, mode):
@@ -242,7 +298,7 @@ def test_status_maps_to_its_error_class(server, status, cls):
     server.route("GET", ROUTE, Reply(status, body))
     exc, _ = timed(kombo_call, "sync", server)
     assert type(exc) is cls and exc.status_code == status and exc.code == "INTEGRATION.X"
-    assert server.count("GET", ROUTE) == 1
+    assert server.count("GET", ROUTE) == (3 if status == 409 else 1)  # 409 is retried (a conflict may clear)
 
 
 @pytest.mark.parametrize("status", [501, 520, 599])
@@ -358,9 +414,9 @@ def test_query_credentials_never_reach_logs_or_reprs(server, caplog):
 
     token = "e8f5170c-SECRET-4b09772f8e2d"
     caplog.set_level(logging.DEBUG)
-    crafter_runtime.INITIAL_RETRY_DELAY = 0.001
+    fast = crafter_runtime.RetryPolicy(initial_delay=0.001)
     server.route("GET", "/api/1/profile/p1/attachments", Reply(500, {"message": f"bad token {token}"}))
-    with CrafterProfile(access_token_id=token, base_url=server.url, max_retries=1) as cp:
+    with CrafterProfile(access_token_id=token, base_url=server.url, max_retries=1, retry_policy=fast) as cp:
         with pytest.raises(CrafterError) as info:
             cp.profile.attachments.list("p1")
         assert repr(cp) == f"CrafterProfile(base_url={server.url!r})" and token not in repr(cp._credentials)

@@ -23,7 +23,7 @@ OK = example("kombo", "/ats/candidates/{candidate_id}/attachments", "get", "200"
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch):
-    monkeypatch.setattr(_runtime, "INITIAL_RETRY_DELAY", 0.001)
+    monkeypatch.setattr(_runtime, "DEFAULT_RETRY_POLICY", _runtime.RetryPolicy(initial_delay=0.001))
 
 
 def kombo(handler, **kwargs) -> Kombo:

@@ -23,15 +23,22 @@ PACKAGES = {
 USAGE = """
 from directions30_client import Directions
 from directions30_client.models import Employee
-from wire31_client import WireRules
-from wire31_client.models import Address, EmployeesFilter, Shipping
+from wire31_client import RateLimitError, RetryPolicy, WireRules
+from wire31_client.models import Address, Cat, EmployeesFilter, SendBundleMeta, Shipping
 
 
 def use(hris: Directions, wire: WireRules) -> str | None:
     made = hris.create_employee(body=Employee(first_name="Ada", password="pw"))
     wire.update_charge("ch_1", expand=["customer"], shipping=Shipping(address=Address(city="Paris")))
-    wire.list_employees(filter=EmployeesFilter(company_id="1"))
-    return made.id
+    wire.list_employees(filter=EmployeesFilter(company_id="1"), retry_policy=RetryPolicy(max_elapsed=30.0))
+    pet = wire.create_pet(body=Cat(petType="cat", name="Tom"))  # type checkers see a field by its alias
+    wire.send_bundle(meta=SendBundleMeta(title="cv"), file=("cv.pdf", b"%PDF", "application/pdf", {"X-Checksum": "a"}))
+    try:
+        WireRules(retry_policy=RetryPolicy(statuses=frozenset({429}), server_errors=False)).list_locations()
+    except RateLimitError as exc:
+        waited: float | None = exc.retry_after
+        del waited
+    return made.id or pet.name
 """
 
 

@@ -76,6 +76,8 @@ class APIStatusError(APIError):
     """
 
     status_code: int
+    #: Seconds the server asked to wait (``Retry-After`` or ``retry-after-ms``), when it said.
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, response: httpx.Response, body: Any) -> None:
         super().__init__(message)

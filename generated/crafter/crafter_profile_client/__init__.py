@@ -5,7 +5,7 @@
 from crafter_profile_client import CrafterProfile
 """
 
-from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, Timeout
+from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, RetryPolicy, Timeout
 from .client import CrafterProfile, AsyncCrafterProfile
 from .errors import (
     APIConnectionError,
@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.12"
+__version__ = "0.1.13"
 
 __all__ = [
     "CrafterProfile",
@@ -49,6 +49,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "ResponseValidationError",
+    "RetryPolicy",
     "Timeout",
     "UnprocessableEntityError",
 ]

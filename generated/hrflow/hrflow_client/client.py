@@ -20,6 +20,7 @@ from ._runtime import (
     Credential,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
     Timeout,
     env_or,
@@ -46,7 +47,8 @@ class Hrflow(SyncAPIClient):
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``HRFLOW_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -60,6 +62,7 @@ class Hrflow(SyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -86,8 +89,9 @@ class Hrflow(SyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.12",
+            user_agent="hrflow-client/0.1.13",
             http_client=http_client,
         )
 
@@ -107,7 +111,8 @@ class AsyncHrflow(AsyncAPIClient):
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``HRFLOW_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -121,6 +126,7 @@ class AsyncHrflow(AsyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -147,8 +153,9 @@ class AsyncHrflow(AsyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.12",
+            user_agent="hrflow-client/0.1.13",
             http_client=http_client,
         )
 

@@ -54,6 +54,7 @@ __all__ = [
     "OpenIntEnum",
     "OpenStrEnum",
     "RawResponse",
+    "RetryPolicy",
     "SyncAPIClient",
     "SyncResource",
     "Timeout",
@@ -67,11 +68,12 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 #: Total time one attempt may take (connect, send, wait, read the whole body), and the connect limit.
 DEFAULT_TIMEOUT_SECONDS = 60.0
 DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
-#: Retries after the first attempt, for connection errors, 408, 429 and 5xx.
+#: Retries after the first attempt, for connection errors, 408, 409, 429 and 5xx (``RetryPolicy``).
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
-#: A server's Retry-After is honoured up to this many seconds; longer waits fall back to our backoff.
+#: A server's Retry-After is waited for up to this many seconds; asked to wait longer, the client does
+#: not retry: the error is raised at once, with ``retry_after`` set.
 MAX_RETRY_AFTER = 60.0
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 MAX_REDIRECTS = 10
@@ -125,6 +127,50 @@ _HTTPX_TIMEOUTS: dict[tuple[float | None, float | None], httpx.Timeout] = {}
 
 
 DEFAULT_TIMEOUT = Timeout()
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a failed attempt is retried (how many times is ``max_retries``, per client and per call).
+
+    A connection error, or a response with one of ``statuses`` (or any 5xx with ``server_errors``), is
+    retried when the method is safe to resend (GET, PUT, DELETE, ... or an operation the API documents
+    as retry-safe). The server has the last word: ``x-should-retry: true`` retries and ``false`` does
+    not, whatever the status; a ``Retry-After`` (or ``retry-after-ms``) is waited for, unless it asks for
+    more than ``max_retry_after`` seconds, when the error is raised at once with ``retry_after`` set.
+    Otherwise the wait doubles from ``initial_delay`` up to ``max_delay``, shortened by up to ``jitter``
+    (a fraction) at random. No retry starts later than ``max_elapsed`` seconds after the first attempt.
+    """
+
+    statuses: frozenset[int] = frozenset({408, 409, 429})
+    server_errors: bool = True
+    initial_delay: float = INITIAL_RETRY_DELAY
+    max_delay: float = MAX_RETRY_DELAY
+    jitter: float = 0.25
+    max_elapsed: float | None = None
+    max_retry_after: float = MAX_RETRY_AFTER
+
+    def __post_init__(self) -> None:
+        if self.initial_delay < 0 or self.max_delay < 0 or not 0 <= self.jitter <= 1:
+            raise ValueError("RetryPolicy: delays must be 0 or more and jitter between 0 and 1")
+
+    def retries(self, status: int) -> bool:
+        return status in self.statuses or (self.server_errors and status >= 500)
+
+    def backoff(self, attempt: int) -> float:
+        delay = min(self.initial_delay * (2.0**attempt), self.max_delay)
+        return delay * (1 - self.jitter * random.random())
+
+
+DEFAULT_RETRY_POLICY = RetryPolicy()
+
+
+@dataclass(frozen=True)
+class _Attempts:
+    """What one call may retry: how many times, how, and since when (``time.monotonic()``)."""
+
+    limit: int
+    policy: RetryPolicy
 
 
 class _OpenEnum(enum.Enum):
@@ -566,9 +612,11 @@ class _Base:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         user_agent: str,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
+        self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.base_url = base_url
         self._credentials = dict(credentials)
         self._client_params = dict(client_params)
@@ -607,7 +655,7 @@ class _Base:
             {
                 k: v
                 for k, v in self.__dict__.items()
-                if k.startswith("_") or k in ("base_url", "timeout", "max_retries")
+                if k.startswith("_") or k in ("base_url", "timeout", "max_retries", "retry_policy")
             }
         )
         clone._raw = True
@@ -772,9 +820,10 @@ class _Base:
         expected_size: int | None,
         md5: str | None,
         files_opened: contextlib.ExitStack,
-    ) -> tuple[Endpoint[T], httpx.Request, Timeout, int, Sink | None]:
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None]:
         """Everything an operation call decides before I/O: options, the request, and the download sink."""
-        resolved_timeout, retries = self._options(timeout, max_retries)
+        resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
         request = self._build_request(
             client,
             ep,
@@ -800,8 +849,9 @@ class _Base:
         md5: str | None,
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
-    ) -> tuple[Endpoint[DownloadTarget], httpx.Request, Timeout, int, Sink]:
-        resolved_timeout, retries = self._options(timeout, max_retries)
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> tuple[Endpoint[DownloadTarget], httpx.Request, Timeout, _Attempts, Sink]:
+        resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
         request = self._link_request(client, url, resolved_timeout)
         ep: Endpoint[DownloadTarget] = Endpoint("GET", self._redact(request.url.path))
         return ep, request, resolved_timeout, retries, Sink(to, expected_size, md5)
@@ -921,47 +971,58 @@ class _Base:
         self,
         ep: Endpoint[Any],
         attempt: int,
-        retries: int,
+        attempts: _Attempts,
+        started: float,
         *,
         error: Exception | None = None,
         response: httpx.Response | None = None,
         sink: Sink | None = None,
     ) -> float | None:
         """Seconds to wait before the next attempt, or None when this outcome is final."""
-        if attempt >= retries or (sink is not None and not sink.can_retry()):
+        if attempt >= attempts.limit or (sink is not None and not sink.can_retry()):
             return None
+        policy = attempts.policy
         resendable = ep.retry_safe or ep.method in IDEMPOTENT_METHODS
         if error is not None:
             # A request that never reached the server is safe to resend whatever its method.
             if not (resendable or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))):
                 return None
             reason = type(error).__name__
+            delay = policy.backoff(attempt)
         else:
             assert response is not None
-            if not (resendable and _retryable_status(response.status_code)):
+            told = response.headers.get("x-should-retry", "").strip().lower()
+            if told == "false" or (
+                told != "true" and not (resendable and policy.retries(response.status_code))
+            ):
                 return None
+            after = _parse_retry_after(response.headers)
+            if after is not None and after > policy.max_retry_after:
+                return (
+                    None  # told to wait longer than we would: the caller hears it now (retry_after)
+                )
             reason = f"status {response.status_code}"
-        delay = self._retry_delay(attempt, response)
-        self._log_retry(reason, delay, attempt, retries)
+            delay = max(after, 0.0) if after is not None else policy.backoff(attempt)
+        if (
+            policy.max_elapsed is not None
+            and time.monotonic() + delay - started > policy.max_elapsed
+        ):
+            return None
+        self._log_retry(reason, delay, attempt, attempts.limit)
         return delay
 
-    @staticmethod
-    def _retry_delay(attempt: int, response: httpx.Response | None) -> float:
-        if response is not None:
-            after = _parse_retry_after(response.headers)
-            if after is not None and 0 <= after <= MAX_RETRY_AFTER:
-                return after
-        delay = min(INITIAL_RETRY_DELAY * (2.0**attempt), MAX_RETRY_DELAY)
-        return delay * (1 - 0.25 * random.random())
-
     def _options(
-        self, timeout: float | Timeout | None | NotGiven, max_retries: int | NotGiven
-    ) -> tuple[Timeout, int]:
+        self,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> tuple[Timeout, _Attempts]:
         resolved_timeout = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
         retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
         if retries < 0:
             raise ValueError("max_retries must be 0 or more")
-        return resolved_timeout, retries
+        policy = self.retry_policy if isinstance(retry_policy, NotGiven) else retry_policy
+        return resolved_timeout, _Attempts(retries, policy)
 
     # -- responses -----------------------------------------------------------------------------
 
@@ -1042,7 +1103,9 @@ class _Base:
             f"{ep.method} {ep.path} failed with {response.status_code} {response.reason_phrase}"
             + (f": {summary}" if summary else "")
         )
-        return status_error_class(response.status_code)(message, response=response, body=body)
+        error = status_error_class(response.status_code)(message, response=response, body=body)
+        error.retry_after = _parse_retry_after(response.headers)
+        return error
 
     # -- logging -------------------------------------------------------------------------------
 
@@ -1313,6 +1376,7 @@ class SyncAPIClient(_Base):
         to: Any = None,
         expected_size: int | None = None,
         md5: str | None = None,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -1331,6 +1395,7 @@ class SyncAPIClient(_Base):
                 expected_size,
                 md5,
                 files_opened,
+                retry_policy,
             )
             return self._execute(*call)
 
@@ -1350,10 +1415,11 @@ class SyncAPIClient(_Base):
         ep: Endpoint[T],
         request: httpx.Request,
         timeout: Timeout,
-        retries: int,
+        retries: _Attempts,
         sink: Sink | None,
     ) -> T:
         attempt = 0
+        first = time.monotonic()
         try:
             while True:
                 self._log_request(request, attempt)
@@ -1374,12 +1440,12 @@ class SyncAPIClient(_Base):
                     finally:
                         response.close()
                 except (httpx.TransportError, TimeoutError) as exc:
-                    delay = self._next_retry(ep, attempt, retries, error=exc, sink=sink)
+                    delay = self._next_retry(ep, attempt, retries, first, error=exc, sink=sink)
                     if delay is None:
                         raise self._connection_error(exc) from None
                 else:
                     self._log_response(request, response, started)
-                    delay = self._next_retry(ep, attempt, retries, response=response)
+                    delay = self._next_retry(ep, attempt, retries, first, response=response)
                     if delay is None:
                         return self._finish(ep, response, sink)
                 time.sleep(delay)
@@ -1445,6 +1511,7 @@ class AsyncAPIClient(_Base):
         to: Any = None,
         expected_size: int | None = None,
         md5: str | None = None,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -1463,6 +1530,7 @@ class AsyncAPIClient(_Base):
                 expected_size,
                 md5,
                 files_opened,
+                retry_policy,
             )
             return await self._execute(*call)
 
@@ -1481,13 +1549,14 @@ class AsyncAPIClient(_Base):
         ep: Endpoint[T],
         request: httpx.Request,
         timeout: Timeout,
-        retries: int,
+        retries: _Attempts,
         sink: Sink | None,
     ) -> T:
         import anyio
 
         slots = self._slots.get()
         attempt = 0
+        first = time.monotonic()
         try:
             while True:
                 try:
@@ -1512,12 +1581,12 @@ class AsyncAPIClient(_Base):
                         finally:
                             await response.aclose()
                 except (httpx.TransportError, TimeoutError) as exc:
-                    delay = self._next_retry(ep, attempt, retries, error=exc, sink=sink)
+                    delay = self._next_retry(ep, attempt, retries, first, error=exc, sink=sink)
                     if delay is None:
                         raise self._connection_error(exc) from None
                 else:
                     self._log_response(request, response, started)
-                    delay = self._next_retry(ep, attempt, retries, response=response)
+                    delay = self._next_retry(ep, attempt, retries, first, response=response)
                     if delay is None:
                         return self._finish(ep, response, sink)
                 await anyio.sleep(delay)

@@ -20,6 +20,7 @@ from ._runtime import (
     Credential,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
     Timeout,
     env_or,
@@ -47,7 +48,8 @@ class Kombo(SyncAPIClient):
         server: One of eu, us (default eu).
         server_url: An explicit base URL, e.g. a proxy or a test server; ``KOMBO_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -61,6 +63,7 @@ class Kombo(SyncAPIClient):
         server_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -84,8 +87,9 @@ class Kombo(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.12",
+            user_agent="kombo-client/0.1.13",
             http_client=http_client,
         )
 
@@ -105,7 +109,8 @@ class AsyncKombo(AsyncAPIClient):
         server: One of eu, us (default eu).
         server_url: An explicit base URL, e.g. a proxy or a test server; ``KOMBO_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -119,6 +124,7 @@ class AsyncKombo(AsyncAPIClient):
         server_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -142,8 +148,9 @@ class AsyncKombo(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.12",
+            user_agent="kombo-client/0.1.13",
             http_client=http_client,
         )
 

@@ -36,7 +36,15 @@ def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
 RESOURCE_IMPORTS = ("from collections.abc import Mapping", "from functools import cached_property")
 
 
-RESOURCE_RUNTIME = ("NOT_GIVEN", "AsyncResource", "Endpoint", "NotGiven", "SyncResource", "Timeout")
+RESOURCE_RUNTIME = (
+    "NOT_GIVEN",
+    "AsyncResource",
+    "Endpoint",
+    "NotGiven",
+    "RetryPolicy",
+    "SyncResource",
+    "Timeout",
+)
 
 
 CLIENT_RUNTIME = (
@@ -47,6 +55,7 @@ CLIENT_RUNTIME = (
     "Credential",
     "Endpoint",
     "NotGiven",
+    "RetryPolicy",
     "SyncAPIClient",
     "Timeout",
     "env_or",

@@ -220,7 +220,9 @@ def _method_name(op: dict[str, Any], method: str, path: str) -> str:
 
 
 #: Attributes of the generated client classes: operations and resources at the top level avoid them.
-CLIENT_ATTRS = frozenset({"with_raw_response", "download", "close", "base_url", "timeout", "max_retries"})
+CLIENT_ATTRS = frozenset(
+    {"with_raw_response", "download", "close", "base_url", "timeout", "max_retries", "retry_policy"}
+)
 
 
 _DEVICE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}

@@ -19,7 +19,9 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
     data = ctx.spec.data
     schemes = (data.get("components") or {}).get("securitySchemes") or {}
     out = []
-    scope = NameScope({"timeout", "max_retries", "http_client", "server", config.base_url_param, "default_headers"})
+    scope = NameScope(
+        {"timeout", "max_retries", "retry_policy", "http_client", "server", config.base_url_param, "default_headers"}
+    )
     for key, raw in schemes.items() if isinstance(schemes, dict) else ():
         ptr = jp.join("/components/securitySchemes", key)
         try:

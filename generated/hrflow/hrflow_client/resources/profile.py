@@ -11,6 +11,7 @@ from .._runtime import (
     AsyncResource,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncResource,
     Timeout,
 )
@@ -112,6 +113,7 @@ class ProfileAttachmentResource(SyncResource):
         profile_email: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
@@ -148,6 +150,7 @@ class ProfileAttachmentResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -161,6 +164,7 @@ class ProfileAttachmentResource(SyncResource):
         email: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
@@ -196,6 +200,7 @@ class ProfileAttachmentResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -211,6 +216,7 @@ class ProfileIndexingResource(SyncResource):
         email: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> ProfileResponse:
@@ -245,6 +251,7 @@ class ProfileIndexingResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -270,6 +277,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
         profile_email: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
@@ -306,6 +314,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -319,6 +328,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
         email: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
@@ -354,6 +364,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -369,6 +380,7 @@ class AsyncProfileIndexingResource(AsyncResource):
         email: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> ProfileResponse:
@@ -403,6 +415,7 @@ class AsyncProfileIndexingResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

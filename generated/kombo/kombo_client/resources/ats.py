@@ -11,6 +11,7 @@ from .._runtime import (
     AsyncResource,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncResource,
     Timeout,
 )
@@ -46,6 +47,7 @@ class AtsResource(SyncResource):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> CandidateAttachmentsResponse:
@@ -117,6 +119,7 @@ class AtsResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -129,6 +132,7 @@ class AsyncAtsResource(AsyncResource):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> CandidateAttachmentsResponse:
@@ -200,6 +204,7 @@ class AsyncAtsResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

@@ -18,6 +18,7 @@ from ._runtime import (
     Credential,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
     Timeout,
     env_or,
@@ -52,7 +53,8 @@ class Directions(SyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``DIRECTIONS30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -64,6 +66,7 @@ class Directions(SyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -75,6 +78,7 @@ class Directions(SyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
@@ -86,6 +90,7 @@ class Directions(SyncAPIClient):
         body: Employee,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Employee:
@@ -101,6 +106,7 @@ class Directions(SyncAPIClient):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -113,7 +119,8 @@ class AsyncDirections(AsyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``DIRECTIONS30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -125,6 +132,7 @@ class AsyncDirections(AsyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -136,6 +144,7 @@ class AsyncDirections(AsyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
@@ -147,6 +156,7 @@ class AsyncDirections(AsyncAPIClient):
         body: Employee,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Employee:
@@ -162,6 +172,7 @@ class AsyncDirections(AsyncAPIClient):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

@@ -5,7 +5,7 @@
 from features31_client import FeatureZoo
 """
 
-from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, Timeout
+from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, RetryPolicy, Timeout
 from .client import FeatureZoo, AsyncFeatureZoo
 from .errors import (
     APIConnectionError,
@@ -49,6 +49,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "ResponseValidationError",
+    "RetryPolicy",
     "Timeout",
     "UnprocessableEntityError",
 ]

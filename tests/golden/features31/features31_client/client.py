@@ -20,6 +20,7 @@ from ._runtime import (
     Credential,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
     Timeout,
     env_or,
@@ -69,7 +70,8 @@ class FeatureZoo(SyncAPIClient):
         server: One of prod, sandbox (default prod).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``FEATURES31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -82,6 +84,7 @@ class FeatureZoo(SyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -100,6 +103,7 @@ class FeatureZoo(SyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="features31-client/0.1.0",
             http_client=http_client,
@@ -116,6 +120,7 @@ class FeatureZoo(SyncAPIClient):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> str:
@@ -127,6 +132,7 @@ class FeatureZoo(SyncAPIClient):
             _GET_HEALTH,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -138,6 +144,7 @@ class FeatureZoo(SyncAPIClient):
         password: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> LoginResponse:
@@ -157,6 +164,7 @@ class FeatureZoo(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -170,7 +178,8 @@ class AsyncFeatureZoo(AsyncAPIClient):
         server: One of prod, sandbox (default prod).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``FEATURES31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -183,6 +192,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -201,6 +211,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="features31-client/0.1.0",
             http_client=http_client,
@@ -217,6 +228,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> str:
@@ -228,6 +240,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             _GET_HEALTH,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -239,6 +252,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         password: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> LoginResponse:
@@ -258,6 +272,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

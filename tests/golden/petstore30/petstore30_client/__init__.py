@@ -5,7 +5,7 @@
 from petstore30_client import Petstore30
 """
 
-from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, Timeout
+from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, RetryPolicy, Timeout
 from .client import Petstore30, AsyncPetstore30
 from .errors import (
     APIConnectionError,
@@ -49,6 +49,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "ResponseValidationError",
+    "RetryPolicy",
     "Timeout",
     "UnprocessableEntityError",
 ]

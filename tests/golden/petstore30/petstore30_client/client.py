@@ -18,6 +18,7 @@ from ._runtime import (
     Credential,
     Endpoint,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
     Timeout,
     env_or,
@@ -65,7 +66,8 @@ class Petstore30(SyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -79,6 +81,7 @@ class Petstore30(SyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -105,6 +108,7 @@ class Petstore30(SyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
@@ -116,6 +120,7 @@ class Petstore30(SyncAPIClient):
         limit: int | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
@@ -136,6 +141,7 @@ class Petstore30(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -147,6 +153,7 @@ class Petstore30(SyncAPIClient):
         api_key: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -168,6 +175,7 @@ class Petstore30(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -182,7 +190,8 @@ class AsyncPetstore30(AsyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -196,6 +205,7 @@ class AsyncPetstore30(AsyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -222,6 +232,7 @@ class AsyncPetstore30(AsyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
@@ -233,6 +244,7 @@ class AsyncPetstore30(AsyncAPIClient):
         limit: int | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
@@ -253,6 +265,7 @@ class AsyncPetstore30(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -264,6 +277,7 @@ class AsyncPetstore30(AsyncAPIClient):
         api_key: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -285,6 +299,7 @@ class AsyncPetstore30(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

@@ -5,7 +5,7 @@
 from wire31_client import WireRules
 """
 
-from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, Timeout
+from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, RetryPolicy, Timeout
 from .client import WireRules, AsyncWireRules
 from .errors import (
     APIConnectionError,
@@ -49,6 +49,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "ResponseValidationError",
+    "RetryPolicy",
     "Timeout",
     "UnprocessableEntityError",
 ]

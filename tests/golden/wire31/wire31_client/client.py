@@ -19,6 +19,7 @@ from ._runtime import (
     Endpoint,
     FileInput,
     NotGiven,
+    RetryPolicy,
     SyncAPIClient,
     Timeout,
     env_or,
@@ -198,7 +199,8 @@ class WireRules(SyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``WIRE31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
@@ -210,6 +212,7 @@ class WireRules(SyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
@@ -219,6 +222,7 @@ class WireRules(SyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
@@ -234,6 +238,7 @@ class WireRules(SyncAPIClient):
         options: CreateChargeOptions | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Charge:
@@ -259,6 +264,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -271,6 +277,7 @@ class WireRules(SyncAPIClient):
         shipping: Shipping | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Charge:
@@ -294,6 +301,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -306,6 +314,7 @@ class WireRules(SyncAPIClient):
         labels: list[str] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -327,6 +336,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -337,6 +347,7 @@ class WireRules(SyncAPIClient):
         filter: EmployeesFilter | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[Employee]:
@@ -354,6 +365,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -364,6 +376,7 @@ class WireRules(SyncAPIClient):
         body: list[Employee],
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -379,6 +392,7 @@ class WireRules(SyncAPIClient):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -389,6 +403,7 @@ class WireRules(SyncAPIClient):
         resource_arn: str,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> dict[str, TagKey]:
@@ -406,6 +421,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -415,6 +431,7 @@ class WireRules(SyncAPIClient):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[str]:
@@ -426,6 +443,7 @@ class WireRules(SyncAPIClient):
             _LIST_LOCATIONS,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -438,6 +456,7 @@ class WireRules(SyncAPIClient):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
@@ -459,6 +478,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -476,6 +496,7 @@ class WireRules(SyncAPIClient):
         prefs: list[str] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[str]:
@@ -511,6 +532,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -521,6 +543,7 @@ class WireRules(SyncAPIClient):
         body: Pet,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -536,6 +559,7 @@ class WireRules(SyncAPIClient):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -547,6 +571,7 @@ class WireRules(SyncAPIClient):
         file: FileInput,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -566,6 +591,7 @@ class WireRules(SyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -578,7 +604,8 @@ class AsyncWireRules(AsyncAPIClient):
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``WIRE31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
-        max_retries: Retries after the first attempt for connection errors, 408, 429 and 5xx.
+        max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
+        retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
@@ -590,6 +617,7 @@ class AsyncWireRules(AsyncAPIClient):
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
@@ -599,6 +627,7 @@ class AsyncWireRules(AsyncAPIClient):
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             default_headers=default_headers,
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
@@ -614,6 +643,7 @@ class AsyncWireRules(AsyncAPIClient):
         options: CreateChargeOptions | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Charge:
@@ -639,6 +669,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -651,6 +682,7 @@ class AsyncWireRules(AsyncAPIClient):
         shipping: Shipping | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Charge:
@@ -674,6 +706,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -686,6 +719,7 @@ class AsyncWireRules(AsyncAPIClient):
         labels: list[str] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -707,6 +741,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -717,6 +752,7 @@ class AsyncWireRules(AsyncAPIClient):
         filter: EmployeesFilter | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[Employee]:
@@ -734,6 +770,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -744,6 +781,7 @@ class AsyncWireRules(AsyncAPIClient):
         body: list[Employee],
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -759,6 +797,7 @@ class AsyncWireRules(AsyncAPIClient):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -769,6 +808,7 @@ class AsyncWireRules(AsyncAPIClient):
         resource_arn: str,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> dict[str, TagKey]:
@@ -786,6 +826,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -795,6 +836,7 @@ class AsyncWireRules(AsyncAPIClient):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[str]:
@@ -806,6 +848,7 @@ class AsyncWireRules(AsyncAPIClient):
             _LIST_LOCATIONS,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -818,6 +861,7 @@ class AsyncWireRules(AsyncAPIClient):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
@@ -839,6 +883,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -856,6 +901,7 @@ class AsyncWireRules(AsyncAPIClient):
         prefs: list[str] | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[str]:
@@ -891,6 +937,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -901,6 +948,7 @@ class AsyncWireRules(AsyncAPIClient):
         body: Pet,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -916,6 +964,7 @@ class AsyncWireRules(AsyncAPIClient):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -927,6 +976,7 @@ class AsyncWireRules(AsyncAPIClient):
         file: FileInput,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -946,6 +996,7 @@ class AsyncWireRules(AsyncAPIClient):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )

@@ -14,6 +14,7 @@ from .._runtime import (
     FileContent,
     FileInput,
     NotGiven,
+    RetryPolicy,
     SyncResource,
     Timeout,
 )
@@ -144,6 +145,7 @@ class PetsResource(SyncResource):
         session: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
@@ -178,6 +180,7 @@ class PetsResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -188,6 +191,7 @@ class PetsResource(SyncResource):
         body: NewPet,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -203,6 +207,7 @@ class PetsResource(SyncResource):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -213,6 +218,7 @@ class PetsResource(SyncResource):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -233,6 +239,7 @@ class PetsResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -244,6 +251,7 @@ class PetsResource(SyncResource):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -261,6 +269,7 @@ class PetsResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -277,6 +286,7 @@ class PetsDocumentsResource(SyncResource):
         replace: bool | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> UploadResponse:
@@ -304,6 +314,7 @@ class PetsDocumentsResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -315,6 +326,7 @@ class PetsDocumentsResource(SyncResource):
         body: FileContent,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -334,6 +346,7 @@ class PetsDocumentsResource(SyncResource):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -350,6 +363,7 @@ class PetsPhotosResource(SyncResource):
         md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> bytes: ...
@@ -364,6 +378,7 @@ class PetsPhotosResource(SyncResource):
         md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> DownloadTarget: ...
@@ -377,6 +392,7 @@ class PetsPhotosResource(SyncResource):
         md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> bytes | DownloadTarget:
@@ -397,6 +413,7 @@ class PetsPhotosResource(SyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
             to=to,
@@ -425,6 +442,7 @@ class AsyncPetsResource(AsyncResource):
         session: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
@@ -459,6 +477,7 @@ class AsyncPetsResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -469,6 +488,7 @@ class AsyncPetsResource(AsyncResource):
         body: NewPet,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -484,6 +504,7 @@ class AsyncPetsResource(AsyncResource):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -494,6 +515,7 @@ class AsyncPetsResource(AsyncResource):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> Pet:
@@ -514,6 +536,7 @@ class AsyncPetsResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -525,6 +548,7 @@ class AsyncPetsResource(AsyncResource):
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -542,6 +566,7 @@ class AsyncPetsResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -558,6 +583,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
         replace: bool | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> UploadResponse:
@@ -585,6 +611,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -596,6 +623,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
         body: FileContent,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> None:
@@ -615,6 +643,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
             body=body,
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
         )
@@ -631,6 +660,7 @@ class AsyncPetsPhotosResource(AsyncResource):
         md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> bytes: ...
@@ -645,6 +675,7 @@ class AsyncPetsPhotosResource(AsyncResource):
         md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> DownloadTarget: ...
@@ -658,6 +689,7 @@ class AsyncPetsPhotosResource(AsyncResource):
         md5: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
     ) -> bytes | DownloadTarget:
@@ -678,6 +710,7 @@ class AsyncPetsPhotosResource(AsyncResource):
             },
             timeout=timeout,
             max_retries=max_retries,
+            retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
             to=to,

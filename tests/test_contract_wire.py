@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from helpers import judged, through
 from server import Reply
 
@@ -314,3 +315,33 @@ def test_a_discriminated_union_reports_only_the_tagged_member_and_keeps_unknown_
         adapter.validate_python({"petType": "parrot", "name": "Polly"})
     assert {e["loc"][1] for e in unknown.value.errors()} == {"Cat", "Dog"}
     assert isinstance(Dog(pet_type="dog", name="Rex"), Dog)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_request_id_header_the_api_names_is_on_errors_and_raw_responses(server, mode):
+    from wire31_client import APIStatusError
+
+    server.route("GET", "/locations", Reply(503, {"message": "down"}, headers={"X-Trace-Id": "tr-42"}))
+    with pytest.raises(APIStatusError) as failed:
+        call(server, mode, lambda c: c.list_locations(max_retries=0))
+    assert failed.value.request_id == "tr-42" and "(request id tr-42)" in str(failed.value)
+    server.route(
+        "GET",
+        "/locations",
+        Reply(200, ["Paris"], content_type="application/vnd.example+json", headers={"X-Trace-Id": "tr-43"}),
+    )
+    raw = call(server, mode, lambda c: c.with_raw_response.list_locations())
+    assert raw.request_id == "tr-43" and raw.parsed == ["Paris"]
+    server.requests.clear()  # the 503 is not a reply the description documents
+
+
+def test_a_request_id_header_that_is_no_header_name_is_said_and_the_default_read(tmp_path):
+    from generator import generate_package
+
+    doc = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    doc["x-sdk-request-id-header"] = "X-Trace-Id\nX-Injected: 1"
+    spec = tmp_path / "request-id.yaml"
+    spec.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = generate_package(spec, name="rid")
+    assert ("W433", "/x-sdk-request-id-header") in [(d.code, d.pointer) for d in result.diagnostics.warnings]
+    assert "    _request_id_header = " not in result.files["rid_client/client.py"]

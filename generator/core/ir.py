@@ -249,6 +249,9 @@ class Server:
     description: str
 
 
+DEFAULT_REQUEST_ID_HEADER = "x-request-id"
+
+
 @dataclass(frozen=True)
 class Api:
     name: str  # short name: hrflow
@@ -273,6 +276,7 @@ class Api:
     root_runtime_imports: tuple[str, ...] = ()
     models_std_imports: tuple[str, ...] = ()
     models_runtime_imports: tuple[str, ...] = ()
+    request_id_header: str = "x-request-id"  # lower-case; the runtime's default unless a spec names another
     exports: tuple[str, ...] = field(default=())
     package_version: str = "0.1.0"
 

@@ -81,7 +81,7 @@ class CrafterProfile(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.13",
+            user_agent="crafter-profile-client/0.1.14",
             http_client=http_client,
         )
 
@@ -135,7 +135,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.13",
+            user_agent="crafter-profile-client/0.1.14",
             http_client=http_client,
         )
 

@@ -91,7 +91,7 @@ class Hrflow(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.13",
+            user_agent="hrflow-client/0.1.14",
             http_client=http_client,
         )
 
@@ -155,7 +155,7 @@ class AsyncHrflow(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.13",
+            user_agent="hrflow-client/0.1.14",
             http_client=http_client,
         )
 

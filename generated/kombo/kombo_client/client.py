@@ -89,7 +89,7 @@ class Kombo(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.13",
+            user_agent="kombo-client/0.1.14",
             http_client=http_client,
         )
 
@@ -150,7 +150,7 @@ class AsyncKombo(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.13",
+            user_agent="kombo-client/0.1.14",
             http_client=http_client,
         )
 

@@ -15,11 +15,14 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 - ``x-sdk-client-param`` on a parameter: set once on the client under that keyword
 - ``x-sdk-exactly-one-of`` on an operation: parameter names (wire) of which exactly one must be given
 - ``x-sdk-retry-safe`` on an operation: may be retried even though its method is not idempotent
+- ``x-sdk-request-id-header`` at the document root: the response header carrying the request id
+  (default ``x-request-id``), shown in errors and on raw responses
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +38,9 @@ from .naming import CLIENT_ATTRS, _group, _method_name, _method_renamed, _module
 from .operations import Operations
 from .security import _security_schemes, _servers
 from .types import Types
+
+#: A header name as RFC 9110 spells one (a token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
 
 
 def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
@@ -81,6 +87,15 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
     client_class = pascal_identifier(config.client or info.get("title") or config.name, "Client")
     exported = [client_class, "Async" + client_class]
+    request_id_header = data.get("x-sdk-request-id-header", ir.DEFAULT_REQUEST_ID_HEADER)
+    if not (isinstance(request_id_header, str) and _HEADER_NAME.fullmatch(request_id_header)):
+        ctx.warn(
+            "W433",
+            doc,
+            "/x-sdk-request-id-header",
+            "x-sdk-request-id-header takes a header name; x-request-id is read instead",
+        )
+        request_id_header = ir.DEFAULT_REQUEST_ID_HEADER
     api = ir.Api(
         name=config.name,
         dist_name=config.distribution,
@@ -100,6 +115,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
         models=(),
         aliases=(),
         exports=tuple(exported),
+        request_id_header=request_id_header.lower(),
     )
     api = _with_imports(_with_definitions(api, ctx.order))
     return (None if diags.has_errors else api), diags

@@ -301,6 +301,7 @@ class RawResponse(Generic[T]):
     headers: httpx.Headers
     parsed: T
     http_response: httpx.Response
+    request_id: str | None = None  # the server's id for the request (``x-request-id`` by default)
 
 
 def env_or(value: str | None, name: str) -> str | None:
@@ -600,6 +601,7 @@ class _Base:
     """State and every I/O-free step of a call, shared by the sync and async clients."""
 
     _servers: Mapping[str, str] = {}
+    _request_id_header = "x-request-id"  # the generated client names another where the API does
     _holder: _Holder[Any]  # set by the sync and async clients
 
     def __init__(
@@ -1041,7 +1043,9 @@ class _Base:
             raise self._status_error(ep, response)
         parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
         if self._raw:  # with_raw_response: its methods are typed Any for the caller
-            raw = RawResponse(status, response.headers, parsed, response)
+            raw = RawResponse(
+                status, response.headers, parsed, response, self._request_id(response)
+            )
             return raw  # type: ignore[return-value]
         # validated against T by the endpoint's adapter
         return parsed  # type: ignore[no-any-return]
@@ -1099,13 +1103,20 @@ class _Base:
                 except pydantic.ValidationError:
                     pass  # keep the decoded JSON: the error is still worth raising as is
         summary = _summary(body, text)
+        request_id = self._request_id(response)
         message = (
             f"{ep.method} {ep.path} failed with {response.status_code} {response.reason_phrase}"
             + (f": {summary}" if summary else "")
+            + (f" (request id {request_id})" if request_id else "")
         )
         error = status_error_class(response.status_code)(message, response=response, body=body)
         error.retry_after = _parse_retry_after(response.headers)
+        error.request_id = request_id
         return error
+
+    def _request_id(self, response: httpx.Response) -> str | None:
+        value = response.headers.get(self._request_id_header)
+        return self._redact(value)[:200] if value else None
 
     # -- logging -------------------------------------------------------------------------------
 

@@ -205,6 +205,8 @@ class WireRules(SyncAPIClient):
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
+    _request_id_header = "x-trace-id"
+
     def __init__(
         self,
         *,
@@ -609,6 +611,8 @@ class AsyncWireRules(AsyncAPIClient):
         default_headers: Headers sent with every request.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
+
+    _request_id_header = "x-trace-id"
 
     def __init__(
         self,

@@ -79,6 +79,8 @@ class APIStatusError(APIError):
     status_code: int
     #: Seconds the server asked to wait (``Retry-After`` or ``retry-after-ms``), when it said.
     retry_after: float | None = None
+    #: The server's id for the request (``x-request-id``, or the header the API names), when it sent one.
+    request_id: str | None = None
 
     def __init__(self, message: str, *, response: httpx.Response, body: Any) -> None:
         super().__init__(message)

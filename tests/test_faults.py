@@ -567,3 +567,55 @@ def test_every_package_exports_the_error_tree(package):
         assert name in module.__all__ and issubclass(getattr(module, name), module.APIError), name
     assert issubclass(module.APITimeoutError, module.APIConnectionError)
     assert issubclass(module.RateLimitError, module.APIStatusError)
+
+
+# -- tenants -------------------------------------------------------------------------------------
+
+
+def test_with_options_gives_a_tenant_client_sharing_the_pool(server):
+    server.route("GET", ROUTE, Reply(200, OK))
+    with Kombo(api_key=KEY, integration_id="int-1", server_url=server.url + "/v1") as first:
+        second = first.with_options(integration_id="int-2", api_key="other-SECRET-key", max_retries=0)
+        first.ats.get_candidate_attachments(candidate_id="c1")
+        second.ats.get_candidate_attachments(candidate_id="c1")
+        assert second._http is first._http and second.max_retries == 0 and first.max_retries == 2
+        second.close()  # the pool stays with the client that made it
+        first.ats.get_candidate_attachments(candidate_id="c1")
+        third = first.copy(server_url=server.url + "/v1", timeout=5.0)
+        third.ats.get_candidate_attachments(candidate_id="c1")
+        assert third.timeout.total == 5.0 and third._http is first._http
+    sent = [(r.headers["x-integration-id"], r.headers["authorization"]) for r in server.requests]
+    assert sent == [
+        ("int-1", f"Bearer {KEY}"),
+        ("int-2", "Bearer other-SECRET-key"),
+        ("int-1", f"Bearer {KEY}"),
+        ("int-1", f"Bearer {KEY}"),
+    ]
+
+
+def test_with_options_on_an_async_client_shares_its_pool_and_slots(server):
+    server.route("GET", ROUTE, Reply(200, OK))
+
+    async def go() -> None:
+        async with AsyncKombo(api_key=KEY, integration_id="int-1", server_url=server.url + "/v1") as first:
+            second = first.with_options(integration_id="int-2")
+            await asyncio.gather(
+                first.ats.get_candidate_attachments(candidate_id="c1"),
+                second.ats.get_candidate_attachments(candidate_id="c1"),
+            )
+            assert second._http is first._http and second._slots is first._slots
+            await second.close()
+            await first.ats.get_candidate_attachments(candidate_id="c1")
+
+    asyncio.run(go())
+    assert sorted(r.headers["x-integration-id"] for r in server.requests) == ["int-1", "int-1", "int-2"]
+
+
+def test_with_options_leaves_a_callers_httpx_client_as_it_was(server):
+    server.route("GET", ROUTE, Reply(200, OK))
+    with httpx.Client(headers={"X-Caller": "yes"}) as http:
+        jar = type(http.cookies)
+        first = Kombo(api_key=KEY, integration_id="int-1", server_url=server.url + "/v1", http_client=http)
+        first.with_options(integration_id="int-2").ats.get_candidate_attachments(candidate_id="c1")
+        assert type(http.cookies) is jar and not http.is_closed
+    assert server.last().headers["x-caller"] == "yes"  # built through the caller's client, its headers kept

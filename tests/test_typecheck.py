@@ -38,6 +38,8 @@ def use(hris: Directions, wire: WireRules) -> str | None:
     except RateLimitError as exc:
         waited: float | None = exc.retry_after
         del waited
+    tenant: WireRules = wire.with_options(base_url="https://eu.example.com", max_retries=0)
+    tenant.copy(timeout=5.0).list_locations()
     return made.id or pet.name
 """
 

@@ -64,6 +64,15 @@ class CrafterProfile(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "access_token_id": access_token_id,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "CRAFTER_BASE_URL"),
             credentials={
@@ -81,9 +90,38 @@ class CrafterProfile(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.14",
+            user_agent="crafter-profile-client/0.1.15",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        access_token_id: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["local"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> CrafterProfile:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "access_token_id": access_token_id,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def profile(self) -> ProfileResource:
@@ -118,6 +156,15 @@ class AsyncCrafterProfile(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "access_token_id": access_token_id,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "CRAFTER_BASE_URL"),
             credentials={
@@ -135,9 +182,38 @@ class AsyncCrafterProfile(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.14",
+            user_agent="crafter-profile-client/0.1.15",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        access_token_id: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["local"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncCrafterProfile:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "access_token_id": access_token_id,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def profile(self) -> AsyncProfileResource:

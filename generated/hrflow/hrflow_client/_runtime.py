@@ -647,6 +647,26 @@ class _Base:
             {"__slots__": (), "_hidden": self._secret_headers},
         )
 
+    # -- tenants -------------------------------------------------------------------------------
+
+    _given: dict[str, Any]  # the constructor's arguments, kept by the generated client
+
+    def _with(self: T, changes: Mapping[str, Any], exclusive: tuple[str, ...] = ()) -> T:
+        """``with_options``: a client made from this one's arguments with ``changes`` (NOT_GIVEN left as
+        they were), sharing this one's httpx client (and an async client's slots). Of ``exclusive``
+        arguments (``server`` and the base URL), giving one clears the other."""
+        given = {k: v for k, v in changes.items() if not isinstance(v, NotGiven)}
+        args = dict(self._given)  # type: ignore[attr-defined]
+        for name in exclusive:
+            if name in given:
+                args.update(dict.fromkeys(exclusive))
+        args.update(given)
+        clone = type(self)(**args)
+        clone._holder = self._holder.sharing(clone._headers)  # type: ignore[attr-defined]
+        if hasattr(self, "_slots"):
+            clone._slots = self._slots  # type: ignore[attr-defined]
+        return clone
+
     # -- raw responses -------------------------------------------------------------------------
 
     @property
@@ -1291,7 +1311,15 @@ class _Holder(Generic[C]):
         self._ours = {k.lower() for k in ours}
         self._lock = threading.Lock()
         self.owned = given is None
+        self._direct = given is None  # requests built directly only through a client of our own
         self.direct_headers: dict[str, str] | None = None
+
+    def sharing(self, ours: Mapping[str, str]) -> _Holder[C]:
+        """A holder for a ``with_options`` clone: the same httpx client, which the clone never closes."""
+        holder: _Holder[C] = _Holder(None, self.get, ours)
+        holder.owned = False
+        holder._direct = self._direct
+        return holder
 
     @property
     def made(self) -> bool:
@@ -1303,10 +1331,15 @@ class _Holder(Generic[C]):
             with self._lock:
                 if self._client is None:
                     made = self._make()
-                    made.cookies.__class__ = _SetCookiesOnly
-                    self.direct_headers = {
-                        k: v for k, v in made.headers.items() if k.lower() not in self._ours
-                    }
+                    if (
+                        self._direct
+                    ):  # our own httpx client: its jar skips responses without cookies
+                        made.cookies.__class__ = _SetCookiesOnly
+                    self.direct_headers = (
+                        {k: v for k, v in made.headers.items() if k.lower() not in self._ours}
+                        if self._direct
+                        else None
+                    )
                     self._client = made
                 client = self._client
         return client

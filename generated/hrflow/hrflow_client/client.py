@@ -66,6 +66,16 @@ class Hrflow(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "api_secret": api_secret,
+            "api_user": api_user,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "HRFLOW_BASE_URL"),
             credentials={
@@ -91,9 +101,40 @@ class Hrflow(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.14",
+            user_agent="hrflow-client/0.1.15",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        api_secret: str | None | NotGiven = NOT_GIVEN,
+        api_user: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["production"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> Hrflow:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "api_secret": api_secret,
+                "api_user": api_user,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def profile(self) -> ProfileResource:
@@ -130,6 +171,16 @@ class AsyncHrflow(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "api_secret": api_secret,
+            "api_user": api_user,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "HRFLOW_BASE_URL"),
             credentials={
@@ -155,9 +206,40 @@ class AsyncHrflow(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.14",
+            user_agent="hrflow-client/0.1.15",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        api_secret: str | None | NotGiven = NOT_GIVEN,
+        api_user: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["production"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncHrflow:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "api_secret": api_secret,
+                "api_user": api_user,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def profile(self) -> AsyncProfileResource:

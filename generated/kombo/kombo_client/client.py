@@ -67,6 +67,16 @@ class Kombo(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "api_key": api_key,
+            "integration_id": integration_id,
+            "server": server,
+            "server_url": server_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, server_url, "server_url", "KOMBO_BASE_URL"),
             credentials={
@@ -89,9 +99,40 @@ class Kombo(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.14",
+            user_agent="kombo-client/0.1.15",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None | NotGiven = NOT_GIVEN,
+        integration_id: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["eu", "us"] | None | NotGiven = NOT_GIVEN,
+        server_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> Kombo:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "api_key": api_key,
+                "integration_id": integration_id,
+                "server": server,
+                "server_url": server_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "server_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def ats(self) -> AtsResource:
@@ -128,6 +169,16 @@ class AsyncKombo(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "api_key": api_key,
+            "integration_id": integration_id,
+            "server": server,
+            "server_url": server_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, server_url, "server_url", "KOMBO_BASE_URL"),
             credentials={
@@ -150,9 +201,40 @@ class AsyncKombo(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.14",
+            user_agent="kombo-client/0.1.15",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None | NotGiven = NOT_GIVEN,
+        integration_id: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["eu", "us"] | None | NotGiven = NOT_GIVEN,
+        server_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncKombo:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "api_key": api_key,
+                "integration_id": integration_id,
+                "server": server,
+                "server_url": server_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "server_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def ats(self) -> AsyncAtsResource:

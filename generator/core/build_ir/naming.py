@@ -221,7 +221,17 @@ def _method_name(op: dict[str, Any], method: str, path: str) -> str:
 
 #: Attributes of the generated client classes: operations and resources at the top level avoid them.
 CLIENT_ATTRS = frozenset(
-    {"with_raw_response", "download", "close", "base_url", "timeout", "max_retries", "retry_policy"}
+    {
+        "with_raw_response",
+        "with_options",
+        "copy",
+        "download",
+        "close",
+        "base_url",
+        "timeout",
+        "max_retries",
+        "retry_policy",
+    }
 )
 
 

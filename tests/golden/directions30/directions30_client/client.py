@@ -70,6 +70,14 @@ class Directions(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(
                 SERVERS, server, base_url, "base_url", "DIRECTIONS30_BASE_URL"
@@ -83,6 +91,33 @@ class Directions(SyncAPIClient):
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> Directions:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     def create_employee(
         self,
@@ -136,6 +171,14 @@ class AsyncDirections(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(
                 SERVERS, server, base_url, "base_url", "DIRECTIONS30_BASE_URL"
@@ -149,6 +192,33 @@ class AsyncDirections(AsyncAPIClient):
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncDirections:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     async def create_employee(
         self,

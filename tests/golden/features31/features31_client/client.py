@@ -88,6 +88,15 @@ class FeatureZoo(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "bearer": bearer,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "FEATURES31_BASE_URL"),
             credentials={
@@ -108,6 +117,35 @@ class FeatureZoo(SyncAPIClient):
             user_agent="features31-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        bearer: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["prod", "sandbox"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> FeatureZoo:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "bearer": bearer,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def pets(self) -> PetsResource:
@@ -196,6 +234,15 @@ class AsyncFeatureZoo(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "bearer": bearer,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "FEATURES31_BASE_URL"),
             credentials={
@@ -216,6 +263,35 @@ class AsyncFeatureZoo(AsyncAPIClient):
             user_agent="features31-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        bearer: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["prod", "sandbox"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncFeatureZoo:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "bearer": bearer,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     @cached_property
     def pets(self) -> AsyncPetsResource:

@@ -85,6 +85,16 @@ class Petstore30(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "api_key": api_key,
+            "basic": basic,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "PETSTORE30_BASE_URL"),
             credentials={
@@ -113,6 +123,37 @@ class Petstore30(SyncAPIClient):
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None | NotGiven = NOT_GIVEN,
+        basic: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> Petstore30:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "api_key": api_key,
+                "basic": basic,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     def find_pets(
         self,
@@ -209,6 +250,16 @@ class AsyncPetstore30(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "api_key": api_key,
+            "basic": basic,
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "PETSTORE30_BASE_URL"),
             credentials={
@@ -237,6 +288,37 @@ class AsyncPetstore30(AsyncAPIClient):
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        api_key: str | None | NotGiven = NOT_GIVEN,
+        basic: str | None | NotGiven = NOT_GIVEN,
+        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncPetstore30:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "api_key": api_key,
+                "basic": basic,
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     async def find_pets(
         self,

@@ -218,6 +218,14 @@ class WireRules(SyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "WIRE31_BASE_URL"),
             credentials={},
@@ -229,6 +237,33 @@ class WireRules(SyncAPIClient):
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> WireRules:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     def create_charge(
         self,
@@ -625,6 +660,14 @@ class AsyncWireRules(AsyncAPIClient):
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        self._given: dict[str, Any] = {
+            "server": server,
+            "base_url": base_url,
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "default_headers": default_headers,
+        }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "WIRE31_BASE_URL"),
             credentials={},
@@ -636,6 +679,33 @@ class AsyncWireRules(AsyncAPIClient):
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
         )
+
+    def with_options(
+        self,
+        *,
+        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        base_url: str | None | NotGiven = NOT_GIVEN,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+    ) -> AsyncWireRules:
+        """A client like this one with the given arguments changed (another tenant's credentials or
+        parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
+        it leaves the pool to this client."""
+        return self._with(
+            {
+                "server": server,
+                "base_url": base_url,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "retry_policy": retry_policy,
+                "default_headers": default_headers,
+            },
+            ("server", "base_url"),
+        )
+
+    copy = with_options
 
     async def create_charge(
         self,

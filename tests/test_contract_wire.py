@@ -20,7 +20,7 @@ from server import Reply
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "golden" / "wire31"))
 
-from wire31_client import AsyncWireRules, WireRules
+from wire31_client import APIStatusError, AsyncWireRules, RetryPolicy, WireRules
 from wire31_client.models import (
     Address,
     Employee,
@@ -33,6 +33,7 @@ from wire31_client.models import (
 )
 
 MODES = ("sync", "async")
+FAST = RetryPolicy(initial_delay=0.01)
 SPEC = Path(__file__).resolve().parent / "specs" / "wire31.yaml"
 #: What no validator here can judge: deepObject arrays and nested objects (OpenAPI leaves them
 #: undefined), and label and matrix path parameters (openapi-core does not read them).
@@ -345,3 +346,28 @@ def test_a_request_id_header_that_is_no_header_name_is_said_and_the_default_read
     result = generate_package(spec, name="rid")
     assert ("W433", "/x-sdk-request-id-header") in [(d.code, d.pointer) for d in result.diagnostics.warnings]
     assert "    _request_id_header = " not in result.files["rid_client/client.py"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_an_idempotency_key_is_made_once_per_call_and_kept_across_its_retries(server, mode):
+    server.route("POST", "/charges", [Reply(503, {}), Reply(503, {}), Reply(200, {"id": "ch_1"})])
+    kwargs = {"base_url": server.url, "max_retries": 2, "retry_policy": FAST}
+    through(mode, WireRules, AsyncWireRules, kwargs, lambda c: c.create_charge(amount=1, currency="usd"))
+    keys = [r.headers["idempotency-key"] for r in server.requests]
+    assert len(keys) == 3 and len(set(keys)) == 1 and keys[0].startswith("specgen-")  # a POST, retried with it
+    server.requests.clear()  # the 503s are not replies the description documents
+
+
+def test_a_key_given_per_call_is_sent_and_a_post_without_one_is_not_retried(server):
+    server.route("POST", "/charges", Reply(200, {"id": "ch_1"}))
+    server.route("POST", "/uploads", Reply(503, {}))
+    with WireRules(base_url=server.url, max_retries=2, retry_policy=FAST) as c:
+        c.create_charge(amount=1, currency="usd", idempotency_key="order-42")
+        c.create_charge(amount=1, currency="usd")
+        with pytest.raises(APIStatusError):
+            c.upload(name="x")
+    charges = [r.headers.get("idempotency-key") for r in server.requests if r.path == "/charges"]
+    assert charges[0] == "order-42" and charges[1] not in (None, "order-42")
+    assert sum(r.path == "/uploads" for r in server.requests) == 1  # no key, not idempotent: sent once
+    assert "idempotency-key" not in next(r for r in server.requests if r.path == "/uploads").headers
+    server.requests.clear()

@@ -156,6 +156,7 @@ class Operation:
     call_path: str = ""  # how a user reaches it from the client: "profile.attachment.list"
     download: bool = False  # every success is a file: returns bytes, or streams to ``to=`` and returns it
     retry_safe: bool = False  # a non-idempotent method the API documents as safe to resend
+    idempotency_header: str | None = None  # the header a key made per call goes in (retried with it)
     accept: str | None = None  # Accept header when the successes are not (only) JSON
 
     @property

@@ -25,7 +25,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.15"
+__version__ = "0.1.16"
 
 __all__ = [
     "Hrflow",

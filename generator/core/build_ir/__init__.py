@@ -15,6 +15,8 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 - ``x-sdk-client-param`` on a parameter: set once on the client under that keyword
 - ``x-sdk-exactly-one-of`` on an operation: parameter names (wire) of which exactly one must be given
 - ``x-sdk-retry-safe`` on an operation: may be retried even though its method is not idempotent
+- ``x-sdk-idempotency-header`` at the document root or on an operation: the header a key made once per
+  non-GET call goes in (kept across its retries, which it makes safe)
 - ``x-sdk-request-id-header`` at the document root: the response header carrying the request id
   (default ``x-request-id``), shown in errors and on raw responses
 """

@@ -3,6 +3,7 @@ security requirements and the media types each accepts."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ...config import ApiConfig
@@ -123,6 +124,9 @@ def _encoding(raw: Any) -> tuple[ir.PartEncoding, ...]:
     return tuple(out)
 
 
+#: A header name as RFC 9110 spells one (a token).
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
+
 #: Statuses whose responses never have a body (RFC 9110), whatever a description documents.
 NO_BODY_STATUSES = frozenset({"204", "205", "304"})
 
@@ -179,7 +183,24 @@ class Operations:
             download=download,
             retry_safe=self._retry_safe(doc, ptr, op),
             accept=_accept(responses),
+            idempotency_header=self._idempotency_header(doc, ptr, op, method),
         )
+
+    def _idempotency_header(self, doc: str, ptr: str, op: dict[str, Any], method: str) -> str | None:
+        """The header a non-GET call sends its idempotency key in: ``x-sdk-idempotency-header`` on the
+        operation, else at the document root (Speakeasy's and Stainless's convention, ``Idempotency-Key``)."""
+        if method.lower() in ("get", "head", "options", "trace"):
+            return None
+        where = jp.join(ptr, "x-sdk-idempotency-header")
+        value = op.get("x-sdk-idempotency-header")
+        if value is None:
+            value, where = self.ctx.spec.data.get("x-sdk-idempotency-header"), "/x-sdk-idempotency-header"
+        if value is None or value is False:
+            return None
+        if not (isinstance(value, str) and _HEADER_NAME.fullmatch(value)):
+            self.ctx.warn("W434", doc, where, "x-sdk-idempotency-header takes a header name; no key is sent")
+            return None
+        return value
 
     def _retry_safe(self, doc: str, ptr: str, op: dict[str, Any]) -> bool:
         value = op.get("x-sdk-retry-safe", op.get("x-speakeasy-retries-safe", False))

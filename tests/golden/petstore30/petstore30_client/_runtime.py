@@ -274,6 +274,9 @@ class Endpoint(Generic[T]):
     encoding: Mapping[str, tuple[str, bool, str | None]] = field(default_factory=dict)
     accept: str | None = None  # when the successes are not JSON
     retry_safe: bool = False  # POST/PATCH that the API documents as safe to resend
+    idempotency_header: str | None = (
+        None  # a key made once per call goes here, and makes it resendable
+    )
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
@@ -843,6 +846,7 @@ class _Base:
         md5: str | None,
         files_opened: contextlib.ExitStack,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
     ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None]:
         """Everything an operation call decides before I/O: options, the request, and the download sink."""
         resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
@@ -854,7 +858,7 @@ class _Base:
             headers,
             cookies,
             body,
-            extra_headers,
+            _with_idempotency_key(ep, extra_headers, idempotency_key),
             extra_query,
             resolved_timeout,
             files_opened,
@@ -1004,7 +1008,9 @@ class _Base:
         if attempt >= attempts.limit or (sink is not None and not sink.can_retry()):
             return None
         policy = attempts.policy
-        resendable = ep.retry_safe or ep.method in IDEMPOTENT_METHODS
+        resendable = (
+            ep.retry_safe or ep.idempotency_header is not None or ep.method in IDEMPOTENT_METHODS
+        )
         if error is not None:
             # A request that never reached the server is safe to resend whatever its method.
             if not (resendable or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))):
@@ -1177,6 +1183,18 @@ class _Base:
 
 def _retryable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
+
+
+def _with_idempotency_key(
+    ep: Endpoint[Any], extra_headers: Mapping[str, str] | None, key: str | None
+) -> Mapping[str, str] | None:
+    """The call's headers with its idempotency key (``key``, else one made now): made once per call, so
+    every retry of the call carries the same key and the server applies it once."""
+    if ep.idempotency_header is None:
+        return extra_headers
+    import uuid
+
+    return {ep.idempotency_header: key or f"specgen-{uuid.uuid4()}", **(extra_headers or {})}
 
 
 def _put_credential(
@@ -1421,6 +1439,7 @@ class SyncAPIClient(_Base):
         expected_size: int | None = None,
         md5: str | None = None,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -1440,6 +1459,7 @@ class SyncAPIClient(_Base):
                 md5,
                 files_opened,
                 retry_policy,
+                idempotency_key,
             )
             return self._execute(*call)
 
@@ -1556,6 +1576,7 @@ class AsyncAPIClient(_Base):
         expected_size: int | None = None,
         md5: str | None = None,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        idempotency_key: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -1575,6 +1596,7 @@ class AsyncAPIClient(_Base):
                 md5,
                 files_opened,
                 retry_policy,
+                idempotency_key,
             )
             return await self._execute(*call)
 

@@ -60,6 +60,7 @@ _CREATE_CHARGE: Endpoint[Charge] = Endpoint(
         "metadata": ("deepObject", True, None),
         "options": ("form", True, "application/json"),
     },
+    idempotency_header="Idempotency-Key",
 )
 
 
@@ -273,6 +274,7 @@ class WireRules(SyncAPIClient):
         metadata: dict[str, str] | None = None,
         tags: list[str] | None = None,
         options: CreateChargeOptions | None = None,
+        idempotency_key: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
@@ -299,6 +301,7 @@ class WireRules(SyncAPIClient):
                 "tags": tags,
                 "options": options,
             },
+            idempotency_key=idempotency_key,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -715,6 +718,7 @@ class AsyncWireRules(AsyncAPIClient):
         metadata: dict[str, str] | None = None,
         tags: list[str] | None = None,
         options: CreateChargeOptions | None = None,
+        idempotency_key: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
@@ -741,6 +745,7 @@ class AsyncWireRules(AsyncAPIClient):
                 "tags": tags,
                 "options": options,
             },
+            idempotency_key=idempotency_key,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,

@@ -410,7 +410,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "accepted": sum(c["request_verdict"] is None for c in judged),
         "rejected": sum(c["request_verdict"] is not None for c in judged),
         "not_judgeable": sum(c["undefined"] is not None for c in calls),
-        "replies_accepted": sum(c["response_verdict"] is None for c in calls if c["raw_present"]),
+        "replies_accepted": sum(c["response_verdict"] is None for c in calls if c["request_verdict"] != "not sent"),
         "replies_rejected": sum(c["response_verdict"] not in (None, "not judged") for c in replies),
         "client_errors": sum(c["client_error"] is not None for c in calls),
         "skipped": len(report.get("skipped") or {}),
@@ -499,8 +499,6 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         label, spec, out_root, *overlays = sys.argv[2:]
         report = run_spec(label, Path(spec), tuple(Path(o) for o in overlays), Path(out_root))
-        for call in report.get("details") or []:
-            call["raw_present"] = call["request_verdict"] != "not sent"
         print(json.dumps(report))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -82,10 +82,20 @@ def _description(path: Path, path_key: str | None = None) -> OpenAPI:
             target.setdefault(method, operation)
     if isinstance(chosen, dict) and path_key is not None:
         paths[path_key.split("#", 1)[0]].update(chosen)
-    if not str(data.get("openapi", "")).startswith("3.1"):
-        _ignore_multipart_styles(data)
     _ignore_reserved_headers(data)
-    media_types = _media_types(data)
+    objects = _media_objects(data)
+    is_31 = str(data.get("openapi", "")).startswith("3.1")
+    for media, holder in objects:
+        _read_as_openapi_says(media, holder, is_31)
+    # Media types of bodies and of their parts (an encoding's ``contentType``).
+    media_types = {m for m, _ in objects} | {
+        part.strip()
+        for _, holder in objects
+        for rule in (holder.get("encoding") or {}).values()
+        if isinstance(rule, dict) and isinstance(rule.get("contentType"), str)
+        for part in rule["contentType"].split(",")
+        if part.strip()
+    }
     # JSON under a structured suffix (``application/vnd.example+json``) is JSON; openapi-core reads only
     # the types it lists unless told.
     deserializers: dict[str, Any] = {
@@ -103,55 +113,16 @@ def _description(path: Path, path_key: str | None = None) -> OpenAPI:
         if bare not in _READ_BY_OPENAPI_CORE and not bare.endswith("+json") and not bare.startswith("text/"):
             deserializers.setdefault(media, _latin1)
     deserializers.setdefault("application/octet-stream", _latin1)
-    _cast_multipart_scalars(data)
-    _deep_objects_only_on_objects(data)
     # The document's own validity is not the judge's question (the generator reports it), and a document
     # openapi-spec-validator refuses would otherwise leave all its requests unjudged.
     config = Config(extra_media_type_deserializers=deserializers, spec_validator_cls=None)
     return OpenAPI.from_dict(data, base_uri=path.resolve().as_uri(), config=config)
 
 
-def _deep_objects_only_on_objects(node: Any) -> None:
-    """OpenAPI defines deepObject for objects alone; on an array property (Stripe's ``expand``)
-    openapi-core refuses the whole body, even one without that property. Such encodings are dropped: a
-    request that sends one of those properties is not judged (``tools/conformance.py`` says so), and one
-    that does not is judged on the rest."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "application/x-www-form-urlencoded" and isinstance(value, dict):
-                properties = _dict_at(value, "schema", "properties")
-                encoding = value.get("encoding") if isinstance(value.get("encoding"), dict) else {}
-                for name in list(encoding):
-                    rule, prop = encoding[name], properties.get(name)
-                    deep = isinstance(rule, dict) and rule.get("style") == "deepObject"
-                    if deep and not (isinstance(prop, dict) and prop.get("type") == "object"):
-                        del encoding[name]
-            _deep_objects_only_on_objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            _deep_objects_only_on_objects(value)
-
-
 def _dict_at(node: Any, *keys: str) -> dict[str, Any]:
     for key in keys:
         node = node.get(key) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else {}
-
-
-def _ignore_multipart_styles(node: Any) -> None:
-    """OpenAPI 3.0: an encoding's style, explode and allowReserved "SHALL be ignored" unless the body is
-    application/x-www-form-urlencoded; openapi-core applies them to multipart parts all the same."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key.startswith("multipart/") and isinstance(value, dict) and isinstance(value.get("encoding"), dict):
-                for rule in value["encoding"].values():
-                    if isinstance(rule, dict):
-                        for word in ("style", "explode", "allowReserved"):
-                            rule.pop(word, None)
-            _ignore_multipart_styles(value)
-    elif isinstance(node, list):
-        for value in node:
-            _ignore_multipart_styles(value)
 
 
 def _ignore_reserved_headers(data: dict[str, Any]) -> None:
@@ -182,39 +153,54 @@ def _latin1(value: bytes | str, **_: Any) -> str:
     return value if isinstance(value, str) else value.decode("latin-1")
 
 
-def _cast_multipart_scalars(node: Any) -> None:
-    """openapi-core reads a multipart part of a boolean, integer or number property as text and never
-    casts it, so no multipart body with such a property would pass. The parts are text as OpenAPI says
-    (``text/plain``: ``true``, ``3``); the judge reads those parts as JSON, which gives their type (and
-    still rejects a value that is not one)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key.startswith("multipart/") and isinstance(value, dict) and isinstance(value.get("schema"), dict):
-                properties = value["schema"].get("properties")
-                encoding = value.setdefault("encoding", {})
-                for name, prop in (properties or {}).items() if isinstance(properties, dict) else ():
-                    scalar = isinstance(prop, dict) and prop.get("type") in ("boolean", "integer", "number")
-                    if scalar and name not in encoding:
-                        encoding[name] = {"contentType": "application/json"}
-            _cast_multipart_scalars(value)
-    elif isinstance(node, list):
-        for value in node:
-            _cast_multipart_scalars(value)
-
-
-def _media_types(node: Any) -> set[str]:
-    found: set[str] = set()
+def _media_objects(node: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every Media Type Object of the document (under any ``content``), with its media type."""
+    found: list[tuple[str, dict[str, Any]]] = []
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "content" and isinstance(value, dict):
-                found.update(str(k) for k in value)
-            if key == "contentType" and isinstance(value, str):  # an encoding's part type
-                found.update(t.strip() for t in value.split(",") if t.strip())
-            found |= _media_types(value)
+                found += [(str(m), media) for m, media in value.items() if isinstance(media, dict)]
+            found += _media_objects(value)
     elif isinstance(node, list):
         for value in node:
-            found |= _media_types(value)
+            found += _media_objects(value)
     return found
+
+
+def _read_as_openapi_says(media: str, holder: dict[str, Any], is_31: bool) -> None:
+    """Where openapi-core departs from OpenAPI in reading one media type's bodies, the description is
+    told what OpenAPI says; each change still rejects a value that is wrong.
+
+    - 3.0 multipart: an encoding's style, explode and allowReserved "SHALL be ignored" unless the body is
+      application/x-www-form-urlencoded; openapi-core applies them to multipart parts all the same.
+    - multipart: openapi-core reads a part of a boolean, integer or number property as text and never
+      casts it. The parts are text as OpenAPI says (``true``, ``3``); they are read as JSON, which gives
+      their type.
+    - form: deepObject is defined for objects alone; on an array property (Stripe's ``expand``)
+      openapi-core refuses the whole body, even one without that property. Such encodings are dropped: a
+      request that sends one of those properties is not judged (``tools/conformance.py`` says so), and
+      one that does not is judged on the rest.
+    """
+    bare = media.split(";")[0].strip().lower()
+    encoding = holder.get("encoding") if isinstance(holder.get("encoding"), dict) else {}
+    properties = _dict_at(holder, "schema", "properties")
+    if bare.startswith("multipart/"):
+        if not is_31:
+            for rule in (r for r in encoding.values() if isinstance(r, dict)):
+                for word in ("style", "explode", "allowReserved"):
+                    rule.pop(word, None)
+        for name, prop in properties.items():
+            scalar = isinstance(prop, dict) and prop.get("type") in ("boolean", "integer", "number")
+            if scalar and name not in encoding:
+                encoding[name] = {"contentType": "application/json"}
+        if encoding:
+            holder["encoding"] = encoding
+    elif bare == "application/x-www-form-urlencoded":
+        for name in list(encoding):
+            rule, prop = encoding[name], properties.get(name)
+            deep = isinstance(rule, dict) and rule.get("style") == "deepObject"
+            if deep and not (isinstance(prop, dict) and prop.get("type") == "object"):
+                del encoding[name]
 
 
 def judge(document: dict[str, Any]) -> list[dict[str, str | None]]:

@@ -18,7 +18,6 @@ Faults, per request through ``Prefer`` (``latency=MS``, ``fault=reset|truncate``
 from __future__ import annotations
 
 import base64
-import copy
 import email.parser
 import email.policy
 import hashlib
@@ -536,7 +535,7 @@ _SIZE_NAMES = frozenset({"size", "filesizebytes", "sizebytes", "sizeinbytes", "c
 def _describing_mock_file(value: Any) -> Any:
     """File metadata made true of the file the mock serves (``MOCK_FILE``): an ``md5`` is its digest, a
     size in bytes its length, a human-readable size says so. A download after ``details()`` then gets
-    the very bytes ``details()`` described."""
+    the very bytes ``details()`` described. Returns new containers; ``value`` is left as it was."""
     if isinstance(value, list):
         return [_describing_mock_file(v) for v in value]
     if not isinstance(value, dict):
@@ -730,7 +729,6 @@ class MockServer:
             *(Synth(self.api, examples=False, choice=i) for i in (0, 1, 2, 3)),
             Synth(self.api, examples=False, optional_depth=0),
         ]
-        self._built_values: dict[str, Any] = {}
         self._responses: dict[tuple[str, str, int | None, str | None], tuple[int, str | None, bytes]] = {}
         self.options = options or MockOptions()
         self.log: list[dict[str, Any]] = []
@@ -798,6 +796,7 @@ class MockServer:
     ) -> tuple[int, list[Violation]]:
         violations: list[Violation] = []
         known = {(str(p.get("in")), str(p.get("name"))) for _, p in route.params}
+        sources = {"path": path_values, "query": query, "header": headers, "cookie": cookies}
         for pptr, param in route.params:
             location, name = str(param.get("in")), str(param.get("name"))
             if location == "header" and name.lower() in ("accept", "content-type", "authorization"):
@@ -805,12 +804,6 @@ class MockServer:
             if location not in ("path", "query", "header", "cookie"):
                 continue
             located = _param_schema(param, pptr)
-            sources = {
-                "path": path_values,
-                "query": query,
-                "header": headers,
-                "cookie": cookies,
-            }
             try:
                 value = self._param_value(route.doc, param, located, location, name, sources, known)
             except ValueError as exc:
@@ -1028,7 +1021,7 @@ class MockServer:
         if isinstance(value, (bytes, bytearray)):
             return code, served, bytes(value)
         if self.api.serves_files and media.endswith("json") and "schema" in holder:
-            described = _describing_mock_file(copy.deepcopy(value))
+            described = _describing_mock_file(value)
             if not any(
                 True for _ in self.api.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(described)
             ):
@@ -1039,23 +1032,17 @@ class MockServer:
 
     def _built(self, doc: str, ptr: str, node: Any) -> Any:
         """A value built from the schema that the schema accepts: the first of the builders' tries (each
-        union member in turn, then only what is required) that validates; kept per schema."""
-        key = f"{doc}#{ptr}"
-        if key not in self._built_values:
-            tries = [self.synth, *self._alternatives]
-            found: Any = _NONE
-            first: Any = _NONE
-            for synth in tries:
-                try:
-                    value = synth.value(doc, ptr, node)
-                except RecursionError:
-                    continue
-                first = value if first is _NONE else first
-                if not any(True for _ in self.api.validator(doc, ptr, "response").iter_errors(value)):
-                    found = value
-                    break
-            self._built_values[key] = found if found is not _NONE else (None if first is _NONE else first)
-        return self._built_values[key]
+        union member in turn, then only what is required) that validates, else the first built."""
+        first: Any = _NONE
+        for synth in (self.synth, *self._alternatives):
+            try:
+                value = synth.value(doc, ptr, node)
+            except RecursionError:
+                continue
+            if not any(True for _ in self.api.validator(doc, ptr, "response").iter_errors(value)):
+                return value
+            first = value if first is _NONE else first
+        return None if first is _NONE else first
 
     def _example(self, doc: str, mptr: str, holder: dict[str, Any], name: str | None) -> Any:
         examples = holder.get("examples")
@@ -1166,12 +1153,6 @@ def _media_matches(declared: str, media: str) -> bool:
         return True
     major, _, minor = declared.partition("/")
     return minor == "*" and media.startswith(major + "/")
-
-
-def _is_array(api: Api, doc: str, pptr: str, param: dict[str, Any]) -> bool:
-    _, _, schema = api.follow(doc, jp.join(pptr, "schema"), param.get("schema"))
-    kind = schema.get("type") if isinstance(schema, dict) else None
-    return kind == "array" or (isinstance(kind, list) and "array" in kind)
 
 
 def _multipart(content_type: str, body: bytes) -> dict[str, bytes] | None:

@@ -24,7 +24,6 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -34,15 +33,12 @@ from .. import pointer as jp
 from ..diagnostics import Diagnostics
 from ..load import Spec
 from ..names import RESERVED_PASCAL, NameScope, pascal, pascal_identifier
-from .context import HTTP_METHODS, Context, Definition, _text
+from .context import HEADER_NAME, HTTP_METHODS, Context, Definition, _text
 from .imports import _alias_order, _with_imports
 from .naming import CLIENT_ATTRS, _group, _method_name, _method_renamed, _module_name
 from .operations import Operations
 from .security import _security_schemes, _servers
 from .types import Types
-
-#: A header name as RFC 9110 spells one (a token).
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
 
 
 def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
@@ -90,7 +86,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     client_class = pascal_identifier(config.client or info.get("title") or config.name, "Client")
     exported = [client_class, "Async" + client_class]
     request_id_header = data.get("x-sdk-request-id-header", ir.DEFAULT_REQUEST_ID_HEADER)
-    if not (isinstance(request_id_header, str) and _HEADER_NAME.fullmatch(request_id_header)):
+    if not (isinstance(request_id_header, str) and HEADER_NAME.fullmatch(request_id_header)):
         ctx.warn(
             "W433",
             doc,

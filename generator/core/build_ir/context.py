@@ -23,6 +23,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 
+#: A header name as RFC 9110 spells one (a token), for the ``x-sdk-*-header`` extensions.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
+
+
 JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json(\s*;.*)?$|^\*/\*$", re.I)
 
 

@@ -3,7 +3,6 @@ security requirements and the media types each accepts."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from ...config import ApiConfig
@@ -17,7 +16,17 @@ from ..names import (
     snake_identifier,
     upper,
 )
-from .context import IGNORED_HEADERS, JSON_MEDIA, Context, _prose, _source, _text, _text_or_empty, pyrepr_literal
+from .context import (
+    HEADER_NAME,
+    IGNORED_HEADERS,
+    JSON_MEDIA,
+    Context,
+    _prose,
+    _source,
+    _text,
+    _text_or_empty,
+    pyrepr_literal,
+)
 from .types import Types, _nullable, _split_union, _union
 
 
@@ -124,9 +133,6 @@ def _encoding(raw: Any) -> tuple[ir.PartEncoding, ...]:
     return tuple(out)
 
 
-#: A header name as RFC 9110 spells one (a token).
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}")
-
 #: Statuses whose responses never have a body (RFC 9110), whatever a description documents.
 NO_BODY_STATUSES = frozenset({"204", "205", "304"})
 
@@ -197,7 +203,7 @@ class Operations:
             value, where = self.ctx.spec.data.get("x-sdk-idempotency-header"), "/x-sdk-idempotency-header"
         if value is None or value is False:
             return None
-        if not (isinstance(value, str) and _HEADER_NAME.fullmatch(value)):
+        if not (isinstance(value, str) and HEADER_NAME.fullmatch(value)):
             self.ctx.warn("W434", doc, where, "x-sdk-idempotency-header takes a header name; no key is sent")
             return None
         return value

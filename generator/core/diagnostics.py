@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Literal
 
-Level = Literal["error", "warning"]
+Level = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, order=True)
@@ -47,6 +47,10 @@ class Diagnostics:
 
     def warning(self, code: str, file: str, pointer: str, message: str) -> None:
         self.add("warning", code, file, pointer, message)
+
+    def info(self, code: str, file: str, pointer: str, message: str) -> None:
+        """Something the build decided for the user that they may want to undo (never a failure)."""
+        self.add("info", code, file, pointer, message)
 
     def extend(self, other: Diagnostics) -> None:
         for d in other.items:

@@ -135,6 +135,24 @@ class Response:
 
 
 @dataclass(frozen=True)
+class Pagination:
+    """How a paginated operation's next page is asked for (``build_ir.pagination``). Pointers are RFC 6901
+    pointers into the response body."""
+
+    style: Literal["cursor", "page", "offset", "link"]
+    items: str  # the list of items on a page ("" when the body is the list)
+    item_annotation: str
+    param: str | None = None  # query parameter (wire) the next page is asked with: cursor, page or offset
+    limit_param: str | None = None  # offset: the page size parameter
+    next: str | None = None  # cursor: the next cursor; link: the next URL (else the Link header)
+    next_item: str | None = None  # cursor: taken from the last item at this pointer (``/id``)
+    has_more: str | None = None  # cursor: a boolean that is false on the last page
+    total: str | None = None  # page: the number of pages; offset: the number of items
+    start: int = 1  # page: the first page's number
+    source: str = "x-sdk-pagination"  # or x-speakeasy-pagination, x-ms-pageable, inferred
+
+
+@dataclass(frozen=True)
 class Operation:
     name: str  # method name
     http_method: str
@@ -158,6 +176,17 @@ class Operation:
     retry_safe: bool = False  # a non-idempotent method the API documents as safe to resend
     idempotency_header: str | None = None  # the header a key made per call goes in (retried with it)
     accept: str | None = None  # Accept header when the successes are not (only) JSON
+    pagination: Pagination | None = None  # returns pages (``SyncPage[Item]`` / ``AsyncPager[Item]``)
+
+    @property
+    def sync_returns(self) -> str:
+        """What the sync method returns: the body's type, or a page of items."""
+        return f"SyncPage[{self.pagination.item_annotation}]" if self.pagination else self.return_annotation
+
+    @property
+    def async_returns(self) -> str:
+        """What the async method returns (a paginated one is a plain method returning an ``AsyncPager``)."""
+        return f"AsyncPager[{self.pagination.item_annotation}]" if self.pagination else self.return_annotation
 
     @property
     def positional(self) -> tuple[Param, ...]:

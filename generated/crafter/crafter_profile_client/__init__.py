@@ -5,7 +5,18 @@
 from crafter_profile_client import CrafterProfile
 """
 
-from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, RetryPolicy, Timeout
+from ._runtime import (
+    NOT_GIVEN,
+    AsyncPage,
+    AsyncPager,
+    FileContent,
+    FileInput,
+    NotGiven,
+    RawResponse,
+    RetryPolicy,
+    SyncPage,
+    Timeout,
+)
 from .client import CrafterProfile, AsyncCrafterProfile
 from .errors import (
     APIConnectionError,
@@ -19,13 +30,14 @@ from .errors import (
     InternalServerError,
     MissingCredentialsError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.16"
+__version__ = "0.1.17"
 
 __all__ = [
     "CrafterProfile",
@@ -34,6 +46,8 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPage",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -45,11 +59,13 @@ __all__ = [
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
     "ResponseValidationError",
     "RetryPolicy",
+    "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
 ]

@@ -31,11 +31,13 @@ import httpx
 import pydantic
 
 from ._files import DownloadTarget, FileContent, FileInput, Sink, open_content, open_file
+from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage, first_sync_page
 from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     MissingCredentialsError,
+    PaginationError,
     ResponseValidationError,
     status_error_class,
 )
@@ -45,6 +47,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "AsyncAPIClient",
+    "AsyncPage",
+    "AsyncPager",
     "AsyncResource",
     "DownloadTarget",
     "Endpoint",
@@ -53,9 +57,11 @@ __all__ = [
     "NotGiven",
     "OpenIntEnum",
     "OpenStrEnum",
+    "Paging",
     "RawResponse",
     "RetryPolicy",
     "SyncAPIClient",
+    "SyncPage",
     "SyncResource",
     "Timeout",
 ]
@@ -277,6 +283,7 @@ class Endpoint(Generic[T]):
     idempotency_header: str | None = (
         None  # a key made once per call goes here, and makes it resendable
     )
+    pagination: Paging | None = None  # the method returns pages (``_pagination``)
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
@@ -847,6 +854,7 @@ class _Base:
         files_opened: contextlib.ExitStack,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
+        link: str | None = None,
     ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None]:
         """Everything an operation call decides before I/O: options, the request, and the download sink."""
         resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
@@ -863,8 +871,29 @@ class _Base:
             resolved_timeout,
             files_opened,
         )
+        if link is not None:
+            request = self._at_link(request, link)
         sink = Sink(to, expected_size, md5) if to is not None else None
         return ep, request, resolved_timeout, retries, sink
+
+    def _at_link(self, request: httpx.Request, link: str) -> httpx.Request:
+        """The request sent to a next-page link the server gave: the link's URL (its query first, then
+        any of the request's parameters it does not name), with the request's headers. A link off the
+        API's origin is refused: credentials never go there."""
+        target = request.url.join(link)
+        if _origin(target) != _origin(httpx.URL(self.base_url)):
+            raise PaginationError(
+                f"the next page's link {self._redact(str(target))[:200]!r} is not on the API's origin;"
+                " not followed"
+            )
+        for name, value in request.url.params.multi_items():
+            if name not in target.params:
+                target = target.copy_add_param(name, value)
+        headers = httpx.Headers(request.headers.multi_items())
+        headers["Host"] = target.netloc.decode("ascii")
+        return self._protect(
+            httpx.Request(request.method, target, headers=headers, extensions=request.extensions)
+        )
 
     def _prepare_download(
         self,
@@ -1440,6 +1469,7 @@ class SyncAPIClient(_Base):
         md5: str | None = None,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
+        link: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -1460,8 +1490,16 @@ class SyncAPIClient(_Base):
                 files_opened,
                 retry_policy,
                 idempotency_key,
+                link,
             )
             return self._execute(*call)
+
+    def _paginate(self, ep: Endpoint[Any], **call: Any) -> SyncPage[Any]:
+        """A paginated method's first page (``SyncPage``), fetched now; see ``_pagination``."""
+        page: SyncPage[Any] = first_sync_page(
+            self if self._raw else self.with_raw_response, ep, call, self._raw
+        )
+        return page
 
     def _send(self, request: httpx.Request) -> httpx.Response:
         """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
@@ -1577,6 +1615,7 @@ class AsyncAPIClient(_Base):
         md5: str | None = None,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
+        link: str | None = None,
     ) -> T:
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -1597,8 +1636,13 @@ class AsyncAPIClient(_Base):
                 files_opened,
                 retry_policy,
                 idempotency_key,
+                link,
             )
             return await self._execute(*call)
+
+    def _paginate(self, ep: Endpoint[Any], **call: Any) -> AsyncPager[Any]:
+        """A paginated method's ``AsyncPager``: nothing is sent until it is awaited or iterated."""
+        return AsyncPager(self if self._raw else self.with_raw_response, ep, call, self._raw)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         hops = 0

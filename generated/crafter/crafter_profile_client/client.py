@@ -90,7 +90,7 @@ class CrafterProfile(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.16",
+            user_agent="crafter-profile-client/0.1.17",
             http_client=http_client,
         )
 
@@ -182,7 +182,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.16",
+            user_agent="crafter-profile-client/0.1.17",
             http_client=http_client,
         )
 

@@ -101,7 +101,7 @@ class Hrflow(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.16",
+            user_agent="hrflow-client/0.1.17",
             http_client=http_client,
         )
 
@@ -206,7 +206,7 @@ class AsyncHrflow(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.16",
+            user_agent="hrflow-client/0.1.17",
             http_client=http_client,
         )
 

@@ -99,7 +99,7 @@ class Kombo(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.16",
+            user_agent="kombo-client/0.1.17",
             http_client=http_client,
         )
 
@@ -201,7 +201,7 @@ class AsyncKombo(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.16",
+            user_agent="kombo-client/0.1.17",
             http_client=http_client,
         )
 

@@ -49,6 +49,9 @@ class Context:
     def warn(self, code: str, doc: str, ptr: str, message: str) -> None:
         self.diags.warning(code, self.spec.labels.get(doc, doc), ptr, message)
 
+    def info(self, code: str, doc: str, ptr: str, message: str) -> None:
+        self.diags.info(code, self.spec.labels.get(doc, doc), ptr, message)
+
     def error(self, code: str, doc: str, ptr: str, message: str) -> None:
         self.diags.error(code, self.spec.labels.get(doc, doc), ptr, message)
 

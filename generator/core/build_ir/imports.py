@@ -79,7 +79,7 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
 
 
 #: Names of the runtime module that generated signatures may use, besides the fixed ones.
-RUNTIME_TYPES = ("Discriminated", "DownloadTarget", "FileContent", "FileInput")
+RUNTIME_TYPES = ("AsyncPager", "Discriminated", "DownloadTarget", "FileContent", "FileInput", "Paging", "SyncPage")
 
 
 def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, ...]:
@@ -102,6 +102,8 @@ def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
             texts += [op.body.annotation] + [f.annotation for f in op.body.fields or ()]
         if op.download:
             texts += ["DownloadTarget", "overload"]
+        if op.pagination:
+            texts += [op.sync_returns, op.async_returns, "Paging"]
     return texts
 
 

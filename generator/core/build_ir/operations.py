@@ -27,6 +27,7 @@ from .context import (
     _text_or_empty,
     pyrepr_literal,
 )
+from .pagination import Pagination
 from .types import Types, _nullable, _split_union, _union
 
 
@@ -144,6 +145,7 @@ class Operations:
         self.config = config
         self.client_params = client_params
         self.endpoint_names = NameScope()
+        self.pagination = Pagination(ctx, types)
 
     def build(
         self, path: str, method: str, item: dict[str, Any], op: dict[str, Any], name: str, doc: str
@@ -168,6 +170,7 @@ class Operations:
         security = self._security(doc, ptr, op)
         one_of = self._one_of(doc, ptr, op, params)
         summary = _text(op.get("summary"))
+        pages = None if download else self.pagination.read(doc, ptr, method, op, params, op_pascal or pascal(name))
         return ir.Operation(
             name=name,
             http_method=method.upper(),
@@ -190,6 +193,7 @@ class Operations:
             retry_safe=self._retry_safe(doc, ptr, op),
             accept=_accept(responses),
             idempotency_header=self._idempotency_header(doc, ptr, op, method),
+            pagination=pages,
         )
 
     def _idempotency_header(self, doc: str, ptr: str, op: dict[str, Any], method: str) -> str | None:

@@ -5,7 +5,18 @@
 from features31_client import FeatureZoo
 """
 
-from ._runtime import NOT_GIVEN, FileContent, FileInput, NotGiven, RawResponse, RetryPolicy, Timeout
+from ._runtime import (
+    NOT_GIVEN,
+    AsyncPage,
+    AsyncPager,
+    FileContent,
+    FileInput,
+    NotGiven,
+    RawResponse,
+    RetryPolicy,
+    SyncPage,
+    Timeout,
+)
 from .client import FeatureZoo, AsyncFeatureZoo
 from .errors import (
     APIConnectionError,
@@ -19,6 +30,7 @@ from .errors import (
     InternalServerError,
     MissingCredentialsError,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
@@ -34,6 +46,8 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncPage",
+    "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -45,11 +59,13 @@ __all__ = [
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
+    "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
     "ResponseValidationError",
     "RetryPolicy",
+    "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
 ]

@@ -15,6 +15,7 @@ APIError
 │   └── InternalServerError         5xx
 ├── ResponseValidationError         a 2xx body that does not match the documented schema (.body keeps it raw)
 ├── DownloadIntegrityError          a downloaded file's size or MD5 is not the expected one (nothing is kept)
+├── PaginationError                 a next page the client will not ask for (a repeated cursor, a foreign link)
 └── MissingCredentialsError         an operation needs a credential the client was not given
 """
 
@@ -40,6 +41,7 @@ __all__ = [
     "ResponseValidationError",
     "DownloadIntegrityError",
     "MissingCredentialsError",
+    "PaginationError",
 ]
 
 
@@ -176,3 +178,9 @@ def status_error_class(status: int) -> type[APIStatusError]:
     if status >= 500:
         return InternalServerError
     return _BY_STATUS.get(status, APIStatusError)
+
+
+class PaginationError(APIError):
+    """The next page cannot be asked for: the server gave a cursor or link it had given before (asking
+    again would loop), a link off the API's origin, or ``get_next_page()`` was called on the last page.
+    """

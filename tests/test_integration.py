@@ -31,12 +31,12 @@ MODES = ("sync", "async")
 def walk(server: Any, mode: str, method: str, **kwargs: Any) -> list[Any]:
     """Every item the method's pages yield, iterated the way each client offers it."""
     if mode == "sync":
-        with RecruitingIntegration(base_url=server.url, max_retries=0) as client:
+        with RecruitingIntegration(base_url=server.url, max_retries=0, oauth="tok") as client:
             resource, name = method.split(".")
             return list(getattr(getattr(client, resource), name)(**kwargs))
 
     async def go() -> list[Any]:
-        async with AsyncRecruitingIntegration(base_url=server.url, max_retries=0) as client:
+        async with AsyncRecruitingIntegration(base_url=server.url, max_retries=0, oauth="tok") as client:
             resource, name = method.split(".")
             return [item async for item in getattr(getattr(client, resource), name)(**kwargs)]
 
@@ -92,7 +92,7 @@ def test_a_sync_page_offers_its_items_body_and_the_next_page(server):
             },
         ),
     )
-    with RecruitingIntegration(base_url=server.url) as client:
+    with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
         page = client.candidates.list_candidates()
         assert isinstance(page, SyncPage) and [c.id for c in page.items] == ["c1"]
         assert page.body.meta.next_cursor == "b" and page.response.status_code == 200
@@ -119,7 +119,7 @@ def test_an_async_pager_awaits_to_its_first_page_and_sends_nothing_before(server
     )
 
     async def go() -> None:
-        async with AsyncRecruitingIntegration(base_url=server.url) as client:
+        async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
             pager = client.candidates.list_candidates()
             assert server.requests == []  # nothing is sent until awaited or iterated
             page = await pager
@@ -264,7 +264,7 @@ def test_inference_is_said_and_x_sdk_pagination_false_turns_it_off(server):
     assert inferred == ["/paths/~1interviews/get", "/paths/~1notes/get", "/paths/~1tags/get"]
     assert all("x-sdk-pagination: false" in d.message for d in result.diagnostics if d.code == "I440")
     server.route("GET", "/reports", Reply(200, {"data": ["r"], "next_cursor": "again"}))
-    with RecruitingIntegration(base_url=server.url) as client:
+    with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
         assert isinstance(client.reports.list_reports(), ListReportsResponse)  # its body, unpaged
 
 
@@ -299,14 +299,347 @@ def test_with_raw_response_gives_the_first_pages_response_with_the_page_parsed(s
         Reply(200, {"jobs": [{"id": "j1"}], "total_pages": 1}, headers={"x-request-id": "req-7"}),
     )
     if mode == "sync":
-        with RecruitingIntegration(base_url=server.url) as client:
+        with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
             raw = client.with_raw_response.jobs.list_jobs()
     else:
 
         async def go() -> Any:
-            async with AsyncRecruitingIntegration(base_url=server.url) as client:
+            async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
                 return await client.with_raw_response.jobs.list_jobs()
 
         raw = asyncio.run(go())
     assert isinstance(raw, RawResponse) and raw.status_code == 200 and raw.request_id == "req-7"
     assert [j.id for j in raw.parsed.items] == ["j1"] and not raw.parsed.has_next_page()
+
+
+# -- credentials: OAuth2 client credentials, callables ---------------------------------------------------
+
+
+def token_endpoint(server: Any, *tokens: str, expires_in: int | None = 3600) -> None:
+    """``POST /oauth/token`` handing out ``tokens`` in turn (the last repeats)."""
+    handed: list[str] = []
+
+    def answer(request: Recorded) -> Reply:
+        token = tokens[min(len(handed), len(tokens) - 1)]
+        handed.append(token)
+        body = {"access_token": token, "token_type": "bearer"}
+        return Reply(200, body if expires_in is None else {**body, "expires_in": expires_in})
+
+    server.route("POST", "/oauth/token", answer)
+
+
+def oauth_kwargs(server: Any, **more: Any) -> dict[str, Any]:
+    return {
+        "base_url": server.url,
+        "client_id": "app-1",
+        "client_secret": "s3cret-value",
+        "token_url": f"{server.url}/oauth/token",
+        "max_retries": 0,
+        **more,
+    }
+
+
+def jobs(server: Any) -> None:
+    server.route("GET", "/jobs", Reply(200, {"jobs": [], "total_pages": 1}))
+
+
+def api_calls(server: Any) -> list[Recorded]:
+    return [r for r in server.requests if r.path != "/oauth/token"]
+
+
+def token_calls(server: Any) -> list[Recorded]:
+    return [r for r in server.requests if r.path == "/oauth/token"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_client_credentials_token_is_fetched_once_and_sent_as_a_bearer_token(server, mode):
+    import base64
+    import urllib.parse
+
+    token_endpoint(server, "tok-1")
+    jobs(server)
+
+    def twice(client: Any) -> Any:
+        client.jobs.list_jobs()
+        return client.jobs.list_jobs()
+
+    async def twice_async(client: Any) -> Any:
+        await client.jobs.list_jobs()
+        return await client.jobs.list_jobs()
+
+    from helpers import through
+
+    through(
+        mode,
+        RecruitingIntegration,
+        AsyncRecruitingIntegration,
+        oauth_kwargs(server),
+        twice if mode == "sync" else twice_async,
+    )
+    [fetch] = token_calls(server)
+    assert fetch.headers["authorization"] == "Basic " + base64.b64encode(b"app-1:s3cret-value").decode()
+    assert urllib.parse.parse_qs(fetch.body.decode()) == {
+        "grant_type": ["client_credentials"],
+        "scope": ["candidates:read"],
+    }
+    assert [r.headers["authorization"] for r in api_calls(server)] == ["Bearer tok-1", "Bearer tok-1"]
+
+
+def test_a_token_is_fetched_again_shortly_before_it_expires(server):
+    import time
+
+    token_endpoint(server, "tok-1", "tok-2", expires_in=1)  # used for 0.9 s: a tenth of its life is kept back
+    jobs(server)
+    with RecruitingIntegration(**oauth_kwargs(server)) as client:
+        client.jobs.list_jobs()
+        client.jobs.list_jobs()
+        time.sleep(0.95)
+        client.jobs.list_jobs()
+    assert [r.headers["authorization"] for r in api_calls(server)] == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
+    assert len(token_calls(server)) == 2
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_401_fetches_a_new_token_and_replays_the_request_once(server, mode):
+    from helpers import through
+
+    token_endpoint(server, "old", "new")
+    server.route("GET", "/jobs", [Reply(401, {"message": "expired"}), Reply(200, {"jobs": [], "total_pages": 1})])
+    kwargs = oauth_kwargs(server)
+    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+    assert [r.headers["authorization"] for r in api_calls(server)] == ["Bearer old", "Bearer new"]
+    server.requests.clear()
+    server.route("GET", "/jobs", Reply(401, {"message": "no"}))
+    from integration31_client import AuthenticationError
+
+    with pytest.raises(AuthenticationError):
+        through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+    assert len(api_calls(server)) == 2 and len(token_calls(server)) == 2  # one replay, never a loop
+
+
+def test_threads_share_one_token_fetch(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def slow_token(request: Recorded) -> Reply:
+        return Reply(200, {"access_token": "tok", "expires_in": 60}, delay=0.2)
+
+    server.route("POST", "/oauth/token", slow_token)
+    jobs(server)
+    with RecruitingIntegration(**oauth_kwargs(server)) as client, ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: client.jobs.list_jobs(), range(8)))
+    assert len(token_calls(server)) == 1 and len(api_calls(server)) == 8
+
+
+def test_tasks_share_one_token_fetch(server):
+    server.route("POST", "/oauth/token", Reply(200, {"access_token": "tok", "expires_in": 60}, delay=0.2))
+    jobs(server)
+
+    async def go() -> None:
+        async with AsyncRecruitingIntegration(**oauth_kwargs(server)) as client:
+            await asyncio.gather(*(client.jobs.list_jobs() for _ in range(8)))
+
+    asyncio.run(go())
+    assert len(token_calls(server)) == 1 and len(api_calls(server)) == 8
+
+
+def test_a_refused_token_request_is_an_authentication_error_that_hides_the_secret(server):
+    from integration31_client import AuthenticationError
+
+    server.route("POST", "/oauth/token", Reply(401, {"error": "invalid_client"}))
+    with RecruitingIntegration(**oauth_kwargs(server)) as client, pytest.raises(AuthenticationError) as failed:
+        client.jobs.list_jobs()
+    assert "invalid_client" in str(failed.value) and "s3cret" not in repr(failed.value.__dict__)
+    assert api_calls(server) == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_callable_credential_is_called_for_each_request_and_its_values_are_redacted(server, mode):
+    from helpers import through
+    from integration31_client import APIStatusError
+
+    values = iter(["v-1", "v-2"])
+    server.route("GET", "/jobs", [Reply(200, {"jobs": [], "total_pages": 1}), Reply(500, {"message": "saw v-2"})])
+    kwargs = {"base_url": server.url, "max_retries": 0, "oauth": lambda: next(values)}
+
+    def calls(client: Any) -> Any:
+        client.jobs.list_jobs()
+        return client.jobs.list_jobs()
+
+    async def calls_async(client: Any) -> Any:
+        await client.jobs.list_jobs()
+        return await client.jobs.list_jobs()
+
+    with pytest.raises(APIStatusError) as failed:
+        through(
+            mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, calls if mode == "sync" else calls_async
+        )
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer v-1", "Bearer v-2"]
+    assert "v-2" not in str(failed.value) and "saw ***" in str(failed.value)
+
+
+# -- hooks ---------------------------------------------------------------------------------------------
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, str, str, int, Any]] = []
+
+    def before_request(self, ctx: Any, request: Any) -> Any:
+        self.seen.append(("before", ctx.operation, ctx.method, ctx.path, ctx.attempt, str(request.url)))
+        request.headers["X-Signed"] = f"sig-{ctx.attempt}"
+        return None
+
+    def after_response(self, ctx: Any, response: Any) -> None:
+        self.seen.append(("after", ctx.operation, ctx.method, ctx.path, ctx.attempt, response.status_code))
+
+    def on_error(self, ctx: Any, error: Any) -> None:
+        self.seen.append(("error", ctx.operation, ctx.method, ctx.path, ctx.attempt, type(error).__name__))
+
+
+class AsyncRecorder(Recorder):
+    async def after_response(self, ctx: Any, response: Any) -> None:  # type: ignore[override]
+        await asyncio.sleep(0)
+        super().after_response(ctx, response)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_hooks_see_each_attempt_with_its_context_and_the_final_error(server, mode):
+    from helpers import through
+    from integration31_client import InternalServerError, RetryPolicy
+
+    hook = Recorder() if mode == "sync" else AsyncRecorder()
+    server.route("GET", "/jobs", [Reply(503, {}), Reply(200, {"jobs": [], "total_pages": 1})])
+    server.route("GET", "/jobs/x", Reply(500, {}))
+    kwargs = {
+        "base_url": server.url,
+        "oauth": "secret-token",
+        "max_retries": 1,
+        "retry_policy": RetryPolicy(initial_delay=0.01),
+        "hooks": [hook, object()],  # an object without hook methods is fine
+    }
+    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+    url = f"{server.url}/jobs"
+    assert hook.seen == [
+        ("before", "listJobs", "GET", "/jobs", 0, url),
+        ("after", "listJobs", "GET", "/jobs", 0, 503),
+        ("before", "listJobs", "GET", "/jobs", 1, url),
+        ("after", "listJobs", "GET", "/jobs", 1, 200),
+    ]
+    assert [r.headers["x-signed"] for r in server.requests] == ["sig-0", "sig-1"]  # a hook may change the request
+    hook.seen.clear()
+    server.route("GET", "/jobs", Reply(500, {}))
+    with pytest.raises(InternalServerError):
+        through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+    assert hook.seen[-1] == ("error", "listJobs", "GET", "/jobs", 1, "InternalServerError")
+
+
+def test_what_hooks_print_is_redacted_like_the_logs(server):
+    printed: list[str] = []
+
+    class Printer:
+        def before_request(self, ctx: Any, request: Any) -> None:
+            printed.append(repr(request.headers))
+
+    jobs(server)
+    with RecruitingIntegration(base_url=server.url, oauth="secret-token", hooks=[Printer()]) as client:
+        client.jobs.list_jobs()
+    assert printed and "secret-token" not in printed[0]
+
+
+# -- escape hatch, extra_body, deprecation ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_extra_body_adds_properties_to_a_json_body_and_makes_one_where_there_is_none(server, mode):
+    import json
+
+    from helpers import through
+
+    server.route("POST", "/candidates", Reply(201, {"id": "c1"}))
+    jobs(server)
+    kwargs = {"base_url": server.url, "oauth": "tok", "max_retries": 0}
+
+    def calls(client: Any) -> Any:
+        client.candidates.create_candidate(body=Candidate(id="c1", name="Ada"), extra_body={"source": "referral"})
+        return client.jobs.list_jobs(extra_body={"beta": True})
+
+    async def calls_async(client: Any) -> Any:
+        await client.candidates.create_candidate(body=Candidate(id="c1", name="Ada"), extra_body={"source": "referral"})
+        return await client.jobs.list_jobs(extra_body={"beta": True})
+
+    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, calls if mode == "sync" else calls_async)
+    post, get = server.requests
+    assert json.loads(post.body) == {"id": "c1", "name": "Ada", "source": "referral"}
+    assert json.loads(get.body) == {"beta": True} and get.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_request_calls_any_path_with_the_clients_auth_retries_and_typed_errors(server, mode):
+    from helpers import through
+    from integration31_client import NotFoundError, RetryPolicy
+    from integration31_client.models import ListJobsResponse
+
+    server.route("GET", "/v2/jobs", [Reply(503, {}), Reply(200, {"jobs": [{"id": "j1"}], "total_pages": 1})])
+    server.route("POST", "/v2/notes", Reply(200, {"ok": True}))
+    server.route("DELETE", "/v2/notes/%7Bx%7D", Reply(204))
+    server.route("GET", "/v2/missing", Reply(404, {"message": "gone"}))
+    kwargs = {"base_url": server.url, "oauth": "tok", "max_retries": 1, "retry_policy": RetryPolicy(initial_delay=0.01)}
+
+    def calls(client: Any) -> Any:
+        typed = client.request("GET", "/v2/jobs", cast_to=ListJobsResponse, query={"page": 1})
+        plain = client.request("POST", "/v2/notes", json={"text": "hi"}, headers={"X-Trace": "t"})
+        gone = client.request("DELETE", "/v2/notes/{x}")
+        with pytest.raises(NotFoundError):
+            client.request("GET", "/v2/missing")
+        return typed, plain, gone
+
+    async def calls_async(client: Any) -> Any:
+        typed = await client.request("GET", "/v2/jobs", cast_to=ListJobsResponse, query={"page": 1})
+        plain = await client.request("POST", "/v2/notes", json={"text": "hi"}, headers={"X-Trace": "t"})
+        gone = await client.request("DELETE", "/v2/notes/{x}")
+        with pytest.raises(NotFoundError):
+            await client.request("GET", "/v2/missing")
+        return typed, plain, gone
+
+    typed, plain, gone = through(
+        mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, calls if mode == "sync" else calls_async
+    )
+    assert isinstance(typed, ListJobsResponse) and typed.jobs[0].id == "j1"
+    assert plain == {"ok": True} and gone is None
+    assert [r.headers["authorization"] for r in server.requests] == ["Bearer tok"] * 5
+    assert server.requests[0].query == {"page": ["1"]} and server.requests[2].headers["x-trace"] == "t"
+    assert server.requests[3].path == "/v2/notes/%7Bx%7D"  # sent as given: no placeholder filled
+
+
+def test_request_takes_only_paths_under_the_base_url():
+    with RecruitingIntegration(base_url="http://127.0.0.1:9", oauth="tok") as client:
+        with pytest.raises(ValueError, match="path under the base URL"):
+            client.request("GET", "http://127.0.0.2/steal")
+
+
+def test_a_deprecated_operation_and_parameter_warn_at_the_callers_line(server):
+    import warnings
+
+    server.route("GET", "/legacy/candidates/c1", Reply(200, {"id": "c1"}))
+    jobs(server)
+    with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
+        with pytest.warns(DeprecationWarning, match=r"GET /legacy/candidates/\{id\} is deprecated") as op:
+            client.candidates.get_legacy_candidate("c1")
+        with pytest.warns(DeprecationWarning, match="query parameter 'department' of GET /jobs is deprecated") as param:
+            client.jobs.list_jobs(department="eng")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            client.jobs.list_jobs()  # not given: no warning
+    assert [w.filename for w in op] == [__file__] and [w.filename for w in param] == [__file__]
+
+
+def test_an_async_deprecated_parameter_warns_at_the_callers_line(server):
+    jobs(server)
+
+    async def go() -> Any:
+        async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
+            return await client.jobs.list_jobs(department="eng")
+
+    with pytest.warns(DeprecationWarning) as caught:
+        asyncio.run(go())
+    assert [w.filename for w in caught] == [__file__]

@@ -16,6 +16,7 @@ PACKAGES = {
     ROOT / "tests" / "golden" / "petstore30": "petstore30_client",
     ROOT / "tests" / "golden" / "wire31": "wire31_client",
     ROOT / "tests" / "golden" / "directions30": "directions30_client",
+    ROOT / "tests" / "golden" / "integration31": "integration31_client",
 }
 
 #: What users write, type-checked against the generated packages: a request body built without its
@@ -42,6 +43,73 @@ def use(hris: Directions, wire: WireRules) -> str | None:
     tenant.copy(timeout=5.0).list_locations()
     return made.id or pet.name
 """
+
+#: An integration: pages (sync and async), OAuth2 client credentials, a callable credential, hooks, the
+#: escape hatch and extra_body; ``reveal``-free, so every line must type-check as written.
+INTEGRATION = """
+from integration31_client import (
+    AsyncPage,
+    AsyncRecruitingIntegration,
+    HookContext,
+    RecruitingIntegration,
+    SyncPage,
+)
+from integration31_client.models import Candidate, ListJobsResponse
+
+import httpx
+
+
+class Audit:
+    def before_request(self, ctx: HookContext, request: httpx.Request) -> None:
+        print(ctx.operation, ctx.attempt, request.method)
+
+
+def sync_use(token: str) -> list[str]:
+    client = RecruitingIntegration(client_id="app", client_secret="s", hooks=[Audit()])
+    page: SyncPage[Candidate] = client.candidates.list_candidates(limit=50)
+    first: list[Candidate] = page.items
+    names = [c.name or c.id for c in page]  # every page, fetched as needed
+    if page.has_next_page():
+        names += [c.id for c in page.get_next_page().items]
+    for each in page.iter_pages():
+        names += [c.id for c in each.items]
+    tenant = client.with_options(oauth=lambda: token)
+    jobs: ListJobsResponse = tenant.request("GET", "/jobs", cast_to=ListJobsResponse)
+    tenant.candidates.create_candidate(body=Candidate(id="c"), extra_body={"source": "referral"})
+    return names + [j.id for j in jobs.jobs] + [c.id for c in first]
+
+
+async def async_use() -> list[str]:
+    async with AsyncRecruitingIntegration(oauth="token") as client:
+        page: AsyncPage[Candidate] = await client.candidates.list_candidates()
+        ids = [c.id async for c in client.candidates.list_candidates()]
+        async for each in page.iter_pages():
+            ids += [c.id for c in each.items]
+        if page.has_next_page():
+            ids += [c.id for c in (await page.get_next_page()).items]
+        return ids
+"""
+
+
+def test_mypy_strict_accepts_an_integration_and_flags_deprecated_calls(tmp_path):
+    deprecated = "from integration31_client import RecruitingIntegration\n\nRecruitingIntegration().candidates.get_legacy_candidate('c1')\n"
+    (tmp_path / "integration.py").write_text(INTEGRATION, encoding="utf-8")
+    (tmp_path / "old.py").write_text(deprecated, encoding="utf-8")
+    env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d) for d in PACKAGES)}
+    base = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy")]
+    proc = subprocess.run(
+        [*base, str(tmp_path / "integration.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
+    flagged = subprocess.run(
+        [*base, "--enable-error-code", "deprecated", str(tmp_path / "old.py")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert flagged.returncode == 1 and "is deprecated by the API  [deprecated]" in flagged.stdout, flagged.stdout
 
 
 def test_mypy_strict_accepts_what_users_write(tmp_path):

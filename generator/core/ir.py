@@ -82,6 +82,7 @@ class Param:
     allow_reserved: bool = False  # a query parameter sent with reserved characters as they are
     as_json: bool = False  # described by ``content`` with a JSON media type: sent as JSON text
     client_attr: str | None = None  # value comes from the client (a global parameter)
+    deprecated: bool = False  # giving it warns (DeprecationWarning)
     example: str = '"string"'  # Python source of a plausible value, for README usage examples
 
 
@@ -219,6 +220,15 @@ class Operation:
         return [p for p in self.params if p.style] + [p for p in self.params if not p.style and p.explode is not None]
 
     @property
+    def deprecated_params(self) -> list[Param]:
+        return [p for p in self.params if p.deprecated and not p.client_attr]
+
+    @property
+    def deprecation(self) -> str:
+        """The message of ``@deprecated`` on a deprecated operation's method."""
+        return f"{self.http_method} {self.path} is deprecated by the API"
+
+    @property
     def reserved(self) -> list[Param]:
         return [p for p in self.params if p.allow_reserved]
 
@@ -248,6 +258,7 @@ class ResourceModule:
     model_imports: tuple[str, ...]
     std_imports: tuple[str, ...] = ()  # import lines the annotations need
     runtime_imports: tuple[str, ...] = ()  # names imported from _runtime
+    third_party_imports: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,8 @@ class SecurityScheme:
     wire: str  # header/query/cookie name
     env: str  # environment variable read when the keyword is not given
     description: str
+    token_url: str | None = None  # OAuth2 client credentials: where client_id and client_secret get a token
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -304,11 +317,20 @@ class Api:
     root_model_imports: tuple[str, ...] = ()
     root_std_imports: tuple[str, ...] = ()
     root_runtime_imports: tuple[str, ...] = ()
+    root_third_party_imports: tuple[str, ...] = ()
     models_std_imports: tuple[str, ...] = ()
     models_runtime_imports: tuple[str, ...] = ()
     request_id_header: str = "x-request-id"  # lower-case; the runtime's default unless a spec names another
     exports: tuple[str, ...] = field(default=())
     package_version: str = "0.1.0"
+
+    @property
+    def oauth(self) -> SecurityScheme | None:
+        """The OAuth2 client-credentials scheme the client runs (``client_id=``/``client_secret=``), if any."""
+        return next((s for s in self.security_schemes if s.token_url is not None), None)
+
+    def env(self, suffix: str) -> str:
+        return self.name.upper().replace("-", "_") + "_" + suffix
 
     @property
     def base_url_env(self) -> str:

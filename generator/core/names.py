@@ -57,7 +57,17 @@ RESERVED_FIELDS = frozenset(
 
 #: Parameter names a generated method may not use (annotations are lazy, so builtins are fine).
 RESERVED_PARAMS = frozenset(
-    KEYWORDS | {"self", "timeout", "max_retries", "retry_policy", "idempotency_key", "extra_headers", "extra_query"}
+    KEYWORDS
+    | {
+        "self",
+        "timeout",
+        "max_retries",
+        "retry_policy",
+        "idempotency_key",
+        "extra_headers",
+        "extra_query",
+        "extra_body",
+    }
 )
 
 #: Class names that would shadow what generated modules import or define.

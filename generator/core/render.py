@@ -19,7 +19,7 @@ from ..config import TEMPLATES
 from . import ir
 from .format import LINE_LENGTH, black_quotes
 
-RUNTIME_FILES = ("_runtime.py", "_model.py", "_files.py", "_pagination.py", "errors.py")
+RUNTIME_FILES = ("_runtime.py", "_model.py", "_auth.py", "_files.py", "_pagination.py", "errors.py")
 TOOL = "specgen"
 
 

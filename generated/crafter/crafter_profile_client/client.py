@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -42,26 +42,28 @@ class CrafterProfile(SyncAPIClient):
     """Crafter Profile API client.
 
     Args:
-        access_token_id: The access token ID of the application making the call. Read from ``CRAFTER_ACCESS_TOKEN_ID`` when not given.
+        access_token_id: The access token ID of the application making the call. A string, or a function called for each request. Read from ``CRAFTER_ACCESS_TOKEN_ID`` when not given.
         server: One of local (default local).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``CRAFTER_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        access_token_id: str | None = None,
+        access_token_id: str | Callable[[], str] | None = None,
         server: Literal["local"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -72,6 +74,7 @@ class CrafterProfile(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "CRAFTER_BASE_URL"),
@@ -90,20 +93,22 @@ class CrafterProfile(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.17",
+            hooks=hooks,
+            user_agent="crafter-profile-client/0.1.18",
             http_client=http_client,
         )
 
     def with_options(
         self,
         *,
-        access_token_id: str | None | NotGiven = NOT_GIVEN,
+        access_token_id: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["local"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> CrafterProfile:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -117,6 +122,7 @@ class CrafterProfile(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -134,26 +140,28 @@ class AsyncCrafterProfile(AsyncAPIClient):
     """Crafter Profile API client (async).
 
     Args:
-        access_token_id: The access token ID of the application making the call. Read from ``CRAFTER_ACCESS_TOKEN_ID`` when not given.
+        access_token_id: The access token ID of the application making the call. A string, or a function called for each request. Read from ``CRAFTER_ACCESS_TOKEN_ID`` when not given.
         server: One of local (default local).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``CRAFTER_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        access_token_id: str | None = None,
+        access_token_id: str | Callable[[], str] | None = None,
         server: Literal["local"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -164,6 +172,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "CRAFTER_BASE_URL"),
@@ -182,20 +191,22 @@ class AsyncCrafterProfile(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="crafter-profile-client/0.1.17",
+            hooks=hooks,
+            user_agent="crafter-profile-client/0.1.18",
             http_client=http_client,
         )
 
     def with_options(
         self,
         *,
-        access_token_id: str | None | NotGiven = NOT_GIVEN,
+        access_token_id: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["local"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncCrafterProfile:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -209,6 +220,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )

@@ -11,6 +11,7 @@ from ._runtime import (
     AsyncPager,
     FileContent,
     FileInput,
+    HookContext,
     NotGiven,
     RawResponse,
     RetryPolicy,
@@ -37,7 +38,7 @@ from .errors import (
     UnprocessableEntityError,
 )
 
-__version__ = "0.1.17"
+__version__ = "0.1.18"
 
 __all__ = [
     "Hrflow",
@@ -54,6 +55,7 @@ __all__ = [
     "DownloadIntegrityError",
     "FileContent",
     "FileInput",
+    "HookContext",
     "InternalServerError",
     "MissingCredentialsError",
     "NOT_GIVEN",

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -42,28 +42,30 @@ class Hrflow(SyncAPIClient):
     """HrFlow API client.
 
     Args:
-        api_secret: Your HrFlow API secret key. Read from ``HRFLOW_API_SECRET`` when not given.
-        api_user: The email of the HrFlow user making the call. Read from ``HRFLOW_API_USER`` when not given.
+        api_secret: Your HrFlow API secret key. A string, or a function called for each request. Read from ``HRFLOW_API_SECRET`` when not given.
+        api_user: The email of the HrFlow user making the call. A string, or a function called for each request. Read from ``HRFLOW_API_USER`` when not given.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``HRFLOW_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        api_secret: str | None = None,
-        api_user: str | None = None,
+        api_secret: str | Callable[[], str] | None = None,
+        api_user: str | Callable[[], str] | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -75,6 +77,7 @@ class Hrflow(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "HRFLOW_BASE_URL"),
@@ -101,21 +104,23 @@ class Hrflow(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.17",
+            hooks=hooks,
+            user_agent="hrflow-client/0.1.18",
             http_client=http_client,
         )
 
     def with_options(
         self,
         *,
-        api_secret: str | None | NotGiven = NOT_GIVEN,
-        api_user: str | None | NotGiven = NOT_GIVEN,
+        api_secret: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
+        api_user: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Hrflow:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -130,6 +135,7 @@ class Hrflow(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -147,28 +153,30 @@ class AsyncHrflow(AsyncAPIClient):
     """HrFlow API client (async).
 
     Args:
-        api_secret: Your HrFlow API secret key. Read from ``HRFLOW_API_SECRET`` when not given.
-        api_user: The email of the HrFlow user making the call. Read from ``HRFLOW_API_USER`` when not given.
+        api_secret: Your HrFlow API secret key. A string, or a function called for each request. Read from ``HRFLOW_API_SECRET`` when not given.
+        api_user: The email of the HrFlow user making the call. A string, or a function called for each request. Read from ``HRFLOW_API_USER`` when not given.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``HRFLOW_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        api_secret: str | None = None,
-        api_user: str | None = None,
+        api_secret: str | Callable[[], str] | None = None,
+        api_user: str | Callable[[], str] | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -180,6 +188,7 @@ class AsyncHrflow(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "HRFLOW_BASE_URL"),
@@ -206,21 +215,23 @@ class AsyncHrflow(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="hrflow-client/0.1.17",
+            hooks=hooks,
+            user_agent="hrflow-client/0.1.18",
             http_client=http_client,
         )
 
     def with_options(
         self,
         *,
-        api_secret: str | None | NotGiven = NOT_GIVEN,
-        api_user: str | None | NotGiven = NOT_GIVEN,
+        api_secret: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
+        api_user: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncHrflow:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -235,6 +246,7 @@ class AsyncHrflow(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )

@@ -13,6 +13,7 @@ import contextlib
 import datetime as _dt
 import enum
 import functools
+import inspect
 import json
 import logging
 import os
@@ -21,7 +22,7 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Generic, TypeVar, get_args
@@ -30,10 +31,12 @@ from urllib.parse import quote
 import httpx
 import pydantic
 
+from ._auth import ClientCredentials, client_credentials
 from ._files import DownloadTarget, FileContent, FileInput, Sink, open_content, open_file
 from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage, first_sync_page
 from .errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     MissingCredentialsError,
@@ -54,6 +57,7 @@ __all__ = [
     "Endpoint",
     "FileContent",
     "FileInput",
+    "HookContext",
     "NotGiven",
     "OpenIntEnum",
     "OpenStrEnum",
@@ -64,11 +68,13 @@ __all__ = [
     "SyncPage",
     "SyncResource",
     "Timeout",
+    "client_credentials",
 ]
 
 log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 T = TypeVar("T")
+V = TypeVar("V")
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: Total time one attempt may take (connect, send, wait, read the whole body), and the connect limit.
@@ -284,6 +290,10 @@ class Endpoint(Generic[T]):
         None  # a key made once per call goes here, and makes it resendable
     )
     pagination: Paging | None = None  # the method returns pages (``_pagination``)
+    operation: str = ""  # the operationId, for hooks
+    deprecated_params: frozenset[tuple[str, str]] = (
+        frozenset()
+    )  # (location, wire): giving one warns
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
@@ -298,9 +308,27 @@ class Credential:
     kind: str  # apiKey | bearer | basic
     location: str  # header | query | cookie
     wire: str
-    value: str | None = field(repr=False)
+    value: str | Callable[[], str] | None = field(
+        repr=False
+    )  # a callable is called for each request
     param: str  # constructor keyword, for error messages
     env: str
+    tokens: ClientCredentials | None = field(default=None, repr=False)  # OAuth2 client credentials
+
+    @property
+    def given(self) -> bool:
+        return bool(self.value) or self.tokens is not None
+
+
+@dataclass(frozen=True)
+class HookContext:
+    """What a hook is told about the call: the operation (its operationId), the method, the path as the
+    API documents it, and the attempt (0 for the first)."""
+
+    operation: str
+    method: str
+    path: str
+    attempt: int
 
 
 @dataclass(frozen=True)
@@ -314,7 +342,7 @@ class RawResponse(Generic[T]):
     request_id: str | None = None  # the server's id for the request (``x-request-id`` by default)
 
 
-def env_or(value: str | None, name: str) -> str | None:
+def env_or(value: V | None, name: str) -> V | str | None:
     return value if value is not None else os.environ.get(name)
 
 
@@ -625,6 +653,7 @@ class _Base:
         default_headers: Mapping[str, str] | None,
         user_agent: str,
         retry_policy: RetryPolicy | None = None,
+        hooks: Sequence[object] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
@@ -640,8 +669,21 @@ class _Base:
             **(default_headers or {}),
         }
         self._raw = False
+        self._hooks = tuple(hooks or ())
+        self._token_creds = tuple(
+            (key, c) for key, c in self._credentials.items() if c.tokens is not None and not c.value
+        )
         self._secrets = tuple(
-            sorted({c.value for c in self._credentials.values() if c.value}, key=len, reverse=True)
+            sorted(
+                {
+                    c.value
+                    for c in self._credentials.values()
+                    if isinstance(c.value, str) and c.value
+                }
+                | {s for c in self._credentials.values() if c.tokens for s in c.tokens.secrets},
+                key=len,
+                reverse=True,
+            )
         )
         self._secret_headers = frozenset(
             {"authorization", "proxy-authorization", "cookie"}
@@ -698,6 +740,22 @@ class _Base:
     def _redact(self, text: str) -> str:
         return _redact_text(text, self._secrets)
 
+    def _remember(self, secret: str) -> str:
+        """Redact ``secret`` from now on (a token fetched, or a value a callable credential gave)."""
+        if secret and secret not in self._secrets:
+            self._secrets = tuple(sorted((*self._secrets, secret), key=len, reverse=True))
+            self._url_class._secrets = self._secrets  # type: ignore[attr-defined]
+        return secret
+
+    def _value(self, cred: Credential) -> str | None:
+        """A credential's value for this request: the string, what the callable returns, or the token."""
+        value = cred.value
+        if callable(value):
+            return self._remember(value())
+        if value is None and cred.tokens is not None:
+            return cred.tokens.current()
+        return value
+
     def _protect(self, request: httpx.Request) -> httpx.Request:
         """Make ``str(request)``, ``repr(request.headers)`` and httpx's own log lines mask our credentials."""
         if not self._secrets:
@@ -724,8 +782,13 @@ class _Base:
         extra_query: Mapping[str, Any] | None,
         timeout: Timeout,
         files_opened: contextlib.ExitStack,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> httpx.Request:
         self._check_one_of(ep, query, headers, cookies)
+        if ep.deprecated_params:
+            _warn_deprecated(
+                ep, {"path": path, "query": query, "header": headers, "cookie": cookies}
+            )
         query = dict(query)
         headers = dict(headers)
         cookies = dict(cookies)
@@ -782,23 +845,26 @@ class _Base:
         content: Any = None
         files: Any = None
         json_body: Any = None
-        if body is not None and ep.body_kind is not None:
-            if ep.body_kind == "json":
+        kind = ep.body_kind
+        if extra_body:
+            body, kind = _with_extra_body(ep, body, extra_body)
+        if body is not None and kind is not None:
+            if kind == "json":
                 json_body = _wire_value(body)
-            elif ep.body_kind == "form":
+            elif kind == "form":
                 fields = _wire_value(body)
                 if not isinstance(fields, Mapping):
                     raise TypeError(
                         f"a form body is a mapping of its properties, not {type(body).__name__}"
                     )
                 content = urllib.parse.urlencode(_form_items(fields, ep.encoding)).encode("ascii")
-            elif ep.body_kind == "multipart":
+            elif kind == "multipart":
                 files = _multipart(body, ep.file_fields, ep.encoding, files_opened)
-            elif ep.body_kind == "text":
+            elif kind == "text":
                 content = str(body).encode("utf-8")
             else:
                 content = open_content(body, files_opened)
-            if ep.body_media_type and ep.body_kind != "multipart":
+            if ep.body_media_type and kind != "multipart":
                 out_headers["Content-Type"] = ep.body_media_type
         out_headers.update(extra_headers or {})
         if (
@@ -855,6 +921,7 @@ class _Base:
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
         link: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None]:
         """Everything an operation call decides before I/O: options, the request, and the download sink."""
         resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
@@ -870,6 +937,7 @@ class _Base:
             extra_query,
             resolved_timeout,
             files_opened,
+            extra_body,
         )
         if link is not None:
             request = self._at_link(request, link)
@@ -927,8 +995,9 @@ class _Base:
         cookies: dict[str, Any] = {}
         if _origin(target) == _origin(base):
             for cred in self._credentials.values():
-                if cred.value:
-                    _put_credential(cred, query, headers, cookies)
+                value = self._value(cred) if cred.given else None
+                if value:
+                    _put_credential(cred, value, query, headers, cookies)
         _set_cookies(headers, cookies)
         if query:
             target = target.copy_merge_params(
@@ -969,18 +1038,58 @@ class _Base:
         missing: list[Credential] = []
         for requirement in ep.security:
             creds = [self._credentials[key] for key in requirement if key in self._credentials]
-            absent = [c for c in creds if not c.value]
+            absent = [c for c in creds if not c.given]
             if absent or len(creds) != len(requirement):
                 missing.extend(absent)
                 continue
             for cred in creds:
-                _put_credential(cred, query, headers, cookies)
+                value = self._value(cred)
+                if not value:
+                    raise MissingCredentialsError(
+                        f"{ep.method} {ep.path}: {cred.param}= gave no value; no request was sent"
+                    )
+                _put_credential(cred, value, query, headers, cookies)
             return
         needed = (
             ", ".join(sorted({f"{c.param}= (or {c.env})" for c in missing}))
             or "credentials this client does not know"
         )
         raise MissingCredentialsError(f"{ep.method} {ep.path} needs {needed}; no request was sent")
+
+    @property
+    def _any_credential(self) -> tuple[tuple[str, ...], ...]:
+        """``request()``'s security: any one credential the client was given (none needed if none was)."""
+        given = tuple((key,) for key, c in self._credentials.items() if c.given)
+        return given
+
+    # -- tokens and hooks ------------------------------------------------------------------------
+
+    def _token_sources(self, ep: Endpoint[Any]) -> list[ClientCredentials]:
+        """The OAuth2 token sources an operation's security asks for."""
+        return [
+            c.tokens
+            for key, c in self._token_creds
+            if c.tokens is not None and any(key in requirement for requirement in ep.security)
+        ]
+
+    def _stale_token(self, request: httpx.Request) -> ClientCredentials | None:
+        """After a 401: the token source whose token the request carried, with that token discarded."""
+        sent = request.headers.get("authorization", "")
+        for _, cred in self._token_creds:
+            if cred.tokens is not None and sent.startswith("Bearer "):
+                cred.tokens.discard(sent[len("Bearer ") :])
+                return cred.tokens
+        return None
+
+    def _hook_calls(self, name: str, ep: Endpoint[Any], attempt: int, arg: Any) -> list[Any]:
+        """What each hook's ``name`` method returns (hooks without it are skipped)."""
+        ctx = HookContext(ep.operation, ep.method, ep.path, attempt)
+        out = []
+        for hook in self._hooks:
+            method = getattr(hook, name, None)
+            if method is not None:
+                out.append(method(ctx, arg))
+        return out
 
     # -- redirects -----------------------------------------------------------------------------
 
@@ -1214,6 +1323,63 @@ def _retryable_status(status: int) -> bool:
     return status in (408, 429) or status >= 500
 
 
+def _warn_deprecated(ep: Endpoint[Any], given: Mapping[str, Mapping[str, Any]]) -> None:
+    import sys
+    import warnings
+
+    for location, wire in sorted(ep.deprecated_params):
+        if given[location].get(wire) is not None:
+            # Said at the caller's line: the first frame outside this package.
+            frame, level, here = sys._getframe(), 1, os.path.dirname(__file__)
+            while frame is not None and frame.f_code.co_filename.startswith(here):
+                frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+            warnings.warn(
+                f"{location} parameter {wire!r} of {ep.method} {ep.path} is deprecated by the API",
+                DeprecationWarning,
+                stacklevel=level,
+            )
+
+
+def _with_extra_body(ep: Endpoint[Any], body: Any, extra: Mapping[str, Any]) -> tuple[Any, str]:
+    """``extra_body=``: properties added to (or replacing those of) a JSON, form or multipart body; an
+    operation without a body sends them as a JSON object."""
+    kind = ep.body_kind or "json"
+    if kind not in ("json", "form", "multipart"):
+        raise TypeError(
+            f"extra_body= adds properties to a JSON, form or multipart body; {ep.method} {ep.path} sends"
+            f" {ep.body_media_type}"
+        )
+    base = {} if body is None else body if isinstance(body, Mapping) else _wire_value(body)
+    if not isinstance(base, Mapping):
+        raise TypeError(
+            f"extra_body= needs an object body; {ep.method} {ep.path} was given {type(body).__name__}"
+        )
+    return {**base, **extra}, kind
+
+
+@functools.lru_cache(maxsize=256)
+def _ad_hoc(
+    method: str, path: str, cast_to: Any, security: tuple[tuple[str, ...], ...]
+) -> Endpoint[Any]:
+    """The endpoint of a ``client.request(...)`` call (kept, so its parser is built once)."""
+    if "://" in path or not path.startswith("/"):
+        raise ValueError(
+            f"request() takes a path under the base URL, such as '/v1/jobs', not {path!r}"
+        )
+    literal = path.replace("{", "%7B").replace(
+        "}", "%7D"
+    )  # no placeholders: the path is sent as given
+    return Endpoint(
+        method.upper(),
+        literal,
+        responses={"204": ("empty", None), "2XX": ("json", Any if cast_to is None else cast_to)},
+        security=security,
+        body_kind="json",
+        body_media_type="application/json",
+        operation=f"{method.upper()} {path}",
+    )
+
+
 def _with_idempotency_key(
     ep: Endpoint[Any], extra_headers: Mapping[str, str] | None, key: str | None
 ) -> Mapping[str, str] | None:
@@ -1227,17 +1393,18 @@ def _with_idempotency_key(
 
 
 def _put_credential(
-    cred: Credential, query: dict[str, Any], headers: dict[str, Any], cookies: dict[str, Any]
+    cred: Credential,
+    value: str,
+    query: dict[str, Any],
+    headers: dict[str, Any],
+    cookies: dict[str, Any],
 ) -> None:
-    assert cred.value is not None
     if cred.kind == "bearer":
-        headers["Authorization"] = f"Bearer {cred.value}"
+        headers["Authorization"] = f"Bearer {value}"
     elif cred.kind == "basic":
-        headers["Authorization"] = "Basic " + _basic(cred.value)
+        headers["Authorization"] = "Basic " + _basic(value)
     else:
-        {"query": query, "header": headers, "cookie": cookies}[cred.location][
-            cred.wire
-        ] = cred.value
+        {"query": query, "header": headers, "cookie": cookies}[cred.location][cred.wire] = value
 
 
 def _set_cookies(
@@ -1470,7 +1637,11 @@ class SyncAPIClient(_Base):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
         link: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> T:
+        if self._token_creds:
+            for source in self._token_sources(ep):
+                self._remember(source.get(self._http))
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -1491,8 +1662,37 @@ class SyncAPIClient(_Base):
                 retry_policy,
                 idempotency_key,
                 link,
+                extra_body,
             )
             return self._execute(*call)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Call an endpoint this client has no method for (``client.request("GET", "/v2/jobs")``): the
+        client's credentials, retries, redaction, hooks and typed errors apply. ``path`` is under the base
+        URL and sent as given; a 2xx JSON body is parsed as ``cast_to`` (a model, ``list[Model]``...) when
+        given, else returned as decoded JSON; a 204 returns None."""
+        ep = _ad_hoc(method, path, cast_to, self._any_credential)
+        return self._request(
+            ep,
+            query=query or {},
+            body=json,
+            extra_headers=headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+        )
 
     def _paginate(self, ep: Endpoint[Any], **call: Any) -> SyncPage[Any]:
         """A paginated method's first page (``SyncPage``), fetched now; see ``_pagination``."""
@@ -1521,9 +1721,13 @@ class SyncAPIClient(_Base):
         sink: Sink | None,
     ) -> T:
         attempt = 0
+        replayed = False  # a 401 to an OAuth2 token: fetched again and replayed once
         first = time.monotonic()
         try:
             while True:
+                if self._hooks:
+                    for changed in self._hook_calls("before_request", ep, attempt, request):
+                        request = changed if isinstance(changed, httpx.Request) else request
                 self._log_request(request, attempt)
                 started = time.monotonic()
                 # A download is bounded per read, not in total: its duration grows with the file.
@@ -1547,11 +1751,24 @@ class SyncAPIClient(_Base):
                         raise self._connection_error(exc) from None
                 else:
                     self._log_response(request, response, started)
+                    if self._hooks:
+                        self._hook_calls("after_response", ep, attempt, response)
+                    if response.status_code == 401 and self._token_creds and not replayed:
+                        source = self._stale_token(request)
+                        if source is not None:
+                            token = self._remember(source.get(self._http))
+                            request.headers["Authorization"] = f"Bearer {token}"
+                            replayed = True
+                            continue
                     delay = self._next_retry(ep, attempt, retries, first, response=response)
                     if delay is None:
                         return self._finish(ep, response, sink)
                 time.sleep(delay)
                 attempt += 1
+        except APIError as exc:
+            if self._hooks:
+                self._hook_calls("on_error", ep, attempt, exc)
+            raise
         finally:
             if sink is not None:
                 sink.discard()
@@ -1616,7 +1833,11 @@ class AsyncAPIClient(_Base):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         idempotency_key: str | None = None,
         link: str | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> T:
+        if self._token_creds:
+            for source in self._token_sources(ep):
+                self._remember(await source.aget(self._http))
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -1637,8 +1858,34 @@ class AsyncAPIClient(_Base):
                 retry_policy,
                 idempotency_key,
                 link,
+                extra_body,
             )
             return await self._execute(*call)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+    ) -> Any:
+        """Call an endpoint this client has no method for; see ``SyncAPIClient.request``."""
+        ep = _ad_hoc(method, path, cast_to, self._any_credential)
+        return await self._request(
+            ep,
+            query=query or {},
+            body=json,
+            extra_headers=headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+        )
 
     def _paginate(self, ep: Endpoint[Any], **call: Any) -> AsyncPager[Any]:
         """A paginated method's ``AsyncPager``: nothing is sent until it is awaited or iterated."""
@@ -1666,9 +1913,14 @@ class AsyncAPIClient(_Base):
 
         slots = self._slots.get()
         attempt = 0
+        replayed = False
         first = time.monotonic()
         try:
             while True:
+                if self._hooks:
+                    for changed in self._hook_calls("before_request", ep, attempt, request):
+                        changed = await changed if inspect.isawaitable(changed) else changed
+                        request = changed if isinstance(changed, httpx.Request) else request
                 try:
                     async with slots:
                         self._log_request(request, attempt)
@@ -1696,11 +1948,28 @@ class AsyncAPIClient(_Base):
                         raise self._connection_error(exc) from None
                 else:
                     self._log_response(request, response, started)
+                    if self._hooks:
+                        for done in self._hook_calls("after_response", ep, attempt, response):
+                            if inspect.isawaitable(done):
+                                await done
+                    if response.status_code == 401 and self._token_creds and not replayed:
+                        source = self._stale_token(request)
+                        if source is not None:
+                            token = self._remember(await source.aget(self._http))
+                            request.headers["Authorization"] = f"Bearer {token}"
+                            replayed = True
+                            continue
                     delay = self._next_retry(ep, attempt, retries, first, response=response)
                     if delay is None:
                         return self._finish(ep, response, sink)
                 await anyio.sleep(delay)
                 attempt += 1
+        except APIError as exc:
+            if self._hooks:
+                for done in self._hook_calls("on_error", ep, attempt, exc):
+                    if inspect.isawaitable(done):
+                        await done
+            raise
         finally:
             if sink is not None:
                 sink.discard()

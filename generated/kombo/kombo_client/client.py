@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -43,7 +43,7 @@ class Kombo(SyncAPIClient):
     """Kombo API client.
 
     Args:
-        api_key: Create an API key on the [Secrets](https://app.kombo.dev/secrets) page in the Kombo dashboard. Read from ``KOMBO_API_KEY`` when not given.
+        api_key: Create an API key on the [Secrets](https://app.kombo.dev/secrets) page in the Kombo dashboard. A string, or a function called for each request. Read from ``KOMBO_API_KEY`` when not given.
         integration_id: ID of the integration you want to interact with. Read from ``KOMBO_INTEGRATION_ID`` when not given.
         server: One of eu, us (default eu).
         server_url: An explicit base URL, e.g. a proxy or a test server; ``KOMBO_BASE_URL`` is read when neither this nor ``server`` is given.
@@ -51,13 +51,14 @@ class Kombo(SyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
         integration_id: str | None = None,
         server: Literal["eu", "us"] | None = None,
         server_url: str | None = None,
@@ -65,6 +66,7 @@ class Kombo(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -76,6 +78,7 @@ class Kombo(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, server_url, "server_url", "KOMBO_BASE_URL"),
@@ -99,14 +102,15 @@ class Kombo(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.17",
+            hooks=hooks,
+            user_agent="kombo-client/0.1.18",
             http_client=http_client,
         )
 
     def with_options(
         self,
         *,
-        api_key: str | None | NotGiven = NOT_GIVEN,
+        api_key: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         integration_id: str | None | NotGiven = NOT_GIVEN,
         server: Literal["eu", "us"] | None | NotGiven = NOT_GIVEN,
         server_url: str | None | NotGiven = NOT_GIVEN,
@@ -114,6 +118,7 @@ class Kombo(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Kombo:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -128,6 +133,7 @@ class Kombo(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "server_url"),
         )
@@ -145,7 +151,7 @@ class AsyncKombo(AsyncAPIClient):
     """Kombo API client (async).
 
     Args:
-        api_key: Create an API key on the [Secrets](https://app.kombo.dev/secrets) page in the Kombo dashboard. Read from ``KOMBO_API_KEY`` when not given.
+        api_key: Create an API key on the [Secrets](https://app.kombo.dev/secrets) page in the Kombo dashboard. A string, or a function called for each request. Read from ``KOMBO_API_KEY`` when not given.
         integration_id: ID of the integration you want to interact with. Read from ``KOMBO_INTEGRATION_ID`` when not given.
         server: One of eu, us (default eu).
         server_url: An explicit base URL, e.g. a proxy or a test server; ``KOMBO_BASE_URL`` is read when neither this nor ``server`` is given.
@@ -153,13 +159,14 @@ class AsyncKombo(AsyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
         integration_id: str | None = None,
         server: Literal["eu", "us"] | None = None,
         server_url: str | None = None,
@@ -167,6 +174,7 @@ class AsyncKombo(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -178,6 +186,7 @@ class AsyncKombo(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, server_url, "server_url", "KOMBO_BASE_URL"),
@@ -201,14 +210,15 @@ class AsyncKombo(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
-            user_agent="kombo-client/0.1.17",
+            hooks=hooks,
+            user_agent="kombo-client/0.1.18",
             http_client=http_client,
         )
 
     def with_options(
         self,
         *,
-        api_key: str | None | NotGiven = NOT_GIVEN,
+        api_key: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         integration_id: str | None | NotGiven = NOT_GIVEN,
         server: Literal["eu", "us"] | None | NotGiven = NOT_GIVEN,
         server_url: str | None | NotGiven = NOT_GIVEN,
@@ -216,6 +226,7 @@ class AsyncKombo(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncKombo:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -230,6 +241,7 @@ class AsyncKombo(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "server_url"),
         )

@@ -19,6 +19,8 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
   non-GET call goes in (kept across its retries, which it makes safe)
 - ``x-sdk-request-id-header`` at the document root: the response header carrying the request id
   (default ``x-request-id``), shown in errors and on raw responses
+- ``x-sdk-pagination`` on an operation (``false`` turns inference off), Speakeasy's
+  ``x-speakeasy-pagination`` and Azure's ``x-ms-pageable``: the operation returns pages (``pagination``)
 """
 
 from __future__ import annotations

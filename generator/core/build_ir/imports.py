@@ -34,6 +34,7 @@ def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
 
 #: What the fixed code of resource and client modules uses.
 RESOURCE_IMPORTS = ("from collections.abc import Mapping", "from functools import cached_property")
+CLIENT_IMPORTS = ("from collections.abc import Callable, Mapping, Sequence", "from functools import cached_property")
 
 
 RESOURCE_RUNTIME = (
@@ -61,6 +62,14 @@ CLIENT_RUNTIME = (
     "env_or",
     "select_base_url",
 )
+
+
+#: Marks a deprecated operation's text: its module imports ``typing_extensions.deprecated``.
+DEPRECATED = "@deprecated"
+
+
+def _third_party(texts: list[str]) -> tuple[str, ...]:
+    return ("from typing_extensions import deprecated",) if DEPRECATED in texts else ()
 
 
 def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str, ...]:
@@ -104,6 +113,8 @@ def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
             texts += ["DownloadTarget", "overload"]
         if op.pagination:
             texts += [op.sync_returns, op.async_returns, "Paging"]
+        if op.deprecated:
+            texts += [DEPRECATED]
     return texts
 
 
@@ -127,6 +138,7 @@ def _with_imports(api: ir.Api) -> ir.Api:
                 model_imports=names_in(texts),
                 std_imports=_std_imports([*texts, "Any"], RESOURCE_IMPORTS),  # extra_query uses Any
                 runtime_imports=_runtime_imports(texts, RESOURCE_RUNTIME),
+                third_party_imports=_third_party(texts),
             )
         )
     model_texts = (
@@ -139,8 +151,11 @@ def _with_imports(api: ir.Api) -> ir.Api:
         api,
         resource_modules=tuple(modules),
         root_model_imports=names_in(root_texts),
-        root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), RESOURCE_IMPORTS),
-        root_runtime_imports=_runtime_imports(root_texts, CLIENT_RUNTIME),
+        root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), CLIENT_IMPORTS),
+        root_third_party_imports=_third_party(root_texts),
+        root_runtime_imports=_runtime_imports(
+            root_texts, CLIENT_RUNTIME + (("client_credentials",) if api.oauth else ())
+        ),
         models_std_imports=_std_imports(model_texts),
         models_runtime_imports=_runtime_imports(model_texts, ("OpenIntEnum", "OpenStrEnum") if api.enums else ()),
     )

@@ -231,6 +231,8 @@ CLIENT_ATTRS = frozenset(
         "timeout",
         "max_retries",
         "retry_policy",
+        "request",
+        "webhooks",
     }
 )
 

@@ -321,6 +321,7 @@ class Operations:
                     allow_reserved=location == "query" and param.get("allowReserved") is True,
                     as_json=as_json,
                     example=example,
+                    deprecated=param.get("deprecated") is True,
                 )
             )
         return out

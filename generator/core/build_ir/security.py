@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Any
 
 from ...config import ApiConfig
@@ -20,7 +21,19 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
     schemes = (data.get("components") or {}).get("securitySchemes") or {}
     out = []
     scope = NameScope(
-        {"timeout", "max_retries", "retry_policy", "http_client", "server", config.base_url_param, "default_headers"}
+        {
+            "timeout",
+            "max_retries",
+            "retry_policy",
+            "http_client",
+            "server",
+            config.base_url_param,
+            "default_headers",
+            "hooks",
+            "client_id",
+            "client_secret",
+            "token_url",
+        }
     )
     for key, raw in schemes.items() if isinstance(schemes, dict) else ():
         ptr = jp.join("/components/securitySchemes", key)
@@ -44,12 +57,24 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
             out.append(ir.SecurityScheme(str(key), param, "bearer", "header", "Authorization", env, description))
         elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
             out.append(ir.SecurityScheme(str(key), param, "basic", "header", "Authorization", env, description))
+        elif kind == "oauth2" and not any(s.token_url for s in out) and _token_url(scheme) is not None:
+            url = _token_url(scheme) or ""
+            scopes = _required_scopes(data, str(key))
+            if not url.startswith(("http://", "https://")):
+                servers = _servers(ctx)
+                url = urllib.parse.urljoin(servers[0].url + "/", url.lstrip("/")) if servers else ""
+            out.append(
+                ir.SecurityScheme(
+                    str(key), param, "bearer", "header", "Authorization", env, description, url or "", scopes
+                )
+            )
         elif kind in ("oauth2", "openIdConnect"):
             ctx.warn(
                 "W500",
                 ctx.spec.root,
                 ptr,
-                f"{kind} flows are not run by the client; pass an access token, sent as a bearer token",
+                f"{kind} flows other than one clientCredentials flow are not run by the client; pass an access"
+                " token, sent as a bearer token",
             )
             out.append(ir.SecurityScheme(str(key), param, "bearer", "header", "Authorization", env, description))
         else:
@@ -60,6 +85,25 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
                 f"security scheme type {kind!r} is not supported; configure it on a custom http_client",
             )
     return tuple(out)
+
+
+def _token_url(scheme: dict[str, Any]) -> str | None:
+    """The token URL of an OAuth2 scheme's clientCredentials flow."""
+    flows = scheme.get("flows")
+    flow = flows.get("clientCredentials") if isinstance(flows, dict) else None
+    if not isinstance(flow, dict) or not isinstance(flow.get("tokenUrl"), str) or not flow["tokenUrl"]:
+        return None
+    return str(flow["tokenUrl"])
+
+
+def _required_scopes(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The scopes the document's own security requirement asks of scheme ``key`` (asked for with the token)."""
+    found: set[str] = set()
+    requirements = data.get("security")
+    for requirement in requirements if isinstance(requirements, list) else []:
+        scopes = requirement.get(key) if isinstance(requirement, dict) else None
+        found |= {str(s) for s in scopes} if isinstance(scopes, list) else set()
+    return tuple(sorted(found))
 
 
 def _servers(ctx: Context) -> tuple[ir.Server, ...]:

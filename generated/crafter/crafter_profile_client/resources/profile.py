@@ -33,6 +33,7 @@ __all__ = [
 _GET_PROFILE_ATTACHMENTS: Endpoint[list[Attachment]] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachments",
+    operation="getProfileAttachments",
     responses={
         "200": ("json", list[Attachment]),
     },
@@ -46,6 +47,7 @@ _GET_PROFILE_ATTACHMENTS: Endpoint[list[Attachment]] = Endpoint(
 _UPLOAD_PROFILE_ATTACHMENT: Endpoint[Attachment] = Endpoint(
     "POST",
     "/api/1/profile/{id}/uploadAttachment",
+    operation="uploadProfileAttachment",
     responses={
         "200": ("json", Attachment),
     },
@@ -62,6 +64,7 @@ _UPLOAD_PROFILE_ATTACHMENT: Endpoint[Attachment] = Endpoint(
 _GET_PROFILE_ATTACHMENT: Endpoint[bytes] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachment/{attachmentName}",
+    operation="getProfileAttachment",
     responses={
         "200": ("binary", None),
     },
@@ -76,6 +79,7 @@ _GET_PROFILE_ATTACHMENT: Endpoint[bytes] = Endpoint(
 _GET_PROFILE_ATTACHMENT_DETAILS: Endpoint[Attachment] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachment/{attachmentName}/details",
+    operation="getProfileAttachmentDetails",
     responses={
         "200": ("json", Attachment),
     },
@@ -102,6 +106,7 @@ class ProfileAttachmentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Attachment]:
         """Get all profile attachments.
 
@@ -125,6 +130,7 @@ class ProfileAttachmentsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def upload(
@@ -137,6 +143,7 @@ class ProfileAttachmentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Upload a profile attachment.
 
@@ -165,6 +172,7 @@ class ProfileAttachmentsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     @overload
@@ -181,6 +189,7 @@ class ProfileAttachmentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes: ...
 
     @overload
@@ -197,6 +206,7 @@ class ProfileAttachmentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DownloadTarget: ...
 
     def download(
@@ -212,6 +222,7 @@ class ProfileAttachmentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes | DownloadTarget:
         """Get a profile attachment.
 
@@ -240,6 +251,7 @@ class ProfileAttachmentsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
             to=to,
             expected_size=expected_size,
             md5=md5,
@@ -255,6 +267,7 @@ class ProfileAttachmentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Get profile attachment details.
 
@@ -280,6 +293,7 @@ class ProfileAttachmentsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -299,6 +313,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Attachment]:
         """Get all profile attachments.
 
@@ -322,6 +337,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def upload(
@@ -334,6 +350,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Upload a profile attachment.
 
@@ -362,6 +379,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     @overload
@@ -378,6 +396,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes: ...
 
     @overload
@@ -394,6 +413,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DownloadTarget: ...
 
     async def download(
@@ -409,6 +429,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes | DownloadTarget:
         """Get a profile attachment.
 
@@ -437,6 +458,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
             to=to,
             expected_size=expected_size,
             md5=md5,
@@ -452,6 +474,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Attachment:
         """Get profile attachment details.
 
@@ -477,4 +500,5 @@ class AsyncProfileAttachmentsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

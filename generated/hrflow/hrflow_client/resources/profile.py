@@ -34,6 +34,7 @@ __all__ = [
 _GET_PROFILE_ATTACHMENTS_BY_ID: Endpoint[ProfileAttachmentsResponse] = Endpoint(
     "GET",
     "/profile/attachments",
+    operation="getProfileAttachmentsById",
     responses={
         "200": ("json", ProfileAttachmentsResponse),
     },
@@ -55,6 +56,7 @@ _GET_PROFILE_ATTACHMENTS_BY_ID: Endpoint[ProfileAttachmentsResponse] = Endpoint(
 _GET_PROFILE_INDEXING_ATTACHMENTS: Endpoint[ProfileAttachmentsResponse] = Endpoint(
     "GET",
     "/profile/indexing/attachments",
+    operation="getProfileIndexingAttachments",
     responses={
         "200": ("json", ProfileAttachmentsResponse),
     },
@@ -76,6 +78,7 @@ _GET_PROFILE_INDEXING_ATTACHMENTS: Endpoint[ProfileAttachmentsResponse] = Endpoi
 _GET_PROFILE_INDEXING: Endpoint[ProfileResponse] = Endpoint(
     "GET",
     "/profile/indexing",
+    operation="getProfileIndexing",
     responses={
         "200": ("json", ProfileResponse),
     },
@@ -116,6 +119,7 @@ class ProfileAttachmentResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
         """Get a profile's attachments by profile id, reference or email.
 
@@ -153,6 +157,7 @@ class ProfileAttachmentResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list(
@@ -167,6 +172,7 @@ class ProfileAttachmentResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
         """Get a profile's attachments by key, reference or email.
 
@@ -203,6 +209,7 @@ class ProfileAttachmentResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -219,6 +226,7 @@ class ProfileIndexingResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProfileResponse:
         """Get a Profile object.
 
@@ -254,6 +262,7 @@ class ProfileIndexingResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -280,6 +289,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
         """Get a profile's attachments by profile id, reference or email.
 
@@ -317,6 +327,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list(
@@ -331,6 +342,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProfileAttachmentsResponse:
         """Get a profile's attachments by key, reference or email.
 
@@ -367,6 +379,7 @@ class AsyncProfileAttachmentResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -383,6 +396,7 @@ class AsyncProfileIndexingResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ProfileResponse:
         """Get a Profile object.
 
@@ -418,4 +432,5 @@ class AsyncProfileIndexingResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -29,6 +29,7 @@ __all__ = [
 _GET_ATS_CANDIDATES_CANDIDATE_ID_ATTACHMENTS: Endpoint[CandidateAttachmentsResponse] = Endpoint(
     "GET",
     "/ats/candidates/{candidate_id}/attachments",
+    operation="GetAtsCandidatesCandidateIdAttachments",
     responses={
         "200": ("json", CandidateAttachmentsResponse),
     },
@@ -50,6 +51,7 @@ class AtsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CandidateAttachmentsResponse:
         """Get candidate attachments
 
@@ -122,6 +124,7 @@ class AtsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -135,6 +138,7 @@ class AsyncAtsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> CandidateAttachmentsResponse:
         """Get candidate attachments
 
@@ -207,4 +211,5 @@ class AsyncAtsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

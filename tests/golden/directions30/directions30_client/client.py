@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ SERVERS: dict[str, str] = {
 _CREATE_EMPLOYEE: Endpoint[Employee] = Endpoint(
     "POST",
     "/employees",
+    operation="createEmployee",
     responses={
         "201": ("json", Employee),
     },
@@ -56,6 +57,7 @@ class Directions(SyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
@@ -68,6 +70,7 @@ class Directions(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -77,6 +80,7 @@ class Directions(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(
@@ -88,6 +92,7 @@ class Directions(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
         )
@@ -101,6 +106,7 @@ class Directions(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Directions:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -113,6 +119,7 @@ class Directions(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -128,6 +135,7 @@ class Directions(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Employee:
         """Call createEmployee.
 
@@ -144,6 +152,7 @@ class Directions(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -157,6 +166,7 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
@@ -169,6 +179,7 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -178,6 +189,7 @@ class AsyncDirections(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(
@@ -189,6 +201,7 @@ class AsyncDirections(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
         )
@@ -202,6 +215,7 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncDirections:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -214,6 +228,7 @@ class AsyncDirections(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -229,6 +244,7 @@ class AsyncDirections(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Employee:
         """Call createEmployee.
 
@@ -245,4 +261,5 @@ class AsyncDirections(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -54,6 +54,7 @@ _GET_HEALTH: Endpoint[str] = Endpoint(
 _LOGIN: Endpoint[LoginResponse] = Endpoint(
     "POST",
     "/login",
+    operation="login",
     responses={
         "200": ("json", LoginResponse),
     },
@@ -66,26 +67,28 @@ class FeatureZoo(SyncAPIClient):
     """Feature Zoo client.
 
     Args:
-        bearer: bearer Read from ``FEATURES31_BEARER`` when not given.
+        bearer: bearer A string, or a function called for each request. Read from ``FEATURES31_BEARER`` when not given.
         server: One of prod, sandbox (default prod).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``FEATURES31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        bearer: str | None = None,
+        bearer: str | Callable[[], str] | None = None,
         server: Literal["prod", "sandbox"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -96,6 +99,7 @@ class FeatureZoo(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "FEATURES31_BASE_URL"),
@@ -114,6 +118,7 @@ class FeatureZoo(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="features31-client/0.1.0",
             http_client=http_client,
         )
@@ -121,13 +126,14 @@ class FeatureZoo(SyncAPIClient):
     def with_options(
         self,
         *,
-        bearer: str | None | NotGiven = NOT_GIVEN,
+        bearer: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["prod", "sandbox"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> FeatureZoo:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -141,6 +147,7 @@ class FeatureZoo(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -161,6 +168,7 @@ class FeatureZoo(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> str:
         """Call get_health.
 
@@ -173,6 +181,7 @@ class FeatureZoo(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def login(
@@ -185,6 +194,7 @@ class FeatureZoo(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LoginResponse:
         """Call login.
 
@@ -205,6 +215,7 @@ class FeatureZoo(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -212,26 +223,28 @@ class AsyncFeatureZoo(AsyncAPIClient):
     """Feature Zoo client (async).
 
     Args:
-        bearer: bearer Read from ``FEATURES31_BEARER`` when not given.
+        bearer: bearer A string, or a function called for each request. Read from ``FEATURES31_BEARER`` when not given.
         server: One of prod, sandbox (default prod).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``FEATURES31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        bearer: str | None = None,
+        bearer: str | Callable[[], str] | None = None,
         server: Literal["prod", "sandbox"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -242,6 +255,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "FEATURES31_BASE_URL"),
@@ -260,6 +274,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="features31-client/0.1.0",
             http_client=http_client,
         )
@@ -267,13 +282,14 @@ class AsyncFeatureZoo(AsyncAPIClient):
     def with_options(
         self,
         *,
-        bearer: str | None | NotGiven = NOT_GIVEN,
+        bearer: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["prod", "sandbox"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncFeatureZoo:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -287,6 +303,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -307,6 +324,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> str:
         """Call get_health.
 
@@ -319,6 +337,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def login(
@@ -331,6 +350,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> LoginResponse:
         """Call login.
 
@@ -351,4 +371,5 @@ class AsyncFeatureZoo(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

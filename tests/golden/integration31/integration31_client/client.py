@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    client_credentials,
     env_or,
     select_base_url,
 )
@@ -50,44 +51,76 @@ class RecruitingIntegration(SyncAPIClient):
     """Recruiting Integration client.
 
     Args:
+        oauth: OAuth2 client credentials. A string, or a function called for each request. Read from ``INTEGRATION31_OAUTH`` when not given.
+        client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
+        client_secret: Read from ``INTEGRATION31_CLIENT_SECRET``.
+        token_url: Where tokens are fetched (default https://auth.example.com/oauth/token); read from ``INTEGRATION31_TOKEN_URL``.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``INTEGRATION31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
+        oauth: str | Callable[[], str] | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token_url: str | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
+            "oauth": oauth,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "token_url": token_url,
             "server": server,
             "base_url": base_url,
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(
                 SERVERS, server, base_url, "base_url", "INTEGRATION31_BASE_URL"
             ),
-            credentials={},
+            credentials={
+                "oauth": Credential(
+                    "bearer",
+                    "header",
+                    "Authorization",
+                    env_or(oauth, "INTEGRATION31_OAUTH"),
+                    "oauth",
+                    "INTEGRATION31_OAUTH",
+                    client_credentials(
+                        env_or(token_url, "INTEGRATION31_TOKEN_URL")
+                        or "https://auth.example.com/oauth/token",
+                        env_or(client_id, "INTEGRATION31_CLIENT_ID"),
+                        env_or(client_secret, "INTEGRATION31_CLIENT_SECRET"),
+                        ("candidates:read",),
+                    ),
+                ),
+            },
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="integration31-client/0.1.0",
             http_client=http_client,
         )
@@ -95,24 +128,34 @@ class RecruitingIntegration(SyncAPIClient):
     def with_options(
         self,
         *,
+        oauth: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
+        client_id: str | None | NotGiven = NOT_GIVEN,
+        client_secret: str | None | NotGiven = NOT_GIVEN,
+        token_url: str | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> RecruitingIntegration:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
         it leaves the pool to this client."""
         return self._with(
             {
+                "oauth": oauth,
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "token_url": token_url,
                 "server": server,
                 "base_url": base_url,
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -178,44 +221,76 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
     """Recruiting Integration client (async).
 
     Args:
+        oauth: OAuth2 client credentials. A string, or a function called for each request. Read from ``INTEGRATION31_OAUTH`` when not given.
+        client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
+        client_secret: Read from ``INTEGRATION31_CLIENT_SECRET``.
+        token_url: Where tokens are fetched (default https://auth.example.com/oauth/token); read from ``INTEGRATION31_TOKEN_URL``.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``INTEGRATION31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
+        oauth: str | Callable[[], str] | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token_url: str | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
+            "oauth": oauth,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "token_url": token_url,
             "server": server,
             "base_url": base_url,
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(
                 SERVERS, server, base_url, "base_url", "INTEGRATION31_BASE_URL"
             ),
-            credentials={},
+            credentials={
+                "oauth": Credential(
+                    "bearer",
+                    "header",
+                    "Authorization",
+                    env_or(oauth, "INTEGRATION31_OAUTH"),
+                    "oauth",
+                    "INTEGRATION31_OAUTH",
+                    client_credentials(
+                        env_or(token_url, "INTEGRATION31_TOKEN_URL")
+                        or "https://auth.example.com/oauth/token",
+                        env_or(client_id, "INTEGRATION31_CLIENT_ID"),
+                        env_or(client_secret, "INTEGRATION31_CLIENT_SECRET"),
+                        ("candidates:read",),
+                    ),
+                ),
+            },
             client_params={},
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="integration31-client/0.1.0",
             http_client=http_client,
         )
@@ -223,24 +298,34 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
     def with_options(
         self,
         *,
+        oauth: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
+        client_id: str | None | NotGiven = NOT_GIVEN,
+        client_secret: str | None | NotGiven = NOT_GIVEN,
+        token_url: str | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncRecruitingIntegration:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
         it leaves the pool to this client."""
         return self._with(
             {
+                "oauth": oauth,
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "token_url": token_url,
                 "server": server,
                 "base_url": base_url,
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )

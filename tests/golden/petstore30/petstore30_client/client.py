@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -39,6 +39,7 @@ SERVERS: dict[str, str] = {
 _FIND_PETS: Endpoint[list[Pet]] = Endpoint(
     "GET",
     "/pets",
+    operation="findPets",
     responses={
         "200": ("json", list[Pet]),
     },
@@ -51,6 +52,7 @@ _FIND_PETS: Endpoint[list[Pet]] = Endpoint(
 _FIND_PET_BY_ID: Endpoint[Pet] = Endpoint(
     "GET",
     "/pets/{id}",
+    operation="find pet by id",
     responses={
         "200": ("json", Pet),
     },
@@ -61,28 +63,30 @@ class Petstore30(SyncAPIClient):
     """Petstore 3.0 client.
 
     Args:
-        api_key: api_key Read from ``PETSTORE30_API_KEY`` when not given.
-        basic: basic Read from ``PETSTORE30_BASIC`` when not given.
+        api_key: api_key A string, or a function called for each request. Read from ``PETSTORE30_API_KEY`` when not given.
+        basic: basic A string, or a function called for each request. Read from ``PETSTORE30_BASIC`` when not given.
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        basic: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
+        basic: str | Callable[[], str] | None = None,
         server: Literal["server_0"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -94,6 +98,7 @@ class Petstore30(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "PETSTORE30_BASE_URL"),
@@ -120,6 +125,7 @@ class Petstore30(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
         )
@@ -127,14 +133,15 @@ class Petstore30(SyncAPIClient):
     def with_options(
         self,
         *,
-        api_key: str | None | NotGiven = NOT_GIVEN,
-        basic: str | None | NotGiven = NOT_GIVEN,
+        api_key: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
+        basic: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Petstore30:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -149,6 +156,7 @@ class Petstore30(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -164,6 +172,7 @@ class Petstore30(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
         """Call findPets.
 
@@ -185,6 +194,7 @@ class Petstore30(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def find_pet_by_id(
@@ -197,6 +207,7 @@ class Petstore30(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """Call find pet by id.
 
@@ -219,6 +230,7 @@ class Petstore30(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -226,28 +238,30 @@ class AsyncPetstore30(AsyncAPIClient):
     """Petstore 3.0 client (async).
 
     Args:
-        api_key: api_key Read from ``PETSTORE30_API_KEY`` when not given.
-        basic: basic Read from ``PETSTORE30_BASIC`` when not given.
+        api_key: api_key A string, or a function called for each request. Read from ``PETSTORE30_API_KEY`` when not given.
+        basic: basic A string, or a function called for each request. Read from ``PETSTORE30_BASIC`` when not given.
         server: One of server_0 (default server_0).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
     def __init__(
         self,
         *,
-        api_key: str | None = None,
-        basic: str | None = None,
+        api_key: str | Callable[[], str] | None = None,
+        basic: str | Callable[[], str] | None = None,
         server: Literal["server_0"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -259,6 +273,7 @@ class AsyncPetstore30(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "PETSTORE30_BASE_URL"),
@@ -285,6 +300,7 @@ class AsyncPetstore30(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
         )
@@ -292,14 +308,15 @@ class AsyncPetstore30(AsyncAPIClient):
     def with_options(
         self,
         *,
-        api_key: str | None | NotGiven = NOT_GIVEN,
-        basic: str | None | NotGiven = NOT_GIVEN,
+        api_key: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
+        basic: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncPetstore30:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -314,6 +331,7 @@ class AsyncPetstore30(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -329,6 +347,7 @@ class AsyncPetstore30(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
         """Call findPets.
 
@@ -350,6 +369,7 @@ class AsyncPetstore30(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def find_pet_by_id(
@@ -362,6 +382,7 @@ class AsyncPetstore30(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """Call find pet by id.
 
@@ -384,4 +405,5 @@ class AsyncPetstore30(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
@@ -51,6 +51,7 @@ SERVERS: dict[str, str] = {
 _CREATE_CHARGE: Endpoint[Charge] = Endpoint(
     "POST",
     "/charges",
+    operation="createCharge",
     responses={
         "200": ("json", Charge),
     },
@@ -67,6 +68,7 @@ _CREATE_CHARGE: Endpoint[Charge] = Endpoint(
 _UPDATE_CHARGE: Endpoint[Charge] = Endpoint(
     "POST",
     "/charges/{charge}",
+    operation="updateCharge",
     responses={
         "200": ("json", Charge),
     },
@@ -82,6 +84,7 @@ _UPDATE_CHARGE: Endpoint[Charge] = Endpoint(
 _UPLOAD: Endpoint[None] = Endpoint(
     "POST",
     "/uploads",
+    operation="upload",
     responses={
         "204": ("empty", None),
     },
@@ -96,6 +99,7 @@ _UPLOAD: Endpoint[None] = Endpoint(
 _LIST_EMPLOYEES: Endpoint[list[Employee]] = Endpoint(
     "GET",
     "/employees",
+    operation="listEmployees",
     responses={
         "200": ("json", list[Employee]),
     },
@@ -108,6 +112,7 @@ _LIST_EMPLOYEES: Endpoint[list[Employee]] = Endpoint(
 _CREATE_EMPLOYEES: Endpoint[None] = Endpoint(
     "POST",
     "/employees",
+    operation="createEmployees",
     responses={
         "204": ("empty", None),
     },
@@ -119,6 +124,7 @@ _CREATE_EMPLOYEES: Endpoint[None] = Endpoint(
 _LIST_TAGS: Endpoint[dict[str, TagKey]] = Endpoint(
     "GET",
     "/tags",
+    operation="listTags",
     responses={
         "200": ("json", dict[str, TagKey]),
     },
@@ -128,6 +134,7 @@ _LIST_TAGS: Endpoint[dict[str, TagKey]] = Endpoint(
 _LIST_LOCATIONS: Endpoint[list[str]] = Endpoint(
     "GET",
     "/locations",
+    operation="listLocations",
     responses={
         "200": ("json", list[str]),
     },
@@ -138,6 +145,7 @@ _LIST_LOCATIONS: Endpoint[list[str]] = Endpoint(
 _GET_REPORT: Endpoint[dict[str, Any]] = Endpoint(
     "GET",
     "/reports/{kind}/{range}/{point}",
+    operation="getReport",
     responses={
         "200": ("json", dict[str, Any]),
     },
@@ -152,6 +160,7 @@ _GET_REPORT: Endpoint[dict[str, Any]] = Endpoint(
 _SEARCH: Endpoint[list[str]] = Endpoint(
     "GET",
     "/search",
+    operation="search",
     responses={
         "200": ("json", list[str]),
     },
@@ -170,6 +179,7 @@ _SEARCH: Endpoint[list[str]] = Endpoint(
 _CREATE_PET: Endpoint[Pet] = Endpoint(
     "POST",
     "/pets",
+    operation="createPet",
     responses={
         "200": ("json", Pet),
     },
@@ -181,6 +191,7 @@ _CREATE_PET: Endpoint[Pet] = Endpoint(
 _SEND_BUNDLE: Endpoint[None] = Endpoint(
     "POST",
     "/bundles",
+    operation="sendBundle",
     responses={
         "204": ("empty", None),
     },
@@ -203,6 +214,7 @@ class WireRules(SyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
 
@@ -217,6 +229,7 @@ class WireRules(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -226,6 +239,7 @@ class WireRules(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "WIRE31_BASE_URL"),
@@ -235,6 +249,7 @@ class WireRules(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
         )
@@ -248,6 +263,7 @@ class WireRules(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> WireRules:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -260,6 +276,7 @@ class WireRules(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -280,6 +297,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Charge:
         """A form body with an object in deepObject style, a repeated array and a JSON property.
 
@@ -307,6 +325,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def update_charge(
@@ -320,6 +339,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Charge:
         """Stripe's bracket form for arrays and nested objects, which OpenAPI leaves undefined.
 
@@ -344,6 +364,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def upload(
@@ -357,6 +378,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """A multipart body without a file, with a JSON part and a repeated part.
 
@@ -379,6 +401,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list_employees(
@@ -390,6 +413,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Employee]:
         """A deepObject query parameter typed as a model.
 
@@ -408,6 +432,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def create_employees(
@@ -419,6 +444,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """A JSON array of models.
 
@@ -435,6 +461,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list_tags(
@@ -446,6 +473,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, TagKey]:
         """An AWS-style path whose fragment tells operations apart.
 
@@ -464,6 +492,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def list_locations(
@@ -474,6 +503,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """An API that produces only its vendor media type (and answers 406 to anything else).
 
@@ -486,6 +516,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def get_report(
@@ -499,6 +530,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Path parameters in label, matrix and exploded simple style.
 
@@ -521,6 +553,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def search(
@@ -539,6 +572,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Query styles, allowReserved, a JSON query parameter, header and cookie objects and arrays.
 
@@ -575,6 +609,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def create_pet(
@@ -586,6 +621,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """A discriminated union in the request and in the response.
 
@@ -602,6 +638,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def send_bundle(
@@ -614,6 +651,7 @@ class WireRules(SyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """A multipart/mixed body with a JSON part and a file part with headers of its own.
 
@@ -634,6 +672,7 @@ class WireRules(SyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -647,6 +686,7 @@ class AsyncWireRules(AsyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         default_headers: Headers sent with every request.
+        hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
 
@@ -661,6 +701,7 @@ class AsyncWireRules(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self._given: dict[str, Any] = {
@@ -670,6 +711,7 @@ class AsyncWireRules(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "default_headers": default_headers,
+            "hooks": hooks,
         }
         super().__init__(
             base_url=select_base_url(SERVERS, server, base_url, "base_url", "WIRE31_BASE_URL"),
@@ -679,6 +721,7 @@ class AsyncWireRules(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             default_headers=default_headers,
+            hooks=hooks,
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
         )
@@ -692,6 +735,7 @@ class AsyncWireRules(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncWireRules:
         """A client like this one with the given arguments changed (another tenant's credentials or
         parameters, base URL, timeout, retries or headers), sharing this one's connection pool: closing
@@ -704,6 +748,7 @@ class AsyncWireRules(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "default_headers": default_headers,
+                "hooks": hooks,
             },
             ("server", "base_url"),
         )
@@ -724,6 +769,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Charge:
         """A form body with an object in deepObject style, a repeated array and a JSON property.
 
@@ -751,6 +797,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def update_charge(
@@ -764,6 +811,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Charge:
         """Stripe's bracket form for arrays and nested objects, which OpenAPI leaves undefined.
 
@@ -788,6 +836,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def upload(
@@ -801,6 +850,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """A multipart body without a file, with a JSON part and a repeated part.
 
@@ -823,6 +873,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list_employees(
@@ -834,6 +885,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Employee]:
         """A deepObject query parameter typed as a model.
 
@@ -852,6 +904,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def create_employees(
@@ -863,6 +916,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """A JSON array of models.
 
@@ -879,6 +933,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list_tags(
@@ -890,6 +945,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, TagKey]:
         """An AWS-style path whose fragment tells operations apart.
 
@@ -908,6 +964,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def list_locations(
@@ -918,6 +975,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """An API that produces only its vendor media type (and answers 406 to anything else).
 
@@ -930,6 +988,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def get_report(
@@ -943,6 +1002,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Path parameters in label, matrix and exploded simple style.
 
@@ -965,6 +1025,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def search(
@@ -983,6 +1044,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[str]:
         """Query styles, allowReserved, a JSON query parameter, header and cookie objects and arrays.
 
@@ -1019,6 +1081,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def create_pet(
@@ -1030,6 +1093,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """A discriminated union in the request and in the response.
 
@@ -1046,6 +1110,7 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def send_bundle(
@@ -1058,6 +1123,7 @@ class AsyncWireRules(AsyncAPIClient):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """A multipart/mixed body with a JSON part and a file part with headers of its own.
 
@@ -1078,4 +1144,5 @@ class AsyncWireRules(AsyncAPIClient):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

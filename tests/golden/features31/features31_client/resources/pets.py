@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, overload
 
+from typing_extensions import deprecated
+
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -39,6 +41,7 @@ __all__ = [
 _LIST_PETS: Endpoint[list[Pet]] = Endpoint(
     "GET",
     "/pets",
+    operation="listPets",
     responses={
         "200": ("json", list[Pet]),
     },
@@ -56,6 +59,7 @@ _LIST_PETS: Endpoint[list[Pet]] = Endpoint(
 _CREATE_PET: Endpoint[Pet] = Endpoint(
     "POST",
     "/pets",
+    operation="createPet",
     responses={
         "201": ("json", Pet),
     },
@@ -68,6 +72,7 @@ _CREATE_PET: Endpoint[Pet] = Endpoint(
 _GET_PET: Endpoint[Pet] = Endpoint(
     "GET",
     "/pets/{petId}",
+    operation="getPet",
     responses={
         "200": ("json", Pet),
     },
@@ -81,6 +86,7 @@ _GET_PET: Endpoint[Pet] = Endpoint(
 _DELETE_PET: Endpoint[None] = Endpoint(
     "DELETE",
     "/pets/{petId}",
+    operation="deletePet",
     responses={
         "204": ("empty", None),
     },
@@ -148,6 +154,7 @@ class PetsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
         """List pets.
 
@@ -183,6 +190,7 @@ class PetsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def create_pet(
@@ -194,6 +202,7 @@ class PetsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """Call createPet.
 
@@ -210,6 +219,7 @@ class PetsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def get_pet(
@@ -221,6 +231,7 @@ class PetsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """Call getPet.
 
@@ -242,9 +253,10 @@ class PetsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
-    # Deprecated by the API.
+    @deprecated("DELETE /pets/{petId} is deprecated by the API")
     def delete_pet(
         self,
         pet_id: int,
@@ -254,6 +266,7 @@ class PetsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Call deletePet.
 
@@ -272,6 +285,7 @@ class PetsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -289,6 +303,7 @@ class PetsDocumentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UploadResponse:
         """Attach documents to a pet (idempotent by content).
 
@@ -317,6 +332,7 @@ class PetsDocumentsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     def put_raw(
@@ -329,6 +345,7 @@ class PetsDocumentsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Call put_raw.
 
@@ -349,6 +366,7 @@ class PetsDocumentsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -366,6 +384,7 @@ class PetsPhotosResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes: ...
 
     @overload
@@ -381,6 +400,7 @@ class PetsPhotosResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DownloadTarget: ...
 
     def download(
@@ -395,6 +415,7 @@ class PetsPhotosResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes | DownloadTarget:
         """Call download.
 
@@ -416,6 +437,7 @@ class PetsPhotosResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
             to=to,
             expected_size=expected_size,
             md5=md5,
@@ -445,6 +467,7 @@ class AsyncPetsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> list[Pet]:
         """List pets.
 
@@ -480,6 +503,7 @@ class AsyncPetsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def create_pet(
@@ -491,6 +515,7 @@ class AsyncPetsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """Call createPet.
 
@@ -507,6 +532,7 @@ class AsyncPetsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def get_pet(
@@ -518,6 +544,7 @@ class AsyncPetsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> Pet:
         """Call getPet.
 
@@ -539,9 +566,10 @@ class AsyncPetsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
-    # Deprecated by the API.
+    @deprecated("DELETE /pets/{petId} is deprecated by the API")
     async def delete_pet(
         self,
         pet_id: int,
@@ -551,6 +579,7 @@ class AsyncPetsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Call deletePet.
 
@@ -569,6 +598,7 @@ class AsyncPetsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -586,6 +616,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> UploadResponse:
         """Attach documents to a pet (idempotent by content).
 
@@ -614,6 +645,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
     async def put_raw(
@@ -626,6 +658,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         """Call put_raw.
 
@@ -646,6 +679,7 @@ class AsyncPetsDocumentsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -663,6 +697,7 @@ class AsyncPetsPhotosResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes: ...
 
     @overload
@@ -678,6 +713,7 @@ class AsyncPetsPhotosResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> DownloadTarget: ...
 
     async def download(
@@ -692,6 +728,7 @@ class AsyncPetsPhotosResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> bytes | DownloadTarget:
         """Call download.
 
@@ -713,6 +750,7 @@ class AsyncPetsPhotosResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
             to=to,
             expected_size=expected_size,
             md5=md5,

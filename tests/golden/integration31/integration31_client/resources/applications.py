@@ -32,9 +32,11 @@ __all__ = [
 _LIST_APPLICATIONS: Endpoint[ListApplicationsResponse] = Endpoint(
     "GET",
     "/applications",
+    operation="listApplications",
     responses={
         "200": ("json", ListApplicationsResponse),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "offset",
         "/items",
@@ -56,6 +58,7 @@ class ApplicationsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[ListApplicationsResponseItemsItem]:
         """List applications by offset.
 
@@ -76,6 +79,7 @@ class ApplicationsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -90,6 +94,7 @@ class AsyncApplicationsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListApplicationsResponseItemsItem]:
         """List applications by offset.
 
@@ -110,4 +115,5 @@ class AsyncApplicationsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

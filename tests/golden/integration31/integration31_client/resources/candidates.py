@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from typing_extensions import deprecated
+
 from .._runtime import (
     NOT_GIVEN,
     AsyncPager,
@@ -32,15 +34,41 @@ __all__ = [
 _LIST_CANDIDATES: Endpoint[ListCandidatesResponse] = Endpoint(
     "GET",
     "/candidates",
+    operation="listCandidates",
     responses={
         "200": ("json", ListCandidatesResponse),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "cursor",
         "/data",
         param="cursor",
         next="/meta/next_cursor",
     ),
+)
+
+
+_CREATE_CANDIDATE: Endpoint[Candidate] = Endpoint(
+    "POST",
+    "/candidates",
+    operation="createCandidate",
+    responses={
+        "201": ("json", Candidate),
+    },
+    security=(("oauth",),),
+    body_kind="json",
+    body_media_type="application/json",
+)
+
+
+_GET_LEGACY_CANDIDATE: Endpoint[Candidate] = Endpoint(
+    "GET",
+    "/legacy/candidates/{id}",
+    operation="getLegacyCandidate",
+    responses={
+        "200": ("json", Candidate),
+    },
+    security=(("oauth",),),
 )
 
 
@@ -55,6 +83,7 @@ class CandidatesResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[Candidate]:
         """List candidates, a cursor at a time.
 
@@ -75,6 +104,68 @@ class CandidatesResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
+        )
+
+    def create_candidate(
+        self,
+        *,
+        body: Candidate,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Candidate:
+        """Create a candidate.
+
+        ``POST /candidates``
+
+        Args:
+            body: Request body (application/json).
+        """
+        return self._client._request(
+            _CREATE_CANDIDATE,
+            body=body,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+
+    @deprecated("GET /legacy/candidates/{id} is deprecated by the API")
+    def get_legacy_candidate(
+        self,
+        id: str,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Candidate:
+        """One candidate, the old way.
+
+        ``GET /legacy/candidates/{id}``
+
+        Args:
+            id: id
+        """
+        return self._client._request(
+            _GET_LEGACY_CANDIDATE,
+            path={
+                "id": id,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -89,6 +180,7 @@ class AsyncCandidatesResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Candidate]:
         """List candidates, a cursor at a time.
 
@@ -109,4 +201,66 @@ class AsyncCandidatesResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
+        )
+
+    async def create_candidate(
+        self,
+        *,
+        body: Candidate,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Candidate:
+        """Create a candidate.
+
+        ``POST /candidates``
+
+        Args:
+            body: Request body (application/json).
+        """
+        return await self._client._request(
+            _CREATE_CANDIDATE,
+            body=body,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+        )
+
+    @deprecated("GET /legacy/candidates/{id} is deprecated by the API")
+    async def get_legacy_candidate(
+        self,
+        id: str,
+        *,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> Candidate:
+        """One candidate, the old way.
+
+        ``GET /legacy/candidates/{id}``
+
+        Args:
+            id: id
+        """
+        return await self._client._request(
+            _GET_LEGACY_CANDIDATE,
+            path={
+                "id": id,
+            },
+            timeout=timeout,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
         )

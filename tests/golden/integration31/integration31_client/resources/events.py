@@ -32,9 +32,11 @@ __all__ = [
 _LIST_EVENTS: Endpoint[ListEventsResponse] = Endpoint(
     "GET",
     "/events",
+    operation="listEvents",
     responses={
         "200": ("json", ListEventsResponse),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "link",
         "/value",
@@ -52,6 +54,7 @@ class EventsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[ListEventsResponseValueItem]:
         """Audit events, paged as Azure describes it.
 
@@ -64,6 +67,7 @@ class EventsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -76,6 +80,7 @@ class AsyncEventsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListEventsResponseValueItem]:
         """Audit events, paged as Azure describes it.
 
@@ -88,4 +93,5 @@ class AsyncEventsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -31,9 +31,11 @@ __all__ = [
 _LIST_INTERVIEWS: Endpoint[list[Interview]] = Endpoint(
     "GET",
     "/interviews",
+    operation="listInterviews",
     responses={
         "200": ("json", list[Interview]),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "link",
         "",
@@ -51,6 +53,7 @@ class InterviewsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[Interview]:
         """List interviews; the next page is in the Link header.
 
@@ -69,6 +72,7 @@ class InterviewsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -82,6 +86,7 @@ class AsyncInterviewsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Interview]:
         """List interviews; the next page is in the Link header.
 
@@ -100,4 +105,5 @@ class AsyncInterviewsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -32,9 +32,12 @@ __all__ = [
 _LIST_JOBS: Endpoint[ListJobsResponse] = Endpoint(
     "GET",
     "/jobs",
+    operation="listJobs",
     responses={
         "200": ("json", ListJobsResponse),
     },
+    security=(("oauth",),),
+    deprecated_params=frozenset({("query", "department")}),
     pagination=Paging(
         "page",
         "/jobs",
@@ -49,11 +52,13 @@ class JobsResource(SyncResource):
         self,
         *,
         page: int | None = None,
+        department: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[Job]:
         """List jobs, a page number at a time.
 
@@ -61,17 +66,20 @@ class JobsResource(SyncResource):
 
         Args:
             page: page
+            department: Use the jobs' own filters.
         """
         return self._client._paginate(
             _LIST_JOBS,
             query={
                 "page": page,
+                "department": department,
             },
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -80,11 +88,13 @@ class AsyncJobsResource(AsyncResource):
         self,
         *,
         page: int | None = None,
+        department: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[Job]:
         """List jobs, a page number at a time.
 
@@ -92,15 +102,18 @@ class AsyncJobsResource(AsyncResource):
 
         Args:
             page: page
+            department: Use the jobs' own filters.
         """
         return self._client._paginate(
             _LIST_JOBS,
             query={
                 "page": page,
+                "department": department,
             },
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

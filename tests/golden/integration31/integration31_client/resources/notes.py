@@ -32,9 +32,11 @@ __all__ = [
 _LIST_NOTES: Endpoint[ListNotesResponse] = Endpoint(
     "GET",
     "/notes",
+    operation="listNotes",
     responses={
         "200": ("json", ListNotesResponse),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "cursor",
         "/data",
@@ -56,6 +58,7 @@ class NotesResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[ListNotesResponseDataItem]:
         """Notes, in Stripe's shape (inferred).
 
@@ -76,6 +79,7 @@ class NotesResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -90,6 +94,7 @@ class AsyncNotesResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListNotesResponseDataItem]:
         """Notes, in Stripe's shape (inferred).
 
@@ -110,4 +115,5 @@ class AsyncNotesResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -32,9 +32,11 @@ __all__ = [
 _LIST_OFFERS: Endpoint[ListOffersResponse] = Endpoint(
     "GET",
     "/offers",
+    operation="listOffers",
     responses={
         "200": ("json", ListOffersResponse),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "cursor",
         "/data",
@@ -54,6 +56,7 @@ class OffersResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[ListOffersResponseDataItem]:
         """Offers, paged as Speakeasy describes it.
 
@@ -72,6 +75,7 @@ class OffersResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -85,6 +89,7 @@ class AsyncOffersResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[ListOffersResponseDataItem]:
         """Offers, paged as Speakeasy describes it.
 
@@ -103,4 +108,5 @@ class AsyncOffersResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

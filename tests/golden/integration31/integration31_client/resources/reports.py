@@ -28,9 +28,11 @@ __all__ = [
 _LIST_REPORTS: Endpoint[ListReportsResponse] = Endpoint(
     "GET",
     "/reports",
+    operation="listReports",
     responses={
         "200": ("json", ListReportsResponse),
     },
+    security=(("oauth",),),
 )
 
 
@@ -44,6 +46,7 @@ class ReportsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ListReportsResponse:
         """Reports; looks paged, but the description says it is not.
 
@@ -62,6 +65,7 @@ class ReportsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -75,6 +79,7 @@ class AsyncReportsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> ListReportsResponse:
         """Reports; looks paged, but the description says it is not.
 
@@ -93,4 +98,5 @@ class AsyncReportsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

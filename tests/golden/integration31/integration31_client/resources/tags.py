@@ -31,9 +31,11 @@ __all__ = [
 _LIST_TAGS: Endpoint[ListTagsResponse] = Endpoint(
     "GET",
     "/tags",
+    operation="listTags",
     responses={
         "200": ("json", ListTagsResponse),
     },
+    security=(("oauth",),),
     pagination=Paging(
         "page",
         "/results",
@@ -53,6 +55,7 @@ class TagsResource(SyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> SyncPage[str]:
         """Tags, a page at a time (inferred).
 
@@ -71,6 +74,7 @@ class TagsResource(SyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )
 
 
@@ -84,6 +88,7 @@ class AsyncTagsResource(AsyncResource):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
+        extra_body: Mapping[str, Any] | None = None,
     ) -> AsyncPager[str]:
         """Tags, a page at a time (inferred).
 
@@ -102,4 +107,5 @@ class AsyncTagsResource(AsyncResource):
             retry_policy=retry_policy,
             extra_headers=extra_headers,
             extra_query=extra_query,
+            extra_body=extra_body,
         )

@@ -1,0 +1,138 @@
+"""OAuth2 client credentials: an access token fetched on first use, kept until shortly before it expires,
+and fetched again once when the API answers 401 to it. One fetch at a time per client, across threads
+(sync) and tasks (async).
+
+Hand-written and copied verbatim into each generated package.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote_plus
+
+import httpx
+
+from .errors import APIConnectionError, APIStatusError, status_error_class
+
+__all__ = ["ClientCredentials", "client_credentials"]
+
+#: A token is not used in the last part of its life: 10% of it, at most this many seconds.
+EXPIRY_MARGIN = 30.0
+
+
+class ClientCredentials:
+    """The token source of one client: ``client_id`` and ``client_secret`` exchanged at ``token_url``
+    (HTTP Basic authentication, ``grant_type=client_credentials``, RFC 6749 section 4.4)."""
+
+    def __init__(self, token_url: str, client_id: str, client_secret: str, scopes: tuple[str, ...]) -> None:
+        self.token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._scopes = scopes
+        self._token: str | None = None
+        self._expires_at: float | None = None
+        self._lock = threading.Lock()
+        self._async_lock: Any = None
+        self.fetched = 0  # tokens fetched so far
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self._client_secret,)
+
+    def current(self) -> str | None:
+        """The token, while it is good to use."""
+        token = self._token
+        if token is None or (self._expires_at is not None and time.monotonic() >= self._expires_at):
+            return None
+        return token
+
+    def discard(self, token: str) -> None:
+        """The API refused ``token``: the next ``get`` fetches another (unless another caller already did)."""
+        if self._token == token:
+            self._token = None
+
+    def get(self, http: httpx.Client) -> str:
+        token = self.current()
+        if token is not None:
+            return token
+        with self._lock:
+            token = self.current()  # another thread may have fetched it meanwhile
+            if token is None:
+                try:
+                    response = http.send(self._request(http), follow_redirects=False)
+                except httpx.TransportError as exc:
+                    raise APIConnectionError(f"Connection error fetching a token: {type(exc).__name__}") from None
+                token = self._accept(response)
+            return token
+
+    async def aget(self, http: httpx.AsyncClient) -> str:
+        token = self.current()
+        if token is not None:
+            return token
+        if self._async_lock is None:
+            import anyio
+
+            self._async_lock = anyio.Lock()
+        async with self._async_lock:
+            token = self.current()
+            if token is None:
+                try:
+                    response = await http.send(self._request(http), follow_redirects=False)
+                except httpx.TransportError as exc:
+                    raise APIConnectionError(f"Connection error fetching a token: {type(exc).__name__}") from None
+                token = self._accept(response)
+            return token
+
+    def _request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        form = {"grant_type": "client_credentials"}
+        if self._scopes:
+            form["scope"] = " ".join(self._scopes)
+        # RFC 6749 section 2.3.1: each half form-encoded, then joined and base64-encoded.
+        pair = f"{quote_plus(self._client_id)}:{quote_plus(self._client_secret)}"
+        basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        return http.build_request(
+            "POST",
+            self.token_url,
+            data=form,
+            headers={"Accept": "application/json", "Authorization": f"Basic {basic}"},
+        )
+
+    def _accept(self, response: httpx.Response) -> str:
+        response.read()
+        body: Any = None
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:200]
+        if not response.is_success or not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str):
+            status = response.status_code if not response.is_success else 401
+            message = f"the token endpoint answered {response.status_code}" + (
+                f": {body.get('error_description') or body.get('error')}" if isinstance(body, Mapping) else ""
+            )
+            error: APIStatusError = status_error_class(status)(message, response=response, body=body)
+            raise error
+        token: str = body["access_token"]
+        expires_in = body.get("expires_in")
+        self._expires_at = (
+            time.monotonic() + float(expires_in) - min(EXPIRY_MARGIN, float(expires_in) / 10)
+            if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) and expires_in > 0
+            else None
+        )
+        self._token = token
+        self.fetched += 1
+        return token
+
+
+def client_credentials(
+    token_url: str | None, client_id: str | None, client_secret: str | None, scopes: tuple[str, ...]
+) -> ClientCredentials | None:
+    """A token source when both halves of the client credentials are known, else None."""
+    if not (client_id and client_secret and token_url):
+        return None
+    if not token_url.startswith(("https://", "http://")):
+        raise ValueError(f"token_url must be an http or https URL, not {token_url!r}")
+    return ClientCredentials(token_url, client_id, client_secret, scopes)

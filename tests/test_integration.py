@@ -643,3 +643,50 @@ def test_an_async_deprecated_parameter_warns_at_the_callers_line(server):
     with pytest.warns(DeprecationWarning) as caught:
         asyncio.run(go())
     assert [w.filename for w in caught] == [__file__]
+
+
+def test_a_relative_token_url_is_relative_to_the_base_url_the_client_uses(server, tmp_path, monkeypatch):
+    import importlib
+
+    import yaml
+
+    from generator import generate_package
+    from generator.core.write import write_tree
+
+    doc = yaml.safe_load((Path(__file__).parent / "specs" / "integration31.yaml").read_text(encoding="utf-8"))
+    doc["components"]["securitySchemes"]["oauth"]["flows"]["clientCredentials"]["tokenUrl"] = "oauth/token"
+    spec = tmp_path / "relative.yaml"
+    spec.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    write_tree(tmp_path / "out", generate_package(spec, name="relative_token").files)
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    package = importlib.import_module("relative_token_client")
+    token_endpoint(server, "tok-r")
+    jobs(server)
+    with package.RecruitingIntegration(base_url=server.url, client_id="a", client_secret="b") as client:
+        client.jobs.list_jobs()
+    assert [(r.method, r.path) for r in server.requests] == [("POST", "/oauth/token"), ("GET", "/jobs")]
+    with pytest.raises(ValueError, match="http or https"):
+        package.RecruitingIntegration(base_url=server.url, client_id="a", client_secret="b", token_url="ftp://x/t")
+
+
+def test_an_api_that_neither_pages_nor_runs_oauth_never_imports_those_modules():
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    script = (
+        "import sys\n"
+        "from kombo_client import Kombo\n"
+        "Kombo(api_key='k', integration_id='i')\n"
+        "assert not {'kombo_client._pagination', 'kombo_client._auth'} & set(sys.modules), sorted(sys.modules)\n"
+        "from kombo_client import SyncPage, AsyncPager\n"
+        "from kombo_client._runtime import Paging, client_credentials\n"
+        "assert SyncPage.__module__ == 'kombo_client._pagination' and callable(client_credentials)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root / "generated" / "kombo",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

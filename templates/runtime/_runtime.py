@@ -24,15 +24,13 @@ import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Generic, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args
 from urllib.parse import quote
 
 import httpx
 import pydantic
 
-from ._auth import ClientCredentials, client_credentials
 from ._files import DownloadTarget, FileContent, FileInput, Sink, open_content, open_file
-from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage, first_sync_page
 from .errors import (
     APIConnectionError,
     APIError,
@@ -69,6 +67,31 @@ __all__ = [
     "Timeout",
     "client_credentials",
 ]
+
+if TYPE_CHECKING:
+    from ._auth import ClientCredentials, client_credentials
+    from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage
+
+#: Loaded on first use (PEP 562), so an API that neither pages nor runs OAuth2 never imports them.
+_LAZY = {
+    "AsyncPage": "_pagination",
+    "AsyncPager": "_pagination",
+    "Paging": "_pagination",
+    "SyncPage": "_pagination",
+    "client_credentials": "_auth",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
@@ -639,9 +662,14 @@ class _Base:
         }
         self._raw = False
         self._hooks = tuple(hooks or ())
-        self._token_creds = tuple(
-            (key, c) for key, c in self._credentials.items() if c.tokens is not None and not c.value
-        )
+        # The OAuth2 token source, when the client runs one (at most one scheme: the generator's rule) and
+        # was not given a token of its own, and the scheme's key in the operations' security.
+        self._tokens: ClientCredentials | None = None
+        self._tokens_key = ""
+        for key, cred in self._credentials.items():
+            if cred.tokens is not None and not cred.value:
+                self._tokens, self._tokens_key = cred.tokens, key
+                cred.tokens.resolve(base_url)
         self._secrets = tuple(
             sorted(
                 {c.value for c in self._credentials.values() if isinstance(c.value, str) and c.value}
@@ -1016,27 +1044,42 @@ class _Base:
     @property
     def _any_credential(self) -> tuple[tuple[str, ...], ...]:
         """``request()``'s security: any one credential the client was given (none needed if none was)."""
-        given = tuple((key,) for key, c in self._credentials.items() if c.given)
-        return given
+        return tuple((key,) for key, c in self._credentials.items() if c.given)
+
+    def _escape_call(
+        self,
+        method: str,
+        path: str,
+        cast_to: Any,
+        query: Mapping[str, Any] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        timeout: float | Timeout | None | NotGiven,
+        max_retries: int | NotGiven,
+        retry_policy: RetryPolicy | NotGiven,
+    ) -> tuple[Endpoint[Any], dict[str, Any]]:
+        """``request()``: its endpoint and the arguments of ``_request``."""
+        ep = _ad_hoc(method, path, cast_to, self._any_credential)
+        options = {"timeout": timeout, "max_retries": max_retries, "retry_policy": retry_policy}
+        return ep, {"query": query or {}, "body": json, "extra_headers": headers, **options}
 
     # -- tokens and hooks ------------------------------------------------------------------------
 
-    def _token_sources(self, ep: Endpoint[Any]) -> list[ClientCredentials]:
-        """The OAuth2 token sources an operation's security asks for."""
-        return [
-            c.tokens
-            for key, c in self._token_creds
-            if c.tokens is not None and any(key in requirement for requirement in ep.security)
-        ]
+    def _token_source(self, ep: Endpoint[Any]) -> ClientCredentials | None:
+        """The OAuth2 token source, when the operation's security asks for its scheme."""
+        tokens = self._tokens
+        if tokens is not None and any(self._tokens_key in requirement for requirement in ep.security):
+            return tokens
+        return None
 
     def _stale_token(self, request: httpx.Request) -> ClientCredentials | None:
-        """After a 401: the token source whose token the request carried, with that token discarded."""
+        """After a 401: the token source, with the token the request carried discarded (None when the
+        request carried none of ours, so there is nothing to refresh)."""
         sent = request.headers.get("authorization", "")
-        for _, cred in self._token_creds:
-            if cred.tokens is not None and sent.startswith("Bearer "):
-                cred.tokens.discard(sent[len("Bearer ") :])
-                return cred.tokens
-        return None
+        if self._tokens is None or not sent.startswith("Bearer "):
+            return None
+        self._tokens.discard(sent[len("Bearer ") :])
+        return self._tokens
 
     def _hook_calls(self, name: str, ep: Endpoint[Any], attempt: int, arg: Any) -> list[Any]:
         """What each hook's ``name`` method returns (hooks without it are skipped)."""
@@ -1575,9 +1618,9 @@ class SyncAPIClient(_Base):
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> T:
-        if self._token_creds:
-            for source in self._token_sources(ep):
-                self._remember(source.get(self._http))
+        source = self._token_source(ep) if self._tokens is not None else None
+        if source is not None:
+            self._remember(source.get(self._http))
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -1619,19 +1662,15 @@ class SyncAPIClient(_Base):
         client's credentials, retries, redaction, hooks and typed errors apply. ``path`` is under the base
         URL and sent as given; a 2xx JSON body is parsed as ``cast_to`` (a model, ``list[Model]``...) when
         given, else returned as decoded JSON; a 204 returns None."""
-        ep = _ad_hoc(method, path, cast_to, self._any_credential)
-        return self._request(
-            ep,
-            query=query or {},
-            body=json,
-            extra_headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
+        ep, call = self._escape_call(
+            method, path, cast_to, query, json, headers, timeout, max_retries, retry_policy
         )
+        return self._request(ep, **call)
 
     def _paginate(self, ep: Endpoint[Any], **call: Any) -> SyncPage[Any]:
         """A paginated method's first page (``SyncPage``), fetched now; see ``_pagination``."""
+        from ._pagination import first_sync_page
+
         page: SyncPage[Any] = first_sync_page(
             self if self._raw else self.with_raw_response, ep, call, self._raw
         )
@@ -1689,7 +1728,7 @@ class SyncAPIClient(_Base):
                     self._log_response(request, response, started)
                     if self._hooks:
                         self._hook_calls("after_response", ep, attempt, response)
-                    if response.status_code == 401 and self._token_creds and not replayed:
+                    if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
                             token = self._remember(source.get(self._http))
@@ -1771,9 +1810,9 @@ class AsyncAPIClient(_Base):
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
     ) -> T:
-        if self._token_creds:
-            for source in self._token_sources(ep):
-                self._remember(await source.aget(self._http))
+        source = self._token_source(ep) if self._tokens is not None else None
+        if source is not None:
+            self._remember(await source.aget(self._http))
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -1812,19 +1851,15 @@ class AsyncAPIClient(_Base):
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Call an endpoint this client has no method for; see ``SyncAPIClient.request``."""
-        ep = _ad_hoc(method, path, cast_to, self._any_credential)
-        return await self._request(
-            ep,
-            query=query or {},
-            body=json,
-            extra_headers=headers,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
+        ep, call = self._escape_call(
+            method, path, cast_to, query, json, headers, timeout, max_retries, retry_policy
         )
+        return await self._request(ep, **call)
 
     def _paginate(self, ep: Endpoint[Any], **call: Any) -> AsyncPager[Any]:
         """A paginated method's ``AsyncPager``: nothing is sent until it is awaited or iterated."""
+        from ._pagination import AsyncPager
+
         return AsyncPager(self if self._raw else self.with_raw_response, ep, call, self._raw)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
@@ -1888,7 +1923,7 @@ class AsyncAPIClient(_Base):
                         for done in self._hook_calls("after_response", ep, attempt, response):
                             if inspect.isawaitable(done):
                                 await done
-                    if response.status_code == 401 and self._token_creds and not replayed:
+                    if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
                             token = self._remember(await source.aget(self._http))

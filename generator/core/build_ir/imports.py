@@ -64,12 +64,9 @@ CLIENT_RUNTIME = (
 )
 
 
-#: Marks a deprecated operation's text: its module imports ``typing_extensions.deprecated``.
-DEPRECATED = "@deprecated"
-
-
-def _third_party(texts: list[str]) -> tuple[str, ...]:
-    return ("from typing_extensions import deprecated",) if DEPRECATED in texts else ()
+def _third_party(ops: Iterable[ir.Operation]) -> tuple[str, ...]:
+    """Third-party imports: ``deprecated`` (PEP 702) where a method carries it."""
+    return ("from typing_extensions import deprecated",) if any(op.deprecated for op in ops) else ()
 
 
 def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str, ...]:
@@ -113,8 +110,7 @@ def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
             texts += ["DownloadTarget", "overload"]
         if op.pagination:
             texts += [op.sync_returns, op.async_returns, "Paging"]
-        if op.deprecated:
-            texts += [DEPRECATED]
+
     return texts
 
 
@@ -138,7 +134,7 @@ def _with_imports(api: ir.Api) -> ir.Api:
                 model_imports=names_in(texts),
                 std_imports=_std_imports([*texts, "Any"], RESOURCE_IMPORTS),  # extra_query uses Any
                 runtime_imports=_runtime_imports(texts, RESOURCE_RUNTIME),
-                third_party_imports=_third_party(texts),
+                third_party_imports=_third_party(op for r in module.resource.walk() for op in r.operations),
             )
         )
     model_texts = (
@@ -152,7 +148,7 @@ def _with_imports(api: ir.Api) -> ir.Api:
         resource_modules=tuple(modules),
         root_model_imports=names_in(root_texts),
         root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), CLIENT_IMPORTS),
-        root_third_party_imports=_third_party(root_texts),
+        root_third_party_imports=_third_party(api.root_operations),
         root_runtime_imports=_runtime_imports(
             root_texts, CLIENT_RUNTIME + (("client_credentials",) if api.oauth else ())
         ),

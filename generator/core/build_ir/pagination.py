@@ -21,7 +21,6 @@ the operation returns its body as before.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from .. import ir
@@ -204,23 +203,24 @@ class Pagination:
 
     def _at(self, doc: str, ptr: str, schema: Any, pointer: str) -> tuple[str, str, Any] | None:
         """The schema of the value at ``pointer`` in a body ``schema`` describes (through $refs and allOf)."""
-        doc, ptr, schema = self._resolved(doc, ptr, schema)
+        found: tuple[str, str, Any] | None = self._resolved(doc, ptr, schema)
         for token in jp.split(pointer):
-            found = next(self._properties(doc, ptr, schema, token), None)
-            if found is None:
-                return None
-            doc, ptr, schema = self._resolved(*found)
-        return doc, ptr, schema
+            found = self._fields(*found).get(token) if found is not None else None
+        return found
 
-    def _properties(self, doc: str, ptr: str, schema: Any, name: str) -> Iterator[tuple[str, str, Any]]:
+    def _fields(self, doc: str, ptr: str, schema: Any) -> dict[str, tuple[str, str, Any]]:
+        """An object schema's properties by name, each resolved with where it is (allOf merged; a
+        property of the schema itself wins over one of its allOf parts)."""
+        out: dict[str, tuple[str, str, Any]] = {}
+        doc, ptr, schema = self._resolved(doc, ptr, schema)
         if not isinstance(schema, dict):
-            return
-        props = schema.get("properties")
-        if isinstance(props, dict) and name in props:
-            yield doc, jp.join(ptr, "properties", name), props[name]
+            return out
         for index, part in enumerate(schema.get("allOf") or []):
-            pdoc, pptr, resolved = self._resolved(doc, jp.join(ptr, "allOf", index), part)
-            yield from self._properties(pdoc, pptr, resolved, name)
+            out.update(self._fields(doc, jp.join(ptr, "allOf", index), part))
+        props = schema.get("properties")
+        for name, prop in props.items() if isinstance(props, dict) else ():
+            out[str(name)] = self._resolved(doc, jp.join(ptr, "properties", name), prop)
+        return out
 
     # -- inference ---------------------------------------------------------------------------------
 
@@ -276,35 +276,24 @@ class Pagination:
         return name in self._names(found[0], jp.join(found[1], "items"), found[2]["items"])
 
     def _names(self, doc: str, ptr: str, schema: Any) -> dict[str, Any]:
-        """A body schema's properties by name (resolved; allOf merged)."""
-        out: dict[str, Any] = {}
-        doc, ptr, schema = self._resolved(doc, ptr, schema)
-        if not isinstance(schema, dict):
-            return out
-        for index, part in enumerate(schema.get("allOf") or []):
-            out.update(self._names(doc, jp.join(ptr, "allOf", index), part))
-        props = schema.get("properties")
-        for name, prop in props.items() if isinstance(props, dict) else ():
-            out[str(name)] = self._resolved(doc, jp.join(ptr, "properties", name), prop)[2]
-        return out
+        """An object schema's properties by name (the schemas alone)."""
+        return {name: found[2] for name, found in self._fields(doc, ptr, schema).items()}
 
     def _find_next(self, doc: str, ptr: str, schema: Any, depth: int) -> str | None:
         """The pointer of a next-cursor string property, at most ``depth`` objects down (``/meta/next``)."""
-        names = self._names(doc, ptr, schema)
+        fields = self._fields(doc, ptr, schema)
         for name in _NEXT_NAMES:
-            prop = names.get(name) or {}
+            prop = fields[name][2] if name in fields else {}
             if "string" in _types(prop) and prop.get("format") not in ("uri", "url"):
                 return "/" + jp.token(name)
         if depth > 1:
-            for name, prop in names.items():
+            for name, found in fields.items():
                 if name in _LINK_OBJECTS:
                     continue  # ``links.next`` is the next page's URL, not a cursor
-                if "object" in _types(prop) or (isinstance(prop, dict) and "properties" in prop):
-                    found = self._at(doc, ptr, schema, "/" + jp.token(name))
-                    if found is not None:
-                        inner = self._find_next(*found, depth=depth - 1)
-                        if inner is not None:
-                            return "/" + jp.token(name) + inner
+                if "object" in _types(found[2]) or (isinstance(found[2], dict) and "properties" in found[2]):
+                    inner = self._find_next(*found, depth=depth - 1)
+                    if inner is not None:
+                        return "/" + jp.token(name) + inner
         return None
 
 

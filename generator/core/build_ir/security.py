@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
 from typing import Any
 
 from ...config import ApiConfig
@@ -58,11 +57,9 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
         elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
             out.append(ir.SecurityScheme(str(key), param, "basic", "header", "Authorization", env, description))
         elif kind == "oauth2" and not any(s.token_url for s in out) and _token_url(scheme) is not None:
+            # As written: a relative one is resolved against the base URL the client uses (OpenAPI 3.0).
             url = _token_url(scheme) or ""
             scopes = _required_scopes(data, str(key))
-            if not url.startswith(("http://", "https://")):
-                servers = _servers(ctx)
-                url = urllib.parse.urljoin(servers[0].url + "/", url.lstrip("/")) if servers else ""
             out.append(
                 ir.SecurityScheme(
                     str(key), param, "bearer", "header", "Authorization", env, description, url or "", scopes

@@ -5,17 +5,16 @@
 from features31_client import FeatureZoo
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._runtime import (
     NOT_GIVEN,
-    AsyncPage,
-    AsyncPager,
     FileContent,
     FileInput,
     HookContext,
     NotGiven,
     RawResponse,
     RetryPolicy,
-    SyncPage,
     Timeout,
 )
 from .client import FeatureZoo, AsyncFeatureZoo
@@ -37,6 +36,9 @@ from .errors import (
     ResponseValidationError,
     UnprocessableEntityError,
 )
+
+if TYPE_CHECKING:
+    from ._pagination import AsyncPage, AsyncPager, SyncPage
 
 __version__ = "0.1.0"
 
@@ -71,3 +73,12 @@ __all__ = [
     "Timeout",
     "UnprocessableEntityError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The page classes, loaded on first use (an API that does not page never imports them)."""
+    if name in ("AsyncPage", "AsyncPager", "SyncPage"):
+        from . import _pagination
+
+        return getattr(_pagination, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

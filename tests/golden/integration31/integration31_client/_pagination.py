@@ -160,6 +160,7 @@ class _Page:
             raw.parsed
         )  #: the page's response body, parsed as the operation documents it
         self.response: httpx.Response = raw.http_response
+        self.items: list[Any] = _items(ep, self.body)
         self._next: dict[str, Any] | None = None
         self._looked = False
 
@@ -167,13 +168,10 @@ class _Page:
         if not self._looked:  # worked out once: asking twice must not look like a repeated cursor
             assert self._ep.pagination is not None
             self._next = self._ep.pagination.next_call(
-                self._ep, self._call, self.body, self.response, self._page_items(), self._seen
+                self._ep, self._call, self.body, self.response, self.items, self._seen
             )
             self._looked = True
         return self._next
-
-    def _page_items(self) -> list[Any]:
-        raise NotImplementedError
 
     def has_next_page(self) -> bool:
         """Whether the server says there is a page after this one."""
@@ -184,20 +182,14 @@ class _Page:
             f"{self._ep.method} {self._ep.path}: this is the last page (see has_next_page())"
         )
 
+    def __repr__(self) -> str:  # never asks whether there is a next page: that may raise
+        return f"{type(self).__name__}({len(self.items)} items)"
+
 
 class SyncPage(_Page, Generic[T]):
     """One page of a paginated operation. ``for item in page`` yields every item from here on."""
 
     items: list[T]
-
-    def __init__(
-        self, client: Any, ep: Endpoint[Any], call: dict[str, Any], raw: Any, seen: set[str]
-    ) -> None:
-        super().__init__(client, ep, call, raw, seen)
-        self.items = _items(ep, self.body)
-
-    def _page_items(self) -> list[Any]:
-        return self.items
 
     @classmethod
     def _fetch(
@@ -224,23 +216,11 @@ class SyncPage(_Page, Generic[T]):
         for page in self.iter_pages():
             yield from page.items
 
-    def __repr__(self) -> str:
-        return f"SyncPage({len(self.items)} items, has_next_page={self.has_next_page()})"
-
 
 class AsyncPage(_Page, Generic[T]):
     """One page of a paginated operation (async). ``async for item in page`` yields every item from here on."""
 
     items: list[T]
-
-    def __init__(
-        self, client: Any, ep: Endpoint[Any], call: dict[str, Any], raw: Any, seen: set[str]
-    ) -> None:
-        super().__init__(client, ep, call, raw, seen)
-        self.items = _items(ep, self.body)
-
-    def _page_items(self) -> list[Any]:
-        return self.items
 
     @classmethod
     async def _fetch(
@@ -267,9 +247,6 @@ class AsyncPage(_Page, Generic[T]):
         async for page in self.iter_pages():
             for item in page.items:
                 yield item
-
-    def __repr__(self) -> str:
-        return f"AsyncPage({len(self.items)} items, has_next_page={self.has_next_page()})"
 
 
 class AsyncPager(Awaitable[AsyncPage[T]], Generic[T]):

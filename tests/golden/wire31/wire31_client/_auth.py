@@ -46,6 +46,13 @@ class ClientCredentials:
     def secrets(self) -> tuple[str, ...]:
         return (self._client_secret,)
 
+    def resolve(self, base_url: str) -> None:
+        """A relative token URL is relative to the base URL the client uses (OpenAPI's rule for URLs)."""
+        url = httpx.URL(base_url + "/").join(self.token_url)
+        if url.scheme not in ("http", "https"):
+            raise ValueError(f"token_url must be an http or https URL, not {self.token_url!r}")
+        self.token_url = str(url)
+
     def current(self) -> str | None:
         """The token, while it is good to use."""
         token = self._token
@@ -150,6 +157,4 @@ def client_credentials(
     """A token source when both halves of the client credentials are known, else None."""
     if not (client_id and client_secret and token_url):
         return None
-    if not token_url.startswith(("https://", "http://")):
-        raise ValueError(f"token_url must be an http or https URL, not {token_url!r}")
     return ClientCredentials(token_url, client_id, client_secret, scopes)

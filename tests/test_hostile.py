@@ -71,7 +71,11 @@ def hostile_spec(payload: str) -> str:
       {json.dumps(payload + "Model")}: {{"type": "object", "properties": {{"a": {{"type": "string", "description": {p}}}}}}}
     }}
   }},
-  "security": [{{"key": []}}]
+  "security": [{{"key": []}}],
+  "x-sdk-webhook-signature": {{"scheme": "hmac-sha256", "header": "X-Sig", "prefix": {p}}},
+  "webhooks": {{
+    {p}: {{"post": {{"summary": {p}, "requestBody": {{"content": {{"application/json": {{"schema": {{"$ref": "#/components/schemas/Thing"}}}}}}}}, "responses": {{"200": {{"description": {p}}}}}}}}}
+  }}
 }}
 """
 
@@ -115,8 +119,10 @@ def test_hostile_strings_never_become_code_or_paths(payload, tmp_path, monkeypat
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        for module in ("hostile_client", "hostile_client.models", "hostile_client.client"):
+        for module in ("hostile_client", "hostile_client.models", "hostile_client.client", "hostile_client.webhooks"):
             importlib.import_module(module)
+        webhooks = importlib.import_module("hostile_client.webhooks")
+        assert list(webhooks.EVENTS) == [payload]  # the event's name is data, never code
     finally:
         os.chdir(cwd)
         for name in [m for m in sys.modules if m.startswith("hostile_client")]:

@@ -690,3 +690,155 @@ def test_an_api_that_neither_pages_nor_runs_oauth_never_imports_those_modules():
         timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# -- webhooks ------------------------------------------------------------------------------------------
+
+WEBHOOK_SECRET = "whk-secret"
+
+
+def deliver(server: Any, payload: dict[str, Any], headers: dict[str, str]) -> Recorded:
+    """POST a webhook to the real server as a sender would, and return what it received (raw body, headers)."""
+    import httpx
+
+    server.route("POST", "/hooks", Reply(200, {}))
+    httpx.post(f"{server.url}/hooks", content=json_bytes(payload), headers=headers, timeout=10)
+    return server.requests[-1]
+
+
+def json_bytes(payload: Any) -> bytes:
+    import json
+
+    return json.dumps(payload, separators=(", ", ": ")).encode()  # not compact: the raw bytes must be signed
+
+
+def hmac_hex(secret: str, body: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_a_signed_webhook_unwraps_to_its_event_and_a_bad_or_missing_signature_is_refused(server):
+    from integration31_client import InvalidWebhookPayloadError, InvalidWebhookSignatureError
+    from integration31_client.models import CandidateCreatedEvent, InterviewScheduledEvent
+
+    payload = {"type": "candidate.created", "candidate": {"id": "c1", "name": "Ada"}}
+    body = json_bytes(payload)
+    received = deliver(server, payload, {"X-Signature": "sha256=" + hmac_hex(WEBHOOK_SECRET, body)})
+    with RecruitingIntegration(oauth="tok", webhook_secret=WEBHOOK_SECRET) as client:
+        event = client.webhooks.unwrap(received.body, received.headers)
+        assert isinstance(event, CandidateCreatedEvent) and event.candidate.name == "Ada"
+        other = {"type": "interview.scheduled", "interview": {"id": "i1"}}
+        raw = json_bytes(other)
+        got = deliver(server, other, {"x-signature": "sha256=" + hmac_hex(WEBHOOK_SECRET, raw).upper()})
+        assert isinstance(client.webhooks.unwrap(got.body, got.headers), InterviewScheduledEvent)
+        with pytest.raises(InvalidWebhookSignatureError, match="does not match"):
+            client.webhooks.unwrap(received.body.replace(b"Ada", b"Eve"), received.headers)  # body changed
+        with pytest.raises(InvalidWebhookSignatureError, match="does not match"):
+            client.webhooks.unwrap(received.body, received.headers, secret="another")
+        with pytest.raises(InvalidWebhookSignatureError, match="no X-Signature header"):
+            client.webhooks.unwrap(received.body, {})
+        with pytest.raises(InvalidWebhookSignatureError, match="does not start with 'sha256='"):
+            client.webhooks.unwrap(received.body, {"X-Signature": hmac_hex(WEBHOOK_SECRET, body)})
+        wrong = {"type": "candidate.created"}
+        raw = json_bytes(wrong)
+        with pytest.raises(InvalidWebhookPayloadError):
+            client.webhooks.unwrap(raw, {"X-Signature": "sha256=" + hmac_hex(WEBHOOK_SECRET, raw)})
+
+
+def test_a_webhook_check_needs_the_secret_and_an_event_can_be_named(server, monkeypatch):
+    from integration31_client import MissingCredentialsError
+    from integration31_client.models import CreateCandidateScreenedEvent
+    from integration31_client.webhooks import EVENTS, Webhooks
+
+    raw = json_bytes({"candidate_id": "c1", "passed": True})
+    headers = {"X-Signature": "sha256=" + hmac_hex(WEBHOOK_SECRET, raw)}
+    monkeypatch.delenv("INTEGRATION31_WEBHOOK_SECRET", raising=False)
+    with pytest.raises(MissingCredentialsError, match="INTEGRATION31_WEBHOOK_SECRET"):
+        Webhooks().unwrap(raw, headers)
+    monkeypatch.setenv("INTEGRATION31_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    with RecruitingIntegration(oauth="tok") as client:  # the secret from the environment
+        event = client.webhooks.unwrap(raw, headers, event="createCandidate.screened")  # a callback's event
+    assert isinstance(event, CreateCandidateScreenedEvent) and event.passed is True
+    assert sorted(EVENTS) == ["candidate.created", "createCandidate.screened", "interview.scheduled"]
+    with pytest.raises(ValueError, match="unknown event"):
+        Webhooks(WEBHOOK_SECRET).unwrap(raw, headers, event="nope")
+
+
+@pytest.fixture
+def standard_webhooks(tmp_path, monkeypatch):
+    """integration31 with the Standard Webhooks scheme (tolerance 60 s), generated and imported."""
+    import importlib
+
+    import yaml
+
+    from generator import generate_package
+    from generator.core.write import write_tree
+
+    doc = yaml.safe_load((Path(__file__).parent / "specs" / "integration31.yaml").read_text(encoding="utf-8"))
+    doc["x-sdk-webhook-signature"] = {"scheme": "standard-webhooks", "tolerance": 60}
+    spec = tmp_path / "standard.yaml"
+    spec.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    write_tree(tmp_path / "out", generate_package(spec, name="standard_hooks").files)
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    return importlib.import_module("standard_hooks_client.webhooks")
+
+
+def standard_headers(key: bytes, msg_id: str, stamp: int, body: bytes, *extra: str) -> dict[str, str]:
+    import base64
+    import hashlib
+    import hmac
+
+    signed = f"{msg_id}.{stamp}.".encode() + body
+    good = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return {"webhook-id": msg_id, "webhook-timestamp": str(stamp), "webhook-signature": " ".join([*extra, good])}
+
+
+def test_standard_webhooks_good_bad_and_stale_signatures(server, standard_webhooks):
+    import base64
+    import time
+
+    errors = importlib_errors(standard_webhooks)
+    key = b"0123456789abcdef0123456789abcdef"
+    secret = "whsec_" + base64.b64encode(key).decode()
+    hooks = standard_webhooks.Webhooks(secret)
+    payload = {"type": "candidate.created", "candidate": {"id": "c1"}}
+    body = json_bytes(payload)
+    now = int(time.time())
+    # a rotated secret: the first signature is the old key's, the second the current one's
+    received = deliver(server, payload, standard_headers(key, "msg_1", now, body, "v1,b2xkLWtleS1zaWduYXR1cmU="))
+    assert hooks.unwrap(received.body, received.headers).candidate.id == "c1"
+    with pytest.raises(errors.InvalidWebhookSignatureError, match="none of the webhook's signatures"):
+        hooks.unwrap(received.body + b" ", received.headers)
+    with pytest.raises(errors.InvalidWebhookSignatureError, match="none of the webhook's signatures"):
+        hooks.unwrap(body, {**standard_headers(key, "msg_1", now, body), "webhook-id": "msg_2"})
+    for stamp in (now - 120, now + 120):  # replayed, or from a clock far ahead
+        with pytest.raises(errors.InvalidWebhookSignatureError, match="more than 60 s from now"):
+            hooks.unwrap(body, standard_headers(key, "msg_3", stamp, body))
+    with pytest.raises(errors.InvalidWebhookSignatureError, match="needs webhook-id"):
+        hooks.unwrap(body, {"webhook-id": "m"})
+    with pytest.raises(errors.InvalidWebhookSignatureError, match="not a Standard Webhooks secret"):
+        standard_webhooks.Webhooks("whsec_not base64!").unwrap(body, standard_headers(key, "m", now, body))
+
+
+def importlib_errors(webhooks_module: Any) -> Any:
+    import importlib
+
+    return importlib.import_module(webhooks_module.__name__.rpartition(".")[0] + ".errors")
+
+
+def test_a_webhook_signature_declaration_that_does_not_fit_fails_the_generation(tmp_path):
+    import yaml
+
+    from generator import generate_package
+
+    doc = yaml.safe_load((Path(__file__).parent / "specs" / "integration31.yaml").read_text(encoding="utf-8"))
+    doc["x-sdk-webhook-signature"] = {"scheme": "hmac-sha256", "encoding": "rot13"}
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = generate_package(spec, name="bad_sig")
+    # an error, not a warning: generating anyway would give an unwrap() that checks no signature at all
+    assert not result.ok
+    assert [(d.code, d.pointer) for d in result.diagnostics.errors] == [("E604", "/x-sdk-webhook-signature")]
+    assert "encoding takes hex or base64" in str(result.diagnostics.errors[0])

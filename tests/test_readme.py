@@ -25,7 +25,7 @@ def integration_blocks() -> list[str]:
 
 
 def test_the_integration_section_has_its_blocks():
-    assert len(integration_blocks()) == 5
+    assert len(integration_blocks()) == 6
 
 
 def routes(server) -> None:
@@ -68,6 +68,10 @@ def test_every_integration_snippet_runs_against_a_real_server(server, monkeypatc
     ]
     assert "first page: 2 more: True" in out and out.count("async candidate c3") == 1
     assert "hook listJobs GET /jobs attempt 0 -> 200" in out and "beta jobs: ['beta-1']" in out
+    assert out[-2:] == [
+        "webhook: new candidate Ada",
+        "webhook refused: the webhook's signature does not match its body",
+    ]
     sent = [(r.method, r.path, r.headers.get("authorization")) for r in server.requests]
     tokens = [s for s in sent if s[1] == "/oauth/token"]
     assert len(tokens) == 2  # tenant a, tenant b: one each

@@ -54,7 +54,8 @@ from integration31_client import (
     RecruitingIntegration,
     SyncPage,
 )
-from integration31_client.models import Candidate, ListJobsResponse
+from integration31_client.models import Candidate, CandidateCreatedEvent, ListJobsResponse
+from integration31_client.webhooks import WebhookEvent, Webhooks
 
 import httpx
 
@@ -76,6 +77,10 @@ def sync_use(token: str) -> list[str]:
     tenant = client.with_options(oauth=lambda: token)
     jobs: ListJobsResponse = tenant.request("GET", "/jobs", cast_to=ListJobsResponse)
     tenant.candidates.create_candidate(body=Candidate(id="c"), extra_body={"source": "referral"})
+    event: WebhookEvent = client.webhooks.unwrap(b"{}", {"X-Signature": "sha256=00"})
+    if isinstance(event, CandidateCreatedEvent):
+        names.append(event.candidate.id)
+    Webhooks(secret="s").verify("{}", {})
     return names + [j.id for j in jobs.jobs] + [c.id for c in first]
 
 

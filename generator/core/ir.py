@@ -292,6 +292,27 @@ class Server:
     description: str
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """An event the API sends (``webhooks``, or an operation's callback) and its payload's type."""
+
+    name: str  # the webhooks key ("candidate.created"); a callback's is "operationId.callbackName"
+    annotation: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class WebhookSignature:
+    """How the API signs its webhooks (``x-sdk-webhook-signature``)."""
+
+    scheme: Literal["hmac-sha256", "standard-webhooks"]
+    header: str = "X-Signature"  # hmac-sha256: where the signature is
+    encoding: Literal["hex", "base64"] = "hex"
+    prefix: str = ""  # hmac-sha256: before the signature ("sha256=")
+    tolerance: int = 300  # standard-webhooks: seconds a timestamp may be off
+
+
 DEFAULT_REQUEST_ID_HEADER = "x-request-id"
 
 
@@ -321,6 +342,11 @@ class Api:
     models_std_imports: tuple[str, ...] = ()
     models_runtime_imports: tuple[str, ...] = ()
     request_id_header: str = "x-request-id"  # lower-case; the runtime's default unless a spec names another
+    webhooks: tuple[Webhook, ...] = ()
+    webhook_signature: WebhookSignature | None = None
+    webhook_event: str = "Any"  # the union of the payloads' types (``WebhookEvent``)
+    webhooks_std_imports: tuple[str, ...] = ()
+    webhooks_model_imports: tuple[str, ...] = ()
     exports: tuple[str, ...] = field(default=())
     package_version: str = "0.1.0"
 

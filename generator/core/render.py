@@ -19,7 +19,14 @@ from ..config import TEMPLATES
 from . import ir
 from .format import LINE_LENGTH, black_quotes
 
-RUNTIME_FILES = ("_runtime.py", "_model.py", "_auth.py", "_files.py", "_pagination.py", "errors.py")
+RUNTIME_FILES = (
+    "_runtime.py",
+    "_model.py",
+    "_auth.py",
+    "_files.py",
+    "_pagination.py",
+    "errors.py",
+)
 TOOL = "specgen"
 
 
@@ -195,6 +202,11 @@ def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:
         f"{pkg}/client.py": template("client.py.jinja"),
         f"{pkg}/resources/__init__.py": template("resources_init.py.jinja"),
         **{f"{pkg}/resources/{m.module}.py": template("resource.py.jinja", module=m) for m in api.resource_modules},
+        **(
+            {f"{pkg}/webhooks.py": template("webhooks.py.jinja"), f"{pkg}/_webhooks.py": runtime("_webhooks.py")}
+            if api.webhooks
+            else {}
+        ),
         **{f"{pkg}/{name}": runtime(name) for name in RUNTIME_FILES},
     }
 

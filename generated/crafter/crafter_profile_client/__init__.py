@@ -28,6 +28,8 @@ from .errors import (
     ConflictError,
     DownloadIntegrityError,
     InternalServerError,
+    InvalidWebhookPayloadError,
+    InvalidWebhookSignatureError,
     MissingCredentialsError,
     NotFoundError,
     PaginationError,
@@ -40,7 +42,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPager, SyncPage
 
-__version__ = "0.1.19"
+__version__ = "0.1.20"
 
 __all__ = [
     "CrafterProfile",
@@ -59,6 +61,8 @@ __all__ = [
     "FileInput",
     "HookContext",
     "InternalServerError",
+    "InvalidWebhookPayloadError",
+    "InvalidWebhookSignatureError",
     "MissingCredentialsError",
     "NOT_GIVEN",
     "NotFoundError",

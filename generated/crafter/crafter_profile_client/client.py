@@ -94,7 +94,7 @@ class CrafterProfile(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.19",
+            user_agent="crafter-profile-client/0.1.20",
             http_client=http_client,
         )
 
@@ -192,7 +192,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.19",
+            user_agent="crafter-profile-client/0.1.20",
             http_client=http_client,
         )
 

@@ -105,7 +105,7 @@ class Hrflow(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.19",
+            user_agent="hrflow-client/0.1.20",
             http_client=http_client,
         )
 
@@ -216,7 +216,7 @@ class AsyncHrflow(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.19",
+            user_agent="hrflow-client/0.1.20",
             http_client=http_client,
         )
 

@@ -103,7 +103,7 @@ class Kombo(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.19",
+            user_agent="kombo-client/0.1.20",
             http_client=http_client,
         )
 
@@ -211,7 +211,7 @@ class AsyncKombo(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.19",
+            user_agent="kombo-client/0.1.20",
             http_client=http_client,
         )
 

@@ -19,6 +19,8 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
   non-GET call goes in (kept across its retries, which it makes safe)
 - ``x-sdk-request-id-header`` at the document root: the response header carrying the request id
   (default ``x-request-id``), shown in errors and on raw responses
+- ``x-sdk-webhook-signature`` at the document root: how webhooks (``webhooks`` and callbacks, now
+  generated: ``webhooks.py``) are signed, checked by ``Webhooks.unwrap``
 - ``x-sdk-pagination`` on an operation (``false`` turns inference off), Speakeasy's
   ``x-speakeasy-pagination`` and Azure's ``x-ms-pageable``: the operation returns pages (``pagination``)
 """
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
-from typing import Any
 
 from ...config import ApiConfig
 from .. import ir
@@ -40,7 +41,8 @@ from .imports import _alias_order, _with_imports
 from .naming import CLIENT_ATTRS, _group, _method_name, _method_renamed, _module_name
 from .operations import Operations
 from .security import _security_schemes, _servers
-from .types import Types
+from .types import Types, _union
+from .webhooks import signature, webhooks
 
 
 def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
@@ -57,7 +59,6 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
         ptr = jp.join("/components/schemas", key)
         types.annotation(doc, {"$ref": "#" + ptr}, ptr, pascal(str(key)))
 
-    _warn_unsupported(ctx, data)
     client_params: dict[str, ir.ClientParam] = {}
     operations = Operations(ctx, types, config, client_params)
     tree: dict[tuple[str, ...], list[ir.Operation]] = {}
@@ -81,6 +82,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
             name = scope.claim(_method_name(op, method, str(path)))
             tree.setdefault(group, []).append(operations.build(str(path), method, item, op, name, doc))
 
+    events = webhooks(ctx, types)
     resource_modules, root_ops = _resources(tree, diags, spec.label)
     security = _security_schemes(ctx, config)
     servers = _servers(ctx)
@@ -116,6 +118,9 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
         aliases=(),
         exports=tuple(exported),
         request_id_header=request_id_header.lower(),
+        webhooks=events,
+        webhook_signature=signature(ctx) if events else None,
+        webhook_event=_union(w.annotation for w in events) if events else "Any",
     )
     api = _with_imports(_with_definitions(api, ctx.order))
     return (None if diags.has_errors else api), diags
@@ -169,14 +174,3 @@ def _resources(
     for attr in sorted({key[0] for key in tree if key}):
         modules.append(ir.ResourceModule(module=_module_name(attr), resource=make((attr,), (attr,)), model_imports=()))
     return modules, [replace(op, call_path=op.name) for op in tree.get((), [])]
-
-
-def _warn_unsupported(ctx: Context, data: dict[str, Any]) -> None:
-    if data.get("webhooks"):
-        ctx.warn("W600", ctx.spec.root, "/webhooks", "webhooks are not generated")
-    for path, item in (data.get("paths") or {}).items() if isinstance(data.get("paths"), dict) else ():
-        for method, op in item.items() if isinstance(item, dict) else ():
-            if method in HTTP_METHODS and isinstance(op, dict) and op.get("callbacks"):
-                ctx.warn(
-                    "W601", ctx.spec.root, jp.join("/paths", path, method, "callbacks"), "callbacks are not generated"
-                )

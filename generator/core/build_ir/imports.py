@@ -78,7 +78,9 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
         lines.add("import datetime as _dt")
     if "_t." in joined:
         lines.add("import typing as _t")
-    typing_names = sorted(n for n in ("Annotated", "Any", "Literal", "overload") if re.search(rf"\b{n}\b", joined))
+    typing_names = sorted(
+        n for n in ("Annotated", "Any", "Literal", "TypeAlias", "overload") if re.search(rf"\b{n}\b", joined)
+    )
     if typing_names:
         lines.add(f"from typing import {', '.join(typing_names)}")
     return tuple(sorted(lines, key=lambda line: (line.startswith("from "), line.split()[1], line)))
@@ -110,7 +112,6 @@ def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
             texts += ["DownloadTarget", "overload"]
         if op.pagination:
             texts += [op.sync_returns, op.async_returns, "Paging"]
-
     return texts
 
 
@@ -154,4 +155,8 @@ def _with_imports(api: ir.Api) -> ir.Api:
         ),
         models_std_imports=_std_imports(model_texts),
         models_runtime_imports=_runtime_imports(model_texts, ("OpenIntEnum", "OpenStrEnum") if api.enums else ()),
+        webhooks_std_imports=_std_imports(
+            [api.webhook_event, "Any", "TypeAlias"], ("from collections.abc import Mapping",)
+        ),
+        webhooks_model_imports=names_in([api.webhook_event]),
     )

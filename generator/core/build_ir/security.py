@@ -32,6 +32,7 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
             "client_id",
             "client_secret",
             "token_url",
+            "webhook_secret",
         }
     )
     for key, raw in schemes.items() if isinstance(schemes, dict) else ():

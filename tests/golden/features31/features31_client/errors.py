@@ -16,7 +16,9 @@ APIError
 ├── ResponseValidationError         a 2xx body that does not match the documented schema (.body keeps it raw)
 ├── DownloadIntegrityError          a downloaded file's size or MD5 is not the expected one (nothing is kept)
 ├── PaginationError                 a next page the client will not ask for (a repeated cursor, a foreign link)
-└── MissingCredentialsError         an operation needs a credential the client was not given
+├── InvalidWebhookSignatureError    a webhook whose signature is missing, wrong or stale
+├── InvalidWebhookPayloadError      a webhook whose payload matches no event's schema
+└── MissingCredentialsError         an operation (or a webhook check) needs a credential the client was not given
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ __all__ = [
     "DownloadIntegrityError",
     "MissingCredentialsError",
     "PaginationError",
+    "InvalidWebhookSignatureError",
+    "InvalidWebhookPayloadError",
 ]
 
 
@@ -184,3 +188,16 @@ class PaginationError(APIError):
     """The next page cannot be asked for: the server gave a cursor or link it had given before (asking
     again would loop), a link off the API's origin, or ``get_next_page()`` was called on the last page.
     """
+
+
+class InvalidWebhookSignatureError(APIError):
+    """A webhook whose signature header is missing, does not match its body, or is too old (Standard
+    Webhooks' timestamp tolerance): do not act on it."""
+
+
+class InvalidWebhookPayloadError(APIError):
+    """A webhook whose signature is good but whose payload matches no event's schema (``.errors``)."""
+
+    def __init__(self, message: str, *, errors: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []

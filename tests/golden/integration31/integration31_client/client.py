@@ -29,6 +29,7 @@ from ._runtime import (
 )
 
 if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+    from .webhooks import Webhooks
     from .resources.applications import ApplicationsResource, AsyncApplicationsResource
     from .resources.candidates import CandidatesResource, AsyncCandidatesResource
     from .resources.events import EventsResource, AsyncEventsResource
@@ -55,6 +56,7 @@ class RecruitingIntegration(SyncAPIClient):
         client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
         client_secret: Read from ``INTEGRATION31_CLIENT_SECRET``.
         token_url: Where tokens are fetched (default https://auth.example.com/oauth/token); read from ``INTEGRATION31_TOKEN_URL``.
+        webhook_secret: The secret ``client.webhooks.unwrap`` checks webhook signatures with; read from ``INTEGRATION31_WEBHOOK_SECRET``.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``INTEGRATION31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
@@ -72,6 +74,7 @@ class RecruitingIntegration(SyncAPIClient):
         client_id: str | None = None,
         client_secret: str | None = None,
         token_url: str | None = None,
+        webhook_secret: str | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
@@ -86,6 +89,7 @@ class RecruitingIntegration(SyncAPIClient):
             "client_id": client_id,
             "client_secret": client_secret,
             "token_url": token_url,
+            "webhook_secret": webhook_secret,
             "server": server,
             "base_url": base_url,
             "timeout": timeout,
@@ -132,6 +136,7 @@ class RecruitingIntegration(SyncAPIClient):
         client_id: str | None | NotGiven = NOT_GIVEN,
         client_secret: str | None | NotGiven = NOT_GIVEN,
         token_url: str | None | NotGiven = NOT_GIVEN,
+        webhook_secret: str | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -149,6 +154,7 @@ class RecruitingIntegration(SyncAPIClient):
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "token_url": token_url,
+                "webhook_secret": webhook_secret,
                 "server": server,
                 "base_url": base_url,
                 "timeout": timeout,
@@ -161,6 +167,13 @@ class RecruitingIntegration(SyncAPIClient):
         )
 
     copy = with_options
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Check and parse the webhooks this API sends (``unwrap``), with ``webhook_secret``."""
+        from .webhooks import Webhooks
+
+        return Webhooks(env_or(self._given["webhook_secret"], "INTEGRATION31_WEBHOOK_SECRET"))
 
     @cached_property
     def applications(self) -> ApplicationsResource:
@@ -225,6 +238,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
         client_secret: Read from ``INTEGRATION31_CLIENT_SECRET``.
         token_url: Where tokens are fetched (default https://auth.example.com/oauth/token); read from ``INTEGRATION31_TOKEN_URL``.
+        webhook_secret: The secret ``client.webhooks.unwrap`` checks webhook signatures with; read from ``INTEGRATION31_WEBHOOK_SECRET``.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``INTEGRATION31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
@@ -242,6 +256,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         client_id: str | None = None,
         client_secret: str | None = None,
         token_url: str | None = None,
+        webhook_secret: str | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
@@ -256,6 +271,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
             "client_id": client_id,
             "client_secret": client_secret,
             "token_url": token_url,
+            "webhook_secret": webhook_secret,
             "server": server,
             "base_url": base_url,
             "timeout": timeout,
@@ -302,6 +318,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         client_id: str | None | NotGiven = NOT_GIVEN,
         client_secret: str | None | NotGiven = NOT_GIVEN,
         token_url: str | None | NotGiven = NOT_GIVEN,
+        webhook_secret: str | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -319,6 +336,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "token_url": token_url,
+                "webhook_secret": webhook_secret,
                 "server": server,
                 "base_url": base_url,
                 "timeout": timeout,
@@ -331,6 +349,13 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         )
 
     copy = with_options
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        """Check and parse the webhooks this API sends (``unwrap``), with ``webhook_secret``."""
+        from .webhooks import Webhooks
+
+        return Webhooks(env_or(self._given["webhook_secret"], "INTEGRATION31_WEBHOOK_SECRET"))
 
     @cached_property
     def applications(self) -> AsyncApplicationsResource:

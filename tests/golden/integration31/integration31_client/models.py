@@ -17,7 +17,10 @@ from ._model import Model
 
 __all__ = [
     "Candidate",
+    "CandidateCreatedEvent",
+    "CreateCandidateScreenedEvent",
     "Interview",
+    "InterviewScheduledEvent",
     "Job",
     "ListApplicationsResponse",
     "ListApplicationsResponseItemsItem",
@@ -42,11 +45,32 @@ class Candidate(Model):
     name: str | None = None
 
 
+class CandidateCreatedEvent(Model):
+    """CandidateCreatedEvent"""
+
+    type: Literal["candidate.created"]
+    candidate: Candidate
+
+
+class CreateCandidateScreenedEvent(Model):
+    """CreateCandidateScreenedEvent"""
+
+    candidate_id: str
+    passed: bool
+
+
 class Interview(Model):
     """Interview"""
 
     id: str
     at: _dt.datetime | None = None
+
+
+class InterviewScheduledEvent(Model):
+    """InterviewScheduledEvent"""
+
+    type: Literal["interview.scheduled"]
+    interview: Interview
 
 
 class Job(Model):

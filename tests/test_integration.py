@@ -842,3 +842,96 @@ def test_a_webhook_signature_declaration_that_does_not_fit_fails_the_generation(
     assert not result.ok
     assert [(d.code, d.pointer) for d in result.diagnostics.errors] == [("E604", "/x-sdk-webhook-signature")]
     assert "encoding takes hex or base64" in str(result.diagnostics.errors[0])
+
+
+# -- typed raw and streamed responses ------------------------------------------------------------------
+
+
+def slow_csv(pause: float) -> Reply:
+    """A CSV body sent in two parts with ``pause`` seconds between them."""
+    first, second = b"id,name\nc1,Ada\n", b"c2,Grace\n"
+
+    def chunks() -> Any:
+        import time
+
+        yield first
+        time.sleep(pause)
+        yield second
+
+    return Reply(
+        200, stream=chunks, length=len(first) + len(second), content_type="text/csv", headers={"x-request-id": "r-1"}
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_streamed_response_is_read_as_it_arrives_and_closed_after_the_block(server, mode):
+    import time
+
+    server.route("GET", "/exports/candidates", slow_csv(0.6))
+    seen: list[tuple[float, str]] = []
+    started = time.monotonic()
+    if mode == "sync":
+        with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
+            with client.with_streaming_response.exports.export_candidates() as response:
+                assert response.status_code == 200 and response.request_id == "r-1"
+                seen += [(time.monotonic() - started, line) for line in response.iter_lines()]
+            assert response.http_response.is_closed
+    else:
+
+        async def go() -> Any:
+            async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
+                async with client.with_streaming_response.exports.export_candidates() as response:
+                    async for line in response.aiter_lines():
+                        seen.append((time.monotonic() - started, line))
+                return response
+
+        assert asyncio.run(go()).http_response.is_closed
+    assert [line for _, line in seen] == ["id,name", "c1,Ada", "c2,Grace"]
+    assert seen[1][0] < 0.5 <= seen[2][0]  # the first lines were read before the rest was sent
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_streamed_response_parses_to_what_the_method_returns_and_a_failure_raises_before_the_block(server, mode):
+    from integration31_client import NotFoundError
+
+    server.route("POST", "/candidates", Reply(201, {"id": "c7", "name": "Ada"}))
+    server.route("GET", "/legacy/candidates/none", Reply(404, {"message": "no such candidate"}))
+    entered = []
+    if mode == "sync":
+        with RecruitingIntegration(base_url=server.url, oauth="tok", max_retries=0) as client:
+            with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c7")) as response:
+                parsed = response.parse()
+            with pytest.raises(NotFoundError, match="no such candidate"), pytest.warns(DeprecationWarning):
+                with client.with_streaming_response.candidates.get_legacy_candidate("none"):
+                    entered.append(True)
+    else:
+
+        async def go() -> Any:
+            async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok", max_retries=0) as client:
+                async with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c7")) as r:
+                    found = await r.parse()
+                with pytest.raises(NotFoundError, match="no such candidate"), pytest.warns(DeprecationWarning):
+                    async with client.with_streaming_response.candidates.get_legacy_candidate("none"):
+                        entered.append(True)
+                return found
+
+        parsed = asyncio.run(go())
+    assert isinstance(parsed, Candidate) and parsed.name == "Ada" and entered == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_raw_responses_of_root_and_resource_methods_carry_status_headers_and_the_parsed_result(server, mode):
+    server.route("POST", "/candidates", Reply(201, {"id": "c8"}, headers={"x-request-id": "r-8"}))
+    if mode == "sync":
+        with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
+            raw = client.with_raw_response.candidates.create_candidate(body=Candidate(id="c8"))
+            plain = client.candidates.create_candidate(body=Candidate(id="c8"))  # the client itself is unchanged
+    else:
+
+        async def go() -> Any:
+            async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
+                made = await client.with_raw_response.candidates.create_candidate(body=Candidate(id="c8"))
+                return made, await client.candidates.create_candidate(body=Candidate(id="c8"))
+
+        raw, plain = asyncio.run(go())
+    assert raw.status_code == 201 and raw.request_id == "r-8" and raw.parsed == plain == Candidate(id="c8")

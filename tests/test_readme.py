@@ -25,7 +25,7 @@ def integration_blocks() -> list[str]:
 
 
 def test_the_integration_section_has_its_blocks():
-    assert len(integration_blocks()) == 6
+    assert len(integration_blocks()) == 7
 
 
 def routes(server) -> None:
@@ -47,6 +47,7 @@ def routes(server) -> None:
     server.route("GET", "/jobs", jobs)
     server.route("GET", "/v2/jobs", Reply(200, {"jobs": [{"id": "beta-1"}], "total_pages": 1}))
     server.route("POST", "/candidates", Reply(201, {"id": "c9"}))
+    server.route("GET", "/exports/candidates", Reply(200, "id,name\nc1,Ada\n", content_type="text/csv"))
 
 
 def test_every_integration_snippet_runs_against_a_real_server(server, monkeypatch):
@@ -68,9 +69,12 @@ def test_every_integration_snippet_runs_against_a_real_server(server, monkeypatc
     ]
     assert "first page: 2 more: True" in out and out.count("async candidate c3") == 1
     assert "hook listJobs GET /jobs attempt 0 -> 200" in out and "beta jobs: ['beta-1']" in out
-    assert out[-2:] == [
+    assert out[-5:] == [
         "webhook: new candidate Ada",
         "webhook refused: the webhook's signature does not match its body",
+        "raw: 201 c9",
+        "csv: id,name",
+        "csv: c1,Ada",
     ]
     sent = [(r.method, r.path, r.headers.get("authorization")) for r in server.requests]
     tokens = [s for s in sent if s[1] == "/oauth/token"]

@@ -51,6 +51,7 @@ from integration31_client import (
     AsyncPage,
     AsyncRecruitingIntegration,
     HookContext,
+    RawResponse,
     RecruitingIntegration,
     SyncPage,
 )
@@ -81,6 +82,14 @@ def sync_use(token: str) -> list[str]:
     if isinstance(event, CandidateCreatedEvent):
         names.append(event.candidate.id)
     Webhooks(secret="s").verify("{}", {})
+    raw: RawResponse[Candidate] = client.with_raw_response.candidates.create_candidate(body=Candidate(id="c"))
+    raw_page: RawResponse[SyncPage[Candidate]] = client.with_raw_response.candidates.list_candidates(limit=1)
+    names += [raw.parsed.id, *(c.id for c in raw_page.parsed.items), raw.request_id or ""]
+    with client.with_streaming_response.exports.export_candidates() as streamed:
+        names += list(streamed.iter_lines())
+    with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c")) as response:
+        created: Candidate = response.parse()
+        names.append(created.id)
     return names + [j.id for j in jobs.jobs] + [c.id for c in first]
 
 
@@ -88,6 +97,12 @@ async def async_use() -> list[str]:
     async with AsyncRecruitingIntegration(oauth="token") as client:
         page: AsyncPage[Candidate] = await client.candidates.list_candidates()
         ids = [c.id async for c in client.candidates.list_candidates()]
+        raw: RawResponse[AsyncPage[Candidate]] = await client.with_raw_response.candidates.list_candidates()
+        made: RawResponse[Candidate] = await client.with_raw_response.candidates.create_candidate(body=Candidate(id="c"))
+        ids += [c.id for c in raw.parsed.items] + [made.parsed.id]
+        async with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c")) as streamed:
+            parsed: Candidate = await streamed.parse()
+            ids += [parsed.id] + [chunk.decode() async for chunk in streamed.aiter_bytes()]
         async for each in page.iter_pages():
             ids += [c.id for c in each.items]
         if page.has_next_page():
@@ -97,7 +112,14 @@ async def async_use() -> list[str]:
 
 
 def test_mypy_strict_accepts_an_integration_and_flags_deprecated_calls(tmp_path):
-    deprecated = "from integration31_client import RecruitingIntegration\n\nRecruitingIntegration().candidates.get_legacy_candidate('c1')\n"
+    deprecated = (
+        "from integration31_client import RawResponse, RecruitingIntegration\n\n"
+        "RecruitingIntegration().candidates.get_legacy_candidate('c1')\n"
+        # typed, not Any: a raw response of a Candidate is no raw response of an int
+        "wrong: RawResponse[int] = RecruitingIntegration().with_raw_response.candidates.get_legacy_candidate('c1')\n"
+        "with RecruitingIntegration().with_streaming_response.exports.export_candidates() as streamed:\n"
+        "    text: int = streamed.parse()\n"
+    )
     (tmp_path / "integration.py").write_text(INTEGRATION, encoding="utf-8")
     (tmp_path / "old.py").write_text(deprecated, encoding="utf-8")
     env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d) for d in PACKAGES)}
@@ -115,6 +137,8 @@ def test_mypy_strict_accepts_an_integration_and_flags_deprecated_calls(tmp_path)
         timeout=600,
     )
     assert flagged.returncode == 1 and "is deprecated by the API  [deprecated]" in flagged.stdout, flagged.stdout
+    assert 'expression has type "RawResponse[Candidate]", variable has type "RawResponse[int]"' in flagged.stdout
+    assert 'expression has type "str", variable has type "int"' in flagged.stdout  # parse() gives the CSV text
 
 
 def test_mypy_strict_accepts_what_users_write(tmp_path):

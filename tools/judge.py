@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
-from openapi_core.deserializing.media_types.util import data_form_loads
+from openapi_core.deserializing.media_types.util import data_form_loads, plain_loads
 from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
@@ -110,7 +110,11 @@ def _description(path: Path, path_key: str | None = None) -> OpenAPI:
             # multipart/mixed and its kin: parts named as form-data's are (RFC 7578's disposition), which
             # openapi-core reads only under multipart/form-data.
             deserializers[media] = data_form_loads
-        if bare not in _READ_BY_OPENAPI_CORE and not bare.endswith("+json") and not bare.startswith("text/"):
+        if bare.startswith("text/") and bare not in ("text/plain", "text/html"):
+            # Any text/* body is text (text/csv, text/markdown, ...); openapi-core decodes only text/plain
+            # and text/html and hands the rest to the validator as bytes, which no ``type: string`` accepts.
+            deserializers.setdefault(media, plain_loads)
+        elif bare not in _READ_BY_OPENAPI_CORE and not bare.endswith("+json") and not bare.startswith("text/"):
             deserializers.setdefault(media, _latin1)
     deserializers.setdefault("application/octet-stream", _latin1)
     # The document's own validity is not the judge's question (the generator reports it), and a document

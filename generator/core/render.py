@@ -25,6 +25,7 @@ RUNTIME_FILES = (
     "_auth.py",
     "_files.py",
     "_pagination.py",
+    "_streaming.py",
     "errors.py",
 )
 TOOL = "specgen"

@@ -23,12 +23,21 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 
 if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
-    from .resources.profile import ProfileResource, AsyncProfileResource
+    from .resources.profile import (
+        ProfileResource,
+        AsyncProfileResource,
+        ProfileResourceWithRawResponse,
+        AsyncProfileResourceWithRawResponse,
+        ProfileResourceWithStreamingResponse,
+        AsyncProfileResourceWithStreamingResponse,
+    )
 
 __all__ = ["CrafterProfile", "AsyncCrafterProfile", "SERVERS"]
 
@@ -94,7 +103,7 @@ class CrafterProfile(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.20",
+            user_agent="crafter-profile-client/0.1.21",
             http_client=http_client,
         )
 
@@ -130,10 +139,53 @@ class CrafterProfile(SyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> CrafterProfileWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return CrafterProfileWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> CrafterProfileWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return CrafterProfileWithStreamingResponse(self)
+
+    @cached_property
     def profile(self) -> ProfileResource:
         from .resources.profile import ProfileResource
 
         return ProfileResource(self)
+
+
+class CrafterProfileWithRawResponse:
+    """The methods of ``CrafterProfile``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: CrafterProfile) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+
+    @cached_property
+    def profile(self) -> ProfileResourceWithRawResponse:
+        from .resources.profile import ProfileResourceWithRawResponse
+
+        return ProfileResourceWithRawResponse(self._client.profile)
+
+
+class CrafterProfileWithStreamingResponse:
+    """The methods of ``CrafterProfile``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: CrafterProfile) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+
+    @cached_property
+    def profile(self) -> ProfileResourceWithStreamingResponse:
+        from .resources.profile import ProfileResourceWithStreamingResponse
+
+        return ProfileResourceWithStreamingResponse(self._client.profile)
 
 
 class AsyncCrafterProfile(AsyncAPIClient):
@@ -192,7 +244,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.20",
+            user_agent="crafter-profile-client/0.1.21",
             http_client=http_client,
         )
 
@@ -228,7 +280,50 @@ class AsyncCrafterProfile(AsyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> AsyncCrafterProfileWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncCrafterProfileWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncCrafterProfileWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncCrafterProfileWithStreamingResponse(self)
+
+    @cached_property
     def profile(self) -> AsyncProfileResource:
         from .resources.profile import AsyncProfileResource
 
         return AsyncProfileResource(self)
+
+
+class AsyncCrafterProfileWithRawResponse:
+    """The methods of ``AsyncCrafterProfile``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncCrafterProfile) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+
+    @cached_property
+    def profile(self) -> AsyncProfileResourceWithRawResponse:
+        from .resources.profile import AsyncProfileResourceWithRawResponse
+
+        return AsyncProfileResourceWithRawResponse(self._client.profile)
+
+
+class AsyncCrafterProfileWithStreamingResponse:
+    """The methods of ``AsyncCrafterProfile``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncCrafterProfile) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+
+    @cached_property
+    def profile(self) -> AsyncProfileResourceWithStreamingResponse:
+        from .resources.profile import AsyncProfileResourceWithStreamingResponse
+
+        return AsyncProfileResourceWithStreamingResponse(self._client.profile)

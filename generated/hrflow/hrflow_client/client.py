@@ -23,12 +23,21 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 
 if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
-    from .resources.profile import ProfileResource, AsyncProfileResource
+    from .resources.profile import (
+        ProfileResource,
+        AsyncProfileResource,
+        ProfileResourceWithRawResponse,
+        AsyncProfileResourceWithRawResponse,
+        ProfileResourceWithStreamingResponse,
+        AsyncProfileResourceWithStreamingResponse,
+    )
 
 __all__ = ["Hrflow", "AsyncHrflow", "SERVERS"]
 
@@ -105,7 +114,7 @@ class Hrflow(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.20",
+            user_agent="hrflow-client/0.1.21",
             http_client=http_client,
         )
 
@@ -143,10 +152,53 @@ class Hrflow(SyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> HrflowWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return HrflowWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> HrflowWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return HrflowWithStreamingResponse(self)
+
+    @cached_property
     def profile(self) -> ProfileResource:
         from .resources.profile import ProfileResource
 
         return ProfileResource(self)
+
+
+class HrflowWithRawResponse:
+    """The methods of ``Hrflow``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: Hrflow) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+
+    @cached_property
+    def profile(self) -> ProfileResourceWithRawResponse:
+        from .resources.profile import ProfileResourceWithRawResponse
+
+        return ProfileResourceWithRawResponse(self._client.profile)
+
+
+class HrflowWithStreamingResponse:
+    """The methods of ``Hrflow``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: Hrflow) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+
+    @cached_property
+    def profile(self) -> ProfileResourceWithStreamingResponse:
+        from .resources.profile import ProfileResourceWithStreamingResponse
+
+        return ProfileResourceWithStreamingResponse(self._client.profile)
 
 
 class AsyncHrflow(AsyncAPIClient):
@@ -216,7 +268,7 @@ class AsyncHrflow(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.20",
+            user_agent="hrflow-client/0.1.21",
             http_client=http_client,
         )
 
@@ -254,7 +306,50 @@ class AsyncHrflow(AsyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> AsyncHrflowWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncHrflowWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncHrflowWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncHrflowWithStreamingResponse(self)
+
+    @cached_property
     def profile(self) -> AsyncProfileResource:
         from .resources.profile import AsyncProfileResource
 
         return AsyncProfileResource(self)
+
+
+class AsyncHrflowWithRawResponse:
+    """The methods of ``AsyncHrflow``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncHrflow) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+
+    @cached_property
+    def profile(self) -> AsyncProfileResourceWithRawResponse:
+        from .resources.profile import AsyncProfileResourceWithRawResponse
+
+        return AsyncProfileResourceWithRawResponse(self._client.profile)
+
+
+class AsyncHrflowWithStreamingResponse:
+    """The methods of ``AsyncHrflow``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncHrflow) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+
+    @cached_property
+    def profile(self) -> AsyncProfileResourceWithStreamingResponse:
+        from .resources.profile import AsyncProfileResourceWithStreamingResponse
+
+        return AsyncProfileResourceWithStreamingResponse(self._client.profile)

@@ -23,12 +23,21 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 
 if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
-    from .resources.ats import AtsResource, AsyncAtsResource
+    from .resources.ats import (
+        AtsResource,
+        AsyncAtsResource,
+        AtsResourceWithRawResponse,
+        AsyncAtsResourceWithRawResponse,
+        AtsResourceWithStreamingResponse,
+        AsyncAtsResourceWithStreamingResponse,
+    )
 
 __all__ = ["Kombo", "AsyncKombo", "SERVERS"]
 
@@ -103,7 +112,7 @@ class Kombo(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.20",
+            user_agent="kombo-client/0.1.21",
             http_client=http_client,
         )
 
@@ -141,10 +150,53 @@ class Kombo(SyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> KomboWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return KomboWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> KomboWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return KomboWithStreamingResponse(self)
+
+    @cached_property
     def ats(self) -> AtsResource:
         from .resources.ats import AtsResource
 
         return AtsResource(self)
+
+
+class KomboWithRawResponse:
+    """The methods of ``Kombo``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: Kombo) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+
+    @cached_property
+    def ats(self) -> AtsResourceWithRawResponse:
+        from .resources.ats import AtsResourceWithRawResponse
+
+        return AtsResourceWithRawResponse(self._client.ats)
+
+
+class KomboWithStreamingResponse:
+    """The methods of ``Kombo``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: Kombo) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+
+    @cached_property
+    def ats(self) -> AtsResourceWithStreamingResponse:
+        from .resources.ats import AtsResourceWithStreamingResponse
+
+        return AtsResourceWithStreamingResponse(self._client.ats)
 
 
 class AsyncKombo(AsyncAPIClient):
@@ -211,7 +263,7 @@ class AsyncKombo(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.20",
+            user_agent="kombo-client/0.1.21",
             http_client=http_client,
         )
 
@@ -249,7 +301,50 @@ class AsyncKombo(AsyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> AsyncKomboWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncKomboWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncKomboWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncKomboWithStreamingResponse(self)
+
+    @cached_property
     def ats(self) -> AsyncAtsResource:
         from .resources.ats import AsyncAtsResource
 
         return AsyncAtsResource(self)
+
+
+class AsyncKomboWithRawResponse:
+    """The methods of ``AsyncKombo``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncKombo) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+
+    @cached_property
+    def ats(self) -> AsyncAtsResourceWithRawResponse:
+        from .resources.ats import AsyncAtsResourceWithRawResponse
+
+        return AsyncAtsResourceWithRawResponse(self._client.ats)
+
+
+class AsyncKomboWithStreamingResponse:
+    """The methods of ``AsyncKombo``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncKombo) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+
+    @cached_property
+    def ats(self) -> AsyncAtsResourceWithStreamingResponse:
+        from .resources.ats import AsyncAtsResourceWithStreamingResponse
+
+        return AsyncAtsResourceWithStreamingResponse(self._client.ats)

@@ -45,6 +45,10 @@ RESOURCE_RUNTIME = (
     "RetryPolicy",
     "SyncResource",
     "Timeout",
+    "async_raw_method",
+    "async_stream_method",
+    "raw_method",
+    "stream_method",
 )
 
 
@@ -59,7 +63,9 @@ CLIENT_RUNTIME = (
     "RetryPolicy",
     "SyncAPIClient",
     "Timeout",
+    "async_raw_method",
     "env_or",
+    "raw_method",
     "select_base_url",
 )
 

@@ -16,6 +16,10 @@ from .._runtime import (
     RetryPolicy,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     Attachment,
@@ -502,3 +506,89 @@ class AsyncProfileAttachmentsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class ProfileResourceWithRawResponse:
+    """The methods of ``ProfileResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachments(self) -> ProfileAttachmentsResourceWithRawResponse:
+        return ProfileAttachmentsResourceWithRawResponse(self._resource.attachments)
+
+
+class ProfileAttachmentsResourceWithRawResponse:
+    """The methods of ``ProfileAttachmentsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ProfileAttachmentsResource) -> None:
+        self._resource = resource
+        self.list = raw_method(resource.list)
+        self.upload = raw_method(resource.upload)
+        self.download = raw_method(resource.download)
+        self.details = raw_method(resource.details)
+
+
+class AsyncProfileResourceWithRawResponse:
+    """The methods of ``AsyncProfileResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachments(self) -> AsyncProfileAttachmentsResourceWithRawResponse:
+        return AsyncProfileAttachmentsResourceWithRawResponse(self._resource.attachments)
+
+
+class AsyncProfileAttachmentsResourceWithRawResponse:
+    """The methods of ``AsyncProfileAttachmentsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncProfileAttachmentsResource) -> None:
+        self._resource = resource
+        self.list = async_raw_method(resource.list)
+        self.upload = async_raw_method(resource.upload)
+        self.download = async_raw_method(resource.download)
+        self.details = async_raw_method(resource.details)
+
+
+class ProfileResourceWithStreamingResponse:
+    """The methods of ``ProfileResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachments(self) -> ProfileAttachmentsResourceWithStreamingResponse:
+        return ProfileAttachmentsResourceWithStreamingResponse(self._resource.attachments)
+
+
+class ProfileAttachmentsResourceWithStreamingResponse:
+    """The methods of ``ProfileAttachmentsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ProfileAttachmentsResource) -> None:
+        self._resource = resource
+        self.list = stream_method(resource.list)
+        self.upload = stream_method(resource.upload)
+        self.details = stream_method(resource.details)
+
+
+class AsyncProfileResourceWithStreamingResponse:
+    """The methods of ``AsyncProfileResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachments(self) -> AsyncProfileAttachmentsResourceWithStreamingResponse:
+        return AsyncProfileAttachmentsResourceWithStreamingResponse(self._resource.attachments)
+
+
+class AsyncProfileAttachmentsResourceWithStreamingResponse:
+    """The methods of ``AsyncProfileAttachmentsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncProfileAttachmentsResource) -> None:
+        self._resource = resource
+        self.list = async_stream_method(resource.list)
+        self.upload = async_stream_method(resource.upload)
+        self.details = async_stream_method(resource.details)

@@ -14,6 +14,10 @@ from .._runtime import (
     RetryPolicy,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ErrorResponse,
@@ -434,3 +438,131 @@ class AsyncProfileIndexingResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class ProfileResourceWithRawResponse:
+    """The methods of ``ProfileResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachment(self) -> ProfileAttachmentResourceWithRawResponse:
+        return ProfileAttachmentResourceWithRawResponse(self._resource.attachment)
+
+    @cached_property
+    def indexing(self) -> ProfileIndexingResourceWithRawResponse:
+        return ProfileIndexingResourceWithRawResponse(self._resource.indexing)
+
+
+class ProfileAttachmentResourceWithRawResponse:
+    """The methods of ``ProfileAttachmentResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ProfileAttachmentResource) -> None:
+        self._resource = resource
+        self.list_by_id = raw_method(resource.list_by_id)
+        self.list = raw_method(resource.list)
+
+
+class ProfileIndexingResourceWithRawResponse:
+    """The methods of ``ProfileIndexingResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ProfileIndexingResource) -> None:
+        self._resource = resource
+        self.get = raw_method(resource.get)
+
+
+class AsyncProfileResourceWithRawResponse:
+    """The methods of ``AsyncProfileResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachment(self) -> AsyncProfileAttachmentResourceWithRawResponse:
+        return AsyncProfileAttachmentResourceWithRawResponse(self._resource.attachment)
+
+    @cached_property
+    def indexing(self) -> AsyncProfileIndexingResourceWithRawResponse:
+        return AsyncProfileIndexingResourceWithRawResponse(self._resource.indexing)
+
+
+class AsyncProfileAttachmentResourceWithRawResponse:
+    """The methods of ``AsyncProfileAttachmentResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncProfileAttachmentResource) -> None:
+        self._resource = resource
+        self.list_by_id = async_raw_method(resource.list_by_id)
+        self.list = async_raw_method(resource.list)
+
+
+class AsyncProfileIndexingResourceWithRawResponse:
+    """The methods of ``AsyncProfileIndexingResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncProfileIndexingResource) -> None:
+        self._resource = resource
+        self.get = async_raw_method(resource.get)
+
+
+class ProfileResourceWithStreamingResponse:
+    """The methods of ``ProfileResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachment(self) -> ProfileAttachmentResourceWithStreamingResponse:
+        return ProfileAttachmentResourceWithStreamingResponse(self._resource.attachment)
+
+    @cached_property
+    def indexing(self) -> ProfileIndexingResourceWithStreamingResponse:
+        return ProfileIndexingResourceWithStreamingResponse(self._resource.indexing)
+
+
+class ProfileAttachmentResourceWithStreamingResponse:
+    """The methods of ``ProfileAttachmentResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ProfileAttachmentResource) -> None:
+        self._resource = resource
+        self.list_by_id = stream_method(resource.list_by_id)
+        self.list = stream_method(resource.list)
+
+
+class ProfileIndexingResourceWithStreamingResponse:
+    """The methods of ``ProfileIndexingResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ProfileIndexingResource) -> None:
+        self._resource = resource
+        self.get = stream_method(resource.get)
+
+
+class AsyncProfileResourceWithStreamingResponse:
+    """The methods of ``AsyncProfileResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncProfileResource) -> None:
+        self._resource = resource
+
+    @cached_property
+    def attachment(self) -> AsyncProfileAttachmentResourceWithStreamingResponse:
+        return AsyncProfileAttachmentResourceWithStreamingResponse(self._resource.attachment)
+
+    @cached_property
+    def indexing(self) -> AsyncProfileIndexingResourceWithStreamingResponse:
+        return AsyncProfileIndexingResourceWithStreamingResponse(self._resource.indexing)
+
+
+class AsyncProfileAttachmentResourceWithStreamingResponse:
+    """The methods of ``AsyncProfileAttachmentResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncProfileAttachmentResource) -> None:
+        self._resource = resource
+        self.list_by_id = async_stream_method(resource.list_by_id)
+        self.list = async_stream_method(resource.list)
+
+
+class AsyncProfileIndexingResourceWithStreamingResponse:
+    """The methods of ``AsyncProfileIndexingResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncProfileIndexingResource) -> None:
+        self._resource = resource
+        self.get = async_stream_method(resource.get)

@@ -14,6 +14,10 @@ from .._runtime import (
     RetryPolicy,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     CandidateAttachmentsResponse,
@@ -213,3 +217,35 @@ class AsyncAtsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class AtsResourceWithRawResponse:
+    """The methods of ``AtsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AtsResource) -> None:
+        self._resource = resource
+        self.get_candidate_attachments = raw_method(resource.get_candidate_attachments)
+
+
+class AsyncAtsResourceWithRawResponse:
+    """The methods of ``AsyncAtsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncAtsResource) -> None:
+        self._resource = resource
+        self.get_candidate_attachments = async_raw_method(resource.get_candidate_attachments)
+
+
+class AtsResourceWithStreamingResponse:
+    """The methods of ``AtsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AtsResource) -> None:
+        self._resource = resource
+        self.get_candidate_attachments = stream_method(resource.get_candidate_attachments)
+
+
+class AsyncAtsResourceWithStreamingResponse:
+    """The methods of ``AsyncAtsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncAtsResource) -> None:
+        self._resource = resource
+        self.get_candidate_attachments = async_stream_method(resource.get_candidate_attachments)

@@ -41,6 +41,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPager, SyncPage
+    from ._streaming import AsyncStreamedResponse, StreamedResponse
 
 __version__ = "0.1.0"
 
@@ -53,6 +54,7 @@ __all__ = [
     "APITimeoutError",
     "AsyncPage",
     "AsyncPager",
+    "AsyncStreamedResponse",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -73,6 +75,7 @@ __all__ = [
     "RawResponse",
     "ResponseValidationError",
     "RetryPolicy",
+    "StreamedResponse",
     "SyncPage",
     "Timeout",
     "UnprocessableEntityError",
@@ -80,9 +83,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """The page classes, loaded on first use (an API that does not page never imports them)."""
-    if name in ("AsyncPage", "AsyncPager", "SyncPage"):
-        from . import _pagination
+    """The page and streamed-response classes, loaded on first use (a client that does not page or
+    stream never imports them)."""
+    if name in ("AsyncPage", "AsyncPager", "SyncPage", "AsyncStreamedResponse", "StreamedResponse"):
+        from . import _runtime
 
-        return getattr(_pagination, name)
+        return getattr(_runtime, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

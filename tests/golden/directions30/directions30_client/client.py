@@ -21,7 +21,9 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 from .models import (
@@ -126,6 +128,18 @@ class Directions(SyncAPIClient):
 
     copy = with_options
 
+    @cached_property
+    def with_raw_response(self) -> DirectionsWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return DirectionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> DirectionsWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return DirectionsWithStreamingResponse(self)
+
     def create_employee(
         self,
         *,
@@ -154,6 +168,27 @@ class Directions(SyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class DirectionsWithRawResponse:
+    """The methods of ``Directions``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: Directions) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+        self.create_employee = raw_method(client.create_employee)
+
+
+class DirectionsWithStreamingResponse:
+    """The methods of ``Directions``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: Directions) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+        self.create_employee = stream_method(client.create_employee)
 
 
 class AsyncDirections(AsyncAPIClient):
@@ -235,6 +270,18 @@ class AsyncDirections(AsyncAPIClient):
 
     copy = with_options
 
+    @cached_property
+    def with_raw_response(self) -> AsyncDirectionsWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncDirectionsWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncDirectionsWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncDirectionsWithStreamingResponse(self)
+
     async def create_employee(
         self,
         *,
@@ -263,3 +310,24 @@ class AsyncDirections(AsyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class AsyncDirectionsWithRawResponse:
+    """The methods of ``AsyncDirections``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncDirections) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+        self.create_employee = async_raw_method(client.create_employee)
+
+
+class AsyncDirectionsWithStreamingResponse:
+    """The methods of ``AsyncDirections``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncDirections) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+        self.create_employee = async_stream_method(client.create_employee)

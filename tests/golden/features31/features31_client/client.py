@@ -23,7 +23,9 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 from .models import (
@@ -31,7 +33,14 @@ from .models import (
 )
 
 if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
-    from .resources.pets import PetsResource, AsyncPetsResource
+    from .resources.pets import (
+        PetsResource,
+        AsyncPetsResource,
+        PetsResourceWithRawResponse,
+        AsyncPetsResourceWithRawResponse,
+        PetsResourceWithStreamingResponse,
+        AsyncPetsResourceWithStreamingResponse,
+    )
 
 __all__ = ["FeatureZoo", "AsyncFeatureZoo", "SERVERS"]
 
@@ -155,6 +164,18 @@ class FeatureZoo(SyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> FeatureZooWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return FeatureZooWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> FeatureZooWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return FeatureZooWithStreamingResponse(self)
+
+    @cached_property
     def pets(self) -> PetsResource:
         from .resources.pets import PetsResource
 
@@ -217,6 +238,41 @@ class FeatureZoo(SyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class FeatureZooWithRawResponse:
+    """The methods of ``FeatureZoo``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: FeatureZoo) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+        self.get_health = raw_method(client.get_health)
+        self.login = raw_method(client.login)
+
+    @cached_property
+    def pets(self) -> PetsResourceWithRawResponse:
+        from .resources.pets import PetsResourceWithRawResponse
+
+        return PetsResourceWithRawResponse(self._client.pets)
+
+
+class FeatureZooWithStreamingResponse:
+    """The methods of ``FeatureZoo``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: FeatureZoo) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+        self.get_health = stream_method(client.get_health)
+        self.login = stream_method(client.login)
+
+    @cached_property
+    def pets(self) -> PetsResourceWithStreamingResponse:
+        from .resources.pets import PetsResourceWithStreamingResponse
+
+        return PetsResourceWithStreamingResponse(self._client.pets)
 
 
 class AsyncFeatureZoo(AsyncAPIClient):
@@ -311,6 +367,18 @@ class AsyncFeatureZoo(AsyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> AsyncFeatureZooWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncFeatureZooWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncFeatureZooWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncFeatureZooWithStreamingResponse(self)
+
+    @cached_property
     def pets(self) -> AsyncPetsResource:
         from .resources.pets import AsyncPetsResource
 
@@ -373,3 +441,38 @@ class AsyncFeatureZoo(AsyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class AsyncFeatureZooWithRawResponse:
+    """The methods of ``AsyncFeatureZoo``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncFeatureZoo) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+        self.get_health = async_raw_method(client.get_health)
+        self.login = async_raw_method(client.login)
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithRawResponse:
+        from .resources.pets import AsyncPetsResourceWithRawResponse
+
+        return AsyncPetsResourceWithRawResponse(self._client.pets)
+
+
+class AsyncFeatureZooWithStreamingResponse:
+    """The methods of ``AsyncFeatureZoo``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncFeatureZoo) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+        self.get_health = async_stream_method(client.get_health)
+        self.login = async_stream_method(client.login)
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithStreamingResponse:
+        from .resources.pets import AsyncPetsResourceWithStreamingResponse
+
+        return AsyncPetsResourceWithStreamingResponse(self._client.pets)

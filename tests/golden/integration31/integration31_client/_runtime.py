@@ -22,10 +22,10 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, get_args
 from urllib.parse import quote
 
 import httpx
@@ -66,12 +66,24 @@ __all__ = [
     "SyncPage",
     "SyncResource",
     "Timeout",
+    "AsyncStreamedResponse",
+    "StreamedResponse",
+    "async_raw_method",
+    "async_stream_method",
     "client_credentials",
+    "raw_method",
+    "stream_method",
 ]
 
 if TYPE_CHECKING:
     from ._auth import ClientCredentials, client_credentials
     from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage
+    from ._streaming import (
+        AsyncStreamedResponse,
+        StreamedResponse,
+        async_stream_method,
+        stream_method,
+    )
 
 #: Loaded on first use (PEP 562), so an API that neither pages nor runs OAuth2 never imports them.
 _LAZY = {
@@ -80,6 +92,10 @@ _LAZY = {
     "Paging": "_pagination",
     "SyncPage": "_pagination",
     "client_credentials": "_auth",
+    "stream_method": "_streaming",
+    "async_stream_method": "_streaming",
+    "StreamedResponse": "_streaming",
+    "AsyncStreamedResponse": "_streaming",
 }
 
 
@@ -98,6 +114,7 @@ log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 
 T = TypeVar("T")
 V = TypeVar("V")
+P = ParamSpec("P")
 C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 
 #: Total time one attempt may take (connect, send, wait, read the whole body), and the connect limit.
@@ -692,6 +709,7 @@ class _Base:
             **(default_headers or {}),
         }
         self._raw = False
+        self._stream = False  # with_streaming_response: a 2xx body is handed over unread
         self._hooks = tuple(hooks or ())
         # The OAuth2 token source, when the client runs one (at most one scheme: the generator's rule) and
         # was not given a token of its own, and the scheme's key in the operations' security.
@@ -749,9 +767,9 @@ class _Base:
 
     # -- raw responses -------------------------------------------------------------------------
 
-    @property
-    def with_raw_response(self) -> Any:
-        """The same client, but every method returns a ``RawResponse`` (status, headers, parsed body)."""
+    def _raw_clone(self: T) -> T:
+        """The same client, but every method returns a ``RawResponse`` (status, headers, parsed body);
+        ``raw_method`` calls through one, and the generated ``with_raw_response`` types it."""
         clone = object.__new__(type(self))
         clone.__dict__.update(
             {
@@ -760,7 +778,7 @@ class _Base:
                 if k.startswith("_") or k in ("base_url", "timeout", "max_retries", "retry_policy")
             }
         )
-        clone._raw = True
+        clone._raw = True  # type: ignore[attr-defined]
         return clone
 
     # -- secrets -------------------------------------------------------------------------------
@@ -1251,7 +1269,7 @@ class _Base:
         if not 200 <= status < 300:
             raise self._status_error(ep, response)
         parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
-        if self._raw:  # with_raw_response: its methods are typed Any for the caller
+        if self._raw:  # with_raw_response: raw_method types what its methods return
             raw = RawResponse(
                 status, response.headers, parsed, response, self._request_id(response)
             )
@@ -1738,7 +1756,7 @@ class SyncAPIClient(_Base):
         from ._pagination import first_sync_page
 
         page: SyncPage[Any] = first_sync_page(
-            self if self._raw else self.with_raw_response, ep, call, self._raw
+            self if self._raw else self._raw_clone(), ep, call, self._raw
         )
         return page
 
@@ -1777,15 +1795,17 @@ class SyncAPIClient(_Base):
                 )
                 try:
                     response = self._send(request)
+                    streamed = self._stream and response.is_success
                     try:
                         if sink is not None and response.is_success:
                             sink.begin()
                             for chunk in response.iter_bytes():
                                 sink.write(chunk)
-                        else:
+                        elif not streamed:
                             _read_with_deadline(response, deadline)
                     finally:
-                        response.close()
+                        if not streamed:
+                            response.close()
                 except (httpx.TransportError, TimeoutError) as exc:
                     delay = self._next_retry(ep, attempt, retries, first, error=exc, sink=sink)
                     if delay is None:
@@ -1794,6 +1814,10 @@ class SyncAPIClient(_Base):
                     self._log_response(request, response, started)
                     if self._hooks:
                         self._hook_calls("after_response", ep, attempt, response)
+                    if streamed:
+                        from ._streaming import StreamedResponse
+
+                        return StreamedResponse(self, ep, response)  # type: ignore[return-value]
                     if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
@@ -1926,7 +1950,7 @@ class AsyncAPIClient(_Base):
         """A paginated method's ``AsyncPager``: nothing is sent until it is awaited or iterated."""
         from ._pagination import AsyncPager
 
-        return AsyncPager(self if self._raw else self.with_raw_response, ep, call, self._raw)
+        return AsyncPager(self if self._raw else self._raw_clone(), ep, call, self._raw)
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         hops = 0
@@ -1964,12 +1988,13 @@ class AsyncAPIClient(_Base):
                         started = time.monotonic()
                         with anyio.fail_after(timeout.total):
                             response = await self._send(request)
+                        streamed = self._stream and response.is_success
                         try:
                             if sink is not None and response.is_success:
                                 sink.begin()
                                 async for chunk in response.aiter_bytes():
                                     sink.write(chunk)
-                            else:
+                            elif not streamed:
                                 remaining = (
                                     None
                                     if timeout.total is None
@@ -1978,7 +2003,8 @@ class AsyncAPIClient(_Base):
                                 with anyio.fail_after(remaining):
                                     await response.aread()
                         finally:
-                            await response.aclose()
+                            if not streamed:
+                                await response.aclose()
                 except (httpx.TransportError, TimeoutError) as exc:
                     delay = self._next_retry(ep, attempt, retries, first, error=exc, sink=sink)
                     if delay is None:
@@ -1989,6 +2015,10 @@ class AsyncAPIClient(_Base):
                         for done in self._hook_calls("after_response", ep, attempt, response):
                             if inspect.isawaitable(done):
                                 await done
+                    if streamed:
+                        from ._streaming import AsyncStreamedResponse
+
+                        return AsyncStreamedResponse(self, ep, response)  # type: ignore[return-value]
                     if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
@@ -2010,6 +2040,37 @@ class AsyncAPIClient(_Base):
         finally:
             if sink is not None:
                 sink.discard()
+
+
+def _raw_twin(method: Callable[..., Any]) -> tuple[Any, str]:
+    """What a ``with_raw_response`` method calls: the method's owner (a client, or a resource of one) made
+    anew on a raw clone of the client, and the method's name."""
+    owner: Any = getattr(method, "__self__")  # noqa: B009 - a bound method, typed as a callable
+    if isinstance(owner, _Base):
+        return owner._raw_clone(), method.__name__
+    return type(owner)(owner._client._raw_clone()), method.__name__
+
+
+def raw_method(method: Callable[P, T]) -> Callable[P, RawResponse[T]]:
+    """``client.with_raw_response.x.y``: ``y`` returning a ``RawResponse`` of what it returns."""
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> RawResponse[T]:
+        owner, name = _raw_twin(method)
+        raw: RawResponse[T] = getattr(owner, name)(*args, **kwargs)
+        return raw
+
+    return call
+
+
+def async_raw_method(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[RawResponse[T]]]:
+    """The async ``raw_method``: awaiting the call gives a ``RawResponse``."""
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> Awaitable[RawResponse[T]]:
+        owner, name = _raw_twin(method)
+        raw: Awaitable[RawResponse[T]] = getattr(owner, name)(*args, **kwargs)
+        return raw
+
+    return call
 
 
 class SyncResource:

@@ -23,22 +23,95 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     client_credentials,
     env_or,
+    raw_method,
     select_base_url,
 )
 
 if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
     from .webhooks import Webhooks
-    from .resources.applications import ApplicationsResource, AsyncApplicationsResource
-    from .resources.candidates import CandidatesResource, AsyncCandidatesResource
-    from .resources.events import EventsResource, AsyncEventsResource
-    from .resources.interviews import InterviewsResource, AsyncInterviewsResource
-    from .resources.jobs import JobsResource, AsyncJobsResource
-    from .resources.notes import NotesResource, AsyncNotesResource
-    from .resources.offers import OffersResource, AsyncOffersResource
-    from .resources.reports import ReportsResource, AsyncReportsResource
-    from .resources.tags import TagsResource, AsyncTagsResource
+    from .resources.applications import (
+        ApplicationsResource,
+        AsyncApplicationsResource,
+        ApplicationsResourceWithRawResponse,
+        AsyncApplicationsResourceWithRawResponse,
+        ApplicationsResourceWithStreamingResponse,
+        AsyncApplicationsResourceWithStreamingResponse,
+    )
+    from .resources.candidates import (
+        CandidatesResource,
+        AsyncCandidatesResource,
+        CandidatesResourceWithRawResponse,
+        AsyncCandidatesResourceWithRawResponse,
+        CandidatesResourceWithStreamingResponse,
+        AsyncCandidatesResourceWithStreamingResponse,
+    )
+    from .resources.events import (
+        EventsResource,
+        AsyncEventsResource,
+        EventsResourceWithRawResponse,
+        AsyncEventsResourceWithRawResponse,
+        EventsResourceWithStreamingResponse,
+        AsyncEventsResourceWithStreamingResponse,
+    )
+    from .resources.exports import (
+        ExportsResource,
+        AsyncExportsResource,
+        ExportsResourceWithRawResponse,
+        AsyncExportsResourceWithRawResponse,
+        ExportsResourceWithStreamingResponse,
+        AsyncExportsResourceWithStreamingResponse,
+    )
+    from .resources.interviews import (
+        InterviewsResource,
+        AsyncInterviewsResource,
+        InterviewsResourceWithRawResponse,
+        AsyncInterviewsResourceWithRawResponse,
+        InterviewsResourceWithStreamingResponse,
+        AsyncInterviewsResourceWithStreamingResponse,
+    )
+    from .resources.jobs import (
+        JobsResource,
+        AsyncJobsResource,
+        JobsResourceWithRawResponse,
+        AsyncJobsResourceWithRawResponse,
+        JobsResourceWithStreamingResponse,
+        AsyncJobsResourceWithStreamingResponse,
+    )
+    from .resources.notes import (
+        NotesResource,
+        AsyncNotesResource,
+        NotesResourceWithRawResponse,
+        AsyncNotesResourceWithRawResponse,
+        NotesResourceWithStreamingResponse,
+        AsyncNotesResourceWithStreamingResponse,
+    )
+    from .resources.offers import (
+        OffersResource,
+        AsyncOffersResource,
+        OffersResourceWithRawResponse,
+        AsyncOffersResourceWithRawResponse,
+        OffersResourceWithStreamingResponse,
+        AsyncOffersResourceWithStreamingResponse,
+    )
+    from .resources.reports import (
+        ReportsResource,
+        AsyncReportsResource,
+        ReportsResourceWithRawResponse,
+        AsyncReportsResourceWithRawResponse,
+        ReportsResourceWithStreamingResponse,
+        AsyncReportsResourceWithStreamingResponse,
+    )
+    from .resources.tags import (
+        TagsResource,
+        AsyncTagsResource,
+        TagsResourceWithRawResponse,
+        AsyncTagsResourceWithRawResponse,
+        TagsResourceWithStreamingResponse,
+        AsyncTagsResourceWithStreamingResponse,
+    )
 
 __all__ = ["RecruitingIntegration", "AsyncRecruitingIntegration", "SERVERS"]
 
@@ -169,6 +242,18 @@ class RecruitingIntegration(SyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> RecruitingIntegrationWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return RecruitingIntegrationWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> RecruitingIntegrationWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return RecruitingIntegrationWithStreamingResponse(self)
+
+    @cached_property
     def webhooks(self) -> Webhooks:
         """Check and parse the webhooks this API sends (``unwrap``), with ``webhook_secret``."""
         from .webhooks import Webhooks
@@ -192,6 +277,12 @@ class RecruitingIntegration(SyncAPIClient):
         from .resources.events import EventsResource
 
         return EventsResource(self)
+
+    @cached_property
+    def exports(self) -> ExportsResource:
+        from .resources.exports import ExportsResource
+
+        return ExportsResource(self)
 
     @cached_property
     def interviews(self) -> InterviewsResource:
@@ -228,6 +319,145 @@ class RecruitingIntegration(SyncAPIClient):
         from .resources.tags import TagsResource
 
         return TagsResource(self)
+
+
+class RecruitingIntegrationWithRawResponse:
+    """The methods of ``RecruitingIntegration``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: RecruitingIntegration) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+
+    @cached_property
+    def applications(self) -> ApplicationsResourceWithRawResponse:
+        from .resources.applications import ApplicationsResourceWithRawResponse
+
+        return ApplicationsResourceWithRawResponse(self._client.applications)
+
+    @cached_property
+    def candidates(self) -> CandidatesResourceWithRawResponse:
+        from .resources.candidates import CandidatesResourceWithRawResponse
+
+        return CandidatesResourceWithRawResponse(self._client.candidates)
+
+    @cached_property
+    def events(self) -> EventsResourceWithRawResponse:
+        from .resources.events import EventsResourceWithRawResponse
+
+        return EventsResourceWithRawResponse(self._client.events)
+
+    @cached_property
+    def exports(self) -> ExportsResourceWithRawResponse:
+        from .resources.exports import ExportsResourceWithRawResponse
+
+        return ExportsResourceWithRawResponse(self._client.exports)
+
+    @cached_property
+    def interviews(self) -> InterviewsResourceWithRawResponse:
+        from .resources.interviews import InterviewsResourceWithRawResponse
+
+        return InterviewsResourceWithRawResponse(self._client.interviews)
+
+    @cached_property
+    def jobs(self) -> JobsResourceWithRawResponse:
+        from .resources.jobs import JobsResourceWithRawResponse
+
+        return JobsResourceWithRawResponse(self._client.jobs)
+
+    @cached_property
+    def notes(self) -> NotesResourceWithRawResponse:
+        from .resources.notes import NotesResourceWithRawResponse
+
+        return NotesResourceWithRawResponse(self._client.notes)
+
+    @cached_property
+    def offers(self) -> OffersResourceWithRawResponse:
+        from .resources.offers import OffersResourceWithRawResponse
+
+        return OffersResourceWithRawResponse(self._client.offers)
+
+    @cached_property
+    def reports(self) -> ReportsResourceWithRawResponse:
+        from .resources.reports import ReportsResourceWithRawResponse
+
+        return ReportsResourceWithRawResponse(self._client.reports)
+
+    @cached_property
+    def tags(self) -> TagsResourceWithRawResponse:
+        from .resources.tags import TagsResourceWithRawResponse
+
+        return TagsResourceWithRawResponse(self._client.tags)
+
+
+class RecruitingIntegrationWithStreamingResponse:
+    """The methods of ``RecruitingIntegration``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: RecruitingIntegration) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+
+    @cached_property
+    def applications(self) -> ApplicationsResourceWithStreamingResponse:
+        from .resources.applications import ApplicationsResourceWithStreamingResponse
+
+        return ApplicationsResourceWithStreamingResponse(self._client.applications)
+
+    @cached_property
+    def candidates(self) -> CandidatesResourceWithStreamingResponse:
+        from .resources.candidates import CandidatesResourceWithStreamingResponse
+
+        return CandidatesResourceWithStreamingResponse(self._client.candidates)
+
+    @cached_property
+    def events(self) -> EventsResourceWithStreamingResponse:
+        from .resources.events import EventsResourceWithStreamingResponse
+
+        return EventsResourceWithStreamingResponse(self._client.events)
+
+    @cached_property
+    def exports(self) -> ExportsResourceWithStreamingResponse:
+        from .resources.exports import ExportsResourceWithStreamingResponse
+
+        return ExportsResourceWithStreamingResponse(self._client.exports)
+
+    @cached_property
+    def interviews(self) -> InterviewsResourceWithStreamingResponse:
+        from .resources.interviews import InterviewsResourceWithStreamingResponse
+
+        return InterviewsResourceWithStreamingResponse(self._client.interviews)
+
+    @cached_property
+    def jobs(self) -> JobsResourceWithStreamingResponse:
+        from .resources.jobs import JobsResourceWithStreamingResponse
+
+        return JobsResourceWithStreamingResponse(self._client.jobs)
+
+    @cached_property
+    def notes(self) -> NotesResourceWithStreamingResponse:
+        from .resources.notes import NotesResourceWithStreamingResponse
+
+        return NotesResourceWithStreamingResponse(self._client.notes)
+
+    @cached_property
+    def offers(self) -> OffersResourceWithStreamingResponse:
+        from .resources.offers import OffersResourceWithStreamingResponse
+
+        return OffersResourceWithStreamingResponse(self._client.offers)
+
+    @cached_property
+    def reports(self) -> ReportsResourceWithStreamingResponse:
+        from .resources.reports import ReportsResourceWithStreamingResponse
+
+        return ReportsResourceWithStreamingResponse(self._client.reports)
+
+    @cached_property
+    def tags(self) -> TagsResourceWithStreamingResponse:
+        from .resources.tags import TagsResourceWithStreamingResponse
+
+        return TagsResourceWithStreamingResponse(self._client.tags)
 
 
 class AsyncRecruitingIntegration(AsyncAPIClient):
@@ -351,6 +581,18 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
     copy = with_options
 
     @cached_property
+    def with_raw_response(self) -> AsyncRecruitingIntegrationWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncRecruitingIntegrationWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncRecruitingIntegrationWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncRecruitingIntegrationWithStreamingResponse(self)
+
+    @cached_property
     def webhooks(self) -> Webhooks:
         """Check and parse the webhooks this API sends (``unwrap``), with ``webhook_secret``."""
         from .webhooks import Webhooks
@@ -374,6 +616,12 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         from .resources.events import AsyncEventsResource
 
         return AsyncEventsResource(self)
+
+    @cached_property
+    def exports(self) -> AsyncExportsResource:
+        from .resources.exports import AsyncExportsResource
+
+        return AsyncExportsResource(self)
 
     @cached_property
     def interviews(self) -> AsyncInterviewsResource:
@@ -410,3 +658,142 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         from .resources.tags import AsyncTagsResource
 
         return AsyncTagsResource(self)
+
+
+class AsyncRecruitingIntegrationWithRawResponse:
+    """The methods of ``AsyncRecruitingIntegration``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncRecruitingIntegration) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+
+    @cached_property
+    def applications(self) -> AsyncApplicationsResourceWithRawResponse:
+        from .resources.applications import AsyncApplicationsResourceWithRawResponse
+
+        return AsyncApplicationsResourceWithRawResponse(self._client.applications)
+
+    @cached_property
+    def candidates(self) -> AsyncCandidatesResourceWithRawResponse:
+        from .resources.candidates import AsyncCandidatesResourceWithRawResponse
+
+        return AsyncCandidatesResourceWithRawResponse(self._client.candidates)
+
+    @cached_property
+    def events(self) -> AsyncEventsResourceWithRawResponse:
+        from .resources.events import AsyncEventsResourceWithRawResponse
+
+        return AsyncEventsResourceWithRawResponse(self._client.events)
+
+    @cached_property
+    def exports(self) -> AsyncExportsResourceWithRawResponse:
+        from .resources.exports import AsyncExportsResourceWithRawResponse
+
+        return AsyncExportsResourceWithRawResponse(self._client.exports)
+
+    @cached_property
+    def interviews(self) -> AsyncInterviewsResourceWithRawResponse:
+        from .resources.interviews import AsyncInterviewsResourceWithRawResponse
+
+        return AsyncInterviewsResourceWithRawResponse(self._client.interviews)
+
+    @cached_property
+    def jobs(self) -> AsyncJobsResourceWithRawResponse:
+        from .resources.jobs import AsyncJobsResourceWithRawResponse
+
+        return AsyncJobsResourceWithRawResponse(self._client.jobs)
+
+    @cached_property
+    def notes(self) -> AsyncNotesResourceWithRawResponse:
+        from .resources.notes import AsyncNotesResourceWithRawResponse
+
+        return AsyncNotesResourceWithRawResponse(self._client.notes)
+
+    @cached_property
+    def offers(self) -> AsyncOffersResourceWithRawResponse:
+        from .resources.offers import AsyncOffersResourceWithRawResponse
+
+        return AsyncOffersResourceWithRawResponse(self._client.offers)
+
+    @cached_property
+    def reports(self) -> AsyncReportsResourceWithRawResponse:
+        from .resources.reports import AsyncReportsResourceWithRawResponse
+
+        return AsyncReportsResourceWithRawResponse(self._client.reports)
+
+    @cached_property
+    def tags(self) -> AsyncTagsResourceWithRawResponse:
+        from .resources.tags import AsyncTagsResourceWithRawResponse
+
+        return AsyncTagsResourceWithRawResponse(self._client.tags)
+
+
+class AsyncRecruitingIntegrationWithStreamingResponse:
+    """The methods of ``AsyncRecruitingIntegration``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncRecruitingIntegration) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+
+    @cached_property
+    def applications(self) -> AsyncApplicationsResourceWithStreamingResponse:
+        from .resources.applications import AsyncApplicationsResourceWithStreamingResponse
+
+        return AsyncApplicationsResourceWithStreamingResponse(self._client.applications)
+
+    @cached_property
+    def candidates(self) -> AsyncCandidatesResourceWithStreamingResponse:
+        from .resources.candidates import AsyncCandidatesResourceWithStreamingResponse
+
+        return AsyncCandidatesResourceWithStreamingResponse(self._client.candidates)
+
+    @cached_property
+    def events(self) -> AsyncEventsResourceWithStreamingResponse:
+        from .resources.events import AsyncEventsResourceWithStreamingResponse
+
+        return AsyncEventsResourceWithStreamingResponse(self._client.events)
+
+    @cached_property
+    def exports(self) -> AsyncExportsResourceWithStreamingResponse:
+        from .resources.exports import AsyncExportsResourceWithStreamingResponse
+
+        return AsyncExportsResourceWithStreamingResponse(self._client.exports)
+
+    @cached_property
+    def interviews(self) -> AsyncInterviewsResourceWithStreamingResponse:
+        from .resources.interviews import AsyncInterviewsResourceWithStreamingResponse
+
+        return AsyncInterviewsResourceWithStreamingResponse(self._client.interviews)
+
+    @cached_property
+    def jobs(self) -> AsyncJobsResourceWithStreamingResponse:
+        from .resources.jobs import AsyncJobsResourceWithStreamingResponse
+
+        return AsyncJobsResourceWithStreamingResponse(self._client.jobs)
+
+    @cached_property
+    def notes(self) -> AsyncNotesResourceWithStreamingResponse:
+        from .resources.notes import AsyncNotesResourceWithStreamingResponse
+
+        return AsyncNotesResourceWithStreamingResponse(self._client.notes)
+
+    @cached_property
+    def offers(self) -> AsyncOffersResourceWithStreamingResponse:
+        from .resources.offers import AsyncOffersResourceWithStreamingResponse
+
+        return AsyncOffersResourceWithStreamingResponse(self._client.offers)
+
+    @cached_property
+    def reports(self) -> AsyncReportsResourceWithStreamingResponse:
+        from .resources.reports import AsyncReportsResourceWithStreamingResponse
+
+        return AsyncReportsResourceWithStreamingResponse(self._client.reports)
+
+    @cached_property
+    def tags(self) -> AsyncTagsResourceWithStreamingResponse:
+        from .resources.tags import AsyncTagsResourceWithStreamingResponse
+
+        return AsyncTagsResourceWithStreamingResponse(self._client.tags)

@@ -21,7 +21,9 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 from .models import (
@@ -163,6 +165,18 @@ class Petstore30(SyncAPIClient):
 
     copy = with_options
 
+    @cached_property
+    def with_raw_response(self) -> Petstore30WithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return Petstore30WithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> Petstore30WithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return Petstore30WithStreamingResponse(self)
+
     def find_pets(
         self,
         *,
@@ -232,6 +246,29 @@ class Petstore30(SyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class Petstore30WithRawResponse:
+    """The methods of ``Petstore30``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: Petstore30) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+        self.find_pets = raw_method(client.find_pets)
+        self.find_pet_by_id = raw_method(client.find_pet_by_id)
+
+
+class Petstore30WithStreamingResponse:
+    """The methods of ``Petstore30``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: Petstore30) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+        self.find_pets = stream_method(client.find_pets)
+        self.find_pet_by_id = stream_method(client.find_pet_by_id)
 
 
 class AsyncPetstore30(AsyncAPIClient):
@@ -338,6 +375,18 @@ class AsyncPetstore30(AsyncAPIClient):
 
     copy = with_options
 
+    @cached_property
+    def with_raw_response(self) -> AsyncPetstore30WithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncPetstore30WithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncPetstore30WithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncPetstore30WithStreamingResponse(self)
+
     async def find_pets(
         self,
         *,
@@ -407,3 +456,26 @@ class AsyncPetstore30(AsyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class AsyncPetstore30WithRawResponse:
+    """The methods of ``AsyncPetstore30``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncPetstore30) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+        self.find_pets = async_raw_method(client.find_pets)
+        self.find_pet_by_id = async_raw_method(client.find_pet_by_id)
+
+
+class AsyncPetstore30WithStreamingResponse:
+    """The methods of ``AsyncPetstore30``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncPetstore30) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+        self.find_pets = async_stream_method(client.find_pets)
+        self.find_pet_by_id = async_stream_method(client.find_pet_by_id)

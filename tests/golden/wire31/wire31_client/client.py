@@ -22,7 +22,9 @@ from ._runtime import (
     RetryPolicy,
     SyncAPIClient,
     Timeout,
+    async_raw_method,
     env_or,
+    raw_method,
     select_base_url,
 )
 from .models import (
@@ -282,6 +284,18 @@ class WireRules(SyncAPIClient):
         )
 
     copy = with_options
+
+    @cached_property
+    def with_raw_response(self) -> WireRulesWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return WireRulesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> WireRulesWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return WireRulesWithStreamingResponse(self)
 
     def create_charge(
         self,
@@ -676,6 +690,47 @@ class WireRules(SyncAPIClient):
         )
 
 
+class WireRulesWithRawResponse:
+    """The methods of ``WireRules``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: WireRules) -> None:
+        self._client = client
+        self.download = raw_method(client.download)
+        self.request = raw_method(client.request)
+        self.create_charge = raw_method(client.create_charge)
+        self.update_charge = raw_method(client.update_charge)
+        self.upload = raw_method(client.upload)
+        self.list_employees = raw_method(client.list_employees)
+        self.create_employees = raw_method(client.create_employees)
+        self.list_tags = raw_method(client.list_tags)
+        self.list_locations = raw_method(client.list_locations)
+        self.get_report = raw_method(client.get_report)
+        self.search = raw_method(client.search)
+        self.create_pet = raw_method(client.create_pet)
+        self.send_bundle = raw_method(client.send_bundle)
+
+
+class WireRulesWithStreamingResponse:
+    """The methods of ``WireRules``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: WireRules) -> None:
+        from ._streaming import stream_method
+
+        self._client = client
+        self.request = stream_method(client.request)
+        self.create_charge = stream_method(client.create_charge)
+        self.update_charge = stream_method(client.update_charge)
+        self.upload = stream_method(client.upload)
+        self.list_employees = stream_method(client.list_employees)
+        self.create_employees = stream_method(client.create_employees)
+        self.list_tags = stream_method(client.list_tags)
+        self.list_locations = stream_method(client.list_locations)
+        self.get_report = stream_method(client.get_report)
+        self.search = stream_method(client.search)
+        self.create_pet = stream_method(client.create_pet)
+        self.send_bundle = stream_method(client.send_bundle)
+
+
 class AsyncWireRules(AsyncAPIClient):
     """Wire Rules client (async).
 
@@ -754,6 +809,18 @@ class AsyncWireRules(AsyncAPIClient):
         )
 
     copy = with_options
+
+    @cached_property
+    def with_raw_response(self) -> AsyncWireRulesWithRawResponse:
+        """The same calls, each returning a ``RawResponse``: status, headers, request id and ``parsed``."""
+        return AsyncWireRulesWithRawResponse(self)
+
+    @cached_property
+    def with_streaming_response(self) -> AsyncWireRulesWithStreamingResponse:
+        """The same calls as context managers giving the response with its body unread
+        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
+        """
+        return AsyncWireRulesWithStreamingResponse(self)
 
     async def create_charge(
         self,
@@ -1146,3 +1213,44 @@ class AsyncWireRules(AsyncAPIClient):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class AsyncWireRulesWithRawResponse:
+    """The methods of ``AsyncWireRules``, each returning a ``RawResponse`` (status, headers, ``parsed``)."""
+
+    def __init__(self, client: AsyncWireRules) -> None:
+        self._client = client
+        self.download = async_raw_method(client.download)
+        self.request = async_raw_method(client.request)
+        self.create_charge = async_raw_method(client.create_charge)
+        self.update_charge = async_raw_method(client.update_charge)
+        self.upload = async_raw_method(client.upload)
+        self.list_employees = async_raw_method(client.list_employees)
+        self.create_employees = async_raw_method(client.create_employees)
+        self.list_tags = async_raw_method(client.list_tags)
+        self.list_locations = async_raw_method(client.list_locations)
+        self.get_report = async_raw_method(client.get_report)
+        self.search = async_raw_method(client.search)
+        self.create_pet = async_raw_method(client.create_pet)
+        self.send_bundle = async_raw_method(client.send_bundle)
+
+
+class AsyncWireRulesWithStreamingResponse:
+    """The methods of ``AsyncWireRules``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, client: AsyncWireRules) -> None:
+        from ._streaming import async_stream_method
+
+        self._client = client
+        self.request = async_stream_method(client.request)
+        self.create_charge = async_stream_method(client.create_charge)
+        self.update_charge = async_stream_method(client.update_charge)
+        self.upload = async_stream_method(client.upload)
+        self.list_employees = async_stream_method(client.list_employees)
+        self.create_employees = async_stream_method(client.create_employees)
+        self.list_tags = async_stream_method(client.list_tags)
+        self.list_locations = async_stream_method(client.list_locations)
+        self.get_report = async_stream_method(client.get_report)
+        self.search = async_stream_method(client.search)
+        self.create_pet = async_stream_method(client.create_pet)
+        self.send_bundle = async_stream_method(client.send_bundle)

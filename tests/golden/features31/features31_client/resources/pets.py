@@ -19,6 +19,10 @@ from .._runtime import (
     RetryPolicy,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     NewPet,
@@ -755,3 +759,145 @@ class AsyncPetsPhotosResource(AsyncResource):
             expected_size=expected_size,
             md5=md5,
         )
+
+
+class PetsResourceWithRawResponse:
+    """The methods of ``PetsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: PetsResource) -> None:
+        self._resource = resource
+        self.list_pets = raw_method(resource.list_pets)
+        self.create_pet = raw_method(resource.create_pet)
+        self.get_pet = raw_method(resource.get_pet)
+        self.delete_pet = raw_method(resource.delete_pet)
+
+    @cached_property
+    def documents(self) -> PetsDocumentsResourceWithRawResponse:
+        return PetsDocumentsResourceWithRawResponse(self._resource.documents)
+
+    @cached_property
+    def photos(self) -> PetsPhotosResourceWithRawResponse:
+        return PetsPhotosResourceWithRawResponse(self._resource.photos)
+
+
+class PetsDocumentsResourceWithRawResponse:
+    """The methods of ``PetsDocumentsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: PetsDocumentsResource) -> None:
+        self._resource = resource
+        self.upload = raw_method(resource.upload)
+        self.put_raw = raw_method(resource.put_raw)
+
+
+class PetsPhotosResourceWithRawResponse:
+    """The methods of ``PetsPhotosResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: PetsPhotosResource) -> None:
+        self._resource = resource
+        self.download = raw_method(resource.download)
+
+
+class AsyncPetsResourceWithRawResponse:
+    """The methods of ``AsyncPetsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncPetsResource) -> None:
+        self._resource = resource
+        self.list_pets = async_raw_method(resource.list_pets)
+        self.create_pet = async_raw_method(resource.create_pet)
+        self.get_pet = async_raw_method(resource.get_pet)
+        self.delete_pet = async_raw_method(resource.delete_pet)
+
+    @cached_property
+    def documents(self) -> AsyncPetsDocumentsResourceWithRawResponse:
+        return AsyncPetsDocumentsResourceWithRawResponse(self._resource.documents)
+
+    @cached_property
+    def photos(self) -> AsyncPetsPhotosResourceWithRawResponse:
+        return AsyncPetsPhotosResourceWithRawResponse(self._resource.photos)
+
+
+class AsyncPetsDocumentsResourceWithRawResponse:
+    """The methods of ``AsyncPetsDocumentsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncPetsDocumentsResource) -> None:
+        self._resource = resource
+        self.upload = async_raw_method(resource.upload)
+        self.put_raw = async_raw_method(resource.put_raw)
+
+
+class AsyncPetsPhotosResourceWithRawResponse:
+    """The methods of ``AsyncPetsPhotosResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncPetsPhotosResource) -> None:
+        self._resource = resource
+        self.download = async_raw_method(resource.download)
+
+
+class PetsResourceWithStreamingResponse:
+    """The methods of ``PetsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: PetsResource) -> None:
+        self._resource = resource
+        self.list_pets = stream_method(resource.list_pets)
+        self.create_pet = stream_method(resource.create_pet)
+        self.get_pet = stream_method(resource.get_pet)
+        self.delete_pet = stream_method(resource.delete_pet)
+
+    @cached_property
+    def documents(self) -> PetsDocumentsResourceWithStreamingResponse:
+        return PetsDocumentsResourceWithStreamingResponse(self._resource.documents)
+
+    @cached_property
+    def photos(self) -> PetsPhotosResourceWithStreamingResponse:
+        return PetsPhotosResourceWithStreamingResponse(self._resource.photos)
+
+
+class PetsDocumentsResourceWithStreamingResponse:
+    """The methods of ``PetsDocumentsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: PetsDocumentsResource) -> None:
+        self._resource = resource
+        self.upload = stream_method(resource.upload)
+        self.put_raw = stream_method(resource.put_raw)
+
+
+class PetsPhotosResourceWithStreamingResponse:
+    """The methods of ``PetsPhotosResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: PetsPhotosResource) -> None:
+        self._resource = resource
+
+
+class AsyncPetsResourceWithStreamingResponse:
+    """The methods of ``AsyncPetsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncPetsResource) -> None:
+        self._resource = resource
+        self.list_pets = async_stream_method(resource.list_pets)
+        self.create_pet = async_stream_method(resource.create_pet)
+        self.get_pet = async_stream_method(resource.get_pet)
+        self.delete_pet = async_stream_method(resource.delete_pet)
+
+    @cached_property
+    def documents(self) -> AsyncPetsDocumentsResourceWithStreamingResponse:
+        return AsyncPetsDocumentsResourceWithStreamingResponse(self._resource.documents)
+
+    @cached_property
+    def photos(self) -> AsyncPetsPhotosResourceWithStreamingResponse:
+        return AsyncPetsPhotosResourceWithStreamingResponse(self._resource.photos)
+
+
+class AsyncPetsDocumentsResourceWithStreamingResponse:
+    """The methods of ``AsyncPetsDocumentsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncPetsDocumentsResource) -> None:
+        self._resource = resource
+        self.upload = async_stream_method(resource.upload)
+        self.put_raw = async_stream_method(resource.put_raw)
+
+
+class AsyncPetsPhotosResourceWithStreamingResponse:
+    """The methods of ``AsyncPetsPhotosResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncPetsPhotosResource) -> None:
+        self._resource = resource

@@ -12,6 +12,7 @@ if typing.TYPE_CHECKING:
     from .applications import ApplicationsResource, AsyncApplicationsResource
     from .candidates import CandidatesResource, AsyncCandidatesResource
     from .events import EventsResource, AsyncEventsResource
+    from .exports import ExportsResource, AsyncExportsResource
     from .interviews import InterviewsResource, AsyncInterviewsResource
     from .jobs import JobsResource, AsyncJobsResource
     from .notes import NotesResource, AsyncNotesResource
@@ -26,6 +27,8 @@ _MODULES = {
     "AsyncCandidatesResource": "candidates",
     "EventsResource": "events",
     "AsyncEventsResource": "events",
+    "ExportsResource": "exports",
+    "AsyncExportsResource": "exports",
     "InterviewsResource": "interviews",
     "AsyncInterviewsResource": "interviews",
     "JobsResource": "jobs",
@@ -47,6 +50,8 @@ __all__ = [
     "AsyncCandidatesResource",
     "EventsResource",
     "AsyncEventsResource",
+    "ExportsResource",
+    "AsyncExportsResource",
     "InterviewsResource",
     "AsyncInterviewsResource",
     "JobsResource",

@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ListApplicationsResponse,
@@ -117,3 +121,33 @@ class AsyncApplicationsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class ApplicationsResourceWithRawResponse:
+    """The methods of ``ApplicationsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ApplicationsResource) -> None:
+        self._resource = resource
+        self.list_applications = raw_method(resource.list_applications)
+
+
+class AsyncApplicationsResourceWithRawResponse:
+    """The methods of ``AsyncApplicationsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncApplicationsResource) -> None:
+        self._resource = resource
+        self.list_applications = async_raw_method(resource.list_applications)
+
+
+class ApplicationsResourceWithStreamingResponse:
+    """The methods of ``ApplicationsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ApplicationsResource) -> None:
+        self._resource = resource
+
+
+class AsyncApplicationsResourceWithStreamingResponse:
+    """The methods of ``AsyncApplicationsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncApplicationsResource) -> None:
+        self._resource = resource

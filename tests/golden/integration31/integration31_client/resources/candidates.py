@@ -19,6 +19,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     Candidate,
@@ -264,3 +268,41 @@ class AsyncCandidatesResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class CandidatesResourceWithRawResponse:
+    """The methods of ``CandidatesResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: CandidatesResource) -> None:
+        self._resource = resource
+        self.list_candidates = raw_method(resource.list_candidates)
+        self.create_candidate = raw_method(resource.create_candidate)
+        self.get_legacy_candidate = raw_method(resource.get_legacy_candidate)
+
+
+class AsyncCandidatesResourceWithRawResponse:
+    """The methods of ``AsyncCandidatesResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncCandidatesResource) -> None:
+        self._resource = resource
+        self.list_candidates = async_raw_method(resource.list_candidates)
+        self.create_candidate = async_raw_method(resource.create_candidate)
+        self.get_legacy_candidate = async_raw_method(resource.get_legacy_candidate)
+
+
+class CandidatesResourceWithStreamingResponse:
+    """The methods of ``CandidatesResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: CandidatesResource) -> None:
+        self._resource = resource
+        self.create_candidate = stream_method(resource.create_candidate)
+        self.get_legacy_candidate = stream_method(resource.get_legacy_candidate)
+
+
+class AsyncCandidatesResourceWithStreamingResponse:
+    """The methods of ``AsyncCandidatesResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncCandidatesResource) -> None:
+        self._resource = resource
+        self.create_candidate = async_stream_method(resource.create_candidate)
+        self.get_legacy_candidate = async_stream_method(resource.get_legacy_candidate)

@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ListEventsResponse,
@@ -95,3 +99,33 @@ class AsyncEventsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class EventsResourceWithRawResponse:
+    """The methods of ``EventsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: EventsResource) -> None:
+        self._resource = resource
+        self.list_events = raw_method(resource.list_events)
+
+
+class AsyncEventsResourceWithRawResponse:
+    """The methods of ``AsyncEventsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncEventsResource) -> None:
+        self._resource = resource
+        self.list_events = async_raw_method(resource.list_events)
+
+
+class EventsResourceWithStreamingResponse:
+    """The methods of ``EventsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: EventsResource) -> None:
+        self._resource = resource
+
+
+class AsyncEventsResourceWithStreamingResponse:
+    """The methods of ``AsyncEventsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncEventsResource) -> None:
+        self._resource = resource

@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     Interview,
@@ -107,3 +111,33 @@ class AsyncInterviewsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class InterviewsResourceWithRawResponse:
+    """The methods of ``InterviewsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: InterviewsResource) -> None:
+        self._resource = resource
+        self.list_interviews = raw_method(resource.list_interviews)
+
+
+class AsyncInterviewsResourceWithRawResponse:
+    """The methods of ``AsyncInterviewsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncInterviewsResource) -> None:
+        self._resource = resource
+        self.list_interviews = async_raw_method(resource.list_interviews)
+
+
+class InterviewsResourceWithStreamingResponse:
+    """The methods of ``InterviewsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: InterviewsResource) -> None:
+        self._resource = resource
+
+
+class AsyncInterviewsResourceWithStreamingResponse:
+    """The methods of ``AsyncInterviewsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncInterviewsResource) -> None:
+        self._resource = resource

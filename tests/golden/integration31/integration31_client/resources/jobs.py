@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     Job,
@@ -117,3 +121,33 @@ class AsyncJobsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class JobsResourceWithRawResponse:
+    """The methods of ``JobsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: JobsResource) -> None:
+        self._resource = resource
+        self.list_jobs = raw_method(resource.list_jobs)
+
+
+class AsyncJobsResourceWithRawResponse:
+    """The methods of ``AsyncJobsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncJobsResource) -> None:
+        self._resource = resource
+        self.list_jobs = async_raw_method(resource.list_jobs)
+
+
+class JobsResourceWithStreamingResponse:
+    """The methods of ``JobsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: JobsResource) -> None:
+        self._resource = resource
+
+
+class AsyncJobsResourceWithStreamingResponse:
+    """The methods of ``AsyncJobsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncJobsResource) -> None:
+        self._resource = resource

@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ListNotesResponse,
@@ -117,3 +121,33 @@ class AsyncNotesResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class NotesResourceWithRawResponse:
+    """The methods of ``NotesResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: NotesResource) -> None:
+        self._resource = resource
+        self.list_notes = raw_method(resource.list_notes)
+
+
+class AsyncNotesResourceWithRawResponse:
+    """The methods of ``AsyncNotesResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncNotesResource) -> None:
+        self._resource = resource
+        self.list_notes = async_raw_method(resource.list_notes)
+
+
+class NotesResourceWithStreamingResponse:
+    """The methods of ``NotesResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: NotesResource) -> None:
+        self._resource = resource
+
+
+class AsyncNotesResourceWithStreamingResponse:
+    """The methods of ``AsyncNotesResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncNotesResource) -> None:
+        self._resource = resource

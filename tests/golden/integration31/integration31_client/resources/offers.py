@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ListOffersResponse,
@@ -110,3 +114,33 @@ class AsyncOffersResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class OffersResourceWithRawResponse:
+    """The methods of ``OffersResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: OffersResource) -> None:
+        self._resource = resource
+        self.list_offers = raw_method(resource.list_offers)
+
+
+class AsyncOffersResourceWithRawResponse:
+    """The methods of ``AsyncOffersResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncOffersResource) -> None:
+        self._resource = resource
+        self.list_offers = async_raw_method(resource.list_offers)
+
+
+class OffersResourceWithStreamingResponse:
+    """The methods of ``OffersResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: OffersResource) -> None:
+        self._resource = resource
+
+
+class AsyncOffersResourceWithStreamingResponse:
+    """The methods of ``AsyncOffersResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncOffersResource) -> None:
+        self._resource = resource

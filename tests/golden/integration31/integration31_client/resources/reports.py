@@ -14,6 +14,10 @@ from .._runtime import (
     RetryPolicy,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ListReportsResponse,
@@ -100,3 +104,35 @@ class AsyncReportsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class ReportsResourceWithRawResponse:
+    """The methods of ``ReportsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: ReportsResource) -> None:
+        self._resource = resource
+        self.list_reports = raw_method(resource.list_reports)
+
+
+class AsyncReportsResourceWithRawResponse:
+    """The methods of ``AsyncReportsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncReportsResource) -> None:
+        self._resource = resource
+        self.list_reports = async_raw_method(resource.list_reports)
+
+
+class ReportsResourceWithStreamingResponse:
+    """The methods of ``ReportsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: ReportsResource) -> None:
+        self._resource = resource
+        self.list_reports = stream_method(resource.list_reports)
+
+
+class AsyncReportsResourceWithStreamingResponse:
+    """The methods of ``AsyncReportsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncReportsResource) -> None:
+        self._resource = resource
+        self.list_reports = async_stream_method(resource.list_reports)

@@ -17,6 +17,10 @@ from .._runtime import (
     SyncPage,
     SyncResource,
     Timeout,
+    async_raw_method,
+    async_stream_method,
+    raw_method,
+    stream_method,
 )
 from ..models import (
     ListTagsResponse,
@@ -109,3 +113,33 @@ class AsyncTagsResource(AsyncResource):
             extra_query=extra_query,
             extra_body=extra_body,
         )
+
+
+class TagsResourceWithRawResponse:
+    """The methods of ``TagsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: TagsResource) -> None:
+        self._resource = resource
+        self.list_tags = raw_method(resource.list_tags)
+
+
+class AsyncTagsResourceWithRawResponse:
+    """The methods of ``AsyncTagsResource``, each returning a ``RawResponse``."""
+
+    def __init__(self, resource: AsyncTagsResource) -> None:
+        self._resource = resource
+        self.list_tags = async_raw_method(resource.list_tags)
+
+
+class TagsResourceWithStreamingResponse:
+    """The methods of ``TagsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: TagsResource) -> None:
+        self._resource = resource
+
+
+class AsyncTagsResourceWithStreamingResponse:
+    """The methods of ``AsyncTagsResource``, each giving its response unread, in a ``with`` block."""
+
+    def __init__(self, resource: AsyncTagsResource) -> None:
+        self._resource = resource

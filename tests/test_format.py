@@ -221,6 +221,29 @@ def test_long_constants_written_as_black_splits_them():
     assert written > 500 and 50 < kept < written
 
 
+def test_wrapped_methods_written_as_black_splits_them():
+    # ``self.name = raw_method(resource.name)`` in the raw and streaming wrapper classes: held to black in
+    # a method body, over names of every length around the switches (head too long, argument too long).
+    import random
+
+    rng = random.Random(5)
+    written = 0
+    for _ in range(1500):
+        name = "m" + "x" * rng.randint(0, 95)
+        wrapper = rng.choice(("raw_method", "async_stream_method"))
+        line = f"self.{name} = {wrapper}({rng.choice(('resource', 'client'))}.{name})"
+        if 8 + len(line) <= fmt.LINE_LENGTH:
+            continue
+        ours = fmt._wrapped_method(("unit", line + "\n", 8, False))
+        if ours is None:
+            continue
+        written += 1
+        context = "class A:\n    def f(self):\n"
+        reference = black.format_str(context + " " * 8 + line + "\n", mode=fmt.black_mode())
+        assert context + "".join(" " * 8 + row if row else row for row in ours.splitlines(keepends=True)) == reference
+    assert written > 300
+
+
 def test_aliased_fields_written_as_black_splits_them():
     # A field with an alias: the call's arguments on their own line, or the call wrapped in parentheses,
     # or (left to black) the annotation split; held to black over random shapes at two depths.

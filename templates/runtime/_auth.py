@@ -28,7 +28,9 @@ class ClientCredentials:
     """The token source of one client: ``client_id`` and ``client_secret`` exchanged at ``token_url``
     (HTTP Basic authentication, ``grant_type=client_credentials``, RFC 6749 section 4.4)."""
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, scopes: tuple[str, ...]) -> None:
+    def __init__(
+        self, token_url: str, client_id: str, client_secret: str, scopes: tuple[str, ...]
+    ) -> None:
         self.token_url = token_url
         self._client_id = client_id
         self._client_secret = client_secret
@@ -72,7 +74,9 @@ class ClientCredentials:
                 try:
                     response = http.send(self._request(http), follow_redirects=False)
                 except httpx.TransportError as exc:
-                    raise APIConnectionError(f"Connection error fetching a token: {type(exc).__name__}") from None
+                    raise APIConnectionError(
+                        f"Connection error fetching a token: {type(exc).__name__}"
+                    ) from None
                 token = self._accept(response)
             return token
 
@@ -90,7 +94,9 @@ class ClientCredentials:
                 try:
                     response = await http.send(self._request(http), follow_redirects=False)
                 except httpx.TransportError as exc:
-                    raise APIConnectionError(f"Connection error fetching a token: {type(exc).__name__}") from None
+                    raise APIConnectionError(
+                        f"Connection error fetching a token: {type(exc).__name__}"
+                    ) from None
                 token = self._accept(response)
             return token
 
@@ -115,18 +121,28 @@ class ClientCredentials:
             body = response.json()
         except ValueError:
             body = response.text[:200]
-        if not response.is_success or not isinstance(body, Mapping) or not isinstance(body.get("access_token"), str):
+        if (
+            not response.is_success
+            or not isinstance(body, Mapping)
+            or not isinstance(body.get("access_token"), str)
+        ):
             status = response.status_code if not response.is_success else 401
             message = f"the token endpoint answered {response.status_code}" + (
-                f": {body.get('error_description') or body.get('error')}" if isinstance(body, Mapping) else ""
+                f": {body.get('error_description') or body.get('error')}"
+                if isinstance(body, Mapping)
+                else ""
             )
-            error: APIStatusError = status_error_class(status)(message, response=response, body=body)
+            error: APIStatusError = status_error_class(status)(
+                message, response=response, body=body
+            )
             raise error
         token: str = body["access_token"]
         expires_in = body.get("expires_in")
         self._expires_at = (
             time.monotonic() + float(expires_in) - min(EXPIRY_MARGIN, float(expires_in) / 10)
-            if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) and expires_in > 0
+            if isinstance(expires_in, (int, float))
+            and not isinstance(expires_in, bool)
+            and expires_in > 0
             else None
         )
         self._token = token

@@ -59,7 +59,11 @@ class Paging:
         query: Mapping[str, Any] = call.get("query", {})
         param = self.param or ""
         if self.style == "link":
-            url = pick(body, self.next) if self.next is not None else response.links.get("next", {}).get("url")
+            url = (
+                pick(body, self.next)
+                if self.next is not None
+                else response.links.get("next", {}).get("url")
+            )
             if not isinstance(url, str) or not url:
                 return None
             target = str(response.request.url.join(url))
@@ -88,7 +92,9 @@ class Paging:
             value = int(query.get(param) or 0) + len(items)
             total = pick(body, self.total) if self.total is not None else None
             limit = query.get(self.limit_param) if self.limit_param else None
-            if (isinstance(total, int) and value >= total) or (isinstance(limit, int) and len(items) < limit):
+            if (isinstance(total, int) and value >= total) or (
+                isinstance(limit, int) and len(items) < limit
+            ):
                 return None
         return {**call, "query": {**query, param: value}}
 
@@ -149,7 +155,9 @@ class _Page:
         self._ep = ep
         self._call = call
         self._seen = seen  # every cursor or link asked with, shared by the pages of one walk
-        self.body: Any = raw.parsed  #: the page's response body, parsed as the operation documents it
+        self.body: Any = (
+            raw.parsed
+        )  #: the page's response body, parsed as the operation documents it
         self.response: httpx.Response = raw.http_response
         self.items: list[Any] = _items(ep, self.body)
         self._next: dict[str, Any] | None = None
@@ -169,7 +177,9 @@ class _Page:
         return self._next_call() is not None
 
     def _no_next(self) -> PaginationError:
-        return PaginationError(f"{self._ep.method} {self._ep.path}: this is the last page (see has_next_page())")
+        return PaginationError(
+            f"{self._ep.method} {self._ep.path}: this is the last page (see has_next_page())"
+        )
 
     def __repr__(self) -> str:  # never asks whether there is a next page: that may raise
         return f"{type(self).__name__}({len(self.items)} items)"
@@ -181,7 +191,9 @@ class SyncPage(_Page, Generic[T]):
     items: list[T]
 
     @classmethod
-    def _fetch(cls, client: SyncAPIClient, ep: Endpoint[Any], call: dict[str, Any], seen: set[str]) -> SyncPage[T]:
+    def _fetch(
+        cls, client: SyncAPIClient, ep: Endpoint[Any], call: dict[str, Any], seen: set[str]
+    ) -> SyncPage[T]:
         return cls(client, ep, call, client._request(ep, **call), seen)
 
     def get_next_page(self) -> SyncPage[T]:
@@ -240,7 +252,9 @@ class AsyncPager(Awaitable[AsyncPage[T]], Generic[T]):
     """What an async paginated method returns: ``await`` it for the first page, or ``async for`` over it
     for every item. Nothing is sent until then."""
 
-    def __init__(self, client: AsyncAPIClient, ep: Endpoint[Any], call: dict[str, Any], raw: bool) -> None:
+    def __init__(
+        self, client: AsyncAPIClient, ep: Endpoint[Any], call: dict[str, Any], raw: bool
+    ) -> None:
         self._client = client
         self._ep = ep
         self._call = call
@@ -270,7 +284,9 @@ def _raw_page(page: _Page) -> Any:
     return RawResponse(response.status_code, response.headers, page, response, request_id)
 
 
-def first_sync_page(client: SyncAPIClient, ep: Endpoint[Any], call: dict[str, Any], raw: bool) -> Any:
+def first_sync_page(
+    client: SyncAPIClient, ep: Endpoint[Any], call: dict[str, Any], raw: bool
+) -> Any:
     assert ep.pagination is not None
     page: SyncPage[Any] = SyncPage._fetch(client, ep, call, ep.pagination.first_seen(call))
     return _raw_page(page) if raw else page

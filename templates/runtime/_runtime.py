@@ -77,7 +77,12 @@ __all__ = [
 if TYPE_CHECKING:
     from ._auth import ClientCredentials, client_credentials
     from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage
-    from ._streaming import AsyncStreamedResponse, StreamedResponse, async_stream_method, stream_method
+    from ._streaming import (
+        AsyncStreamedResponse,
+        StreamedResponse,
+        async_stream_method,
+        stream_method,
+    )
 
 #: Loaded on first use (PEP 562), so an API that neither pages nor runs OAuth2 never imports them.
 _LAZY = {
@@ -272,7 +277,9 @@ class Discriminated:
 
         members = {getattr(m, "__name__", ""): m for m in get_args(source)}
         choices: dict[Any, Any] = {
-            tag: handler.generate_schema(members[name]) for tag, name in self.tags.items() if name in members
+            tag: handler.generate_schema(members[name])
+            for tag, name in self.tags.items()
+            if name in members
         }
         choices[_ANY_TAG] = handler(source)
         wire = self.wire
@@ -308,7 +315,9 @@ class Endpoint(Generic[T]):
     # (location, wire) -> (style, explode), where not the location's default
     styles: Mapping[tuple[str, str], tuple[str, bool]] = field(default_factory=dict)
     reserved: frozenset[str] = frozenset()  # query parameters with allowReserved
-    content_params: frozenset[tuple[str, str]] = frozenset()  # (location, wire) sent as JSON (``content``)
+    content_params: frozenset[tuple[str, str]] = (
+        frozenset()
+    )  # (location, wire) sent as JSON (``content``)
     body_kind: str | None = None
     body_media_type: str | None = None
     file_fields: frozenset[str] = frozenset()  # multipart parts that carry files
@@ -316,10 +325,14 @@ class Endpoint(Generic[T]):
     encoding: Mapping[str, tuple[str, bool, str | None]] = field(default_factory=dict)
     accept: str | None = None  # when the successes are not JSON
     retry_safe: bool = False  # POST/PATCH that the API documents as safe to resend
-    idempotency_header: str | None = None  # a key made once per call goes here, and makes it resendable
+    idempotency_header: str | None = (
+        None  # a key made once per call goes here, and makes it resendable
+    )
     pagination: Paging | None = None  # the method returns pages (``_pagination``)
     operation: str = ""  # the operationId, for hooks
-    deprecated_params: frozenset[tuple[str, str]] = frozenset()  # (location, wire): giving one warns
+    deprecated_params: frozenset[tuple[str, str]] = (
+        frozenset()
+    )  # (location, wire): giving one warns
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
@@ -334,7 +347,9 @@ class Credential:
     kind: str  # apiKey | bearer | basic
     location: str  # header | query | cookie
     wire: str
-    value: str | Callable[[], str] | None = field(repr=False)  # a callable is called for each request
+    value: str | Callable[[], str] | None = field(
+        repr=False
+    )  # a callable is called for each request
     param: str  # constructor keyword, for error messages
     env: str
     tokens: ClientCredentials | None = field(default=None, repr=False)  # OAuth2 client credentials
@@ -428,23 +443,41 @@ def _path_value(wire: str, value: Any, style: str = "simple", explode: bool = Fa
     ``/`` included, so a value can never change which path is requested."""
     value = _wire_value(value)
     if isinstance(value, Mapping):
-        pairs = [(quote(str(k), safe=""), quote(_flat(wire, v), safe="")) for k, v in value.items() if v is not None]
+        pairs = [
+            (quote(str(k), safe=""), quote(_flat(wire, v), safe=""))
+            for k, v in value.items()
+            if v is not None
+        ]
         if style == "matrix":
-            text = "".join(f";{k}={v}" for k, v in pairs) if explode else f";{wire}=" + ",".join(f"{k},{v}" for k, v in pairs)
+            text = (
+                "".join(f";{k}={v}" for k, v in pairs)
+                if explode
+                else f";{wire}=" + ",".join(f"{k},{v}" for k, v in pairs)
+            )
         else:
-            joined = ("." if style == "label" else ",").join(f"{k}={v}" for k, v in pairs) if explode else ",".join(f"{k},{v}" for k, v in pairs)
+            joined = (
+                ("." if style == "label" else ",").join(f"{k}={v}" for k, v in pairs)
+                if explode
+                else ",".join(f"{k},{v}" for k, v in pairs)
+            )
             text = ("." if style == "label" else "") + joined
     elif isinstance(value, list):
         items = [quote(_flat(wire, v), safe="") for v in value]
         if style == "matrix":
-            text = "".join(f";{wire}={v}" for v in items) if explode else f";{wire}=" + ",".join(items)
+            text = (
+                "".join(f";{wire}={v}" for v in items) if explode else f";{wire}=" + ",".join(items)
+            )
         elif style == "label":
             text = "." + ("." if explode else ",").join(items)
         else:
             text = ",".join(items)
     else:
         item = quote(_scalar(value), safe="")
-        text = (f";{wire}={item}" if item else f";{wire}") if style == "matrix" else ("." + item if style == "label" else item)
+        text = (
+            (f";{wire}={item}" if item else f";{wire}")
+            if style == "matrix"
+            else ("." + item if style == "label" else item)
+        )
     if text == "":
         raise ValueError(f"path parameter {wire!r} must not be empty")
     return text
@@ -468,7 +501,9 @@ def _cookie_pairs(wire: str, value: Any, explode: bool) -> list[tuple[str, str]]
     percent-encoded; the separators are not."""
     value = _wire_value(value)
     if isinstance(value, Mapping):
-        items = [(str(k), quote(_flat(wire, v), safe="")) for k, v in value.items() if v is not None]
+        items = [
+            (str(k), quote(_flat(wire, v), safe="")) for k, v in value.items() if v is not None
+        ]
         if explode:
             return items
         return [(wire, ",".join(f"{k},{v}" for k, v in items))]
@@ -685,7 +720,11 @@ class _Base:
                 cred.tokens.resolve(base_url)
         self._secrets = tuple(
             sorted(
-                {c.value for c in self._credentials.values() if isinstance(c.value, str) and c.value}
+                {
+                    c.value
+                    for c in self._credentials.values()
+                    if isinstance(c.value, str) and c.value
+                }
                 | {s for c in self._credentials.values() if c.tokens for s in c.tokens.secrets},
                 key=len,
                 reverse=True,
@@ -792,7 +831,9 @@ class _Base:
     ) -> httpx.Request:
         self._check_one_of(ep, query, headers, cookies)
         if ep.deprecated_params:
-            _warn_deprecated(ep, {"path": path, "query": query, "header": headers, "cookie": cookies})
+            _warn_deprecated(
+                ep, {"path": path, "query": query, "header": headers, "cookie": cookies}
+            )
         query = dict(query)
         headers = dict(headers)
         cookies = dict(cookies)
@@ -811,9 +852,11 @@ class _Base:
         url = self.base_url + _PATH_PARAM.sub(
             lambda m: _path_value(
                 m.group(1),
-                _as_content(path[m.group(1)])
-                if ("path", m.group(1)) in as_content
-                else path[m.group(1)],
+                (
+                    _as_content(path[m.group(1)])
+                    if ("path", m.group(1)) in as_content
+                    else path[m.group(1)]
+                ),
                 *styles.get(("path", m.group(1)), ("simple", False)),
             ),
             ep.path,
@@ -838,7 +881,9 @@ class _Base:
                 out_headers[wire] = (
                     _as_content(value)
                     if ("header", wire) in as_content
-                    else _header_value(wire, value, styles.get(("header", wire), ("simple", False))[1])
+                    else _header_value(
+                        wire, value, styles.get(("header", wire), ("simple", False))[1]
+                    )
                 )
         _set_cookies(out_headers, cookies, styles, as_content)
 
@@ -959,7 +1004,9 @@ class _Base:
                 target = target.copy_add_param(name, value)
         headers = httpx.Headers(request.headers.multi_items())
         headers["Host"] = target.netloc.decode("ascii")
-        return self._protect(httpx.Request(request.method, target, headers=headers, extensions=request.extensions))
+        return self._protect(
+            httpx.Request(request.method, target, headers=headers, extensions=request.extensions)
+        )
 
     def _prepare_download(
         self,
@@ -1081,7 +1128,9 @@ class _Base:
     def _token_source(self, ep: Endpoint[Any]) -> ClientCredentials | None:
         """The OAuth2 token source, when the operation's security asks for its scheme."""
         tokens = self._tokens
-        if tokens is not None and any(self._tokens_key in requirement for requirement in ep.security):
+        if tokens is not None and any(
+            self._tokens_key in requirement for requirement in ep.security
+        ):
             return tokens
         return None
 
@@ -1159,7 +1208,9 @@ class _Base:
         if attempt >= attempts.limit or (sink is not None and not sink.can_retry()):
             return None
         policy = attempts.policy
-        resendable = ep.retry_safe or ep.idempotency_header is not None or ep.method in IDEMPOTENT_METHODS
+        resendable = (
+            ep.retry_safe or ep.idempotency_header is not None or ep.method in IDEMPOTENT_METHODS
+        )
         if error is not None:
             # A request that never reached the server is safe to resend whatever its method.
             if not (resendable or isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout))):
@@ -1169,14 +1220,21 @@ class _Base:
         else:
             assert response is not None
             told = response.headers.get("x-should-retry", "").strip().lower()
-            if told == "false" or (told != "true" and not (resendable and policy.retries(response.status_code))):
+            if told == "false" or (
+                told != "true" and not (resendable and policy.retries(response.status_code))
+            ):
                 return None
             after = _parse_retry_after(response.headers)
             if after is not None and after > policy.max_retry_after:
-                return None  # told to wait longer than we would: the caller hears it now (retry_after)
+                return (
+                    None  # told to wait longer than we would: the caller hears it now (retry_after)
+                )
             reason = f"status {response.status_code}"
             delay = max(after, 0.0) if after is not None else policy.backoff(attempt)
-        if policy.max_elapsed is not None and time.monotonic() + delay - started > policy.max_elapsed:
+        if (
+            policy.max_elapsed is not None
+            and time.monotonic() + delay - started > policy.max_elapsed
+        ):
             return None
         self._log_retry(reason, delay, attempt, attempts.limit)
         return delay
@@ -1211,7 +1269,9 @@ class _Base:
             raise self._status_error(ep, response)
         parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
         if self._raw:  # with_raw_response: raw_method types what its methods return
-            raw = RawResponse(status, response.headers, parsed, response, self._request_id(response))
+            raw = RawResponse(
+                status, response.headers, parsed, response, self._request_id(response)
+            )
             return raw  # type: ignore[return-value]
         # validated against T by the endpoint's adapter
         return parsed  # type: ignore[no-any-return]
@@ -1353,16 +1413,24 @@ def _with_extra_body(ep: Endpoint[Any], body: Any, extra: Mapping[str, Any]) -> 
         )
     base = {} if body is None else body if isinstance(body, Mapping) else _wire_value(body)
     if not isinstance(base, Mapping):
-        raise TypeError(f"extra_body= needs an object body; {ep.method} {ep.path} was given {type(body).__name__}")
+        raise TypeError(
+            f"extra_body= needs an object body; {ep.method} {ep.path} was given {type(body).__name__}"
+        )
     return {**base, **extra}, kind
 
 
 @functools.lru_cache(maxsize=256)
-def _ad_hoc(method: str, path: str, cast_to: Any, security: tuple[tuple[str, ...], ...]) -> Endpoint[Any]:
+def _ad_hoc(
+    method: str, path: str, cast_to: Any, security: tuple[tuple[str, ...], ...]
+) -> Endpoint[Any]:
     """The endpoint of a ``client.request(...)`` call (kept, so its parser is built once)."""
     if "://" in path or not path.startswith("/"):
-        raise ValueError(f"request() takes a path under the base URL, such as '/v1/jobs', not {path!r}")
-    literal = path.replace("{", "%7B").replace("}", "%7D")  # no placeholders: the path is sent as given
+        raise ValueError(
+            f"request() takes a path under the base URL, such as '/v1/jobs', not {path!r}"
+        )
+    literal = path.replace("{", "%7B").replace(
+        "}", "%7D"
+    )  # no placeholders: the path is sent as given
     return Endpoint(
         method.upper(),
         literal,
@@ -1539,7 +1607,9 @@ class _Holder(Generic[C]):
             with self._lock:
                 if self._client is None:
                     made = self._make()
-                    if self._direct:  # our own httpx client: its jar skips responses without cookies
+                    if (
+                        self._direct
+                    ):  # our own httpx client: its jar skips responses without cookies
                         made.cookies.__class__ = _SetCookiesOnly
                     self.direct_headers = (
                         {k: v for k, v in made.headers.items() if k.lower() not in self._ours}

@@ -23,7 +23,11 @@ from typing import Any, ClassVar, Union
 
 import pydantic
 
-from .errors import InvalidWebhookPayloadError, InvalidWebhookSignatureError, MissingCredentialsError
+from .errors import (
+    InvalidWebhookPayloadError,
+    InvalidWebhookSignatureError,
+    MissingCredentialsError,
+)
 
 __all__ = ["Signature", "WebhookReceiver"]
 
@@ -53,15 +57,20 @@ class WebhookReceiver:
         super().__init_subclass__(**kwargs)
         cls._adapters = {}
 
-    def verify(self, body: bytes | str, headers: Mapping[str, str], *, secret: str | None = None) -> None:
+    def verify(
+        self, body: bytes | str, headers: Mapping[str, str], *, secret: str | None = None
+    ) -> None:
         """Raise ``InvalidWebhookSignatureError`` unless ``body`` (the raw bytes received) carries a good
-        signature in ``headers`` for the secret (``secret=``, else the one given at construction)."""
+        signature in ``headers`` for the secret (``secret=``, else the one given at construction).
+        """
         scheme = self._signature
         if scheme is None:
             return  # the API documents no signature: there is nothing to check
         key = secret if secret is not None else self.secret
         if not key:
-            raise MissingCredentialsError(f"checking a webhook's signature needs its secret: pass secret= or set {self._env}")
+            raise MissingCredentialsError(
+                f"checking a webhook's signature needs its secret: pass secret= or set {self._env}"
+            )
         raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         lower = {k.lower(): v for k, v in headers.items()}
         if scheme.scheme == "hmac-sha256":
@@ -69,14 +78,22 @@ class WebhookReceiver:
         else:
             _check_standard(raw, lower, key, scheme.tolerance)
 
-    def _unwrap(self, body: bytes | str, headers: Mapping[str, str], secret: str | None, event: str | None) -> Any:
+    def _unwrap(
+        self, body: bytes | str, headers: Mapping[str, str], secret: str | None, event: str | None
+    ) -> Any:
         self.verify(body, headers, secret=secret)
         if event is not None and event not in self._events:
             raise ValueError(f"unknown event {event!r}; the events are {sorted(self._events)}")
         adapter = self._adapters.get(event)
         if adapter is None:
-            kinds = [self._events[event]] if event is not None else list(dict.fromkeys(self._events.values()))
-            kind: Any = kinds[0] if len(kinds) == 1 else Union[tuple(kinds)]  # types known at run time only
+            kinds = (
+                [self._events[event]]
+                if event is not None
+                else list(dict.fromkeys(self._events.values()))
+            )
+            kind: Any = (
+                kinds[0] if len(kinds) == 1 else Union[tuple(kinds)]
+            )  # types known at run time only
             adapter = self._adapters[event] = pydantic.TypeAdapter(kind)
         try:
             return adapter.validate_json(body)
@@ -97,7 +114,9 @@ def _check_hmac(raw: bytes, headers: Mapping[str, str], secret: str, scheme: Sig
         raise InvalidWebhookSignatureError(f"no {scheme.header} header: the webhook is not signed")
     if scheme.prefix:
         if not given.startswith(scheme.prefix):
-            raise InvalidWebhookSignatureError(f"the {scheme.header} header does not start with {scheme.prefix!r}")
+            raise InvalidWebhookSignatureError(
+                f"the {scheme.header} header does not start with {scheme.prefix!r}"
+            )
         given = given[len(scheme.prefix) :]
     digest = hmac.new(secret.encode("utf-8"), raw, hashlib.sha256).digest()
     if scheme.encoding == "hex":
@@ -109,19 +128,29 @@ def _check_hmac(raw: bytes, headers: Mapping[str, str], secret: str, scheme: Sig
 
 
 def _check_standard(raw: bytes, headers: Mapping[str, str], secret: str, tolerance: float) -> None:
-    msg_id, stamp, signatures = (headers.get(f"webhook-{name}") for name in ("id", "timestamp", "signature"))
+    msg_id, stamp, signatures = (
+        headers.get(f"webhook-{name}") for name in ("id", "timestamp", "signature")
+    )
     if not (msg_id and stamp and signatures):
-        raise InvalidWebhookSignatureError("a Standard Webhooks message needs webhook-id, webhook-timestamp and webhook-signature")
+        raise InvalidWebhookSignatureError(
+            "a Standard Webhooks message needs webhook-id, webhook-timestamp and webhook-signature"
+        )
     try:
         sent = int(stamp)
     except ValueError:
-        raise InvalidWebhookSignatureError(f"webhook-timestamp {stamp[:40]!r} is not a number of seconds") from None
+        raise InvalidWebhookSignatureError(
+            f"webhook-timestamp {stamp[:40]!r} is not a number of seconds"
+        ) from None
     if abs(time.time() - sent) > tolerance:
-        raise InvalidWebhookSignatureError(f"the webhook's timestamp is more than {tolerance:g} s from now: stale or replayed")
+        raise InvalidWebhookSignatureError(
+            f"the webhook's timestamp is more than {tolerance:g} s from now: stale or replayed"
+        )
     try:
         key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
     except (binascii.Error, ValueError):
-        raise InvalidWebhookSignatureError("the secret is not a Standard Webhooks secret (whsec_ and base64)") from None
+        raise InvalidWebhookSignatureError(
+            "the secret is not a Standard Webhooks secret (whsec_ and base64)"
+        ) from None
     signed = msg_id.encode("utf-8") + b"." + stamp.encode("ascii") + b"." + raw
     expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest())
     for candidate in signatures.split():

@@ -185,7 +185,8 @@ def status_error_class(status: int) -> type[APIStatusError]:
 
 class PaginationError(APIError):
     """The next page cannot be asked for: the server gave a cursor or link it had given before (asking
-    again would loop), a link off the API's origin, or ``get_next_page()`` was called on the last page."""
+    again would loop), a link off the API's origin, or ``get_next_page()`` was called on the last page.
+    """
 
 
 class InvalidWebhookSignatureError(APIError):

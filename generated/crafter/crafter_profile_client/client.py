@@ -103,7 +103,7 @@ class CrafterProfile(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.21",
+            user_agent="crafter-profile-client/0.1.22",
             http_client=http_client,
         )
 
@@ -145,9 +145,7 @@ class CrafterProfile(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> CrafterProfileWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return CrafterProfileWithStreamingResponse(self)
 
     @cached_property
@@ -244,7 +242,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.21",
+            user_agent="crafter-profile-client/0.1.22",
             http_client=http_client,
         )
 
@@ -286,9 +284,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncCrafterProfileWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncCrafterProfileWithStreamingResponse(self)
 
     @cached_property

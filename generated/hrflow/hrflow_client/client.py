@@ -114,7 +114,7 @@ class Hrflow(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.21",
+            user_agent="hrflow-client/0.1.22",
             http_client=http_client,
         )
 
@@ -158,9 +158,7 @@ class Hrflow(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> HrflowWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return HrflowWithStreamingResponse(self)
 
     @cached_property
@@ -268,7 +266,7 @@ class AsyncHrflow(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.21",
+            user_agent="hrflow-client/0.1.22",
             http_client=http_client,
         )
 
@@ -312,9 +310,7 @@ class AsyncHrflow(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncHrflowWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncHrflowWithStreamingResponse(self)
 
     @cached_property

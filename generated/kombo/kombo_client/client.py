@@ -112,7 +112,7 @@ class Kombo(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.21",
+            user_agent="kombo-client/0.1.22",
             http_client=http_client,
         )
 
@@ -156,9 +156,7 @@ class Kombo(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> KomboWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return KomboWithStreamingResponse(self)
 
     @cached_property
@@ -263,7 +261,7 @@ class AsyncKombo(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.21",
+            user_agent="kombo-client/0.1.22",
             http_client=http_client,
         )
 
@@ -307,9 +305,7 @@ class AsyncKombo(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncKomboWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncKomboWithStreamingResponse(self)
 
     @cached_property

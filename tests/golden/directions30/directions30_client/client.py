@@ -135,9 +135,7 @@ class Directions(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> DirectionsWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return DirectionsWithStreamingResponse(self)
 
     def create_employee(
@@ -277,9 +275,7 @@ class AsyncDirections(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncDirectionsWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncDirectionsWithStreamingResponse(self)
 
     async def create_employee(

@@ -170,9 +170,7 @@ class FeatureZoo(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> FeatureZooWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return FeatureZooWithStreamingResponse(self)
 
     @cached_property
@@ -373,9 +371,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncFeatureZooWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncFeatureZooWithStreamingResponse(self)
 
     @cached_property

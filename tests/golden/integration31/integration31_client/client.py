@@ -248,9 +248,7 @@ class RecruitingIntegration(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> RecruitingIntegrationWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return RecruitingIntegrationWithStreamingResponse(self)
 
     @cached_property
@@ -587,9 +585,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncRecruitingIntegrationWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncRecruitingIntegrationWithStreamingResponse(self)
 
     @cached_property

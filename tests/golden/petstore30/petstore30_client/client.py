@@ -172,9 +172,7 @@ class Petstore30(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> Petstore30WithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return Petstore30WithStreamingResponse(self)
 
     def find_pets(
@@ -382,9 +380,7 @@ class AsyncPetstore30(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncPetstore30WithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncPetstore30WithStreamingResponse(self)
 
     async def find_pets(

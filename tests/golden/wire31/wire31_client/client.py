@@ -292,9 +292,7 @@ class WireRules(SyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> WireRulesWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return WireRulesWithStreamingResponse(self)
 
     def create_charge(
@@ -817,9 +815,7 @@ class AsyncWireRules(AsyncAPIClient):
 
     @cached_property
     def with_streaming_response(self) -> AsyncWireRulesWithStreamingResponse:
-        """The same calls as context managers giving the response with its body unread
-        (``with client.with_streaming_response.x.y(...) as response: for chunk in response.iter_bytes()``).
-        """
+        """The same calls, each a context manager giving the response with its body unread."""
         return AsyncWireRulesWithStreamingResponse(self)
 
     async def create_charge(

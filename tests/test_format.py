@@ -222,26 +222,23 @@ def test_long_constants_written_as_black_splits_them():
 
 
 def test_wrapped_methods_written_as_black_splits_them():
-    # ``self.name = raw_method(resource.name)`` in the raw and streaming wrapper classes: held to black in
-    # a method body, over names of every length around the switches (head too long, argument too long).
-    import random
-
-    rng = random.Random(5)
+    # ``self.name = raw_method(resource.name)`` in the raw and streaming wrapper classes' ``__init__``:
+    # held to black for every name length up to far past any line, every wrapper and both owners.
     written = 0
-    for _ in range(1500):
-        name = "m" + "x" * rng.randint(0, 95)
-        wrapper = rng.choice(("raw_method", "async_stream_method"))
-        line = f"self.{name} = {wrapper}({rng.choice(('resource', 'client'))}.{name})"
-        if 8 + len(line) <= fmt.LINE_LENGTH:
-            continue
-        ours = fmt._wrapped_method(("unit", line + "\n", 8, False))
-        if ours is None:
-            continue
-        written += 1
-        context = "class A:\n    def f(self):\n"
-        reference = black.format_str(context + " " * 8 + line + "\n", mode=fmt.black_mode())
-        assert context + "".join(" " * 8 + row if row else row for row in ours.splitlines(keepends=True)) == reference
-    assert written > 300
+    for wrapper in ("raw_method", "async_raw_method", "stream_method", "async_stream_method"):
+        for owner in ("resource", "client"):
+            for length in range(1, 161):
+                name = "m" + "x" * (length - 1)
+                line = f"self.{name} = {wrapper}({owner}.{name})"
+                if 8 + len(line) <= fmt.LINE_LENGTH:
+                    continue
+                ours = fmt._wrapped_method(("unit", line + "\n", 8, False))
+                assert ours is not None, line
+                written += 1
+                context = "class A:\n    def f(self):\n"
+                reference = black.format_str(context + " " * 8 + line + "\n", mode=fmt.black_mode())
+                assert context + "".join(" " * 8 + row for row in ours.splitlines(keepends=True)) == reference, line
+    assert written > 1000
 
 
 def test_aliased_fields_written_as_black_splits_them():

@@ -314,17 +314,21 @@ _WRAPPED = re.compile(r"(self\.[A-Za-z_][A-Za-z0-9_]*) = ([A-Za-z_][A-Za-z0-9_]*
 
 
 def _wrapped_method(job: Job) -> str | None:
-    """black's split of ``self.name = wrapper(owner.name)`` (the ``with_raw_response`` and
-    ``with_streaming_response`` classes), written directly: the argument on a line of its own when both
-    lines fit; anything else is left to black. ``tests/test_format.py`` holds this to black."""
+    """black's split of ``self.name = wrapper(owner.name)`` in an ``__init__`` (the ``with_raw_response``
+    and ``with_streaming_response`` classes), written directly. Where ``self.name = wrapper(`` fits, the
+    argument goes on a line of its own; where it does not, the call is wrapped in parentheses and split
+    again, as long as the argument then fits; past that black keeps the first form, lines too long and
+    all. ``tests/test_format.py`` holds this to black for every name length and wrapper."""
     _, text, indent, header = job
     match = _WRAPPED.fullmatch(text)
-    if header or match is None:
+    if header or indent != 8 or match is None:
         return None
     target, wrapper, argument = match.groups()
     head = f"{target} = {wrapper}("
-    if indent + len(head) > LINE_LENGTH or indent + 4 + len(argument) > LINE_LENGTH:
-        return None
+    if indent + len(head) <= LINE_LENGTH:
+        return f"{head}\n    {argument}\n)\n" if indent + 4 + len(argument) <= LINE_LENGTH else None
+    if indent + 8 + len(argument) <= LINE_LENGTH:
+        return f"{target} = (\n    {wrapper}(\n        {argument}\n    )\n)\n"
     return f"{head}\n    {argument}\n)\n"
 
 

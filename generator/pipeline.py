@@ -88,7 +88,7 @@ def build_files(
 
 def _prepared(api: Api, paths: frozenset[str]) -> format.Prepared:
     """The files of ``paths``, rendered and planned for formatting."""
-    return format.prepare(render.render(api, only=paths))
+    return format.prepare(render.render(api, only=paths), render.verbatim(api))
 
 
 def _second_share(api: Api) -> frozenset[str]:

@@ -99,9 +99,10 @@ def test_a_statement_black_refuses_alone_sends_its_chunk_then_its_module_to_blac
     assert calls[-1] == [("chunk", text, 0, False)]
 
 
-def test_a_header_whose_last_line_holds_the_body_goes_to_black_with_its_chunk():
+def test_an_overload_stub_is_formatted_whole_with_its_decorators():
     # Microsoft Graph's download overloads: ``) -> bytes: ...`` ends the header and holds the body on
-    # one line, so the header is no statement of its own (cut before that line it once failed to parse).
+    # one line, so the header is no statement of its own (cut before that line it once failed to
+    # parse): the whole stub, decorator and all, is. Another body on the header's line is not.
     params = "".join(f"    argument_number_{i}: int | None = None,\n" for i in range(3))
     text = (
         "class Resource:\n"
@@ -109,8 +110,50 @@ def test_a_header_whose_last_line_holds_the_body_goes_to_black_with_its_chunk():
         f"    def {'a_very_long_method_name_' * 4}(\n        self,\n{params.replace('    ', '        ')}    ) -> bytes: ...\n"
     )
     chunk = fmt.split(text)[0]
-    assert fmt._units(chunk, fmt._unstable_lines(chunk)) is None
+    assert fmt._units(chunk, fmt._unstable_lines(chunk)) == [(1, 7, False)]
     assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
+    other = text.replace(": ...", ": return b''")
+    assert fmt._units(fmt.split(other)[0], fmt._unstable_lines(fmt.split(other)[0])) is None
+    assert fmt.format_python(other) == black.format_str(other, mode=fmt.black_mode())
+
+
+def test_a_long_decorator_goes_with_its_header():
+    # Microsoft Graph: ``@deprecated("GET /a/very/long/path is deprecated by the API")`` on a method of
+    # a 2 MB client class; black alone on the header (with its decorators) decides, not on the class.
+    long = "/identity/b2xUserFlows/{b2xIdentityUserFlow-id}/identityProviders/{identityProvider-id}"
+    text = (
+        "class Client:\n"
+        '    @deprecated("GET ' + long + ' is deprecated by the API")\n'
+        "    @other\n"
+        "    def method(self) -> None:\n"
+        "        return None\n"
+    )
+    chunk = fmt.split(text)[0]
+    assert fmt._units(chunk, fmt._unstable_lines(chunk)) == [(1, 3, True)]
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
+
+
+def test_statements_of_an_if_block_are_formatted_alone():
+    # ``if TYPE_CHECKING:`` imports of long names (Graph's client module), and an ``else`` block; the
+    # condition, an ``elif`` and a body on the condition's line are not statements of their own.
+    names = ",\n".join(f"        {'LongResourceName' * 6}{i}" for i in range(3))
+    text = (
+        "if TYPE_CHECKING:\n"
+        f"    from .resources.{'long_module_name_' * 6} import (\n{names},\n    )\n"
+        "else:\n"
+        "    value = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+    )
+    chunk = fmt.split(text)[0]
+    assert fmt._units(chunk, fmt._unstable_lines(chunk)) == [(1, 5, False), (7, 7, False)]
+    assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
+    for other in (
+        "if " + " and ".join(f"condition_number_{i}" for i in range(8)) + ":\n    pass\n",
+        "if a:\n    pass\nelif " + " and ".join(f"condition_number_{i}" for i in range(8)) + ":\n    pass\n",
+        "if a: value = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n",
+    ):
+        chunk = fmt.split(other)[0]
+        assert fmt._units(chunk, fmt._unstable_lines(chunk)) is None, other
+        assert fmt.format_python(other) == black.format_str(other, mode=fmt.black_mode())
 
 
 def test_a_header_black_would_not_keep_apart_from_its_body_is_refused_not_spliced():
@@ -164,8 +207,10 @@ def test_long_statements_are_formatted_alone_and_spliced_back():
 
 
 def test_a_chunk_black_must_see_whole_goes_through_black_whole():
-    # A long line in a nested block, or a long closing docstring line, is not a statement of its own here.
-    nested = "def f(x):\n    if x:\n        " + "y = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+    # A long line in a loop, or a long closing docstring line, is not a statement of its own here.
+    nested = (
+        "def f(x):\n    for y in x:\n        " + "y = call(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
+    )
     docstring = 'class A:\n    """First line.\n\n    ' + "word " * 25 + '"""\n'
     for text in (nested, docstring):
         chunk = fmt.split(text)[0]
@@ -443,3 +488,20 @@ def test_imports_and_list_displays_are_written_as_black_writes_them():
                 assert black.format_str(text, mode=fmt.black_mode()) == text
         text = render.list_display([render.pyrepr(n) for n in names] + ['"SERVERS"'], "__all__ = ") + "\n"
         assert black.format_str(text, mode=fmt.black_mode()) == text
+
+
+def test_runtime_modules_are_stored_as_black_writes_them():
+    # The pipeline copies them unformatted (``render.verbatim``), so each must already be black's text,
+    # header included, in every package (with webhooks: ``_webhooks.py`` too).
+    config = ApiConfig(name="integration31", spec=ROOT / "tests" / "specs" / "integration31.yaml")
+    spec = load.load_spec(config.spec, config.overlays)
+    api, _ = build_ir.build(spec, config)
+    assert api is not None
+    files = render.render(api)
+    kept = render.verbatim(api)
+    assert f"{api.package}/_webhooks.py" in kept and f"{api.package}/_runtime.py" in kept
+    for path in kept:
+        assert black.format_str(files[path], mode=fmt.black_mode()) == files[path], path
+    prepared = fmt.prepare(files, kept)
+    assert not kept & set(prepared.python)
+    assert fmt.finish(prepared, fmt.run_jobs(prepared.plan.jobs)) == fmt.format_files(files)

@@ -8,9 +8,12 @@ definition with the comments above it), and each chunk is
   as black would choose them, magic trailing commas, black's blank lines), and a chunk whose lines all fit
   in the line length has nothing left for black to change;
 - otherwise only the statements holding a long line go through black: a model field, a class or ``def``
-  header, an ``Endpoint`` declaration. black splits each logical line on its own, so such a statement is
-  formatted alone, dedented, with the line length less its indentation, and put back in place (a chunk
-  where that cannot be done safely goes through black whole);
+  header (with its decorators), an ``@overload`` stub, an ``Endpoint`` declaration, a statement in an
+  ``if`` block. black splits each logical line on its own, so such a statement is formatted alone,
+  dedented, with the line length less its indentation, and put back in place (a chunk where that cannot
+  be done safely goes through black whole);
+- the runtime modules, copied verbatim and stored in black's style, are not looked at (``prepare``'s
+  ``formatted``);
 - whatever is left for black goes to it in one batch through a ``Runner``: ``run_jobs`` runs black in
   order; the speed layer's runner (``generator.speed.formatting``) adds a cache by content and worker
   processes, and cannot change a result;
@@ -25,9 +28,10 @@ module.
 from __future__ import annotations
 
 import ast
+import bisect
 import itertools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
@@ -187,17 +191,48 @@ def _units(chunk: str, long_lines: list[int] | None) -> list[Unit] | None:
     return ordered
 
 
+_DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _is_stub(stmt: ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A definition whose one statement is ``...`` (an ``@overload``)."""
+    body = stmt.body
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and body[0].value.value is Ellipsis
+    )
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    decorators = stmt.decorator_list if isinstance(stmt, _DEFINITIONS) else []
+    return decorators[0].lineno if decorators else stmt.lineno
+
+
 def _unit_at(body: list[ast.stmt], lineno: int) -> Unit | None:
-    for stmt in body:
-        if not stmt.lineno <= lineno <= (stmt.end_lineno or stmt.lineno):
-            continue
-        if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = stmt.body[0].lineno
+    # The first statement ending at or after ``lineno`` (a class body can hold thousands).
+    at = bisect.bisect_left(body, lineno, key=lambda stmt: stmt.end_lineno or stmt.lineno)
+    for stmt in body[at : at + 1]:
+        start = _first_line(stmt)  # a definition's decorators are lines of its header
+        if lineno < start:
+            return None  # between statements: a comment
+        if isinstance(stmt, _DEFINITIONS):
+            first = _first_line(stmt.body[0])
             if stmt.body[0].col_offset != stmt.col_offset + 4:
-                return None  # the body starts on the header's last line (``) -> T: ...``): no header alone
-            if lineno < first:  # in the header; its decorators are lines of their own
-                return (stmt.lineno - 1, first - 2, True)
+                if _is_stub(stmt):  # ``) -> T: ...`` (an overload): the whole definition is the statement
+                    return (start - 1, (stmt.end_lineno or stmt.lineno) - 1, False)
+                return None  # another body on the header's last line: no header alone
+            if lineno < first:  # in the header (with its decorators)
+                return (start - 1, first - 2, True)
             return _unit_at(stmt.body, lineno)
+        if isinstance(stmt, ast.If):  # such as ``if TYPE_CHECKING:``: a statement of a block, at its depth
+            for block in (stmt.body, stmt.orelse):
+                if block and _first_line(block[0]) <= lineno <= (block[-1].end_lineno or block[-1].lineno):
+                    if block[0].col_offset != stmt.col_offset + 4 or block[0].lineno == stmt.lineno:
+                        return None  # ``elif``, or a block on the condition's line
+                    return _unit_at(block, lineno)
+            return None  # the condition, or the ``else:`` line
         if isinstance(
             stmt,
             (
@@ -552,8 +587,11 @@ class Prepared:
     plan: Plan
 
 
-def prepare(files: dict[str, str]) -> Prepared:
-    python = [p for p in files if p.endswith(".py")]
+def prepare(files: dict[str, str], formatted: Collection[str] = ()) -> Prepared:
+    """``files`` planned for formatting; the paths in ``formatted`` are black's style already (the
+    runtime modules, stored formatted: ``tests/test_format.py`` holds them to black) and kept as
+    they are."""
+    python = [p for p in files if p.endswith(".py") and p not in formatted]
     pieces = [split(files[p]) for p in python]
     return Prepared(files, python, [len(c) for c in pieces], plan([c for chunks in pieces for c in chunks]))
 

@@ -182,6 +182,12 @@ def render_versioned(api: ir.Api) -> dict[str, str]:
     return render(api, only={"pyproject.toml", f"{api.package}/__init__.py", f"{api.package}/client.py"})
 
 
+def verbatim(api: ir.Api) -> frozenset[str]:
+    """The package's runtime modules: copied as stored (in black's style), so never reformatted."""
+    names = (*RUNTIME_FILES, *(("_webhooks.py",) if api.webhooks else ()))
+    return frozenset(f"{api.package}/{name}" for name in names)
+
+
 def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:
     """Each file of the package, in order, with what renders it (nothing is rendered here)."""
     env = environment()

@@ -109,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     mck.add_argument("--retry-after", help="Retry-After value sent with 429 and 503")
     mck.add_argument(
+        "--pages", type=int, default=3, help="pages a paginated operation serves (default 3; 1 serves its body unpaged)"
+    )
+    mck.add_argument(
         "--credential",
         action="append",
         default=[],
@@ -305,6 +308,7 @@ def _mock(args: argparse.Namespace) -> int:
         retry_after=args.retry_after,
         credentials=dict(c.split("=", 1) for c in args.credential if "=" in c),
         log_file=args.log,
+        pages=args.pages,
     )
     try:
         server = MockServer(

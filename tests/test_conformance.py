@@ -72,3 +72,14 @@ def test_the_judge_tells_a_wrong_request_from_a_right_one(run, tmp_path):
     bad = tool.judge(spec, server, [dict(raw, query=raw["query"].replace("limit=", "limit=x"))])
     assert good[0]["request"] is None
     assert bad[0]["request"] is not None
+
+
+def test_every_page_of_a_paginated_call_is_walked_and_judged(run):
+    # The mock serves three pages of each paginated operation; the clients walk them all (sync and
+    # async) and every page's request and reply goes to the judge, not only the first.
+    _, reports = run
+    report = next(r for r in reports if r["spec"] == "golden/integration31")
+    paged = [c for c in report["details"] if c["requests"] > 1]
+    assert len(paged) == 2 * 8 and {c["mode"] for c in paged} == {"sync", "async"}
+    assert all(c["requests"] == c["judged"] == 3 for c in paged), paged
+    assert all(c["request_verdict"] is None and c["response_verdict"] is None for c in paged)

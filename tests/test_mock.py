@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 from openapi_schema_validator import OAS30Validator, OAS31Validator, oas30_format_checker, oas31_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4, DRAFT202012
@@ -325,3 +326,83 @@ def test_file_metadata_the_mock_serves_describes_the_file_it_serves():
     for described in (details, *listed):
         assert described["md5"] == hashlib.md5(served).hexdigest()
         assert described["fileSizeBytes"] == len(served)
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+INTEGRATION = "tests/specs/integration31.yaml"
+
+
+def _pages_of(mock: MockServer, path: str, param: str | None, **query: Any) -> list[httpx.Response]:
+    """Every page of a list operation, asked for the way its scheme says (bounded at 10)."""
+    replies = []
+    url: str | None = mock.base_url + path
+    params: dict[str, Any] = dict(query)
+    for _ in range(10):
+        assert url is not None
+        reply = httpx.get(url, params=params or None)
+        assert reply.status_code == 200, reply.text
+        replies.append(reply)
+        body = reply.json()
+        if param is None:  # a Link header
+            url = reply.links.get("next", {}).get("url")
+            params = {}
+        elif param == "cursor":
+            params["cursor"] = body["meta"].get("next_cursor")
+            if params["cursor"] is None:
+                url = None
+        elif param == "page":
+            params["page"] = params.get("page", 1) + 1
+            if params["page"] > body["total_pages"]:
+                url = None
+        if url is None:
+            return replies
+    raise AssertionError("more than 10 pages")
+
+
+def test_paginated_operations_serve_pages_their_schema_accepts():
+    with MockServer(ROOT / INTEGRATION, options=MockOptions(require_credentials=False)) as mock:
+        mock.start()
+        cursor = _pages_of(mock, "/candidates", "cursor")
+        assert [r.json()["meta"].get("next_cursor") for r in cursor] == ["page-1", "page-2", None]
+        assert [len(r.json()["data"]) for r in cursor] == [1, 1, 1]
+        pages = _pages_of(mock, "/jobs", "page")
+        assert len(pages) == 3 and {r.json()["total_pages"] for r in pages} == {3}
+        links = _pages_of(mock, "/interviews", None, per_page=5)
+        assert len(links) == 3 and "mock_page=1" in str(links[1].request.url)
+        assert "per_page=5" in str(links[1].request.url)  # the link keeps the request's own query
+        offset = httpx.get(mock.base_url + "/applications", params={"offset": 8, "limit": 4}).json()
+        assert len(offset["items"]) == 4 and offset["total"] == 12  # as many items as asked, and the total
+        beyond = httpx.get(mock.base_url + "/jobs", params={"page": 7}).json()
+        assert beyond["jobs"] == []  # past the last page: no items
+        stripe_like = httpx.get(mock.base_url + "/notes").json()
+        after = stripe_like["data"][-1]["id"]
+        assert stripe_like["has_more"] is True and after == "item-0-0"
+        last = httpx.get(mock.base_url + "/notes", params={"starting_after": "item-1-0"}).json()
+        assert last["has_more"] is False
+        for reply, pointer in (
+            *((r, "/paths/~1candidates/get/responses/200/content/application~1json/schema") for r in cursor),
+            *((r, "/paths/~1interviews/get/responses/200/content/application~1json/schema") for r in links),
+        ):  # held to the schema by a validator of its own, not the mock's
+            assert schema_check(INTEGRATION, (), pointer, reply.json()) == []
+
+
+def test_pages_the_schema_refuses_and_a_single_page_option_serve_the_body_unpaged(tmp_path):
+    spec = yaml.safe_load((ROOT / INTEGRATION).read_text())
+    meta = spec["paths"]["/candidates"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    meta["properties"]["meta"] = {
+        "type": "object",
+        "required": ["next_cursor"],
+        "properties": {"next_cursor": {"type": ["string", "null"], "pattern": "^[0-9a-f]{8}$"}},
+    }
+    path = tmp_path / "strict.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    for source, options in (
+        (path, MockOptions(require_credentials=False)),
+        (ROOT / INTEGRATION, MockOptions(require_credentials=False, pages=1)),
+    ):
+        with MockServer(source, options=options) as mock:
+            mock.start()
+            body = httpx.get(mock.base_url + "/candidates").json()
+            again = httpx.get(mock.base_url + "/candidates", params={"cursor": "page-1"}).json()
+            assert body == again and "page-1" not in json.dumps(body)

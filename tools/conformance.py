@@ -216,6 +216,17 @@ def _call(client: Any, op: Any, kwargs: dict[str, Any]) -> Any:
     return target(*positional, **kwargs)
 
 
+def _walk(client: Any, op: Any, kwargs: dict[str, Any]) -> Any:
+    """The call, and for a paginated operation every page after the first (the mock serves several)."""
+    result = _call(client, op, kwargs)
+    return list(result) if op.pagination else result
+
+
+async def _async_walk(client: Any, op: Any, kwargs: dict[str, Any]) -> Any:
+    result = _call(client, op, kwargs)
+    return [item async for item in result] if op.pagination else await result
+
+
 def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
     from generator import ApiConfig, build_files
@@ -291,7 +302,7 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
         with sync_client:
             for op, kwargs in planned:
                 before = len(mock.log)
-                error = outcome(functools.partial(_call, sync_client, op, dict(kwargs)))
+                error = outcome(functools.partial(_walk, sync_client, op, dict(kwargs)))
                 calls.append(_entry(op, "sync", kwargs, error, mock.log[before:]))
 
         async def run_async() -> None:
@@ -299,7 +310,7 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
                 for op, kwargs in planned:
                     before = len(mock.log)
                     try:
-                        await _call(client, op, dict(kwargs))
+                        await _async_walk(client, op, dict(kwargs))
                         error = None
                     except Exception as exc:
                         error = f"{type(exc).__name__}: {exc}"[:400]
@@ -310,19 +321,26 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
         prefix = mock.api.prefix
     exchanges = []
     for call in calls:
-        raw = call["raw"]
-        if raw is None:
+        pages = call.pop("pages")  # a paginated call's earlier pages are judged too
+        if call["raw"] is None:
             continue
-        path = raw["path"][len(prefix) :] if prefix and raw["path"].startswith(prefix) else raw["path"]
-        own = _own_server(result.spec.data, call["path_key"], call["operation"].split(" ", 1)[0].lower())
-        exchange = {**raw, "path": path or "/", "path_key": call["path_key"]}
-        exchanges.append((call, {**exchange, "server": own} if own else exchange))
-    verdicts = judge(spec, server, [e for _, e in exchanges])
-    for (call, raw), verdict in zip(exchanges, verdicts):
-        call["request_verdict"] = verdict["request"]
-        call["response_verdict"] = verdict["response"]
-        if raw["response"]["status"] in (204, 205, 304) and "MissingData" in (verdict["response"] or ""):
-            call["response_verdict"] = "not judged"  # the description documents a body HTTP forbids here
+        for raw in (*pages, call["raw"]):
+            path = raw["path"][len(prefix) :] if prefix and raw["path"].startswith(prefix) else raw["path"]
+            own = _own_server(result.spec.data, call["path_key"], call["operation"].split(" ", 1)[0].lower())
+            exchange = {**raw, "path": path or "/", "path_key": call["path_key"]}
+            exchanges.append((call, {**exchange, "server": own} if own else exchange))
+    verdicts: dict[int, list[tuple[str | None, str | None]]] = {}
+    for (call, raw), verdict in zip(exchanges, judge(spec, server, [e for _, e in exchanges])):
+        response = verdict["response"]
+        if raw["response"]["status"] in (204, 205, 304) and "MissingData" in (response or ""):
+            response = "not judged"  # the description documents a body HTTP forbids here
+        verdicts.setdefault(id(call), []).append((verdict["request"], response))
+    for call in calls:
+        found = verdicts.get(id(call))
+        call["judged"] = len(found or ())
+        if found:  # the first page that fails speaks for the call
+            call["request_verdict"] = next((r for r, _ in found if r is not None), None)
+            call["response_verdict"] = next((r for _, r in found if r not in (None, "not judged")), found[-1][1])
     report["calls"] = len(calls)
     report["details"] = calls
     report["seconds"] = round(time.monotonic() - started, 1)
@@ -332,6 +350,7 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
 
 def _entry(op: Any, mode: str, kwargs: dict[str, Any], error: str | None, log: list[dict[str, Any]]) -> dict[str, Any]:
     raw = log[-1].get("raw") if log else None
+    pages = [entry["raw"] for entry in log[:-1] if entry.get("raw")]  # a paginated call's pages before the last
     rejected_by_mock = bool(log and (log[-1].get("violations") or "operation" not in log[-1]))
     if error and raw is not None and raw["response"]["status"] >= 400 and not rejected_by_mock:
         served = raw["response"]["status"]
@@ -344,6 +363,8 @@ def _entry(op: Any, mode: str, kwargs: dict[str, Any], error: str | None, log: l
         "client_error": error,
         "undefined": _undefined_encoding(op, kwargs),
         "raw": raw,
+        "pages": pages,
+        "requests": len(log),
         "request_verdict": "not sent" if raw is None else None,
         "response_verdict": None,
     }

@@ -42,6 +42,8 @@ except ImportError:  # Python 3.10
 
 from ..core import pointer as jp
 from ..core.load import RefPolicy, Spec, load_spec
+from . import paging
+from .paging import Pages
 
 #: The bytes every binary response of the mock carries; file metadata it serves describes them.
 MOCK_FILE = b"mock file content\n"
@@ -67,6 +69,7 @@ class MockOptions:
     seed: int = 0
     keep_raw: bool = False  # each log entry also keeps the raw request and reply ("raw"), unredacted
     require_credentials: bool = True  # False: requests without the security's credentials are let through
+    pages: int = 3  # a paginated operation serves this many pages (below 2: its body as it is, unpaged)
 
 
 def _is_loopback(host: str) -> bool:
@@ -705,6 +708,11 @@ def _coerce(raw: str, schema: Any) -> Any:
     return raw
 
 
+#: What the mock serves for a route, status and example: (status, content type, body, where the JSON
+#: body's schema is: document and pointer, or None).
+Served = tuple[int, str | None, bytes, tuple[str, str] | None]
+
+
 class MockServer:
     """The mock as a library: ``with MockServer(spec) as mock: httpx.get(mock.url + "/v1/...")``."""
 
@@ -729,8 +737,10 @@ class MockServer:
             *(Synth(self.api, examples=False, choice=i) for i in (0, 1, 2, 3)),
             Synth(self.api, examples=False, optional_depth=0),
         ]
-        self._responses: dict[tuple[str, str, int | None, str | None], tuple[int, str | None, bytes]] = {}
+        self._responses: dict[tuple[str, str, int | None, str | None], Served] = {}
         self.options = options or MockOptions()
+        self.pages = Pages(loaded, self.options.pages)
+        self._pages: dict[tuple[Any, ...], paging.Page | None] = {}
         self.log: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
@@ -980,22 +990,54 @@ class MockServer:
     def response(self, route: Route, status: int | None, example_name: str | None) -> tuple[int, str | None, bytes]:
         """(status, content type, body) for a status (None: the first success the spec documents); the
         same for the same route, status and example, so each is made (and validated) once."""
+        return self._served(route, status, example_name)[:3]
+
+    def _served(self, route: Route, status: int | None, example_name: str | None) -> Served:
         key = (route.method, route.ptr, status, example_name)
         found = self._responses.get(key)
         if found is None:
             found = self._responses[key] = self._response(route, status, example_name)
         return found
 
-    def _response(self, route: Route, status: int | None, example_name: str | None) -> tuple[int, str | None, bytes]:
+    def paged(
+        self, route: Route, status: int | None, example_name: str | None, query: dict[str, list[str]], url: str
+    ) -> tuple[bytes, dict[str, str]] | None:
+        """The page a paginated operation's request asks for (``paging``), made from the body
+        ``response`` serves, with the headers it adds; None for any other operation or response."""
+        pagination = self.pages.of(route.doc, route.ptr)
+        if pagination is None:
+            return None
+        code, _, payload, schema = self._served(route, status, example_name)
+        if schema is None or not 200 <= code < 300:
+            return None
+        link = url if pagination.style == "link" else ""
+        key = (route.method, route.ptr, status, example_name, paging.asked(pagination, query), link)
+        if key not in self._pages:
+            doc, ptr = schema
+            validator = self.api.validator(doc, ptr, "response")
+            made = paging.page(
+                pagination,
+                json.loads(payload),
+                query,
+                url,
+                self.options.pages,
+                lambda value: not any(True for _ in validator.iter_errors(value)),
+            )
+            with self._lock:
+                self._pages[key] = made
+        made = self._pages[key]
+        return None if made is None else (json.dumps(made[0], ensure_ascii=False).encode("utf-8"), made[1])
+
+    def _response(self, route: Route, status: int | None, example_name: str | None) -> Served:
         responses = route.op.get("responses") or {}
         key = _pick_status(responses, status)
         code = status or (int(key) if key and key.isdigit() else int(key[0]) * 100 if key and key[0].isdigit() else 200)
         if key is None:
-            return code, None, b""
+            return code, None, b"", None
         doc, rptr, resp = self.api.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
         content = (resp or {}).get("content") or {}
         if not content:
-            return code, None, b""
+            return code, None, b"", None
         media = next((m for m in content if m == "application/json" or m.endswith("+json")), next(iter(content)))
         holder = content[media] if isinstance(content[media], dict) else {}
         mptr = jp.join(rptr, "content", media)
@@ -1016,10 +1058,10 @@ class MockServer:
                 or snode.get("contentMediaType")
                 or not (media.endswith("json") or media.startswith("text/"))
             ):
-                return code, served, MOCK_FILE
+                return code, served, MOCK_FILE, None
             value = self._built(sdoc, sptr, snode) if media.endswith("json") else self.synth.value(sdoc, sptr, snode)
         if isinstance(value, (bytes, bytearray)):
-            return code, served, bytes(value)
+            return code, served, bytes(value), None
         if self.api.serves_files and media.endswith("json") and "schema" in holder:
             described = _describing_mock_file(value)
             if not any(
@@ -1027,8 +1069,9 @@ class MockServer:
             ):
                 value = described
         if media.endswith("json"):
-            return code, media, json.dumps(value, ensure_ascii=False).encode("utf-8")
-        return code, served, (value if isinstance(value, str) else json.dumps(value)).encode("utf-8")
+            schema = (doc, jp.join(mptr, "schema")) if "schema" in holder else None
+            return code, media, json.dumps(value, ensure_ascii=False).encode("utf-8"), schema
+        return code, served, (value if isinstance(value, str) else json.dumps(value)).encode("utf-8"), None
 
     def _built(self, doc: str, ptr: str, node: Any) -> Any:
         """A value built from the schema that the schema accepts: the first of the builders' tries (each
@@ -1258,6 +1301,10 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                         status, ctype, payload, extra = mock.error(route, code, f"HTTP {code} (requested)", [])
                     else:
                         status, ctype, payload = mock.response(route, code, prefer.get("example"))
+                        paged = mock.paged(route, code, prefer.get("example"), query, mock.url + self.path)
+                        if paged is not None:
+                            payload, headers_added = paged
+                            extra.update(headers_added)
                     retry_after = prefer.get("retry-after") or mock.options.retry_after
                     if status in (429, 503) and retry_after:
                         extra["Retry-After"] = str(retry_after)

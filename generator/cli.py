@@ -17,6 +17,7 @@ from .config import ApiConfig, ConfigError, ProjectConfig, load_project
 from .core.load import RefPolicy
 from .core.names import snake
 from .core.write import MARKER, Drift, WriteError, compare, digests, previous_tree, write_tree
+from .drift import history
 from .drift.check import breaking_gate
 from .drift.diff import as_json, as_markdown, as_text, diff_specs
 from .drift.history import HistoryError, resolve_side
@@ -175,11 +176,18 @@ def _run(args: argparse.Namespace) -> _Run:
     generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
     speed = _speed(args)
     for config in apis:
-        previous = previous_tree(out, config.name if per_api else None)
+        on_disk = previous_tree(out, config.name if per_api else None)
+        # The previous release: the folder as last committed, else (outside git) as it is.
+        committed = history.committed_tree(out, config.name if per_api else None)
+        previous = on_disk if committed is None else committed
         api_out = out / config.name if per_api else out
-        if speed.cache is not None and inputs.unchanged(config, policy, api_out, previous):
+        if (
+            speed.cache is not None
+            and (previous is on_disk or previous == on_disk)
+            and inputs.unchanged(config, policy, api_out, on_disk)
+        ):
             # Nothing the output depends on changed and nobody edited it: it is still the answer.
-            for rel, text in previous.items():
+            for rel, text in on_disk.items():
                 if rel != MARKER and text is not None:
                     files[f"{config.name}/{rel}" if per_api else rel] = text
             fresh += 1

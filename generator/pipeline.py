@@ -76,7 +76,7 @@ def build_files(
     result.diagnostics.extend(diags)
     if api is None:
         return result
-    plan = release.plan(changes, files, previous)
+    plan = release.plan(changes, files, previous, api.package)
     if plan.version != api.package_version:
         api = dataclasses.replace(api, package_version=plan.version)
         files.update(format.format_files(render.render_versioned(api), run))

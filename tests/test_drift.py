@@ -3,7 +3,9 @@ matching, and ``update-spec`` from a file or a URL (served on 127.0.0.1)."""
 
 from __future__ import annotations
 
+import hashlib
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -228,3 +230,103 @@ def test_a_new_version_changes_only_the_files_render_versioned_renders():
     versioned = render.render_versioned(dataclasses.replace(api, package_version="4.5.6"))
     assert changed == set(versioned)
     assert all(new[path] == text for path, text in versioned.items())
+
+
+def _changelog_entry(project: Path, api: str) -> str:
+    text = (project / "generated" / api / "CHANGELOG.md").read_text()
+    return text.split("\n## ", 2)[1]
+
+
+def test_an_overlay_renaming_a_model_class_is_a_major_release_naming_the_class(repo):
+    # The spec's diff sees only an extension value change; the generated package loses a class.
+    before = version(repo, "kombo")
+    edit(
+        repo / "specs/kombo.overlay.yaml",
+        "      x-sdk-name: CandidateAttachment\n",
+        "      x-sdk-name: CandidateFile\n",
+    )
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "kombo") == f"{int(before.split('.')[0]) + 1}.0.0"
+    entry = _changelog_entry(repo, "kombo")
+    assert entry.startswith(f"{version(repo, 'kombo')} (major;")
+    assert "- **breaking** public API: class CandidateAttachment renamed to CandidateFile\n" in entry
+    assert "field CandidateAttachmentsData.results changed (list[CandidateAttachment] -> list[CandidateFile])" in entry
+    assert cli(repo, "check").returncode == 0
+
+
+def test_an_overlay_moving_a_parameter_to_the_client_names_the_keywords_it_moves(repo):
+    edit(
+        repo / "specs/kombo.overlay.yaml",
+        "  - target: $.paths.*.*.parameters[?@.in == 'header' && @.name == 'X-Integration-Id']\n"
+        "    description: The integration id is set once on the client, as in Kombo's SDK.\n"
+        "    update:\n"
+        "      x-sdk-client-param: integration_id\n",
+        "",
+    )
+    before = version(repo, "kombo")
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "kombo") == f"{int(before.split('.')[0]) + 1}.0.0"
+    entry = _changelog_entry(repo, "kombo")
+    assert "- **breaking** public API: constructor keyword integration_id removed from Kombo\n" in entry
+    assert (
+        "- **breaking** public API: required keyword x_integration_id added to AtsResource.get_candidate_attachments()"
+        in entry
+    )
+
+
+def _commit(project: Path, message: str) -> None:
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", message)
+
+
+def test_a_generator_change_to_the_public_api_is_released_by_what_it_changes(repo):
+    # As if the previous generator had written one more public method: the spec is the same, the
+    # package the user has loses a method, so the release is major, and says so.
+    resource = repo / "generated/kombo/kombo_client/resources/ats.py"
+    legacy = "    def legacy_attachments(self, candidate_id: str) -> None:\n        return None\n\n"
+    edit(resource, "class AtsResource(SyncResource):\n", "class AtsResource(SyncResource):\n" + legacy)
+    manifest = repo / "generated/.specgen"
+    recorded = json.loads(manifest.read_text())
+    recorded["files"]["kombo/kombo_client/resources/ats.py"] = hashlib.sha256(resource.read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
+    _commit(repo, "the previous generator's output")
+    before = version(repo, "kombo")
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "kombo") == f"{int(before.split('.')[0]) + 1}.0.0"
+    entry = _changelog_entry(repo, "kombo")
+    assert "- **breaking** public API: method AtsResource.legacy_attachments() removed\n" in entry
+    assert "The spec did not change" in entry
+
+
+def test_versions_follow_the_last_commit_not_the_last_generation(repo):
+    # Regenerating an uncommitted change again, or another change on top of it, is one release.
+    before = version(repo, "hrflow")
+    major, minor, _ = before.split(".")
+    first = "        - name: include_archived\n          in: query\n          schema: { type: boolean }\n"
+    second = "        - name: include_deleted\n          in: query\n          schema: { type: boolean }\n"
+    edit(repo / "specs/hrflow.yaml", PARAM, PARAM + first)
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"
+    edit(repo / "specs/hrflow.yaml", PARAM + first, PARAM + first + second)
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "hrflow") == f"{major}.{int(minor) + 1}.0"  # still one release ahead of the commit
+    entry = _changelog_entry(repo, "hrflow")
+    assert "'include_archived' added" in entry and "'include_deleted' added" in entry
+    assert (repo / "generated/hrflow/CHANGELOG.md").read_text().count(f"## {major}.{int(minor) + 1}.0 ") == 1
+    assert cli(repo, "check").returncode == 0
+    _commit(repo, "released")
+    edit(repo / "specs/hrflow.yaml", second, second.replace("include_deleted", "include_hidden"))
+    assert cli(repo, "generate").returncode == 0
+    assert version(repo, "hrflow").startswith(f"{int(major) + 1}.")  # a keyword removed: the next release
+
+
+def test_a_new_uncommitted_package_stays_at_its_first_version(repo, tmp_path_factory):
+    spec = tmp_path_factory.mktemp("spec") / "jobs.yaml"
+    shutil.copy(repo / "specs/hrflow.yaml", spec)
+    for change in (False, True):  # the second time with a breaking change
+        if change:
+            edit(spec, SOURCE_ID, "")
+        assert cli(repo, "generate", "--spec", str(spec), "--out", "generated_new/jobs").returncode == 0
+    pyproject = tomllib.loads((repo / "generated_new/jobs/pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == "0.1.0"
+    assert "## 0.1.0\n\nFirst generation" in (repo / "generated_new/jobs/CHANGELOG.md").read_text()

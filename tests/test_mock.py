@@ -406,3 +406,16 @@ def test_pages_the_schema_refuses_and_a_single_page_option_serve_the_body_unpage
             body = httpx.get(mock.base_url + "/candidates").json()
             again = httpx.get(mock.base_url + "/candidates", params={"cursor": "page-1"}).json()
             assert body == again and "page-1" not in json.dumps(body)
+
+
+def test_a_cursor_parameter_that_takes_numbers_is_given_numbers(tmp_path):
+    # Spotify's recently-played: ``after`` is an integer, the body's next cursor a string.
+    spec = yaml.safe_load((ROOT / INTEGRATION).read_text())
+    spec["paths"]["/candidates"]["get"]["parameters"][0]["schema"] = {"type": "integer"}
+    path = tmp_path / "numeric.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    with MockServer(path, options=MockOptions(require_credentials=False)) as mock:
+        mock.start()
+        pages = _pages_of(mock, "/candidates", "cursor")
+    assert [r.json()["meta"].get("next_cursor") for r in pages] == ["1", "2", None]
+    assert all(r.status_code == 200 for r in pages)  # each cursor sent back was a valid integer

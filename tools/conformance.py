@@ -434,6 +434,8 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "replies_accepted": sum(c["response_verdict"] is None for c in calls if c["request_verdict"] != "not sent"),
         "replies_rejected": sum(c["response_verdict"] not in (None, "not judged") for c in replies),
         "client_errors": sum(c["client_error"] is not None for c in calls),
+        "paged": sum(c.get("requests", 0) > 1 for c in calls),
+        "pages": sum(c.get("judged", 0) for c in calls if c.get("requests", 0) > 1),
         "skipped": len(report.get("skipped") or {}),
         "refused": len(report.get("refused") or []),
         "result": report.get("result", "?"),
@@ -479,12 +481,13 @@ def run_worker(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Pat
 def table(rows: list[dict[str, Any]]) -> str:
     head = (
         "| spec | operations | calls | requests accepted | rejected | not judgeable | replies accepted |"
-        " replies rejected | client errors | skipped | result |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        " replies rejected | client errors | paged calls | pages judged | skipped | result |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     body = "".join(
         f"| {r['spec']} | {r['operations']} | {r['calls']} | {r['accepted']} | {r['rejected']} | {r['not_judgeable']}"
-        f" | {r['replies_accepted']} | {r['replies_rejected']} | {r['client_errors']} | {r['skipped'] + r['refused']}"
+        f" | {r['replies_accepted']} | {r['replies_rejected']} | {r['client_errors']} | {r['paged']} | {r['pages']}"
+        f" | {r['skipped'] + r['refused']}"
         f" | {r['result']} |\n"
         for r in rows
     )
@@ -493,7 +496,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         body += (
             f"| **all {len(rows)}** | {totals['operations']} | {totals['calls']} | {totals['accepted']} |"
             f" {totals['rejected']} | {totals['not_judgeable']} | {totals['replies_accepted']} |"
-            f" {totals['replies_rejected']} | {totals['client_errors']} | {totals['skipped'] + totals['refused']} | |\n"
+            f" {totals['replies_rejected']} | {totals['client_errors']} | {totals['paged']} | {totals['pages']} |"
+            f" {totals['skipped'] + totals['refused']} | |\n"
         )
     return head + body
 
@@ -506,6 +510,8 @@ def write_table(rows: list[dict[str, Any]], path: Path) -> None:
         "openapi-core against the description. *Not judgeable*: deepObject values with nested objects or arrays,\n"
         "which OpenAPI leaves undefined (sent in the bracket form), and label or matrix path parameters, which\n"
         "openapi-core does not read; their bytes are held by tests/test_contract_wire.py and read back by the mock.\n"
+        "*Paged calls*: calls of a paginated operation that walked its pages (the mock serves three), every page's\n"
+        "request and reply judged (*pages judged*).\n"
         "*Skipped*: no valid argument could be built (each is named by `--verbose`).\n\n" + table(rows) + f"\n{END}\n"
     )
     text = path.read_text(encoding="utf-8") if path.exists() else "# Corpus results\n"

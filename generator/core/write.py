@@ -117,11 +117,20 @@ def previous_tree(root: Path, folder: str | None = None) -> dict[str, str | None
     """What an earlier generation left for one API: its files (``read_tree``), with ``MARKER`` holding the
     manifest entries of that API alone (the manifest sits at the top of the output folder)."""
     base = root / folder if folder else root
-    files = read_tree(base)
-    files.pop(MARKER, None)
     try:
-        recorded = json.loads((root / MARKER).read_text(encoding="utf-8")).get("files", {})
-    except (OSError, ValueError, AttributeError):
+        manifest: str | None = (root / MARKER).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        manifest = None
+    return with_manifest(read_tree(base), manifest, folder)
+
+
+def with_manifest(files: dict[str, str | None], manifest: str | None, folder: str | None) -> dict[str, str | None]:
+    """An API's files with ``MARKER`` holding its entries of the output folder's ``manifest`` (its text;
+    the manifest sits at the top of the output folder, so it lists every API's files)."""
+    files = {p: t for p, t in files.items() if p != MARKER}
+    try:
+        recorded = json.loads(manifest or "").get("files", {})
+    except (ValueError, AttributeError):
         return files
     prefix = f"{folder}/" if folder else ""
     mine = {p[len(prefix) :]: h for p, h in recorded.items() if p.startswith(prefix)}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.load import RefPolicy, Spec, document_name, load_spec
+from ..core.write import MARKER, with_manifest
 
 SNAPSHOT = "spec-snapshot.json"
 _SNAPSHOT_ROOT = "file:///snapshot/"
@@ -61,6 +62,53 @@ def version_at(root: Path, rev: str, path: Path) -> str | None:
         return str(_git(root, "show", f"{rev}:{rel}"))
     except HistoryError:
         return None
+
+
+def committed_tree(root: Path, folder: str | None = None) -> dict[str, str | None] | None:
+    """What the last commit holds of one API's output folder, as ``write.previous_tree`` reads the folder
+    (its manifest entries under ``MARKER``): the previous release, so regenerating an uncommitted change
+    does not release it again. ``{}`` when nothing of it is committed yet (a first release, however often
+    it is regenerated); None when the folder is outside a git work tree or one that ignores it (a scratch
+    or benchmark output): then the folder as it is decides."""
+    base = root / folder if folder else root
+    probe = next((p for p in (base, *base.parents) if p.is_dir()), None)
+    top = repo_root(probe) if probe is not None else None
+    if top is None:
+        return None
+    try:
+        rel = base.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
+    spot = rel if rel != "." else ""
+    try:
+        _git(top, "check-ignore", "-q", "--", spot or ".")
+        return None  # ignored: no release history here
+    except HistoryError:
+        pass
+    try:
+        _git(top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    except HistoryError:
+        return {}  # no commit yet
+    if not _git(top, "ls-tree", "-r", "--name-only", "HEAD", "--", spot or "."):
+        return {}
+    files: dict[str, str | None] = {}
+    archive = _git(top, "archive", "--format=tar", "HEAD", "--", spot or ".", binary=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar.getmembers():
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is None:
+                continue
+            name = member.name[len(spot) + 1 :] if spot else member.name
+            try:
+                files[name] = handle.read().decode("utf-8")
+            except UnicodeDecodeError:
+                files[name] = None
+    top_rel = (root.resolve().relative_to(top.resolve()).as_posix() + "/").removeprefix("./")
+    try:
+        manifest = str(_git(top, "show", f"HEAD:{top_rel}{MARKER}")) + "\n"
+    except HistoryError:
+        manifest = None
+    return with_manifest(files, manifest, folder)
 
 
 @contextmanager

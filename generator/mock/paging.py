@@ -5,7 +5,8 @@ Which operations page, and how, is what the generator reads (``build_ir.paginati
 Speakeasy's and Azure's extensions, inference), so the mock pages exactly where the client expects pages.
 The request says which page it asks for, so the mock keeps no state:
 
-- cursor: the cursor it was given (``page-<n>``, or ``<n>`` where the schema wants a number), or, for a
+- cursor: the cursor it was given (``page-<n>``, or ``<n>`` where the cursor parameter or the schema takes
+  numbers: Spotify's ``after``), or, for a
   cursor read from the last item (Stripe's ``starting_after``), that item's id (``item-<n>-<i>``);
 - page: the page number (from the operation's first, ``start``), with the page count in the body;
 - offset: the offset, in steps of the page's item count, with the total in the body;
@@ -74,9 +75,11 @@ def page(
     url: str,
     count: int,
     valid: Callable[[Any], bool],
+    numeric: bool = False,
 ) -> Page | None:
     """Page ``n`` of ``count`` made from ``body``, ``n`` read from the request's ``query``; ``url`` is the
-    request's URL (a next-page link is made from it). None when the body has no list of items where the
+    request's URL (a next-page link is made from it); ``numeric``: the cursor parameter takes numbers.
+    None when the body has no list of items where the
     pagination says, or no page made from it is one the schema accepts."""
     items = jp.resolve(body, paging.items, None) if paging.items else body
     if not isinstance(items, list) or not items:
@@ -103,9 +106,8 @@ def page(
         if paging.has_more is not None:
             _put(out, paging.has_more, not last)
         if paging.next is not None:
-            return _first_valid(
-                out, paging.next, [None if last else f"page-{n + 1}", *([] if last else [n + 1])], valid
-            )
+            cursors = [str(n + 1), n + 1] if numeric else [f"page-{n + 1}", n + 1]  # as the parameter takes it
+            return _first_valid(out, paging.next, [None] if last else cursors, valid)
     elif paging.style == "page" and paging.total is not None:
         _put(out, paging.total, count)
     elif paging.style == "offset" and paging.total is not None:

@@ -1022,11 +1022,21 @@ class MockServer:
                 url,
                 self.options.pages,
                 lambda value: not any(True for _ in validator.iter_errors(value)),
+                self._numeric(route, pagination.param),
             )
             with self._lock:
                 self._pages[key] = made
         made = self._pages[key]
         return None if made is None else (json.dumps(made[0], ensure_ascii=False).encode("utf-8"), made[1])
+
+    def _numeric(self, route: Route, name: str | None) -> bool:
+        """Whether the query parameter ``name`` takes numbers (a cursor such as Spotify's ``after``)."""
+        for pptr, param in route.params:
+            if param.get("in") == "query" and param.get("name") == name:
+                _, _, schema = self.api.follow(route.doc, jp.join(pptr, "schema"), param.get("schema"))
+                kinds = schema.get("type") if isinstance(schema, dict) else None
+                return bool({"integer", "number"} & set(kinds if isinstance(kinds, list) else [kinds]))
+        return False
 
     def _response(self, route: Route, status: int | None, example_name: str | None) -> Served:
         responses = route.op.get("responses") or {}

@@ -1,0 +1,132 @@
+"""The generated public API read from source (``drift/surface.py``): what a user's code can touch, and each
+change to it named in the user's terms with the level it gets (breaking or added)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.config import ApiConfig
+from generator.drift import surface
+from generator.pipeline import build_files
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MODELS = '''class Job(Model):
+    """A job."""
+
+    id: str
+    title: str | None = None
+
+
+class Color(OpenStrEnum):
+    RED = "red"
+    BLUE = "blue"
+
+
+__all__ = ["Color", "Job"]
+'''
+
+RESOURCE = """class JobsResource(SyncResource):
+    def list(self, *, limit: int | None = None, service_id: str | None = None) -> list[Job]:
+        return []
+
+    def get(self, job_id: str, *, service_id: str | None = None) -> Job:
+        return Job()
+
+
+class AsyncJobsResource(AsyncResource):
+    async def list(self, *, limit: int | None = None, service_id: str | None = None) -> list[Job]:
+        return []
+
+    async def get(self, job_id: str, *, service_id: str | None = None) -> Job:
+        return Job()
+
+
+class JobsResourceWithRawResponse:
+    def __init__(self, resource: JobsResource) -> None:
+        self.list = raw_method(resource.list)
+"""
+
+
+def _files(models: str = MODELS, resource: str = RESOURCE) -> dict[str, str | None]:
+    return {"pkg/models.py": models, "pkg/resources/jobs.py": resource, "pkg/_runtime.py": "def private(): pass\n"}
+
+
+def _said(old: dict[str, str | None], new: dict[str, str | None]) -> list[tuple[str, str]]:
+    return [(c.level, c.text) for c in surface.changes(old, new, "pkg")]
+
+
+def test_the_same_package_has_no_changes_and_a_docstring_is_no_change():
+    assert _said(_files(), _files()) == []
+    assert _said(_files(), _files(MODELS.replace('"""A job."""', '"""A job posting."""'))) == []
+
+
+def test_a_class_renamed_is_one_change_with_both_names():
+    renamed = MODELS.replace("class Job(", "class JobPosting(").replace('"Job"]', '"JobPosting"]')
+    assert _said(_files(), _files(renamed)) == [("breaking", "class Job renamed to JobPosting")]
+
+
+def test_a_keyword_removed_from_many_methods_is_one_line_with_the_count_and_async_twins_are_not_counted():
+    gone = RESOURCE.replace(", *, service_id: str | None = None", "").replace(", service_id: str | None = None", "")
+    assert _said(_files(), _files(resource=gone)) == [
+        ("breaking", "keyword service_id removed from 2 methods (JobsResource.get(), JobsResource.list())")
+    ]
+
+
+def test_required_additions_break_and_optional_ones_add():
+    required = RESOURCE.replace("*, limit: int | None = None", "*, board: str, limit: int | None = None")
+    optional = RESOURCE.replace("*, limit: int | None = None", "*, board: str | None = None, limit: int | None = None")
+    assert _said(_files(), _files(resource=required)) == [
+        ("breaking", "required keyword board added to JobsResource.list()")
+    ]
+    assert _said(_files(), _files(resource=optional)) == [("added", "keyword board added to JobsResource.list()")]
+    field = MODELS.replace("    title: str | None = None\n", "    title: str | None = None\n    board: str\n")
+    assert _said(_files(), _files(field)) == [("breaking", "required field Job.board added")]
+
+
+def test_types_defaults_and_members():
+    narrowed = MODELS.replace("title: str | None = None", "title: str = ''")
+    assert _said(_files(), _files(narrowed)) == [
+        ("breaking", "field Job.title changed (str | None = None -> str = '')")
+    ]
+    widened = RESOURCE.replace("limit: int | None = None", "limit: int | str | None = None")
+    assert _said(_files(), _files(resource=widened)) == [
+        ("added", "keyword limit takes more (int | None = None -> int | str | None = None) in JobsResource.list()")
+    ]
+    returns = RESOURCE.replace("-> list[Job]:", "-> SyncPage[Job]:")
+    assert _said(_files(), _files(resource=returns)) == [
+        ("breaking", "method JobsResource.list() changed (list[Job] -> SyncPage[Job])")
+    ]
+    members = MODELS.replace('    BLUE = "blue"\n', '    GREEN = "green"\n')
+    assert _said(_files(), _files(members)) == [
+        ("breaking", "enum member Color.BLUE removed"),
+        ("added", "enum member Color.GREEN added"),
+    ]
+
+
+def test_private_modules_and_wrappers_are_not_the_surface_but_exports_are():
+    changed = _files()
+    changed["pkg/_runtime.py"] = "def private(): pass\n\n\ndef another(): pass\n"
+    changed["pkg/resources/jobs.py"] = RESOURCE.replace("self.list = raw_method", "self.listed = raw_method")
+    assert _said(_files(), changed) == []
+    assert _said(_files(), _files(MODELS.replace('__all__ = ["Color", "Job"]', '__all__ = ["Job"]'))) == [
+        ("breaking", "export Color removed")
+    ]
+
+
+def test_a_whole_generated_package_reads_and_compares_with_itself(tmp_path):
+    # Every module the generator writes parses chunk by chunk, and an unchanged package is no change;
+    # a real package's surface holds its client, resources, models and exports.
+    result = build_files(ApiConfig(name="integration31", spec=ROOT / "tests/specs/integration31.yaml"))
+    assert result.ok and result.api is not None
+    files: dict[str, str | None] = dict(result.files)
+    package = result.api.package
+    assert surface.changes(files, files, package) == []
+    chunks = surface._definitions(files, package)
+    read = surface._surface(chunks.elements())
+    kinds = {key[0] for key in read}
+    assert {"class", "field", "method", "keyword", "constructor", "property", "export"} <= kinds
+    assert ("constructor", "client.RecruitingIntegration", "client_id") in read
+    assert not any(key[1].endswith(("WithRawResponse", "WithStreamingResponse")) for key in read)
+    without = {path: text for path, text in files.items() if not path.endswith("/webhooks.py")}
+    assert any(c.text.startswith("class ") and c.level == "breaking" for c in surface.changes(files, without, package))

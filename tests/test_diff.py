@@ -41,6 +41,10 @@ BASE: dict[str, Any] = {
                 "responses": {
                     "200": {
                         "description": "ok",
+                        "headers": {
+                            "X-Rate-Limit": {"required": True, "schema": {"type": "integer"}},
+                            "X-Note": {"schema": {"type": "string"}},
+                        },
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
                     },
                     "404": {"description": "missing"},
@@ -81,6 +85,14 @@ BASE: dict[str, Any] = {
             },
         },
     },
+    "webhooks": {
+        "thingCreated": {
+            "post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                "responses": {"200": {"description": "received"}},
+            }
+        }
+    },
     "components": {
         "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
         "schemas": {
@@ -100,7 +112,7 @@ BASE: dict[str, Any] = {
                 "type": "object",
                 "required": ["name"],
                 "properties": {
-                    "name": {"type": "string", "maxLength": 10, "minLength": 1},
+                    "name": {"type": "string", "maxLength": 10, "minLength": 1, "pattern": "^[a-z]+$"},
                     "mode": {"type": "string", "enum": ["x", "y"]},
                     "count": {"type": "integer", "minimum": 0, "maximum": 100},
                     "note": {"type": "string", "nullable": True},
@@ -119,6 +131,7 @@ GET = "/paths/~1things~1{id}/get"
 POST = "/paths/~1things/post"
 THING = "/components/schemas/Thing"
 NEW = "/components/schemas/NewThing"
+HEADERS = GET + "/responses/200/headers"
 
 
 def _at(d: Any, pointer: str) -> Any:
@@ -240,8 +253,8 @@ CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
     (
         "request-constraint-tightened",
         _set(NEW + "/properties/name/maxLength", 5),
-        NEW + "/properties/name",
-        NEW + "/properties/name",
+        NEW + "/properties/name/maxLength",
+        NEW + "/properties/name/maxLength",
     ),
     (
         "request-union-member-removed",
@@ -352,15 +365,15 @@ CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
     ),
     (
         "response-constraint-changed",
-        _set(THING + "/properties/label/maxLength", 40),
-        THING + "/properties/label",
-        THING + "/properties/label",
+        _set(THING + "/properties/label/maxLength", 10),
+        THING + "/properties/label/maxLength",
+        THING + "/properties/label/maxLength",
     ),
     (
         "request-constraint-relaxed",
         _set(NEW + "/properties/count/maximum", 1000),
-        NEW + "/properties/count",
-        NEW + "/properties/count",
+        NEW + "/properties/count/maximum",
+        NEW + "/properties/count/maximum",
     ),
     (
         "request-type-widened",
@@ -456,6 +469,45 @@ CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
         "/servers/1",
     ),
     ("schema-added", _set("/components/schemas/Fish", {"type": "object"}), None, "/components/schemas/Fish"),
+    ("response-header-removed", _delete(GET + "/responses/200/headers/X-Rate-Limit"), HEADERS + "/X-Rate-Limit", None),
+    ("response-optional-header-removed", _delete(HEADERS + "/X-Note"), HEADERS + "/X-Note", None),
+    (
+        "response-header-made-optional",
+        _set(HEADERS + "/X-Rate-Limit/required", False),
+        HEADERS + "/X-Rate-Limit",
+        HEADERS + "/X-Rate-Limit",
+    ),
+    (
+        "response-header-made-required",
+        _set(HEADERS + "/X-Note/required", True),
+        HEADERS + "/X-Note",
+        HEADERS + "/X-Note",
+    ),
+    (
+        "response-header-added",
+        _set(HEADERS + "/X-Request-Id", {"schema": {"type": "string"}}),
+        None,
+        HEADERS + "/X-Request-Id",
+    ),
+    ("webhook-removed", _delete("/webhooks/thingCreated"), "/webhooks/thingCreated", None),
+    (
+        "response-constraint-loosened",
+        _set(THING + "/properties/label/maxLength", 40),
+        THING + "/properties/label/maxLength",
+        THING + "/properties/label/maxLength",
+    ),
+    (
+        "request-pattern-changed",
+        _do(_set(NEW + "/properties/name/pattern", "^[0-9]+$")),
+        NEW + "/properties/name/pattern",
+        NEW + "/properties/name/pattern",
+    ),
+    (
+        "webhook-added",
+        _set("/webhooks/thingDeleted", {"post": {"responses": {"200": {"description": "ok"}}}}),
+        None,
+        "/webhooks/thingDeleted",
+    ),
     ("description-changed", _set(GET + "/summary", "Fetch one thing."), GET + "/summary", GET + "/summary"),
     ("version-changed", _set("/info/version", "1.1"), "/info/version", "/info/version"),
 ]
@@ -538,6 +590,8 @@ def test_output_formats(tmp_path):
     assert "breaking parameter-removed: GET /things/{id}: query parameter 'verbose' removed" in text
     assert "old: " in text and "2 change(s): 1 breaking, 0 warning, 1 safe; version bump: major" in text
     payload = json.loads(as_json(result))
+    assert list(payload) == ["schema", "summary", "changes"] and payload["schema"] == "specgen-diff/1"
+    assert all(list(c) == ["level", "rule", "where", "message", "old", "new"] for c in payload["changes"])
     assert payload["summary"] == {"breaking": 1, "warning": 0, "safe": 1, "bump": "major"}
     assert payload["changes"][0]["rule"] == "parameter-removed" and payload["changes"][0]["old"].endswith(
         "#" + GET + "/parameters/1"
@@ -735,3 +789,161 @@ def test_pruned_diff_finds_exactly_what_the_full_comparison_finds(tmp_path):
             unchanged = _Unchanged(a, b)
             pruned += bool(unchanged._dirty < {t for _, r in unchanged._refs.values() for t in r if t})
     assert compared > 300 and pruned > 100  # and the pruning did skip something in most of them
+
+
+def _rules(tmp_path: Path, mutate: Callable[[Any], None]) -> list[tuple[str, str | None, str | None]]:
+    result = diff_specs(*_pair(tmp_path, mutate))
+    return [
+        (c.rule, c.old.partition("#")[2] if c.old else None, c.new.partition("#")[2] if c.new else None)
+        for c in result.changes
+    ]
+
+
+KEYWORD_VALUES: dict[str, Any] = {
+    "contains": {"type": "string"},
+    "if": {"required": ["a"]},
+    "then": {"required": ["b"]},
+    "else": {"required": ["c"]},
+    "dependentRequired": {"a": ["b"]},
+    "dependentSchemas": {"a": {"required": ["b"]}},
+    "prefixItems": [{"type": "string"}],
+    "propertyNames": {"pattern": "^[a-z]+$"},
+    "patternProperties": {"^x-": {"type": "string"}},
+    "unevaluatedItems": False,
+    "unevaluatedProperties": False,
+    "contentSchema": {"type": "object"},
+    "contentMediaType": "application/json",
+    "contentEncoding": "base64",
+    "not": {"type": "null"},
+}
+
+
+@pytest.mark.parametrize("keyword", sorted(KEYWORD_VALUES))
+def test_json_schema_2020_keywords_in_their_own_direction(keyword, tmp_path):
+    from generator.drift.diff import SCHEMA_KEYWORDS
+
+    assert set(KEYWORD_VALUES) == set(SCHEMA_KEYWORDS)
+    # Added to a request: tightened; removed: relaxed. Removed from a response: loosened (a warning);
+    # added: safe. prefixItems the other way round (without it, ``items`` covers every position).
+    value = KEYWORD_VALUES[keyword]
+    inverted = keyword == "prefixItems"
+    request, response = NEW + "/properties/weight", THING + "/properties/size"
+    added = "request-constraint-relaxed" if inverted else "request-constraint-tightened"
+    assert _rules(tmp_path, _set(request + "/" + keyword, value)) == [(added, request, request + "/" + keyword)]
+    for where, rule in (
+        (request, "request-constraint-tightened" if inverted else "request-constraint-relaxed"),
+        (response, "response-constraint-changed" if inverted else "response-constraint-loosened"),
+    ):
+        with_it = copy.deepcopy(BASE)
+        _set(where + "/" + keyword, value)(with_it)
+        removed = diff_specs(_load(tmp_path, "old", with_it), _load(tmp_path, "new", BASE))
+        assert [(c.rule, c.level) for c in removed.changes] == [(rule, RULES[rule].level)]
+    response_added = "response-constraint-loosened" if inverted else "response-constraint-changed"
+    assert _rules(tmp_path, _set(response + "/" + keyword, value)) == [
+        (response_added, response, response + "/" + keyword)
+    ]
+
+
+def test_contains_counts_are_bounds(tmp_path):
+    weight = NEW + "/properties/weight"
+    base = copy.deepcopy(BASE)
+    _set(weight + "/minContains", 2)(base)
+    for value, rule in ((3, "request-constraint-tightened"), (1, "request-constraint-relaxed")):
+        other = copy.deepcopy(base)
+        _set(weight + "/minContains", value)(other)
+        result = diff_specs(_load(tmp_path, "old", base), _load(tmp_path, "new", other))
+        assert [c.rule for c in result.changes] == [rule]
+
+
+def test_every_keyword_changed_is_its_own_change(tmp_path):
+    both = _do(_set(NEW + "/properties/name/maxLength", 5), _set(NEW + "/properties/name/minLength", 2))
+    name = NEW + "/properties/name"
+    assert sorted(_rules(tmp_path, both)) == [
+        ("request-constraint-tightened", name + "/maxLength", name + "/maxLength"),
+        ("request-constraint-tightened", name + "/minLength", name + "/minLength"),
+    ]
+
+
+def test_a_pattern_that_matches_everything_is_relaxed(tmp_path):
+    name = NEW + "/properties/name"
+    strict = copy.deepcopy(BASE)
+    _set(name + "/pattern", "^[a-z]+$")(strict)
+    loose = copy.deepcopy(strict)
+    _set(name + "/pattern", "")(loose)
+    result = diff_specs(_load(tmp_path, "old", strict), _load(tmp_path, "new", loose))
+    assert [(c.rule, c.level) for c in result.changes] == [("request-constraint-relaxed", "safe")]
+
+
+def test_a_property_a_direction_never_carries_is_not_removed_from_it(tmp_path):
+    # A writeOnly property is never in a response; removing it is no response change (and readOnly
+    # likewise in a request).
+    old = copy.deepcopy(BASE)
+    _set(THING + "/properties/secret", {"type": "string", "writeOnly": True})(old)
+    _set(NEW + "/properties/created", {"type": "string", "readOnly": True})(old)
+    result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", BASE))
+    assert [c.rule for c in result.changes if c.level == "breaking"] == []
+
+
+def test_an_operation_that_needs_no_credentials_now_is_safe(tmp_path):
+    result = diff_specs(*_pair(tmp_path, _set(GET + "/security", [])))
+    assert [(c.rule, c.level, c.message) for c in result.changes] == [
+        ("security-scheme-unused-removed", "safe", "no credentials needed now")
+    ]
+
+
+def test_x_extensible_enum_values_in_their_own_direction(tmp_path):
+    old = copy.deepcopy(BASE)
+    _param(old, "X-Trace")["schema"]["x-extensible-enum"] = ["alpha", "beta"]
+    _set(THING + "/properties/label/x-extensible-enum", ["red", "blue"])(old)
+    param = GET + "/parameters/2/schema"
+    fewer = copy.deepcopy(old)
+    _param(fewer, "X-Trace")["schema"]["x-extensible-enum"] = ["alpha"]
+    result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", fewer))
+    assert [(c.rule, c.level, c.new.partition("#")[2]) for c in result.changes] == [
+        ("request-enum-value-removed", "breaking", param + "/x-extensible-enum")
+    ]
+    more = copy.deepcopy(old)
+    _set(THING + "/properties/label/x-extensible-enum", ["red", "blue", "green"])(more)
+    result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", more))
+    assert [(c.rule, c.level) for c in result.changes] == [("response-enum-value-added", "safe")]
+
+
+def test_a_response_headers_type_is_compared_as_a_response(tmp_path):
+    assert _rules(tmp_path, _set(HEADERS + "/X-Rate-Limit/schema", {"type": ["integer", "string"]})) == [
+        ("response-type-changed", HEADERS + "/X-Rate-Limit/schema", HEADERS + "/X-Rate-Limit/schema")
+    ]
+    assert _rules(tmp_path, _delete(HEADERS + "/X-Rate-Limit")) == [
+        ("response-header-removed", HEADERS + "/X-Rate-Limit", None)
+    ]
+
+
+def test_webhook_payloads_and_callbacks_are_compared(tmp_path):
+    hook = "/webhooks/thingCreated/post/requestBody/content/application~1json/schema"
+    inline = copy.deepcopy(BASE)
+    _set(hook, {"type": "object", "properties": {"id": {"type": "string"}, "at": {"type": "string"}}})(inline)
+    callback = {
+        "{$request.body#/url}": {
+            "post": {
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"type": "object", "properties": {"done": {"type": "boolean"}}}}
+                    }
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    }
+    _set(POST + "/callbacks", {"onDone": callback})(inline)
+    dropped = copy.deepcopy(inline)
+    del _at(dropped, hook)["properties"]["at"]
+    del _at(dropped, POST + "/callbacks")["onDone"]
+    result = diff_specs(_load(tmp_path, "old", inline), _load(tmp_path, "new", dropped))
+    assert sorted((c.rule, c.where) for c in result.changes) == [
+        ("response-property-removed", "webhook thingCreated POST"),
+        ("webhook-removed", "POST /things callback onDone"),
+    ]
+    changed = copy.deepcopy(inline)
+    body = POST + "/callbacks/onDone/{$request.body#~1url}/post/requestBody/content/application~1json/schema"
+    del _at(changed, body)["properties"]["done"]
+    result = diff_specs(_load(tmp_path, "old", inline), _load(tmp_path, "new", changed))
+    assert [(c.rule, c.level) for c in result.changes] == [("response-property-removed", "breaking")]

@@ -54,7 +54,11 @@ RULES: dict[str, Rule] = {
     "request-type-changed": Rule("breaking", "a request type narrowed or changed (also: null no longer accepted)"),
     "request-enum-value-removed": Rule("breaking", "an enum value removed from a request schema"),
     "request-constraint-tightened": Rule(
-        "breaking", "maxLength, minLength, pattern, minimum, maximum, maxItems, ... tightened or added on a request"
+        "breaking",
+        "maxLength, minLength, pattern, minimum, maximum, maxItems, ... tightened or added on a request; a JSON"
+        " Schema 2020-12 keyword (contains, if/then/else, dependentRequired, dependentSchemas, prefixItems,"
+        " propertyNames, patternProperties, unevaluatedItems/Properties, contentSchema/MediaType/Encoding, not)"
+        " added or changed",
     ),
     "request-union-member-removed": Rule("breaking", "a oneOf/anyOf member removed from a request schema"),
     "request-additional-properties-restricted": Rule("breaking", "additionalProperties closed on a request object"),
@@ -67,6 +71,8 @@ RULES: dict[str, Rule] = {
     ),
     "response-union-member-added": Rule("breaking", "a oneOf/anyOf member added to a response schema"),
     "success-status-removed": Rule("breaking", "a success (2xx) response removed"),
+    "response-header-removed": Rule("breaking", "a required response header removed"),
+    "response-header-made-optional": Rule("breaking", "a required response header made optional"),
     "response-media-type-removed": Rule("breaking", "a success response media type removed"),
     "security-scheme-added": Rule("breaking", "a security scheme added"),
     "security-scheme-changed": Rule("breaking", "a security scheme's type, location, name or scheme changed"),
@@ -74,12 +80,14 @@ RULES: dict[str, Rule] = {
     "security-requirement-changed": Rule("breaking", "an operation's accepted credentials changed"),
     "server-removed": Rule("breaking", "a server removed"),
     "schema-removed": Rule("breaking", "a component schema removed (its model class disappears)"),
+    "webhook-removed": Rule("breaking", "a webhook or callback removed (its payload model and event disappear)"),
     "request-enum-value-added": Rule(
         "warning", "an enum value added to a request schema (callers may want to send it)"
     ),
     "operation-deprecated": Rule("warning", "an operation or parameter marked deprecated"),
     "success-status-added": Rule("warning", "a success status added (the method may return another shape)"),
     "error-status-removed": Rule("warning", "an error response removed"),
+    "response-optional-header-removed": Rule("warning", "an optional response header removed"),
     "parameter-default-changed": Rule(
         "warning", "a parameter's default changed (omitting it now means something else)"
     ),
@@ -87,9 +95,19 @@ RULES: dict[str, Rule] = {
         "safe", "an enum value added to a response: generated enums are open, the value parses as an unknown member"
     ),
     "response-constraint-changed": Rule(
-        "safe", "a response constraint changed: generated models do not enforce lengths, ranges or patterns"
+        "safe", "a response constraint tightened or added: generated models do not enforce lengths, ranges or patterns"
     ),
-    "request-constraint-relaxed": Rule("safe", "a request constraint relaxed or removed"),
+    "request-pattern-changed": Rule(
+        "warning", "a request pattern changed to another (which values each takes cannot be compared)"
+    ),
+    "response-constraint-loosened": Rule(
+        "warning",
+        "a response constraint loosened or removed: values the description ruled out may come back (generated"
+        " models still parse them; code relying on the old guarantee may not)",
+    ),
+    "request-constraint-relaxed": Rule(
+        "safe", "a request constraint relaxed or removed (a pattern of '' matches everything)"
+    ),
     "request-type-widened": Rule("safe", "a request type widened"),
     "response-type-narrowed": Rule("safe", "a response type narrowed"),
     "path-added": Rule("safe", "a path added"),
@@ -105,10 +123,15 @@ RULES: dict[str, Rule] = {
     "response-property-made-required": Rule("safe", "a response property made required"),
     "response-union-member-removed": Rule("safe", "a oneOf/anyOf member removed from a response schema"),
     "response-media-type-added": Rule("safe", "a response media type added"),
+    "response-header-added": Rule("safe", "a response header added"),
+    "response-header-made-required": Rule("safe", "an optional response header made required"),
     "error-status-added": Rule("safe", "an error response added"),
-    "security-scheme-unused-removed": Rule("safe", "credentials dropped from an operation's requirements"),
+    "security-scheme-unused-removed": Rule(
+        "safe", "credentials dropped from an operation's requirements (also: the operation needs none now)"
+    ),
     "server-added": Rule("safe", "a server added"),
     "schema-added": Rule("safe", "a component schema added"),
+    "webhook-added": Rule("safe", "a webhook or callback added"),
     "description-changed": Rule("safe", "a description, summary, title or example changed", docs=True),
     "version-changed": Rule("safe", "info.version changed", docs=True),
 }
@@ -152,9 +175,27 @@ class DiffResult:
 
 # --- schema views --------------------------------------------------------------------------------
 
-CONSTRAINT_UPPER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
-CONSTRAINT_LOWER = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
+CONSTRAINT_UPPER = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties", "maxContains")
+CONSTRAINT_LOWER = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties", "minContains")
 CONSTRAINT_EXACT = ("pattern", "multipleOf", "uniqueItems", "format")
+#: JSON Schema 2020-12 (OpenAPI 3.1) keywords that restrict what validates, compared by value.
+SCHEMA_KEYWORDS = (
+    "contains",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "prefixItems",
+    "propertyNames",
+    "patternProperties",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+    "contentMediaType",
+    "contentEncoding",
+    "not",
+)
 
 
 @dataclass
@@ -164,6 +205,7 @@ class View:
     ptr: str
     types: set[str] | None = None  # None: any type
     enum: list[Any] | None = None
+    extensible: list[Any] | None = None  # x-extensible-enum: values named, others allowed
     props: dict[str, tuple[str, str, Any]] = field(default_factory=dict)  # name -> (doc, ptr, node)
     required: set[str] = field(default_factory=set)
     items: tuple[str, str, Any] | None = None
@@ -235,6 +277,8 @@ class _Side:
             view.enum = list(node["enum"])
         elif "const" in node:
             view.enum = [node["const"]]
+        if isinstance(node.get("x-extensible-enum"), list):
+            view.extensible = list(node["x-extensible-enum"])
         props = node.get("properties")
         if isinstance(props, dict):
             at = ptr + "/properties/"  # jp.join's work, once per view: a large diff views thousands
@@ -248,7 +292,9 @@ class _Side:
         for kind in ("oneOf", "anyOf"):
             if isinstance(node.get(kind), list):
                 view.unions += [(doc, jp.join(ptr, kind, i), m) for i, m in enumerate(node[kind])]
-        view.constraints = {k: node[k] for k in (*CONSTRAINT_UPPER, *CONSTRAINT_LOWER, *CONSTRAINT_EXACT) if k in node}
+        view.constraints = {
+            k: node[k] for k in (*CONSTRAINT_UPPER, *CONSTRAINT_LOWER, *CONSTRAINT_EXACT, *SCHEMA_KEYWORDS) if k in node
+        }
         view.description = node.get("description")
         if isinstance(node.get("allOf"), list) and depth < 32:
             for i, part in enumerate(node["allOf"]):
@@ -362,6 +408,7 @@ class _Differ:
         self.servers(od, nd)
         self.security_schemes(od, nd)
         self.paths(od, nd)
+        self.events("webhook", (ro, "/webhooks", od.get("webhooks")), (rn, "/webhooks", nd.get("webhooks")))
         self.components(od, nd)
         if not self.changes and _canonical(od) != _canonical(nd):
             self.add("description-changed", "spec", "documentation or examples changed", (ro, ""), (rn, ""))
@@ -531,6 +578,7 @@ class _Differ:
         self.request_body(where, (od, optr, a), (nd, nptr, b))
         self.responses(where, (od, optr, a), (nd, nptr, b))
         self.security(where, (od, optr, a), (nd, nptr, b))
+        self.callbacks(where, (od, optr, a), (nd, nptr, b))
 
     def _params(
         self, side: _Side, doc: str, op_ptr: str, op: Any, item: Any, item_ptr: str
@@ -707,6 +755,7 @@ class _Differ:
                         (bdoc, bptr),
                     )
                 self.media(f"{where} -> {status}", "response", (adoc, aptr, resp_a), (bdoc, bptr, resp_b), success)
+                self.headers(f"{where} -> {status}", (adoc, aptr, resp_a), (bdoc, bptr, resp_b))
         norm_a = {str(k).upper() for k in ra}
         for status in rb:
             if str(status).upper() not in norm_a:
@@ -719,6 +768,94 @@ class _Differ:
                     (nd, jp.join(nptr, "responses", status)),
                 )
 
+    def headers(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
+        """A response's headers, by name in any case: removed, made optional, added, and their schemas
+        compared as responses (what the caller reads)."""
+        adoc, aptr, a = old
+        bdoc, bptr, b = new
+        ha = {str(k).lower(): (str(k), v) for k, v in _dict(a.get("headers")).items()}
+        hb = {str(k).lower(): (str(k), v) for k, v in _dict(b.get("headers")).items()}
+        for name, (key, raw) in ha.items():
+            xdoc, xptr, x = self.old.follow(adoc, jp.join(aptr, "headers", key), raw)
+            required = _get(x, "required") is True
+            if name not in hb:
+                rule = "response-header-removed" if required else "response-optional-header-removed"
+                self.add(
+                    rule, where, f"{'required' if required else 'optional'} header {key!r} removed", (xdoc, xptr), None
+                )
+                continue
+            other_key, other = hb[name]
+            ydoc, yptr, y = self.new.follow(bdoc, jp.join(bptr, "headers", other_key), other)
+            now = _get(y, "required") is True
+            if required and not now:
+                self.add(
+                    "response-header-made-optional", where, f"header {key!r} made optional", (xdoc, xptr), (ydoc, yptr)
+                )
+            elif now and not required:
+                self.add(
+                    "response-header-made-required", where, f"header {key!r} made required", (xdoc, xptr), (ydoc, yptr)
+                )
+            if isinstance(x, dict) and isinstance(y, dict) and "schema" in x and "schema" in y:
+                self.schema(
+                    (xdoc, jp.join(xptr, "schema"), x["schema"]),
+                    (ydoc, jp.join(yptr, "schema"), y["schema"]),
+                    "response",
+                    f"{where} header {key}",
+                )
+        for name, (key, _) in hb.items():
+            if name not in ha:
+                self.add(
+                    "response-header-added", where, f"header {key!r} added", None, (bdoc, jp.join(bptr, "headers", key))
+                )
+
+    def events(self, kind: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
+        """Webhooks (``kind`` "webhook": name -> path item) or one callback's expressions (-> path item):
+        each operation's payload is compared as a response (what the receiver parses)."""
+        od, optr, a = old
+        nd, nptr, b = new
+        for name, raw in _dict(a).items():
+            label = f"{kind} {name}"
+            if name not in _dict(b):
+                self.add("webhook-removed", label, f"{label} removed", (od, jp.join(optr, name)), None)
+                continue
+            adoc, aptr, item_a = self.old.follow(od, jp.join(optr, name), raw)
+            bdoc, bptr, item_b = self.new.follow(nd, jp.join(nptr, name), b[name])
+            for method in METHODS:
+                x, y = _get(item_a, method), _get(item_b, method)
+                where = f"{label} {method.upper()}"
+                if isinstance(x, dict) and not isinstance(y, dict):
+                    self.add("webhook-removed", where, f"{where} removed", (adoc, jp.join(aptr, method)), None)
+                elif isinstance(y, dict) and not isinstance(x, dict):
+                    self.add("webhook-added", where, f"{where} added", None, (bdoc, jp.join(bptr, method)))
+                elif isinstance(x, dict) and isinstance(y, dict):
+                    xdoc, xptr, body_x = self.old.follow(
+                        adoc, jp.join(aptr, method, "requestBody"), x.get("requestBody")
+                    )
+                    ydoc, yptr, body_y = self.new.follow(
+                        bdoc, jp.join(bptr, method, "requestBody"), y.get("requestBody")
+                    )
+                    if isinstance(body_x, dict) and isinstance(body_y, dict):
+                        self.media(where, "response", (xdoc, xptr, body_x), (ydoc, yptr, body_y), success=True)
+        for name in _dict(b):
+            if name not in _dict(a):
+                label = f"{kind} {name}"
+                self.add("webhook-added", label, f"{label} added", None, (nd, jp.join(nptr, name)))
+
+    def callbacks(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
+        od, optr, a = old
+        nd, nptr, b = new
+        ca, cb = _dict(a.get("callbacks")), _dict(b.get("callbacks"))
+        for name in {**ca, **cb}:
+            o = self.old.follow(od, jp.join(optr, "callbacks", name), ca[name]) if name in ca else None
+            n = self.new.follow(nd, jp.join(nptr, "callbacks", name), cb[name]) if name in cb else None
+            label = f"{where} callback {name}"
+            if n is None and o is not None:
+                self.add("webhook-removed", label, f"{label} removed", (o[0], o[1]), None)
+            elif o is None and n is not None:
+                self.add("webhook-added", label, f"{label} added", None, (n[0], n[1]))
+            elif o is not None and n is not None:
+                self.events(label, o, n)
+
     def security(self, where: str, old: tuple[str, str, Any], new: tuple[str, str, Any]) -> None:
         od, optr, a = old
         nd, nptr, b = new
@@ -727,7 +864,7 @@ class _Differ:
         if sa == sb:
             return
         lost = sa - sb
-        if lost:
+        if lost and frozenset() not in sb:  # an operation that accepts no credentials accepts any
             shown = " or ".join(" + ".join(sorted(r)) or "none" for r in sorted(lost, key=sorted))
             self.add(
                 "security-requirement-changed",
@@ -737,9 +874,8 @@ class _Differ:
                 (nd, nptr),
             )
         else:
-            self.add(
-                "security-scheme-unused-removed", where, "more credential choices accepted", (od, optr), (nd, nptr)
-            )
+            said = "no credentials needed now" if frozenset() in sb else "more credential choices accepted"
+            self.add("security-scheme-unused-removed", where, said, (od, optr), (nd, nptr))
 
     # -- schemas
 
@@ -762,11 +898,14 @@ class _Differ:
         request = direction == "request"
         self._types(va, vb, request, where, o, n)
         self._enum(va, vb, request, where, o, n)
+        self._extensible(va, vb, request, where, o, n)
         self._constraints(va, vb, request, where, o, n)
         if va.description != vb.description:
             self.add("description-changed", where, "schema description changed", o, n)
         for name, (pdoc, pptr, pnode) in va.props.items():
             if name not in vb.props:
+                if _get(self.old.follow(pdoc, pptr, pnode)[2], "writeOnly" if not request else "readOnly") is True:
+                    continue  # a property this direction never carries (writeOnly in a response, readOnly in a request)
                 rule = "request-property-removed" if request else "response-property-removed"
                 self.add(rule, where, f"property {name!r} removed", (pdoc, pptr), None)
                 continue
@@ -877,6 +1016,24 @@ class _Differ:
                 n,
             )
 
+    def _extensible(
+        self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]
+    ) -> None:
+        """``x-extensible-enum``: the values a schema names while allowing others (Zalando's guideline)."""
+        if va.extensible is None and vb.extensible is None:
+            return
+        ea, eb = va.extensible or [], vb.extensible or []
+        at_o = (o[0], jp.join(o[1], "x-extensible-enum")) if va.extensible is not None else o
+        at_n = (n[0], jp.join(n[1], "x-extensible-enum")) if vb.extensible is not None else n
+        removed = [v for v in ea if v not in eb]
+        added = [v for v in eb if v not in ea]
+        if removed:
+            rule = "request-enum-value-removed" if request else "response-constraint-changed"
+            self.add(rule, where, f"x-extensible-enum values removed: {_show(removed)}", at_o, at_n)
+        if added:
+            rule = "request-enum-value-added" if request else "response-enum-value-added"
+            self.add(rule, where, f"x-extensible-enum values added: {_show(added)}", at_o, at_n)
+
     def _constraints(
         self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str]
     ) -> None:
@@ -885,12 +1042,18 @@ class _Differ:
             a, b = ca.get(key), cb.get(key)
             if a == b or (key == "format" and not request):
                 continue
-            shown = f"{key} {a!r} -> {b!r}"
-            if not request:
-                self.add("response-constraint-changed", where, shown, o, n)
+            shown = f"{key} {_show(a)} -> {_show(b)}" if key in SCHEMA_KEYWORDS else f"{key} {a!r} -> {b!r}"
+            at_o = (o[0], jp.join(o[1], key)) if key in va.constraints else o  # one change per keyword
+            at_n = (n[0], jp.join(n[1], key)) if key in vb.constraints else n
+            if not request:  # loosened: the new schema takes what the old one refused
+                rule = "response-constraint-loosened" if _tightened(key, b, a) else "response-constraint-changed"
+                self.add(rule, where, shown, at_o, at_n)
                 continue
-            tightened = _tightened(key, a, b)
-            self.add("request-constraint-tightened" if tightened else "request-constraint-relaxed", where, shown, o, n)
+            if key == "pattern" and a and b:
+                rule = "request-pattern-changed"
+            else:
+                rule = "request-constraint-tightened" if _tightened(key, a, b) else "request-constraint-relaxed"
+            self.add(rule, where, shown, at_o, at_n)
 
     def _unions(
         self, va: View, vb: View, request: bool, where: str, o: tuple[str, str], n: tuple[str, str], depth: int
@@ -931,9 +1094,12 @@ class _Differ:
 
 
 def _tightened(key: str, a: Any, b: Any) -> bool:
-    """Whether a request constraint changing from ``a`` to ``b`` rejects values it used to accept."""
-    if b is None:
-        return False
+    """Whether a request constraint changing from ``a`` to ``b`` rejects values it used to accept (None:
+    the keyword is absent). ``prefixItems`` goes the other way: without it ``items`` covers every position."""
+    if key == "prefixItems":
+        return a is not None and a != b
+    if b is None or (key == "pattern" and b == ""):
+        return False  # removed, or a pattern that matches everything
     if a is None:
         return not (key == "uniqueItems" and b is False)
     if (
@@ -1031,8 +1197,16 @@ def as_text(result: DiffResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: ``diff --format json``'s schema, named in its output; a change to the keys below gets a new name.
+JSON_SCHEMA = "specgen-diff/1"
+
+
 def as_json(result: DiffResult) -> str:
+    """``{"schema": JSON_SCHEMA, "summary": {"breaking": n, "warning": n, "safe": n, "bump": "major" | "minor"
+    | "patch" | null}, "changes": [{"level", "rule", "where", "message", "old", "new"}, ...]}``; ``old`` and
+    ``new`` are ``file#/json/pointer`` or null. Documented in the README, held by ``tests/test_diff.py``."""
     payload = {
+        "schema": JSON_SCHEMA,
         "summary": {level: result.count(level) for level in LEVELS} | {"bump": result.bump},
         "changes": [asdict(c) for c in result.changes],
     }

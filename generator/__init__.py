@@ -21,6 +21,8 @@ from .core.names import snake
 from .pipeline import GenerationResult, build_files
 from .speed import Speed
 
+__version__ = "0.2.0"
+
 __all__ = ["ApiConfig", "Diagnostics", "GenerationResult", "RefPolicy", "Speed", "build_files", "generate_package"]
 
 

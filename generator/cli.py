@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .config import ApiConfig, ConfigError, ProjectConfig, load_project
 from .core.load import RefPolicy
 from .core.names import snake
@@ -29,18 +30,20 @@ from .speed import Speed, inputs
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator", description="Typed Python clients from OpenAPI 3.0/3.1 documents."
+        prog="specgen",
+        description="Typed Python clients from OpenAPI 3.0/3.1 documents (also: python -m generator).",
     )
+    parser.add_argument("--version", action="version", version=f"specgen {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def common(p: argparse.ArgumentParser) -> None:
+    def common(p: argparse.ArgumentParser, verb: str) -> None:
         p.add_argument(
             "--project",
             type=Path,
             default=Path("."),
             help="folder holding pyproject.toml with [tool.generator] (default: .)",
         )
-        p.add_argument("--spec", type=Path, help="generate from this spec instead of the project's configured APIs")
+        p.add_argument("--spec", type=Path, help=f"{verb} this spec instead of the project's configured APIs")
         p.add_argument(
             "--overlay",
             type=Path,
@@ -57,20 +60,31 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--strict", action="store_true", help="treat warnings as errors")
         p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-        p.add_argument("--no-cache", action="store_true", help="read and write no cache (check always runs without)")
+        p.add_argument(
+            "-v", "--verbose", action="store_true", help="print every warning and info where it is, none grouped"
+        )
+        if verb != "validate":
+            p.add_argument(
+                "--no-cache", action="store_true", help="read and write no cache (check always runs without)"
+            )
 
     gen = sub.add_parser("generate", help="write packages (all configured APIs, or --spec into --out)")
-    common(gen)
-    gen.add_argument("--out", type=Path, help="with --spec: the package folder to write")
+    common(gen, "generate")
+    gen.add_argument(
+        "--out", type=Path, help="with --spec: the package folder to write (default: a folder named after the API)"
+    )
+    gen.add_argument(
+        "--force", action="store_true", help="replace the output folder even where it holds files specgen did not write"
+    )
     chk = sub.add_parser("check", help="fail when a spec is invalid or the output is not what generation gives")
-    common(chk)
+    common(chk, "check")
     chk.add_argument("--out", type=Path, help="with --spec: the package folder to compare")
     chk.add_argument(
         "--base", help="revision to gate breaking changes against (default: git merge-base HEAD origin/main)"
     )
     chk.add_argument("--no-base", action="store_true", help="skip the breaking-change gate against the merge base")
-    val = sub.add_parser("validate", help="validate specs and report diagnostics")
-    common(val)
+    val = sub.add_parser("validate", help="validate specs and report diagnostics (writes nothing)")
+    common(val, "validate")
     dif = sub.add_parser("diff", help="classify the changes between two specs (file or git:REV:path)")
     dif.add_argument("old", help="old spec: a file, or git:REV:path (path from the repository root)")
     dif.add_argument("new", help="new spec: a file, or git:REV:path")
@@ -81,7 +95,12 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="overlay applied to both sides (at the side's revision)",
     )
-    dif.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    dif.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text, json (schema specgen-diff/1, for CI) or markdown (a pull-request comment); default text",
+    )
     dif.add_argument(
         "--fail-on",
         choices=("breaking", "warning", "never"),
@@ -92,13 +111,17 @@ def _parser() -> argparse.ArgumentParser:
     dif.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
     mck = sub.add_parser("mock", help="serve a spec's operations over HTTP from its examples and schemas")
     mck.add_argument("spec", help="a spec file, or the name of a configured API (its overlays applied)")
-    mck.add_argument("--project", type=Path, default=Path("."))
+    mck.add_argument(
+        "--project", type=Path, default=Path("."), help="folder whose pyproject.toml names the APIs (default: .)"
+    )
     mck.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --allow-external)"
     )
-    mck.add_argument("--port", type=int, default=8000)
+    mck.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
     mck.add_argument("--allow-external", action="store_true", help="allow binding a non-loopback address")
-    mck.add_argument("--overlay", type=Path, action="append", default=[])
+    mck.add_argument(
+        "--overlay", type=Path, action="append", default=[], help="OpenAPI Overlay 1.0 document to apply (repeatable)"
+    )
     mck.add_argument("--log", type=Path, help="append every request as a JSON line to this file")
     mck.add_argument("--latency", default="0", help="milliseconds added to every reply: N or MIN-MAX")
     mck.add_argument(
@@ -129,8 +152,12 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="the new vendor file: a path, or an http(s) URL (fetched only because you named it)",
     )
-    upd.add_argument("--project", type=Path, default=Path("."))
-    upd.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    upd.add_argument(
+        "--project", type=Path, default=Path("."), help="folder whose pyproject.toml names the APIs (default: .)"
+    )
+    upd.add_argument(
+        "--format", choices=("text", "json", "markdown"), default="text", help="how the diff is shown (default: text)"
+    )
     return parser
 
 
@@ -163,7 +190,7 @@ class _Run:
 
 def _speed(args: argparse.Namespace) -> Speed:
     """``check`` compares against a generation without caches, as does any command given --no-cache."""
-    return Speed(cache=None) if args.no_cache or args.command == "check" else Speed()
+    return Speed(cache=None) if getattr(args, "no_cache", False) or args.command == "check" else Speed()
 
 
 def _run(args: argparse.Namespace) -> _Run:
@@ -193,9 +220,7 @@ def _run(args: argparse.Namespace) -> _Run:
             fresh += 1
             continue
         result: GenerationResult = build_files(config, policy, previous, speed)
-        for diagnostic in result.diagnostics:
-            if diagnostic.level == "error" or not args.quiet:
-                print(diagnostic, file=sys.stderr)
+        _report(result.diagnostics, args, config.name)
         # An overlay action that matches nothing (W025) means the vendor file moved under it: drift.
         stale_overlay = args.command == "check" and any(d.code == "W025" for d in result.diagnostics.warnings)
         if not result.ok or stale_overlay or (args.strict and result.diagnostics.warnings):
@@ -209,8 +234,41 @@ def _run(args: argparse.Namespace) -> _Run:
     return _Run(None if failed else files, out, len(apis), up_to_date, per_api, generated)
 
 
+def _report(diagnostics: Any, args: argparse.Namespace, name: str) -> None:
+    """The diagnostics on stderr: errors each on its own line; warnings and infos once per problem, with
+    how many more places have it (``-v``: each where it is; ``-q``: none); then a count per code."""
+    if args.quiet:
+        for diagnostic in diagnostics.errors:
+            print(diagnostic, file=sys.stderr)
+        return
+    if args.verbose:
+        diagnostics.print()
+    else:
+        for diagnostic, count in diagnostics.grouped():
+            more = f" (and {count - 1} more like it; -v lists each)" if count > 1 else ""
+            print(f"{diagnostic}{more}", file=sys.stderr)
+    if len(diagnostics):
+        print(f"{name}: {diagnostics.summary()}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        out = getattr(args, "out", None)
+        left = f"; {out or 'the output'} left unchanged" if args.command in ("generate", "update-spec") else ""
+        print(f"{args.command}: interrupted{left}", file=sys.stderr)
+        return 130
+
+
+def _main(args: argparse.Namespace) -> int:
+    if getattr(args, "out", None) and not getattr(args, "spec", None):
+        print(
+            f"error: {args.command} --out needs --spec; the project's APIs go where [tool.generator] output says",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.command == "diff":
             return _diff(args)
@@ -254,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     hashes = None if run.up_to_date else digests(files)
     try:
-        changed = False if run.up_to_date else write_tree(out, files, hashes)
+        changed = False if run.up_to_date else write_tree(out, files, hashes, force=args.force)
     except (WriteError, OSError) as exc:
         print(f"error: {exc}; {out} left unchanged", file=sys.stderr)
         return 1

@@ -24,8 +24,11 @@ def test_bad_spec_prints_exact_diagnostics(spec):
     )
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if not line.startswith("validate: failed")]
-    assert lines == spec.with_suffix(".expected").read_text().splitlines()
-    assert all(line.startswith(f"{rel.as_posix()}#") for line in lines)
+    *said, summary = lines  # the diagnostics, then a count per code
+    assert said == spec.with_suffix(".expected").read_text().splitlines()
+    assert all(line.startswith(f"{rel.as_posix()}#") for line in said)
+    errors = [line.split(": error[", 1)[1].split("]", 1)[0] for line in said if ": error[" in line]
+    assert summary.startswith(f"{spec.stem}: {len(errors)} error{'s' if len(errors) != 1 else ''} (")
 
 
 def test_failed_generate_writes_nothing(tmp_path):

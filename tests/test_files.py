@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import os
+import stat
 from email.parser import BytesParser
 from email.policy import HTTP
 
@@ -157,6 +159,19 @@ def test_download_to_a_path_checks_md5_and_returns_the_path(server, mode, tmp_pa
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
     req = server.last()
     assert req.query == {"accessTokenId": [TOKEN]} and req.headers["accept"] == "*/*"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_a_downloaded_file_gets_the_mode_the_umask_gives(server, tmp_path, umask):
+    # As any new file would (open's 0666 less the umask), not the 0600 of a temporary file.
+    server.route("GET", BASE + "/attachment/picture1", picture_reply())
+    target = tmp_path / "picture1.jpg"
+    before = os.umask(umask)
+    try:
+        crafter("sync", server, lambda cp: cp.profile.attachments.download(PROFILE, "picture1", to=target))
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
 
 def test_download_without_target_returns_bytes(server, mode):

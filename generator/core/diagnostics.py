@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import IO, Literal
@@ -22,6 +24,14 @@ class Diagnostic:
     def __str__(self) -> str:
         where = f"{self.file}#{self.pointer}" if self.file else f"#{self.pointer}"
         return f"{where}: {self.level}[{self.code}]: {_one_line(self.message)}"
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\d+")
+
+
+def _shape(message: str) -> str:
+    """A message with what it quotes and counts taken out: what problems of one kind share."""
+    return _QUOTED.sub("_", message)
 
 
 def _one_line(text: str) -> str:
@@ -72,6 +82,31 @@ class Diagnostics:
         out = stream or sys.stderr
         for d in self.items:
             print(d, file=out)
+
+    def grouped(self) -> list[tuple[Diagnostic, int]]:
+        """Each problem once, with how many places have it: the warnings and infos that say the same
+        thing (the same code and message but for the names and numbers they quote, such as one
+        enum's 98 colliding values) as the first of them and a count; every error on its own."""
+        groups: dict[tuple[str, str, str, str], list[Diagnostic]] = {}
+        for d in self.items:
+            key = (
+                (d.level, d.code, d.file, _shape(d.message))
+                if d.level != "error"
+                else (d.level, d.code, d.file, d.pointer + d.message)
+            )
+            groups.setdefault(key, []).append(d)
+        return [(found[0], len(found)) for found in groups.values()]
+
+    def summary(self) -> str:
+        """``3 warnings (W310 2, W440 1), 97 infos (I440)``; empty when there is nothing to say."""
+        parts = []
+        for level in ("error", "warning", "info"):
+            codes = collections.Counter(d.code for d in self.items if d.level == level)
+            if codes:
+                total = sum(codes.values())
+                detail = ", ".join(f"{code} {n}" if len(codes) > 1 else code for code, n in sorted(codes.items()))
+                parts.append(f"{total} {level}{'s' if total != 1 else ''} ({detail})")
+        return ", ".join(parts)
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.items)

@@ -138,6 +138,15 @@ def with_manifest(files: dict[str, str | None], manifest: str | None, folder: st
     return files
 
 
+def _foreign(current: dict[str, str | None], expected: dict[str, str]) -> list[str]:
+    """Files of the folder that neither this generation nor the one recorded in its manifest wrote."""
+    try:
+        recorded = set(json.loads(current.get(MARKER) or "").get("files", {}))
+    except (ValueError, AttributeError):
+        recorded = set()
+    return sorted(p for p in current if p not in expected and p not in recorded and p != MARKER)
+
+
 def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40) -> Drift:
     expected = with_marker(files)
     actual = read_tree(root)
@@ -238,9 +247,11 @@ def recover(root: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None = None) -> bool:
+def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None = None, force: bool = False) -> bool:
     """Make ``root`` hold exactly ``files`` (plus the marker; ``hashes`` are the files' ``digests`` when
-    already computed). Returns False when it already did."""
+    already computed). Returns False when it already did. A file in ``root`` that no generation wrote
+    (not in its manifest: someone added it) is not deleted unless ``force``: the write is refused,
+    naming it, and nothing changes."""
     for path in files:
         check_relative_path(path)
     recover(root)
@@ -249,7 +260,20 @@ def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None 
     if current == expected:
         return False
     if not _replaceable(root):
-        raise WriteError(f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it")
+        raise WriteError(
+            f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it:"
+            " choose an empty or new folder"
+        )
+    foreign = [] if force else _foreign(current, expected)
+    if foreign:
+        shown = ", ".join(str(root / p) for p in foreign[:5]) + (
+            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        )
+        raise WriteError(
+            f"{shown}: not written by specgen (added to a generated folder by hand?), and generating would delete"
+            f" {'it' if len(foreign) == 1 else 'them'}; move {'it' if len(foreign) == 1 else 'them'} out, or pass"
+            " --force to let generation replace the folder"
+        )
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
     try:

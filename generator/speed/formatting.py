@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..core import format
 from . import cache
-from .workers import can_fork
+from .workers import can_fork, ignore_interrupts
 
 #: Worker processes pay for themselves (starting them has a cost of its own) above this much work,
 #: estimated from black's cost per character and per call.
@@ -68,7 +68,7 @@ class Formatter:
 
         context = multiprocessing.get_context("fork") if can_fork() else None
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))  # the largest first: even shares
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context, initializer=ignore_interrupts) as pool:
             done = dict(zip(order, pool.map(format.black_job, [jobs[i] for i in order], chunksize=8)))
         return [done[i] for i in range(len(jobs))]
 

@@ -4,6 +4,7 @@ in) and sends its result back through a pipe."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -62,7 +63,14 @@ def _gone(*args: Any) -> Any:
     raise RuntimeError("result() after close()")
 
 
+def ignore_interrupts() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it stops the workers and says so in one line),
+    so a worker neither dies with a traceback of its own nor leaves one on the terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _send_result(fn: Callable[..., Any], args: tuple[Any, ...], send: Any) -> None:
+    ignore_interrupts()
     try:
         outcome: tuple[bool, Any] = (False, fn(*args))
     except Exception as exc:

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar, Union
@@ -98,10 +97,7 @@ class Sink:
         self.size = 0
         if self.path is not None:
             if self._out is None:
-                folder = self.path.parent
-                fd, self._tmp = tempfile.mkstemp(
-                    dir=folder, prefix=f".{self.path.name}.", suffix=".part"
-                )
+                fd, self._tmp = _part_file(self.path)
                 self._out = os.fdopen(fd, "wb")
             else:
                 self._out.seek(0)
@@ -185,3 +181,17 @@ def _seekable(file: Any) -> bool:
         return bool(file.seekable())
     except (AttributeError, OSError, ValueError):
         return False
+
+
+def _part_file(target: Path) -> tuple[int, str]:
+    """A new hidden ``.part`` file beside ``target``, made with the mode any new file gets (0666 less
+    the umask, as ``open`` would), not ``mkstemp``'s 0600: the finished download is renamed into place.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        path = target.parent / f".{target.name}.{os.urandom(6).hex()}.part"
+        try:
+            return os.open(path, flags, 0o666), str(path)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free name for a .part file beside {target}")

@@ -1,0 +1,192 @@
+"""The command as a user meets it: ``specgen`` installed from a wheel and run from another folder, its
+version, diagnostics said once per problem with a count per code, Ctrl-C in one line with the output
+untouched, and a file someone added to a generated folder kept (the write refused) unless ``--force``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import __version__
+from generator.core.write import read_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def test_the_specgen_command_installs_from_the_repository_and_runs_anywhere(tmp_path):
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = wheels.glob("specgen-*.whl")
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    command = site / "bin" / "specgen"
+    assert command.is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    spec = elsewhere / "jobs.yaml"
+    spec.write_text((ROOT / "specs" / "hrflow.yaml").read_text())
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(site)}
+
+    def specgen(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(command), *args], cwd=elsewhere, capture_output=True, text=True, timeout=300, env=env
+        )
+
+    version = specgen("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"specgen {__version__}"
+    made = specgen("generate", "--spec", "jobs.yaml", "--out", "out/jobs", "-q")
+    assert made.returncode == 0, made.stderr
+    assert (elsewhere / "out/jobs/jobs_client/client.py").is_file()
+    where = subprocess.run(
+        [sys.executable, "-c", "import generator, sys; print(generator.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert where.stdout.startswith(str(site))  # the installed copy ran, with its own templates
+
+
+def test_each_subcommand_has_its_own_help():
+    validate = cli("validate", "--help").stdout
+    assert "validate this spec instead" in validate and "--out" not in validate and "--no-cache" not in validate
+    mock = cli("mock", "--help").stdout
+    assert "default 8000" in mock and "Overlay 1.0 document" in mock
+    assert "--force" in cli("generate", "--help").stdout
+    refused = cli("generate", "--out", "somewhere")
+    assert refused.returncode == 2 and "--out needs --spec" in refused.stderr
+
+
+def _colliding_spec(path: Path, copies: int) -> None:
+    """An enum whose values spell the same member name ``copies`` times over: one problem, many places."""
+    values = [f"v-{'-' * i}x" for i in range(copies)]
+    spec = {
+        "openapi": "3.0.3",
+        "info": {"title": "Enums", "version": "1"},
+        "paths": {},
+        "components": {"schemas": {"Mode": {"type": "string", "enum": values}}},
+    }
+    path.write_text(json.dumps(spec))
+
+
+def test_diagnostics_are_said_once_per_problem_with_a_count_per_code(tmp_path):
+    spec = tmp_path / "enums.json"
+    _colliding_spec(spec, 12)
+    grouped = cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out"))
+    assert grouped.returncode == 0, grouped.stderr
+    lines = grouped.stderr.splitlines()
+    assert len([line for line in lines if "warning[W310]" in line]) == 1
+    assert "(and 10 more like it; -v lists each)" in grouped.stderr
+    assert lines[-1] == "enums: 11 warnings (W310)"
+    each = cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out"), "-v", "--no-cache")
+    assert len([line for line in each.stderr.splitlines() if "warning[W310]" in line]) == 11
+    assert cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out"), "-q").stderr == ""
+
+
+def _large_spec(path: Path, operations: int) -> None:
+    paths = {
+        f"/things{i}/{{id}}": {
+            "get": {
+                "operationId": f"getThing{i}",
+                "tags": [f"group{i % 40}"],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/Thing{i}"}}},
+                    }
+                },
+            }
+        }
+        for i in range(operations)
+    }
+    schemas = {
+        f"Thing{i}": {
+            "type": "object",
+            "properties": {f"field_{j}": {"type": "string", "description": "A field. " * 20} for j in range(12)},
+        }
+        for i in range(operations)
+    }
+    path.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "Big", "version": "1"},
+                "paths": paths,
+                "components": {"schemas": schemas},
+            }
+        )
+    )
+
+
+def test_ctrl_c_is_one_line_exit_130_and_the_output_untouched(tmp_path):
+    spec = tmp_path / "big.json"
+    _large_spec(spec, 1500)
+    out = tmp_path / "out"
+    assert cli("generate", "--spec", str(spec), "--out", str(out), "-q", "--no-cache").returncode == 0
+    before = read_tree(out)
+    spec.write_text(spec.read_text().replace("A field.", "A field of a thing."))
+    interrupted = 0
+    for delay in (0.5, 1.0, 1.5, 2.5):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(out), "-q", "--no-cache"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # the whole group gets the signal, as a terminal's Ctrl-C does
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=120)
+        if proc.returncode == 0:
+            continue  # finished before the signal
+        interrupted += 1
+        assert proc.returncode == 130, stderr
+        assert stderr == f"generate: interrupted; {out} left unchanged\n"
+        assert read_tree(out) == before
+    assert interrupted
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_file_added_to_a_generated_folder_is_kept_unless_forced(tmp_path, force):
+    out = tmp_path / "out"
+    spec = ROOT / "specs" / "hrflow.yaml"
+    assert cli("generate", "--spec", str(spec), "--out", str(out), "-q").returncode == 0
+    mine = out / "hrflow_client" / "my_helpers.py"
+    mine.write_text("def helper(): ...\n")
+    again = cli("generate", "--spec", str(spec), "--out", str(out), "--no-cache", *(["--force"] if force else []))
+    if force:
+        assert again.returncode == 0 and not mine.exists()
+        return
+    assert again.returncode == 1
+    assert f"{mine}: not written by specgen" in again.stderr and "--force" in again.stderr
+    assert mine.read_text() == "def helper(): ...\n"

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 errors or drift, 2 usage.
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
 import sys
@@ -223,6 +224,12 @@ def _run(args: argparse.Namespace) -> _Run:
         _report(result.diagnostics, args, config.name)
         # An overlay action that matches nothing (W025) means the vendor file moved under it: drift.
         stale_overlay = args.command == "check" and any(d.code == "W025" for d in result.diagnostics.warnings)
+        if stale_overlay:
+            print(
+                f"check: {config.name}: an overlay action matches nothing (W025 above), so check fails: the vendor"
+                " spec moved under the overlay; update the action's target",
+                file=sys.stderr,
+            )
         if not result.ok or stale_overlay or (args.strict and result.diagnostics.warnings):
             failed = True
             continue
@@ -380,8 +387,29 @@ def _mock(args: argparse.Namespace) -> int:
         server = MockServer(
             spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external
         )
-    except (MockError, OSError) as exc:
+    except MockError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(
+                f"error: port {args.port} on {args.host} is in use: pick another with --port (0 picks a free one)",
+                file=sys.stderr,
+            )
+        else:
+            print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    unmatched = [key for key in sequences if not server.api.serves(key)]
+    if unmatched:
+        server.stop()
+        shown = ", ".join(repr(k) for k in unmatched)
+        print(
+            f"error: --sequence {shown}: no operation of {spec} has that method and path (give 'METHOD /path' as"
+            f" requested, e.g. {server.api.routes[0].method + ' ' + server.api.routes[0].template!r})"
+            if server.api.routes
+            else f"error: --sequence {shown}: {spec} has no operations",
+            file=sys.stderr,
+        )
         return 2
     print(
         f"mock: serving {len(server.api.routes)} operation(s) of {spec} at {server.base_url} (Ctrl-C stops)", flush=True

@@ -190,3 +190,42 @@ def test_a_file_added_to_a_generated_folder_is_kept_unless_forced(tmp_path, forc
     assert again.returncode == 1
     assert f"{mine}: not written by specgen" in again.stderr and "--force" in again.stderr
     assert mine.read_text() == "def helper(): ...\n"
+
+
+def test_messages_say_what_where_and_what_to_do(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text('openapi: 3.0.3\ninfo:\n  title: "unclosed\n  version: 1\npaths: {}\n')
+    said = cli("validate", "--spec", str(broken)).stderr
+    # where PyYAML gave up (the end), and the line it names as the cause (the open quote)
+    assert "invalid YAML at line 6, column 1: found unexpected end of stream" in said
+    assert "(while scanning a quoted scalar at line 3, column 10)" in said
+    sequence = cli("mock", "kombo", "--port", "0", "--sequence", "GET /nope=503", timeout=60)
+    assert sequence.returncode == 2 and "--sequence 'GET /nope': no operation" in sequence.stderr
+    external = cli("mock", "kombo", "--host", "0.0.0.0", timeout=60)
+    assert external.returncode == 2 and "--allow-external" in external.stderr
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        busy = cli("mock", "kombo", "--port", str(port), timeout=60)
+    assert busy.returncode == 2 and f"port {port} on 127.0.0.1 is in use" in busy.stderr
+
+
+def test_update_spec_names_a_format_that_does_not_fit_the_spec_file(tmp_path):
+    project = tmp_path / "project"
+    (project / "specs").mkdir(parents=True)
+    import yaml
+
+    data = yaml.safe_load((ROOT / "specs" / "hrflow.yaml").read_text())
+    (project / "specs" / "api.json").write_text(json.dumps(data))
+    (project / "pyproject.toml").write_text(
+        '[tool.generator]\noutput = "generated"\n\n[[tool.generator.apis]]\nname = "api"\nspec = "specs/api.json"\n'
+    )
+    new = tmp_path / "new.yaml"
+    new.write_text(yaml.safe_dump(data))
+    proc = cli("update-spec", "api", "--from", str(new), cwd=project)
+    assert proc.returncode == 1
+    assert f"{new} is YAML, but api's spec specs/api.json is JSON: convert it to JSON" in proc.stderr
+    assert json.loads((project / "specs" / "api.json").read_text()) == data  # left as it was

@@ -150,6 +150,7 @@ def test_an_overlay_action_that_stops_matching_fails_check(repo):
     proc = cli(repo, "check")
     assert proc.returncode == 1
     assert "specs/kombo.overlay.yaml#/actions/4/target: warning[W025]" in proc.stderr
+    assert "check: kombo: an overlay action matches nothing (W025 above), so check fails" in proc.stderr
 
 
 def test_no_upstream_skips_the_gate_with_a_notice(repo):

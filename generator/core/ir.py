@@ -96,6 +96,7 @@ class BodyField:
     required: bool
     description: str
     is_file: bool = False  # a file part: takes a path, bytes, a binary file or (name, content[, type])
+    example: str = '"string"'  # Python source of a plausible value, for README usage examples
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class Body:
     description: str
     fields: tuple[BodyField, ...] | None = None  # a flattened form or multipart body
     encoding: tuple[PartEncoding, ...] = ()
+    example: str = "..."  # Python source of the body for README usage examples (the spec's example, if small)
 
     @property
     def file_wires(self) -> tuple[str, ...]:

@@ -200,9 +200,16 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
     try:
         return yaml.load(text, Loader=_limited_loader())
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        mark, context = exc.problem_mark, exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(f"invalid YAML{where}: {exc.problem or exc}") from None
+        # PyYAML gives up where it noticed; what it names as the cause (an unclosed quote, the mapping it
+        # was in) is often lines earlier, and is where to look.
+        cause = (
+            f" ({exc.context} at line {context.line + 1}, column {context.column + 1})"
+            if exc.context and context is not None and (mark is None or context.line != mark.line)
+            else ""
+        )
+        raise ValueError(f"invalid YAML{where}: {exc.problem or exc}{cause}") from None
     except yaml.YAMLError as exc:
         raise ValueError(f"refused YAML: {exc}") from None
     except RecursionError:

@@ -70,10 +70,20 @@ def update_spec(
     except OSError as exc:
         print(f"error: cannot read {source}: {exc}", file=sys.stderr)
         return 1
+    wants_json = config.spec.suffix.lower() == ".json"  # the file is copied byte for byte: its format must fit
     try:
-        parse_text(data.decode("utf-8"), source.lower().endswith(".json"))
+        parse_text(data.decode("utf-8"), wants_json)
     except (ValueError, UnicodeDecodeError) as exc:
-        print(f"error: {source}: not a YAML or JSON document: {exc}; {config.spec} left unchanged", file=sys.stderr)
+        other = _parses(data, not wants_json)
+        if other:
+            kind, target = ("YAML", "JSON") if wants_json else ("JSON", "YAML")
+            print(
+                f"error: {source} is {kind}, but {name}'s spec {config.spec} is {target}: convert it to {target},"
+                f" or name a {kind.lower()} file as the spec in [tool.generator]; {config.spec} left unchanged",
+                file=sys.stderr,
+            )
+        else:
+            print(f"error: {source}: not a YAML or JSON document: {exc}; {config.spec} left unchanged", file=sys.stderr)
         return 1
     before = load_spec(config.spec, config.overlays)
     original = config.spec.read_bytes()
@@ -103,3 +113,11 @@ def update_spec(
         print(f"update-spec: generation failed; {config.spec} put back, generated/ unchanged", file=sys.stderr)
         return status
     return 1 if unmatched else 0
+
+
+def _parses(data: bytes, as_json: bool) -> bool:
+    try:
+        parse_text(data.decode("utf-8"), as_json)
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return True

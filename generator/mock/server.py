@@ -188,6 +188,14 @@ class Api:
             self._validators[key] = cls({"$ref": key.split(":", 1)[1]}, registry=registry, format_checker=checker)
         return self._validators[key]
 
+    def serves(self, key: str) -> bool:
+        """Whether ``"METHOD /path"`` (a path as requested, or a route's template) names an operation."""
+        method, _, path = key.strip().partition(" ")
+        method, path = method.upper(), path.strip()
+        return self.match(method, path)[0] is not None or any(
+            r.method == method and r.template == path for r in self.routes
+        )
+
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """(route, path values, methods allowed on the path when the method is wrong)."""
         allowed = []
@@ -727,7 +735,10 @@ class MockServer:
         policy: RefPolicy = RefPolicy(),
     ) -> None:
         if not allow_external and not _is_loopback(host):
-            raise MockError(f"refusing to bind {host!r}: the mock serves loopback only unless allow_external is set")
+            raise MockError(
+                f"refusing to bind {host!r}: the mock serves loopback only (127.0.0.1, ::1) unless --allow-external"
+                " (allow_external=True) is given"
+            )
         loaded = load_spec(spec, tuple(overlays), policy)
         if loaded.diagnostics.has_errors:
             raise MockError("\n".join(str(d) for d in loaded.diagnostics.errors))
@@ -768,7 +779,10 @@ class MockServer:
         self._httpd.serve_forever()
 
     def stop(self) -> None:
-        self._httpd.shutdown()
+        """Stop serving and close the socket (a server never started is just closed: ``shutdown`` would
+        wait for a serving loop that never ran)."""
+        if self._thread is not None:
+            self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
             self._thread.join(timeout=5)

@@ -103,7 +103,7 @@ class CrafterProfile(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.23",
+            user_agent="crafter-profile-client/0.1.24",
             http_client=http_client,
         )
 
@@ -242,7 +242,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.1.23",
+            user_agent="crafter-profile-client/0.1.24",
             http_client=http_client,
         )
 

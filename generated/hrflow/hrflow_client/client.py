@@ -114,7 +114,7 @@ class Hrflow(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.23",
+            user_agent="hrflow-client/0.1.24",
             http_client=http_client,
         )
 
@@ -266,7 +266,7 @@ class AsyncHrflow(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.23",
+            user_agent="hrflow-client/0.1.24",
             http_client=http_client,
         )
 

@@ -112,7 +112,7 @@ class Kombo(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.23",
+            user_agent="kombo-client/0.1.24",
             http_client=http_client,
         )
 
@@ -261,7 +261,7 @@ class AsyncKombo(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.23",
+            user_agent="kombo-client/0.1.24",
             http_client=http_client,
         )
 

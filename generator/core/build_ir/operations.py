@@ -49,6 +49,41 @@ def _example_source(param: dict[str, Any], schema: Any, annotation: str) -> str:
     return {"int": "1", "float": "1.0", "bool": "True"}.get(first, repr(snake(str(param.get("name", ""))) or "string"))
 
 
+def _body_example(media: dict[str, Any], schema: Any) -> str:
+    """A request body's README example: the spec's own (media type or schema example) as a Python
+    literal when it is small, else ``...``. Literals are built from JSON values, never from spec text."""
+    candidates = [media.get("example"), schema.get("example") if isinstance(schema, dict) else None]
+    if isinstance(media.get("examples"), dict):
+        candidates += [e.get("value") for e in media["examples"].values() if isinstance(e, dict)]
+    for value in candidates:
+        if isinstance(value, (dict, list)):
+            text = _json_literal(value, 0)
+            if text is not None and len(text) <= 200:
+                return text
+    return "..."
+
+
+def _json_literal(value: Any, depth: int) -> str | None:
+    """Python source for a JSON value (None when it is too deep or holds something JSON does not)."""
+    if depth > 8:
+        return None
+    if isinstance(value, dict):
+        parts = [(_json_literal(str(k), depth + 1), _json_literal(v, depth + 1)) for k, v in value.items()]
+        return (
+            None
+            if any(k is None or v is None for k, v in parts)
+            else "{" + ", ".join(f"{k}: {v}" for k, v in parts) + "}"
+        )
+    if isinstance(value, list):
+        items = [_json_literal(v, depth + 1) for v in value]
+        return None if any(i is None for i in items) else "[" + ", ".join(i for i in items if i is not None) + "]"
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return pyrepr_literal(value)
+    return None
+
+
 def _media_kind(media_type: str, schema: Any) -> str:
     mt = media_type.split(";")[0].strip().lower()
     if JSON_MEDIA.match(mt) and mt != "*/*":
@@ -361,7 +396,24 @@ class Operations:
             annotation = self.types.annotation(bdoc, schema, mptr, op_pascal + "Request")
             if kind in ("form", "multipart") and annotation in ("Any",):
                 annotation = f"dict[str, {self.types._any()}]"
-        return ir.Body(scope.claim("body"), media_type, kind, annotation, required, description, None, encoding)  # type: ignore[arg-type]
+        example = (
+            'b"file content"'
+            if kind == "binary"
+            else '"text"'
+            if kind == "text"
+            else _body_example(media if isinstance(media, dict) else {}, schema)
+        )
+        return ir.Body(
+            scope.claim("body"),
+            media_type,
+            kind,  # type: ignore[arg-type]
+            annotation,
+            required,
+            description,
+            None,
+            encoding,
+            example,
+        )
 
     def _target(self, doc: str, node: Any) -> tuple[str, dict[str, Any]]:
         """(document, schema) that ``node`` refers to; the schema is ``{}`` when it is not an object."""
@@ -414,6 +466,7 @@ class Operations:
                     required=is_required,
                     description=_text(prop.get("description")),
                     is_file=is_file,
+                    example='b"file content"' if is_file else _example_source(prop, prop, annotation),
                 )
             )
         return tuple(fields)

@@ -101,7 +101,7 @@ def _public_class(name: str) -> bool:
 
 def _member(out: Surface, cls: str, item: ast.stmt, enum: bool) -> None:
     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and not item.target.id.startswith("_"):
-        default = "" if item.value is None else " = " + _default(item.value)
+        default = "" if item.value is None else " = " + ast.unparse(item.value)
         out[("field", cls, item.target.id)] = ast.unparse(item.annotation) + default
     elif enum and isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
         if not item.targets[0].id.startswith("_"):
@@ -130,11 +130,7 @@ def _function(out: Surface, owner: str, node: ast.FunctionDef | ast.AsyncFunctio
         if arg.arg in ("self", "cls") or arg.arg.startswith("_"):
             continue
         annotation = ast.unparse(arg.annotation) if arg.annotation else ""
-        out[(kind or "keyword", name, arg.arg)] = annotation + (" = " + _default(default) if default else "")
-
-
-def _default(node: ast.expr) -> str:
-    return ast.unparse(node)
+        out[(kind or "keyword", name, arg.arg)] = annotation + (" = " + ast.unparse(default) if default else "")
 
 
 def _described(a: Surface, b: Surface) -> list[ApiChange]:
@@ -179,22 +175,21 @@ def _described(a: Surface, b: Surface) -> list[ApiChange]:
     return sorted(out, key=lambda c: (c.level != "breaking", c.text))
 
 
+#: How each kind of surface entry is named in the CHANGELOG ({owner}: its short name, {member}: the member).
+_LABELS = {
+    "class": "class {owner}",
+    "export": "export {member}",
+    "method": "method {owner}()",
+    "keyword": "keyword {member}",
+    "constructor": "constructor keyword {member}",
+    "property": "attribute {owner}.{member}",
+    "member": "enum member {owner}.{member}",
+    "field": "field {owner}.{member}",
+}
+
+
 def _label(kind: str, owner: str, member: str) -> str:
-    if kind == "class":
-        return f"class {_short(owner)}"
-    if kind == "export":
-        return f"export {member}"
-    if kind == "method":
-        return f"method {_short(owner)}()"
-    if kind == "keyword":
-        return f"keyword {member}"
-    if kind == "constructor":
-        return f"constructor keyword {member}"
-    if kind == "property":
-        return f"attribute {_short(owner)}.{member}"
-    if kind == "member":
-        return f"enum member {_short(owner)}.{member}"
-    return f"field {_short(owner)}.{member}"
+    return _LABELS[kind].format(owner=_short(owner), member=member)
 
 
 def _short(name: str) -> str:

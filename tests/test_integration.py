@@ -6,6 +6,7 @@ and Azure's extensions, or inferred), sync and async. The operations are those o
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -935,3 +936,50 @@ def test_raw_responses_of_root_and_resource_methods_carry_status_headers_and_the
 
         raw, plain = asyncio.run(go())
     assert raw.status_code == 201 and raw.request_id == "r-8" and raw.parsed == plain == Candidate(id="c8")
+
+
+def test_an_api_key_in_the_authorization_header_says_it_is_the_whole_header(server, tmp_path, monkeypatch):
+    # Apideck-style: an apiKey scheme named for the Authorization header, described as a bearer token.
+    import importlib
+
+    from generator import generate_package
+    from generator.core.write import write_tree
+
+    spec = tmp_path / "keyed.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.0.3",
+                "info": {"title": "Keyed", "version": "1"},
+                "servers": [{"url": "https://api.example.com"}],
+                "security": [{"apiKey": []}],
+                "paths": {"/jobs": {"get": {"operationId": "listJobs", "responses": {"204": {"description": "ok"}}}}},
+                "components": {
+                    "securitySchemes": {
+                        "apiKey": {
+                            "type": "apiKey",
+                            "in": "header",
+                            "name": "Authorization",
+                            "description": "Your Bearer token.",
+                        }
+                    }
+                },
+            }
+        )
+    )
+    files = generate_package(spec, name="keyed").files
+    assert (
+        'api_key="Bearer ...",  # the whole Authorization header, scheme included; or set KEYED_API_KEY'
+        in files["README.md"]
+    )
+    assert (
+        'The whole ``Authorization`` value, its scheme included (``"Bearer <key>"``).'
+        in files["keyed_client/client.py"]
+    )
+    write_tree(tmp_path / "out", files)
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    package = importlib.import_module("keyed_client")
+    server.route("GET", "/jobs", Reply(204, None))
+    with package.Keyed(base_url=server.url, api_key="Bearer k-1") as client:
+        client.list_jobs()
+    assert server.last().headers["authorization"] == "Bearer k-1"  # sent as given, whole

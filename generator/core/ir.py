@@ -275,6 +275,16 @@ class SecurityScheme:
     token_url: str | None = None  # OAuth2 client credentials: where client_id and client_secret get a token
     scopes: tuple[str, ...] = ()
 
+    @property
+    def whole_authorization(self) -> bool:
+        """An apiKey sent as the ``Authorization`` header: the value is the whole header, scheme and all."""
+        return self.kind == "apiKey" and self.location == "header" and self.wire.lower() == "authorization"
+
+    @property
+    def bearer_prefixed(self) -> bool:
+        """Such a key whose description (or name) speaks of a bearer token: the value starts ``Bearer ``."""
+        return self.whole_authorization and "bearer" in f"{self.description} {self.key}".lower()
+
 
 @dataclass(frozen=True)
 class ClientParam:

@@ -983,3 +983,55 @@ def test_an_api_key_in_the_authorization_header_says_it_is_the_whole_header(serv
     with package.Keyed(base_url=server.url, api_key="Bearer k-1") as client:
         client.list_jobs()
     assert server.last().headers["authorization"] == "Bearer k-1"  # sent as given, whole
+
+
+def _app_id_spec(path: Path, opt_out: bool) -> None:
+    header: dict[str, Any] = {"name": "X-App-Id", "in": "header", "required": True, "schema": {"type": "string"}}
+    if opt_out:
+        header["x-sdk-client-param"] = False
+    ops = {
+        f"/{name}": {
+            "get": {"operationId": f"list_{name}", "parameters": [header], "responses": {"204": {"description": "ok"}}}
+        }
+        for name in ("jobs", "candidates")
+    }
+    path.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "Apps", "version": "1"}, "paths": ops}))
+
+
+def test_a_required_header_on_every_operation_is_set_once_on_the_client(server, tmp_path, monkeypatch):
+    # Apideck's x-apideck-app-id: one keyword on the client (and APPS_APP_ID), said as an info with the
+    # overlay that turns it off, instead of a keyword on every method.
+    import importlib
+    import inspect
+
+    from generator import generate_package
+    from generator.core.write import write_tree
+
+    spec = tmp_path / "apps.json"
+    _app_id_spec(spec, opt_out=False)
+    result = generate_package(spec, name="apps")
+    said = [d for d in result.diagnostics if d.code == "I450"]
+    assert (
+        len(said) == 1 and "set x-sdk-client-param: false on it" in said[0].message and "APPS_APP_ID" in said[0].message
+    )
+    write_tree(tmp_path / "out", result.files)
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    package = importlib.import_module("apps_client")
+    assert "app_id" in inspect.signature(package.Apps).parameters
+    assert "x_app_id" not in inspect.signature(package.Apps.list_jobs).parameters
+    server.route("GET", "/jobs", Reply(204, None))
+    server.route("GET", "/candidates", Reply(204, None))
+    with package.Apps(base_url=server.url, app_id="app-7") as client:
+        client.list_jobs()
+        client.list_candidates()
+    assert [r.headers["x-app-id"] for r in server.requests] == ["app-7", "app-7"]
+    monkeypatch.setenv("APPS_APP_ID", "from-env")
+    with package.Apps(base_url=server.url) as client:
+        client.list_jobs()
+    assert server.last().headers["x-app-id"] == "from-env"
+
+    kept = tmp_path / "kept.json"
+    _app_id_spec(kept, opt_out=True)
+    result = generate_package(kept, name="kept")
+    assert not [d for d in result.diagnostics if d.code == "I450"]
+    assert "x_app_id: str," in result.files["kept_client/client.py"]  # a keyword of each method, as declared

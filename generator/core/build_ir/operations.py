@@ -18,6 +18,7 @@ from ..names import (
 )
 from .context import (
     HEADER_NAME,
+    HTTP_METHODS,
     IGNORED_HEADERS,
     JSON_MEDIA,
     Context,
@@ -181,6 +182,46 @@ class Operations:
         self.client_params = client_params
         self.endpoint_names = NameScope()
         self.pagination = Pagination(ctx, types)
+        self._shared: dict[str, str] | None = None  # header (lower case) -> client keyword: shared_headers()
+        self._said: set[str] = set()
+
+    def shared_headers(self) -> dict[str, str]:
+        """Required header parameters that every operation declares (Apideck's ``x-apideck-app-id``), by
+        name in lower case, with the client keyword each becomes (``x-`` dropped): set once on the client,
+        as ``x-sdk-client-param`` would, unless a declaration says ``x-sdk-client-param: false``. Only for
+        an API of two operations or more, and only where no declaration names a keyword already."""
+        if self._shared is not None:
+            return self._shared
+        doc, data = self.ctx.spec.root, self.ctx.spec.data
+        counts: dict[str, int] = {}
+        refused: set[str] = set()
+        operations = 0
+        paths = data.get("paths") if isinstance(data.get("paths"), dict) else {}
+        for item in paths.values():
+            if not isinstance(item, dict):
+                continue
+            for method in [m for m in item if m in HTTP_METHODS and isinstance(item[m], dict)]:
+                operations += 1
+                seen: set[str] = set()
+                for raw in [*(item.get("parameters") or []), *(item[method].get("parameters") or [])]:
+                    try:
+                        param = self.ctx.follow(doc, raw)[2]
+                    except LookupError:
+                        continue
+                    if not (
+                        isinstance(param, dict) and param.get("in") == "header" and isinstance(param.get("name"), str)
+                    ):
+                        continue
+                    wire = param["name"].lower()
+                    if "x-sdk-client-param" in param or wire in IGNORED_HEADERS:
+                        refused.add(wire)  # declared either way: the declaration decides
+                    elif param.get("required") is True:
+                        seen.add(wire)
+                for wire in seen:
+                    counts[wire] = counts.get(wire, 0) + 1
+        shared = sorted(w for w, n in counts.items() if n == operations and w not in refused) if operations > 1 else []
+        self._shared = {w: snake_identifier(w[2:] if w.startswith("x-") else w) for w in shared}
+        return self._shared
 
     def build(
         self, path: str, method: str, item: dict[str, Any], op: dict[str, Any], name: str, doc: str
@@ -313,6 +354,18 @@ class Operations:
             )
             required = bool(param.get("required")) or location == "path"
             global_name = param.get("x-sdk-client-param")
+            if location == "header" and global_name is None and wire.lower() in self.shared_headers():
+                global_name = self.shared_headers()[wire.lower()]
+                if wire.lower() not in self._said:
+                    self._said.add(wire.lower())
+                    self.ctx.info(
+                        "I450",
+                        pdoc,
+                        pptr,
+                        f"header {wire!r} is required by every operation: set once on the client"
+                        f" ({global_name}=, or {upper(self.config.name)}_{upper(global_name)}); set"
+                        " x-sdk-client-param: false on it (in an overlay) to keep it a keyword of each method",
+                    )
             if isinstance(global_name, str) and location != "path":
                 client_name = snake_identifier(global_name)
                 self.client_params.setdefault(

@@ -109,3 +109,21 @@ def test_names_come_from_structure(tmp_path):
     fields = {f.name: f.annotation for f in models["Event"].fields}
     assert fields["owner"] == "Owner | None"
     assert fields["flag"] == "Any"
+
+
+def test_the_client_class_is_the_title_without_a_trailing_api(tmp_path):
+    # "Stripe API" -> Stripe, not StripeAPI; a title that is only "API" keeps it; --client wins.
+    for title, expected in (
+        ("Stripe API", "Stripe"),
+        ("Apideck ATS API", "ApideckATS"),
+        ("Train Travel API", "TrainTravel"),
+        ("OpenAPI Petstore", "OpenAPIPetstore"),
+        ("API", "API"),
+        ("Things APIs", "Things"),
+    ):
+        spec = tmp_path / "api.json"
+        spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": title, "version": "1"}, "paths": {}}))
+        result = generate_package(spec, name="named")
+        assert result.api is not None and result.api.client_class == expected, title
+        assert result.api.async_client_class == "Async" + expected
+    assert generate_package(spec, name="named", client="Mine").api.client_class == "Mine"

@@ -87,7 +87,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     security = _security_schemes(ctx, config)
     servers = _servers(ctx)
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
-    client_class = pascal_identifier(config.client or info.get("title") or config.name, "Client")
+    client_class = pascal_identifier(config.client or _title_name(info.get("title")) or config.name, "Client")
     exported = [client_class, "Async" + client_class]
     request_id_header = data.get("x-sdk-request-id-header", ir.DEFAULT_REQUEST_ID_HEADER)
     if not (isinstance(request_id_header, str) and HEADER_NAME.fullmatch(request_id_header)):
@@ -174,3 +174,12 @@ def _resources(
     for attr in sorted({key[0] for key in tree if key}):
         modules.append(ir.ResourceModule(module=_module_name(attr), resource=make((attr,), (attr,)), model_imports=()))
     return modules, [replace(op, call_path=op.name) for op in tree.get((), [])]
+
+
+def _title_name(title: object) -> str:
+    """The client's name from the document's title, without a trailing ``API`` word (``Stripe API`` ->
+    ``Stripe``, not ``StripeAPI``; ``ATS API`` -> ``ATS``) where other words remain."""
+    if not isinstance(title, str):
+        return ""
+    words = title.split()
+    return " ".join(words[:-1]) if len(words) > 1 and words[-1].lower() in ("api", "apis") else title

@@ -10,6 +10,7 @@ import errno
 import gc
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -220,7 +221,8 @@ def _run(args: argparse.Namespace) -> _Run:
                     files[f"{config.name}/{rel}" if per_api else rel] = text
             fresh += 1
             continue
-        result: GenerationResult = build_files(config, policy, previous, speed)
+        with _Progress(config.name, args) as progress:
+            result: GenerationResult = build_files(config, policy, previous, speed, progress)
         _report(result.diagnostics, args, config.name)
         # An overlay action that matches nothing (W025) means the vendor file moved under it: drift.
         stale_overlay = args.command == "check" and any(d.code == "W025" for d in result.diagnostics.warnings)
@@ -239,6 +241,30 @@ def _run(args: argparse.Namespace) -> _Run:
             generated.append((config, result.spec, api_out, result.files))
     up_to_date = fresh == len(apis) and (out / MARKER).is_file()
     return _Run(None if failed else files, out, len(apis), up_to_date, per_api, generated)
+
+
+class _Progress:
+    """The stage a generation is in, on one line of stderr rewritten in place (``kombo: formatting,
+    1.2 s``), when stderr is a terminal and neither -q nor -v is given; cleared when it ends. Elsewhere
+    (a log, CI) nothing: the one-line summary at the end says what was done."""
+
+    def __init__(self, name: str, args: argparse.Namespace) -> None:
+        self.name = name
+        self.on = sys.stderr.isatty() and not args.quiet and not getattr(args, "verbose", False)
+        self.started = time.monotonic()
+
+    def __call__(self, stage: str) -> None:
+        if self.on:
+            sys.stderr.write(f"\r\x1b[K{self.name}: {stage}, {time.monotonic() - self.started:.1f} s")
+            sys.stderr.flush()
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.on:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _report(diagnostics: Any, args: argparse.Namespace, name: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +41,13 @@ def build_files(
     policy: RefPolicy = RefPolicy(),
     previous: dict[str, str | None] | None = None,
     speed: Speed = Speed(),
+    progress: Callable[[str], None] = lambda stage: None,
 ) -> GenerationResult:
-    """Every stage but ``write`` for one API. ``previous`` is the API's output folder as it is now
-    (``write.previous_tree``): its version, changelog and spec snapshot decide the new version."""
+    """Every stage but ``write`` for one API. ``previous`` is the API's previous release
+    (``history.committed_tree``, else ``write.previous_tree``): its version, changelog and spec snapshot
+    decide the new version. ``progress`` is told each stage as it starts (the command line shows it)."""
     result = GenerationResult()
+    progress("loading")
     spec = load.load_spec(config.spec, config.overlays, policy)
     result.spec = spec
     result.diagnostics.extend(spec.diagnostics)
@@ -59,9 +63,11 @@ def build_files(
     checks = speed.beside(large, _checks, spec, previous)
     try:
         try:
+            progress("validating and building")
             api, diags = build_ir.build(spec, config)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
+                progress("rendering and formatting")
                 files = speed.formatted(large, functools.partial(_prepared, api), render.paths(api), _second_share(api))
         except Exception:
             if not checks.result()[0].has_errors:
@@ -76,6 +82,7 @@ def build_files(
     result.diagnostics.extend(diags)
     if api is None:
         return result
+    progress("versioning")
     plan = release.plan(changes, files, previous, api.package)
     if plan.version != api.package_version:
         api = dataclasses.replace(api, package_version=plan.version)

@@ -229,3 +229,34 @@ def test_update_spec_names_a_format_that_does_not_fit_the_spec_file(tmp_path):
     assert proc.returncode == 1
     assert f"{new} is YAML, but api's spec specs/api.json is JSON: convert it to JSON" in proc.stderr
     assert json.loads((project / "specs" / "api.json").read_text()) == data  # left as it was
+
+
+def test_a_terminal_sees_the_stage_on_one_line_and_a_log_only_the_summary(tmp_path):
+    import pty
+
+    spec = tmp_path / "big.json"
+    _large_spec(spec, 200)
+    command = [sys.executable, "-m", "generator", "generate", "--spec", str(spec), "--out", str(tmp_path / "out")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=follower)
+        os.close(follower)
+        seen = b""
+        while True:  # until the command closes its end (bounded by its own time-out)
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        assert proc.wait(timeout=300) == 0
+    finally:
+        os.close(leader)
+    shown = seen.decode()
+    for stage in ("loading", "validating and building", "rendering and formatting", "versioning"):
+        assert f"\r\x1b[Kbig: {stage}, " in shown, shown
+    assert shown.endswith("\r\x1b[K")  # the line is cleared when the generation ends
+    logged = cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out2"))
+    assert "\r" not in logged.stderr and "\x1b" not in logged.stderr

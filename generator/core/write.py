@@ -128,9 +128,8 @@ def with_manifest(files: dict[str, str | None], manifest: str | None, folder: st
     """An API's files with ``MARKER`` holding its entries of the output folder's ``manifest`` (its text;
     the manifest sits at the top of the output folder, so it lists every API's files)."""
     files = {p: t for p, t in files.items() if p != MARKER}
-    try:
-        recorded = json.loads(manifest or "").get("files", {})
-    except (ValueError, AttributeError):
+    recorded = _recorded(manifest)
+    if recorded is None:
         return files
     prefix = f"{folder}/" if folder else ""
     mine = {p[len(prefix) :]: h for p, h in recorded.items() if p.startswith(prefix)}
@@ -138,12 +137,18 @@ def with_manifest(files: dict[str, str | None], manifest: str | None, folder: st
     return files
 
 
+def _recorded(manifest: str | None) -> dict[str, str] | None:
+    """The files a manifest's text lists (path -> hash), or None when it is missing or unreadable."""
+    try:
+        files = json.loads(manifest or "").get("files", {})
+    except (ValueError, AttributeError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
 def _foreign(current: dict[str, str | None], expected: dict[str, str]) -> list[str]:
     """Files of the folder that neither this generation nor the one recorded in its manifest wrote."""
-    try:
-        recorded = set(json.loads(current.get(MARKER) or "").get("files", {}))
-    except (ValueError, AttributeError):
-        recorded = set()
+    recorded = _recorded(current.get(MARKER)) or {}
     return sorted(p for p in current if p not in expected and p not in recorded and p != MARKER)
 
 

@@ -33,7 +33,7 @@ def client(server) -> FeatureZoo:
 def test_query_styles_headers_and_cookies(server):
     server.route("GET", "/pets", Reply(200, [PET]))
     with client(server) as zoo:
-        pets = zoo.pets.list_pets(
+        pets = zoo.pets.list(
             limit=5, tags=["a", "b"], filter={"color": "red"}, ids=[1, 2], x_request_id="rid", session="s 1"
         )
     req = server.last()
@@ -48,7 +48,7 @@ def test_query_styles_headers_and_cookies(server):
 def test_unknown_enum_value_and_fields_are_kept(server):
     server.route("GET", "/pets/1", Reply(200, {**PET, "kind": "axolotl", "new_field": [1]}))
     with client(server) as zoo:
-        pet = zoo.pets.get_pet(1)
+        pet = zoo.pets.get(1)
     assert pet.kind.is_unknown and pet.kind.value == "axolotl"
     assert pet.model_dump(mode="json", by_alias=True)["new_field"] == [1]
 
@@ -56,7 +56,7 @@ def test_unknown_enum_value_and_fields_are_kept(server):
 def test_json_body_and_201(server):
     server.route("POST", "/pets", Reply(201, PET))
     with client(server) as zoo:
-        pet = zoo.pets.create_pet(body=NewPet(name="Rex", class_="mammal"))
+        pet = zoo.pets.create(body=NewPet(name="Rex", class_="mammal"))
     assert isinstance(pet, Pet)
     assert json.loads(server.last().body) == {"name": "Rex", "class": "mammal"}
     assert server.last().headers["content-type"] == "application/json"
@@ -82,7 +82,7 @@ def test_binary_and_text_responses(server):
 def test_documented_empty_404(server):
     server.route("GET", "/pets/9", Reply(404, None))
     with client(server) as zoo, pytest.raises(NotFoundError) as info:
-        zoo.pets.get_pet(9)
+        zoo.pets.get(9)
     assert info.value.body == ""
 
 
@@ -96,7 +96,7 @@ def test_async_delete_returns_none(server):
 
     async def main():
         async with AsyncFeatureZoo(bearer="tok", base_url=server.url) as zoo:
-            return await zoo.pets.delete_pet(4)
+            return await zoo.pets.delete(4)
 
     with pytest.warns(DeprecationWarning, match="DELETE /pets/{petId} is deprecated by the API"):
         assert run(main()) is None
@@ -154,8 +154,8 @@ def test_cookies_a_response_sets_are_kept_by_the_client_it_owns(server):
         [Reply(200, [PET]), Reply(200, [PET], headers={"Set-Cookie": "track=abc; Path=/"}), Reply(200, [PET])],
     )
     with client(server) as zoo:
-        zoo.pets.list_pets()
+        zoo.pets.list()
         assert "cookie" not in server.last().headers
-        zoo.pets.list_pets()
-        zoo.pets.list_pets()
+        zoo.pets.list()
+        zoo.pets.list()
     assert server.last().headers["cookie"] == "track=abc"

@@ -69,7 +69,7 @@ def test_form_body_nested_values_in_bracket_form(server, mode):
     charge = call(
         server,
         mode,
-        lambda c: c.create_charge(
+        lambda c: c.charges.create(
             amount=1000, currency="usd", metadata={"order": "42"}, tags=["a", "b"], options={"capture": False}
         ),
     )
@@ -92,7 +92,7 @@ def test_form_body_arrays_and_nested_objects_in_stripes_bracket_form(server, mod
     call(
         server,
         mode,
-        lambda c: c.update_charge(
+        lambda c: c.charges.update(
             "ch_1", expand=["customer", "invoice"], shipping=Shipping(name="Ada", address=Address(city="Paris"))
         ),
     )
@@ -106,7 +106,7 @@ def test_form_body_arrays_and_nested_objects_in_stripes_bracket_form(server, mod
 
 def test_a_form_value_its_style_cannot_carry_is_a_type_error_before_sending(server):
     with WireRules(base_url=server.url, max_retries=0) as c, pytest.raises(TypeError, match="tags"):
-        c.create_charge(amount=1, currency="usd", tags=[{"nested": "object"}])  # type: ignore[list-item]
+        c.charges.create(amount=1, currency="usd", tags=[{"nested": "object"}])  # type: ignore[list-item]
     assert server.requests == []
 
 
@@ -153,7 +153,7 @@ def test_multipart_mixed_keeps_its_media_type_and_a_file_part_carries_its_own_he
 @pytest.mark.parametrize("mode", MODES)
 def test_deep_object_query_parameter_given_as_a_model_sends_only_what_was_set(server, mode):
     server.route("GET", "/employees", Reply(200, []))
-    call(server, mode, lambda c: c.list_employees(filter=EmployeesFilter(company_id="1")))
+    call(server, mode, lambda c: c.employees.list(filter=EmployeesFilter(company_id="1")))
     assert server.last().query == {"filter[company_id]": ["1"]}
 
 
@@ -162,7 +162,7 @@ def test_json_array_of_models_leaves_unset_fields_out_at_every_depth_and_204_is_
     server.route("POST", "/employees", Reply(204, headers={"Content-Type": "application/json"}))
     fetched = Employee.model_validate({"id": "e1", "first_name": "Grace"})  # id: readOnly, never sent
     body = [Employee(first_name="Ada", manager=fetched), Employee(first_name="Alan")]
-    assert call(server, mode, lambda c: c.create_employees(body=body)) is None
+    assert call(server, mode, lambda c: c.employees.create(body=body)) is None
     assert json.loads(server.last().body) == [
         {"first_name": "Ada", "manager": {"first_name": "Grace"}},
         {"first_name": "Alan"},
@@ -258,7 +258,7 @@ def test_a_body_documented_on_a_no_body_status_is_said_and_ignored():
     result = generate_package(Path(__file__).resolve().parent / "specs" / "wire31.yaml", name="wire31")
     said = [(d.code, d.pointer) for d in result.diagnostics.warnings]
     assert ("W421", "/paths/~1employees/post/responses/204/content") in said
-    endpoints = result.files["wire31_client/client.py"]
+    endpoints = result.files["wire31_client/_endpoints.py"]
     assert '"/tags"' in endpoints and '"/tags#resourceArn"' not in endpoints.split("Endpoint(")[-1]
 
 
@@ -352,7 +352,7 @@ def test_a_request_id_header_that_is_no_header_name_is_said_and_the_default_read
 def test_an_idempotency_key_is_made_once_per_call_and_kept_across_its_retries(server, mode):
     server.route("POST", "/charges", [Reply(503, {}), Reply(503, {}), Reply(200, {"id": "ch_1"})])
     kwargs = {"base_url": server.url, "max_retries": 2, "retry_policy": FAST}
-    through(mode, WireRules, AsyncWireRules, kwargs, lambda c: c.create_charge(amount=1, currency="usd"))
+    through(mode, WireRules, AsyncWireRules, kwargs, lambda c: c.charges.create(amount=1, currency="usd"))
     keys = [r.headers["idempotency-key"] for r in server.requests]
     assert len(keys) == 3 and len(set(keys)) == 1 and keys[0].startswith("specgen-")  # a POST, retried with it
     server.requests.clear()  # the 503s are not replies the description documents
@@ -362,8 +362,8 @@ def test_a_key_given_per_call_is_sent_and_a_post_without_one_is_not_retried(serv
     server.route("POST", "/charges", Reply(200, {"id": "ch_1"}))
     server.route("POST", "/uploads", Reply(503, {}))
     with WireRules(base_url=server.url, max_retries=2, retry_policy=FAST) as c:
-        c.create_charge(amount=1, currency="usd", idempotency_key="order-42")
-        c.create_charge(amount=1, currency="usd")
+        c.charges.create(amount=1, currency="usd", idempotency_key="order-42")
+        c.charges.create(amount=1, currency="usd")
         with pytest.raises(APIStatusError):
             c.upload(name="x")
     charges = [r.headers.get("idempotency-key") for r in server.requests if r.path == "/charges"]

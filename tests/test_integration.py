@@ -75,7 +75,7 @@ def test_cursor_pages_are_followed_until_the_cursor_is_null(server, mode):
             },
         ),
     )
-    items = walk(server, mode, "candidates.list_candidates", limit=2)
+    items = walk(server, mode, "candidates.list", limit=2)
     assert [c.id for c in items] == ["c1", "c2", "c3", "c4"] and all(isinstance(c, Candidate) for c in items)
     assert sent(server, "cursor") == [None, "b", "c"]
     assert sent(server, "limit") == ["2", "2", "2"]  # the call's other arguments go to every page
@@ -94,7 +94,7 @@ def test_a_sync_page_offers_its_items_body_and_the_next_page(server):
         ),
     )
     with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
-        page = client.candidates.list_candidates()
+        page = client.candidates.list()
         assert isinstance(page, SyncPage) and [c.id for c in page.items] == ["c1"]
         assert page.body.meta.next_cursor == "b" and page.response.status_code == 200
         assert page.has_next_page()
@@ -121,7 +121,7 @@ def test_an_async_pager_awaits_to_its_first_page_and_sends_nothing_before(server
 
     async def go() -> None:
         async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
-            pager = client.candidates.list_candidates()
+            pager = client.candidates.list()
             assert server.requests == []  # nothing is sent until awaited or iterated
             page = await pager
             assert isinstance(page, AsyncPage) and [c.id for c in page.items] == ["c1"]
@@ -146,7 +146,7 @@ def test_a_cursor_given_again_stops_with_an_error_instead_of_looping(server, mod
         ),
     )
     with pytest.raises(PaginationError, match="gave the cursor 'b' again"):
-        walk(server, mode, "candidates.list_candidates")
+        walk(server, mode, "candidates.list")
     assert sent(server, "cursor") == [None, "b"]
 
 
@@ -154,7 +154,7 @@ def test_a_cursor_given_again_stops_with_an_error_instead_of_looping(server, mod
 def test_a_cursor_the_first_call_was_given_and_is_handed_back_is_caught(server, mode):
     server.route("GET", "/candidates", Reply(200, {"data": [{"id": "c1"}], "meta": {"next_cursor": "x"}}))
     with pytest.raises(PaginationError):
-        walk(server, mode, "candidates.list_candidates", cursor="x")
+        walk(server, mode, "candidates.list", cursor="x")
     assert len(server.requests) == 1
 
 
@@ -166,7 +166,7 @@ def test_page_numbers_stop_at_the_page_count(server, mode):
         "/jobs",
         by_query("page", {k: {"jobs": [{"id": f"j{v}"}], "total_pages": 3} for k, v in pages.items()}),
     )
-    assert [j.id for j in walk(server, mode, "jobs.list_jobs")] == ["j1", "j2", "j3"]
+    assert [j.id for j in walk(server, mode, "jobs.list")] == ["j1", "j2", "j3"]
     assert sent(server, "page") == [None, "2", "3"]
 
 
@@ -178,14 +178,14 @@ def test_offsets_advance_by_the_items_received_and_stop_at_the_total(server, mod
         "/applications",
         by_query("offset", {k: {"items": rows[int(k or 0) : int(k or 0) + 2], "total": 5} for k in (None, "2", "4")}),
     )
-    assert [a.id for a in walk(server, mode, "applications.list_applications", limit=2)] == [r["id"] for r in rows]
+    assert [a.id for a in walk(server, mode, "applications.list", limit=2)] == [r["id"] for r in rows]
     assert sent(server, "offset") == [None, "2", "4"]
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_short_offset_page_is_the_last_without_a_total(server, mode):
     server.route("GET", "/applications", by_query("offset", {None: {"items": [{"id": "a0"}], "total": 99}}))
-    assert [a.id for a in walk(server, mode, "applications.list_applications", limit=2)] == ["a0"]
+    assert [a.id for a in walk(server, mode, "applications.list", limit=2)] == ["a0"]
     assert len(server.requests) == 1
 
 
@@ -197,7 +197,7 @@ def test_the_link_header_is_followed_with_the_calls_other_parameters(server, mod
         return Reply(200, [{"id": f"i{page}"}], headers=link if page < 3 else {})
 
     server.route("GET", "/interviews", answer)
-    assert [i.id for i in walk(server, mode, "interviews.list_interviews", per_page=1)] == ["i1", "i2", "i3"]
+    assert [i.id for i in walk(server, mode, "interviews.list", per_page=1)] == ["i1", "i2", "i3"]
     assert sent(server, "page") == [None, "2", "3"] and sent(server, "per_page") == ["1", "1", "1"]
 
 
@@ -209,7 +209,7 @@ def test_a_next_link_off_the_apis_origin_is_refused_and_not_fetched(server, mode
         Reply(200, [{"id": "i1"}], headers={"Link": '<http://127.0.0.2:9/steal>; rel="next"'}),
     )
     with pytest.raises(PaginationError, match="not on the API's origin"):
-        walk(server, mode, "interviews.list_interviews")
+        walk(server, mode, "interviews.list")
     assert len(server.requests) == 1
 
 
@@ -231,8 +231,8 @@ def test_speakeasy_and_azure_pagination_extensions_are_read(server, mode):
             },
         ),
     )
-    assert [o.id for o in walk(server, mode, "offers.list_offers")] == ["o1", "o2"]
-    assert [e.kind for e in walk(server, mode, "events.list_events")] == ["a", "b"]
+    assert [o.id for o in walk(server, mode, "offers.list")] == ["o1", "o2"]
+    assert [e.kind for e in walk(server, mode, "events.list")] == ["a", "b"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -253,8 +253,8 @@ def test_inferred_pages_stripes_starting_after_and_a_page_count(server, mode):
         "/tags",
         by_query("page", {None: {"results": ["a"], "total_pages": 2}, "2": {"results": ["b"], "total_pages": 2}}),
     )
-    assert [n.id for n in walk(server, mode, "notes.list_notes")] == ["n1", "n2", "n3"]
-    assert walk(server, mode, "tags.list_tags") == ["a", "b"]
+    assert [n.id for n in walk(server, mode, "notes.list")] == ["n1", "n2", "n3"]
+    assert walk(server, mode, "tags.list") == ["a", "b"]
 
 
 def test_inference_is_said_and_x_sdk_pagination_false_turns_it_off(server):
@@ -266,7 +266,7 @@ def test_inference_is_said_and_x_sdk_pagination_false_turns_it_off(server):
     assert all("x-sdk-pagination: false" in d.message for d in result.diagnostics if d.code == "I440")
     server.route("GET", "/reports", Reply(200, {"data": ["r"], "next_cursor": "again"}))
     with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
-        assert isinstance(client.reports.list_reports(), ListReportsResponse)  # its body, unpaged
+        assert isinstance(client.reports.list(), ListReportsResponse)  # its body, unpaged
 
 
 def test_declarations_that_do_not_fit_the_response_are_said_and_ignored(tmp_path):
@@ -301,12 +301,12 @@ def test_with_raw_response_gives_the_first_pages_response_with_the_page_parsed(s
     )
     if mode == "sync":
         with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
-            raw = client.with_raw_response.jobs.list_jobs()
+            raw = client.with_raw_response.jobs.list()
     else:
 
         async def go() -> Any:
             async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
-                return await client.with_raw_response.jobs.list_jobs()
+                return await client.with_raw_response.jobs.list()
 
         raw = asyncio.run(go())
     assert isinstance(raw, RawResponse) and raw.status_code == 200 and raw.request_id == "req-7"
@@ -361,12 +361,12 @@ def test_a_client_credentials_token_is_fetched_once_and_sent_as_a_bearer_token(s
     jobs(server)
 
     def twice(client: Any) -> Any:
-        client.jobs.list_jobs()
-        return client.jobs.list_jobs()
+        client.jobs.list()
+        return client.jobs.list()
 
     async def twice_async(client: Any) -> Any:
-        await client.jobs.list_jobs()
-        return await client.jobs.list_jobs()
+        await client.jobs.list()
+        return await client.jobs.list()
 
     from helpers import through
 
@@ -392,10 +392,10 @@ def test_a_token_is_fetched_again_shortly_before_it_expires(server):
     token_endpoint(server, "tok-1", "tok-2", expires_in=1)  # used for 0.9 s: a tenth of its life is kept back
     jobs(server)
     with RecruitingIntegration(**oauth_kwargs(server)) as client:
-        client.jobs.list_jobs()
-        client.jobs.list_jobs()
+        client.jobs.list()
+        client.jobs.list()
         time.sleep(0.95)
-        client.jobs.list_jobs()
+        client.jobs.list()
     assert [r.headers["authorization"] for r in api_calls(server)] == ["Bearer tok-1", "Bearer tok-1", "Bearer tok-2"]
     assert len(token_calls(server)) == 2
 
@@ -407,14 +407,14 @@ def test_a_401_fetches_a_new_token_and_replays_the_request_once(server, mode):
     token_endpoint(server, "old", "new")
     server.route("GET", "/jobs", [Reply(401, {"message": "expired"}), Reply(200, {"jobs": [], "total_pages": 1})])
     kwargs = oauth_kwargs(server)
-    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list())
     assert [r.headers["authorization"] for r in api_calls(server)] == ["Bearer old", "Bearer new"]
     server.requests.clear()
     server.route("GET", "/jobs", Reply(401, {"message": "no"}))
     from integration31_client import AuthenticationError
 
     with pytest.raises(AuthenticationError):
-        through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+        through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list())
     assert len(api_calls(server)) == 2 and len(token_calls(server)) == 2  # one replay, never a loop
 
 
@@ -427,7 +427,7 @@ def test_threads_share_one_token_fetch(server):
     server.route("POST", "/oauth/token", slow_token)
     jobs(server)
     with RecruitingIntegration(**oauth_kwargs(server)) as client, ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda _: client.jobs.list_jobs(), range(8)))
+        list(pool.map(lambda _: client.jobs.list(), range(8)))
     assert len(token_calls(server)) == 1 and len(api_calls(server)) == 8
 
 
@@ -437,7 +437,7 @@ def test_tasks_share_one_token_fetch(server):
 
     async def go() -> None:
         async with AsyncRecruitingIntegration(**oauth_kwargs(server)) as client:
-            await asyncio.gather(*(client.jobs.list_jobs() for _ in range(8)))
+            await asyncio.gather(*(client.jobs.list() for _ in range(8)))
 
     asyncio.run(go())
     assert len(token_calls(server)) == 1 and len(api_calls(server)) == 8
@@ -448,7 +448,7 @@ def test_a_refused_token_request_is_an_authentication_error_that_hides_the_secre
 
     server.route("POST", "/oauth/token", Reply(401, {"error": "invalid_client"}))
     with RecruitingIntegration(**oauth_kwargs(server)) as client, pytest.raises(AuthenticationError) as failed:
-        client.jobs.list_jobs()
+        client.jobs.list()
     assert "invalid_client" in str(failed.value) and "s3cret" not in repr(failed.value.__dict__)
     assert api_calls(server) == []
 
@@ -463,12 +463,12 @@ def test_a_callable_credential_is_called_for_each_request_and_its_values_are_red
     kwargs = {"base_url": server.url, "max_retries": 0, "oauth": lambda: next(values)}
 
     def calls(client: Any) -> Any:
-        client.jobs.list_jobs()
-        return client.jobs.list_jobs()
+        client.jobs.list()
+        return client.jobs.list()
 
     async def calls_async(client: Any) -> Any:
-        await client.jobs.list_jobs()
-        return await client.jobs.list_jobs()
+        await client.jobs.list()
+        return await client.jobs.list()
 
     with pytest.raises(APIStatusError) as failed:
         through(
@@ -518,7 +518,7 @@ def test_hooks_see_each_attempt_with_its_context_and_the_final_error(server, mod
         "retry_policy": RetryPolicy(initial_delay=0.01),
         "hooks": [hook, object()],  # an object without hook methods is fine
     }
-    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+    through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list())
     url = f"{server.url}/jobs"
     assert hook.seen == [
         ("before", "listJobs", "GET", "/jobs", 0, url),
@@ -530,7 +530,7 @@ def test_hooks_see_each_attempt_with_its_context_and_the_final_error(server, mod
     hook.seen.clear()
     server.route("GET", "/jobs", Reply(500, {}))
     with pytest.raises(InternalServerError):
-        through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list_jobs())
+        through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, lambda c: c.jobs.list())
     assert hook.seen[-1] == ("error", "listJobs", "GET", "/jobs", 1, "InternalServerError")
 
 
@@ -543,7 +543,7 @@ def test_what_hooks_print_is_redacted_like_the_logs(server):
 
     jobs(server)
     with RecruitingIntegration(base_url=server.url, oauth="secret-token", hooks=[Printer()]) as client:
-        client.jobs.list_jobs()
+        client.jobs.list()
     assert printed and "secret-token" not in printed[0]
 
 
@@ -561,12 +561,12 @@ def test_extra_body_adds_properties_to_a_json_body_and_makes_one_where_there_is_
     kwargs = {"base_url": server.url, "oauth": "tok", "max_retries": 0}
 
     def calls(client: Any) -> Any:
-        client.candidates.create_candidate(body=Candidate(id="c1", name="Ada"), extra_body={"source": "referral"})
-        return client.jobs.list_jobs(extra_body={"beta": True})
+        client.candidates.create(body=Candidate(id="c1", name="Ada"), extra_body={"source": "referral"})
+        return client.jobs.list(extra_body={"beta": True})
 
     async def calls_async(client: Any) -> Any:
-        await client.candidates.create_candidate(body=Candidate(id="c1", name="Ada"), extra_body={"source": "referral"})
-        return await client.jobs.list_jobs(extra_body={"beta": True})
+        await client.candidates.create(body=Candidate(id="c1", name="Ada"), extra_body={"source": "referral"})
+        return await client.jobs.list(extra_body={"beta": True})
 
     through(mode, RecruitingIntegration, AsyncRecruitingIntegration, kwargs, calls if mode == "sync" else calls_async)
     post, get = server.requests
@@ -625,12 +625,12 @@ def test_a_deprecated_operation_and_parameter_warn_at_the_callers_line(server):
     jobs(server)
     with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
         with pytest.warns(DeprecationWarning, match=r"GET /legacy/candidates/\{id\} is deprecated") as op:
-            client.candidates.get_legacy_candidate("c1")
+            client.candidates.get_legacy("c1")
         with pytest.warns(DeprecationWarning, match="query parameter 'department' of GET /jobs is deprecated") as param:
-            client.jobs.list_jobs(department="eng")
+            client.jobs.list(department="eng")
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            client.jobs.list_jobs()  # not given: no warning
+            client.jobs.list()  # not given: no warning
     assert [w.filename for w in op] == [__file__] and [w.filename for w in param] == [__file__]
 
 
@@ -639,7 +639,7 @@ def test_an_async_deprecated_parameter_warns_at_the_callers_line(server):
 
     async def go() -> Any:
         async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
-            return await client.jobs.list_jobs(department="eng")
+            return await client.jobs.list(department="eng")
 
     with pytest.warns(DeprecationWarning) as caught:
         asyncio.run(go())
@@ -664,7 +664,7 @@ def test_a_relative_token_url_is_relative_to_the_base_url_the_client_uses(server
     token_endpoint(server, "tok-r")
     jobs(server)
     with package.RecruitingIntegration(base_url=server.url, client_id="a", client_secret="b") as client:
-        client.jobs.list_jobs()
+        client.jobs.list()
     assert [(r.method, r.path) for r in server.requests] == [("POST", "/oauth/token"), ("GET", "/jobs")]
     with pytest.raises(ValueError, match="http or https"):
         package.RecruitingIntegration(base_url=server.url, client_id="a", client_secret="b", token_url="ftp://x/t")
@@ -900,19 +900,19 @@ def test_a_streamed_response_parses_to_what_the_method_returns_and_a_failure_rai
     entered = []
     if mode == "sync":
         with RecruitingIntegration(base_url=server.url, oauth="tok", max_retries=0) as client:
-            with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c7")) as response:
+            with client.with_streaming_response.candidates.create(body=Candidate(id="c7")) as response:
                 parsed = response.parse()
             with pytest.raises(NotFoundError, match="no such candidate"), pytest.warns(DeprecationWarning):
-                with client.with_streaming_response.candidates.get_legacy_candidate("none"):
+                with client.with_streaming_response.candidates.get_legacy("none"):
                     entered.append(True)
     else:
 
         async def go() -> Any:
             async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok", max_retries=0) as client:
-                async with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c7")) as r:
+                async with client.with_streaming_response.candidates.create(body=Candidate(id="c7")) as r:
                     found = await r.parse()
                 with pytest.raises(NotFoundError, match="no such candidate"), pytest.warns(DeprecationWarning):
-                    async with client.with_streaming_response.candidates.get_legacy_candidate("none"):
+                    async with client.with_streaming_response.candidates.get_legacy("none"):
                         entered.append(True)
                 return found
 
@@ -925,14 +925,14 @@ def test_raw_responses_of_root_and_resource_methods_carry_status_headers_and_the
     server.route("POST", "/candidates", Reply(201, {"id": "c8"}, headers={"x-request-id": "r-8"}))
     if mode == "sync":
         with RecruitingIntegration(base_url=server.url, oauth="tok") as client:
-            raw = client.with_raw_response.candidates.create_candidate(body=Candidate(id="c8"))
-            plain = client.candidates.create_candidate(body=Candidate(id="c8"))  # the client itself is unchanged
+            raw = client.with_raw_response.candidates.create(body=Candidate(id="c8"))
+            plain = client.candidates.create(body=Candidate(id="c8"))  # the client itself is unchanged
     else:
 
         async def go() -> Any:
             async with AsyncRecruitingIntegration(base_url=server.url, oauth="tok") as client:
-                made = await client.with_raw_response.candidates.create_candidate(body=Candidate(id="c8"))
-                return made, await client.candidates.create_candidate(body=Candidate(id="c8"))
+                made = await client.with_raw_response.candidates.create(body=Candidate(id="c8"))
+                return made, await client.candidates.create(body=Candidate(id="c8"))
 
         raw, plain = asyncio.run(go())
     assert raw.status_code == 201 and raw.request_id == "r-8" and raw.parsed == plain == Candidate(id="c8")

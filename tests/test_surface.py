@@ -61,6 +61,12 @@ def test_the_same_package_has_no_changes_and_a_docstring_is_no_change():
     assert _said(_files(), _files(MODELS.replace('"""A job."""', '"""A job posting."""'))) == []
 
 
+def test_builtins_spelled_out_where_a_method_is_named_list_are_the_same_type():
+    spelled = RESOURCE.replace("-> list[Job]", "-> builtins.list[Job]")
+    assert spelled != RESOURCE and _said(_files(), _files(resource=spelled)) == []
+    assert _said(_files(), _files(resource=RESOURCE.replace("-> list[Job]", "-> tuple[Job]"))) != []
+
+
 def test_a_class_renamed_is_one_change_with_both_names():
     renamed = MODELS.replace("class Job(", "class JobPosting(").replace('"Job"]', '"JobPosting"]')
     assert _said(_files(), _files(renamed)) == [("breaking", "class Job renamed to JobPosting")]

@@ -30,8 +30,8 @@ from wire31_client.models import Address, Cat, EmployeesFilter, SendBundleMeta, 
 
 def use(hris: Directions, wire: WireRules) -> str | None:
     made = hris.create_employee(body=Employee(first_name="Ada", password="pw"))
-    wire.update_charge("ch_1", expand=["customer"], shipping=Shipping(address=Address(city="Paris")))
-    wire.list_employees(filter=EmployeesFilter(company_id="1"), retry_policy=RetryPolicy(max_elapsed=30.0))
+    wire.charges.update("ch_1", expand=["customer"], shipping=Shipping(address=Address(city="Paris")))
+    wire.employees.list(filter=EmployeesFilter(company_id="1"), retry_policy=RetryPolicy(max_elapsed=30.0))
     pet = wire.create_pet(body=Cat(petType="cat", name="Tom"))  # type checkers see a field by its alias
     wire.send_bundle(meta=SendBundleMeta(title="cv"), file=("cv.pdf", b"%PDF", "application/pdf", {"X-Checksum": "a"}))
     try:
@@ -68,7 +68,7 @@ class Audit:
 
 def sync_use(token: str) -> list[str]:
     client = RecruitingIntegration(client_id="app", client_secret="s", hooks=[Audit()])
-    page: SyncPage[Candidate] = client.candidates.list_candidates(limit=50)
+    page: SyncPage[Candidate] = client.candidates.list(limit=50)
     first: list[Candidate] = page.items
     names = [c.name or c.id for c in page]  # every page, fetched as needed
     if page.has_next_page():
@@ -77,17 +77,17 @@ def sync_use(token: str) -> list[str]:
         names += [c.id for c in each.items]
     tenant = client.with_options(oauth=lambda: token)
     jobs: ListJobsResponse = tenant.request("GET", "/jobs", cast_to=ListJobsResponse)
-    tenant.candidates.create_candidate(body=Candidate(id="c"), extra_body={"source": "referral"})
+    tenant.candidates.create(body=Candidate(id="c"), extra_body={"source": "referral"})
     event: WebhookEvent = client.webhooks.unwrap(b"{}", {"X-Signature": "sha256=00"})
     if isinstance(event, CandidateCreatedEvent):
         names.append(event.candidate.id)
     Webhooks(secret="s").verify("{}", {})
-    raw: RawResponse[Candidate] = client.with_raw_response.candidates.create_candidate(body=Candidate(id="c"))
-    raw_page: RawResponse[SyncPage[Candidate]] = client.with_raw_response.candidates.list_candidates(limit=1)
+    raw: RawResponse[Candidate] = client.with_raw_response.candidates.create(body=Candidate(id="c"))
+    raw_page: RawResponse[SyncPage[Candidate]] = client.with_raw_response.candidates.list(limit=1)
     names += [raw.parsed.id, *(c.id for c in raw_page.parsed.items), raw.request_id or ""]
     with client.with_streaming_response.exports.export_candidates() as streamed:
         names += list(streamed.iter_lines())
-    with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c")) as response:
+    with client.with_streaming_response.candidates.create(body=Candidate(id="c")) as response:
         created: Candidate = response.parse()
         names.append(created.id)
     return names + [j.id for j in jobs.jobs] + [c.id for c in first]
@@ -95,12 +95,12 @@ def sync_use(token: str) -> list[str]:
 
 async def async_use() -> list[str]:
     async with AsyncRecruitingIntegration(oauth="token") as client:
-        page: AsyncPage[Candidate] = await client.candidates.list_candidates()
-        ids = [c.id async for c in client.candidates.list_candidates()]
-        raw: RawResponse[AsyncPage[Candidate]] = await client.with_raw_response.candidates.list_candidates()
-        made: RawResponse[Candidate] = await client.with_raw_response.candidates.create_candidate(body=Candidate(id="c"))
+        page: AsyncPage[Candidate] = await client.candidates.list()
+        ids = [c.id async for c in client.candidates.list()]
+        raw: RawResponse[AsyncPage[Candidate]] = await client.with_raw_response.candidates.list()
+        made: RawResponse[Candidate] = await client.with_raw_response.candidates.create(body=Candidate(id="c"))
         ids += [c.id for c in raw.parsed.items] + [made.parsed.id]
-        async with client.with_streaming_response.candidates.create_candidate(body=Candidate(id="c")) as streamed:
+        async with client.with_streaming_response.candidates.create(body=Candidate(id="c")) as streamed:
             parsed: Candidate = await streamed.parse()
             ids += [parsed.id] + [chunk.decode() async for chunk in streamed.aiter_bytes()]
         async for each in page.iter_pages():
@@ -114,9 +114,9 @@ async def async_use() -> list[str]:
 def test_mypy_strict_accepts_an_integration_and_flags_deprecated_calls(tmp_path):
     deprecated = (
         "from integration31_client import RawResponse, RecruitingIntegration\n\n"
-        "RecruitingIntegration().candidates.get_legacy_candidate('c1')\n"
+        "RecruitingIntegration().candidates.get_legacy('c1')\n"
         # typed, not Any: a raw response of a Candidate is no raw response of an int
-        "wrong: RawResponse[int] = RecruitingIntegration().with_raw_response.candidates.get_legacy_candidate('c1')\n"
+        "wrong: RawResponse[int] = RecruitingIntegration().with_raw_response.candidates.get_legacy('c1')\n"
         "with RecruitingIntegration().with_streaming_response.exports.export_candidates() as streamed:\n"
         "    text: int = streamed.parse()\n"
     )

@@ -277,7 +277,10 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
             method = sync_client
             for attr in op.call_path.split("."):
                 method = getattr(method, attr)
-            hints = typing.get_type_hints(method, inspect.getmodule(method).__dict__)
+            # client.py imports the models for type checkers only: resolve its hints with them
+            module = inspect.getmodule(method)
+            models = importlib.import_module(module.__name__.split(".", 1)[0] + ".models")
+            hints = typing.get_type_hints(method, {**vars(models), **vars(module)})
             try:
                 kwargs = arguments(mock.api, route, op, hints, synths)
             except Skip as why:

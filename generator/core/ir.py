@@ -351,6 +351,10 @@ class Api:
     root_std_imports: tuple[str, ...] = ()
     root_runtime_imports: tuple[str, ...] = ()
     root_third_party_imports: tuple[str, ...] = ()
+    # ``_endpoints.py``: the Endpoint of each operation on the client, imported on its first call
+    endpoints_std_imports: tuple[str, ...] = ()
+    endpoints_runtime_imports: tuple[str, ...] = ()
+    endpoints_model_imports: tuple[str, ...] = ()
     models_std_imports: tuple[str, ...] = ()
     models_runtime_imports: tuple[str, ...] = ()
     request_id_header: str = "x-request-id"  # lower-case; the runtime's default unless a spec names another

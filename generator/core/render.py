@@ -207,6 +207,7 @@ def _makers(api: ir.Api) -> dict[str, Callable[[], str]]:
         f"{pkg}/py.typed": lambda: "",
         f"{pkg}/models.py": template("models.py.jinja"),
         f"{pkg}/client.py": template("client.py.jinja"),
+        **({f"{pkg}/_endpoints.py": template("_endpoints.py.jinja")} if api.root_operations else {}),
         f"{pkg}/resources/__init__.py": template("resources_init.py.jinja"),
         **{f"{pkg}/resources/{m.module}.py": template("resource.py.jinja", module=m) for m in api.resource_modules},
         **(

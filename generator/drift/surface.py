@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import collections
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -102,7 +103,7 @@ def _public_class(name: str) -> bool:
 def _member(out: Surface, cls: str, item: ast.stmt, enum: bool) -> None:
     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and not item.target.id.startswith("_"):
         default = "" if item.value is None else " = " + ast.unparse(item.value)
-        out[("field", cls, item.target.id)] = ast.unparse(item.annotation) + default
+        out[("field", cls, item.target.id)] = _type(item.annotation) + default
     elif enum and isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
         if not item.targets[0].id.startswith("_"):
             out[("member", cls, item.targets[0].id)] = ast.unparse(item.value)
@@ -115,21 +116,27 @@ def _member(out: Surface, cls: str, item: ast.stmt, enum: bool) -> None:
             _function(out, cls, item)
 
 
+def _type(node: ast.expr | None) -> str:
+    """An annotation as users' code sees it: ``builtins.list[X]`` (written where a method is called
+    ``list``) is ``list[X]``."""
+    return re.sub(r"(?<![\w.])builtins\.", "", ast.unparse(node)) if node is not None else ""
+
+
 def _function(out: Surface, owner: str, node: ast.FunctionDef | ast.AsyncFunctionDef, kind: str = "") -> None:
     name = f"{owner}.{node.name}" if not kind else owner
     decorators = {ast.unparse(d).rsplit(".", 1)[-1] for d in node.decorator_list}
     if decorators & {"property", "cached_property"}:
-        out[("property", owner, node.name)] = ast.unparse(node.returns) if node.returns else ""
+        out[("property", owner, node.name)] = _type(node.returns)
         return
     if not kind:
-        out[("method", name, "")] = ast.unparse(node.returns) if node.returns else ""
+        out[("method", name, "")] = _type(node.returns)
     args = node.args
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
     for arg, default in [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]:
         if arg.arg in ("self", "cls") or arg.arg.startswith("_"):
             continue
-        annotation = ast.unparse(arg.annotation) if arg.annotation else ""
+        annotation = _type(arg.annotation)
         out[(kind or "keyword", name, arg.arg)] = annotation + (" = " + ast.unparse(default) if default else "")
 
 

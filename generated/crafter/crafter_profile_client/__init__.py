@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPager, SyncPage
     from ._streaming import AsyncStreamedResponse, StreamedResponse
 
-__version__ = "0.1.24"
+__version__ = "0.1.25"
 
 __all__ = [
     "CrafterProfile",

@@ -18,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     NotGiven,
     RetryPolicy,
     SyncAPIClient,
@@ -29,7 +28,7 @@ from ._runtime import (
     select_base_url,
 )
 
-if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
     from .resources.profile import (
         ProfileResource,
         AsyncProfileResource,
@@ -114,7 +113,7 @@ class Hrflow(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.24",
+            user_agent="hrflow-client/0.1.25",
             http_client=http_client,
         )
 
@@ -266,7 +265,7 @@ class AsyncHrflow(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.24",
+            user_agent="hrflow-client/0.1.25",
             http_client=http_client,
         )
 

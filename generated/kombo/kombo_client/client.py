@@ -18,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     NotGiven,
     RetryPolicy,
     SyncAPIClient,
@@ -29,7 +28,7 @@ from ._runtime import (
     select_base_url,
 )
 
-if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
     from .resources.ats import (
         AtsResource,
         AsyncAtsResource,
@@ -112,7 +111,7 @@ class Kombo(SyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.24",
+            user_agent="kombo-client/0.1.25",
             http_client=http_client,
         )
 
@@ -261,7 +260,7 @@ class AsyncKombo(AsyncAPIClient):
             retry_policy=retry_policy,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.24",
+            user_agent="kombo-client/0.1.25",
             http_client=http_client,
         )
 

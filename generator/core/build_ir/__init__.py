@@ -27,7 +27,6 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
 
 from __future__ import annotations
 
-import functools
 from dataclasses import replace
 
 from ...config import ApiConfig
@@ -36,9 +35,10 @@ from .. import pointer as jp
 from ..diagnostics import Diagnostics
 from ..load import Spec
 from ..names import RESERVED_PASCAL, NameScope, pascal, pascal_identifier
+from . import methods
 from .context import HEADER_NAME, HTTP_METHODS, Context, Definition, _text
 from .imports import _alias_order, _with_imports
-from .naming import CLIENT_ATTRS, _group, _method_name, _method_renamed, _module_name
+from .naming import _module_name
 from .operations import Operations
 from .security import _security_schemes, _servers
 from .types import Types, _union
@@ -62,25 +62,12 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     client_params: dict[str, ir.ClientParam] = {}
     operations = Operations(ctx, types, config, client_params)
     tree: dict[tuple[str, ...], list[ir.Operation]] = {}
-    method_scopes: dict[tuple[str, ...], NameScope] = {}
     paths = data.get("paths") or {}
-    for path, item in paths.items() if isinstance(paths, dict) else ():
-        if not isinstance(item, dict):
-            continue
-        for method in [m for m in item if m in HTTP_METHODS]:
-            op = item[method]
-            if not isinstance(op, dict):
-                continue
-            group = tuple(_group(op))
-            scope = method_scopes.setdefault(
-                group,
-                NameScope(
-                    CLIENT_ATTRS if not group else (),
-                    functools.partial(_method_renamed, diags, spec.label, group, str(path), method),
-                ),
-            )
-            name = scope.claim(_method_name(op, method, str(path)))
-            tree.setdefault(group, []).append(operations.build(str(path), method, item, op, name, doc))
+    placed = methods.place(paths if isinstance(paths, dict) else {}, HTTP_METHODS)
+    for entry, name in zip(placed, methods.names(placed, diags, spec.label)):
+        tree.setdefault(entry.group, []).append(
+            operations.build(entry.path, entry.method, entry.item, entry.op, name, doc)
+        )
 
     events = webhooks(ctx, types)
     resource_modules, root_ops = _resources(tree, diags, spec.label)
@@ -152,7 +139,7 @@ def _resources(
         children_keys = sorted(
             {key[len(prefix)] for key in tree if len(key) > len(prefix) and key[: len(prefix)] == prefix}
         )
-        own = [replace(op, call_path=".".join((*attrs, op.name))) for op in tree.get(prefix, [])]
+        own = [replace(op, call_path=".".join((*attrs, op.name))) for op in methods.unshadowed(tree.get(prefix, []))]
         taken = {op.name for op in own}
         children = []
         for child in children_keys:
@@ -173,7 +160,7 @@ def _resources(
     modules = []
     for attr in sorted({key[0] for key in tree if key}):
         modules.append(ir.ResourceModule(module=_module_name(attr), resource=make((attr,), (attr,)), model_imports=()))
-    return modules, [replace(op, call_path=op.name) for op in tree.get((), [])]
+    return modules, [replace(op, call_path=op.name) for op in methods.unshadowed(tree.get((), []))]
 
 
 def _title_name(title: object) -> str:

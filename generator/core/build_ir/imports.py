@@ -58,7 +58,6 @@ CLIENT_RUNTIME = (
     "NOT_GIVEN",
     "AsyncAPIClient",
     "Credential",
-    "Endpoint",
     "NotGiven",
     "RetryPolicy",
     "SyncAPIClient",
@@ -80,6 +79,8 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
     only print it. ``always`` adds lines the template's fixed code uses."""
     joined = "\n".join(texts)
     lines = set(always)
+    if "builtins." in joined:
+        lines.add("import builtins")
     if "_dt." in joined:
         lines.add("import datetime as _dt")
     if "_t." in joined:
@@ -150,14 +151,23 @@ def _with_imports(api: ir.Api) -> ir.Api:
         + [a.annotation for a in api.aliases]
     )
     root_texts = _op_texts(api.root_operations)
+    endpoint_texts = [op.return_annotation for op in api.root_operations] + [
+        r.model or "" for op in api.root_operations for r in op.responses + op.errors
+    ]
+    paged = ("Paging",) if any(op.pagination for op in api.root_operations) else ()
     return replace(
         api,
         resource_modules=tuple(modules),
         root_model_imports=names_in(root_texts),
         root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), CLIENT_IMPORTS),
         root_third_party_imports=_third_party(api.root_operations),
-        root_runtime_imports=_runtime_imports(
-            root_texts, CLIENT_RUNTIME + (("client_credentials",) if api.oauth else ())
+        endpoints_std_imports=_std_imports(endpoint_texts),
+        endpoints_runtime_imports=_runtime_imports(endpoint_texts, ("Endpoint", *paged)),
+        endpoints_model_imports=names_in(endpoint_texts),
+        root_runtime_imports=tuple(  # the endpoints' Paging is imported by _endpoints.py
+            name
+            for name in _runtime_imports(root_texts, CLIENT_RUNTIME + (("client_credentials",) if api.oauth else ()))
+            if name != "Paging"
         ),
         models_std_imports=_std_imports(model_texts),
         models_runtime_imports=_runtime_imports(model_texts, ("OpenIntEnum", "OpenStrEnum") if api.enums else ()),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ...config import ApiConfig
 from .. import ir
 from .. import pointer as jp
 from ..names import (
     NameScope,
+    ascii_words,
     snake_identifier,
     upper,
 )
@@ -106,8 +109,7 @@ def _required_scopes(data: dict[str, Any], key: str) -> tuple[str, ...]:
 
 def _servers(ctx: Context) -> tuple[ir.Server, ...]:
     servers = ctx.spec.data.get("servers")
-    out = []
-    scope = NameScope()
+    usable = []
     for index, server in enumerate(servers if isinstance(servers, list) else []):
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
@@ -130,10 +132,78 @@ def _servers(ctx: Context) -> tuple[ir.Server, ...]:
                 f"server URL {url!r} is not absolute; pass a base URL to the client",
             )
             continue
-        wanted = server.get("x-sdk-server-name") or server.get("description") or f"server_{index}"
-        out.append(
-            ir.Server(
-                scope.claim(snake_identifier(str(wanted), f"server_{index}")), url, _text(server.get("description"))
-            )
-        )
-    return tuple(out)
+        usable.append((index, server, url))
+    info = ctx.spec.data.get("info")
+    title = info.get("title") if isinstance(info, dict) else None
+    names = server_names([(s, url) for _, s, url in usable], title if isinstance(title, str) else "")
+    scope = NameScope()
+    return tuple(
+        ir.Server(scope.claim(snake_identifier(name, f"server_{index}")), url, _text(server.get("description")))
+        for (index, server, url), name in zip(usable, names)
+    )
+
+
+#: Words that say a server is a server, not which one.
+_GENERIC = frozenset(
+    {"a", "an", "the", "of", "for", "to", "and", "with", "api", "apis", "server", "servers", "endpoint"}
+    | {"endpoints", "url", "base", "root", "environment", "env", "instance", "installation", "deployment"}
+    | {"host", "service", "version", "default", "main"}
+)
+
+
+def server_names(servers: list[tuple[dict[str, Any], str]], title: str) -> list[str]:
+    """The name ``server=`` takes for each server: ``x-sdk-server-name`` (or Speakeasy's
+    ``x-speakeasy-server-id``); else its description's words that tell it from the others (``Kombo EU
+    API`` -> ``eu``, ``Sandbox server`` -> ``sandbox``) when that is three words or fewer; else the part of
+    its host (or path) the other servers' do not share (``api.us.kombo.dev`` -> ``us``); else the host's
+    own name (``api.stripe.com`` -> ``stripe``, ``localhost`` -> ``local``)."""
+    known = {w.lower() for w in ascii_words(title)} | _GENERIC
+    described = [_description_words(s.get("description"), known) for s, _ in servers]
+    if len(servers) > 1:
+        shared = set.intersection(*(set(w) for w in described))
+        described = [[w for w in words if w not in shared] for words in described]
+    hosts = [_host_words(url) for _, url in servers]
+    out = []
+    for (server, _url), words, host in zip(servers, described, hosts):
+        pinned = server.get("x-sdk-server-name", server.get("x-speakeasy-server-id"))
+        if isinstance(pinned, str) and pinned.strip():
+            out.append(pinned)
+        elif 0 < len(words) <= 3 and len(set(map(tuple, described))) == len(described):
+            out.append("_".join(words))
+        else:
+            out.append(_by_host(host, [h for h in hosts if h is not host]))
+    return out
+
+
+def _description_words(description: object, known: set[str]) -> list[str]:
+    if not isinstance(description, str):
+        return []
+    first = re.split(r"[(\[:;,.\n]| - ", description.strip(), maxsplit=1)[0]
+    return [w.lower() for w in ascii_words(first) if w.lower() not in known]
+
+
+def _host_words(url: str) -> tuple[list[str], list[str], str]:
+    """A URL's host labels (without the top-level domain, ``www`` and ``_GENERIC`` words such as ``api``
+    and ``server``), its path segments and
+    its scheme."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in ("localhost", "127.0.0.1", "::1") or host.endswith((".local", ".localhost")):
+        labels = ["local"]
+    elif re.fullmatch(r"[0-9.]+|[0-9a-f:]+", host):
+        labels = ["host"]
+    else:
+        labels = [label for label in host.split(".")[:-1] if label not in _GENERIC | {"www"}] or host.split(".")[:1]
+    segments = [s for s in parts.path.split("/") if s]
+    return labels, segments, parts.scheme
+
+
+def _by_host(host: tuple[list[str], list[str], str], others: list[tuple[list[str], list[str], str]]) -> str:
+    labels, segments, scheme = host
+    for mine, theirs in ((labels, [o[0] for o in others]), (segments, [o[1] for o in others])):
+        own = [w for w in mine if not all(w in t for t in theirs)] if others else []
+        if own:
+            return own[0]
+    if others and all(o[0] == labels and o[1] == segments for o in others):
+        return scheme
+    return labels[0] if labels else "default"

@@ -107,11 +107,8 @@ class Types:
 
     def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: str) -> ir.Enum:
         base = _enum_base(schema)
-        scope = NameScope(
-            on_collision=lambda a, b: self.ctx.warn(
-                "W310", doc, jp.join(ptr, "enum"), f"enum members {a!r} collide; renamed to {b!r}"
-            )
-        )
+        renamed: list[tuple[str, str]] = []
+        scope = NameScope(on_collision=lambda a, b: renamed.append((a, b)))
         values = [v for v in schema.get("enum", []) if v is not None]
         varnames = schema.get("x-enum-varnames") if isinstance(schema.get("x-enum-varnames"), list) else None
         members = []
@@ -120,6 +117,16 @@ class Types:
                 varnames[index] if varnames and index < len(varnames) and isinstance(varnames[index], str) else value
             )
             members.append(ir.EnumMember(scope.claim(enum_member(wanted)), pyrepr_literal(value)))
+        if renamed:  # one warning for the enum, however many of its members collide
+            shown = ", ".join(f"{a!r} -> {b!r}" for a, b in renamed[:3])
+            more = f" and {len(renamed) - 3} more" if len(renamed) > 3 else ""
+            self.ctx.warn(
+                "W310",
+                doc,
+                jp.join(ptr, "enum"),
+                f"{len(renamed)} enum member name(s) collide, renamed: {shown}{more};"
+                " x-enum-varnames on the schema names them",
+            )
         return ir.Enum(
             name, description, "int" if base == "int" else "str", tuple(members), _source(self.ctx, doc, ptr)
         )

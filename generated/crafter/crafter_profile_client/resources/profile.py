@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, overload
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 
-_GET_PROFILE_ATTACHMENTS: Endpoint[list[Attachment]] = Endpoint(
+_GET_PROFILE_ATTACHMENTS: Endpoint[builtins.list[Attachment]] = Endpoint(
     "GET",
     "/api/1/profile/{id}/attachments",
     operation="getProfileAttachments",
@@ -111,7 +112,7 @@ class ProfileAttachmentsResource(SyncResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Attachment]:
+    ) -> builtins.list[Attachment]:
         """Get all profile attachments.
 
         Gets all attachments for the given profile.
@@ -318,7 +319,7 @@ class AsyncProfileAttachmentsResource(AsyncResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Attachment]:
+    ) -> builtins.list[Attachment]:
         """Get all profile attachments.
 
         Gets all attachments for the given profile.

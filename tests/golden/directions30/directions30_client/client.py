@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
+import typing
+
 import httpx
 
 from ._runtime import (
@@ -16,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     NotGiven,
     RetryPolicy,
     SyncAPIClient,
@@ -26,34 +27,23 @@ from ._runtime import (
     raw_method,
     select_base_url,
 )
-from .models import (
-    Employee,
-)
+
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
+    from .models import Employee
 
 __all__ = ["Directions", "AsyncDirections", "SERVERS"]
 
 #: Servers documented by the API, by the name ``server=`` accepts. The first is the default.
 SERVERS: dict[str, str] = {
-    "server_0": "https://hris.example.com",
+    "hris": "https://hris.example.com",
 }
-
-_CREATE_EMPLOYEE: Endpoint[Employee] = Endpoint(
-    "POST",
-    "/employees",
-    operation="createEmployee",
-    responses={
-        "201": ("json", Employee),
-    },
-    body_kind="json",
-    body_media_type="application/json",
-)
 
 
 class Directions(SyncAPIClient):
     """Directions client.
 
     Args:
-        server: One of server_0 (default server_0).
+        server: One of hris (default hris).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``DIRECTIONS30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
@@ -66,7 +56,7 @@ class Directions(SyncAPIClient):
     def __init__(
         self,
         *,
-        server: Literal["server_0"] | None = None,
+        server: Literal["hris"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -102,7 +92,7 @@ class Directions(SyncAPIClient):
     def with_options(
         self,
         *,
-        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        server: Literal["hris"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -156,6 +146,8 @@ class Directions(SyncAPIClient):
         Args:
             body: Request body (application/json).
         """
+        from ._endpoints import _CREATE_EMPLOYEE
+
         return self._request(
             _CREATE_EMPLOYEE,
             body=body,
@@ -193,7 +185,7 @@ class AsyncDirections(AsyncAPIClient):
     """Directions client (async).
 
     Args:
-        server: One of server_0 (default server_0).
+        server: One of hris (default hris).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``DIRECTIONS30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
@@ -206,7 +198,7 @@ class AsyncDirections(AsyncAPIClient):
     def __init__(
         self,
         *,
-        server: Literal["server_0"] | None = None,
+        server: Literal["hris"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -242,7 +234,7 @@ class AsyncDirections(AsyncAPIClient):
     def with_options(
         self,
         *,
-        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        server: Literal["hris"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -296,6 +288,8 @@ class AsyncDirections(AsyncAPIClient):
         Args:
             body: Request body (application/json).
         """
+        from ._endpoints import _CREATE_EMPLOYEE
+
         return await self._request(
             _CREATE_EMPLOYEE,
             body=body,

@@ -18,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     NotGiven,
     RetryPolicy,
     SyncAPIClient,
@@ -28,11 +27,9 @@ from ._runtime import (
     raw_method,
     select_base_url,
 )
-from .models import (
-    LoginResponse,
-)
 
-if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
+    from .models import LoginResponse
     from .resources.pets import (
         PetsResource,
         AsyncPetsResource,
@@ -49,27 +46,6 @@ SERVERS: dict[str, str] = {
     "prod": "https://api.example.com/v2",
     "sandbox": "https://sandbox.example.com/v2",  # Sandbox
 }
-
-_GET_HEALTH: Endpoint[str] = Endpoint(
-    "GET",
-    "/health",
-    responses={
-        "200": ("text", None),
-    },
-    accept="text/plain",
-)
-
-
-_LOGIN: Endpoint[LoginResponse] = Endpoint(
-    "POST",
-    "/login",
-    operation="login",
-    responses={
-        "200": ("json", LoginResponse),
-    },
-    body_kind="form",
-    body_media_type="application/x-www-form-urlencoded",
-)
 
 
 class FeatureZoo(SyncAPIClient):
@@ -193,6 +169,8 @@ class FeatureZoo(SyncAPIClient):
 
         ``GET /health``
         """
+        from ._endpoints import _GET_HEALTH
+
         return self._request(
             _GET_HEALTH,
             timeout=timeout,
@@ -223,6 +201,8 @@ class FeatureZoo(SyncAPIClient):
             username: username
             password: password
         """
+        from ._endpoints import _LOGIN
+
         return self._request(
             _LOGIN,
             body={
@@ -394,6 +374,8 @@ class AsyncFeatureZoo(AsyncAPIClient):
 
         ``GET /health``
         """
+        from ._endpoints import _GET_HEALTH
+
         return await self._request(
             _GET_HEALTH,
             timeout=timeout,
@@ -424,6 +406,8 @@ class AsyncFeatureZoo(AsyncAPIClient):
             username: username
             password: password
         """
+        from ._endpoints import _LOGIN
+
         return await self._request(
             _LOGIN,
             body={

@@ -18,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     NotGiven,
     RetryPolicy,
     SyncAPIClient,
@@ -30,7 +29,7 @@ from ._runtime import (
     select_base_url,
 )
 
-if typing.TYPE_CHECKING:  # resource modules load on first use: a large API imports in milliseconds
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
     from .webhooks import Webhooks
     from .resources.applications import (
         ApplicationsResource,

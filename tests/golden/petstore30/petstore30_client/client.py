@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
+import typing
+
 import httpx
 
 from ._runtime import (
@@ -16,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     NotGiven,
     RetryPolicy,
     SyncAPIClient,
@@ -26,39 +27,23 @@ from ._runtime import (
     raw_method,
     select_base_url,
 )
-from .models import (
-    Error,
-    Pet,
-)
+
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
+    from .resources.pets import (
+        PetsResource,
+        AsyncPetsResource,
+        PetsResourceWithRawResponse,
+        AsyncPetsResourceWithRawResponse,
+        PetsResourceWithStreamingResponse,
+        AsyncPetsResourceWithStreamingResponse,
+    )
 
 __all__ = ["Petstore30", "AsyncPetstore30", "SERVERS"]
 
 #: Servers documented by the API, by the name ``server=`` accepts. The first is the default.
 SERVERS: dict[str, str] = {
-    "server_0": "http://petstore.example.com/api",
+    "petstore": "http://petstore.example.com/api",
 }
-
-_FIND_PETS: Endpoint[list[Pet]] = Endpoint(
-    "GET",
-    "/pets",
-    operation="findPets",
-    responses={
-        "200": ("json", list[Pet]),
-    },
-    errors={
-        "default": ("json", Error),
-    },
-)
-
-
-_FIND_PET_BY_ID: Endpoint[Pet] = Endpoint(
-    "GET",
-    "/pets/{id}",
-    operation="find pet by id",
-    responses={
-        "200": ("json", Pet),
-    },
-)
 
 
 class Petstore30(SyncAPIClient):
@@ -67,7 +52,7 @@ class Petstore30(SyncAPIClient):
     Args:
         api_key: api_key A string, or a function called for each request. Read from ``PETSTORE30_API_KEY`` when not given.
         basic: basic A string, or a function called for each request. Read from ``PETSTORE30_BASIC`` when not given.
-        server: One of server_0 (default server_0).
+        server: One of petstore (default petstore).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
@@ -82,7 +67,7 @@ class Petstore30(SyncAPIClient):
         *,
         api_key: str | Callable[[], str] | None = None,
         basic: str | Callable[[], str] | None = None,
-        server: Literal["server_0"] | None = None,
+        server: Literal["petstore"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -137,7 +122,7 @@ class Petstore30(SyncAPIClient):
         *,
         api_key: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         basic: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
-        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        server: Literal["petstore"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -175,75 +160,11 @@ class Petstore30(SyncAPIClient):
         """The same calls, each a context manager giving the response with its body unread."""
         return Petstore30WithStreamingResponse(self)
 
-    def find_pets(
-        self,
-        *,
-        limit: int | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Pet]:
-        """Call findPets.
+    @cached_property
+    def pets(self) -> PetsResource:
+        from .resources.pets import PetsResource
 
-        ``GET /pets``
-
-        Args:
-            limit: limit
-
-        Raises:
-            default: unexpected error
-        """
-        return self._request(
-            _FIND_PETS,
-            query={
-                "limit": limit,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def find_pet_by_id(
-        self,
-        id: int,
-        *,
-        api_key: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Pet:
-        """Call find pet by id.
-
-        ``GET /pets/{id}``
-
-        Args:
-            id: id
-            api_key: api_key
-        """
-        return self._request(
-            _FIND_PET_BY_ID,
-            path={
-                "id": id,
-            },
-            headers={
-                "api_key": api_key,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return PetsResource(self)
 
 
 class Petstore30WithRawResponse:
@@ -253,8 +174,12 @@ class Petstore30WithRawResponse:
         self._client = client
         self.download = raw_method(client.download)
         self.request = raw_method(client.request)
-        self.find_pets = raw_method(client.find_pets)
-        self.find_pet_by_id = raw_method(client.find_pet_by_id)
+
+    @cached_property
+    def pets(self) -> PetsResourceWithRawResponse:
+        from .resources.pets import PetsResourceWithRawResponse
+
+        return PetsResourceWithRawResponse(self._client.pets)
 
 
 class Petstore30WithStreamingResponse:
@@ -265,8 +190,12 @@ class Petstore30WithStreamingResponse:
 
         self._client = client
         self.request = stream_method(client.request)
-        self.find_pets = stream_method(client.find_pets)
-        self.find_pet_by_id = stream_method(client.find_pet_by_id)
+
+    @cached_property
+    def pets(self) -> PetsResourceWithStreamingResponse:
+        from .resources.pets import PetsResourceWithStreamingResponse
+
+        return PetsResourceWithStreamingResponse(self._client.pets)
 
 
 class AsyncPetstore30(AsyncAPIClient):
@@ -275,7 +204,7 @@ class AsyncPetstore30(AsyncAPIClient):
     Args:
         api_key: api_key A string, or a function called for each request. Read from ``PETSTORE30_API_KEY`` when not given.
         basic: basic A string, or a function called for each request. Read from ``PETSTORE30_BASIC`` when not given.
-        server: One of server_0 (default server_0).
+        server: One of petstore (default petstore).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``PETSTORE30_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
@@ -290,7 +219,7 @@ class AsyncPetstore30(AsyncAPIClient):
         *,
         api_key: str | Callable[[], str] | None = None,
         basic: str | Callable[[], str] | None = None,
-        server: Literal["server_0"] | None = None,
+        server: Literal["petstore"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -345,7 +274,7 @@ class AsyncPetstore30(AsyncAPIClient):
         *,
         api_key: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
         basic: str | Callable[[], str] | None | NotGiven = NOT_GIVEN,
-        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        server: Literal["petstore"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -383,75 +312,11 @@ class AsyncPetstore30(AsyncAPIClient):
         """The same calls, each a context manager giving the response with its body unread."""
         return AsyncPetstore30WithStreamingResponse(self)
 
-    async def find_pets(
-        self,
-        *,
-        limit: int | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Pet]:
-        """Call findPets.
+    @cached_property
+    def pets(self) -> AsyncPetsResource:
+        from .resources.pets import AsyncPetsResource
 
-        ``GET /pets``
-
-        Args:
-            limit: limit
-
-        Raises:
-            default: unexpected error
-        """
-        return await self._request(
-            _FIND_PETS,
-            query={
-                "limit": limit,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def find_pet_by_id(
-        self,
-        id: int,
-        *,
-        api_key: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Pet:
-        """Call find pet by id.
-
-        ``GET /pets/{id}``
-
-        Args:
-            id: id
-            api_key: api_key
-        """
-        return await self._request(
-            _FIND_PET_BY_ID,
-            path={
-                "id": id,
-            },
-            headers={
-                "api_key": api_key,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return AsyncPetsResource(self)
 
 
 class AsyncPetstore30WithRawResponse:
@@ -461,8 +326,12 @@ class AsyncPetstore30WithRawResponse:
         self._client = client
         self.download = async_raw_method(client.download)
         self.request = async_raw_method(client.request)
-        self.find_pets = async_raw_method(client.find_pets)
-        self.find_pet_by_id = async_raw_method(client.find_pet_by_id)
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithRawResponse:
+        from .resources.pets import AsyncPetsResourceWithRawResponse
+
+        return AsyncPetsResourceWithRawResponse(self._client.pets)
 
 
 class AsyncPetstore30WithStreamingResponse:
@@ -473,5 +342,9 @@ class AsyncPetstore30WithStreamingResponse:
 
         self._client = client
         self.request = async_stream_method(client.request)
-        self.find_pets = async_stream_method(client.find_pets)
-        self.find_pet_by_id = async_stream_method(client.find_pet_by_id)
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithStreamingResponse:
+        from .resources.pets import AsyncPetsResourceWithStreamingResponse
+
+        return AsyncPetsResourceWithStreamingResponse(self._client.pets)

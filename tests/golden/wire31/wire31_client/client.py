@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, Literal
 
+import typing
+
 import httpx
 
 from ._runtime import (
@@ -16,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    Endpoint,
     FileInput,
     NotGiven,
     RetryPolicy,
@@ -27,190 +28,48 @@ from ._runtime import (
     raw_method,
     select_base_url,
 )
-from .models import (
-    Charge,
-    CreateChargeOptions,
-    Employee,
-    EmployeesFilter,
-    GetReportPoint,
-    Pet,
-    SearchColor,
-    SearchWhere,
-    SearchXPoint,
-    SendBundleMeta,
-    Shipping,
-    TagKey,
-    UploadMeta,
-)
+
+if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
+    from .models import (
+        GetReportPoint,
+        Pet,
+        SearchColor,
+        SearchWhere,
+        SearchXPoint,
+        SendBundleMeta,
+        TagKey,
+        UploadMeta,
+    )
+    from .resources.charges import (
+        ChargesResource,
+        AsyncChargesResource,
+        ChargesResourceWithRawResponse,
+        AsyncChargesResourceWithRawResponse,
+        ChargesResourceWithStreamingResponse,
+        AsyncChargesResourceWithStreamingResponse,
+    )
+    from .resources.employees import (
+        EmployeesResource,
+        AsyncEmployeesResource,
+        EmployeesResourceWithRawResponse,
+        AsyncEmployeesResourceWithRawResponse,
+        EmployeesResourceWithStreamingResponse,
+        AsyncEmployeesResourceWithStreamingResponse,
+    )
 
 __all__ = ["WireRules", "AsyncWireRules", "SERVERS"]
 
 #: Servers documented by the API, by the name ``server=`` accepts. The first is the default.
 SERVERS: dict[str, str] = {
-    "server_0": "https://api.example.com",
+    "example": "https://api.example.com",
 }
-
-_CREATE_CHARGE: Endpoint[Charge] = Endpoint(
-    "POST",
-    "/charges",
-    operation="createCharge",
-    responses={
-        "200": ("json", Charge),
-    },
-    body_kind="form",
-    body_media_type="application/x-www-form-urlencoded",
-    encoding={
-        "metadata": ("deepObject", True, None),
-        "options": ("form", True, "application/json"),
-    },
-    idempotency_header="Idempotency-Key",
-)
-
-
-_UPDATE_CHARGE: Endpoint[Charge] = Endpoint(
-    "POST",
-    "/charges/{charge}",
-    operation="updateCharge",
-    responses={
-        "200": ("json", Charge),
-    },
-    body_kind="form",
-    body_media_type="application/x-www-form-urlencoded",
-    encoding={
-        "expand": ("deepObject", True, None),
-        "shipping": ("deepObject", True, None),
-    },
-)
-
-
-_UPLOAD: Endpoint[None] = Endpoint(
-    "POST",
-    "/uploads",
-    operation="upload",
-    responses={
-        "204": ("empty", None),
-    },
-    body_kind="multipart",
-    body_media_type="multipart/form-data",
-    encoding={
-        "meta": ("form", True, "application/json"),
-    },
-)
-
-
-_LIST_EMPLOYEES: Endpoint[list[Employee]] = Endpoint(
-    "GET",
-    "/employees",
-    operation="listEmployees",
-    responses={
-        "200": ("json", list[Employee]),
-    },
-    styles={
-        ("query", "filter"): ("deepObject", True),
-    },
-)
-
-
-_CREATE_EMPLOYEES: Endpoint[None] = Endpoint(
-    "POST",
-    "/employees",
-    operation="createEmployees",
-    responses={
-        "204": ("empty", None),
-    },
-    body_kind="json",
-    body_media_type="application/json",
-)
-
-
-_LIST_TAGS: Endpoint[dict[str, TagKey]] = Endpoint(
-    "GET",
-    "/tags",
-    operation="listTags",
-    responses={
-        "200": ("json", dict[str, TagKey]),
-    },
-)
-
-
-_LIST_LOCATIONS: Endpoint[list[str]] = Endpoint(
-    "GET",
-    "/locations",
-    operation="listLocations",
-    responses={
-        "200": ("json", list[str]),
-    },
-    accept="application/vnd.example+json",
-)
-
-
-_GET_REPORT: Endpoint[dict[str, Any]] = Endpoint(
-    "GET",
-    "/reports/{kind}/{range}/{point}",
-    operation="getReport",
-    responses={
-        "200": ("json", dict[str, Any]),
-    },
-    styles={
-        ("path", "kind"): ("label", False),
-        ("path", "range"): ("matrix", False),
-        ("path", "point"): ("simple", True),
-    },
-)
-
-
-_SEARCH: Endpoint[list[str]] = Endpoint(
-    "GET",
-    "/search",
-    operation="search",
-    responses={
-        "200": ("json", list[str]),
-    },
-    styles={
-        ("query", "ids"): ("pipeDelimited", False),
-        ("query", "words"): ("spaceDelimited", False),
-        ("query", "color"): ("form", False),
-        ("header", "X-Point"): ("simple", True),
-        ("cookie", "prefs"): ("form", False),
-    },
-    reserved=frozenset({"path"}),
-    content_params=frozenset({("query", "where")}),
-)
-
-
-_CREATE_PET: Endpoint[Pet] = Endpoint(
-    "POST",
-    "/pets",
-    operation="createPet",
-    responses={
-        "200": ("json", Pet),
-    },
-    body_kind="json",
-    body_media_type="application/json",
-)
-
-
-_SEND_BUNDLE: Endpoint[None] = Endpoint(
-    "POST",
-    "/bundles",
-    operation="sendBundle",
-    responses={
-        "204": ("empty", None),
-    },
-    body_kind="multipart",
-    body_media_type="multipart/mixed",
-    file_fields=frozenset({"file"}),
-    encoding={
-        "file": ("form", True, "application/pdf"),
-    },
-)
 
 
 class WireRules(SyncAPIClient):
     """Wire Rules client.
 
     Args:
-        server: One of server_0 (default server_0).
+        server: One of example (default example).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``WIRE31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
@@ -225,7 +84,7 @@ class WireRules(SyncAPIClient):
     def __init__(
         self,
         *,
-        server: Literal["server_0"] | None = None,
+        server: Literal["example"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -259,7 +118,7 @@ class WireRules(SyncAPIClient):
     def with_options(
         self,
         *,
-        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        server: Literal["example"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -295,89 +154,17 @@ class WireRules(SyncAPIClient):
         """The same calls, each a context manager giving the response with its body unread."""
         return WireRulesWithStreamingResponse(self)
 
-    def create_charge(
-        self,
-        *,
-        amount: int,
-        currency: str,
-        metadata: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        options: CreateChargeOptions | None = None,
-        idempotency_key: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Charge:
-        """A form body with an object in deepObject style, a repeated array and a JSON property.
+    @cached_property
+    def charges(self) -> ChargesResource:
+        from .resources.charges import ChargesResource
 
-        ``POST /charges``
+        return ChargesResource(self)
 
-        Args:
-            amount: amount
-            currency: currency
-            metadata: metadata
-            tags: tags
-            options: options
-        """
-        return self._request(
-            _CREATE_CHARGE,
-            body={
-                "amount": amount,
-                "currency": currency,
-                "metadata": metadata,
-                "tags": tags,
-                "options": options,
-            },
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+    @cached_property
+    def employees(self) -> EmployeesResource:
+        from .resources.employees import EmployeesResource
 
-    def update_charge(
-        self,
-        charge: str,
-        *,
-        expand: list[str] | None = None,
-        shipping: Shipping | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Charge:
-        """Stripe's bracket form for arrays and nested objects, which OpenAPI leaves undefined.
-
-        ``POST /charges/{charge}``
-
-        Args:
-            charge: charge
-            expand: expand
-            shipping: shipping
-        """
-        return self._request(
-            _UPDATE_CHARGE,
-            path={
-                "charge": charge,
-            },
-            body={
-                "expand": expand,
-                "shipping": shipping,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return EmployeesResource(self)
 
     def upload(
         self,
@@ -401,6 +188,8 @@ class WireRules(SyncAPIClient):
             meta: meta
             labels: labels
         """
+        from ._endpoints import _UPLOAD
+
         return self._request(
             _UPLOAD,
             body={
@@ -408,66 +197,6 @@ class WireRules(SyncAPIClient):
                 "meta": meta,
                 "labels": labels,
             },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def list_employees(
-        self,
-        *,
-        filter: EmployeesFilter | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Employee]:
-        """A deepObject query parameter typed as a model.
-
-        ``GET /employees``
-
-        Args:
-            filter: filter
-        """
-        return self._request(
-            _LIST_EMPLOYEES,
-            query={
-                "filter": filter,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def create_employees(
-        self,
-        *,
-        body: list[Employee],
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A JSON array of models.
-
-        ``POST /employees``
-
-        Args:
-            body: Request body (application/json).
-        """
-        return self._request(
-            _CREATE_EMPLOYEES,
-            body=body,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -494,6 +223,8 @@ class WireRules(SyncAPIClient):
         Args:
             resource_arn: resourceArn
         """
+        from ._endpoints import _LIST_TAGS
+
         return self._request(
             _LIST_TAGS,
             query={
@@ -521,6 +252,8 @@ class WireRules(SyncAPIClient):
 
         ``GET /locations``
         """
+        from ._endpoints import _LIST_LOCATIONS
+
         return self._request(
             _LIST_LOCATIONS,
             timeout=timeout,
@@ -553,6 +286,8 @@ class WireRules(SyncAPIClient):
             range: range
             point: point
         """
+        from ._endpoints import _GET_REPORT
+
         return self._request(
             _GET_REPORT,
             path={
@@ -600,6 +335,8 @@ class WireRules(SyncAPIClient):
             x_tags: X-Tags
             prefs: prefs
         """
+        from ._endpoints import _SEARCH
+
         return self._request(
             _SEARCH,
             query={
@@ -642,6 +379,8 @@ class WireRules(SyncAPIClient):
         Args:
             body: Request body (application/json).
         """
+        from ._endpoints import _CREATE_PET
+
         return self._request(
             _CREATE_PET,
             body=body,
@@ -673,6 +412,8 @@ class WireRules(SyncAPIClient):
             meta: meta
             file: file A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
         """
+        from ._endpoints import _SEND_BUNDLE
+
         return self._request(
             _SEND_BUNDLE,
             body={
@@ -695,17 +436,25 @@ class WireRulesWithRawResponse:
         self._client = client
         self.download = raw_method(client.download)
         self.request = raw_method(client.request)
-        self.create_charge = raw_method(client.create_charge)
-        self.update_charge = raw_method(client.update_charge)
         self.upload = raw_method(client.upload)
-        self.list_employees = raw_method(client.list_employees)
-        self.create_employees = raw_method(client.create_employees)
         self.list_tags = raw_method(client.list_tags)
         self.list_locations = raw_method(client.list_locations)
         self.get_report = raw_method(client.get_report)
         self.search = raw_method(client.search)
         self.create_pet = raw_method(client.create_pet)
         self.send_bundle = raw_method(client.send_bundle)
+
+    @cached_property
+    def charges(self) -> ChargesResourceWithRawResponse:
+        from .resources.charges import ChargesResourceWithRawResponse
+
+        return ChargesResourceWithRawResponse(self._client.charges)
+
+    @cached_property
+    def employees(self) -> EmployeesResourceWithRawResponse:
+        from .resources.employees import EmployeesResourceWithRawResponse
+
+        return EmployeesResourceWithRawResponse(self._client.employees)
 
 
 class WireRulesWithStreamingResponse:
@@ -716,11 +465,7 @@ class WireRulesWithStreamingResponse:
 
         self._client = client
         self.request = stream_method(client.request)
-        self.create_charge = stream_method(client.create_charge)
-        self.update_charge = stream_method(client.update_charge)
         self.upload = stream_method(client.upload)
-        self.list_employees = stream_method(client.list_employees)
-        self.create_employees = stream_method(client.create_employees)
         self.list_tags = stream_method(client.list_tags)
         self.list_locations = stream_method(client.list_locations)
         self.get_report = stream_method(client.get_report)
@@ -728,12 +473,24 @@ class WireRulesWithStreamingResponse:
         self.create_pet = stream_method(client.create_pet)
         self.send_bundle = stream_method(client.send_bundle)
 
+    @cached_property
+    def charges(self) -> ChargesResourceWithStreamingResponse:
+        from .resources.charges import ChargesResourceWithStreamingResponse
+
+        return ChargesResourceWithStreamingResponse(self._client.charges)
+
+    @cached_property
+    def employees(self) -> EmployeesResourceWithStreamingResponse:
+        from .resources.employees import EmployeesResourceWithStreamingResponse
+
+        return EmployeesResourceWithStreamingResponse(self._client.employees)
+
 
 class AsyncWireRules(AsyncAPIClient):
     """Wire Rules client (async).
 
     Args:
-        server: One of server_0 (default server_0).
+        server: One of example (default example).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``WIRE31_BASE_URL`` is read when neither this nor ``server`` is given.
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
@@ -748,7 +505,7 @@ class AsyncWireRules(AsyncAPIClient):
     def __init__(
         self,
         *,
-        server: Literal["server_0"] | None = None,
+        server: Literal["example"] | None = None,
         base_url: str | None = None,
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
@@ -782,7 +539,7 @@ class AsyncWireRules(AsyncAPIClient):
     def with_options(
         self,
         *,
-        server: Literal["server_0"] | None | NotGiven = NOT_GIVEN,
+        server: Literal["example"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
@@ -818,89 +575,17 @@ class AsyncWireRules(AsyncAPIClient):
         """The same calls, each a context manager giving the response with its body unread."""
         return AsyncWireRulesWithStreamingResponse(self)
 
-    async def create_charge(
-        self,
-        *,
-        amount: int,
-        currency: str,
-        metadata: dict[str, str] | None = None,
-        tags: list[str] | None = None,
-        options: CreateChargeOptions | None = None,
-        idempotency_key: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Charge:
-        """A form body with an object in deepObject style, a repeated array and a JSON property.
+    @cached_property
+    def charges(self) -> AsyncChargesResource:
+        from .resources.charges import AsyncChargesResource
 
-        ``POST /charges``
+        return AsyncChargesResource(self)
 
-        Args:
-            amount: amount
-            currency: currency
-            metadata: metadata
-            tags: tags
-            options: options
-        """
-        return await self._request(
-            _CREATE_CHARGE,
-            body={
-                "amount": amount,
-                "currency": currency,
-                "metadata": metadata,
-                "tags": tags,
-                "options": options,
-            },
-            idempotency_key=idempotency_key,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+    @cached_property
+    def employees(self) -> AsyncEmployeesResource:
+        from .resources.employees import AsyncEmployeesResource
 
-    async def update_charge(
-        self,
-        charge: str,
-        *,
-        expand: list[str] | None = None,
-        shipping: Shipping | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Charge:
-        """Stripe's bracket form for arrays and nested objects, which OpenAPI leaves undefined.
-
-        ``POST /charges/{charge}``
-
-        Args:
-            charge: charge
-            expand: expand
-            shipping: shipping
-        """
-        return await self._request(
-            _UPDATE_CHARGE,
-            path={
-                "charge": charge,
-            },
-            body={
-                "expand": expand,
-                "shipping": shipping,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return AsyncEmployeesResource(self)
 
     async def upload(
         self,
@@ -924,6 +609,8 @@ class AsyncWireRules(AsyncAPIClient):
             meta: meta
             labels: labels
         """
+        from ._endpoints import _UPLOAD
+
         return await self._request(
             _UPLOAD,
             body={
@@ -931,66 +618,6 @@ class AsyncWireRules(AsyncAPIClient):
                 "meta": meta,
                 "labels": labels,
             },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def list_employees(
-        self,
-        *,
-        filter: EmployeesFilter | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Employee]:
-        """A deepObject query parameter typed as a model.
-
-        ``GET /employees``
-
-        Args:
-            filter: filter
-        """
-        return await self._request(
-            _LIST_EMPLOYEES,
-            query={
-                "filter": filter,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def create_employees(
-        self,
-        *,
-        body: list[Employee],
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A JSON array of models.
-
-        ``POST /employees``
-
-        Args:
-            body: Request body (application/json).
-        """
-        return await self._request(
-            _CREATE_EMPLOYEES,
-            body=body,
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
@@ -1017,6 +644,8 @@ class AsyncWireRules(AsyncAPIClient):
         Args:
             resource_arn: resourceArn
         """
+        from ._endpoints import _LIST_TAGS
+
         return await self._request(
             _LIST_TAGS,
             query={
@@ -1044,6 +673,8 @@ class AsyncWireRules(AsyncAPIClient):
 
         ``GET /locations``
         """
+        from ._endpoints import _LIST_LOCATIONS
+
         return await self._request(
             _LIST_LOCATIONS,
             timeout=timeout,
@@ -1076,6 +707,8 @@ class AsyncWireRules(AsyncAPIClient):
             range: range
             point: point
         """
+        from ._endpoints import _GET_REPORT
+
         return await self._request(
             _GET_REPORT,
             path={
@@ -1123,6 +756,8 @@ class AsyncWireRules(AsyncAPIClient):
             x_tags: X-Tags
             prefs: prefs
         """
+        from ._endpoints import _SEARCH
+
         return await self._request(
             _SEARCH,
             query={
@@ -1165,6 +800,8 @@ class AsyncWireRules(AsyncAPIClient):
         Args:
             body: Request body (application/json).
         """
+        from ._endpoints import _CREATE_PET
+
         return await self._request(
             _CREATE_PET,
             body=body,
@@ -1196,6 +833,8 @@ class AsyncWireRules(AsyncAPIClient):
             meta: meta
             file: file A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
         """
+        from ._endpoints import _SEND_BUNDLE
+
         return await self._request(
             _SEND_BUNDLE,
             body={
@@ -1218,17 +857,25 @@ class AsyncWireRulesWithRawResponse:
         self._client = client
         self.download = async_raw_method(client.download)
         self.request = async_raw_method(client.request)
-        self.create_charge = async_raw_method(client.create_charge)
-        self.update_charge = async_raw_method(client.update_charge)
         self.upload = async_raw_method(client.upload)
-        self.list_employees = async_raw_method(client.list_employees)
-        self.create_employees = async_raw_method(client.create_employees)
         self.list_tags = async_raw_method(client.list_tags)
         self.list_locations = async_raw_method(client.list_locations)
         self.get_report = async_raw_method(client.get_report)
         self.search = async_raw_method(client.search)
         self.create_pet = async_raw_method(client.create_pet)
         self.send_bundle = async_raw_method(client.send_bundle)
+
+    @cached_property
+    def charges(self) -> AsyncChargesResourceWithRawResponse:
+        from .resources.charges import AsyncChargesResourceWithRawResponse
+
+        return AsyncChargesResourceWithRawResponse(self._client.charges)
+
+    @cached_property
+    def employees(self) -> AsyncEmployeesResourceWithRawResponse:
+        from .resources.employees import AsyncEmployeesResourceWithRawResponse
+
+        return AsyncEmployeesResourceWithRawResponse(self._client.employees)
 
 
 class AsyncWireRulesWithStreamingResponse:
@@ -1239,14 +886,22 @@ class AsyncWireRulesWithStreamingResponse:
 
         self._client = client
         self.request = async_stream_method(client.request)
-        self.create_charge = async_stream_method(client.create_charge)
-        self.update_charge = async_stream_method(client.update_charge)
         self.upload = async_stream_method(client.upload)
-        self.list_employees = async_stream_method(client.list_employees)
-        self.create_employees = async_stream_method(client.create_employees)
         self.list_tags = async_stream_method(client.list_tags)
         self.list_locations = async_stream_method(client.list_locations)
         self.get_report = async_stream_method(client.get_report)
         self.search = async_stream_method(client.search)
         self.create_pet = async_stream_method(client.create_pet)
         self.send_bundle = async_stream_method(client.send_bundle)
+
+    @cached_property
+    def charges(self) -> AsyncChargesResourceWithStreamingResponse:
+        from .resources.charges import AsyncChargesResourceWithStreamingResponse
+
+        return AsyncChargesResourceWithStreamingResponse(self._client.charges)
+
+    @cached_property
+    def employees(self) -> AsyncEmployeesResourceWithStreamingResponse:
+        from .resources.employees import AsyncEmployeesResourceWithStreamingResponse
+
+        return AsyncEmployeesResourceWithStreamingResponse(self._client.employees)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, overload
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-_LIST_PETS: Endpoint[list[Pet]] = Endpoint(
+_LIST_PETS: Endpoint[builtins.list[Pet]] = Endpoint(
     "GET",
     "/pets",
     operation="listPets",
@@ -144,13 +145,13 @@ class PetsResource(SyncResource):
     def photos(self) -> PetsPhotosResource:
         return PetsPhotosResource(self._client)
 
-    def list_pets(
+    def list(
         self,
         *,
         limit: int | None = None,
-        tags: list[str] | None = None,
+        tags: builtins.list[str] | None = None,
         filter: dict[str, str] | None = None,
-        ids: list[int] | None = None,
+        ids: builtins.list[int] | None = None,
         x_request_id: str | None = None,
         session: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -159,7 +160,7 @@ class PetsResource(SyncResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Pet]:
+    ) -> builtins.list[Pet]:
         """List pets.
 
         ``GET /pets``
@@ -197,7 +198,7 @@ class PetsResource(SyncResource):
             extra_body=extra_body,
         )
 
-    def create_pet(
+    def create(
         self,
         *,
         body: NewPet,
@@ -226,7 +227,7 @@ class PetsResource(SyncResource):
             extra_body=extra_body,
         )
 
-    def get_pet(
+    def get(
         self,
         pet_id: int,
         *,
@@ -261,7 +262,7 @@ class PetsResource(SyncResource):
         )
 
     @deprecated("DELETE /pets/{petId} is deprecated by the API")
-    def delete_pet(
+    def delete(
         self,
         pet_id: int,
         *,
@@ -457,13 +458,13 @@ class AsyncPetsResource(AsyncResource):
     def photos(self) -> AsyncPetsPhotosResource:
         return AsyncPetsPhotosResource(self._client)
 
-    async def list_pets(
+    async def list(
         self,
         *,
         limit: int | None = None,
-        tags: list[str] | None = None,
+        tags: builtins.list[str] | None = None,
         filter: dict[str, str] | None = None,
-        ids: list[int] | None = None,
+        ids: builtins.list[int] | None = None,
         x_request_id: str | None = None,
         session: str | None = None,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -472,7 +473,7 @@ class AsyncPetsResource(AsyncResource):
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> list[Pet]:
+    ) -> builtins.list[Pet]:
         """List pets.
 
         ``GET /pets``
@@ -510,7 +511,7 @@ class AsyncPetsResource(AsyncResource):
             extra_body=extra_body,
         )
 
-    async def create_pet(
+    async def create(
         self,
         *,
         body: NewPet,
@@ -539,7 +540,7 @@ class AsyncPetsResource(AsyncResource):
             extra_body=extra_body,
         )
 
-    async def get_pet(
+    async def get(
         self,
         pet_id: int,
         *,
@@ -574,7 +575,7 @@ class AsyncPetsResource(AsyncResource):
         )
 
     @deprecated("DELETE /pets/{petId} is deprecated by the API")
-    async def delete_pet(
+    async def delete(
         self,
         pet_id: int,
         *,
@@ -766,10 +767,10 @@ class PetsResourceWithRawResponse:
 
     def __init__(self, resource: PetsResource) -> None:
         self._resource = resource
-        self.list_pets = raw_method(resource.list_pets)
-        self.create_pet = raw_method(resource.create_pet)
-        self.get_pet = raw_method(resource.get_pet)
-        self.delete_pet = raw_method(resource.delete_pet)
+        self.list = raw_method(resource.list)
+        self.create = raw_method(resource.create)
+        self.get = raw_method(resource.get)
+        self.delete = raw_method(resource.delete)
 
     @cached_property
     def documents(self) -> PetsDocumentsResourceWithRawResponse:
@@ -802,10 +803,10 @@ class AsyncPetsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncPetsResource) -> None:
         self._resource = resource
-        self.list_pets = async_raw_method(resource.list_pets)
-        self.create_pet = async_raw_method(resource.create_pet)
-        self.get_pet = async_raw_method(resource.get_pet)
-        self.delete_pet = async_raw_method(resource.delete_pet)
+        self.list = async_raw_method(resource.list)
+        self.create = async_raw_method(resource.create)
+        self.get = async_raw_method(resource.get)
+        self.delete = async_raw_method(resource.delete)
 
     @cached_property
     def documents(self) -> AsyncPetsDocumentsResourceWithRawResponse:
@@ -838,10 +839,10 @@ class PetsResourceWithStreamingResponse:
 
     def __init__(self, resource: PetsResource) -> None:
         self._resource = resource
-        self.list_pets = stream_method(resource.list_pets)
-        self.create_pet = stream_method(resource.create_pet)
-        self.get_pet = stream_method(resource.get_pet)
-        self.delete_pet = stream_method(resource.delete_pet)
+        self.list = stream_method(resource.list)
+        self.create = stream_method(resource.create)
+        self.get = stream_method(resource.get)
+        self.delete = stream_method(resource.delete)
 
     @cached_property
     def documents(self) -> PetsDocumentsResourceWithStreamingResponse:
@@ -873,10 +874,10 @@ class AsyncPetsResourceWithStreamingResponse:
 
     def __init__(self, resource: AsyncPetsResource) -> None:
         self._resource = resource
-        self.list_pets = async_stream_method(resource.list_pets)
-        self.create_pet = async_stream_method(resource.create_pet)
-        self.get_pet = async_stream_method(resource.get_pet)
-        self.delete_pet = async_stream_method(resource.delete_pet)
+        self.list = async_stream_method(resource.list)
+        self.create = async_stream_method(resource.create)
+        self.get = async_stream_method(resource.get)
+        self.delete = async_stream_method(resource.delete)
 
     @cached_property
     def documents(self) -> AsyncPetsDocumentsResourceWithStreamingResponse:

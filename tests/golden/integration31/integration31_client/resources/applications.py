@@ -52,7 +52,7 @@ _LIST_APPLICATIONS: Endpoint[ListApplicationsResponse] = Endpoint(
 
 
 class ApplicationsResource(SyncResource):
-    def list_applications(
+    def list(
         self,
         *,
         offset: int | None = None,
@@ -88,7 +88,7 @@ class ApplicationsResource(SyncResource):
 
 
 class AsyncApplicationsResource(AsyncResource):
-    def list_applications(
+    def list(
         self,
         *,
         offset: int | None = None,
@@ -128,7 +128,7 @@ class ApplicationsResourceWithRawResponse:
 
     def __init__(self, resource: ApplicationsResource) -> None:
         self._resource = resource
-        self.list_applications = raw_method(resource.list_applications)
+        self.list = raw_method(resource.list)
 
 
 class AsyncApplicationsResourceWithRawResponse:
@@ -136,7 +136,7 @@ class AsyncApplicationsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncApplicationsResource) -> None:
         self._resource = resource
-        self.list_applications = async_raw_method(resource.list_applications)
+        self.list = async_raw_method(resource.list)
 
 
 class ApplicationsResourceWithStreamingResponse:

@@ -77,7 +77,7 @@ _GET_LEGACY_CANDIDATE: Endpoint[Candidate] = Endpoint(
 
 
 class CandidatesResource(SyncResource):
-    def list_candidates(
+    def list(
         self,
         *,
         cursor: str | None = None,
@@ -111,7 +111,7 @@ class CandidatesResource(SyncResource):
             extra_body=extra_body,
         )
 
-    def create_candidate(
+    def create(
         self,
         *,
         body: Candidate,
@@ -141,7 +141,7 @@ class CandidatesResource(SyncResource):
         )
 
     @deprecated("GET /legacy/candidates/{id} is deprecated by the API")
-    def get_legacy_candidate(
+    def get_legacy(
         self,
         id: str,
         *,
@@ -174,7 +174,7 @@ class CandidatesResource(SyncResource):
 
 
 class AsyncCandidatesResource(AsyncResource):
-    def list_candidates(
+    def list(
         self,
         *,
         cursor: str | None = None,
@@ -208,7 +208,7 @@ class AsyncCandidatesResource(AsyncResource):
             extra_body=extra_body,
         )
 
-    async def create_candidate(
+    async def create(
         self,
         *,
         body: Candidate,
@@ -238,7 +238,7 @@ class AsyncCandidatesResource(AsyncResource):
         )
 
     @deprecated("GET /legacy/candidates/{id} is deprecated by the API")
-    async def get_legacy_candidate(
+    async def get_legacy(
         self,
         id: str,
         *,
@@ -275,9 +275,9 @@ class CandidatesResourceWithRawResponse:
 
     def __init__(self, resource: CandidatesResource) -> None:
         self._resource = resource
-        self.list_candidates = raw_method(resource.list_candidates)
-        self.create_candidate = raw_method(resource.create_candidate)
-        self.get_legacy_candidate = raw_method(resource.get_legacy_candidate)
+        self.list = raw_method(resource.list)
+        self.create = raw_method(resource.create)
+        self.get_legacy = raw_method(resource.get_legacy)
 
 
 class AsyncCandidatesResourceWithRawResponse:
@@ -285,9 +285,9 @@ class AsyncCandidatesResourceWithRawResponse:
 
     def __init__(self, resource: AsyncCandidatesResource) -> None:
         self._resource = resource
-        self.list_candidates = async_raw_method(resource.list_candidates)
-        self.create_candidate = async_raw_method(resource.create_candidate)
-        self.get_legacy_candidate = async_raw_method(resource.get_legacy_candidate)
+        self.list = async_raw_method(resource.list)
+        self.create = async_raw_method(resource.create)
+        self.get_legacy = async_raw_method(resource.get_legacy)
 
 
 class CandidatesResourceWithStreamingResponse:
@@ -295,8 +295,8 @@ class CandidatesResourceWithStreamingResponse:
 
     def __init__(self, resource: CandidatesResource) -> None:
         self._resource = resource
-        self.create_candidate = stream_method(resource.create_candidate)
-        self.get_legacy_candidate = stream_method(resource.get_legacy_candidate)
+        self.create = stream_method(resource.create)
+        self.get_legacy = stream_method(resource.get_legacy)
 
 
 class AsyncCandidatesResourceWithStreamingResponse:
@@ -304,5 +304,5 @@ class AsyncCandidatesResourceWithStreamingResponse:
 
     def __init__(self, resource: AsyncCandidatesResource) -> None:
         self._resource = resource
-        self.create_candidate = async_stream_method(resource.create_candidate)
-        self.get_legacy_candidate = async_stream_method(resource.get_legacy_candidate)
+        self.create = async_stream_method(resource.create)
+        self.get_legacy = async_stream_method(resource.get_legacy)

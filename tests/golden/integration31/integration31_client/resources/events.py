@@ -50,7 +50,7 @@ _LIST_EVENTS: Endpoint[ListEventsResponse] = Endpoint(
 
 
 class EventsResource(SyncResource):
-    def list_events(
+    def list(
         self,
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -76,7 +76,7 @@ class EventsResource(SyncResource):
 
 
 class AsyncEventsResource(AsyncResource):
-    def list_events(
+    def list(
         self,
         *,
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
@@ -106,7 +106,7 @@ class EventsResourceWithRawResponse:
 
     def __init__(self, resource: EventsResource) -> None:
         self._resource = resource
-        self.list_events = raw_method(resource.list_events)
+        self.list = raw_method(resource.list)
 
 
 class AsyncEventsResourceWithRawResponse:
@@ -114,7 +114,7 @@ class AsyncEventsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncEventsResource) -> None:
         self._resource = resource
-        self.list_events = async_raw_method(resource.list_events)
+        self.list = async_raw_method(resource.list)
 
 
 class EventsResourceWithStreamingResponse:

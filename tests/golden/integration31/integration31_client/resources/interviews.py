@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-_LIST_INTERVIEWS: Endpoint[list[Interview]] = Endpoint(
+_LIST_INTERVIEWS: Endpoint[builtins.list[Interview]] = Endpoint(
     "GET",
     "/interviews",
     operation="listInterviews",
@@ -48,7 +49,7 @@ _LIST_INTERVIEWS: Endpoint[list[Interview]] = Endpoint(
 
 
 class InterviewsResource(SyncResource):
-    def list_interviews(
+    def list(
         self,
         *,
         per_page: int | None = None,
@@ -81,7 +82,7 @@ class InterviewsResource(SyncResource):
 
 
 class AsyncInterviewsResource(AsyncResource):
-    def list_interviews(
+    def list(
         self,
         *,
         per_page: int | None = None,
@@ -118,7 +119,7 @@ class InterviewsResourceWithRawResponse:
 
     def __init__(self, resource: InterviewsResource) -> None:
         self._resource = resource
-        self.list_interviews = raw_method(resource.list_interviews)
+        self.list = raw_method(resource.list)
 
 
 class AsyncInterviewsResourceWithRawResponse:
@@ -126,7 +127,7 @@ class AsyncInterviewsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncInterviewsResource) -> None:
         self._resource = resource
-        self.list_interviews = async_raw_method(resource.list_interviews)
+        self.list = async_raw_method(resource.list)
 
 
 class InterviewsResourceWithStreamingResponse:

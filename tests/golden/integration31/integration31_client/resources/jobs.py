@@ -52,7 +52,7 @@ _LIST_JOBS: Endpoint[ListJobsResponse] = Endpoint(
 
 
 class JobsResource(SyncResource):
-    def list_jobs(
+    def list(
         self,
         *,
         page: int | None = None,
@@ -88,7 +88,7 @@ class JobsResource(SyncResource):
 
 
 class AsyncJobsResource(AsyncResource):
-    def list_jobs(
+    def list(
         self,
         *,
         page: int | None = None,
@@ -128,7 +128,7 @@ class JobsResourceWithRawResponse:
 
     def __init__(self, resource: JobsResource) -> None:
         self._resource = resource
-        self.list_jobs = raw_method(resource.list_jobs)
+        self.list = raw_method(resource.list)
 
 
 class AsyncJobsResourceWithRawResponse:
@@ -136,7 +136,7 @@ class AsyncJobsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncJobsResource) -> None:
         self._resource = resource
-        self.list_jobs = async_raw_method(resource.list_jobs)
+        self.list = async_raw_method(resource.list)
 
 
 class JobsResourceWithStreamingResponse:

@@ -52,7 +52,7 @@ _LIST_NOTES: Endpoint[ListNotesResponse] = Endpoint(
 
 
 class NotesResource(SyncResource):
-    def list_notes(
+    def list(
         self,
         *,
         starting_after: str | None = None,
@@ -88,7 +88,7 @@ class NotesResource(SyncResource):
 
 
 class AsyncNotesResource(AsyncResource):
-    def list_notes(
+    def list(
         self,
         *,
         starting_after: str | None = None,
@@ -128,7 +128,7 @@ class NotesResourceWithRawResponse:
 
     def __init__(self, resource: NotesResource) -> None:
         self._resource = resource
-        self.list_notes = raw_method(resource.list_notes)
+        self.list = raw_method(resource.list)
 
 
 class AsyncNotesResourceWithRawResponse:
@@ -136,7 +136,7 @@ class AsyncNotesResourceWithRawResponse:
 
     def __init__(self, resource: AsyncNotesResource) -> None:
         self._resource = resource
-        self.list_notes = async_raw_method(resource.list_notes)
+        self.list = async_raw_method(resource.list)
 
 
 class NotesResourceWithStreamingResponse:

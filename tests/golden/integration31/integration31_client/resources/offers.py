@@ -51,7 +51,7 @@ _LIST_OFFERS: Endpoint[ListOffersResponse] = Endpoint(
 
 
 class OffersResource(SyncResource):
-    def list_offers(
+    def list(
         self,
         *,
         after: str | None = None,
@@ -84,7 +84,7 @@ class OffersResource(SyncResource):
 
 
 class AsyncOffersResource(AsyncResource):
-    def list_offers(
+    def list(
         self,
         *,
         after: str | None = None,
@@ -121,7 +121,7 @@ class OffersResourceWithRawResponse:
 
     def __init__(self, resource: OffersResource) -> None:
         self._resource = resource
-        self.list_offers = raw_method(resource.list_offers)
+        self.list = raw_method(resource.list)
 
 
 class AsyncOffersResourceWithRawResponse:
@@ -129,7 +129,7 @@ class AsyncOffersResourceWithRawResponse:
 
     def __init__(self, resource: AsyncOffersResource) -> None:
         self._resource = resource
-        self.list_offers = async_raw_method(resource.list_offers)
+        self.list = async_raw_method(resource.list)
 
 
 class OffersResourceWithStreamingResponse:

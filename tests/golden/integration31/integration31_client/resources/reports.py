@@ -41,7 +41,7 @@ _LIST_REPORTS: Endpoint[ListReportsResponse] = Endpoint(
 
 
 class ReportsResource(SyncResource):
-    def list_reports(
+    def list(
         self,
         *,
         cursor: str | None = None,
@@ -74,7 +74,7 @@ class ReportsResource(SyncResource):
 
 
 class AsyncReportsResource(AsyncResource):
-    async def list_reports(
+    async def list(
         self,
         *,
         cursor: str | None = None,
@@ -111,7 +111,7 @@ class ReportsResourceWithRawResponse:
 
     def __init__(self, resource: ReportsResource) -> None:
         self._resource = resource
-        self.list_reports = raw_method(resource.list_reports)
+        self.list = raw_method(resource.list)
 
 
 class AsyncReportsResourceWithRawResponse:
@@ -119,7 +119,7 @@ class AsyncReportsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncReportsResource) -> None:
         self._resource = resource
-        self.list_reports = async_raw_method(resource.list_reports)
+        self.list = async_raw_method(resource.list)
 
 
 class ReportsResourceWithStreamingResponse:
@@ -127,7 +127,7 @@ class ReportsResourceWithStreamingResponse:
 
     def __init__(self, resource: ReportsResource) -> None:
         self._resource = resource
-        self.list_reports = stream_method(resource.list_reports)
+        self.list = stream_method(resource.list)
 
 
 class AsyncReportsResourceWithStreamingResponse:
@@ -135,4 +135,4 @@ class AsyncReportsResourceWithStreamingResponse:
 
     def __init__(self, resource: AsyncReportsResource) -> None:
         self._resource = resource
-        self.list_reports = async_stream_method(resource.list_reports)
+        self.list = async_stream_method(resource.list)

@@ -50,7 +50,7 @@ _LIST_TAGS: Endpoint[ListTagsResponse] = Endpoint(
 
 
 class TagsResource(SyncResource):
-    def list_tags(
+    def list(
         self,
         *,
         page: int | None = None,
@@ -83,7 +83,7 @@ class TagsResource(SyncResource):
 
 
 class AsyncTagsResource(AsyncResource):
-    def list_tags(
+    def list(
         self,
         *,
         page: int | None = None,
@@ -120,7 +120,7 @@ class TagsResourceWithRawResponse:
 
     def __init__(self, resource: TagsResource) -> None:
         self._resource = resource
-        self.list_tags = raw_method(resource.list_tags)
+        self.list = raw_method(resource.list)
 
 
 class AsyncTagsResourceWithRawResponse:
@@ -128,7 +128,7 @@ class AsyncTagsResourceWithRawResponse:
 
     def __init__(self, resource: AsyncTagsResource) -> None:
         self._resource = resource
-        self.list_tags = async_raw_method(resource.list_tags)
+        self.list = async_raw_method(resource.list)
 
 
 class TagsResourceWithStreamingResponse:

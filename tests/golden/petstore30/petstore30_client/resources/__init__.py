@@ -3,4 +3,27 @@
 """Resources of Petstore 3.0: one module per top-level group of operations, each imported
 on first use."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from .pets import PetsResource, AsyncPetsResource
+
+_MODULES = {
+    "PetsResource": "pets",
+    "AsyncPetsResource": "pets",
+}
+
+__all__ = [
+    "PetsResource",
+    "AsyncPetsResource",
+]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -3,4 +3,32 @@
 """Resources of Wire Rules: one module per top-level group of operations, each imported
 on first use."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from .charges import ChargesResource, AsyncChargesResource
+    from .employees import EmployeesResource, AsyncEmployeesResource
+
+_MODULES = {
+    "ChargesResource": "charges",
+    "AsyncChargesResource": "charges",
+    "EmployeesResource": "employees",
+    "AsyncEmployeesResource": "employees",
+}
+
+__all__ = [
+    "ChargesResource",
+    "AsyncChargesResource",
+    "EmployeesResource",
+    "AsyncEmployeesResource",
+]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -1,0 +1,387 @@
+"""Where each operation goes and what its method is called: the names a person would write.
+
+- **Resource**: ``x-sdk-group`` (or Speakeasy's ``x-speakeasy-group``), else the first tag, else, for an
+  untagged operation, the first path segment after the prefix every path shares (``/v1/accounts/{account}``
+  -> ``accounts``) when that segment holds two operations or more; a lone untagged operation stays on the
+  client.
+- **Method**: ``x-sdk-name`` (or ``x-speakeasy-name-override``) as written. Otherwise the name is read
+  within its resource: an operationId spelled from its method and path (Stripe's ``GetAccountsAccount``,
+  Mailchimp's ``getAutomationsIdEmailsId``), or no operationId at all, is named from the path's shape
+  below the resource (``list``, ``get``, ``create``, ``update``, ``delete``, ``list_bank_accounts``,
+  ``get_email``, ``capture``); any other operationId loses the resource's words (``applicantsAll`` in
+  ``applicants`` -> ``all``) and becomes ``list``/``get``/``create``/``update``/``delete`` where what is left
+  plainly says that and the method and path agree (``all`` on ``GET /applicants`` -> ``list``).
+- **Collisions**: a name wanted by two operations of one resource goes to the one with the plainer path
+  (fewer nouns, then fewer segments); the others fall back to a longer name (every noun below the
+  resource, then their operationId's), and warning W400 says so for each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .. import ir
+from .. import pointer as jp
+from ..diagnostics import Diagnostics
+from ..names import NameScope, snake, snake_identifier
+from .naming import CLIENT_ATTRS, _group, _method_name
+
+_PARAM = re.compile(r"^\{[^}]*\}$")
+
+#: What an operationId's remaining words say, by the method name they become.
+_SYNONYMS = {
+    "list": {"list", "all", "list_all", "get_all", "find_all", "fetch_all", "index", "search_all"},
+    "get": {"one", "get_one", "retrieve", "read", "show", "get_by_id", "find_by_id", "fetch_by_id", "by_id"},
+    "create": {"create", "add", "new", "post", "insert", "create_one", "add_one"},
+    "update": {"update", "patch", "edit", "modify", "put", "update_one", "update_by_id"},
+    "delete": {"delete", "remove", "destroy", "del", "delete_one", "delete_by_id", "remove_by_id"},
+}
+#: Words that say list or get by the path: a collection is listed, an item got.
+_LIST_OR_GET = {"get", "find", "fetch"}
+
+
+#: Builtins every method signature is written with: a method of that name would hide them in its class.
+SIGNATURE_TYPES = frozenset({"str", "int", "float"})
+#: Builtins an annotation may use that a method may be called (``list``): where one is, the annotations
+#: of its class say ``builtins.list`` (``unshadowed``), as a type checker would otherwise see the method.
+SHADOWABLE = frozenset({"list", "dict", "set", "tuple", "bytes", "bool", "type", "object", "frozenset"})
+_QUOTED_OR_NAME = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?<![\w.])([a-z]+)\b""")
+
+
+def unshadowed(ops: Sequence[ir.Operation]) -> list[ir.Operation]:
+    """``ops`` (the methods of one class) with each builtin a method of theirs is named after written
+    ``builtins.<name>`` in their annotations (string literals in them left alone)."""
+    shadowed = {op.name for op in ops} & SHADOWABLE
+    if not shadowed:
+        return list(ops)
+
+    def fix(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            name = match.group(2)
+            return f"builtins.{name}" if name in shadowed else match.group(0)
+
+        return _QUOTED_OR_NAME.sub(one, text)
+
+    out = []
+    for op in ops:
+        body = op.body
+        if body is not None:
+            fields = (
+                tuple(replace(f, annotation=fix(f.annotation)) for f in body.fields) if body.fields else body.fields
+            )
+            body = replace(body, annotation=fix(body.annotation), fields=fields)
+        pagination = op.pagination
+        if pagination is not None:
+            pagination = replace(pagination, item_annotation=fix(pagination.item_annotation))
+        out.append(
+            replace(
+                op,
+                params=tuple(replace(p, annotation=fix(p.annotation)) for p in op.params),
+                body=body,
+                responses=tuple(replace(r, annotation=fix(r.annotation)) for r in op.responses),
+                errors=tuple(replace(r, annotation=fix(r.annotation)) for r in op.errors),
+                return_annotation=fix(op.return_annotation),
+                pagination=pagination,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One operation with the resource it goes in and the method names it may take, best first."""
+
+    path: str
+    method: str
+    item: dict[str, Any]
+    op: dict[str, Any]
+    group: tuple[str, ...]
+    candidates: tuple[str, ...]
+    pinned: bool  # named by x-sdk-name: no other name is tried
+
+
+def place(paths: dict[Any, Any], methods: Sequence[str]) -> list[Placed]:
+    """Every operation of ``paths`` (document order) with its resource and method-name candidates."""
+    entries = [
+        (str(path), method, item, item[method])
+        for path, item in paths.items()
+        if isinstance(item, dict)
+        for method in item
+        if method in methods and isinstance(item[method], dict)
+    ]
+    prefix = _shared_prefix([_segments(path) for path, *_ in entries])
+    untagged: dict[str, int] = {}
+    for path, _m, _i, op in entries:
+        if not _group(op):
+            key = _resource_segment(path, prefix)
+            untagged[key] = untagged.get(key, 0) + 1
+    placed = []
+    for path, method, item, op in entries:
+        group = tuple(_group(op))
+        if not group:
+            key = _resource_segment(path, prefix)
+            if key and untagged[key] > 1:
+                group = (key + "_" if key in CLIENT_ATTRS else key,)
+        pinned = op.get("x-sdk-name", op.get("x-speakeasy-name-override"))
+        original = _method_name(op, method, path)
+        if isinstance(pinned, str) and snake(pinned):
+            candidates: tuple[str, ...] = (original,)
+        elif group:
+            candidates = _candidates(op, method, path, group[-1], prefix, original, set(item) & set(methods))
+        else:
+            candidates = (original,)
+        placed.append(
+            Placed(path, method, item, op, group, candidates, isinstance(pinned, str) and bool(snake(pinned)))
+        )
+    return placed
+
+
+def names(placed: list[Placed], diags: Diagnostics, label: str) -> list[str]:
+    """The method name of each of ``placed``: pinned names first, then each uncontested first choice,
+    then a contested one for the operation with the plainest path (``_rank``); the rest take their next free
+    candidate, with warning W400."""
+    scopes: dict[tuple[str, ...], NameScope] = {}
+    for entry in placed:
+        scopes.setdefault(entry.group, NameScope((CLIENT_ATTRS if not entry.group else frozenset()) | SIGNATURE_TYPES))
+    chosen: dict[int, str] = {}
+    wanted: dict[tuple[tuple[str, ...], str], list[int]] = {}
+    for index, entry in enumerate(placed):
+        if entry.pinned:
+            continue
+        wanted.setdefault((entry.group, entry.candidates[0]), []).append(index)
+    for index, entry in enumerate(placed):
+        if entry.pinned:
+            chosen[index] = scopes[entry.group].claim(entry.candidates[0])
+            if chosen[index] != entry.candidates[0]:
+                _renamed(diags, label, entry, chosen[index])
+    for (group, name), indexes in wanted.items():
+        if name in scopes[group]:
+            continue
+        ranks = [_rank(placed[i].path) for i in indexes]
+        shortest = [i for i, n in zip(indexes, ranks) if n == min(ranks)]
+        if len(shortest) == 1:
+            chosen[shortest[0]] = scopes[group].claim(name)
+    for index, entry in enumerate(placed):
+        if index in chosen:
+            continue
+        scope = scopes[entry.group]
+        chosen[index] = scope.claim_first(entry.candidates)
+        if chosen[index] != entry.candidates[0]:
+            _renamed(diags, label, entry, chosen[index])
+    return [chosen[i] for i in range(len(placed))]
+
+
+def _renamed(diags: Diagnostics, label: str, entry: Placed, given: str) -> None:
+    diags.warning(
+        "W400",
+        label,
+        jp.join("/paths", entry.path, entry.method),
+        f"method name {entry.candidates[0]!r} is taken in {'.'.join(entry.group) or 'the client'};"
+        f" this operation is {given!r} (x-sdk-name on it chooses another)",
+    )
+
+
+def _rank(path: str) -> tuple[int, int]:
+    """Which of two operations wanting one name keeps it: the one whose path has fewer nouns, then fewer
+    segments (``/invoices/{invoice}/lines`` before ``/invoices/upcoming/lines``)."""
+    segments = _segments(path)
+    return sum(1 for s in segments if not _PARAM.match(s)), len(segments)
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("#", 1)[0].split("/") if s]
+
+
+def _shared_prefix(all_segments: list[list[str]]) -> int:
+    """How many leading literal segments every path shares, leaving each path one segment at least."""
+    if not all_segments:
+        return 0
+    n = 0
+    shortest = min(len(s) for s in all_segments)
+    while n < shortest - 1 and not _PARAM.match(all_segments[0][n]):
+        if any(s[n] != all_segments[0][n] for s in all_segments):
+            break
+        n += 1
+    return n
+
+
+def _resource_segment(path: str, prefix: int) -> str:
+    segments = _segments(path)[prefix:]
+    if not segments or _PARAM.match(segments[0]):
+        return ""
+    return snake_identifier(segments[0], "")
+
+
+_IRREGULAR = {"people": "person", "children": "child"}
+
+
+def _is_plural(word: str) -> bool:
+    last = word.rsplit("_", 1)[-1]
+    return last in _IRREGULAR or (len(last) > 2 and last.endswith("s") and not last.endswith(("ss", "us", "is")))
+
+
+def _singular(word: str) -> str:
+    head, _, last = word.rpartition("_")
+    if last in _IRREGULAR:
+        return head + "_" * bool(head) + _IRREGULAR[last]
+    if not _is_plural(word):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in name.split("_") if w]
+
+
+def _candidates(
+    op: dict[str, Any], method: str, path: str, resource: str, prefix: int, original: str, siblings: set[str]
+) -> tuple[str, ...]:
+    segments = _segments(path)
+    where = _resource_index(segments, resource, prefix)
+    below = segments[where + 1 :] if where is not None else None
+    resource_words = _words(resource.rstrip("_"))
+    stripped = _strip(_words(original), resource_words)
+    item = bool(segments) and bool(_PARAM.match(segments[-1]))
+    singleton = not _is_plural(resource_words[-1]) if resource_words else False
+    if below is not None and _spelled_from_path(op, method, segments, prefix):
+        between = segments[prefix:where]
+        above = [snake(s) for s in between] if not any(_PARAM.match(s) for s in between) else []
+        preferred = tuple(_with_above(name, above) for name in _shape_names(method, below, singleton, siblings))
+    else:
+        preferred = (_plain(stripped, method, item, singleton, below) or stripped or original,)
+    return tuple(dict.fromkeys(snake_identifier(n) for n in (*preferred, stripped, original) if n))
+
+
+def _resource_index(segments: list[str], resource: str, prefix: int) -> int | None:
+    """Where the resource's own segment is in the path (``accounts`` in ``/v1/accounts/{account}``)."""
+    wanted = {resource.rstrip("_"), _singular(resource.rstrip("_"))}
+    for index in range(prefix, len(segments)):
+        if not _PARAM.match(segments[index]) and snake_identifier(segments[index], "") in wanted:
+            return index
+    return None
+
+
+def _strip(words: list[str], resource: list[str]) -> str:
+    """``words`` without the resource's words where that leaves a verb phrase: right after the first word,
+    either number, with nothing after them but a ``by_...`` (``list_pets`` -> ``list``, ``get_pet_by_id``
+    -> ``get_by_id``; ``get_an_album`` and ``remove_albums_user`` keep theirs), or at the start as the
+    resource is spelled (``applicants_all`` -> ``all``)."""
+    if not resource:
+        return "_".join(words)
+    n = len(resource)
+    for form in (resource, [*resource[:-1], _singular(resource[-1])]):
+        rest = words[1 + n :]
+        if words[1 : 1 + n] == form and (not rest or rest[0] == "by"):
+            return "_".join(words[:1] + rest)
+    if words[:n] == resource and len(words) > n:
+        return "_".join(words[n:])
+    return "_".join(words)
+
+
+def _plain(stripped: str, method: str, item: bool, singleton: bool, below: list[str] | None) -> str | None:
+    """``list``/``get``/``create``/``update``/``delete`` where ``stripped`` says so and the method and
+    path agree: the path is the resource's own (nothing below it but its id)."""
+    if below is not None and [s for s in below if not _PARAM.match(s)]:
+        return None
+    if stripped in _LIST_OR_GET:
+        return ("get" if item or singleton else "list") if method == "get" else None
+    fits = {
+        "list": method == "get",
+        "get": method == "get",
+        "create": method == "post",
+        "update": method in ("put", "patch", "post"),
+        "delete": method == "delete",
+    }
+    for verb, spellings in _SYNONYMS.items():
+        if stripped in spellings and fits[verb]:
+            return verb
+    return None
+
+
+def _spelled_from_path(op: dict[str, Any], method: str, segments: list[str], prefix: int) -> bool:
+    """No operationId, or one that only spells the method and the path (``GetAccountsAccountBankAccountsId``
+    for ``GET /v1/accounts/{account}/bank_accounts/{id}``), which says nothing a name could keep."""
+    op_id = op.get("operationId")
+    if not isinstance(op_id, str) or not snake(op_id):
+        return True
+    words = _words(snake(op_id))
+    if not words or words[0] != method:
+        return False
+    params = [_words(snake(s)) for s in segments if _PARAM.match(s)]
+    spelled = [_singular(w) for w in _without(words[1:], params) if w != "id"]
+    for start in (prefix, 0):
+        nouns = [_singular(w) for s in segments[start:] if not _PARAM.match(s) for w in _words(snake(s))]
+        if spelled == nouns:
+            return True
+    return False
+
+
+def _with_above(name: str, above: list[str]) -> str:
+    """A shape name with the literal segments before the resource's after its verb (``GET
+    /legacy/candidates/{id}`` in ``candidates``: ``get_legacy``); a parent's id before it
+    (``/lists/{list_id}/surveys``) says whose, not which, and adds nothing."""
+    verb, _, rest = name.partition("_")
+    if not above or verb not in ("list", "get", "create", "update", "replace", "delete"):
+        return name
+    return snake_identifier("_".join(w for w in (verb, *above, rest) if w))
+
+
+def _without(words: list[str], phrases: list[list[str]]) -> list[str]:
+    """``words`` with each occurrence of any of ``phrases`` (a parameter's name, in words) taken out."""
+    out: list[str] = []
+    index = 0
+    while index < len(words):
+        found = next((p for p in phrases if p and words[index : index + len(p)] == p), None)
+        if found:
+            index += len(found)
+        else:
+            out.append(words[index])
+            index += 1
+    return out
+
+
+def _shape_names(method: str, below: list[str], singleton: bool, siblings: set[str]) -> tuple[str, ...]:
+    """A method's names from what is below its resource in the path, short then long: nothing but an id
+    (``list``, ``get``, ``create``, ``update``, ``delete``), a collection (``list_bank_accounts``,
+    ``get_bank_account``) or an action or a single thing (``capture``; ``get_dispute`` and
+    ``update_dispute`` where the path has both). The long name keeps every noun below the resource
+    (``delete_subscription_discount``), for when the short one is taken."""
+    nouns = [snake(s) for s in below if not _PARAM.match(s) and snake(s)]
+    item = bool(below) and bool(_PARAM.match(below[-1]))
+    if not nouns:
+        if method == "get":
+            return ("get" if item or singleton else "list",)
+        if method == "post":
+            return ("update" if item or singleton else "create",)
+        put = "replace" if "patch" in siblings else "update"
+        return ({"put": put, "patch": "update", "delete": "delete"}.get(method, method),)
+    *before, noun = nouns
+    one = _singular(noun)
+    if _is_plural(noun):
+        verbs = {
+            "get": ("get", one) if item else ("list", noun),
+            "post": ("update", one) if item else ("create", one),
+            "put": ("replace" if "patch" in siblings else "update", one if item else noun),
+            "patch": ("update", one if item else noun),
+            "delete": ("delete", one if item else noun),
+        }
+    else:
+        shared = len(siblings) > 1  # ``GET`` and ``POST .../dispute``: get_dispute and update_dispute
+        verbs = {
+            "get": ("get", noun) if item or shared else ("", noun),
+            "post": ("update", noun) if item or "get" in siblings else ("", noun),
+            "put": ("replace" if "patch" in siblings else "update", noun),
+            "patch": ("update", noun),
+            "delete": ("delete", noun),
+        }
+    verb, last = verbs.get(method, (method, noun))
+    short = "_".join(w for w in (verb, last) if w)
+    long = "_".join(w for w in (verb, *(_singular(b) for b in before), last) if w)
+    return tuple(dict.fromkeys(snake_identifier(n) for n in (short, long)))

@@ -1,5 +1,6 @@
-"""Naming rules: the class name an inline schema gets, the variant name of a union member, method and
-resource names. Each rule is a function of its own; collisions are resolved by ``NameScope``."""
+"""Naming rules: the class name an inline schema gets, the variant name of a union member, and the raw
+resource and method names ``methods`` starts from. Each rule is a function of its own; collisions are
+resolved by ``NameScope``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import pointer as jp
-from ..diagnostics import Diagnostics
 from ..names import (
     KEYWORDS,
     join_pascal,
@@ -73,17 +73,6 @@ def _name_candidates(wanted: str, ptr: str, kind: str) -> list[str]:
 def _field_hint(model: str, wire: str) -> str:
     """The name an inline schema of property ``wire`` of ``model`` gets."""
     return join_pascal(model, pascal(wire) or "Field")
-
-
-def _method_renamed(
-    diags: Diagnostics, label: str, group: tuple[str, ...], path: str, method: str, wanted: str, given: str
-) -> None:
-    diags.warning(
-        "W400",
-        label,
-        jp.join("/paths", path, method),
-        f"method name {wanted!r} is taken in {'.'.join(group) or 'the client'}; renamed {given!r}",
-    )
 
 
 def _member_hint_of(hint: Hint, member: Any, index: int, siblings: Sequence[Any]) -> str:

@@ -11,7 +11,7 @@ import black
 import pytest
 
 from generator.config import ApiConfig, load_project
-from generator.core import build_ir, load, render
+from generator.core import build_ir, escape, load, render
 from generator.core import format as fmt
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -462,7 +462,7 @@ def test_one_line_docstrings_take_the_quick_path_to_the_same_text():
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         for indent in (0, 4, 8):
-            assert render.docstring(text, indent) == render._escaped(text, indent), text
+            assert render.docstring(text, indent) == escape._escaped(text, indent), text
 
 
 def test_docstrings_ending_in_a_quote_are_black_stable_at_every_length():

@@ -152,10 +152,10 @@ def _call_paths(result) -> dict[str, str]:
     """``{"GET /v1/accounts": "accounts.list", ...}`` of a generated package."""
     api = result.api
     assert api is not None, [str(d) for d in result.diagnostics]
-    found = {f"{op.http_method} {op.wire_path}": op.call_path for op in api.root_operations}
+    found = {f"{op.http_method} {op.wire_path.unescaped}": op.call_path for op in api.root_operations}
     for module in api.resource_modules:
         for resource in module.resource.walk():
-            found |= {f"{op.http_method} {op.wire_path}": op.call_path for op in resource.operations}
+            found |= {f"{op.http_method} {op.wire_path.unescaped}": op.call_path for op in resource.operations}
     return found
 
 

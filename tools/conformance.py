@@ -139,7 +139,7 @@ def arguments(mock_api: Any, route: Any, op: Any, hints: dict[str, Any], synths:
         schema, sptr = located
         doc, sptr, schema = mock_api.follow(route.doc, sptr, schema)
         value = _valid(mock_api, doc, sptr, schema, synths, form=param.wire_style == "deepObject")
-        out[param.name] = _typed(hints.get(param.name, Any), value, f"parameter {param.wire!r}")
+        out[param.name] = _typed(hints.get(param.name, Any), value, f"parameter {param.wire.unescaped!r}")
     body = op.body
     if body is None:
         return out
@@ -152,7 +152,7 @@ def arguments(mock_api: Any, route: Any, op: Any, hints: dict[str, Any], synths:
     if not isinstance(holder, dict) or "schema" not in holder:
         value: Any = "conformance" if body.kind == "text" else {}
     else:
-        mptr = jp.join(bptr, "content", body.media_type, "schema")
+        mptr = jp.join(bptr, "content", body.media_type.unescaped, "schema")
         sdoc, sptr, schema = mock_api.follow(bdoc, mptr, holder["schema"])
         value = _valid(mock_api, sdoc, sptr, schema, synths, form=body.kind == "form")
     if body.fields is not None:
@@ -165,7 +165,7 @@ def arguments(mock_api: Any, route: Any, op: Any, hints: dict[str, Any], synths:
             if field.is_file:
                 out[field.name] = [b"conformance"] * len(item) if isinstance(item, list) else b"conformance"
             else:
-                out[field.name] = _typed(hints.get(field.name, Any), item, f"form field {field.wire!r}")
+                out[field.name] = _typed(hints.get(field.name, Any), item, f"form field {field.wire.unescaped!r}")
         return out
     if body.kind == "text":
         out[body.name] = value if isinstance(value, str) else json.dumps(value)
@@ -270,9 +270,9 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
         planned: list[tuple[Any, dict[str, Any]]] = []
         sync_client = sync_cls(**client_kwargs)
         for op in api.operations:
-            route = routes.get(op.source.split("#", 1)[-1])
+            route = routes.get(op.source.unescaped.split("#", 1)[-1])
             if route is None:
-                report["skipped"][op.source] = "no route in the mock"
+                report["skipped"][op.source.unescaped] = "no route in the mock"
                 continue
             method = sync_client
             for attr in op.call_path.split("."):
@@ -284,14 +284,16 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
             try:
                 kwargs = arguments(mock.api, route, op, hints, synths)
             except Skip as why:
-                report["skipped"][op.source] = str(why)
+                report["skipped"][op.source.unescaped] = str(why)
                 continue
             except ClientRefused as why:
-                report["refused"].append(f"{op.source}: {why}")
+                report["refused"].append(f"{op.source.unescaped}: {why}")
                 continue
             schemes = {s.key for s in api.security_schemes}
             if op.security and not any(all(key in schemes for key in need) for need in op.security):
-                report["skipped"][op.source] = "its security schemes are not ones a client can be given (mutualTLS)"
+                report["skipped"][op.source.unescaped] = (
+                    "its security schemes are not ones a client can be given (mutualTLS)"
+                )
                 continue
             planned.append((op, kwargs))
 
@@ -360,8 +362,8 @@ def _entry(op: Any, mode: str, kwargs: dict[str, Any], error: str | None, log: l
         if f"failed with {served}" in error:
             error = None  # the operation documents only this error status, and the client raised it, typed
     return {
-        "operation": f"{op.http_method.upper()} {op.path}",
-        "path_key": op.path,
+        "operation": f"{op.http_method.upper()} {op.path.unescaped}",
+        "path_key": op.path.unescaped,
         "mode": mode,
         "client_error": error,
         "undefined": _undefined_encoding(op, kwargs),

@@ -183,24 +183,28 @@ def collect_examples(spec: Any, api: Any) -> list[tuple[str, str, Any, str | Non
         props = node.get("properties") if isinstance(node, dict) else None
         for field in getattr(definition, "fields", ()):
             if isinstance(props, dict) and field.wire in props:
-                add_schema(jp.join(ptr, "properties", field.wire), field.annotation, props[field.wire])
+                add_schema(jp.join(ptr, "properties", field.wire.unescaped), field.annotation, props[field.wire])
     for op in api.operations:
-        _, _, op_ptr = op.source.partition("#")
+        _, _, op_ptr = op.source.unescaped.partition("#")
         op_node = jp.resolve(data, op_ptr)
         for response in (*op.responses, *op.errors):
             if response.kind != "json" or response.model is None or response.media_type is None:
                 continue
             rptr, rnode = follow(
                 op_node.get("responses", {}).get(response.status)
-                or op_node.get("responses", {}).get(response.status.lower())
+                or op_node.get("responses", {}).get(response.status.unescaped.lower())
             )
             media = (rnode or {}).get("content", {}).get(response.media_type)
-            where = jp.join(rptr or jp.join(op_ptr, "responses", response.status), "content", response.media_type)
+            where = jp.join(
+                rptr or jp.join(op_ptr, "responses", response.status.unescaped),
+                "content",
+                response.media_type.unescaped,
+            )
             add(where, response.annotation, media, schema_of(where, media))
         if op.body is not None and op.body.kind == "json" and op.body.fields is None:
             bptr, bnode = follow(op_node.get("requestBody"))
             media = (bnode or {}).get("content", {}).get(op.body.media_type)
-            where = jp.join(bptr or jp.join(op_ptr, "requestBody"), "content", op.body.media_type)
+            where = jp.join(bptr or jp.join(op_ptr, "requestBody"), "content", op.body.media_type.unescaped)
             # The method's own parameter type: an optional body also takes None (no body).
             annotation = op.body.annotation if op.body.required else f"{op.body.annotation} | None"
             add(where, annotation, media, schema_of(where, media))

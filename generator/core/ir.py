@@ -1,22 +1,70 @@
 """The intermediate representation: final Python names, resolved annotations, per-module imports.
 
 Templates only loop over these and branch on them; they never compute a name or a type.
+
+Every field is one of three kinds. Text a document supplies (a description, a path, a wire name, a URL)
+is a ``SpecText`` (``core/escape.py``), which only an escaping filter can print; each node checks, when
+it is made, that such fields hold one. Names (``Ident``) are Python identifiers made by ``core/names.py``,
+checked likewise. Code (``Code``) is Python source the build writes itself, document values in it only
+as ``escape.pyrepr`` literals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, TypeVar
+
+from .escape import SpecText
+
+#: A Python identifier (``core/names.py``).
+Ident = str
+#: A name the user configured (``config.ApiConfig`` checks it: a plain folder or distribution name).
+Conf = str
+#: Python source written by the build (annotations, defaults, import lines): document values only as literals.
+Code = str
+
+_T = TypeVar("_T")
 
 
+def _checked(cls: type[_T]) -> type[_T]:
+    """A node that checks, when made, that its document-text fields hold ``SpecText`` and its name
+    fields identifiers: text from a document cannot reach a template as anything else."""
+    checks: list[tuple[str, int, bool]] = []  # (field, how deep in tuples its values are, is text)
+    for f in fields(cls):  # type: ignore[arg-type]
+        kind = str(f.type)
+        if "SpecText" in kind or "Ident" in kind:
+            checks.append((f.name, kind.count("tuple["), "SpecText" in kind))
+    init = cls.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        for name, depth, text in checks:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            values = [value]
+            for _ in range(depth):
+                values = [v for group in values for v in group]
+            for value in values:
+                if text:
+                    if value.__class__ is not SpecText:
+                        raise TypeError(f"{cls.__name__}.{name} holds document text: a SpecText, not {value!r}")
+                elif not (value.__class__ is str and value.isidentifier()):
+                    raise TypeError(f"{cls.__name__}.{name} is a name: an identifier, not {value!r}")
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    return cls
+
+
+@_checked
 @dataclass(frozen=True)
 class Field:
-    name: str  # Python attribute name
-    wire: str  # JSON property name (kept as alias)
-    annotation: str
+    name: Ident  # Python attribute name
+    wire: SpecText  # JSON property name (kept as alias)
+    annotation: Code
     required: bool
-    default: str | None  # Python source of the default, None when required
-    description: str
+    default: Code | None  # Python source of the default, None when required
+    description: SpecText
     deprecated: bool = False
     read_only: bool = False  # set by the server alone: never sent in a request
 
@@ -25,160 +73,173 @@ class Field:
         return self.name != self.wire
 
 
+@_checked
 @dataclass(frozen=True)
 class Model:
-    name: str
-    description: str
+    name: Ident
+    description: SpecText
     fields: tuple[Field, ...]
-    source: str  # spec pointer, for the docstring and diagnostics
+    source: SpecText  # spec pointer, for the docstring and diagnostics
     allow_extra: bool = True
-    extra_annotation: str | None = None  # additionalProperties schema
+    extra_annotation: Code | None = None  # additionalProperties schema
 
     @property
-    def read_only_wires(self) -> list[str]:
+    def read_only_wires(self) -> list[SpecText]:
         """The wire names of the fields a request never sends (``Field.read_only``), sorted."""
         return sorted(f.wire for f in self.fields if f.read_only)
 
 
+@_checked
 @dataclass(frozen=True)
 class EnumMember:
-    name: str
-    value: str  # Python source of the value
+    name: Ident
+    value: Code  # Python source of the value
 
 
+@_checked
 @dataclass(frozen=True)
 class Enum:
-    name: str
-    description: str
+    name: Ident
+    description: SpecText
     base: Literal["str", "int"]
     members: tuple[EnumMember, ...]
-    source: str
+    source: SpecText
 
 
+@_checked
 @dataclass(frozen=True)
 class Alias:
     """A named schema that is not an object or enum: ``Tags = list[Tag]``."""
 
-    name: str
-    annotation: str
-    description: str
-    source: str
-    depends_on: tuple[str, ...] = ()
+    name: Ident
+    annotation: Code
+    description: SpecText
+    source: SpecText
+    depends_on: tuple[Ident, ...] = ()
 
 
+@_checked
 @dataclass(frozen=True)
 class Param:
-    name: str  # Python keyword
-    wire: str
+    name: Ident  # Python keyword
+    wire: SpecText
     location: Literal["path", "query", "header", "cookie"]
-    annotation: str
+    annotation: Code
     required: bool
-    default: str | None
-    description: str
-    style: str | None = None  # only when not the location's default
+    default: Code | None
+    description: SpecText
+    style: SpecText | None = None  # only when not the location's default
     explode: bool | None = None
-    wire_style: str = "form"  # the style sent with (``build_ir.operations.wire_rule``)
+    wire_style: SpecText = SpecText("form")  # the style sent with (``build_ir.operations.wire_rule``)
     wire_explode: bool = True
     allow_reserved: bool = False  # a query parameter sent with reserved characters as they are
     as_json: bool = False  # described by ``content`` with a JSON media type: sent as JSON text
-    client_attr: str | None = None  # value comes from the client (a global parameter)
+    client_attr: Ident | None = None  # value comes from the client (a global parameter)
     deprecated: bool = False  # giving it warns (DeprecationWarning)
-    example: str = '"string"'  # Python source of a plausible value, for README usage examples
+    example: Code = '"string"'  # Python source of a plausible value, for README usage examples
 
 
+@_checked
 @dataclass(frozen=True)
 class BodyField:
     """One property of a form or multipart body, passed as its own keyword argument."""
 
-    name: str  # Python keyword
-    wire: str  # form field / part name
-    annotation: str
+    name: Ident  # Python keyword
+    wire: SpecText  # form field / part name
+    annotation: Code
     required: bool
-    description: str
+    description: SpecText
     is_file: bool = False  # a file part: takes a path, bytes, a binary file or (name, content[, type])
-    example: str = '"string"'  # Python source of a plausible value, for README usage examples
+    example: Code = '"string"'  # Python source of a plausible value, for README usage examples
 
 
+@_checked
 @dataclass(frozen=True)
 class PartEncoding:
     """How one property of a form or multipart body goes on the wire (the media type's ``encoding``),
     where that is not the default (form style, exploded, no content type of its own)."""
 
-    wire: str
-    style: str
+    wire: SpecText
+    style: SpecText
     explode: bool
-    content_type: str | None
+    content_type: SpecText | None
 
 
+@_checked
 @dataclass(frozen=True)
 class Body:
-    name: str  # Python keyword of the body argument (unused when ``fields`` is set)
-    media_type: str
+    name: Ident  # Python keyword of the body argument (unused when ``fields`` is set)
+    media_type: SpecText
     kind: Literal["json", "form", "multipart", "binary", "text"]
-    annotation: str
+    annotation: Code
     required: bool
-    description: str
+    description: SpecText
     fields: tuple[BodyField, ...] | None = None  # a flattened form or multipart body
     encoding: tuple[PartEncoding, ...] = ()
-    example: str = "..."  # Python source of the body for README usage examples (the spec's example, if small)
+    example: Code = "..."  # Python source of the body for README usage examples (the spec's example, if small)
 
     @property
     def file_wires(self) -> tuple[str, ...]:
         return tuple(f.wire for f in self.fields or () if f.is_file)
 
 
+@_checked
 @dataclass(frozen=True)
 class Response:
-    status: str  # "200", "2XX", "default"
-    media_type: str | None
+    status: SpecText  # "200", "2XX", "default"
+    media_type: SpecText | None
     kind: Literal["json", "binary", "text", "empty"]
-    annotation: str  # "None" when empty
-    model: str | None  # Python expression given to the runtime to parse with (None: no parsing)
-    description: str
+    annotation: Code  # "None" when empty
+    model: Code | None  # Python expression given to the runtime to parse with (None: no parsing)
+    description: SpecText
 
 
+@_checked
 @dataclass(frozen=True)
 class Pagination:
     """How a paginated operation's next page is asked for (``build_ir.pagination``). Pointers are RFC 6901
     pointers into the response body."""
 
     style: Literal["cursor", "page", "offset", "link"]
-    items: str  # the list of items on a page ("" when the body is the list)
-    item_annotation: str
-    param: str | None = None  # query parameter (wire) the next page is asked with: cursor, page or offset
-    limit_param: str | None = None  # offset: the page size parameter
-    next: str | None = None  # cursor: the next cursor; link: the next URL (else the Link header)
-    next_item: str | None = None  # cursor: taken from the last item at this pointer (``/id``)
-    has_more: str | None = None  # cursor: a boolean that is false on the last page
-    total: str | None = None  # page: the number of pages; offset: the number of items
+    items: SpecText  # the list of items on a page ("" when the body is the list)
+    item_annotation: Code
+    param: SpecText | None = None  # query parameter (wire) the next page is asked with: cursor, page or offset
+    limit_param: SpecText | None = None  # offset: the page size parameter
+    next: SpecText | None = None  # cursor: the next cursor; link: the next URL (else the Link header)
+    next_item: SpecText | None = None  # cursor: taken from the last item at this pointer (``/id``)
+    has_more: SpecText | None = None  # cursor: a boolean that is false on the last page
+    total: SpecText | None = None  # page: the number of pages; offset: the number of items
     start: int = 1  # page: the first page's number
-    source: str = "x-sdk-pagination"  # or x-speakeasy-pagination, x-ms-pageable, inferred
+    source: Literal["x-sdk-pagination", "x-speakeasy-pagination", "x-ms-pageable", "inferred"] = (
+        "x-sdk-pagination"  # or x-speakeasy-pagination, x-ms-pageable, inferred
+    )
 
 
+@_checked
 @dataclass(frozen=True)
 class Operation:
-    name: str  # method name
-    http_method: str
-    path: str  # as documented (shown in docstrings)
-    wire_path: str  # as requested: without a ``#...`` suffix some descriptions use to tell operations apart
-    operation_id: str
-    summary: str
-    description: str
+    name: Ident  # method name
+    http_method: Ident  # upper case: GET, POST, ...
+    path: SpecText  # as documented (shown in docstrings)
+    wire_path: SpecText  # as requested: without a ``#...`` suffix some descriptions use to tell operations apart
+    operation_id: SpecText
+    summary: SpecText
+    description: SpecText
     params: tuple[Param, ...]
     body: Body | None
     responses: tuple[Response, ...]  # 2xx
     errors: tuple[Response, ...]  # documented non-2xx, including default
-    return_annotation: str
-    security: tuple[tuple[str, ...], ...]  # alternatives of scheme keys; () means no auth
-    one_of: tuple[tuple[str, ...], ...]  # groups of Python parameter names, exactly one required
-    endpoint: str  # name of the module-level Endpoint constant
-    source: str  # pointer of the operation
+    return_annotation: Code
+    security: tuple[tuple[SpecText, ...], ...]  # alternatives of scheme keys; () means no auth
+    one_of: tuple[tuple[Ident, ...], ...]  # groups of Python parameter names, exactly one required
+    endpoint: Ident  # name of the module-level Endpoint constant
+    source: SpecText  # pointer of the operation
     deprecated: bool = False
-    call_path: str = ""  # how a user reaches it from the client: "profile.attachment.list"
+    call_path: Code = ""  # how a user reaches it from the client: "profile.attachment.list"
     download: bool = False  # every success is a file: returns bytes, or streams to ``to=`` and returns it
     retry_safe: bool = False  # a non-idempotent method the API documents as safe to resend
-    idempotency_header: str | None = None  # the header a key made per call goes in (retried with it)
-    accept: str | None = None  # Accept header when the successes are not (only) JSON
+    idempotency_header: SpecText | None = None  # the header a key made per call goes in (retried with it)
+    accept: SpecText | None = None  # Accept header when the successes are not (only) JSON
     pagination: Pagination | None = None  # returns pages (``SyncPage[Item]`` / ``AsyncPager[Item]``)
 
     @property
@@ -226,9 +287,9 @@ class Operation:
         return [p for p in self.params if p.deprecated and not p.client_attr]
 
     @property
-    def deprecation(self) -> str:
+    def deprecation(self) -> SpecText:
         """The message of ``@deprecated`` on a deprecated operation's method."""
-        return f"{self.http_method} {self.path} is deprecated by the API"
+        return self.http_method + " " + self.path + " is deprecated by the API"
 
     @property
     def reserved(self) -> list[Param]:
@@ -239,10 +300,11 @@ class Operation:
         return [p for p in self.params if p.as_json]
 
 
+@_checked
 @dataclass(frozen=True)
 class Resource:
-    attr: str  # attribute on the parent (client or resource)
-    class_name: str  # sync class; the async one is "Async" + class_name
+    attr: Ident  # attribute on the parent (client or resource)
+    class_name: Ident  # sync class; the async one is "Async" + class_name
     operations: tuple[Operation, ...]
     children: tuple[Resource, ...] = ()
 
@@ -253,93 +315,101 @@ class Resource:
         return out
 
 
+@_checked
 @dataclass(frozen=True)
 class ResourceModule:
-    module: str  # file stem under resources/
+    module: Ident  # file stem under resources/
     resource: Resource
-    model_imports: tuple[str, ...]
-    std_imports: tuple[str, ...] = ()  # import lines the annotations need
-    runtime_imports: tuple[str, ...] = ()  # names imported from _runtime
-    third_party_imports: tuple[str, ...] = ()
+    model_imports: tuple[Ident, ...]
+    std_imports: tuple[Code, ...] = ()  # import lines the annotations need
+    runtime_imports: tuple[Ident, ...] = ()  # names imported from _runtime
+    third_party_imports: tuple[Code, ...] = ()
 
 
+@_checked
 @dataclass(frozen=True)
 class SecurityScheme:
-    key: str  # name in components/securitySchemes
-    param: str  # client constructor keyword
+    key: SpecText  # name in components/securitySchemes
+    param: Ident  # client constructor keyword
     kind: Literal["apiKey", "bearer", "basic"]
     location: Literal["header", "query", "cookie"]
-    wire: str  # header/query/cookie name
-    env: str  # environment variable read when the keyword is not given
-    description: str
-    token_url: str | None = None  # OAuth2 client credentials: where client_id and client_secret get a token
-    scopes: tuple[str, ...] = ()
+    wire: SpecText  # header/query/cookie name
+    env: Ident  # environment variable read when the keyword is not given
+    description: SpecText
+    token_url: SpecText | None = None  # OAuth2 client credentials: where client_id and client_secret get a token
+    scopes: tuple[SpecText, ...] = ()
 
     @property
     def whole_authorization(self) -> bool:
         """An apiKey sent as the ``Authorization`` header: the value is the whole header, scheme and all."""
-        return self.kind == "apiKey" and self.location == "header" and self.wire.lower() == "authorization"
+        return self.kind == "apiKey" and self.location == "header" and self.wire.unescaped.lower() == "authorization"
 
     @property
     def bearer_prefixed(self) -> bool:
         """Such a key whose description (or name) speaks of a bearer token: the value starts ``Bearer ``."""
-        return self.whole_authorization and "bearer" in f"{self.description} {self.key}".lower()
+        said = f"{self.description.unescaped} {self.key.unescaped}"
+        return self.whole_authorization and "bearer" in said.lower()
 
 
+@_checked
 @dataclass(frozen=True)
 class ClientParam:
     """A parameter set once on the client and sent with every operation that declares it."""
 
-    name: str
-    wire: str
+    name: Ident
+    wire: SpecText
     location: Literal["header", "query", "cookie"]
-    env: str
-    description: str
+    env: Ident
+    description: SpecText
 
 
+@_checked
 @dataclass(frozen=True)
 class Server:
-    name: str
-    url: str
-    description: str
+    name: Ident
+    url: SpecText
+    description: SpecText
 
 
+@_checked
 @dataclass(frozen=True)
 class Webhook:
     """An event the API sends (``webhooks``, or an operation's callback) and its payload's type."""
 
-    name: str  # the webhooks key ("candidate.created"); a callback's is "operationId.callbackName"
-    annotation: str
-    description: str
-    source: str
+    name: SpecText  # the webhooks key ("candidate.created"); a callback's is "operationId.callbackName"
+    annotation: Code
+    description: SpecText
+    source: SpecText
 
 
+@_checked
 @dataclass(frozen=True)
 class WebhookSignature:
     """How the API signs its webhooks (``x-sdk-webhook-signature``)."""
 
     scheme: Literal["hmac-sha256", "standard-webhooks"]
-    header: str = "X-Signature"  # hmac-sha256: where the signature is
+    header: SpecText = SpecText("X-Signature")  # hmac-sha256: where the signature is
     encoding: Literal["hex", "base64"] = "hex"
-    prefix: str = ""  # hmac-sha256: before the signature ("sha256=")
+    prefix: SpecText = SpecText("")  # hmac-sha256: before the signature ("sha256=")
     tolerance: int = 300  # standard-webhooks: seconds a timestamp may be off
 
 
-DEFAULT_REQUEST_ID_HEADER = "x-request-id"
+DEFAULT_REQUEST_ID_HEADER = SpecText("x-request-id")
 
 
+@_checked
 @dataclass(frozen=True)
 class Api:
-    name: str  # short name: hrflow
-    dist_name: str  # distribution: hrflow-client
-    package: str  # import package: hrflow_client
-    client_class: str
-    title: str
-    version: str
-    description: str
-    spec_label: str  # file the code was generated from, as shown in headers
+    name: Conf  # short name: hrflow
+    dist_name: Conf  # distribution: hrflow-client
+    package: Ident  # import package: hrflow_client
+    client_class: Ident
+    title: SpecText
+    version: SpecText
+    description: SpecText
+    spec_label: SpecText  # file the code was generated from, as shown in headers
     servers: tuple[Server, ...]
-    base_url_param: str
+    base_url_param: Ident
     security_schemes: tuple[SecurityScheme, ...]
     client_params: tuple[ClientParam, ...]
     root_operations: tuple[Operation, ...]
@@ -347,24 +417,26 @@ class Api:
     enums: tuple[Enum, ...]
     models: tuple[Model, ...]
     aliases: tuple[Alias, ...]
-    root_model_imports: tuple[str, ...] = ()
-    root_std_imports: tuple[str, ...] = ()
-    root_runtime_imports: tuple[str, ...] = ()
-    root_third_party_imports: tuple[str, ...] = ()
+    root_model_imports: tuple[Ident, ...] = ()
+    root_std_imports: tuple[Code, ...] = ()
+    root_runtime_imports: tuple[Ident, ...] = ()
+    root_third_party_imports: tuple[Code, ...] = ()
     # ``_endpoints.py``: the Endpoint of each operation on the client, imported on its first call
-    endpoints_std_imports: tuple[str, ...] = ()
-    endpoints_runtime_imports: tuple[str, ...] = ()
-    endpoints_model_imports: tuple[str, ...] = ()
-    models_std_imports: tuple[str, ...] = ()
-    models_runtime_imports: tuple[str, ...] = ()
-    request_id_header: str = "x-request-id"  # lower-case; the runtime's default unless a spec names another
+    endpoints_std_imports: tuple[Code, ...] = ()
+    endpoints_runtime_imports: tuple[Ident, ...] = ()
+    endpoints_model_imports: tuple[Ident, ...] = ()
+    models_std_imports: tuple[Code, ...] = ()
+    models_runtime_imports: tuple[Ident, ...] = ()
+    request_id_header: SpecText = (
+        DEFAULT_REQUEST_ID_HEADER  # lower-case; the runtime's default unless a spec names another
+    )
     webhooks: tuple[Webhook, ...] = ()
     webhook_signature: WebhookSignature | None = None
-    webhook_event: str = "Any"  # the union of the payloads' types (``WebhookEvent``)
-    webhooks_std_imports: tuple[str, ...] = ()
-    webhooks_model_imports: tuple[str, ...] = ()
-    exports: tuple[str, ...] = field(default=())
-    package_version: str = "0.1.0"
+    webhook_event: Code = "Any"  # the union of the payloads' types (``WebhookEvent``)
+    webhooks_std_imports: tuple[Code, ...] = ()
+    webhooks_model_imports: tuple[Ident, ...] = ()
+    exports: tuple[Ident, ...] = field(default=())
+    package_version: Code = "0.1.0"  # what release.py chose: digits and dots
 
     @property
     def oauth(self) -> SecurityScheme | None:

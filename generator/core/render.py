@@ -1,14 +1,14 @@
 """Render stage: IR -> {relative path: text}. Jinja2 only, no I/O beyond reading the templates.
 
-Spec strings reach generated code only through the filters below, each escaping for the exact place the
-string lands: ``pyrepr`` (a string literal), ``docstring`` (inside triple quotes), ``comment`` (after ``#``),
-``toml_str`` (a TOML basic string) and ``md_line`` (one line of Markdown).
+Document text (``escape.SpecText``) reaches generated code only through the escaping filters of
+``core/escape.py``: the environment's ``finalize`` refuses to print it otherwise, and every template is
+checked by ``core/template_check.py`` when it is compiled (each filter used where its output belongs), so
+a template that would print document text unescaped, or escaped for another place, fails the
+generation instead of reaching a user.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Collection
 from functools import lru_cache
 from typing import Any
@@ -16,8 +16,19 @@ from typing import Any
 import jinja2
 
 from ..config import TEMPLATES
-from . import ir
-from .format import LINE_LENGTH, black_quotes
+from . import ir, template_check
+from .escape import (
+    SpecText,
+    close_docstring,
+    comment,
+    docstring,
+    first_line,
+    first_sentence,
+    md_line,
+    pyrepr,
+    toml_str,
+)
+from .format import LINE_LENGTH
 
 RUNTIME_FILES = (
     "_runtime.py",
@@ -31,93 +42,42 @@ RUNTIME_FILES = (
 TOOL = "specgen"
 
 
-def pyrepr(value: Any) -> str:
-    """A Python literal for a JSON scalar or a str; ``repr`` never yields executable code for these."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return _ascii_repr(value) if isinstance(value, str) else repr(value)
-    raise TypeError(f"pyrepr takes scalars, not {type(value).__name__}")
+class UnescapedText(Exception):
+    """A template printed document text without escaping it, or escaped it for another place: a bug in
+    the templates, which fails the generation instead of reaching generated code."""
 
 
-def _ascii_repr(text: str) -> str:
-    # ascii() escapes every non-ASCII character, so U+2028/U+2029 and friends never reach the source raw;
-    # black's own quote choice (double unless that needs more escapes) keeps the line black-stable.
-    return black_quotes(ascii(text))
+def _finalize(value: object) -> object:
+    """What every ``{{ }}`` prints passes here: document text must have gone through a filter."""
+    if isinstance(value, SpecText):
+        raise UnescapedText(f"a template printed document text without an escaping filter: {value!r}")
+    return value
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u0080-\u009f\u2028\u2029\ufeff]")
+class _Environment(jinja2.Environment):
+    """Compiling a template first checks where its escaping filters sit (``template_check``); a template
+    loaded from the bytecode cache was checked when it was compiled (the cache's folder is keyed by
+    ``template_check.fingerprint``)."""
 
-
-def docstring(text: str, indent: int = 4) -> str:
-    """Make arbitrary text safe inside a ``\"\"\"...\"\"\"`` docstring and indent continuation lines."""
-    if text.isprintable() and "\\" not in text and '"' not in text:
-        return text.strip()  # one line with nothing to escape (most of them): what _escaped gives
-    return _escaped(text, indent)
-
-
-def _escaped(text: str, indent: int) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
-    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    text = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-    lines = [line.rstrip() for line in text.split("\n")]
-    collapsed: list[str] = []
-    for line in lines:
-        if line or (collapsed and collapsed[-1]):
-            collapsed.append(line)
-    while collapsed and not collapsed[-1]:
-        collapsed.pop()
-    if collapsed:
-        # black's docstring rules, so the result is already black-stable: the first line is stripped and
-        # the common indentation of the others removed before they get the block's own.
-        collapsed[0] = collapsed[0].strip()
-        common = min((len(line) - len(line.lstrip()) for line in collapsed[1:] if line), default=0)
-        collapsed[1:] = [line[common:] for line in collapsed[1:]]
-    text = "\n".join((" " * indent + line) if line and i else line for i, line in enumerate(collapsed))
-    if text.startswith('"'):
-        text = " " + text
-    return text
-
-
-def close_docstring(text: str, indent: int = 4) -> str:
-    """Closing quotes after a docstring body, on their own line when black would put them there (a
-    multi-line docstring whose last line has no room left for them)."""
-    # black pads a final quote (four quotes in a row would end the string early), measures the last line
-    # with the padding, and drops the padding again when the closing quotes go on a line of their own.
-    padded = text + " " if text.endswith('"') else text
-    lines = padded.split("\n")
-    if len(lines) > 1 and len(lines[-1]) + 3 > LINE_LENGTH:
-        return text + "\n" + " " * indent + '"""'
-    return padded + '"""'
-
-
-def comment(text: str) -> str:
-    """One line, safe after ``#``."""
-    return _CONTROL.sub(" ", " ".join(str(text).split()))
-
-
-def toml_str(text: str) -> str:
-    return json.dumps(str(text), ensure_ascii=True)
-
-
-def md_line(text: str) -> str:
-    line = comment(text)
-    return line.replace("`", "'").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def first_sentence(text: str) -> str:
-    line = " ".join(text.split())
-    match = re.match(r"(.+?[.!?])(\s|$)", line)
-    return (match.group(1) if match else line)[:200]
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        if name is not None and template_check.renders_file(name):
+            problems = template_check.check_template(self, name, tree)
+            if problems:
+                raise UnescapedText("templates print document text unescaped:\n" + "\n".join(problems))
+        return tree
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters.update(
         class_line=class_line,
@@ -130,8 +90,15 @@ def environment() -> jinja2.Environment:
         toml_str=toml_str,
         md_line=md_line,
         first_sentence=first_sentence,
+        first_line=first_line,
     )
     return env
+
+
+def template_fingerprint() -> str:
+    """``template_check.fingerprint`` of the templates in use: the key compiled templates are kept under."""
+    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(TEMPLATES.glob("*.jinja"))}
+    return template_check.fingerprint(sources)
 
 
 def class_line(name: str, base: str) -> str:
@@ -163,6 +130,19 @@ def list_display(items: list[str], head: str) -> str:
 
 def header(api: ir.Api, prefix: str = "# ") -> str:
     return f"{prefix}Code generated by {TOOL} from {comment(api.spec_label)}. DO NOT EDIT.\n"
+
+
+__all__ = [
+    "UnescapedText",
+    "close_docstring",
+    "comment",
+    "docstring",
+    "environment",
+    "md_line",
+    "pyrepr",
+    "render",
+    "toml_str",
+]
 
 
 def render(api: ir.Api, only: Collection[str] | None = None) -> dict[str, str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import tomllib
 
+from ..core.escape import SpecText, md_inline
 from ..core.load import Spec
 from ..core.write import MARKER
 from .diff import DiffResult, diff_specs
@@ -100,7 +101,11 @@ def plan(changes: DiffResult | None, files: dict[str, str], previous: dict[str, 
 
 
 def changelog(
-    distribution: str, spec_label: str, api_version: str, release: Release, previous: dict[str, str | None]
+    distribution: str,
+    spec_label: SpecText | str,
+    api_version: SpecText | str,
+    release: Release,
+    previous: dict[str, str | None],
 ) -> str:
     """``CHANGELOG.md``: the previous text with a new entry on top when the version moved."""
     header = (
@@ -128,8 +133,9 @@ def changelog(
     return header + "\n" + "\n".join(lines) + "\n" + ("\n" + entries if entries else "")
 
 
-def _md(text: str) -> str:
-    return "".join(ch if ch.isprintable() else " " for ch in str(text)).replace("`", "'").replace("<", "&lt;")
+def _md(text: SpecText | str) -> str:
+    """Markdown text (``escape.md_inline``): a change's text quotes names and values from the spec."""
+    return md_inline(text)
 
 
 __all__ = [

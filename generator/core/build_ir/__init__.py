@@ -33,6 +33,7 @@ from ...config import ApiConfig
 from .. import ir
 from .. import pointer as jp
 from ..diagnostics import Diagnostics
+from ..escape import SpecText
 from ..load import Spec
 from ..names import RESERVED_PASCAL, NameScope, pascal, pascal_identifier
 from . import methods
@@ -76,7 +77,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     info = data.get("info") if isinstance(data.get("info"), dict) else {}
     client_class = pascal_identifier(config.client or _title_name(info.get("title")) or config.name, "Client")
     exported = [client_class, "Async" + client_class]
-    request_id_header = data.get("x-sdk-request-id-header", ir.DEFAULT_REQUEST_ID_HEADER)
+    request_id_header = data.get("x-sdk-request-id-header", ir.DEFAULT_REQUEST_ID_HEADER.unescaped)
     if not (isinstance(request_id_header, str) and HEADER_NAME.fullmatch(request_id_header)):
         ctx.warn(
             "W433",
@@ -84,16 +85,16 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
             "/x-sdk-request-id-header",
             "x-sdk-request-id-header takes a header name; x-request-id is read instead",
         )
-        request_id_header = ir.DEFAULT_REQUEST_ID_HEADER
+        request_id_header = ir.DEFAULT_REQUEST_ID_HEADER.unescaped
     api = ir.Api(
         name=config.name,
         dist_name=config.distribution,
         package=config.package_name,
         client_class=client_class,
-        title=_text(info.get("title")) or config.name,
-        version=str(info.get("version", "")),
+        title=_text(info.get("title")) or SpecText(config.name),
+        version=SpecText(str(info.get("version", ""))),
         description=_text(info.get("description")),
-        spec_label=spec.label,
+        spec_label=SpecText(spec.label),
         servers=servers,
         base_url_param=config.base_url_param,
         security_schemes=security,
@@ -104,7 +105,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
         models=(),
         aliases=(),
         exports=tuple(exported),
-        request_id_header=request_id_header.lower(),
+        request_id_header=SpecText(request_id_header.lower()),
         webhooks=events,
         webhook_signature=signature(ctx) if events else None,
         webhook_event=_union(w.annotation for w in events) if events else "Any",

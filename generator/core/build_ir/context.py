@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import ir
 from ..diagnostics import Diagnostics
-from ..format import black_quotes
+from ..escape import EMPTY, SpecText, pyrepr, spec_text
 from ..load import Spec
 from ..names import (
     NameScope,
@@ -78,41 +78,38 @@ class LazyHint:
 Hint = str | LazyHint
 
 
-def _text_or_empty(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+def _text_or_empty(value: Any) -> SpecText:
+    """Document text as written (empty when not a string)."""
+    return spec_text(value)
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
+def _text(value: Any) -> SpecText:
+    """Document text without surrounding blanks (empty when not a string)."""
+    return spec_text(value, strip=True)
 
 
 _TAG = re.compile(r"<[^<>]*>", re.S)
 
 
-def _prose(value: Any) -> str:
+def _prose(value: Any) -> SpecText:
     """Documentation text for docstrings: HTML/MDX tags removed, entities decoded, blank runs collapsed."""
     if not isinstance(value, str):
-        return ""
+        return EMPTY
     if value.isprintable() and "<" not in value and "&" not in value:
-        return value.strip()  # one plain line (most of them): what the steps below give
+        return SpecText(value.strip())  # one plain line (most of them): what the steps below give
 
-    text = html.unescape(_TAG.sub("", _text(value)))
+    text = html.unescape(_TAG.sub("", value.strip()))
     lines = [line.rstrip() for line in text.splitlines()]
     out: list[str] = []
     for line in lines:
         if line.strip() or (out and out[-1]):
             out.append(line if line.strip() else "")
-    return "\n".join(out).strip()
+    return SpecText("\n".join(out).strip())
 
 
-def _source(ctx: Context, doc: str, ptr: str) -> str:
-    return f"{ctx.spec.labels.get(doc, doc)}#{ptr}"
+def _source(ctx: Context, doc: str, ptr: str) -> SpecText:
+    return SpecText(f"{ctx.spec.labels.get(doc, doc)}#{ptr}")
 
 
-def pyrepr_literal(value: Any) -> str:
-    """Python source for a JSON scalar; ``repr`` of str/int/float/bool/None is always a safe literal."""
-    if isinstance(value, str):
-        return black_quotes(repr(value))  # black's quote choice: the line stays black-stable
-    if isinstance(value, (int, float, bool)) or value is None:
-        return repr(value)
-    raise TypeError(f"not a JSON scalar: {type(value).__name__}")
+#: Python source for a JSON scalar (``escape.pyrepr``: the one way a document value becomes a literal).
+pyrepr_literal = pyrepr

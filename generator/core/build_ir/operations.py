@@ -3,11 +3,14 @@ security requirements and the media types each accepts."""
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from typing import Any
 
 from ...config import ApiConfig
 from .. import ir
 from .. import pointer as jp
+from ..escape import EMPTY, SpecText
 from ..names import (
     RESERVED_PARAMS,
     NameScope,
@@ -112,14 +115,38 @@ def _is_file_schema(schema: Any) -> bool:
     return schema.get("format") == "binary" or ("contentMediaType" in schema and "contentEncoding" not in schema)
 
 
-def _accept(responses: list[ir.Response]) -> str | None:
+_TEMPLATE_PART = re.compile(r"(\{[^{}]*\})")
+_ENCODED = re.compile(r"(%[0-9A-Fa-f]{2})")
+
+
+def wire_path(path: str) -> str:
+    """The path as requested: without a ``#...`` suffix some descriptions use to tell operations apart,
+    and with what a URL path cannot hold as it is (a space, a line break, a quote) percent-encoded in its
+    literal parts; ``{name}`` placeholders and escapes already written are kept."""
+    path = path.split("#", 1)[0]
+    if path.isascii() and path.isprintable() and not _UNSAFE_IN_PATH.search(path):
+        return path  # nearly every path
+
+    def literal(text: str) -> str:
+        return "".join(
+            piece if _ENCODED.fullmatch(piece) else urllib.parse.quote(piece, safe="/!$&'()*+,;=:@-._~")
+            for piece in _ENCODED.split(text)
+        )
+
+    return "".join(p if _TEMPLATE_PART.fullmatch(p) else literal(p) for p in _TEMPLATE_PART.split(path))
+
+
+_UNSAFE_IN_PATH = re.compile(r"[^A-Za-z0-9/!$&'()*+,;=:@\-._~{}]")
+
+
+def _accept(responses: list[ir.Response]) -> SpecText | None:
     """The Accept header for an operation whose successes are not all plain ``application/json`` (the
     client's default): the media types they document, so a server that negotiates (406 for what it
     does not produce) answers with one of them."""
-    types = list(dict.fromkeys(r.media_type.split(";")[0].strip() for r in responses if r.media_type))
+    types = list(dict.fromkeys(r.media_type.unescaped.split(";")[0].strip() for r in responses if r.media_type))
     if not types or all(t.lower() == "application/json" for t in types):
         return None
-    return ", ".join(types)
+    return SpecText(", ".join(types))
 
 
 #: Keywords of operations that return a file.
@@ -166,7 +193,14 @@ def _encoding(raw: Any) -> tuple[ir.PartEncoding, ...]:
         explode: bool = given_explode if isinstance(given_explode, bool) else style == "form"
         content_type: str | None = given_type if isinstance(given_type, str) else None
         if (style, explode, content_type) != ("form", True, None):
-            out.append(ir.PartEncoding(str(wire), style, explode, content_type))
+            out.append(
+                ir.PartEncoding(
+                    SpecText(str(wire)),
+                    SpecText(style),
+                    explode,
+                    None if content_type is None else SpecText(content_type),
+                )
+            )
     return tuple(out)
 
 
@@ -250,8 +284,8 @@ class Operations:
         return ir.Operation(
             name=name,
             http_method=method.upper(),
-            path=path,
-            wire_path=path.split("#", 1)[0],
+            path=SpecText(path),
+            wire_path=SpecText(wire_path(path)),
             operation_id=_text_or_empty(op.get("operationId")),
             summary=summary,
             description=_prose(op.get("description")),
@@ -272,7 +306,7 @@ class Operations:
             pagination=pages,
         )
 
-    def _idempotency_header(self, doc: str, ptr: str, op: dict[str, Any], method: str) -> str | None:
+    def _idempotency_header(self, doc: str, ptr: str, op: dict[str, Any], method: str) -> SpecText | None:
         """The header a non-GET call sends its idempotency key in: ``x-sdk-idempotency-header`` on the
         operation, else at the document root (Speakeasy's and Stainless's convention, ``Idempotency-Key``)."""
         if method.lower() in ("get", "head", "options", "trace"):
@@ -286,7 +320,7 @@ class Operations:
         if not (isinstance(value, str) and HEADER_NAME.fullmatch(value)):
             self.ctx.warn("W434", doc, where, "x-sdk-idempotency-header takes a header name; no key is sent")
             return None
-        return value
+        return SpecText(value)
 
     def _retry_safe(self, doc: str, ptr: str, op: dict[str, Any]) -> bool:
         value = op.get("x-sdk-retry-safe", op.get("x-speakeasy-retries-safe", False))
@@ -372,7 +406,7 @@ class Operations:
                     client_name,
                     ir.ClientParam(
                         client_name,
-                        wire,
+                        SpecText(wire),
                         location,  # type: ignore[arg-type]
                         f"{upper(self.config.name)}_{upper(client_name)}",
                         _text(param.get("description")),
@@ -381,7 +415,7 @@ class Operations:
                 out.append(
                     ir.Param(
                         client_name,
-                        wire,
+                        SpecText(wire),
                         location,  # type: ignore[arg-type]
                         annotation,
                         required,
@@ -396,15 +430,15 @@ class Operations:
             out.append(
                 ir.Param(
                     name=scope.claim(snake_identifier(wire, "param", reserved)),
-                    wire=wire,
+                    wire=SpecText(wire),
                     location=location,  # type: ignore[arg-type]
                     annotation=annotation if required else _nullable(annotation),
                     required=required,
                     default=None if required else "None",
                     description=_text(param.get("description")),
-                    style=style,
+                    style=None if style is None else SpecText(style),
                     explode=explode,
-                    wire_style=wire_style,
+                    wire_style=SpecText(wire_style),
                     wire_explode=wire_explode,
                     allow_reserved=location == "query" and param.get("allowReserved") is True,
                     as_json=as_json,
@@ -442,7 +476,7 @@ class Operations:
         if kind in ("form", "multipart"):
             fields = self._body_fields(bdoc, mptr, schema, op_pascal, scope, reserved, required)
             if fields is not None:
-                return ir.Body("body", media_type, kind, "", required, description, fields, encoding)  # type: ignore[arg-type]
+                return ir.Body("body", SpecText(media_type), kind, "", required, description, fields, encoding)  # type: ignore[arg-type]
         if kind in ("binary", "text"):
             annotation = "FileContent" if kind == "binary" else "str"
         else:
@@ -458,7 +492,7 @@ class Operations:
         )
         return ir.Body(
             scope.claim("body"),
-            media_type,
+            SpecText(media_type),
             kind,  # type: ignore[arg-type]
             annotation,
             required,
@@ -514,7 +548,7 @@ class Operations:
             fields.append(
                 ir.BodyField(
                     name=scope.claim(snake_identifier(wanted, "field", reserved)),
-                    wire=str(wire),
+                    wire=SpecText(str(wire)),
                     annotation=annotation if is_required else _nullable(annotation),
                     required=is_required,
                     description=_text(prop.get("description")),
@@ -558,7 +592,7 @@ class Operations:
             if rptr is not None and rptr.startswith("/components/responses/"):
                 hint = pascal(jp.split(rptr)[-1])
             picked = _pick_media(response.get("content") if isinstance(response, dict) else None)
-            description = _text(response.get("description")) if isinstance(response, dict) else ""
+            description = _text(response.get("description")) if isinstance(response, dict) else EMPTY
             if picked is not None and (status in NO_BODY_STATUSES or method == "head"):
                 self.ctx.warn(
                     "W421",
@@ -569,7 +603,7 @@ class Operations:
                 )
                 picked = None
             if picked is None:
-                entry = ir.Response(status, None, "empty", "None", None, description)
+                entry = ir.Response(SpecText(status), None, "empty", "None", None, description)
             else:
                 media_type, media, kind = picked
                 schema = media.get("schema") if isinstance(media, dict) else None
@@ -580,11 +614,13 @@ class Operations:
                         jp.join(where, "content", media_type, "schema"),
                         hint,
                     )
-                    entry = ir.Response(status, media_type, "json", annotation, annotation, description)
+                    entry = ir.Response(
+                        SpecText(status), SpecText(media_type), "json", annotation, annotation, description
+                    )
                 elif kind == "text":
-                    entry = ir.Response(status, media_type, "text", "str", None, description)
+                    entry = ir.Response(SpecText(status), SpecText(media_type), "text", "str", None, description)
                 else:
-                    entry = ir.Response(status, media_type, "binary", "bytes", None, description)
+                    entry = ir.Response(SpecText(status), SpecText(media_type), "binary", "bytes", None, description)
             (success if is_success else errors).append(entry)
         if not success and not any(s == "default" for s in statuses):
             self.ctx.warn(
@@ -592,12 +628,12 @@ class Operations:
             )
         return success, errors
 
-    def _security(self, doc: str, ptr: str, op: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    def _security(self, doc: str, ptr: str, op: dict[str, Any]) -> tuple[tuple[SpecText, ...], ...]:
         requirements = op.get("security", self.ctx.spec.data.get("security"))
         out = []
         for requirement in requirements if isinstance(requirements, list) else []:
             if isinstance(requirement, dict):
-                out.append(tuple(str(k) for k in requirement))
+                out.append(tuple(SpecText(str(k)) for k in requirement))
         return tuple(out)
 
     def _one_of(self, doc: str, ptr: str, op: dict[str, Any], params: list[ir.Param]) -> tuple[tuple[str, ...], ...]:

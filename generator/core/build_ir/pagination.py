@@ -25,6 +25,7 @@ from typing import Any
 
 from .. import ir
 from .. import pointer as jp
+from ..escape import SpecText, spec_text
 from .context import JSON_MEDIA, Context
 from .types import Types
 
@@ -154,14 +155,14 @@ class Pagination:
         start = spec.get("start", 1)
         return ir.Pagination(
             style=style,
-            items=items,
+            items=spec_text(items),
             item_annotation=annotation,
-            param=param if style != "link" else None,
-            limit_param=limit,
-            next=pointers["next"],
-            next_item=pointers["next-item"],
-            has_more=pointers["has-more"],
-            total=pointers["total-pages"] if style == "page" else pointers["total"],
+            param=_text_or_none(param if style != "link" else None),
+            limit_param=_text_or_none(limit),
+            next=_text_or_none(pointers["next"]),
+            next_item=_text_or_none(pointers["next-item"]),
+            has_more=_text_or_none(pointers["has-more"]),
+            total=_text_or_none(pointers["total-pages"] if style == "page" else pointers["total"]),
             start=start if isinstance(start, int) and not isinstance(start, bool) else 1,
             source=source,
         )
@@ -368,3 +369,7 @@ def _azure(raw: Any) -> tuple[dict[str, Any] | None, str]:
         return None, "nextLinkName takes a property name"
     item = raw.get("itemName", "value")
     return {"style": "link", "next": "/" + jp.token(link), "items": "/" + jp.token(str(item))}, ""
+
+
+def _text_or_none(value: SpecText | str | None) -> SpecText | None:
+    return None if value is None else spec_text(value)

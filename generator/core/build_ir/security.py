@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from ...config import ApiConfig
 from .. import ir
 from .. import pointer as jp
+from ..escape import SpecText
 from ..names import (
     NameScope,
     ascii_words,
@@ -16,6 +17,9 @@ from ..names import (
     upper,
 )
 from .context import Context, _text
+
+
+AUTHORIZATION = SpecText("Authorization")
 
 
 def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecurityScheme, ...]:
@@ -55,18 +59,32 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
             and scheme.get("in") in ("header", "query", "cookie")
             and isinstance(scheme.get("name"), str)
         ):
-            out.append(ir.SecurityScheme(str(key), param, "apiKey", scheme["in"], scheme["name"], env, description))
+            out.append(
+                ir.SecurityScheme(
+                    SpecText(str(key)), param, "apiKey", scheme["in"], SpecText(scheme["name"]), env, description
+                )
+            )
         elif kind == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
-            out.append(ir.SecurityScheme(str(key), param, "bearer", "header", "Authorization", env, description))
+            out.append(
+                ir.SecurityScheme(SpecText(str(key)), param, "bearer", "header", AUTHORIZATION, env, description)
+            )
         elif kind == "http" and str(scheme.get("scheme", "")).lower() == "basic":
-            out.append(ir.SecurityScheme(str(key), param, "basic", "header", "Authorization", env, description))
+            out.append(ir.SecurityScheme(SpecText(str(key)), param, "basic", "header", AUTHORIZATION, env, description))
         elif kind == "oauth2" and not any(s.token_url for s in out) and _token_url(scheme) is not None:
             # As written: a relative one is resolved against the base URL the client uses (OpenAPI 3.0).
             url = _token_url(scheme) or ""
-            scopes = _required_scopes(data, str(key))
+            scopes = tuple(SpecText(s) for s in _required_scopes(data, str(key)))
             out.append(
                 ir.SecurityScheme(
-                    str(key), param, "bearer", "header", "Authorization", env, description, url or "", scopes
+                    SpecText(str(key)),
+                    param,
+                    "bearer",
+                    "header",
+                    AUTHORIZATION,
+                    env,
+                    description,
+                    SpecText(url),
+                    scopes,
                 )
             )
         elif kind in ("oauth2", "openIdConnect"):
@@ -77,7 +95,9 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
                 f"{kind} flows other than one clientCredentials flow are not run by the client; pass an access"
                 " token, sent as a bearer token",
             )
-            out.append(ir.SecurityScheme(str(key), param, "bearer", "header", "Authorization", env, description))
+            out.append(
+                ir.SecurityScheme(SpecText(str(key)), param, "bearer", "header", AUTHORIZATION, env, description)
+            )
         else:
             ctx.warn(
                 "W501",
@@ -138,7 +158,9 @@ def _servers(ctx: Context) -> tuple[ir.Server, ...]:
     names = server_names([(s, url) for _, s, url in usable], title if isinstance(title, str) else "")
     scope = NameScope()
     return tuple(
-        ir.Server(scope.claim(snake_identifier(name, f"server_{index}")), url, _text(server.get("description")))
+        ir.Server(
+            scope.claim(snake_identifier(name, f"server_{index}")), SpecText(url), _text(server.get("description"))
+        )
         for (index, server, url), name in zip(usable, names)
     )
 

@@ -17,6 +17,7 @@ from ..names import (
     pascal_identifier,
     snake_identifier,
 )
+from ..escape import SpecText
 from .context import Context, Definition, Hint, LazyHint, _prose, _source, pyrepr_literal
 from .naming import _field_hint, _member_hint_of, _name_candidates, _ref_name
 
@@ -105,7 +106,7 @@ class Types:
         definition.value = ir.Alias(name, annotation, description, _source(self.ctx, doc, ptr), deps)
         return name
 
-    def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: str) -> ir.Enum:
+    def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: SpecText) -> ir.Enum:
         base = _enum_base(schema)
         renamed: list[tuple[str, str]] = []
         scope = NameScope(on_collision=lambda a, b: renamed.append((a, b)))
@@ -131,7 +132,9 @@ class Types:
             name, description, "int" if base == "int" else "str", tuple(members), _source(self.ctx, doc, ptr)
         )
 
-    def _model(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: str, depth: int) -> ir.Model:
+    def _model(
+        self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: SpecText, depth: int
+    ) -> ir.Model:
         properties, required, extra = self._collect_object(doc, schema, ptr, depth)
         scope = NameScope(
             on_collision=lambda a, b: self.ctx.warn(
@@ -155,7 +158,7 @@ class Types:
             fields.append(
                 ir.Field(
                     name=field_name,
-                    wire=wire,
+                    wire=SpecText(str(wire)),
                     annotation=annotation,
                     required=is_required,
                     default=None if is_required else "None",

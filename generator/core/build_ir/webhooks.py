@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import ir
 from .. import pointer as jp
+from ..escape import SpecText
 from ..names import pascal
 from .context import HEADER_NAME, HTTP_METHODS, JSON_MEDIA, Context, _source, _text
 from .types import Types
@@ -63,11 +64,11 @@ def webhooks(ctx: Context, types: Types) -> tuple[ir.Webhook, ...]:
                 continue
             label = name if len(methods) == 1 or name not in seen else f"{name} {method.upper()}"
             seen.add(label)
-            out.append(ir.Webhook(label, event[0], event[1], _source(ctx, doc, jp.join(ptr, method))))
+            out.append(ir.Webhook(SpecText(label), event[0], event[1], _source(ctx, doc, jp.join(ptr, method))))
     return tuple(out)
 
 
-def _event(ctx: Context, types: Types, doc: str, ptr: str, op: Any, name: str) -> tuple[str, str] | None:
+def _event(ctx: Context, types: Types, doc: str, ptr: str, op: Any, name: str) -> tuple[str, SpecText] | None:
     """The payload annotation and description of one event, or None when it has no JSON body."""
     raw = op.get("requestBody") if isinstance(op, dict) else None
     if raw is None:
@@ -120,4 +121,4 @@ def signature(ctx: Context) -> ir.WebhookSignature | None:
         return refuse("prefix takes a string")
     if not isinstance(tolerance, int) or isinstance(tolerance, bool) or tolerance <= 0:
         return refuse("tolerance takes a number of seconds")
-    return ir.WebhookSignature(raw["scheme"], header, encoding, prefix, tolerance)
+    return ir.WebhookSignature(raw["scheme"], SpecText(header), encoding, SpecText(prefix), tolerance)

@@ -1,13 +1,17 @@
 """Earlier versions of a spec: a ``git:REV:path`` side of ``diff``, the merge base CI compares against, and
 the snapshot each generated package keeps of the spec it was generated from.
 
-Git is asked only for committed blobs (``git archive``); nothing here reaches the network.
+Git is asked only for committed blobs (``git archive``); nothing here reaches the network. Nothing a user
+typed reaches git as an option: a revision is first resolved to a commit id (``git rev-parse --verify
+--end-of-options REV^{commit}``), a revision or path that starts with ``-`` is refused, paths come after
+``--`` and are read literally (no pathspec magic).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import tarfile
 import tempfile
@@ -30,8 +34,9 @@ class HistoryError(Exception):
 
 
 def _git(cwd: Path, *args: str, binary: bool = False) -> Any:
+    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=120, check=False)
+        proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise HistoryError(f"git {' '.join(args)}: {exc}") from None
     if proc.returncode != 0:
@@ -46,20 +51,33 @@ def repo_root(path: Path) -> Path | None:
         return None
 
 
+def commit(root: Path, rev: str, what: str | None = None) -> str:
+    """The commit id ``rev`` names, or HistoryError (naming ``what``, the argument it came from): a
+    revision that starts with ``-`` is refused, so it can never reach git as an option."""
+    what = what or repr(rev)
+    if not rev or rev.startswith("-"):
+        raise HistoryError(f"{what}: the revision {rev!r} starts with '-' or is empty: not a revision")
+    try:
+        return str(_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", rev + "^{commit}"))
+    except HistoryError:
+        raise HistoryError(f"{what}: no commit {rev!r} in {root}") from None
+
+
 def merge_base(root: Path, upstream: str = "origin/main") -> str | None:
     """``git merge-base HEAD upstream``, or None when there is no such branch or no common commit."""
     try:
-        _git(root, "rev-parse", "--verify", "--quiet", upstream + "^{commit}")
-        return str(_git(root, "merge-base", "HEAD", upstream))
+        return str(_git(root, "merge-base", "HEAD", commit(root, upstream)))
     except HistoryError:
         return None
 
 
 def version_at(root: Path, rev: str, path: Path) -> str | None:
-    """The text of a file at a commit, or None when it did not exist there."""
+    """The text of a file at a commit, or None when it did not exist there; HistoryError when ``rev``
+    names no commit."""
     rel = path.resolve().relative_to(root.resolve()).as_posix()
+    sha = commit(root, rev)
     try:
-        return str(_git(root, "show", f"{rev}:{rel}"))
+        return str(_git(root, "show", f"{sha}:{rel}"))
     except HistoryError:
         return None
 
@@ -116,7 +134,7 @@ def checkout(root: Path, rev: str, paths: list[Path]) -> Iterator[Path]:
     """The folders holding ``paths`` as committed at ``rev``, unpacked into a temporary folder (so a spec's
     relative ``$ref``s resolve against the same revision). Yields the temporary repository root."""
     folders = sorted({p.resolve().parent.relative_to(root.resolve()).as_posix() for p in paths})
-    archive = _git(root, "archive", "--format=tar", rev, "--", *folders, binary=True)
+    archive = _git(root, "archive", "--format=tar", commit(root, rev), "--", *folders, binary=True)
     with tempfile.TemporaryDirectory(prefix="specgen-rev-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
@@ -132,11 +150,17 @@ def resolve_side(arg: str, overlays: tuple[Path, ...] = (), policy: RefPolicy = 
     rev, sep, rel = arg[4:].partition(":")
     if not sep or not rev or not rel:
         raise HistoryError(f"{arg!r}: expected git:REV:path")
+    for kind, text in (("revision", rev), ("path", rel)):
+        if text.startswith("-"):
+            raise HistoryError(f"{arg!r}: the {kind} {text!r} starts with '-': refused, git would read it as an option")
     root = repo_root(Path.cwd())
     if root is None:
         raise HistoryError(f"{arg!r}: not inside a git repository")
     path = root / rel
-    with checkout(root, rev, [path, *overlays]) as tmp:
+    for inside in (path, *overlays):
+        if not Path(inside).resolve().is_relative_to(root.resolve()):
+            raise HistoryError(f"{arg!r}: {inside} is outside the repository {root}")
+    with checkout(root, commit(root, rev, repr(arg)), [path, *overlays]) as tmp:
         if not (tmp / rel).is_file():
             raise HistoryError(f"{arg!r}: {rel} does not exist at {rev}")
         moved = tuple(tmp / Path(o).resolve().relative_to(root.resolve()) for o in overlays)

@@ -3,42 +3,151 @@
 Replaces the configured vendor file byte for byte, re-applies the API's overlays (reporting actions whose
 targets no longer match), prints the classified diff against the previous file, and regenerates. When the
 new file does not load or validate, the old file is put back and nothing else changes. A URL is fetched
-only because the user named it, with a timeout and a size limit.
+only because the user named it, within ``FETCH_TIMEOUT`` seconds for the whole download and no more than
+``FETCH_MAX_BYTES``; a download refused or cut short changes nothing on disk.
 """
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import sys
 import tempfile
+import threading
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..config import ApiConfig, ConfigError, ProjectConfig
 from ..core.load import MAX_DOCUMENT_BYTES, load_spec, parse_text
 from .diff import as_json, as_markdown, as_text, diff_specs
 
-FETCH_TIMEOUT = 30.0
+FETCH_TIMEOUT = 30.0  # seconds for a whole download: connecting, the headers and every byte of the body
+FETCH_MAX_BYTES = MAX_DOCUMENT_BYTES  # the most taken from --from: what the loader reads of one document
 
 
 def read_source(source: str) -> bytes:
-    scheme = urllib.parse.urlsplit(source).scheme.lower()
+    """The bytes of a file path or an http(s) URL; ConfigError when there are more than
+    ``FETCH_MAX_BYTES``, TimeoutError (an OSError) when a URL takes longer than ``FETCH_TIMEOUT``."""
+    limit = FETCH_MAX_BYTES
+    try:
+        scheme = urllib.parse.urlsplit(source).scheme.lower()
+    except ValueError as exc:
+        raise ConfigError(f"--from {source!r}: {exc}") from None
     if scheme in ("http", "https"):
-        from urllib.request import Request, urlopen  # only for a URL the user named
-
-        request = Request(source, headers={"User-Agent": "specgen-update-spec"})
-        with urlopen(request, timeout=FETCH_TIMEOUT) as response:
-            data = response.read(MAX_DOCUMENT_BYTES + 1)
+        data = download(source, FETCH_TIMEOUT, limit)
     elif scheme in ("", "file") or len(scheme) == 1:  # a path (a one-letter scheme is a Windows drive)
         path = Path(urllib.parse.unquote(urllib.parse.urlsplit(source).path) if scheme == "file" else source)
         with open(path, "rb") as handle:
-            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+            data = handle.read(limit + 1)
     else:
         raise ConfigError(f"--from {source!r}: only a file path or an http(s) URL")
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ConfigError(f"--from {source!r}: larger than {MAX_DOCUMENT_BYTES} bytes")
+    if len(data) > limit:
+        raise ConfigError(f"--from {source!r}: larger than {limit} bytes, the most a spec may be")
     return data
+
+
+def download(url: str, timeout: float, limit: int) -> bytes:
+    """GET ``url``, all of it within ``timeout`` seconds (connecting, redirects, the headers, every byte of
+    the body: a server that trickles a byte at a time cannot stretch it), and no more than ``limit``
+    bytes (a longer Content-Length is refused before any of the body is read; without one, reading stops
+    once past the limit); a body shorter than its Content-Length is an error, not a document. The
+    download runs in a thread of its own; at the deadline its connections are shut, which ends any read
+    it waits in."""
+    deadline = time.monotonic() + timeout
+    sockets: list[socket.socket] = []
+    outcome: dict[str, Any] = {}
+
+    def fetch() -> None:
+        try:
+            outcome["data"] = _fetch(url, deadline, limit, sockets)
+        except BaseException as exc:  # handed to the caller
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=fetch, name="update-spec download", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    late = worker.is_alive()
+    if late:
+        for sock in list(sockets):
+            try:
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's own: TLS state untouched
+            except OSError:
+                pass
+        worker.join(1.0)
+    error = outcome.get("error")
+    if late or isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError):
+        raise TimeoutError(f"the download did not finish within {timeout:g} s")
+    if isinstance(error, (http.client.HTTPException, ValueError)):  # a reply broken off or malformed
+        raise ConnectionError(f"the download failed: {type(error).__name__}: {error}") from None
+    if error is not None:
+        raise error
+    return outcome["data"]
+
+
+def _fetch(url: str, deadline: float, limit: int, sockets: list[socket.socket]) -> bytes:
+    from urllib import request as urllib_request  # only for a URL the user named
+
+    def left() -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the download ran out of time")
+        return remaining
+
+    class Plain(http.client.HTTPConnection):
+        def connect(self) -> None:
+            self.timeout = left()
+            super().connect()
+            sockets.append(self.sock)
+
+    class Secure(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            self.timeout = left()
+            super().connect()
+            sockets.append(self.sock)
+
+    class PlainHandler(urllib_request.HTTPHandler):
+        def http_open(self, req: Any) -> Any:
+            return self.do_open(Plain, req)
+
+    class SecureHandler(urllib_request.HTTPSHandler):
+        def https_open(self, req: Any) -> Any:
+            return self.do_open(Secure, req)  # the default context: certificates and host name checked
+
+    opener = urllib_request.OpenerDirector()  # http(s) only: a redirect to ftp: or file: goes nowhere
+    for handler in (
+        urllib_request.ProxyHandler(),
+        urllib_request.UnknownHandler(),
+        PlainHandler(),
+        SecureHandler(),
+        urllib_request.HTTPRedirectHandler(),
+        urllib_request.HTTPDefaultErrorHandler(),
+        urllib_request.HTTPErrorProcessor(),
+    ):
+        opener.add_handler(handler)
+    request = urllib_request.Request(url, headers={"User-Agent": "specgen-update-spec"})
+    with opener.open(request, timeout=left()) as response:
+        declared = str(response.headers.get("Content-Length") or "").strip()
+        length = int(declared) if declared.isascii() and declared.isdigit() else None
+        if length is not None and length > limit:
+            raise ConfigError(f"--from {url!r}: {length} bytes declared, more than {limit}, the most a spec may be")
+        pieces, size = [], 0
+        while size <= limit:
+            if sockets:
+                sockets[-1].settimeout(left())
+            piece = response.read1(1 << 20)
+            if not piece:
+                break
+            pieces.append(piece)
+            size += len(piece)
+        if size > limit:
+            raise ConfigError(f"--from {url!r}: larger than {limit} bytes, the most a spec may be")
+        if length is not None and size < length:
+            raise ConnectionError(f"the server closed the connection after {size} of the {length} bytes it declared")
+        return b"".join(pieces)
 
 
 def _replace(path: Path, data: bytes) -> None:

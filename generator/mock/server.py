@@ -13,6 +13,11 @@ violation with its location.
 Faults, per request through ``Prefer`` (``latency=MS``, ``fault=reset|truncate``,
 ``sequence=503 503 200``, ``retry-after=S``) or per server through ``MockOptions``. Every request is logged
 (``MockServer.log``, and JSON lines with ``--log``). The server binds to loopback unless told otherwise.
+
+Clients are not trusted either: every request gets a reply rather than a dropped connection (bad framing
+400, a body over ``max_body_bytes`` 413 unread, a failure of the mock 500), a connection has
+``idle_timeout`` for each request, at most ``max_connections`` are served at once, and routes are matched
+in linear time (``PathTemplate``).
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ import base64
 import email.parser
 import email.policy
 import hashlib
+import io
 import ipaddress
 import json
+import math
 import random
 import re
 import socket
@@ -49,7 +56,7 @@ from .paging import Pages
 MOCK_FILE = b"mock file content\n"
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 10 * 1024 * 1024  # MockOptions.max_body_bytes by default
 MAX_DEPTH = 8
 
 
@@ -70,6 +77,9 @@ class MockOptions:
     keep_raw: bool = False  # each log entry also keeps the raw request and reply ("raw"), unredacted
     require_credentials: bool = True  # False: requests without the security's credentials are let through
     pages: int = 3  # a paginated operation serves this many pages (below 2: its body as it is, unpaged)
+    max_body_bytes: int = MAX_BODY  # a longer request body is refused with 413, unread (or, chunked, read no further)
+    idle_timeout: float = 30.0  # seconds a connection has for each request's line and headers, then for its body
+    max_connections: int = 256  # connections served at once; one more is answered 503 and closed
 
 
 def _is_loopback(host: str) -> bool:
@@ -88,7 +98,7 @@ def _is_loopback(host: str) -> bool:
 class Route:
     method: str
     template: str  # full path template, server prefix included
-    regex: re.Pattern[str]
+    path: PathTemplate
     names: list[str]
     doc: str
     ptr: str
@@ -112,10 +122,7 @@ class Api:
                 continue
             sent = path.split("#", 1)[0]  # a "#..." suffix tells operations apart and is never sent
             names = re.findall(r"\{([^}/]+)\}", sent)
-            pattern = "".join(
-                f"(?P<p{i}>[^/]+)" if part.startswith("{") else re.escape(part) for i, part in _template_parts(sent)
-            )
-            regex = re.compile("^" + re.escape(self.prefix) + pattern + "$")
+            template = PathTemplate(self.prefix, sent)
             for method in METHODS:
                 op = item.get(method)
                 if not isinstance(op, dict):
@@ -132,7 +139,7 @@ class Api:
                     Route(
                         method.upper(),
                         self.prefix + path,
-                        regex,
+                        template,
                         names,
                         doc,
                         op_ptr,
@@ -199,17 +206,13 @@ class Api:
     def match(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
         """(route, path values, methods allowed on the path when the method is wrong)."""
         allowed = []
+        parts = path.split("/")
         for route in self.routes:
-            found = route.regex.match(path)
-            if not found:
+            found = route.path.match(parts)
+            if found is None:
                 continue
             if route.method == method:
-                values = {
-                    name: urllib.parse.unquote(found.group(f"p{i}"))
-                    for i, name in enumerate(route.names)
-                    if f"p{i}" in found.re.groupindex
-                }
-                return route, values, []
+                return route, {name: urllib.parse.unquote(v) for name, v in zip(route.names, found)}, []
             allowed.append(route.method)
         return None, {}, allowed
 
@@ -225,6 +228,63 @@ def _serves_file(api: Api, route: Route) -> bool:
             if not (bare.endswith("json") or bare.startswith("text/")):
                 return True
     return False
+
+
+class PathTemplate:
+    """A path template (the server's path, then the operation's) matched without backtracking. It is cut
+    at each ``/`` into segments, and a segment is literal text, or literal texts around parameters
+    (``{id}``, ``{a}.{b}``, ``{a}{b}-x``); a parameter takes one or more characters other than ``/``.
+    Where a segment's parameters could split it several ways, each takes as much as the ones after it
+    leave, as a greedy regular expression would: the segment's literals are placed from the right, each
+    at its last occurrence that leaves the parameter after it a character. That is one backwards scan
+    per segment, so any path is matched in time linear in its length."""
+
+    def __init__(self, prefix: str, template: str) -> None:
+        segments: list[tuple[str, ...]] = [("",)]  # the literal texts around each segment's parameters
+        for index, piece in [(-1, prefix), *_template_parts(template)]:
+            if index >= 0:
+                segments[-1] = (*segments[-1], "")
+                continue
+            first, *rest = piece.split("/")
+            segments[-1] = (*segments[-1][:-1], segments[-1][-1] + first)
+            segments.extend((text,) for text in rest)
+        self.size = len(segments)
+        self.fixed = tuple((i, texts[0]) for i, texts in enumerate(segments) if len(texts) == 1)
+        self.holes = tuple((i, texts) for i, texts in enumerate(segments) if len(texts) > 1)
+
+    def match(self, parts: list[str]) -> list[str] | None:
+        """The parameters' values (in template order) when the path cut at ``/`` into ``parts`` matches."""
+        if len(parts) != self.size:
+            return None
+        for i, text in self.fixed:
+            if parts[i] != text:
+                return None
+        values: list[str] = []
+        for i, texts in self.holes:
+            found = _segment_values(texts, parts[i])
+            if found is None:
+                return None
+            values.extend(found)
+        return values
+
+
+def _segment_values(texts: tuple[str, ...], part: str) -> list[str] | None:
+    """The values of the parameters between ``texts`` in one path segment, or None."""
+    head, tail = texts[0], texts[-1]
+    if len(part) < sum(map(len, texts)) + len(texts) - 1 or not part.startswith(head) or not part.endswith(tail):
+        return None
+    floor = len(head) + 1  # the first parameter takes a character at least
+    end = len(part) - len(tail)  # where the parameter being placed ends
+    values = []
+    for text in reversed(texts[1:-1]):
+        at = part.rfind(text, floor, end - 1) if text else end - 1
+        if at < floor:
+            return None
+        values.append(part[at + len(text) : end])
+        end = at
+    values.append(part[len(head) : end])
+    values.reverse()
+    return values
 
 
 def _template_parts(path: str) -> list[tuple[int, str]]:
@@ -756,8 +816,9 @@ class MockServer:
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._random = random.Random(self.options.seed)
+        _check(self.options)
         server_cls = type("_Server6", (_Server,), {"address_family": socket.AF_INET6}) if ":" in host else _Server
-        self._httpd = server_cls((host, port), _handler(self))
+        self._httpd = server_cls((host, port), _handler(self), self.options.max_connections)
         self._thread: threading.Thread | None = None
 
     @property
@@ -771,6 +832,9 @@ class MockServer:
         return self.url + self.api.prefix
 
     def start(self) -> MockServer:
+        """Serve in a background thread (once: a second call while it serves does nothing)."""
+        if self._thread is not None and self._thread.is_alive():
+            return self
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
@@ -1239,43 +1303,302 @@ def _multipart(content_type: str, body: bytes) -> dict[str, bytes] | None:
     return parts
 
 
+def _check(options: MockOptions) -> None:
+    """Options the mock cannot serve by are refused before it listens."""
+    if not (options.max_body_bytes >= 0 and 0 < options.idle_timeout < math.inf and options.max_connections >= 1):
+        raise MockError("max_body_bytes must be 0 or more, idle_timeout above 0, max_connections 1 or more")
+    for key, statuses in options.sequences.items():
+        if not all(isinstance(s, int) and 200 <= s <= 599 for s in statuses):
+            raise MockError(f"sequence {key!r}: {statuses}: give statuses from 200 to 599")
+
+
+class _Refused(Exception):
+    """A request the mock answers with an error of its own (problem+json, not the spec's envelope).
+    ``close``: the request's body may be left unread, so the connection cannot carry another request."""
+
+    def __init__(self, status: int, title: str, close: bool = False) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.close = close
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The reading side of a connection with a deadline: each read waits only for the time left, so a
+    peer that sends nothing, or a byte now and then, cannot hold a request (and its thread) past it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.until = math.inf
+
+    def readable(self) -> bool:
+        return True
+
+    def start(self, seconds: float) -> None:
+        self.until = time.monotonic() + seconds
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
+def _read_chunked(rfile: Any, limit: int) -> bytes:
+    """A chunked body (RFC 9112, 7.1), read no further than ``limit`` bytes: a chunk that would pass it
+    is refused with 413 before it is read."""
+    body = bytearray()
+    while True:
+        line = rfile.readline(1026)
+        size = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size):
+            raise _Refused(400, "malformed chunk size line in a chunked body", close=True)
+        length = int(size, 16)
+        if not length:
+            break
+        if len(body) + length > limit:
+            raise _Refused(413, f"the chunked body is longer than the mock accepts ({limit} bytes)", close=True)
+        data = rfile.read(length)
+        if len(data) < length or rfile.read(2) != b"\r\n":
+            raise _Refused(400, "a chunk of the body is cut short or not followed by CRLF", close=True)
+        body += data
+    for _ in range(100):  # trailer fields, each ignored
+        line = rfile.readline(65537)
+        if line in (b"\r\n", b"\n"):
+            return bytes(body)
+        if not line.endswith(b"\n"):
+            break
+    raise _Refused(400, "malformed or endless trailer section in a chunked body", close=True)
+
+
+def _linger(sock: socket.socket, seconds: float = 1.0, limit: int = 1 << 20) -> None:
+    """Close a connection whose request body was left unread without resetting it under the reply: stop
+    sending, then discard what the peer still sends, for ``seconds`` and ``limit`` bytes at most."""
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        until, seen = time.monotonic() + seconds, 0
+        while seen < limit and time.monotonic() < until:
+            sock.settimeout(max(until - time.monotonic(), 0.001))
+            data = sock.recv(65536)
+            if not data:
+                break
+            seen += len(data)
+    except OSError:
+        pass
+
+
+def _problem(status: int, title: str) -> bytes:
+    return json.dumps({"type": "about:blank", "title": title, "status": status}, ensure_ascii=False).encode("utf-8")
+
+
+def _turn_away(sock: socket.socket, most: int) -> None:
+    """Answer a connection beyond ``max_connections`` with 503 and close it, from the accepting thread:
+    the reply fits a fresh socket's send buffer, and only what has already arrived is read."""
+    body = _problem(503, f"the mock serves {most} connections at once; try again")
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/problem+json\r\n"
+        f"Content-Length: {len(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+    )
+    try:
+        sock.settimeout(0.5)
+        sock.sendall(head.encode("ascii") + body)
+        sock.shutdown(socket.SHUT_WR)
+        sock.setblocking(False)
+        sock.recv(65536)  # what the peer sent already, so the close does not reset the reply away
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
 class _Server(ThreadingHTTPServer):
+    """A thread per connection, at most ``max_connections`` of them: one more connection is answered 503
+    and closed at once, so no number of connections makes the mock start more threads."""
+
     daemon_threads = True
     request_queue_size = 256
 
+    def __init__(self, address: Any, handler: type[BaseHTTPRequestHandler], max_connections: int) -> None:
+        self.max_connections = max_connections
+        self.slots = threading.BoundedSemaphore(max_connections)
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            _turn_away(request, self.max_connections)
+            return
+        try:
+            threading.Thread(target=self._serve, args=(request, client_address), daemon=True).start()
+        except RuntimeError:  # no thread to be had
+            self.slots.release()
+            _turn_away(request, self.max_connections)
+
+    def _serve(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+            self.slots.release()
+
 
 def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
+    options = mock.options
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "specgen-mock"
+        default_request_version = "HTTP/1.0"  # a line too malformed to name its version gets a full HTTP reply
 
         def setup(self) -> None:
             super().setup()
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.rfile.close()
+            self.reader = _DeadlineReader(self.connection)
+            self.rfile = io.BufferedReader(self.reader, 65536)
+            self.replied = False  # the reply's status line has been written
+            self.linger = False  # a request body was left unread: the connection closes, lingering
+
+        def finish(self) -> None:
+            super().finish()
+            if self.linger:
+                _linger(self.connection)
 
         def log_message(self, *args: Any) -> None:
             pass
 
-        def handle_one(self) -> None:
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except OSError:
+                self.close_connection = True  # the peer went away: there is no one left to answer
+
+        def handle_one_request(self) -> None:
+            """Read one request's line and headers within ``idle_timeout`` as http.server does (and with
+            its replies: a malformed request line 400, too long 414, too many or too long headers 431, an
+            HTTP version other than 1.x 505), then ``answer`` it. A connection that sends no whole
+            request head in time is closed."""
+            self.replied = False
+            self.reader.start(options.idle_timeout)
+            try:
+                line = self.rfile.readline(65537)
+                for _ in range(4):  # empty lines before a request line are ignored (RFC 9112, 2.2)
+                    if line not in (b"\r\n", b"\n"):
+                        break
+                    line = self.rfile.readline(65537)
+                self.raw_requestline = line
+                if not line:
+                    self.close_connection = True
+                    return
+                if len(line) > 65536 or not line.strip():
+                    self.requestline = self.request_version = self.command = ""
+                    too_long = len(line) > 65536
+                    self.send_error(414 if too_long else 400, "Request line too long" if too_long else "Empty request")
+                    return
+                if not self.parse_request():
+                    return
+                self.answer()
+                self.wfile.flush()
+            except TimeoutError:
+                self.close_connection = True
+
+        def handle_expect_100(self) -> bool:
+            return True  # ``body`` sends 100 Continue once the body's length is accepted
+
+        def flush_headers(self) -> None:
+            self.connection.settimeout(options.idle_timeout)  # how long a reply waits on a peer not reading
+            self.replied = True
+            super().flush_headers()
+
+        def answer(self) -> None:
+            """``respond``, and whatever goes wrong on the way, an answer all the same: the mock's own
+            refusals (400, 413, 501), 408 for a body that does not arrive in time, 500 for a failure."""
+            entry: dict[str, Any] = {"method": self.command, "path": self.path}
             started = time.perf_counter()
-            split = urllib.parse.urlsplit(self.path)
+            try:
+                self.respond(entry, started)
+            except _Refused as refused:
+                self.fail(entry, started, refused.status, refused.title, refused.close)
+            except TimeoutError:
+                self.fail(entry, started, 408, "the request body did not arrive in time", True)
+            except Exception as exc:  # a bug, or an input nothing here foresaw
+                self.fail(entry, started, 500, f"the mock failed: {type(exc).__name__}: {exc}", True)
+
+        def fail(self, entry: dict[str, Any], started: float, status: int, title: str, close: bool) -> None:
+            if close:
+                self.close_connection = self.linger = True
+            if self.replied:
+                self.close_connection = True  # the reply had begun: closing is all that is left
+                return
+            entry.update(status=status, error=title, ms=round((time.perf_counter() - started) * 1000, 3))
+            mock.record(entry)
+            self._headers_buffer: list[bytes] = []
+            self._send(
+                status, "application/problem+json", _problem(status, title), {"Connection": "close"} if close else {}
+            )
+
+        def body(self) -> bytes:
+            """The request body, framed by Content-Length or chunked; refused before any of it is read
+            when its framing is malformed or ambiguous, or it is longer than ``max_body_bytes``."""
+            lengths = self.headers.get_all("Content-Length") or []
+            codings = ",".join(self.headers.get_all("Transfer-Encoding") or [])
+            if codings.strip():
+                if lengths:
+                    raise _Refused(400, "both Transfer-Encoding and Content-Length: the body's end is ambiguous", True)
+                names = [c.strip().lower() for c in codings.split(",")]
+                if names != ["chunked"]:
+                    status = 501 if names[-1] == "chunked" else 400
+                    raise _Refused(status, f"Transfer-Encoding {codings!r}: only chunked is read", True)
+                self.go_on()
+                return _read_chunked(self.rfile, options.max_body_bytes)
+            if len(lengths) > 1:
+                raise _Refused(400, f"{len(lengths)} Content-Length headers: the body's end is ambiguous", True)
+            if not lengths:
+                return b""
+            if not re.fullmatch("[0-9]{1,18}", lengths[0]):
+                raise _Refused(400, f"Content-Length {lengths[0]!r} is not a length in bytes", True)
+            length = int(lengths[0])
+            if length > options.max_body_bytes:
+                raise _Refused(
+                    413, f"a body of {length} bytes is longer than the mock accepts ({options.max_body_bytes})", True
+                )
+            if not length:
+                return b""
+            self.go_on()
+            body = self.rfile.read(length)
+            if len(body) < length:
+                raise _Refused(400, f"the body ended after {len(body)} of its {length} bytes", True)
+            return body
+
+        def go_on(self) -> None:
+            """The body is accepted: 100 Continue when the client waits for it; the body has as long
+            again as the head had to arrive."""
+            if self.headers.get("Expect", "").lower() == "100-continue" and self.request_version not in (
+                "HTTP/0.9",
+                "HTTP/1.0",
+            ):
+                self.connection.settimeout(options.idle_timeout)
+                self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.reader.start(options.idle_timeout)
+
+        def respond(self, entry: dict[str, Any], started: float) -> None:
+            try:
+                split = urllib.parse.urlsplit(self.path)
+            except ValueError:
+                raise _Refused(400, "malformed request target", True) from None
             path = split.path
             query = urllib.parse.parse_qs(split.query, keep_blank_values=True)
+            if any("\r" in v or "\n" in v for v in self.headers.values()):
+                raise _Refused(400, "a header folded over several lines (obs-fold, RFC 9112 5.2)", True)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            length = int(headers.get("content-length") or 0)
-            if length > MAX_BODY:
-                self._send(413, "application/problem+json", b'{"title": "body too large", "status": 413}', {})
-                return
-            body = self.rfile.read(length) if length else b""
+            entry.update(path=path, query=query, headers=_redact(headers))
+            body = self.body()
+            entry["body_size"] = len(body)
             cookies = dict(c.strip().split("=", 1) for c in headers.get("cookie", "").split(";") if "=" in c)
             prefer = _prefer(headers.get("prefer", ""))
-            entry: dict[str, Any] = {
-                "method": self.command,
-                "path": path,
-                "query": query,
-                "headers": _redact(headers),
-                "body_size": len(body),
-            }
+            latency = _latency(prefer.get("latency"))
             route, values, allowed = mock.api.match(self.command, path)
             extra: dict[str, str] = {}
             ctype: str | None
@@ -1303,24 +1626,16 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                     status, ctype, payload, extra = mock.error(route, checked, title, violations)
                     entry["violations"] = [v.as_dict() for v in violations]
                 else:
-                    wanted = prefer.get("code")
+                    code = _requested_code(route, prefer["code"]) if "code" in prefer else None
                     sequence = (
                         prefer.get("sequence")
                         or mock.options.sequences.get(f"{route.method} {path}")
                         or mock.options.sequences.get(f"{route.method} {route.template}")
                     )
                     if sequence:
-                        statuses = (
-                            [int(s) for s in str(sequence).replace(",", " ").split() if s.isdigit()]
-                            if isinstance(sequence, str)
-                            else list(sequence)
-                        )
-                        wanted = (
-                            str(mock.next_in_sequence(f"{route.method} {path} {sequence}", statuses))
-                            if statuses
-                            else wanted
-                        )
-                    code = int(wanted) if wanted and str(wanted).isdigit() else None
+                        statuses = _statuses(sequence) if isinstance(sequence, str) else list(sequence)
+                        if statuses:
+                            code = mock.next_in_sequence(f"{route.method} {path} {sequence}", statuses)
                     if code is not None and code >= 400 and _pick_status(route.op.get("responses") or {}, code) is None:
                         status, ctype, payload, extra = mock.error(route, code, f"HTTP {code} (requested)", [])
                     else:
@@ -1332,7 +1647,7 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                     retry_after = prefer.get("retry-after") or mock.options.retry_after
                     if status in (429, 503) and retry_after:
                         extra["Retry-After"] = str(retry_after)
-            latency = float(prefer.get("latency") or 0) / 1000 or _uniform(mock, mock.options.latency_ms) / 1000
+            latency = latency or _uniform(mock, mock.options.latency_ms) / 1000
             if latency:
                 time.sleep(min(latency, 60.0))
             entry.update(status=status, ms=round((time.perf_counter() - started) * 1000, 3))
@@ -1379,15 +1694,44 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
             if truncate:
                 self.close_connection = True
 
-        do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_TRACE = handle_one
-
-        def __getattr__(self, name: str) -> Any:
-            # Any other method (QUERY, PROPFIND, ...) is routed too, so it gets 405 with Allow, not 501.
-            if name.startswith("do_"):
-                return self.handle_one
-            raise AttributeError(name)
-
     return Handler
+
+
+def _requested_code(route: Route, text: str) -> int:
+    """The status ``Prefer: code=`` asks for, when it is a final status (200 to 599) the operation
+    documents (the code itself, its range such as ``4XX``, or ``default``); else a 400 naming them."""
+    responses = route.op.get("responses") or {}
+    code = int(text) if re.fullmatch("[0-9]{3}", text) else 0
+    if 200 <= code <= 599 and _pick_status(responses, code) is not None:
+        return code
+    documented = ", ".join(str(k) for k in responses) or "no status"
+    raise _Refused(
+        400,
+        f"Prefer: code={text}: {route.method} {route.template} documents {documented}; ask for one of those"
+        " (a final status, 200 to 599)",
+    )
+
+
+def _statuses(sequence: str) -> list[int]:
+    """``Prefer: sequence="503 503 200"``: final statuses, 200 to 599, else a 400."""
+    items = sequence.replace(",", " ").split()
+    if not all(re.fullmatch("[0-9]{3}", s) and 200 <= int(s) <= 599 for s in items):
+        raise _Refused(400, f"Prefer: sequence={sequence}: give statuses from 200 to 599")
+    return [int(s) for s in items]
+
+
+def _latency(text: str | None) -> float:
+    """``Prefer: latency=MS`` in seconds (0 when not asked for); a 400 for anything but a finite,
+    non-negative number."""
+    if text is None:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        raise _Refused(400, f"Prefer: latency={text}: give a number of milliseconds, 0 or more")
+    return value / 1000
 
 
 def _uniform(mock: MockServer, bounds: tuple[float, float]) -> float:

@@ -14,10 +14,10 @@ import ast
 import dataclasses
 import io
 import tokenize
-import tomllib
 
 import jinja2
 import pytest
+import tomllib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,13 +38,13 @@ def test_document_text_cannot_be_formatted_or_joined_into_code():
     with pytest.raises(TypeError):
         str(text)
     with pytest.raises(TypeError):
-        f"{text}"  # noqa: B907
+        f"{text}"
     with pytest.raises(TypeError):
         "%s" % text  # noqa: UP031
     with pytest.raises(TypeError):
         "".join([text])  # type: ignore[list-item]
     with pytest.raises(TypeError):
-        "{}".format(text)
+        "{}".format(text)  # noqa: UP032
     joined = "GET " + text + " is deprecated"
     assert isinstance(joined, SpecText) and joined.unescaped == 'GET """; import os is deprecated'
     assert text == '"""; import os' and hash(text) == hash('"""; import os')  # usable as a key
@@ -181,7 +181,7 @@ def test_a_template_that_breaks_the_rule_is_refused_when_compiled(tmp_path):
     env = render._Environment(
         loader=jinja2.DictLoader({"bad.py.jinja": '"""{{ d | comment }}"""\n'}), trim_blocks=True, lstrip_blocks=True
     )
-    with pytest.raises(UnescapedText, match="templates/bad.py.jinja:1"):
+    with pytest.raises(UnescapedText, match=r"templates/bad\.py\.jinja:1"):
         env.get_template("bad.py.jinja")
 
 
@@ -197,11 +197,11 @@ def test_compiled_templates_are_kept_under_every_template_and_the_rules(tmp_path
 
 
 def test_the_ir_refuses_document_text_that_is_not_spec_text():
-    with pytest.raises(TypeError, match="Field.wire holds document text"):
+    with pytest.raises(TypeError, match=r"Field\.wire holds document text"):
         ir.Field("name", "name", "str", True, None, SpecText(""))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="Field.name is a name"):
+    with pytest.raises(TypeError, match=r"Field\.name is a name"):
         ir.Field("a-b", SpecText("a-b"), "str", True, None, SpecText(""))
-    with pytest.raises(TypeError, match="Server.url holds document text"):
+    with pytest.raises(TypeError, match=r"Server\.url holds document text"):
         ir.Server("eu", "https://eu.example", SpecText(""))  # type: ignore[arg-type]
 
 

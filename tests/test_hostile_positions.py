@@ -24,10 +24,10 @@ import re
 import subprocess
 import sys
 import tokenize
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from hostile_document import CONSTRAINED, document
 
 from generator import Speed, generate_package
@@ -560,3 +560,24 @@ def test_every_field_of_the_openapi_schema_is_filled():
     wanted = _openapi_string_fields()
     assert len(wanted) > 90
     assert sorted(wanted - covered) == []
+
+
+def test_header_and_cookie_names_no_client_can_send_are_said_and_skipped(tmp_path):
+    doc = CONSTRAINED["parameter.name (header)"](PAYLOADS["newline"])
+    doc["paths"]["/things/{id}"]["get"]["parameters"].append(  # type: ignore[index]
+        {"name": "bad cookie", "in": "cookie", "schema": {"type": "string"}}
+    )
+    doc["components"]["securitySchemes"]["key"]["name"] = "X Key"  # type: ignore[index]
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps(doc), encoding="utf-8")
+    result = generate_package(spec, name="named", speed=Speed(cache=None, workers=False))
+    assert result.ok
+    said = [str(d) for d in result.diagnostics if d.code in ("W405", "W502")]
+    assert [s.split(": ")[0] for s in said] == [
+        f"{spec}#/paths/~1things~1{{id}}/get/parameters/1",
+        f"{spec}#/paths/~1things~1{{id}}/get/parameters/2",
+        f"{spec}#/components/securitySchemes/key/name",
+    ]
+    assert "not a token" in said[0] and "X Key" in said[2]
+    client = result.files.get("named_client/resources/things.py", "")
+    assert "bad cookie" not in client and "X Key" not in result.files["named_client/client.py"]

@@ -24,6 +24,9 @@ Conf = str
 Code = str
 
 _T = TypeVar("_T")
+_FORM = SpecText("form")
+_SIGNATURE_HEADER = SpecText("X-Signature")
+_NO_PREFIX = SpecText("")
 
 
 def _checked(cls: type[_T]) -> type[_T]:
@@ -130,7 +133,7 @@ class Param:
     description: SpecText
     style: SpecText | None = None  # only when not the location's default
     explode: bool | None = None
-    wire_style: SpecText = SpecText("form")  # the style sent with (``build_ir.operations.wire_rule``)
+    wire_style: SpecText = _FORM  # the style sent with (``build_ir.operations.wire_rule``)
     wire_explode: bool = True
     allow_reserved: bool = False  # a query parameter sent with reserved characters as they are
     as_json: bool = False  # described by ``content`` with a JSON media type: sent as JSON text
@@ -388,9 +391,9 @@ class WebhookSignature:
     """How the API signs its webhooks (``x-sdk-webhook-signature``)."""
 
     scheme: Literal["hmac-sha256", "standard-webhooks"]
-    header: SpecText = SpecText("X-Signature")  # hmac-sha256: where the signature is
+    header: SpecText = _SIGNATURE_HEADER  # hmac-sha256: where the signature is
     encoding: Literal["hex", "base64"] = "hex"
-    prefix: SpecText = SpecText("")  # hmac-sha256: before the signature ("sha256=")
+    prefix: SpecText = _NO_PREFIX  # hmac-sha256: before the signature ("sha256=")
     tolerance: int = 300  # standard-webhooks: seconds a timestamp may be off
 
 

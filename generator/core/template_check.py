@@ -25,9 +25,11 @@ refuses to render with templates that have any.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jinja2
 from jinja2 import nodes
@@ -448,9 +450,6 @@ def check(env: jinja2.Environment, sources: Mapping[str, str]) -> list[str]:
 def fingerprint(sources: Mapping[str, str]) -> str:
     """A digest of all a template's check reads: every template's source (the macros it calls) and the
     rules (this module and ``escape``). Compiled templates are cached under it."""
-    import hashlib
-    from pathlib import Path
-
     digest = hashlib.sha256()
     for name in sorted(sources):
         digest.update(f"{name}\0{len(sources[name])}\0".encode() + sources[name].encode("utf-8", "surrogatepass"))

@@ -19,8 +19,10 @@ schema refuses (a cursor that must be a UUID, say) is not served, and the body g
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 import threading
+import types
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,7 @@ from typing import Any
 from ..config import ApiConfig
 from ..core import build_ir, ir
 from ..core import pointer as jp
+from ..core.escape import SpecText
 from ..core.load import Spec
 
 #: A page's body (None: serve the body unpaged) and the headers it adds (the ``Link`` header).
@@ -65,7 +68,18 @@ class Pages:
             api, _ = build_ir.build(self.spec, ApiConfig(name="mock", spec=Path(label)))
         except Exception:  # a document the generator cannot build: served unpaged, as the mock did
             return {}
-        return {op.source: op.pagination for op in api.operations if op.pagination} if api else {}
+        if api is None:
+            return {}
+        return {op.source.unescaped: _plain(op.pagination) for op in api.operations if op.pagination}
+
+
+def _plain(paging: ir.Pagination) -> ir.Pagination:
+    """The pagination with its pointers and parameter names as plain text: the mock reads them as data
+    and never prints them into code (the IR's ``SpecText`` guards code generation)."""
+    fields = {f.name: getattr(paging, f.name) for f in dataclasses.fields(paging)}
+    return types.SimpleNamespace(  # type: ignore[return-value]
+        **{k: v.unescaped if isinstance(v, SpecText) else v for k, v in fields.items()}
+    )
 
 
 def page(

@@ -373,6 +373,14 @@ class Operations:
                     "W403", pdoc, pptr, f"parameter location {location!r} is not supported; parameter skipped"
                 )
                 continue
+            if location in ("header", "cookie") and not HEADER_NAME.fullmatch(wire):
+                self.ctx.warn(
+                    "W405",
+                    pdoc,
+                    pptr,
+                    f"{location} name {wire!r} is not a token (RFC 9110): no client can send it; parameter skipped",
+                )
+                continue
             schema = param.get("schema")
             as_json = False
             if schema is None and isinstance(param.get("content"), dict) and param["content"]:

@@ -16,8 +16,7 @@ from ..names import (
     snake_identifier,
     upper,
 )
-from .context import Context, _text
-
+from .context import HEADER_NAME, Context, _text
 
 AUTHORIZATION = SpecText("Authorization")
 
@@ -55,6 +54,19 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
         env = f"{upper(config.name)}_{upper(param)}"
         description = _text(scheme.get("description"))
         if (
+            kind == "apiKey"
+            and scheme.get("in") in ("header", "cookie")
+            and isinstance(scheme.get("name"), str)
+            and not HEADER_NAME.fullmatch(scheme["name"])
+        ):
+            ctx.warn(
+                "W502",
+                ctx.spec.root,
+                jp.join(ptr, "name"),
+                f"{scheme['in']} name {scheme['name']!r} is not a token (RFC 9110): no client can send it;"
+                " scheme skipped",
+            )
+        elif (
             kind == "apiKey"
             and scheme.get("in") in ("header", "query", "cookie")
             and isinstance(scheme.get("name"), str)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import ir
 from .. import pointer as jp
+from ..escape import SpecText
 from ..names import (
     RESERVED_FIELDS,
     NameScope,
@@ -17,7 +18,6 @@ from ..names import (
     pascal_identifier,
     snake_identifier,
 )
-from ..escape import SpecText
 from .context import Context, Definition, Hint, LazyHint, _prose, _source, pyrepr_literal
 from .naming import _field_hint, _member_hint_of, _name_candidates, _ref_name
 

@@ -31,9 +31,11 @@ class ClientCredentials:
     def __init__(
         self, token_url: str, client_id: str, client_secret: str, scopes: tuple[str, ...]
     ) -> None:
+        from ._runtime import _check_credential
+
         self.token_url = token_url
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_id = _check_credential(client_id, "client_id=")
+        self._client_secret = _check_credential(client_secret, "client_secret=")
         self._scopes = scopes
         self._token: str | None = None
         self._expires_at: float | None = None
@@ -64,7 +66,11 @@ class ClientCredentials:
         if self._token == token:
             self._token = None
 
-    def get(self, http: httpx.Client) -> str:
+    def get(self, http: httpx.Client, limit: int | None = None) -> str:
+        """The token, fetched when there is none good to use; its response's body is held to ``limit``
+        bytes (the client's ``max_response_bytes``)."""
+        from ._runtime import Endpoint, _read_body
+
         token = self.current()
         if token is not None:
             return token
@@ -72,15 +78,21 @@ class ClientCredentials:
             token = self.current()  # another thread may have fetched it meanwhile
             if token is None:
                 try:
-                    response = http.send(self._request(http), follow_redirects=False)
-                except httpx.TransportError as exc:
+                    response = http.send(self._request(http), follow_redirects=False, stream=True)
+                    try:
+                        _read_body(response, None, limit, Endpoint("POST", self.token_url))
+                    finally:
+                        response.close()
+                except (httpx.TransportError, httpx.DecodingError) as exc:
                     raise APIConnectionError(
                         f"Connection error fetching a token: {type(exc).__name__}"
                     ) from None
                 token = self._accept(response)
             return token
 
-    async def aget(self, http: httpx.AsyncClient) -> str:
+    async def aget(self, http: httpx.AsyncClient, limit: int | None = None) -> str:
+        from ._runtime import Endpoint, _aread_body
+
         token = self.current()
         if token is not None:
             return token
@@ -92,8 +104,14 @@ class ClientCredentials:
             token = self.current()
             if token is None:
                 try:
-                    response = await http.send(self._request(http), follow_redirects=False)
-                except httpx.TransportError as exc:
+                    response = await http.send(
+                        self._request(http), follow_redirects=False, stream=True
+                    )
+                    try:
+                        await _aread_body(response, limit, Endpoint("POST", self.token_url))
+                    finally:
+                        await response.aclose()
+                except (httpx.TransportError, httpx.DecodingError) as exc:
                     raise APIConnectionError(
                         f"Connection error fetching a token: {type(exc).__name__}"
                     ) from None
@@ -115,22 +133,29 @@ class ClientCredentials:
         )
 
     def _accept(self, response: httpx.Response) -> str:
-        response.read()
+        from ._runtime import _UNPRINTABLE, _redact_json, _redact_text
+
         body: Any = None
         try:
-            body = response.json()
-        except ValueError:
-            body = response.text[:200]
+            body = _redact_json(response.json(), self.secrets)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
+            body = _redact_text(response.text[:200], self.secrets)
         if (
             not response.is_success
             or not isinstance(body, Mapping)
             or not isinstance(body.get("access_token"), str)
+            or _UNPRINTABLE.search(body["access_token"])
         ):
             status = response.status_code if not response.is_success else 401
             message = f"the token endpoint answered {response.status_code}" + (
                 f": {body.get('error_description') or body.get('error')}"
                 if isinstance(body, Mapping)
-                else ""
+                and (body.get("error_description") or body.get("error"))
+                else (
+                    ": its access_token is not printable ASCII"
+                    if isinstance(body, Mapping) and isinstance(body.get("access_token"), str)
+                    else ""
+                )
             )
             error: APIStatusError = status_error_class(status)(
                 message, response=response, body=body

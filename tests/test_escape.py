@@ -208,7 +208,7 @@ def test_the_ir_refuses_document_text_that_is_not_spec_text():
 def test_every_ir_field_says_what_it_holds():
     """No IR field is a bare ``str``: each is document text (``SpecText``), a name (``Ident``), code the
     build wrote (``Code``), a configured name (``Conf``), a fixed choice (``Literal``) or not text."""
-    allowed = {"SpecText", "Ident", "Code", "Conf", "Literal"}
+    allowed = {"SpecText", "Ident", "EnvVar", "Code", "Conf", "Literal"}
     found = []
     for value in vars(ir).values():
         if isinstance(value, type) and dataclasses.is_dataclass(value):

@@ -189,7 +189,7 @@ def _undefined_encoding(op: Any, kwargs: dict[str, Any]) -> str | None:
         if param.wire_style == "deepObject" and param.name in kwargs and nested(kwargs[param.name]):
             return "deepObject with nested values"
         if param.location == "path" and param.wire_style in ("label", "matrix"):
-            return f"{param.wire_style} path parameter"
+            return f"{param.wire_style.unescaped} path parameter"
     if op.body is not None and op.body.fields is not None:
         deep = {e.wire for e in op.body.encoding if e.style == "deepObject"}
         for field in op.body.fields:
@@ -573,7 +573,9 @@ def problems(report: dict[str, Any]) -> list[str]:
 
 def _failed_row(report: dict[str, Any]) -> dict[str, Any]:
     zero = dict.fromkeys(
-        ("calls", "accepted", "rejected", "not_judgeable", "replies_accepted", "replies_rejected", "client_errors"), 0
+        ("calls", "accepted", "rejected", "not_judgeable", "replies_accepted", "replies_rejected", "client_errors")
+        + ("paged", "pages"),
+        0,
     )
     return {
         "spec": report["spec"],

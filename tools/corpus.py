@@ -175,7 +175,7 @@ def collect_examples(spec: Any, api: Any) -> list[tuple[str, str, Any, str | Non
         return ptr or jp.join(holder_ptr, "schema")
 
     for definition in (*api.models, *api.enums, *api.aliases):
-        label, _, ptr = definition.source.partition("#")
+        label, _, ptr = definition.source.unescaped.partition("#")
         if label != spec.label:
             continue
         node = jp.resolve(data, ptr)
@@ -421,9 +421,9 @@ def oracle_cases(
     from generator.core import pointer as jp
 
     names = {
-        d.source.partition("#")[2]: d.name
+        d.source.unescaped.partition("#")[2]: d.name
         for d in (*api.models, *api.enums, *api.aliases)
-        if d.source.partition("#")[0] == spec.label
+        if d.source.unescaped.partition("#")[0] == spec.label
     }
     cases = []
     for _pointer, _annotation, value, _, schema_ptr in examples:

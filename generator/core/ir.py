@@ -11,6 +11,7 @@ as ``escape.pyrepr`` literals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, TypeVar
 
@@ -18,12 +19,15 @@ from .escape import SpecText
 
 #: A Python identifier (``core/names.py``).
 Ident = str
+#: An environment variable's name the build made (upper-case words and digits joined by ``_``).
+EnvVar = str
 #: A name the user configured (``config.ApiConfig`` checks it: a plain folder or distribution name).
 Conf = str
 #: Python source written by the build (annotations, defaults, import lines): document values only as literals.
 Code = str
 
 _T = TypeVar("_T")
+_ENV_VAR = re.compile(r"[A-Z0-9_]+")
 _FORM = SpecText("form")
 _SIGNATURE_HEADER = SpecText("X-Signature")
 _NO_PREFIX = SpecText("")
@@ -35,7 +39,7 @@ def _checked(cls: type[_T]) -> type[_T]:
     checks: list[tuple[str, int, bool]] = []  # (field, how deep in tuples its values are, is text)
     for f in fields(cls):  # type: ignore[arg-type]
         kind = str(f.type)
-        if "SpecText" in kind or "Ident" in kind:
+        if "SpecText" in kind or "Ident" in kind or "EnvVar" in kind:
             checks.append((f.name, kind.count("tuple["), "SpecText" in kind))
     init = cls.__init__
 
@@ -52,7 +56,7 @@ def _checked(cls: type[_T]) -> type[_T]:
                 if text:
                     if value.__class__ is not SpecText:
                         raise TypeError(f"{cls.__name__}.{name} holds document text: a SpecText, not {value!r}")
-                elif not (value.__class__ is str and value.isidentifier()):
+                elif not (value.__class__ is str and (value.isidentifier() or _ENV_VAR.fullmatch(value))):
                     raise TypeError(f"{cls.__name__}.{name} is a name: an identifier, not {value!r}")
 
     cls.__init__ = __init__  # type: ignore[method-assign]
@@ -182,7 +186,7 @@ class Body:
     example: Code = "..."  # Python source of the body for README usage examples (the spec's example, if small)
 
     @property
-    def file_wires(self) -> tuple[str, ...]:
+    def file_wires(self) -> tuple[SpecText, ...]:
         return tuple(f.wire for f in self.fields or () if f.is_file)
 
 
@@ -337,7 +341,7 @@ class SecurityScheme:
     kind: Literal["apiKey", "bearer", "basic"]
     location: Literal["header", "query", "cookie"]
     wire: SpecText  # header/query/cookie name
-    env: Ident  # environment variable read when the keyword is not given
+    env: EnvVar  # environment variable read when the keyword is not given
     description: SpecText
     token_url: SpecText | None = None  # OAuth2 client credentials: where client_id and client_secret get a token
     scopes: tuple[SpecText, ...] = ()
@@ -362,7 +366,7 @@ class ClientParam:
     name: Ident
     wire: SpecText
     location: Literal["header", "query", "cookie"]
-    env: Ident
+    env: EnvVar
     description: SpecText
 
 

@@ -63,6 +63,7 @@ RESERVED_PARAMS = frozenset(
         "timeout",
         "max_retries",
         "retry_policy",
+        "max_response_bytes",
         "idempotency_key",
         "extra_headers",
         "extra_query",

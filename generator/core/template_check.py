@@ -29,6 +29,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 from pathlib import Path
 
 import jinja2
@@ -91,7 +92,8 @@ def _python(state: State, text: str, problems: list[str]) -> State:
 def _markdown(state: State, text: str, problems: list[str]) -> State:
     """Markdown: text, or a fenced code block (``python`` blocks lexed as Python). The state is
     ("md", at line start, None) or ("md", at line start, (language, Python state))."""
-    _, bol, fence = state
+    bol = bool(state[1])
+    fence = cast("tuple[str, State] | None", state[2])
     i, n = 0, len(text)
     while i < n:
         if bol and text.startswith("```", i):
@@ -107,7 +109,7 @@ def _markdown(state: State, text: str, problems: list[str]) -> State:
         end = text.find("\n", i)
         stop = n if end < 0 else end + 1
         if fence is not None and fence[0] in ("python", "py"):
-            fence = (fence[0], _python(fence[1], text[i:stop], problems))  # type: ignore[arg-type]
+            fence = (fence[0], _python(fence[1], text[i:stop], problems))
         i, bol = stop, end >= 0
     return ("md", bol, fence)
 
@@ -126,10 +128,10 @@ class Language:
 
     def allows(self, filter_name: str, state: State) -> bool:
         if self.name == "markdown":
-            _, _, fence = state
+            fence = cast("tuple[str, State] | None", state[2])
             if fence is None:
                 return filter_name == "md_line"
-            language, inner = fence  # type: ignore[misc]
+            language, inner = fence
             return language in ("python", "py") and inner in PYTHON.places.get(filter_name, frozenset())
         return state in self.places.get(filter_name, frozenset())
 

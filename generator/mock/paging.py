@@ -19,12 +19,11 @@ schema refuses (a cursor that must be a UUID, say) is not served, and the body g
 from __future__ import annotations
 
 import copy
-import dataclasses
 import re
 import threading
-import types
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +49,10 @@ class Pages:
     def __init__(self, spec: Spec, count: int) -> None:
         self.spec = spec
         self.count = count
-        self._found: dict[str, ir.Pagination] | None = None
+        self._found: dict[str, Paging] | None = None
         self._lock = threading.Lock()
 
-    def of(self, doc: str, ptr: str) -> ir.Pagination | None:
+    def of(self, doc: str, ptr: str) -> Paging | None:
         if self.count < 2:
             return None
         if self._found is None:
@@ -62,7 +61,7 @@ class Pages:
                     self._found = self._build()
         return self._found.get(f"{self.spec.labels.get(doc, doc)}#{ptr}")
 
-    def _build(self) -> dict[str, ir.Pagination]:
+    def _build(self) -> dict[str, Paging]:
         try:
             label = self.spec.labels.get(self.spec.root, "openapi.json")
             api, _ = build_ir.build(self.spec, ApiConfig(name="mock", spec=Path(label)))
@@ -70,20 +69,44 @@ class Pages:
             return {}
         if api is None:
             return {}
-        return {op.source.unescaped: _plain(op.pagination) for op in api.operations if op.pagination}
+        return {op.source.unescaped: Paging.of(op.pagination) for op in api.operations if op.pagination}
 
 
-def _plain(paging: ir.Pagination) -> ir.Pagination:
-    """The pagination with its pointers and parameter names as plain text: the mock reads them as data
-    and never prints them into code (the IR's ``SpecText`` guards code generation)."""
-    fields = {f.name: getattr(paging, f.name) for f in dataclasses.fields(paging)}
-    return types.SimpleNamespace(  # type: ignore[return-value]
-        **{k: v.unescaped if isinstance(v, SpecText) else v for k, v in fields.items()}
-    )
+@dataclass(frozen=True)
+class Paging:
+    """An operation's pagination as the mock reads it: ``ir.Pagination`` with its pointers and parameter
+    names as plain strings (data here; the IR keeps them as ``SpecText`` for code generation only)."""
+
+    style: str
+    items: str
+    param: str | None = None
+    limit_param: str | None = None
+    next: str | None = None
+    next_item: str | None = None
+    has_more: str | None = None
+    total: str | None = None
+    start: int = 1
+
+    @classmethod
+    def of(cls, paging: ir.Pagination) -> Paging:
+        def plain(value: SpecText | None) -> str | None:
+            return None if value is None else value.unescaped
+
+        return cls(
+            paging.style,
+            paging.items.unescaped,
+            plain(paging.param),
+            plain(paging.limit_param),
+            plain(paging.next),
+            plain(paging.next_item),
+            plain(paging.has_more),
+            plain(paging.total),
+            paging.start,
+        )
 
 
 def page(
-    paging: ir.Pagination,
+    paging: Paging,
     body: Any,
     query: dict[str, list[str]],
     url: str,
@@ -135,7 +158,7 @@ def page(
     return (out, headers) if valid(out) else None
 
 
-def asked(paging: ir.Pagination, query: dict[str, list[str]]) -> tuple[str | None, ...]:
+def asked(paging: Paging, query: dict[str, list[str]]) -> tuple[str | None, ...]:
     """What of the request decides its page: the page parameters' values."""
     return tuple(_first(query, name) for name in (paging.param, paging.limit_param, "mock_page") if name)
 
@@ -145,7 +168,7 @@ def _first(query: dict[str, list[str]], name: str | None) -> str | None:
     return values[0] if values else None
 
 
-def _number(paging: ir.Pagination, query: dict[str, list[str]], size: int) -> int:
+def _number(paging: Paging, query: dict[str, list[str]], size: int) -> int:
     """Which page (0-based) the request asks for."""
     given = _first(query, paging.param)
     if paging.style == "link":

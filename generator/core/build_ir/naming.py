@@ -220,6 +220,7 @@ CLIENT_ATTRS = frozenset(
         "timeout",
         "max_retries",
         "retry_policy",
+        "max_response_bytes",
         "request",
         "webhooks",
     }

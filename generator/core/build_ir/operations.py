@@ -649,7 +649,7 @@ class Operations:
         if raw is None:
             return ()
         groups = raw if isinstance(raw, list) and raw and all(isinstance(g, list) for g in raw) else [raw]
-        by_wire = {p.wire: p for p in params}
+        by_wire = {p.wire.unescaped: p for p in params}
         out = []
         for group in groups:
             names = []

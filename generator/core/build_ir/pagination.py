@@ -21,7 +21,7 @@ the operation returns its body as before.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from .. import ir
 from .. import pointer as jp
@@ -68,7 +68,7 @@ class Pagination:
         if declared is False:
             return None
         success, link_header = self._success(doc, ptr, op)
-        query = {p.wire: p for p in params if p.location == "query" and not p.client_attr}
+        query = {p.wire.unescaped: p for p in params if p.location == "query" and not p.client_attr}
         if declared is not None:
             where = jp.join(ptr, "x-sdk-pagination")
             spec = declared if isinstance(declared, dict) else None
@@ -78,7 +78,8 @@ class Pagination:
             if unknown:
                 return self._refuse(doc, where, f"has no key {', '.join(unknown)} for style {spec['style']}")
             return self._checked(doc, where, spec, success, query, hint, "x-sdk-pagination")
-        for key, translate in (("x-speakeasy-pagination", _speakeasy), ("x-ms-pageable", _azure)):
+        vendors: tuple[tuple[Source, Any], ...] = (("x-speakeasy-pagination", _speakeasy), ("x-ms-pageable", _azure))
+        for key, translate in vendors:
             if key in op:
                 where = jp.join(ptr, key)
                 spec, problem = translate(op[key])
@@ -116,7 +117,7 @@ class Pagination:
         success: tuple[str, str, Any] | None,
         query: dict[str, ir.Param],
         hint: str,
-        source: str,
+        source: Source,
     ) -> ir.Pagination | None:
         style = spec["style"]
         if success is None:
@@ -369,6 +370,9 @@ def _azure(raw: Any) -> tuple[dict[str, Any] | None, str]:
         return None, "nextLinkName takes a property name"
     item = raw.get("itemName", "value")
     return {"style": "link", "next": "/" + jp.token(link), "items": "/" + jp.token(str(item))}, ""
+
+
+Source = Literal["x-sdk-pagination", "x-speakeasy-pagination", "x-ms-pageable", "inferred"]
 
 
 def _text_or_none(value: SpecText | str | None) -> SpecText | None:

@@ -30,6 +30,7 @@ def _security_schemes(ctx: Context, config: ApiConfig) -> tuple[ir.SecuritySchem
             "timeout",
             "max_retries",
             "retry_policy",
+            "max_response_bytes",
             "http_client",
             "server",
             config.base_url_param,

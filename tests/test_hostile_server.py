@@ -476,6 +476,19 @@ def test_headers_trickling_in_cannot_outlast_the_total_timeout(package, mode, ht
     assert 0.9 < elapsed < 2.5
 
 
+def test_a_token_endpoint_trickling_its_headers_cannot_outlast_the_total_timeout(package, mode):
+    # The OAuth2 token fetch before a call is held to the client's total timeout as the call is.
+    with RawServer(slow_headers()) as srv:
+        exc, elapsed = timed(
+            lambda: call(
+                package, mode, srv.url, lambda c: c.get_me(), timeout=1.0, client_id="id", client_secret="secret-value"
+            )
+        )
+    assert isinstance(exc, package.APITimeoutError), exc
+    assert "token" in str(exc) and "secret-value" not in str(exc)
+    assert 0.9 < elapsed < 2.5
+
+
 @pytest.mark.parametrize("opener", ["client", "caller"])
 def test_a_kept_alive_connection_is_held_to_the_timeout_too(package, mode, opener):
     # The last call reuses the connection the first one opened (its headers came at once): opened by the

@@ -16,7 +16,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from .errors import APIConnectionError, APIStatusError, status_error_class
+from .errors import APIConnectionError, APIStatusError, APITimeoutError, status_error_class
 
 __all__ = ["ClientCredentials", "client_credentials"]
 
@@ -66,10 +66,11 @@ class ClientCredentials:
         if self._token == token:
             self._token = None
 
-    def get(self, http: httpx.Client, limit: int | None = None) -> str:
+    def get(self, http: httpx.Client, limit: int | None = None, total: float | None = None) -> str:
         """The token, fetched when there is none good to use; its response's body is held to ``limit``
-        bytes (the client's ``max_response_bytes``)."""
-        from ._runtime import Endpoint, _read_body
+        bytes (the client's ``max_response_bytes``) and the whole exchange to ``total`` seconds (the
+        client's total timeout), as a call's is."""
+        from ._runtime import _DEADLINE, _HELD, Endpoint, _hold_to_deadline, _on_trace, _read_body
 
         token = self.current()
         if token is not None:
@@ -77,44 +78,51 @@ class ClientCredentials:
         with self._lock:
             token = self.current()  # another thread may have fetched it meanwhile
             if token is None:
+                deadline = None if total is None else time.monotonic() + total
+                held = _DEADLINE.set(deadline)
                 try:
-                    response = http.send(self._request(http), follow_redirects=False, stream=True)
+                    request = self._request(http)
+                    if http not in _HELD:
+                        request.extensions.setdefault("trace", _on_trace)
+                    response = http.send(request, follow_redirects=False, stream=True)
+                    _hold_to_deadline(response.extensions.get("network_stream"))
                     try:
-                        _read_body(response, None, limit, Endpoint("POST", self.token_url))
+                        _read_body(response, deadline, limit, Endpoint("POST", self.token_url))
                     finally:
                         response.close()
-                except (httpx.TransportError, httpx.DecodingError) as exc:
-                    raise APIConnectionError(
-                        f"Connection error fetching a token: {type(exc).__name__}"
-                    ) from None
+                except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
+                    raise _fetch_error(exc) from None
+                finally:
+                    _DEADLINE.reset(held)
                 token = self._accept(response)
             return token
 
-    async def aget(self, http: httpx.AsyncClient, limit: int | None = None) -> str:
+    async def aget(
+        self, http: httpx.AsyncClient, limit: int | None = None, total: float | None = None
+    ) -> str:
+        import anyio
+
         from ._runtime import Endpoint, _aread_body
 
         token = self.current()
         if token is not None:
             return token
         if self._async_lock is None:
-            import anyio
-
             self._async_lock = anyio.Lock()
         async with self._async_lock:
             token = self.current()
             if token is None:
                 try:
-                    response = await http.send(
-                        self._request(http), follow_redirects=False, stream=True
-                    )
-                    try:
-                        await _aread_body(response, limit, Endpoint("POST", self.token_url))
-                    finally:
-                        await response.aclose()
-                except (httpx.TransportError, httpx.DecodingError) as exc:
-                    raise APIConnectionError(
-                        f"Connection error fetching a token: {type(exc).__name__}"
-                    ) from None
+                    with anyio.fail_after(total):
+                        response = await http.send(
+                            self._request(http), follow_redirects=False, stream=True
+                        )
+                        try:
+                            await _aread_body(response, limit, Endpoint("POST", self.token_url))
+                        finally:
+                            await response.aclose()
+                except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
+                    raise _fetch_error(exc) from None
                 token = self._accept(response)
             return token
 
@@ -182,3 +190,11 @@ def client_credentials(
     if not (client_id and client_secret and token_url):
         return None
     return ClientCredentials(token_url, client_id, client_secret, scopes)
+
+
+def _fetch_error(exc: Exception) -> APIConnectionError:
+    """What a token fetch that got no usable answer raises (never the exception's text: it may hold
+    the token URL's query)."""
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return APITimeoutError(f"Timed out fetching a token: {type(exc).__name__}")
+    return APIConnectionError(f"Connection error fetching a token: {type(exc).__name__}")

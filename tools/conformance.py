@@ -572,11 +572,8 @@ def problems(report: dict[str, Any]) -> list[str]:
 
 
 def _failed_row(report: dict[str, Any]) -> dict[str, Any]:
-    zero = dict.fromkeys(
-        ("calls", "accepted", "rejected", "not_judgeable", "replies_accepted", "replies_rejected", "client_errors")
-        + ("paged", "pages"),
-        0,
-    )
+    counts = ("calls", "accepted", "rejected", "not_judgeable", "replies_accepted", "replies_rejected")
+    zero = dict.fromkeys((*counts, "client_errors", "paged", "pages"), 0)
     return {
         "spec": report["spec"],
         "operations": report.get("operations", 0),

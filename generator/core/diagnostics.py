@@ -22,8 +22,19 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.file}#{self.pointer}" if self.file else f"#{self.pointer}"
-        return f"{where}: {self.level}[{self.code}]: {_one_line(self.message)}"
+        pointer = "/".join(_cut(_one_line(token), MAX_SHOWN_TOKEN) for token in self.pointer.split("/"))
+        where = f"{_one_line(self.file)}#{pointer}" if self.file else f"#{pointer}"
+        return f"{where}: {self.level}[{self.code}]: {_cut(_one_line(self.message), MAX_SHOWN_MESSAGE)}"
+
+
+#: Printed diagnostics stay readable whatever a spec holds: a pointer token (a name) longer than this is
+#: cut, as is a message (the diagnostic itself keeps both whole).
+MAX_SHOWN_TOKEN = 120
+MAX_SHOWN_MESSAGE = 2_000
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 30]}...({len(text):,} characters)"
 
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|\d+")

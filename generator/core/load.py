@@ -12,6 +12,8 @@ import codecs
 import copy
 import json
 import os
+import re
+import stat
 import urllib.parse
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,9 +44,17 @@ NAME_MAPS = frozenset(
 )
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
-#: A YAML document whose aliases would expand past this many nodes is refused (billion-laughs guard).
-MAX_EXPANDED_NODES = 20_000_000
-MAX_DEPTH = 1_000
+#: Nodes a YAML document's aliases may add, beyond as many as the document writes itself: past both it
+#: is refused (billion laughs) before anything is built, so what it costs stays linear in its size.
+MAX_ALIAS_NODES = 1_000_000
+#: How deep collections may nest in a document. Every later stage walks documents in Python, and
+#: PyYAML's C composer and libyaml's scanner pay for depth in stack and time: a deeper document is
+#: refused while it is parsed (YAML: before libyaml goes deeper; JSON: at the first too deep value).
+#: Real descriptions nest a few dozen levels.
+MAX_DEPTH = 256
+#: How many References Objects a chain may pass (``$ref`` to a ``$ref`` ...): a longer chain, or a
+#: circular one, is refused when loading, so no later stage follows one.
+MAX_REF_CHAIN = 64
 
 
 @dataclass(frozen=True)
@@ -92,19 +102,20 @@ class Spec:
         key = _join_uri(doc, base) if base else doc
         return key, urllib.parse.unquote(fragment)
 
-    def follow(self, doc: str, node: Any, limit: int = 64) -> tuple[str, str | None, Any]:
-        """Resolve a chain of Reference Objects. Returns (document, pointer or None, target node).
-        Raises ``LookupError`` for a dangling or circular chain (``load`` already reported it)."""
+    def follow(self, doc: str, node: Any, limit: int = MAX_REF_CHAIN) -> tuple[str, str | None, Any]:
+        """Resolve a chain of up to ``limit`` Reference Objects. Returns (document, pointer or None,
+        target node). Raises ``LookupError`` for a dangling, circular or longer chain (``load`` already
+        reported it)."""
         ptr: str | None = None
-        for _ in range(limit):
+        for _ in range(limit + 1):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 return doc, ptr, node
-            doc, ptr = self.target(doc, node["$ref"])
             try:
+                doc, ptr = self.target(doc, node["$ref"])
                 node = jp.resolve(self.documents[doc], ptr)
-            except KeyError as exc:
+            except (KeyError, ValueError) as exc:
                 raise LookupError(f"{doc}#{ptr}") from exc
-        raise LookupError("circular $ref chain")
+        raise LookupError("circular or too long $ref chain")
 
     def locate(self, doc: str, ptr: str, node: Any) -> tuple[str, str, Any]:
         """``follow`` for a node found at ``doc#ptr``: (document, pointer, target), with ``ptr`` kept when
@@ -134,53 +145,178 @@ def _join_uri(base: str, ref: str) -> str:
 def display_path(path: Path) -> str:
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # elsewhere, a symlink loop, a NUL in the name
         return path.as_posix()
 
 
+def _resolved(path: Path) -> Path:
+    """``path`` resolved, or made absolute where it cannot be (a symlink loop: reading it then fails)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return Path(os.path.abspath(path))
+
+
+class DocumentError(ValueError):
+    """A document refused while reading or parsing it, with the JSON pointer of the place where one is
+    known (``""`` otherwise; a YAML refusal names its line and column in the message)."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.pointer = pointer
+
+
 @lru_cache(maxsize=1)
-def _limited_loader() -> type:
-    """A safe YAML loader (the C one where PyYAML has it) that refuses alias bombs before constructing
-    anything. Made on first use: a JSON document never imports PyYAML."""
+def _yaml_loader() -> type:
+    """PyYAML's safe loader (the C one where PyYAML has it) reading what JSON can hold: a timestamp or
+    ``!!binary`` stays the text written, a ``!!set`` is a mapping to nulls, an ``!!omap`` or ``!!pairs``
+    a list of one-key mappings. Every later stage (and the spec snapshot, which is JSON) reads the
+    document as JSON data; a ``date`` key or a ``bytes`` default is none. Used only after ``_check_yaml``
+    passed the text. Made on first use: a JSON document never imports PyYAML."""
     import yaml
 
-    class LimitedLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-        def construct_document(self, node: yaml.Node) -> Any:
-            _check_expansion(node)
-            return super().construct_document(node)
+    class JsonDataLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        pass
 
-    return LimitedLoader
+    for tag in ("timestamp", "binary"):
+        JsonDataLoader.add_constructor(f"tag:yaml.org,2002:{tag}", JsonDataLoader.construct_yaml_str)
+    JsonDataLoader.add_constructor("tag:yaml.org,2002:set", JsonDataLoader.construct_yaml_map)
+    for tag in ("omap", "pairs"):
+        JsonDataLoader.add_constructor(f"tag:yaml.org,2002:{tag}", JsonDataLoader.construct_yaml_seq)
+    return JsonDataLoader
 
 
-def _check_expansion(root: Any) -> None:
+def _check_yaml(text: str, loader: type) -> None:
+    """Read the events of a YAML text (libyaml's parser, which keeps its own stack) and refuse it, before
+    anything is composed, where it nests deeper than ``MAX_DEPTH`` or its aliases stand for more nodes
+    than ``MAX_ALIAS_NODES`` and than the document writes itself. Stops at the first event too far:
+    libyaml's scanner pays for each token in proportion to the depth of flow collections, and PyYAML's C
+    composer recurses once per level on the C stack (a 125 KB line of ``[`` crashes it), so neither
+    ever sees more than ``MAX_DEPTH`` levels. Parse errors are left to the loader, which words them."""
     import yaml
+    from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
 
-    sizes: dict[int, int] = {}
-    stack: list[tuple[Any, bool, int]] = [(root, False, 0)]
+    sizes: dict[Any, int] = {}  # anchor -> nodes it stands for, aliases expanded
+    open_: list[list[Any]] = [[0, None]]  # per open collection: [nodes so far, its anchor]
+    written = aliased = 0
+    try:
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, CollectionStartEvent):
+                if len(open_) > MAX_DEPTH:
+                    raise DocumentError(f"{_at(event)}: collections nested deeper than {MAX_DEPTH} levels")
+                written += 1
+                open_.append([1, event.anchor])
+            elif isinstance(event, CollectionEndEvent):
+                count, anchor = open_.pop()
+                if anchor is not None:
+                    sizes[anchor] = count
+                open_[-1][0] += count
+            elif isinstance(event, AliasEvent):
+                size = sizes.get(event.anchor)
+                if size is None:
+                    if any(entry[1] == event.anchor for entry in open_):
+                        raise DocumentError(
+                            f"{_at(event)}: alias *{_shown(str(event.anchor), 40)} refers to a collection it is"
+                            " part of (a document of infinite size)"
+                        )
+                    continue  # an undefined alias: the loader says so
+                aliased += size
+                open_[-1][0] += size
+                if aliased > max(MAX_ALIAS_NODES, written):
+                    raise DocumentError(
+                        f"{_at(event)}: aliases expand the document past {max(MAX_ALIAS_NODES, written):,}"
+                        f" nodes ({aliased:,} by here, where it writes {written:,}); refused as an alias bomb"
+                    )
+            elif isinstance(event, NodeEvent):  # a scalar
+                written += 1
+                open_[-1][0] += 1
+                if event.anchor is not None:
+                    sizes[event.anchor] = 1
+    except yaml.YAMLError:
+        return  # the loader finds it again, and says where
+
+
+def _at(event: Any) -> str:
+    mark = event.start_mark
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters for a message, saying how long it was."""
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text):,} characters)"
+
+
+def _check_json(document: Any, text: str | None) -> None:
+    """Refuse a parsed JSON document nested deeper than ``MAX_DEPTH`` or holding a lone surrogate (a
+    ``\\ud800`` escape without its pair: no file can be written with it), naming the place. Strings are
+    looked at only when ``text`` (the JSON text, when the standard library read it) has such an escape."""
+    stack: list[tuple[Any, int]] = [(document, 1)]
+    pop, push = stack.pop, stack.append
     while stack:
-        node, done, depth = stack.pop()
-        if id(node) in sizes and not done:
-            continue
+        node, depth = pop()
         if depth > MAX_DEPTH:
-            raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH} levels")
-        children: list[Any] = []
-        if isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            children = [n for pair in node.value for n in pair]
-        if done:
-            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[id(node)] > MAX_EXPANDED_NODES:
-                raise yaml.YAMLError(f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes")
+            raise DocumentError(f"collections nested deeper than {MAX_DEPTH} levels", _pointer_to(document, node))
+        if type(node) is dict:
+            for value in node.values():
+                if type(value) is dict or type(value) is list:
+                    push((value, depth + 1))
         else:
-            stack.append((node, True, depth))
-            stack.extend((c, False, depth + 1) for c in children if id(c) not in sizes)
+            for value in node:
+                if type(value) is dict or type(value) is list:
+                    push((value, depth + 1))
+    if text is not None and _SURROGATE_ESCAPE.search(text):
+        found = lone_surrogates(document)
+        if found:
+            raise DocumentError(
+                "a string holds a lone surrogate (an escape such as \\ud800 without its pair), which no file"
+                " can hold: write the character itself or its full surrogate pair"
+                + (f" ({len(found)} places; this is the first)" if len(found) > 1 else ""),
+                found[0],
+            )
+
+
+#: A JSON or YAML escape that could stand for a surrogate code point.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogates(document: Any, limit: int = 100) -> list[str]:
+    """Pointers of the keys and strings of ``document`` that hold a lone surrogate (at most ``limit``)."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack and len(found) < limit:
+        ptr, node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATES.search(node):
+                found.append(ptr)
+        elif isinstance(node, dict):
+            for key, value in reversed(node.items()):
+                where = jp.join(ptr, key)
+                if isinstance(key, str) and _SURROGATES.search(key):
+                    found.append(where)
+                stack.append((where, value))
+        elif isinstance(node, list):
+            stack.extend((jp.join(ptr, index), value) for index, value in reversed(list(enumerate(node))))
+    return found
+
+
+def _pointer_to(document: Any, target: Any) -> str:
+    """The JSON pointer of ``target`` (a node of ``document``, found by identity), one path to it."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        ptr, node = stack.pop()
+        if node is target:
+            return ptr
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack.extend((jp.join(ptr, key), value) for key, value in items if isinstance(value, (dict, list)))
+    return ""
 
 
 def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> Any:
-    """Parse YAML or JSON text. Raises ``ValueError`` with a readable position on failure.
-    ``constants`` receives the NaN and Infinity literals JSON text holds (the standard library takes
-    them, though JSON has no such numbers)."""
+    """Parse YAML or JSON text. Raises ``ValueError`` with a readable position on failure (a
+    ``DocumentError`` with the JSON pointer where it is known). ``constants`` receives the NaN and
+    Infinity literals JSON text holds (the standard library takes them, though JSON has no such
+    numbers)."""
     if is_json:
         try:
             if constants is not None:
@@ -189,16 +325,21 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
                     constants.append(name)
                     return float(name.replace("Infinity", "inf"))
 
-                return json.loads(text, parse_constant=constant)
-            return json.loads(text)
+                document = json.loads(text, parse_constant=constant)
+            else:
+                document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
-            raise ValueError("JSON nested too deeply") from None
+            raise DocumentError(f"{_json_depth_at(text)}: collections nested deeper than {MAX_DEPTH} levels") from None
+        _check_json(document, text)
+        return document
     import yaml
 
+    loader = _yaml_loader()
+    _check_yaml(text, loader)
     try:
-        return yaml.load(text, Loader=_limited_loader())
+        document = yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark, context = exc.problem_mark, exc.context_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -214,6 +355,29 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
         raise ValueError(f"refused YAML: {exc}") from None
     except RecursionError:
         raise ValueError("YAML nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(text):  # PyYAML's Python loader reads escapes libyaml refuses
+        found = lone_surrogates(document)
+        if found:
+            raise DocumentError("a string holds a lone surrogate, which no file can hold", found[0])
+    return document
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_depth_at(text: str) -> str:
+    """Where JSON ``text`` first nests deeper than ``MAX_DEPTH``, as ``line L, column C``."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        char = match.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                return f"line {line}, column {match.start() - text.rfind(chr(10), 0, match.start())}"
+        elif char in "]}":
+            depth -= 1
+    return "somewhere"
 
 
 def parse_bytes(data: bytes, is_json: bool, constants: list[str] | None = None) -> Any:
@@ -226,6 +390,7 @@ def parse_bytes(data: bytes, is_json: bool, constants: list[str] | None = None) 
     if is_json:
         fast = _orjson_loads(data[3:] if data.startswith(codecs.BOM_UTF8) else data)
         if fast is not _NOT_FAST:
+            _check_json(fast, None)  # orjson refuses lone surrogates: only the depth to check
             return fast
     return parse_text(data.decode("utf-8-sig"), is_json, constants)
 
@@ -254,14 +419,55 @@ def _read_bytes(key: str, policy: RefPolicy) -> bytes:
 
         with urlopen(key, timeout=policy.remote_timeout) as resp:
             data = resp.read(MAX_DOCUMENT_BYTES + 1)
-    else:
-        path = Path(urllib.parse.unquote(parsed.path))
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+        if len(data) > MAX_DOCUMENT_BYTES:
             raise ValueError(f"larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
-        data = path.read_bytes()
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ValueError(f"larger than {MAX_DOCUMENT_BYTES // 2**20} MiB")
-    return data
+        return data
+    return read_document(Path(urllib.parse.unquote(parsed.path)))
+
+
+def read_document(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. Anything else is refused with a
+    ``ValueError`` without being read: a FIFO or a device such as /dev/zero is known by ``stat`` and never
+    opened, nor is a file larger than ``limit``; the file is opened without blocking (should it have been
+    swapped for a FIFO meanwhile) and checked again once open; at most ``limit + 1`` bytes are read (it
+    may grow meanwhile)."""
+    _check_regular(os.stat(path), limit)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        size = _check_regular(os.fstat(fd), limit)
+        chunks = [os.read(fd, size + 1)]  # one read of the whole file, as a rule; one byte more shows growth
+        total = len(chunks[0])
+        while total <= limit:
+            chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise ValueError(f"larger than {limit // 2**20} MiB")
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _check_regular(info: os.stat_result, limit: int) -> int:
+    """The size of a regular file no larger than ``limit``; a ``ValueError`` for anything else."""
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _NOT_REGULAR if test(info.st_mode)), "not a regular file")
+        raise ValueError(f"not read: it is {kind}, not a regular file")
+    if info.st_size > limit:
+        raise ValueError(f"not read: {info.st_size:,} bytes, larger than {limit // 2**20} MiB")
+    return info.st_size
 
 
 def _is_json(key: str) -> bool:
@@ -269,7 +475,7 @@ def _is_json(key: str) -> bool:
 
 
 def file_key(path: Path) -> str:
-    return path.resolve().as_uri()
+    return _resolved(path).as_uri()
 
 
 def load_spec(
@@ -282,24 +488,41 @@ def load_spec(
     diags = Diagnostics()
     root_path = Path(path)
     root_key = file_key(root_path)
-    root_dir = root_path.resolve().parent
+    root_dir = _resolved(root_path).parent
     spec = Spec(root=root_key, documents={}, labels={root_key: display_path(root_path)}, diagnostics=diags)
     constants: list[str] = []
     try:
         spec.documents[root_key] = parse_bytes(_read_bytes(root_key, policy), _is_json(root_key), constants)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        diags.error("E001", spec.labels[root_key], "", f"cannot load spec: {exc}")
+        diags.error("E001", spec.labels[root_key], _where(exc), f"cannot load spec: {_problem(exc)}")
         return spec
     if not isinstance(spec.data, dict):
         diags.error("E002", spec.label, "", "a spec must be a mapping at its top level")
         return spec
     for overlay in overlays:
         apply_overlay_file(spec, Path(overlay), policy)
-    _load_references(spec, root_dir, policy)
+    chained = _load_references(spec, root_dir, policy)
+    if chained:
+        _check_chains(spec, chained)
     return spec
 
 
-def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
+def _problem(exc: BaseException) -> str:
+    """What went wrong reading or parsing a document, in one short line: an OS error without the
+    (possibly very long) file name it repeats."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return _shown(str(exc), 500)
+
+
+def _where(exc: BaseException) -> str:
+    return exc.pointer if isinstance(exc, DocumentError) else ""
+
+
+def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> list[tuple[str, str]]:
+    """Load every document the root's ``$ref``s reach, reporting each reference that cannot be followed.
+    Returns the (document, pointer) of each reference whose target is a reference itself."""
+    chained: list[tuple[str, str]] = []
     pending = [spec.root]
     seen = {spec.root}
     refusals: dict[str, str | None] = {}  # by target document: most refs share a few
@@ -310,12 +533,16 @@ def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
             if not isinstance(ref, str):
                 spec.diagnostics.error("E010", label, ptr, "$ref must be a string")
                 continue
-            target, fragment = spec.target(doc, ref)
+            try:
+                target, fragment = spec.target(doc, ref)
+            except ValueError as exc:  # urllib's reading of it: an unclosed IPv6 host, say
+                spec.diagnostics.error("E010", label, ptr, f"$ref {_shown(ref)!r} is not a URI reference: {exc}")
+                continue
             if target not in refusals:
                 refusals[target] = _refused(target, root_dir, policy)
             problem = refusals[target]
             if problem:
-                spec.diagnostics.error("E011", label, ptr, f"$ref {ref!r} refused: {problem}")
+                spec.diagnostics.error("E011", label, ptr, f"$ref {_shown(ref)!r} refused: {problem}")
                 continue
             if target not in spec.documents and target not in seen:
                 seen.add(target)
@@ -323,20 +550,99 @@ def _load_references(spec: Spec, root_dir: Path, policy: RefPolicy) -> None:
                 try:
                     spec.documents[target] = parse_bytes(_read_bytes(target, policy), _is_json(target))
                 except (OSError, ValueError, UnicodeDecodeError) as exc:
+                    inside = f" (at #{_shown(_where(exc), 200)})" if _where(exc) else ""
                     spec.diagnostics.error(
-                        "E012", label, ptr, f"$ref {ref!r}: cannot load {spec.labels[target]}: {exc}"
+                        "E012",
+                        label,
+                        ptr,
+                        f"$ref {_shown(ref)!r}: cannot load {_shown(spec.labels[target], 200)}: "
+                        + _problem(exc)
+                        + inside,
                     )
                     continue
                 pending.append(target)
             if target not in spec.documents:
                 continue
             if fragment and not fragment.startswith("/"):
-                spec.diagnostics.error("E013", label, ptr, f"$ref {ref!r}: only JSON-pointer fragments are supported")
+                spec.diagnostics.error(
+                    "E013", label, ptr, f"$ref {_shown(ref)!r}: only JSON-pointer fragments are supported"
+                )
                 continue
             try:
-                jp.resolve(spec.documents[target], fragment)
+                found = jp.resolve(spec.documents[target], fragment)
             except (KeyError, ValueError):
-                spec.diagnostics.error("E014", label, ptr, f"$ref {ref!r} points to nothing")
+                spec.diagnostics.error("E014", label, ptr, f"$ref {_shown(ref)!r} points to nothing")
+                continue
+            if isinstance(found, dict) and "$ref" in found:
+                chained.append((doc, ptr))
+    return chained
+
+
+def _check_chains(spec: Spec, chained: list[tuple[str, str]]) -> None:
+    """Refuse circular ``$ref`` chains (E015) and chains of more than ``MAX_REF_CHAIN`` Reference Objects
+    (E016), each once, where it starts: a cycle at the first of its references met, a long chain at each
+    reference no other one leads to. ``chained`` holds the (document, pointer) of each reference whose
+    target is a reference itself. Every Reference Object is followed once (its chain's length is kept),
+    so this takes time linear in the number of references however long the chains are."""
+    documents = spec.documents
+    cycle_mark, broken_mark = -1, -2  # lengths are positive
+    length: dict[int, int] = {}  # id of a Reference Object -> references in its chain, or a mark
+    targets: set[int] = set()  # Reference Objects another one points to
+    starts: list[tuple[str, str, Any]] = []
+    for doc, ptr in chained:
+        start = jp.resolve(documents[doc], ptr, None)
+        if not isinstance(start, dict):
+            continue
+        starts.append((doc, ptr, start))
+        path: list[tuple[int, str, str]] = []  # the chain from ``start``, up to what is known
+        on_path: dict[int, int] = {}
+        node: Any = start
+        where, at = doc, ptr
+        end = 0
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            key = id(node)
+            if key in length:
+                end = length[key]
+                break
+            if key in on_path:
+                cycle = path[on_path[key] :]
+                refs = [_shown(jp.resolve(documents[d], p)["$ref"], 60) for _, d, p in cycle[:3]]
+                shown = " -> ".join(refs) + (f" -> ... ({len(cycle):,} references)" if len(cycle) > 3 else "")
+                spec.diagnostics.error(
+                    "E015",
+                    spec.labels[cycle[0][1]],
+                    cycle[0][2],
+                    f"circular $ref chain: {shown} and back here; it never reaches a schema",
+                )
+                for member, _, _ in cycle:
+                    length[member] = cycle_mark
+                end = cycle_mark
+                break
+            on_path[key] = len(path)
+            path.append((key, where, at))
+            try:
+                where, at = spec.target(where, node["$ref"])
+            except ValueError:
+                where, at = "", "?"  # E010 says why
+            node = jp.resolve(documents[where], at, None) if where in documents and at[:1] in ("", "/") else None
+            if node is None:
+                end = broken_mark  # E014 or E013 says why
+            elif isinstance(node, dict) and "$ref" in node:
+                targets.add(id(node))
+        for key, _, _ in reversed(path):
+            if key not in length:
+                end = end + 1 if end >= 0 else end
+                length[key] = end
+    for doc, ptr, start in starts:
+        count = length.get(id(start), 0)
+        if count > MAX_REF_CHAIN and id(start) not in targets:
+            spec.diagnostics.error(
+                "E016",
+                spec.labels[doc],
+                ptr,
+                f"$ref chain of {count:,} references, each to the next; at most {MAX_REF_CHAIN} are followed:"
+                " point the reference at the schema itself",
+            )
 
 
 def _label_for(key: str) -> str:
@@ -358,7 +664,10 @@ def _refused(target: str, root_dir: Path, policy: RefPolicy) -> str | None:
         return f"unsupported scheme {parsed.scheme!r}"
     if policy.allow_outside:
         return None
-    path = Path(urllib.parse.unquote(parsed.path)).resolve()
+    try:
+        path = Path(urllib.parse.unquote(parsed.path)).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return "its path cannot be resolved (a symlink loop, or a name no file system takes)"
     if path != root_dir and root_dir not in path.parents:
         return "it leaves the spec's folder (allow it explicitly with --allow-outside-refs)"
     return None
@@ -405,7 +714,7 @@ def apply_overlay_file(spec: Spec, path: Path, policy: RefPolicy) -> None:
     try:
         overlay = parse_bytes(_read_bytes(file_key(path), policy), _is_json(file_key(path)))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
-        spec.diagnostics.error("E020", label, "", f"cannot load overlay: {exc}")
+        spec.diagnostics.error("E020", label, _where(exc), f"cannot load overlay: {_problem(exc)}")
         return
     apply_overlay(spec.data, overlay, label, spec.diagnostics)
 

@@ -7,6 +7,7 @@ a soft keyword, a dunder, or a name the generated code relies on.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 import unicodedata
@@ -16,6 +17,11 @@ from functools import lru_cache
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
 
 KEYWORDS = frozenset(keyword.kwlist)
+
+#: The longest name made from one spec string: a longer one is cut, and ends in a digest of the whole
+#: so that two long names stay apart. Names become file names (a resource module is named after its
+#: tag), which file systems keep under 255 bytes; ``validate`` warns (W130) where a name is cut.
+MAX_NAME = 100
 
 #: Field names a generated model may not use: keywords, the names its annotations are written with (a
 #: field called ``str`` would shadow the type in the class body), and pydantic's own attributes.
@@ -131,12 +137,25 @@ def _words(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1 << 16)
 def _snake(text: str) -> str:
-    return "_".join(w.lower() for w in _words(text))
+    return _bounded("_".join(w.lower() for w in _words(text)), "_")
 
 
 @lru_cache(maxsize=1 << 16)
 def _pascal(text: str) -> str:
-    return "".join(w[:1].upper() + w[1:] for w in _words(text))
+    return _bounded("".join(w[:1].upper() + w[1:] for w in _words(text)), "")
+
+
+def _bounded(name: str, joiner: str) -> str:
+    """``name`` if it is at most ``MAX_NAME`` characters long; else its start and a digest of the whole."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256(name.encode("ascii")).hexdigest()[:8]
+    return name[: MAX_NAME - 8 - len(joiner)].rstrip("_") + joiner + digest
+
+
+def is_cut(text: str) -> bool:
+    """Whether the name made from ``text`` is cut to ``MAX_NAME`` characters."""
+    return len(text) > MAX_NAME and len("_".join(_words(text))) > MAX_NAME
 
 
 def upper(text: str) -> str:

@@ -35,7 +35,8 @@ def split(pointer: str) -> list[str]:
         return [] if pointer == "" else [""]
     if not pointer.startswith("/"):
         raise ValueError(f"JSON pointer must start with '/': {pointer!r}")
-    return [unescape(t) for t in pointer[1:].split("/")]
+    tokens = pointer[1:].split("/")
+    return [unescape(t) for t in tokens] if "~" in pointer else tokens
 
 
 _MISSING = object()

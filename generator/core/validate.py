@@ -12,7 +12,8 @@ from typing import Any
 from . import pointer as jp
 from . import walk
 from .diagnostics import Diagnostics
-from .load import Spec
+from .load import DATA_KEYS, Spec
+from .names import MAX_NAME, is_cut
 
 MAX_VALIDATOR_ERRORS = 200
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
@@ -93,11 +94,40 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
             found.append(
                 (pointer, walk.message_of(error), walk.in_schema(where or tuple(getattr(error, "absolute_path", ()))))
             )
-    except RecursionError:
-        found.append(("E198", "spec nested too deeply to validate", False))
+    except RecursionError as exc:
+        found.append(
+            (
+                "E198#" + _nesting_start(exc, spec.data),
+                "schemas nest too deeply below here (inline or through $ref) for the validator to follow",
+                False,
+            )
+        )
     except Exception as exc:
         found.append(("E197", f"validator failed: {type(exc).__name__}: {exc}", False))
     return found
+
+
+def _nesting_start(exc: BaseException, document: Any) -> str:
+    """Where the library's walk entered the schema it then went too deep in: the first Schema Object on
+    the path it took (read from the frames the error went through), as far as that path is a pointer
+    into the document (the walk's path also goes through ``$ref``s)."""
+    parts: tuple[Any, ...] = ()
+    frame = exc.__traceback__
+    for _ in range(1_000_000):  # the frames of one RecursionError: bounded by the recursion limit
+        if frame is None:
+            break
+        node = frame.tb_frame.f_locals.get("node")
+        found = getattr(node, "parts", None)
+        if isinstance(found, tuple) and walk.in_schema(found):
+            parts = found
+            break
+        frame = frame.tb_next
+    names = [str(p) for p in parts]
+    first = next((i for i, p in enumerate(names) if p == "schema" or (p == "schemas" and i == 1)), len(names))
+    names = names[: first + (1 if names[first : first + 1] == ["schema"] else 2)]
+    while names and jp.resolve(document, jp.from_parts(names), None) is None:
+        names.pop()
+    return jp.from_parts(names)
 
 
 @lru_cache(maxsize=2)
@@ -165,8 +195,9 @@ def _classify(spec: Spec, findings: list[Finding], diags: Diagnostics) -> None:
     seen: set[tuple[str, str]] = set()
     count = 0
     for pointer, message, in_schema in findings:
-        if pointer in ("E197", "E198"):
-            diags.error(pointer, spec.label, "", message)
+        if pointer.startswith(("E197", "E198")):
+            code, _, where = pointer.partition("#")
+            diags.error(code, spec.label, where, message)
             continue
         if count >= MAX_VALIDATOR_ERRORS:
             diags.error("E199", spec.label, "", f"more than {MAX_VALIDATOR_ERRORS} validation errors; stopped")
@@ -288,6 +319,7 @@ class _SeenIds(list[int]):
 
 def _own_checks(spec: Spec, diags: Diagnostics) -> None:
     """Checks the OpenAPI schema cannot express."""
+    _long_names(spec, diags)
     paths = spec.data.get("paths") or {}
     seen_ids: dict[str, str] = {}
     for path, item in paths.items() if isinstance(paths, dict) else ():
@@ -322,3 +354,59 @@ def _own_checks(spec: Spec, diags: Diagnostics) -> None:
                         declared.add(param.get("name"))
             for missing in sorted(templated - declared):
                 diags.error("E111", spec.label, ptr, f"path parameter {{{missing}}} is not declared")
+
+
+#: Maps whose keys become Python names (classes, fields, webhook events), and the string values that do.
+_NAMED_KEYS = {
+    "properties": "property name",
+    "schemas": "schema name",
+    "securitySchemes": "security scheme name",
+    "webhooks": "webhook name",
+}
+_NAME_VALUES = frozenset({"operationId", "x-sdk-name", "x-speakeasy-name-override", "x-sdk-group", "x-sdk-server-name"})
+_NAME_LISTS = {"tags": "tag", "enum": "enum value", "x-enum-varnames": "enum member name"}
+
+
+def _long_names(spec: Spec, diags: Diagnostics) -> None:
+    """W130 for each name longer than ``names.MAX_NAME`` once made a Python name (a schema, property,
+    tag, operationId, parameter or enum value of thousands of characters): the name is cut to its start
+    and a digest of the whole, so it stays unique and a module named after it stays a legal file name.
+    Only strings longer than the limit are looked at; reported in the order of their pointers."""
+    found: list[tuple[str, str, str]] = []  # (pointer, what, name)
+    stack: list[tuple[str, Any, str]] = [("", spec.data, "")]
+    while stack:
+        ptr, node, key = stack.pop()
+        if isinstance(node, dict):
+            for name, value in node.items():
+                if not isinstance(name, str) or (name in DATA_KEYS and name != "enum" and key not in _NAMED_KEYS):
+                    continue
+                if len(name) > MAX_NAME:
+                    if key in _NAMED_KEYS:
+                        found.append((jp.join(ptr, name), _NAMED_KEYS[key], name))
+                    elif key == "paths":
+                        segment = max(name.split("/"), key=len)
+                        if len(segment) > MAX_NAME:
+                            found.append((jp.join(ptr, name), "path segment", segment))
+                if isinstance(value, str):
+                    if len(value) > MAX_NAME and name in _NAME_VALUES:
+                        found.append((jp.join(ptr, name), name, value))
+                    elif len(value) > MAX_NAME and name == "name" and ("in" in node or key == "tags"):
+                        found.append((jp.join(ptr, name), "tag name" if key == "tags" else "parameter name", value))
+                elif isinstance(value, (dict, list)) and not (name.startswith("x-") and name not in _NAME_LISTS):
+                    stack.append((jp.join(ptr, name), value, name))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                if isinstance(value, str):
+                    if key in _NAME_LISTS and len(value) > MAX_NAME:
+                        found.append((jp.join(ptr, index), _NAME_LISTS[key], value))
+                elif isinstance(value, (dict, list)):
+                    stack.append((jp.join(ptr, index), value, key))
+    for ptr, what, text in sorted(found, key=lambda item: jp.split(item[0])):
+        if is_cut(text):
+            diags.warning(
+                "W130",
+                spec.label,
+                ptr,
+                f"{what} of {len(text):,} characters: its Python name is cut to {MAX_NAME} characters (its start"
+                " and a digest of the whole name)",
+            )

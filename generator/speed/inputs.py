@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import TEMPLATES, ApiConfig
-from ..core.load import RefPolicy, Spec, document_name
+from ..core.load import RefPolicy, Spec, document_name, read_document
 from ..core.write import MARKER, digests
 from . import cache
 
@@ -77,15 +77,15 @@ def _fingerprint(config: ApiConfig, policy: RefPolicy, documents: list[str]) -> 
         policy.allow_remote,
     ]
     digest.update(json.dumps(settings).encode())
-    for name in documents:
+    for name in documents:  # read as load reads them: a FIFO, a device or a huge file is never read
         try:
-            digest.update(name.encode() + b"\0" + (base / name).read_bytes() + b"\0")
-        except OSError:
+            digest.update(name.encode() + b"\0" + read_document(base / name) + b"\0")
+        except (OSError, ValueError):
             return None
     for overlay in config.overlays:
         try:
-            digest.update(b"overlay\0" + Path(overlay).read_bytes() + b"\0")
-        except OSError:
+            digest.update(b"overlay\0" + read_document(Path(overlay)) + b"\0")
+        except (OSError, ValueError):
             return None
     return digest.hexdigest()
 

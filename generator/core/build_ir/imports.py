@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -11,25 +12,57 @@ from .types import _IDENT
 
 
 def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
+    """The aliases in the order ``models.py`` defines them: each after the aliases it uses (depth first,
+    by name). An alias that uses itself, directly or through other aliases (``JsonValue``, a ``Tree``
+    that is a list of ``Tree``, two arrays of each other), cannot be a plain assignment, which would name
+    what is not defined yet: it becomes a ``TypeAliasType`` whose value is a string, read when first
+    needed, which pydantic and type checkers take as a recursive type. The cycles are found as strongly
+    connected components (Tarjan's, without recursion), each put before the aliases that use it."""
     by_name = {a.name: a for a in aliases}
+    uses = {a.name: [d for d in a.depends_on if d in by_name] for a in aliases}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
     ordered: list[ir.Alias] = []
-    state: dict[str, int] = {}
 
-    def visit(alias: ir.Alias) -> None:
-        if state.get(alias.name) == 2:
-            return
-        if state.get(alias.name) == 1:
-            return  # a cycle through aliases only; pydantic resolves it lazily
-        state[alias.name] = 1
-        for dep in alias.depends_on:
-            if dep in by_name:
-                visit(by_name[dep])
-        state[alias.name] = 2
-        ordered.append(alias)
+    def enter(name: str) -> None:
+        index[name] = low[name] = len(index)
+        stack.append(name)
+        on_stack.add(name)
 
-    for alias in sorted(aliases, key=lambda a: a.name):
-        visit(alias)
+    for root in sorted(by_name):
+        if root in index:
+            continue
+        enter(root)
+        work = [(root, iter(uses[root]))]
+        while work:
+            name, deps = work[-1]
+            for dep in deps:
+                if dep not in index:
+                    enter(dep)
+                    work.append((dep, iter(uses[dep])))
+                    break
+                if dep in on_stack:
+                    low[name] = min(low[name], index[dep])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[name])
+                if low[name] != index[name]:
+                    continue
+                members: list[str] = []
+                while not members or members[-1] != name:
+                    members.append(stack.pop())
+                    on_stack.discard(members[-1])
+                recursive = len(members) > 1 or name in _IDENT.findall(by_name[name].annotation)
+                ordered += [_recursive(by_name[m]) if recursive else by_name[m] for m in sorted(members)]
     return ordered
+
+
+def _recursive(alias: ir.Alias) -> ir.Alias:
+    """``Tree = TypeAliasType("Tree", "list[Tree]")``: the alias's value read lazily."""
+    return replace(alias, annotation=f"TypeAliasType({json.dumps(alias.name)}, {json.dumps(alias.annotation)})")
 
 
 #: What the fixed code of resource and client modules uses.
@@ -90,6 +123,8 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
     )
     if typing_names:
         lines.add(f"from typing import {', '.join(typing_names)}")
+    if "TypeAliasType(" in joined:  # a recursive alias (``_recursive``); pydantic requires typing_extensions
+        lines.add("from typing_extensions import TypeAliasType")
     return tuple(sorted(lines, key=lambda line: (line.startswith("from "), line.split()[1], line)))
 
 

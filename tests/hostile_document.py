@@ -640,6 +640,15 @@ CONSTRAINED: dict[str, Callable[[str], dict[str, Any]]] = {
         ),
     ),
     "x-sdk-exactly-one-of": _set(lambda d, p: _op(d).__setitem__("x-sdk-exactly-one-of", [p, p])),
+    "schema.const (a list)": _set(
+        lambda d, p: d["components"]["schemas"]["Thing"]["properties"].__setitem__("l", {"const": [p, 1.5, None]})
+    ),
+    "schema.const (an object)": _set(
+        lambda d, p: d["components"]["schemas"]["Thing"]["properties"].__setitem__("o", {"const": {p: [p]}})
+    ),
+    "schema.enum (mixed values)": _set(
+        lambda d, p: d["components"]["schemas"]["Thing"]["properties"].__setitem__("m", {"enum": [p, 1.5, [p]]})
+    ),
     "schema.enum (integer schema)": _set(
         lambda d, p: d["components"]["schemas"]["Thing"]["properties"].__setitem__(
             "e", {"type": "integer", "enum": [p]}

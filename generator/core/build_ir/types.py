@@ -246,7 +246,25 @@ class Types:
         """Annotations that need no class of their own: primitives, arrays, maps, unions, consts."""
         nullable = _allows_null(schema)
         if "const" in schema:
-            return _maybe_null(f"Literal[{pyrepr_literal(schema['const'])}]", nullable and schema["const"] is not None)
+            const = schema["const"]
+            if const is None or isinstance(const, (str, int, bool)):
+                return _maybe_null(f"Literal[{pyrepr_literal(const)}]", nullable and const is not None)
+            # typing's Literal takes no float, list or mapping: the value's JSON type, unchecked
+            self.ctx.info(
+                "I322",
+                doc,
+                jp.join(ptr, "const"),
+                "a const that is a number with a fraction, a list or an object is typed by its JSON type;"
+                " its value is not checked",
+            )
+            kind = (
+                "float"
+                if isinstance(const, float)
+                else f"list[{self._any()}]"
+                if isinstance(const, list)
+                else f"dict[str, {self._any()}]"
+            )
+            return _maybe_null(kind, nullable)
         if isinstance(schema.get("enum"), list) and not _enum_base(schema):
             values = [v for v in schema["enum"] if v is not None]
             if values and all(isinstance(v, (str, int, bool)) for v in values):

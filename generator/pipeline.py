@@ -54,7 +54,6 @@ def build_files(
     if spec.diagnostics.has_errors:
         return result
     previous = previous or {}
-    speed.compiled_templates()
     run = speed.formatter.run
     # Validation, the spec's changes since the last generation and the new snapshot need nothing that
     # is built here: for a large document they run in a worker meanwhile. Nothing built is used unless

@@ -6,17 +6,22 @@ series of edits, with the caches warm from earlier runs, and after changes to th
 three regression cases below are edits a maintainer could reasonably make to a template or an IR rule;
 a cache that knew less than what the core reads would serve stale text after them). The layer's
 parts are tested for what they promise: a worker's value comes back as computed in place, black's
-cache gives what black gives, compiled templates render what fresh ones do, and ``generator.core``
-imports nothing of ``generator.speed``.
+cache gives what black gives, every cache entry corrupted in any way is a miss (never output, never a
+crash), compiled templates are never loaded from a cache folder, and ``generator.core`` imports
+nothing of ``generator.speed``.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import json
 import os
+import random
 import shutil
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +31,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import build_files
+from generator.cli import main
 from generator.config import ApiConfig, load_project
 from generator.core import format, render
-from generator.speed import Speed
+from generator.core.write import read_tree
+from generator.speed import Speed, formatting
 from generator.speed.formatting import Formatter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -455,30 +462,164 @@ def test_work_beside_a_large_document_runs_in_a_worker_and_in_place_otherwise():
         speed.beside(True, divmod, 1, 0).result()
 
 
-def test_compiled_templates_render_what_fresh_ones_do_and_an_unwritable_cache_is_no_error(tmp_path):
-    from generator.core import build_ir
-    from generator.core.load import load_spec
+def test_compiled_templates_in_a_cache_folder_are_never_run(tmp_path):
+    # jinja2's bytecode cache would run whatever code its folder holds, and no digest kept beside it
+    # tells this project's entries from ones someone else put there, so compiled templates are not kept
+    # between runs. Here a compiled template for each of ours, valid for jinja2 and for each template's
+    # source, waits where that cache would look: it must neither run nor change the output.
+    import jinja2
+    from jinja2.bccache import FileSystemBytecodeCache
 
     config = next(a for a in load_project(ROOT).apis if a.name == "kombo")
-    api, _ = build_ir.build(load_spec(config.spec, config.overlays), config)
-    assert api is not None
+    plain = _files(config, PLAIN)
+    ran = tmp_path / "ran"
+    cache = tmp_path / "cache"
+    folder = cache / f"templates-jinja2-{jinja2.__version__}"
+    folder.mkdir(parents=True)
     render.environment.cache_clear()
-    fresh = render.render(api)
     try:
+        env = render.environment()
+        planted = FileSystemBytecodeCache(str(folder))
+        for name in env.list_templates(filter_func=lambda n: n.endswith(".jinja")):
+            source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+            bucket = planted.get_bucket(env, name, filename, source)
+            code = f"open({str(ran)!r}, 'a').close()\n" + env.compile(source, name, filename, raw=True)
+            bucket.code = compile(code, filename or name, "exec")
+            planted.set_bucket(bucket)
         render.environment.cache_clear()
-        Speed(cache=tmp_path / "cache").compiled_templates()
-        assert render.render(api) == fresh
-        assert list((tmp_path / "cache").rglob("*.cache"))
-        render.environment.cache_clear()
-        Speed(cache=tmp_path / "cache").compiled_templates()
-        assert render.render(api) == fresh  # loaded from the cache this time
-        render.environment.cache_clear()
-        blocked = tmp_path / "a-file"
-        blocked.write_text("")
-        Speed(cache=blocked).compiled_templates()
-        assert render.render(api) == fresh
+        _same(_files(config, Speed(cache=cache)), plain, "planted compiled templates")
+        assert not ran.exists(), "a compiled template from the cache folder ran"
+        assert render.environment().bytecode_cache is None
+        assert [p.name for p in cache.iterdir() if p.name.startswith("templates")] == [folder.name]
     finally:
         render.environment.cache_clear()
+
+
+# -- corrupted cache entries --------------------------------------------------------------------------
+
+
+def _reshaped(path: Path, data: bytes) -> bytes:
+    """A JSON entry with every field kept but the files' hashes as a list; any other entry cut short."""
+    start = data.find(b"{")
+    try:
+        recorded = json.loads(data[start:])
+        recorded["files"] = sorted(recorded["files"])
+    except (ValueError, KeyError, TypeError):
+        return data[: len(data) // 2]
+    return data[:start] + json.dumps(recorded).encode()
+
+
+def _replace(path: Path, make: Callable[[], None]) -> None:
+    path.unlink()
+    make()
+
+
+#: Ways an entry goes bad: each takes the entry and the content of another entry of the same cache.
+CORRUPTIONS: dict[str, Callable[[Path, bytes], None]] = {
+    "truncated": lambda p, other: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
+    "a byte flipped": lambda p, other: p.write_bytes(
+        (lambda b: b[: len(b) // 2] + bytes([b[len(b) // 2] ^ 1]) + b[len(b) // 2 + 1 :])(p.read_bytes())
+    ),
+    "another entry's content": lambda p, other: p.write_bytes(other),
+    "empty": lambda p, other: p.write_bytes(b""),
+    "garbage": lambda p, other: p.write_bytes(random.Random(p.name).randbytes(200)),
+    "reshaped": lambda p, other: p.write_bytes(_reshaped(p, p.read_bytes())),
+    "a folder in its place": lambda p, other: _replace(p, lambda: (p.mkdir(), (p / "entry").write_bytes(other))),
+    # Unreadable: a file without permissions (no obstacle to root), a pipe (whose opening would wait
+    # for a writer for ever), a link to another entry (never followed).
+    "unreadable": lambda p, other: p.chmod(0),
+    "a pipe in its place": lambda p, other: _replace(p, lambda: os.mkfifo(p)),
+    "a link in its place": lambda p, other: _replace(p, lambda: p.symlink_to(p.with_name(p.name + ".other"))),
+}
+
+
+def _corrupt(folder: Path, kind: str) -> int:
+    """Every entry under ``folder`` corrupted as ``kind`` says; how many there were."""
+    entries = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    contents = [p.read_bytes() for p in entries]
+    for i, path in enumerate(entries):
+        if kind == "a link in its place":
+            path.with_name(path.name + ".other").write_bytes(contents[(i + 1) % len(entries)])
+        CORRUPTIONS[kind](path, contents[(i + 1) % len(entries)])
+    return len(entries)
+
+
+class Stalled(BaseException):
+    """A block ran past its time (not an OSError, which code reading a cache may take for a miss)."""
+
+
+@contextlib.contextmanager
+def _within(seconds: int) -> Iterator[None]:
+    """Fail, rather than wait for ever, when the block takes longer than ``seconds``."""
+
+    def late(signum: int, frame: Any) -> None:
+        raise Stalled(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, late)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _literal_unions(name: str, path: Path) -> ApiConfig:
+    """A document whose models hold long Literal unions: statements only black formats, so black's cache
+    holds one entry each."""
+    doc = copy.deepcopy(BASE)
+    for i in range(12):
+        consts = [{"const": f"a-rather-long-constant-value-{i}-{j}"} for j in range(5)]
+        _schemas(doc)["Candidate"]["properties"][f"field_{i}"] = {"anyOf": consts}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return ApiConfig(name=name, spec=path)
+
+
+@pytest.mark.parametrize("kind", list(CORRUPTIONS))
+def test_a_corrupted_black_cache_entry_is_a_miss_recomputed_and_written_again(tmp_path, monkeypatch, kind):
+    names = {"cdiscriminators", "cpolymorphism", "cschema_additional_properties", "cschema_enums"}
+    configs = [c for c in _suite() if c.name in names] + [_literal_unions("unions", tmp_path / "unions.json")]
+    assert len(configs) == len(names) + 1
+    plain = {c.name: _files(c, PLAIN) for c in configs}
+    cache = tmp_path / "cache"
+    for config in configs:
+        _same(_files(config, Speed(cache=cache)), plain[config.name], f"{config.name}, cold")
+    assert _corrupt(cache / "black", kind) >= 30
+    with _within(120):
+        for config in configs:
+            _same(_files(config, Speed(cache=cache)), plain[config.name], f"{config.name}, entries {kind}")
+    # Each entry was written again, whole: a third run asks black nothing.
+    monkeypatch.setattr(Formatter, "_map", lambda self, jobs: pytest.fail(f"{len(jobs)} job(s) not cached"))
+    for config in configs:
+        _same(_files(config, Speed(cache=cache)), plain[config.name], f"{config.name}, rewritten")
+
+
+@pytest.mark.parametrize("kind", list(CORRUPTIONS))
+def test_every_cache_corrupted_generates_what_no_cache_generates(tmp_path, monkeypatch, kind):
+    # Through the command line, where the input cache answers a regeneration whose inputs did not change.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(formatting, "PARALLEL_OVER_SECONDS", 0.0)  # the pool too
+    spec = tmp_path / "unions.json"
+    _literal_unions("unions", spec)
+
+    def generate(out: str, *extra: str) -> dict[str, str | None]:
+        with _within(120):
+            assert main(["generate", "--spec", str(spec), "--out", out, "-q", *extra]) == 0
+        return read_tree(tmp_path / out)
+
+    plain = generate("plain", "--no-cache")
+    generate("out")
+    assert generate("out") == plain  # from the input cache
+    cache = tmp_path / ".cache" / "specgen"
+    assert _corrupt(cache / "inputs", kind) == 1 and _corrupt(cache / "black", kind) >= 10
+    assert generate("out") == plain
+    doc = json.loads(spec.read_text(encoding="utf-8"))
+    _schemas(doc)["Status"]["enum"].append("REJECTED")
+    spec.write_text(json.dumps(doc), encoding="utf-8")
+    plain = generate("plain", "--no-cache")
+    _corrupt(cache / "inputs", kind)
+    _corrupt(cache / "black", kind)
+    assert generate("out") == plain
 
 
 def test_the_core_imports_nothing_of_the_speed_layer():

@@ -55,9 +55,9 @@ def _finalize(value: object) -> object:
 
 
 class _Environment(jinja2.Environment):
-    """Compiling a template first checks where its escaping filters sit (``template_check``); a template
-    loaded from the bytecode cache was checked when it was compiled (the cache's folder is keyed by
-    ``template_check.fingerprint``)."""
+    """Compiling a template first checks where its escaping filters sit (``template_check``). Compiled
+    templates are not kept between runs (no bytecode cache), so every template a run uses was checked
+    in that run."""
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -93,12 +93,6 @@ def environment() -> jinja2.Environment:
         first_line=first_line,
     )
     return env
-
-
-def template_fingerprint() -> str:
-    """``template_check.fingerprint`` of the templates in use: the key compiled templates are kept under."""
-    sources = {p.name: p.read_text(encoding="utf-8") for p in sorted(TEMPLATES.glob("*.jinja"))}
-    return template_check.fingerprint(sources)
 
 
 def class_line(name: str, base: str) -> str:

@@ -4,7 +4,10 @@ The new tree is written beside the target and swapped in with one ``renameat2(RE
 OS has it (Linux), else with two renames. A run that changes nothing writes nothing, and a file whose text
 is unchanged is hard-linked into the new tree rather than written again (it keeps its inode and mtime, so
 tools watching the tree see only what changed). Only folders that are empty or carry the ``.specgen``
-marker of an earlier generation are ever replaced, so a mistyped ``--out`` cannot wipe unrelated files.
+manifest of an earlier generation are ever replaced, so a mistyped ``--out`` cannot wipe unrelated files;
+that is judged before anything in the folder is read (``check_output_folder``), so refusing ``/`` or a
+folder of a million files takes no longer than refusing an empty one. One generation at a time writes a
+folder (``locked``).
 
 Atomic against the generator failing or being killed at any point: what was written is the kernel's
 before the swap. Files are not fsynced: after a power loss a file system may come back with recent data
@@ -15,6 +18,8 @@ more than a second on a slow disk, for a folder that is generated and committed 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -22,19 +27,33 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 MARKER = ".specgen"
+#: Seconds a generation waits for another one writing the same folder before saying it is busy.
+LOCK_WAIT = 300.0
+#: The largest manifest read to judge a folder (a generation of 100,000 files writes about 10 MB).
+_MANIFEST_LIMIT = 1 << 28
 T = TypeVar("T")
 _SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
 class WriteError(Exception):
-    pass
+    """A write refused, or failed before the output folder changed: the folder is as it was."""
+
+    unchanged = True
+
+
+class SwapError(WriteError):
+    """The output folder was swapped (or moved aside) and a step after that failed: the message says what
+    the folder holds now and what is left to do."""
+
+    unchanged = False
 
 
 def check_relative_path(path: str) -> None:
@@ -202,12 +221,190 @@ def _short_diff(path: str, old: str, new: str, context: int, max_lines: int) -> 
 _HUNK = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
 
 
-def _replaceable(root: Path) -> bool:
-    if not root.exists():
-        return True
-    if not root.is_dir():
+def check_output_folder(root: Path) -> Path:
+    """The folder ``root`` names, absolute, once judged safe to replace; WriteError otherwise. Judged from
+    its name, its own entry and its manifest, never from what else it holds, so the answer for ``/`` or
+    for a folder of a million files comes as fast as for an empty one:
+
+    - ``root`` names a folder: not the root of the file system, and not ending in ``.`` or ``..`` (a
+      ``..`` before the last part is resolved as the OS resolves it, through any link before it);
+    - it is not a symbolic link: the swap would replace the link, not the folder it points to;
+    - it is not the current folder or one holding it, which the swap would pull out from under the
+      process;
+    - if it exists, it is a folder that is empty or holds a specgen manifest (``MARKER``). A folder
+      specgen did not make is never replaced, with or without ``force`` (which lets a generation delete
+      files added by hand to a folder specgen made).
+    """
+    if root.name in ("", ".", ".."):
+        whole = root.resolve()
+        if whole == Path(whole.anchor):
+            raise WriteError(
+                f"refusing to write {root}: it is the root of the file system, not an output folder;"
+                " choose a new or empty folder"
+            )
+        raise WriteError(
+            f"refusing to write {root}: it ends in {root.name or '.'!r}, so it names {whole} without naming it;"
+            " give the output folder by its own name"
+        )
+    try:
+        entry: os.stat_result | None = os.lstat(root)
+    except FileNotFoundError:
+        entry = None
+    except OSError as exc:
+        raise WriteError(f"cannot look at {root}: {exc.strerror or exc}") from exc
+    if entry is not None and stat.S_ISLNK(entry.st_mode):
+        raise WriteError(
+            f"refusing to write {root}: it is a symbolic link (to {os.readlink(root)}), and the swap that"
+            f" replaces the output folder would replace the link, not the folder it points to; give that folder"
+            f" ({root.resolve()}) instead"
+        )
+    folder = root.parent.resolve() / root.name
+    try:
+        here: Path | None = Path.cwd()
+    except OSError:
+        here = None
+    if here is not None and (folder == here or folder in here.parents):
+        raise WriteError(
+            f"refusing to write {folder}: it holds the current folder ({here}), which replacing it would pull"
+            " out from under this process; run specgen from outside it"
+        )
+    if entry is None:
+        return folder
+    if not stat.S_ISDIR(entry.st_mode):
+        raise WriteError(f"refusing to write {root}: it is a file, not a folder; choose a new or empty folder")
+    if _manifest(folder) is not None or _empty(folder):
+        return folder
+    raise WriteError(
+        f"refusing to write {root}: it is not empty and was not made by specgen (it holds no specgen manifest,"
+        f" {MARKER}), so replacing it would delete what it holds; choose a new or empty folder (--force does not"
+        " change this: it lets generation delete files added by hand to a folder specgen made)"
+    )
+
+
+def _manifest(folder: Path) -> dict[str, str] | None:
+    """The files a folder's specgen manifest lists, or None when it has none that specgen wrote (no
+    file, not a regular file, too large, or not a manifest)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(folder / MARKER, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MANIFEST_LIMIT:
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    if not isinstance(data, dict) or data.get("generator") != "specgen":
+        return None
+    files = data.get("files")
+    return files if isinstance(files, dict) else None
+
+
+def _empty(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing, from its first entry alone."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except OSError:
         return False
-    return (root / MARKER).is_file() or not any(root.iterdir())
+
+
+def _lock_path(root: Path) -> Path:
+    return root.parent.resolve() / f".{root.name}.lock"
+
+
+#: Lock files this process holds, closed in a forked child (the parent keeps the lock).
+_HELD: set[int] = set()
+
+
+def _let_go_in_child() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_let_go_in_child)
+
+
+@contextlib.contextmanager
+def locked(
+    root: Path, wait: float = LOCK_WAIT, waiting: Callable[[str], object] = lambda holder: None
+) -> Iterator[None]:
+    """Hold the output folder ``root`` for one generation: another generation into the same folder waits
+    for it, ``wait`` seconds at most (``waiting`` is told once, with the process holding it), then is
+    refused with a WriteError that says the folder is busy.
+
+    The lock is ``flock`` on ``.<name>.lock`` beside the folder, which the OS lets go of when its holder
+    ends however it ends, so a killed generation never blocks the next one; the file is removed when the
+    lock is let go of (a waiter that locked the removed file sees it is gone and locks the new one)."""
+    path = _lock_path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(f"cannot make {path.parent} to hold {root}: {exc.strerror or exc}") from exc
+    deadline = time.monotonic() + max(wait, 0.0)
+    pause, told = 0.01, False
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:
+            raise WriteError(f"cannot open the lock file {path}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WriteError(
+                    f"{root} is busy: another generation ({holder}) is writing it, and did not end within"
+                    f" {wait:g} s; try again when it has ended, or give --wait more seconds"
+                ) from None
+            if not told:
+                waiting(holder)
+                told = True
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 0.1)
+            continue
+        except OSError as exc:
+            os.close(fd)
+            raise WriteError(f"cannot lock {path}: {exc.strerror or exc}") from exc
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # its holder removed it while letting go: lock the one there now
+    _HELD.add(fd)
+    try:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"process {os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        _HELD.discard(fd)
+        os.close(fd)
+
+
+def _holder(fd: int) -> str:
+    try:
+        said = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        said = ""
+    return said or "another process"
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        mine, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -252,23 +449,29 @@ def recover(root: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None = None, force: bool = False) -> bool:
+def write_tree(
+    root: Path,
+    files: dict[str, str],
+    hashes: dict[str, str] | None = None,
+    force: bool = False,
+    swapped: Callable[[], object] = lambda: None,
+) -> bool:
     """Make ``root`` hold exactly ``files`` (plus the marker; ``hashes`` are the files' ``digests`` when
-    already computed). Returns False when it already did. A file in ``root`` that no generation wrote
-    (not in its manifest: someone added it) is not deleted unless ``force``: the write is refused,
-    naming it, and nothing changes."""
+    already computed). Returns False when it already did. ``root`` must pass ``check_output_folder``. A
+    file in ``root`` that no generation wrote (not in its manifest: someone added it) is not deleted
+    unless ``force``: the write is refused, naming it, and nothing changes.
+
+    ``swapped`` is called as soon as the new tree is in place. A WriteError means the folder is as it was;
+    a SwapError says what it holds instead (the new tree, with the previous one beside it, or nothing,
+    the previous tree beside it). The caller serializes generations into one folder (``locked``)."""
     for path in files:
         check_relative_path(path)
-    recover(root)
+    folder = check_output_folder(root)
+    recover(folder)
     expected = with_marker(files, hashes)
-    current = read_tree(root)
+    current = read_tree(folder)
     if current == expected:
         return False
-    if not _replaceable(root):
-        raise WriteError(
-            f"{root} exists and was not made by specgen (no {MARKER} file); refusing to replace it:"
-            " choose an empty or new folder"
-        )
     foreign = [] if force else _foreign(current, expected)
     if foreign:
         shown = ", ".join(str(root / p) for p in foreign[:5]) + (
@@ -279,8 +482,8 @@ def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None 
             f" {'it' if len(foreign) == 1 else 'them'}; move {'it' if len(foreign) == 1 else 'them'} out, or pass"
             " --force to let generation replace the folder"
         )
-    root.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.new-", dir=root.parent))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
     try:
         made: set[Path] = set()
         for rel, text in expected.items():
@@ -288,23 +491,47 @@ def write_tree(root: Path, files: dict[str, str], hashes: dict[str, str] | None 
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            if current.get(rel) == text and _linked(root / rel, target):
+            if current.get(rel) == text and _linked(folder / rel, target):
                 continue
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         os.chmod(staging, 0o755)
-        if not root.exists():
-            os.rename(staging, root)
-            return True
-        if _exchange(staging, root):
-            shutil.rmtree(staging)  # now holds the previous tree
-            return True
-        backup = root.with_name(f".{root.name}.old-{os.getpid()}")
-        os.rename(root, backup)
-        os.rename(staging, root)
-        shutil.rmtree(backup)
-        return True
+        previous = _swap(staging, folder)
     except BaseException:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
+    swapped()
+    if previous is not None:
+        try:
+            shutil.rmtree(previous)
+        except OSError as exc:
+            raise SwapError(
+                f"{folder} holds the new generation, but its previous tree, moved to {previous}, could not be"
+                f" removed ({exc.strerror or exc}); delete it (the next generation into {folder} does)"
+            ) from exc
+    return True
+
+
+def _swap(staging: Path, folder: Path) -> Path | None:
+    """Put ``staging`` in ``folder``'s place; where the previous tree now is (None: there was none). Raises
+    only while ``folder`` still holds its previous tree, or a SwapError saying where it is."""
+    if not folder.exists():
+        os.rename(staging, folder)
+        return None
+    if _exchange(staging, folder):
+        return staging  # now holds the previous tree
+    backup = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+    os.rename(folder, backup)
+    try:
+        os.rename(staging, folder)
+    except BaseException:
+        try:
+            os.rename(backup, folder)
+        except OSError as exc:
+            raise SwapError(
+                f"{folder} could not be replaced, and its previous tree, moved to {backup}, could not be put back"
+                f" ({exc.strerror or exc}); move it back (the next generation into {folder} does)"
+            ) from exc
+        raise
+    return backup

@@ -3,7 +3,8 @@
 ``Formatter.run`` is a ``core.format.Runner``: it gives exactly what ``core.format.run_jobs`` gives for
 the same jobs. Each result is cached under a digest of everything ``black_job`` reads: the job itself
 (kind, text, indentation, header), black's version, and the mode's settings. A cache entry that
-cannot be read is recomputed; one that cannot be written is skipped.
+cannot be read, or does not match its seal (``cache.load``), is recomputed and written again; one that
+cannot be written is skipped. The pool's workers end with this process, however it ends.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from ..core import format
 from . import cache
-from .workers import can_fork, ignore_interrupts
+from .workers import can_fork, start_worker
 
 #: Worker processes pay for themselves (starting them has a cost of its own) above this much work,
 #: estimated from black's cost per character and per call.
@@ -68,16 +69,19 @@ class Formatter:
 
         context = multiprocessing.get_context("fork") if can_fork() else None
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))  # the largest first: even shares
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context, initializer=ignore_interrupts) as pool:
+        with ProcessPoolExecutor(
+            max_workers=os.cpu_count(), mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+        ) as pool:
             done = dict(zip(order, pool.map(format.black_job, [jobs[i] for i in order], chunksize=8)))
         return [done[i] for i in range(len(jobs))]
 
     def _read(self, key: str) -> str | None:
         if self.folder is None:
             return None
+        data = cache.load(self.folder / key[:2] / key)
         try:
-            return (self.folder / key[:2] / key).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return None if data is None else data.decode("utf-8")
+        except UnicodeDecodeError:
             return None
 
     def _write(self, key: str, text: str) -> None:

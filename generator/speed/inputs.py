@@ -5,7 +5,8 @@ everything the output depends on (the spec and every document its ``$ref``s reac
 configuration, the generator's own code and templates, and the versions of the libraries that shape the
 output), the names of those documents relative to the spec's folder, and the hashes of the files written.
 When the inputs hash the same and the files on disk are still those files, they are the answer: no
-validation, no rendering, no black. A fresh clone has no cache and runs in full.
+validation, no rendering, no black. A fresh clone has no cache and runs in full, as does an entry that
+does not match its seal or does not have the shape written here (``cache.load``).
 """
 
 from __future__ import annotations
@@ -130,12 +131,20 @@ def remember(
 
 def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:
     """Whether ``previous`` (the API's files on disk) is still exactly what generation would give."""
+    data = cache.load(_entry(out, config.name))
     try:
-        recorded = json.loads(_entry(out, config.name).read_text(encoding="utf-8"))
-        documents, hashes = [str(d) for d in recorded["documents"]], recorded["files"]
-    except (OSError, ValueError, KeyError, TypeError):
+        recorded = json.loads(data or b"")
+        documents, hashes, value = recorded["documents"], recorded["files"], recorded["fingerprint"]
+    except (ValueError, KeyError, TypeError):
         return False
-    if _fingerprint(config, policy, documents) != recorded.get("fingerprint"):
+    if not (
+        isinstance(documents, list)
+        and all(isinstance(d, str) for d in documents)
+        and isinstance(hashes, dict)
+        and all(isinstance(h, str) for h in hashes.values())
+    ):
+        return False
+    if _fingerprint(config, policy, documents) != value:
         return False
     on_disk = {p: t for p, t in previous.items() if p != MARKER}
     if set(on_disk) != set(hashes):

@@ -25,11 +25,9 @@ refuses to render with templates that have any.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import cast
 
 import jinja2
@@ -447,15 +445,3 @@ def check(env: jinja2.Environment, sources: Mapping[str, str]) -> list[str]:
         lang = language(name)
         analysis.run(tree.body, frozenset({lang.start}), _Where(name, lang, {}))
     return analysis.problems
-
-
-def fingerprint(sources: Mapping[str, str]) -> str:
-    """A digest of all a template's check reads: every template's source (the macros it calls) and the
-    rules (this module and ``escape``). Compiled templates are cached under it."""
-    digest = hashlib.sha256()
-    for name in sorted(sources):
-        digest.update(f"{name}\0{len(sources[name])}\0".encode() + sources[name].encode("utf-8", "surrogatepass"))
-    here = Path(__file__).resolve().parent
-    for module in ("template_check.py", "escape.py"):
-        digest.update((here / module).read_bytes())
-    return digest.hexdigest()[:16]

@@ -2323,7 +2323,9 @@ class SyncAPIClient(_Base):
                     if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
-                            token = self._remember(source.get(self._http, self.max_response_bytes, self.timeout.total))
+                            token = self._remember(
+                                source.get(self._http, self.max_response_bytes, self.timeout.total)
+                            )
                             request.headers["Authorization"] = f"Bearer {token}"
                             replayed = True
                             continue
@@ -2405,7 +2407,9 @@ class AsyncAPIClient(_Base):
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
-            self._remember(await source.aget(self._http, self.max_response_bytes, self.timeout.total))
+            self._remember(
+                await source.aget(self._http, self.max_response_bytes, self.timeout.total)
+            )
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -2540,7 +2544,9 @@ class AsyncAPIClient(_Base):
                         source = self._stale_token(request)
                         if source is not None:
                             token = self._remember(
-                                await source.aget(self._http, self.max_response_bytes, self.timeout.total)
+                                await source.aget(
+                                    self._http, self.max_response_bytes, self.timeout.total
+                                )
                             )
                             request.headers["Authorization"] = f"Bearer {token}"
                             replayed = True

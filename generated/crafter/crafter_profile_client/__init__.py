@@ -35,6 +35,7 @@ from .errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPager, SyncPage
     from ._streaming import AsyncStreamedResponse, StreamedResponse
 
-__version__ = "0.1.25"
+__version__ = "0.2.0"
 
 __all__ = [
     "CrafterProfile",
@@ -73,6 +74,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",
     "StreamedResponse",

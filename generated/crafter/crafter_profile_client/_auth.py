@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
-from .errors import APIConnectionError, APIStatusError, status_error_class
+from .errors import APIConnectionError, APIStatusError, APITimeoutError, status_error_class
 
 __all__ = ["ClientCredentials", "client_credentials"]
 
@@ -32,9 +32,11 @@ class ClientCredentials:
     def __init__(
         self, token_url: str, client_id: str, client_secret: str, scopes: tuple[str, ...]
     ) -> None:
+        from ._runtime import _check_credential
+
         self.token_url = token_url
-        self._client_id = client_id
-        self._client_secret = client_secret
+        self._client_id = _check_credential(client_id, "client_id=")
+        self._client_secret = _check_credential(client_secret, "client_secret=")
         self._scopes = scopes
         self._token: str | None = None
         self._expires_at: float | None = None
@@ -65,39 +67,63 @@ class ClientCredentials:
         if self._token == token:
             self._token = None
 
-    def get(self, http: httpx.Client) -> str:
+    def get(self, http: httpx.Client, limit: int | None = None, total: float | None = None) -> str:
+        """The token, fetched when there is none good to use; its response's body is held to ``limit``
+        bytes (the client's ``max_response_bytes``) and the whole exchange to ``total`` seconds (the
+        client's total timeout), as a call's is."""
+        from ._runtime import _DEADLINE, _HELD, Endpoint, _hold_to_deadline, _on_trace, _read_body
+
         token = self.current()
         if token is not None:
             return token
         with self._lock:
             token = self.current()  # another thread may have fetched it meanwhile
             if token is None:
+                deadline = None if total is None else time.monotonic() + total
+                held = _DEADLINE.set(deadline)
                 try:
-                    response = http.send(self._request(http), follow_redirects=False)
-                except httpx.TransportError as exc:
-                    raise APIConnectionError(
-                        f"Connection error fetching a token: {type(exc).__name__}"
-                    ) from None
+                    request = self._request(http)
+                    if http not in _HELD:
+                        request.extensions.setdefault("trace", _on_trace)
+                    response = http.send(request, follow_redirects=False, stream=True)
+                    _hold_to_deadline(response.extensions.get("network_stream"))
+                    try:
+                        _read_body(response, deadline, limit, Endpoint("POST", self.token_url))
+                    finally:
+                        response.close()
+                except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
+                    raise _fetch_error(exc) from None
+                finally:
+                    _DEADLINE.reset(held)
                 token = self._accept(response)
             return token
 
-    async def aget(self, http: httpx.AsyncClient) -> str:
+    async def aget(
+        self, http: httpx.AsyncClient, limit: int | None = None, total: float | None = None
+    ) -> str:
+        import anyio
+
+        from ._runtime import Endpoint, _aread_body
+
         token = self.current()
         if token is not None:
             return token
         if self._async_lock is None:
-            import anyio
-
             self._async_lock = anyio.Lock()
         async with self._async_lock:
             token = self.current()
             if token is None:
                 try:
-                    response = await http.send(self._request(http), follow_redirects=False)
-                except httpx.TransportError as exc:
-                    raise APIConnectionError(
-                        f"Connection error fetching a token: {type(exc).__name__}"
-                    ) from None
+                    with anyio.fail_after(total):
+                        response = await http.send(
+                            self._request(http), follow_redirects=False, stream=True
+                        )
+                        try:
+                            await _aread_body(response, limit, Endpoint("POST", self.token_url))
+                        finally:
+                            await response.aclose()
+                except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
+                    raise _fetch_error(exc) from None
                 token = self._accept(response)
             return token
 
@@ -116,22 +142,29 @@ class ClientCredentials:
         )
 
     def _accept(self, response: httpx.Response) -> str:
-        response.read()
+        from ._runtime import _UNPRINTABLE, _redact_json, _redact_text
+
         body: Any = None
         try:
-            body = response.json()
-        except ValueError:
-            body = response.text[:200]
+            body = _redact_json(response.json(), self.secrets)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
+            body = _redact_text(response.text[:200], self.secrets)
         if (
             not response.is_success
             or not isinstance(body, Mapping)
             or not isinstance(body.get("access_token"), str)
+            or _UNPRINTABLE.search(body["access_token"])
         ):
             status = response.status_code if not response.is_success else 401
             message = f"the token endpoint answered {response.status_code}" + (
                 f": {body.get('error_description') or body.get('error')}"
                 if isinstance(body, Mapping)
-                else ""
+                and (body.get("error_description") or body.get("error"))
+                else (
+                    ": its access_token is not printable ASCII"
+                    if isinstance(body, Mapping) and isinstance(body.get("access_token"), str)
+                    else ""
+                )
             )
             error: APIStatusError = status_error_class(status)(
                 message, response=response, body=body
@@ -158,3 +191,11 @@ def client_credentials(
     if not (client_id and client_secret and token_url):
         return None
     return ClientCredentials(token_url, client_id, client_secret, scopes)
+
+
+def _fetch_error(exc: Exception) -> APIConnectionError:
+    """What a token fetch that got no usable answer raises (never the exception's text: it may hold
+    the token URL's query)."""
+    if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+        return APITimeoutError(f"Timed out fetching a token: {type(exc).__name__}")
+    return APIConnectionError(f"Connection error fetching a token: {type(exc).__name__}")

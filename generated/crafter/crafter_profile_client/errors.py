@@ -14,6 +14,7 @@ APIError
 │   ├── RateLimitError              429
 │   └── InternalServerError         5xx
 ├── ResponseValidationError         a 2xx body that does not match the documented schema (.body keeps it raw)
+├── ResponseTooLargeError           a body larger than max_response_bytes (decoded); reading stopped there
 ├── DownloadIntegrityError          a downloaded file's size or MD5 is not the expected one (nothing is kept)
 ├── PaginationError                 a next page the client will not ask for (a repeated cursor, a foreign link)
 ├── InvalidWebhookSignatureError    a webhook whose signature is missing, wrong or stale
@@ -41,6 +42,7 @@ __all__ = [
     "RateLimitError",
     "InternalServerError",
     "ResponseValidationError",
+    "ResponseTooLargeError",
     "DownloadIntegrityError",
     "MissingCredentialsError",
     "PaginationError",
@@ -156,6 +158,19 @@ class ResponseValidationError(APIError):
         self.status_code = response.status_code
         self.body = body
         self.errors = errors or []
+
+
+class ResponseTooLargeError(APIError):
+    """A response whose body is larger than ``max_response_bytes`` (counted after gzip or deflate
+    decoding): reading stopped at the limit and nothing of the body was kept. Raise the limit on the
+    client, with ``with_options``, or on the call (``None`` for none); a download with ``to=`` is not
+    limited. ``limit`` is the limit that applied; ``response`` has the status and headers."""
+
+    def __init__(self, message: str, *, response: httpx.Response, limit: int) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+        self.limit = limit
 
 
 class DownloadIntegrityError(APIError):

@@ -57,6 +57,7 @@ class Hrflow(SyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
@@ -72,6 +73,7 @@ class Hrflow(SyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = SyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
@@ -84,6 +86,7 @@ class Hrflow(SyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -111,9 +114,10 @@ class Hrflow(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.25",
+            user_agent="hrflow-client/0.2.0",
             http_client=http_client,
         )
 
@@ -127,6 +131,7 @@ class Hrflow(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Hrflow:
@@ -142,6 +147,7 @@ class Hrflow(SyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -209,6 +215,7 @@ class AsyncHrflow(AsyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
@@ -224,6 +231,7 @@ class AsyncHrflow(AsyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = AsyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -236,6 +244,7 @@ class AsyncHrflow(AsyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -263,9 +272,10 @@ class AsyncHrflow(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.1.25",
+            user_agent="hrflow-client/0.2.0",
             http_client=http_client,
         )
 
@@ -279,6 +289,7 @@ class AsyncHrflow(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncHrflow:
@@ -294,6 +305,7 @@ class AsyncHrflow(AsyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },

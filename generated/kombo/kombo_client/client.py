@@ -58,6 +58,7 @@ class Kombo(SyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
@@ -73,6 +74,7 @@ class Kombo(SyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = SyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
@@ -85,6 +87,7 @@ class Kombo(SyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -109,9 +112,10 @@ class Kombo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.25",
+            user_agent="kombo-client/0.2.0",
             http_client=http_client,
         )
 
@@ -125,6 +129,7 @@ class Kombo(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Kombo:
@@ -140,6 +145,7 @@ class Kombo(SyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -207,6 +213,7 @@ class AsyncKombo(AsyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
@@ -222,6 +229,7 @@ class AsyncKombo(AsyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = AsyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -234,6 +242,7 @@ class AsyncKombo(AsyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -258,9 +267,10 @@ class AsyncKombo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.1.25",
+            user_agent="kombo-client/0.2.0",
             http_client=http_client,
         )
 
@@ -274,6 +284,7 @@ class AsyncKombo(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncKombo:
@@ -289,6 +300,7 @@ class AsyncKombo(AsyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },

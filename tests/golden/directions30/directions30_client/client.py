@@ -48,6 +48,7 @@ class Directions(SyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
@@ -61,6 +62,7 @@ class Directions(SyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = SyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
@@ -71,6 +73,7 @@ class Directions(SyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -83,6 +86,7 @@ class Directions(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
             user_agent="directions30-client/0.1.0",
@@ -97,6 +101,7 @@ class Directions(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Directions:
@@ -110,6 +115,7 @@ class Directions(SyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -135,6 +141,7 @@ class Directions(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -154,6 +161,7 @@ class Directions(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -190,6 +198,7 @@ class AsyncDirections(AsyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
@@ -203,6 +212,7 @@ class AsyncDirections(AsyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = AsyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -213,6 +223,7 @@ class AsyncDirections(AsyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -225,6 +236,7 @@ class AsyncDirections(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
             user_agent="directions30-client/0.1.0",
@@ -239,6 +251,7 @@ class AsyncDirections(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncDirections:
@@ -252,6 +265,7 @@ class AsyncDirections(AsyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -277,6 +291,7 @@ class AsyncDirections(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -296,6 +311,7 @@ class AsyncDirections(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

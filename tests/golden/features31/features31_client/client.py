@@ -58,6 +58,7 @@ class FeatureZoo(SyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
@@ -72,6 +73,7 @@ class FeatureZoo(SyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = SyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
@@ -83,6 +85,7 @@ class FeatureZoo(SyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -102,6 +105,7 @@ class FeatureZoo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
             user_agent="features31-client/0.1.0",
@@ -117,6 +121,7 @@ class FeatureZoo(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> FeatureZoo:
@@ -131,6 +136,7 @@ class FeatureZoo(SyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -161,6 +167,7 @@ class FeatureZoo(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -176,6 +183,7 @@ class FeatureZoo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -189,6 +197,7 @@ class FeatureZoo(SyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -212,6 +221,7 @@ class FeatureZoo(SyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -263,6 +273,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         timeout: Seconds (or a ``Timeout``) for each attempt, body included; ``None`` waits forever.
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
+        max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
@@ -277,6 +288,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         timeout: float | Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int | None = AsyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -288,6 +300,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             "timeout": timeout,
             "max_retries": max_retries,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -307,6 +320,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
             user_agent="features31-client/0.1.0",
@@ -322,6 +336,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncFeatureZoo:
@@ -336,6 +351,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
                 "timeout": timeout,
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
+                "max_response_bytes": max_response_bytes,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -366,6 +382,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -381,6 +398,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -394,6 +412,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -417,6 +436,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             timeout=timeout,
             max_retries=max_retries,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -10,24 +10,29 @@ without I/O lives in ``_Base`` so the sync and async paths share it.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as _dt
 import enum
 import functools
 import inspect
 import json
 import logging
+import math
 import os
 import random
 import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import weakref
+import zlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, get_args
 from urllib.parse import quote
 
+import httpcore
 import httpx
 import pydantic
 
@@ -39,11 +44,13 @@ from .errors import (
     APITimeoutError,
     MissingCredentialsError,
     PaginationError,
+    ResponseTooLargeError,
     ResponseValidationError,
     status_error_class,
 )
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
@@ -127,6 +134,18 @@ MAX_RETRY_DELAY = 8.0
 #: A server's Retry-After is waited for up to this many seconds; asked to wait longer, the client does
 #: not retry: the error is raised at once, with ``retry_after`` set.
 MAX_RETRY_AFTER = 60.0
+#: A Retry-After further away than this (a day) is taken for a broken header and ignored, as are one
+#: that is negative, not a number, or not an HTTP date.
+RETRY_AFTER_CEILING = 86400.0
+#: The largest response body a call reads into memory, counted after gzip or deflate decoding: 10 MiB.
+#: Per client and per call (``max_response_bytes``, ``None`` for no limit); a download with ``to=`` is
+#: streamed to its file and not limited.
+DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+#: A credential this long is masked wherever it appears; a shorter one only where it stands as a word
+#: of its own (never inside another word: a short value would rewrite ordinary text), and one shorter
+#: than ``MIN_WORD_MASKED_LENGTH`` only where a whole value (a header, a JSON string) is it.
+MIN_MASKED_LENGTH = 8
+MIN_WORD_MASKED_LENGTH = 3
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 MAX_REDIRECTS = 10
 #: Connections the client's own pool opens, and requests an async client keeps in flight at once. Calls
@@ -613,35 +632,130 @@ def _is_json(content_type: str) -> bool:
     return bool(_JSON_TYPE.match(content_type.split(";", 1)[0].strip()))
 
 
+#: Retry-After's delay-seconds (RFC 9110: digits; a fraction is read too), ten digits at most.
+_DELAY_SECONDS = re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,9})?")
+
+
 def _parse_retry_after(headers: httpx.Headers) -> float | None:
+    """Seconds the response asks to wait (``retry-after-ms``, else ``Retry-After`` as seconds or an HTTP
+    date; a date already past is 0), or None when it does not say, or says something unusable: not a
+    number or a date, negative, NaN, infinite, or further away than ``RETRY_AFTER_CEILING``."""
     ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
+    if ms and _DELAY_SECONDS.fullmatch(ms.strip()):
+        seconds = float(ms) / 1000.0
+        if seconds <= RETRY_AFTER_CEILING:
+            return seconds
+    value = headers.get("retry-after", "").strip()
     if not value:
         return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
+    if _DELAY_SECONDS.fullmatch(value):
+        seconds = float(value)
+        return seconds if seconds <= RETRY_AFTER_CEILING else None
     try:
         import email.utils  # only for an HTTP-date Retry-After
 
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=_dt.timezone.utc)
+        seconds = (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None  # not a date: as if the header were absent
+    if not math.isfinite(seconds) or seconds > RETRY_AFTER_CEILING:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=_dt.timezone.utc)
-    return (when - _dt.datetime.now(_dt.timezone.utc)).total_seconds()
+    return max(seconds, 0.0)
+
+
+#: JSON's two-character escapes, which a server may use for these characters of a secret.
+_JSON_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
+
+
+def _hex_pattern(value: int, width: int) -> str:
+    """``value`` in hex, either case (``2f`` matches ``2F`` too)."""
+    return "".join(f"[{c}{c.upper()}]" if c.isalpha() else c for c in f"{value:0{width}x}")
+
+
+def _spellings(char: str) -> str:
+    """A pattern for one character of a secret in any way text may carry it: as itself, JSON-escaped
+    (``\\/``, ``\\u00e9``, a surrogate pair), or percent-encoded in either case (``%2F``, ``%2f``, and
+    ``+`` for a space)."""
+    code = ord(char)
+    forms = [re.escape(char)]
+    if char in _JSON_ESCAPES:
+        forms.append(re.escape(_JSON_ESCAPES[char]))
+    if code > 0xFFFF:
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        forms.append(r"\\u" + _hex_pattern(high, 4) + r"\\u" + _hex_pattern(low, 4))
+    else:
+        forms.append(r"\\u" + _hex_pattern(code, 4))
+    forms.append("".join("%" + _hex_pattern(b, 2) for b in char.encode("utf-8", "surrogatepass")))
+    if char == " ":
+        forms.append(r"\+")
+    return "(?:" + "|".join(forms) + ")"
+
+
+@functools.lru_cache(maxsize=32)
+def _masking(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for the secrets looked for inside text, the longest first, each character in any of
+    its spellings; one shorter than ``MIN_MASKED_LENGTH`` only with no letter or digit either side.
+    """
+    found = []
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= MIN_WORD_MASKED_LENGTH:
+            spelled = "".join(_spellings(c) for c in secret)
+            if len(secret) < MIN_MASKED_LENGTH:
+                spelled = f"(?<![A-Za-z0-9]){spelled}(?![A-Za-z0-9])"
+            found.append(spelled)
+    return re.compile("|".join(found)) if found else None
 
 
 def _redact_text(text: str, secrets: tuple[str, ...]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***").replace(quote(secret, safe=""), "***")
-    return text
+    """``text`` with each secret masked as ``***``: plain, JSON-escaped or percent-encoded, anywhere in
+    it (a short secret only as a word of its own); a text that is wholly a secret is always masked.
+    """
+    if not secrets:
+        return text
+    if text in secrets:
+        return "***"
+    pattern = _masking(secrets)
+    return text if pattern is None else pattern.sub("***", text)
+
+
+def _redact_json(value: Any, secrets: tuple[str, ...]) -> Any:
+    """Decoded JSON with secrets masked in its string values, in place; its shape (keys, numbers,
+    nesting) is never changed. Walked with a stack, not recursion: any depth json.loads gave is fine.
+    """
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return _redact_text(value, secrets)
+    stack = [value] if isinstance(value, (dict, list)) else []
+    while stack:  # each container is visited once
+        node = stack.pop()
+        for key, item in enumerate(node) if isinstance(node, list) else node.items():
+            if isinstance(item, str):
+                node[key] = _redact_text(item, secrets)
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+    return value
+
+
+def _redact_headers(headers: httpx.Headers, secrets: tuple[str, ...]) -> httpx.Headers:
+    """Response headers as an error keeps them: any value carrying a secret masked (a copy; the same
+    object when nothing needed masking)."""
+    if not secrets:
+        return headers
+    raw = headers.multi_items()
+    items = [(k, _redact_text(v, secrets)) for k, v in raw]
+    return headers if items == raw else httpx.Headers(items)
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
@@ -654,9 +768,11 @@ class _RedactedURL(httpx.URL):
     """
 
     _secrets: tuple[str, ...] = ()
+    _params: re.Pattern[str] | None = None  # the query parameters that carry credentials, by name
 
     def __str__(self) -> str:
-        return _redact_text(super().__str__(), self._secrets)
+        text = _redact_text(super().__str__(), self._secrets)
+        return text if self._params is None else self._params.sub(r"\1***", text)
 
     def __repr__(self) -> str:
         return f"URL({str(self)!r})"
@@ -675,12 +791,45 @@ class _RedactedHeaders(httpx.Headers):
         return f"Headers({items!r})"
 
 
+#: What a credential may hold: printable ASCII. A line break would end the header it is sent in.
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
+
+
+def _check_limit(value: int | None) -> int | None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+        raise ValueError(f"max_response_bytes must be a positive int or None, not {value!r}")
+    return value
+
+
+def _check_credential(value: str, what: str) -> str:
+    """``value`` when it is printable ASCII; else a ValueError that says where, never what, it is."""
+    bad = _UNPRINTABLE.search(value)
+    if bad is None:
+        return value
+    char = bad.group()
+    kind = (
+        "a line break"
+        if char in "\r\n"
+        else (
+            "a NUL character"
+            if char == "\0"
+            else "a non-ASCII character" if ord(char) > 0x7E else "a control character"
+        )
+    )
+    where = "at its end" if bad.start() == len(value) - 1 else f"at position {bad.start()}"
+    raise ValueError(
+        f"{what} holds {kind} {where}; a credential must be printable ASCII (its value is not shown)"
+    )
+
+
 class _Base:
     """State and every I/O-free step of a call, shared by the sync and async clients."""
 
     _servers: Mapping[str, str] = {}
     _request_id_header = "x-request-id"  # the generated client names another where the API does
     _holder: _Holder[Any]  # set by the sync and async clients
+    #: The constructor's default for ``max_response_bytes`` (the generated clients' signatures read it).
+    DEFAULT_MAX_RESPONSE_BYTES: ClassVar[int] = DEFAULT_MAX_RESPONSE_BYTES
 
     def __init__(
         self,
@@ -694,11 +843,16 @@ class _Base:
         user_agent: str,
         retry_policy: RetryPolicy | None = None,
         hooks: Sequence[object] | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.base_url = base_url
+        self.max_response_bytes = _check_limit(max_response_bytes)
+        for cred in credentials.values():
+            if isinstance(cred.value, str):
+                _check_credential(cred.value, f"{cred.param}= (or {cred.env})")
         self._credentials = dict(credentials)
         self._client_params = dict(client_params)
         self.timeout = Timeout.of(timeout)
@@ -706,6 +860,8 @@ class _Base:
         self._headers = {
             "User-Agent": user_agent,
             "Accept": "application/json",
+            # Only what can be decoded a step at a time (``_Body``), whatever httpx could decode.
+            "Accept-Encoding": "gzip, deflate",
             **(default_headers or {}),
         }
         self._raw = False
@@ -738,7 +894,20 @@ class _Base:
         self._secret_query = frozenset(
             c.wire for c in self._credentials.values() if c.location == "query"
         )
-        self._url_class = type("_RedactedURL", (_RedactedURL,), {"_secrets": self._secrets})
+        params = (
+            re.compile(
+                "([?&](?:"
+                + "|".join(
+                    re.escape(urllib.parse.quote_plus(w)) for w in sorted(self._secret_query)
+                )
+                + ")=)[^&#]*"
+            )
+            if self._secret_query
+            else None
+        )
+        self._url_class = type(
+            "_RedactedURL", (_RedactedURL,), {"_secrets": self._secrets, "_params": params}
+        )
         self._headers_class = type(
             "_RedactedHeaders",
             (_RedactedHeaders,),
@@ -775,7 +944,8 @@ class _Base:
             {
                 k: v
                 for k, v in self.__dict__.items()
-                if k.startswith("_") or k in ("base_url", "timeout", "max_retries", "retry_policy")
+                if k.startswith("_")
+                or k in ("base_url", "timeout", "max_retries", "retry_policy", "max_response_bytes")
             }
         )
         clone._raw = True  # type: ignore[attr-defined]
@@ -797,7 +967,10 @@ class _Base:
         """A credential's value for this request: the string, what the callable returns, or the token."""
         value = cred.value
         if callable(value):
-            return self._remember(value())
+            given = value()
+            if isinstance(given, str):
+                _check_credential(given, f"the value {cred.param}= gave")
+            return self._remember(given)
         if value is None and cred.tokens is not None:
             return cred.tokens.current()
         return value
@@ -968,9 +1141,13 @@ class _Base:
         idempotency_key: str | None = None,
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
-    ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None]:
-        """Everything an operation call decides before I/O: options, the request, and the download sink."""
-        resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None, int | None]:
+        """Everything an operation call decides before I/O: options, the request, the download sink, and
+        the size limit of the bodies read into memory."""
+        resolved_timeout, retries, limit = self._options(
+            timeout, max_retries, retry_policy, max_response_bytes
+        )
         request = self._build_request(
             client,
             ep,
@@ -988,7 +1165,7 @@ class _Base:
         if link is not None:
             request = self._at_link(request, link)
         sink = Sink(to, expected_size, md5) if to is not None else None
-        return ep, request, resolved_timeout, retries, sink
+        return ep, request, resolved_timeout, retries, sink, limit
 
     def _at_link(self, request: httpx.Request, link: str) -> httpx.Request:
         """The request sent to a next-page link the server gave: the link's URL (its query first, then
@@ -1019,11 +1196,11 @@ class _Base:
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-    ) -> tuple[Endpoint[DownloadTarget], httpx.Request, Timeout, _Attempts, Sink]:
-        resolved_timeout, retries = self._options(timeout, max_retries, retry_policy)
+    ) -> tuple[Endpoint[DownloadTarget], httpx.Request, Timeout, _Attempts, Sink, int | None]:
+        resolved_timeout, retries, limit = self._options(timeout, max_retries, retry_policy)
         request = self._link_request(client, url, resolved_timeout)
         ep: Endpoint[DownloadTarget] = Endpoint("GET", self._redact(request.url.path))
-        return ep, request, resolved_timeout, retries, Sink(to, expected_size, md5)
+        return ep, request, resolved_timeout, retries, Sink(to, expected_size, md5), limit
 
     def _link_request(
         self, client: httpx.Client | httpx.AsyncClient, url: str | httpx.URL, timeout: Timeout
@@ -1118,10 +1295,16 @@ class _Base:
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         retry_policy: RetryPolicy | NotGiven,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
     ) -> tuple[Endpoint[Any], dict[str, Any]]:
         """``request()``: its endpoint and the arguments of ``_request``."""
         ep = _ad_hoc(method, path, cast_to, self._any_credential)
-        options = {"timeout": timeout, "max_retries": max_retries, "retry_policy": retry_policy}
+        options = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
+        }
         return ep, {"query": query or {}, "body": json, "extra_headers": headers, **options}
 
     # -- tokens and hooks ------------------------------------------------------------------------
@@ -1245,13 +1428,19 @@ class _Base:
         timeout: float | Timeout | None | NotGiven,
         max_retries: int | NotGiven,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-    ) -> tuple[Timeout, _Attempts]:
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> tuple[Timeout, _Attempts, int | None]:
         resolved_timeout = self.timeout if isinstance(timeout, NotGiven) else Timeout.of(timeout)
         retries = self.max_retries if isinstance(max_retries, NotGiven) else max_retries
         if retries < 0:
             raise ValueError("max_retries must be 0 or more")
         policy = self.retry_policy if isinstance(retry_policy, NotGiven) else retry_policy
-        return resolved_timeout, _Attempts(retries, policy)
+        limit = (
+            self.max_response_bytes
+            if isinstance(max_response_bytes, NotGiven)
+            else _check_limit(max_response_bytes)
+        )
+        return resolved_timeout, _Attempts(retries, policy), limit
 
     # -- responses -----------------------------------------------------------------------------
 
@@ -1316,18 +1505,21 @@ class _Base:
             ) from None
 
     def _status_error(self, ep: Endpoint[Any], response: httpx.Response) -> APIStatusError:
-        text = self._redact(response.text)
+        raw = response.text
+        text = self._redact(raw)
         body: Any = text
-        if text and _is_json(response.headers.get("content-type", "")):
+        if raw and _is_json(response.headers.get("content-type", "")):
             try:
-                body = json.loads(text)
-            except ValueError:
+                # Decoded from what was received, then masked string by string: a secret can never
+                # change the body's shape.
+                body = _redact_json(json.loads(raw), self._secrets)
+            except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
                 body = text
             spec = ep.match(ep.errors, response.status_code)
-            if spec is not None and spec[0] == "json" and spec[1] is not None:
+            if body is not text and spec is not None and spec[0] == "json" and spec[1] is not None:
                 try:
                     body = self._adapter(ep, spec[1]).validate_python(body)
-                except pydantic.ValidationError:
+                except (pydantic.ValidationError, RecursionError):
                     pass  # keep the decoded JSON: the error is still worth raising as is
         summary = _summary(body, text)
         request_id = self._request_id(response)
@@ -1337,6 +1529,7 @@ class _Base:
             + (f" (request id {request_id})" if request_id else "")
         )
         error = status_error_class(response.status_code)(message, response=response, body=body)
+        error.headers = _redact_headers(response.headers, self._secrets)
         error.retry_after = _parse_retry_after(response.headers)
         error.request_id = request_id
         return error
@@ -1347,9 +1540,12 @@ class _Base:
 
     # -- logging -------------------------------------------------------------------------------
 
+    # A record's arguments are the masked text, not the URL object: a handler that reads them (a JSON
+    # formatter, say) finds no credential either.
+
     def _log_request(self, request: httpx.Request, attempt: int) -> None:
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("request %s %s (attempt %d)", request.method, request.url, attempt + 1)
+            log.debug("request %s %s (attempt %d)", request.method, str(request.url), attempt + 1)
 
     def _log_response(
         self, request: httpx.Request, response: httpx.Response, started: float
@@ -1358,7 +1554,7 @@ class _Base:
             log.debug(
                 "response %s %s -> %d in %.1f ms",
                 request.method,
-                request.url,
+                str(request.url),
                 response.status_code,
                 (time.monotonic() - started) * 1000,
             )
@@ -1545,20 +1741,283 @@ def _basic(value: str) -> str:
     return base64.b64encode(value.encode("utf-8")).decode("ascii")
 
 
-def _read_with_deadline(response: httpx.Response, deadline: float | None) -> None:
-    if deadline is None:
-        response.read()
+#: A compressed body is decoded this many bytes at a time at most, so it never expands in one go.
+_INFLATE_STEP = 1 << 18
+#: Encodings httpx decodes with libraries that cannot stop early (brotli, zstandard, when installed).
+#: The client does not ask for them (``Accept-Encoding: gzip, deflate``); a server that sends them anyway
+#: is still held to the limit, a decoded chunk at a time.
+_HTTPX_DECODED = frozenset({"br", "zstd"})
+
+
+class _Inflater:
+    """gzip or deflate decoded as httpx decodes them, but at most ``_INFLATE_STEP`` bytes per step."""
+
+    __slots__ = ("_zlib", "_deflate", "_first")
+
+    def __init__(self, kind: str) -> None:
+        self._deflate = kind == "deflate"
+        self._first = True
+        self._zlib = zlib.decompressobj(zlib.MAX_WBITS if self._deflate else zlib.MAX_WBITS | 16)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while data and not self._zlib.eof:  # each step consumes input or yields output
+            try:
+                out = self._zlib.decompress(data, _INFLATE_STEP)
+            except zlib.error as exc:
+                if self._deflate and self._first:  # raw deflate, without the zlib wrapper
+                    self._first = False
+                    self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise httpx.DecodingError(f"the body could not be decoded: {exc}") from None
+            self._first = False
+            left = self._zlib.unconsumed_tail
+            if not out and len(left) == len(data):
+                break
+            data = left
+            if out:
+                yield out
+        # Bytes after the end of the stream are ignored, as httpx ignores them.
+
+    def flush(self) -> bytes:
+        try:
+            return self._zlib.flush()
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"the body could not be decoded: {exc}") from None
+
+
+def _through(stages: Sequence[_Inflater], data: bytes) -> Iterator[bytes]:
+    """``data`` decoded by each stage in turn, lazily: no stage hands on more than a step at once."""
+    pieces: Iterator[bytes] = iter((data,))
+    for stage in stages:
+        pieces = _fed(stage, pieces)
+    return pieces
+
+
+def _fed(stage: _Inflater, pieces: Iterator[bytes]) -> Iterator[bytes]:
+    for piece in pieces:
+        yield from stage.feed(piece)
+
+
+class _Body:
+    """A response body being read into memory within ``limit`` bytes: the bytes received and, for gzip
+    and deflate, the bytes they decode to (decoded here, a step at a time, so a small compressed body
+    that expands to gigabytes stops at the limit). Reading stops as soon as either passes the limit.
+    """
+
+    __slots__ = ("response", "limit", "ep", "raw", "stages", "chunks", "size", "received")
+
+    def __init__(self, response: httpx.Response, limit: int, ep: Endpoint[Any]) -> None:
+        self.response = response
+        self.limit = limit
+        self.ep = ep
+        self.raw = True  # read undecoded and decoded by ``stages``; False: httpx decodes
+        self.stages: list[_Inflater] = []
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.received = 0
+
+    @classmethod
+    def of(cls, response: httpx.Response, limit: int | None, ep: Endpoint[Any]) -> _Body | None:
+        """The reader a response's body needs, or None when nothing needs counting: no limit, no body,
+        or an unencoded body whose Content-Length is within the limit (h11 reads no more than that).
+        A Content-Length over the limit is refused before anything is read."""
+        if limit is None:
+            return None
+        status = response.status_code
+        if response.request.method == "HEAD" or status in (204, 304) or status < 200:
+            return None
+        headers = response.headers
+        encoding = headers.get("content-encoding")
+        length = headers.get("content-length")
+        if length is not None and length.isdigit():
+            if int(length) > limit:
+                raise _too_large(response, limit, ep, int(length))
+            if not encoding:
+                return None
+        body = cls(response, limit, ep)
+        for name in reversed((encoding or "").lower().split(",")):
+            name = name.strip()
+            if name in ("gzip", "deflate"):
+                body.stages.append(_Inflater(name))
+            elif name in _HTTPX_DECODED:
+                body.raw, body.stages = False, []
+                break
+        return body
+
+    def feed(self, data: bytes) -> None:
+        self.received += len(data)
+        if self.received > self.limit:
+            raise _too_large(self.response, self.limit, self.ep)
+        if self.stages:
+            for piece in _through(self.stages, data):
+                self._keep(piece)
+        else:
+            self._keep(data)
+
+    def _keep(self, piece: bytes) -> None:
+        self.size += len(piece)
+        if self.size > self.limit:
+            raise _too_large(self.response, self.limit, self.ep)
+        self.chunks.append(piece)
+
+    def finish(self) -> None:
+        """Decode what the stages still hold and store the body where ``Response.read()`` would."""
+        for index, stage in enumerate(self.stages):
+            tail = stage.flush()
+            if tail:
+                for piece in _through(self.stages[index + 1 :], tail):
+                    self._keep(piece)
+        content = b"".join(self.chunks)
+        self.response._content = content  # noqa: SLF001 - where Response.read() keeps it
+
+
+def _too_large(
+    response: httpx.Response, limit: int, ep: Endpoint[Any], declared: int | None = None
+) -> ResponseTooLargeError:
+    said = f" (its Content-Length is {declared})" if declared is not None else ""
+    return ResponseTooLargeError(
+        f"{ep.method} {ep.path} answered {response.status_code} with a body larger than"
+        f" max_response_bytes={limit}{said}; it was not read. Raise the limit on the client, with"
+        " with_options() or on the call (None for no limit)",
+        response=response,
+        limit=limit,
+    )
+
+
+def _read_body(
+    response: httpx.Response, deadline: float | None, limit: int | None, ep: Endpoint[Any]
+) -> None:
+    """Read a response's body into it (``response.content``), by ``deadline`` (``time.monotonic()``)
+    and within ``limit`` bytes (``ResponseTooLargeError``)."""
+    body = None if response.is_stream_consumed else _Body.of(response, limit, ep)
+    if body is None and (deadline is None or response.is_stream_consumed):
+        response.read()  # already read: httpx gives what it kept, or says why it cannot
         return
-    chunks = []
-    for chunk in response.iter_bytes():
-        chunks.append(chunk)
-        if time.monotonic() > deadline:
+    chunks = response.iter_bytes() if body is None or not body.raw else response.iter_raw()
+    kept: list[bytes] = []
+    for chunk in chunks:
+        if body is None:
+            kept.append(chunk)
+        else:
+            body.feed(chunk)
+        if deadline is not None and time.monotonic() > deadline:
             raise httpx.ReadTimeout(
                 "total timeout expired while reading the body", request=response.request
             )
-    response._content = b"".join(
-        chunks
-    )  # noqa: SLF001 - what Response.read() stores, read under a deadline
+    if body is None:
+        response._content = b"".join(kept)  # noqa: SLF001 - where Response.read() keeps it
+    else:
+        body.finish()
+
+
+async def _aread_body(response: httpx.Response, limit: int | None, ep: Endpoint[Any]) -> None:
+    """The async ``_read_body``; the deadline is the caller's (``anyio.fail_after``)."""
+    body = None if response.is_stream_consumed else _Body.of(response, limit, ep)
+    if body is None:
+        await response.aread()
+        return
+    async for chunk in response.aiter_raw() if body.raw else response.aiter_bytes():
+        body.feed(chunk)
+    body.finish()
+
+
+#: The deadline (``time.monotonic()``) of the sync call on this thread, or None: what the connections
+#: held to it (``_hold_to_deadline``) read it from.
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "specgen_deadline", default=None
+)
+
+
+class _ByDeadline:
+    """A network stream's ``read`` or ``write`` whose timeout is never past ``_DEADLINE``: httpx's
+    timeouts bound each read, so a server sending its headers a byte at a time would otherwise hold a
+    sync call for as long as it likes."""
+
+    __slots__ = ("_io", "_expired")
+    var = _DEADLINE  # which runtime holds this stream (each generated package has its own)
+
+    def __init__(self, io: Callable[[Any, float | None], Any], expired: type[Exception]) -> None:
+        self._io = io
+        self._expired = expired
+
+    def __call__(self, data: Any, timeout: float | None = None) -> Any:
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._expired("the total timeout expired")
+            if timeout is None or left < timeout:
+                timeout = left
+        return self._io(data, timeout)
+
+
+def _hold_to_deadline(stream: Any) -> Any:
+    """Hold an httpcore network stream's reads and writes (and the TLS stream it starts) to the
+    deadline of the call using it. Gives the stream."""
+    read = getattr(stream, "read", None)
+    if read is None or getattr(read, "var", None) is _DEADLINE:
+        return stream
+    start_tls = getattr(stream, "start_tls", None)
+    try:
+        stream.read = _ByDeadline(read, httpcore.ReadTimeout)
+        stream.write = _ByDeadline(stream.write, httpcore.WriteTimeout)
+        if start_tls is not None:
+            stream.start_tls = lambda *args, **kwargs: _hold_to_deadline(start_tls(*args, **kwargs))
+    except AttributeError:  # a stream that takes no attributes: per-read timeouts only
+        pass
+    return stream
+
+
+def _on_trace(name: str, info: Mapping[str, Any]) -> None:
+    """httpcore's ``trace`` extension, on the sync requests of an httpx client the caller passed in:
+    each new connection is held to the deadline before the request's headers are sent on it."""
+    if name == "connection.connect_tcp.complete":
+        _hold_to_deadline(info.get("return_value"))
+
+
+class _HeldBackend(httpcore.NetworkBackend):
+    """The network backend of the client's own httpx client: every connection it opens is held to the
+    deadline from the start, so requests need no ``trace`` (which costs each request some 10 us)."""
+
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        stream: httpcore.NetworkStream = _hold_to_deadline(
+            self._backend.connect_tcp(*args, **kwargs)
+        )
+        return stream
+
+    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        stream: httpcore.NetworkStream = _hold_to_deadline(
+            self._backend.connect_unix_socket(*args, **kwargs)
+        )
+        return stream
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+#: The httpx clients whose every connection is held to the deadline where it opens (``_HeldBackend``).
+_HELD: weakref.WeakSet[httpx.Client] = weakref.WeakSet()
+
+
+def _hold_connections(client: httpx.Client) -> httpx.Client:
+    """Give the pools of an httpx client made by this runtime the ``_HeldBackend``. Where httpx is not
+    laid out as known (its transports' ``_pool``, the pools' ``_network_backend``), nothing changes and
+    each request carries the ``trace`` instead."""
+    mounts: Mapping[Any, Any] = getattr(client, "_mounts", {})
+    transports = [
+        getattr(client, "_transport", None),
+        *(t for t in mounts.values() if t is not None),
+    ]
+    pools: list[Any] = [getattr(transport, "_pool", None) for transport in transports]
+    backends: list[Any] = [getattr(pool, "_network_backend", None) for pool in pools]
+    if all(isinstance(backend, httpcore.NetworkBackend) for backend in backends):
+        for pool, backend in zip(pools, backends):
+            pool._network_backend = _HeldBackend(backend)
+        _HELD.add(client)
+    return client
 
 
 class _Slots:
@@ -1641,7 +2100,9 @@ class SyncAPIClient(_Base):
         timeout = self.timeout.httpx()
         self._holder: _Holder[httpx.Client] = _Holder(
             http_client,
-            lambda: httpx.Client(timeout=timeout, follow_redirects=False, limits=_LIMITS),
+            lambda: _hold_connections(
+                httpx.Client(timeout=timeout, follow_redirects=False, limits=_LIMITS)
+            ),
             self._headers,
         )
 
@@ -1701,10 +2162,11 @@ class SyncAPIClient(_Base):
         idempotency_key: str | None = None,
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
-            self._remember(source.get(self._http))
+            self._remember(source.get(self._http, self.max_response_bytes, self.timeout.total))
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -1726,6 +2188,7 @@ class SyncAPIClient(_Base):
                 idempotency_key,
                 link,
                 extra_body,
+                max_response_bytes,
             )
             return self._execute(*call)
 
@@ -1741,13 +2204,24 @@ class SyncAPIClient(_Base):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Call an endpoint this client has no method for (``client.request("GET", "/v2/jobs")``): the
         client's credentials, retries, redaction, hooks and typed errors apply. ``path`` is under the base
         URL and sent as given; a 2xx JSON body is parsed as ``cast_to`` (a model, ``list[Model]``...) when
-        given, else returned as decoded JSON; a 204 returns None."""
+        given, else returned as decoded JSON; a 204 returns None. ``max_response_bytes`` replaces the
+        client's body size limit for this call (``None``: no limit)."""
         ep, call = self._escape_call(
-            method, path, cast_to, query, json, headers, timeout, max_retries, retry_policy
+            method,
+            path,
+            cast_to,
+            query,
+            json,
+            headers,
+            timeout,
+            max_retries,
+            retry_policy,
+            max_response_bytes,
         )
         return self._request(ep, **call)
 
@@ -1761,15 +2235,55 @@ class SyncAPIClient(_Base):
         return page
 
     def _send(self, request: httpx.Request) -> httpx.Response:
-        """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread."""
+        """Send and follow redirects ourselves, so credentials stay on their origin. The body is unread.
+        Every connection the request uses is held to the call's deadline (``_DEADLINE``): one the client's
+        own httpx client opens from the start (``_HeldBackend``), one a caller's httpx client opens as it
+        opens (httpcore's ``trace``) or, opened by a request of the caller's, from its first response on.
+        """
+        http = self._http
+        if http not in _HELD:
+            request.extensions.setdefault("trace", _on_trace)
         hops = 0
         while True:
-            response = self._http.send(request, stream=True, follow_redirects=False)
+            response = http.send(request, stream=True, follow_redirects=False)
+            _hold_to_deadline(response.extensions.get("network_stream"))
             following = self._redirect(request, response, hops)
             if following is None:
                 return response
             response.close()
             request, hops = following, hops + 1
+
+    def _exchange(
+        self,
+        ep: Endpoint[Any],
+        request: httpx.Request,
+        deadline: float | None,
+        sink: Sink | None,
+        limit: int | None,
+    ) -> tuple[httpx.Response, bool]:
+        """One attempt on the wire: send, then read the body (into the sink, for a download), all by the
+        deadline, which the connection itself is held to, so headers that trickle in cannot outlast it.
+        A download's body is bounded per read only: its duration grows with the file. Gives the
+        response and whether its body was left unread for the caller (``with_streaming_response``).
+        """
+        held = _DEADLINE.set(deadline)
+        try:
+            response = self._send(request)
+            streamed = self._stream and response.is_success
+            try:
+                if sink is not None and response.is_success:
+                    _DEADLINE.set(None)
+                    sink.begin()
+                    for chunk in response.iter_bytes():
+                        sink.write(chunk)
+                elif not streamed:
+                    _read_body(response, deadline, limit, ep)
+            finally:
+                if not streamed:
+                    response.close()
+            return response, streamed
+        finally:
+            _DEADLINE.reset(held)
 
     def _execute(
         self,
@@ -1778,6 +2292,7 @@ class SyncAPIClient(_Base):
         timeout: Timeout,
         retries: _Attempts,
         sink: Sink | None,
+        limit: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> T:
         attempt = 0
         replayed = False  # a 401 to an OAuth2 token: fetched again and replayed once
@@ -1789,24 +2304,10 @@ class SyncAPIClient(_Base):
                         request = changed if isinstance(changed, httpx.Request) else request
                 self._log_request(request, attempt)
                 started = time.monotonic()
-                # A download is bounded per read, not in total: its duration grows with the file.
-                deadline = (
-                    started + timeout.total if timeout.total is not None and sink is None else None
-                )
+                deadline = started + timeout.total if timeout.total is not None else None
                 try:
-                    response = self._send(request)
-                    streamed = self._stream and response.is_success
-                    try:
-                        if sink is not None and response.is_success:
-                            sink.begin()
-                            for chunk in response.iter_bytes():
-                                sink.write(chunk)
-                        elif not streamed:
-                            _read_with_deadline(response, deadline)
-                    finally:
-                        if not streamed:
-                            response.close()
-                except (httpx.TransportError, TimeoutError) as exc:
+                    response, streamed = self._exchange(ep, request, deadline, sink, limit)
+                except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
                     delay = self._next_retry(ep, attempt, retries, first, error=exc, sink=sink)
                     if delay is None:
                         raise self._connection_error(exc) from None
@@ -1817,11 +2318,15 @@ class SyncAPIClient(_Base):
                     if streamed:
                         from ._streaming import StreamedResponse
 
-                        return StreamedResponse(self, ep, response)  # type: ignore[return-value]
+                        return StreamedResponse(  # type: ignore[return-value]
+                            self, ep, response, limit
+                        )
                     if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
-                            token = self._remember(source.get(self._http))
+                            token = self._remember(
+                                source.get(self._http, self.max_response_bytes, self.timeout.total)
+                            )
                             request.headers["Authorization"] = f"Bearer {token}"
                             replayed = True
                             continue
@@ -1899,10 +2404,13 @@ class AsyncAPIClient(_Base):
         idempotency_key: str | None = None,
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
-            self._remember(await source.aget(self._http))
+            self._remember(
+                await source.aget(self._http, self.max_response_bytes, self.timeout.total)
+            )
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -1924,6 +2432,7 @@ class AsyncAPIClient(_Base):
                 idempotency_key,
                 link,
                 extra_body,
+                max_response_bytes,
             )
             return await self._execute(*call)
 
@@ -1939,10 +2448,20 @@ class AsyncAPIClient(_Base):
         timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
     ) -> Any:
         """Call an endpoint this client has no method for; see ``SyncAPIClient.request``."""
         ep, call = self._escape_call(
-            method, path, cast_to, query, json, headers, timeout, max_retries, retry_policy
+            method,
+            path,
+            cast_to,
+            query,
+            json,
+            headers,
+            timeout,
+            max_retries,
+            retry_policy,
+            max_response_bytes,
         )
         return await self._request(ep, **call)
 
@@ -1969,6 +2488,7 @@ class AsyncAPIClient(_Base):
         timeout: Timeout,
         retries: _Attempts,
         sink: Sink | None,
+        limit: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> T:
         import anyio
 
@@ -2001,11 +2521,11 @@ class AsyncAPIClient(_Base):
                                     else max(0.0, started + timeout.total - time.monotonic())
                                 )
                                 with anyio.fail_after(remaining):
-                                    await response.aread()
+                                    await _aread_body(response, limit, ep)
                         finally:
                             if not streamed:
                                 await response.aclose()
-                except (httpx.TransportError, TimeoutError) as exc:
+                except (httpx.TransportError, httpx.DecodingError, TimeoutError) as exc:
                     delay = self._next_retry(ep, attempt, retries, first, error=exc, sink=sink)
                     if delay is None:
                         raise self._connection_error(exc) from None
@@ -2018,11 +2538,17 @@ class AsyncAPIClient(_Base):
                     if streamed:
                         from ._streaming import AsyncStreamedResponse
 
-                        return AsyncStreamedResponse(self, ep, response)  # type: ignore[return-value]
+                        return AsyncStreamedResponse(  # type: ignore[return-value]
+                            self, ep, response, limit
+                        )
                     if response.status_code == 401 and self._tokens is not None and not replayed:
                         source = self._stale_token(request)
                         if source is not None:
-                            token = self._remember(await source.aget(self._http))
+                            token = self._remember(
+                                await source.aget(
+                                    self._http, self.max_response_bytes, self.timeout.total
+                                )
+                            )
                             request.headers["Authorization"] = f"Bearer {token}"
                             replayed = True
                             continue

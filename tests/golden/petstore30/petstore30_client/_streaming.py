@@ -2,7 +2,8 @@
 """Streamed responses: ``client.with_streaming_response.<resource>.<method>(...)`` is a context manager that
 sends the request on entry and hands over the response with its body unread, to be read a chunk or a line
 at a time (or parsed whole with ``parse()``); leaving the block closes it. Failures (non-2xx) are read
-and raised as usual, after the usual retries, before the block is entered.
+and raised as usual, after the usual retries, before the block is entered. ``read()`` and ``parse()``
+hold the whole body in memory and so keep to the call's ``max_response_bytes``; the iterators do not.
 
 Hand-written and copied verbatim into each generated package.
 """
@@ -24,9 +25,12 @@ P = ParamSpec("P")
 
 
 class _Streamed(Generic[T]):
-    def __init__(self, client: _Base, ep: Endpoint[T], response: httpx.Response) -> None:
+    def __init__(
+        self, client: _Base, ep: Endpoint[T], response: httpx.Response, limit: int | None = None
+    ) -> None:
         self._client = client
         self._ep = ep
+        self._limit = limit
         self.http_response = response
         self.status_code = response.status_code
         self.headers = response.headers
@@ -47,10 +51,13 @@ class StreamedResponse(_Streamed[T]):
         return self.http_response.iter_lines()
 
     def read(self) -> bytes:
-        return self.http_response.read()
+        from ._runtime import _read_body
+
+        _read_body(self.http_response, None, self._limit, self._ep)
+        return self.http_response.content
 
     def parse(self) -> T:
-        self.http_response.read()
+        self.read()
         return self._parsed()
 
     def close(self) -> None:
@@ -67,10 +74,13 @@ class AsyncStreamedResponse(_Streamed[T]):
         return self.http_response.aiter_lines()
 
     async def read(self) -> bytes:
-        return await self.http_response.aread()
+        from ._runtime import _aread_body
+
+        await _aread_body(self.http_response, self._limit, self._ep)
+        return self.http_response.content
 
     async def parse(self) -> T:
-        await self.http_response.aread()
+        await self.read()
         return self._parsed()
 
     async def close(self) -> None:

@@ -35,6 +35,7 @@ from .errors import (
     PaginationError,
     PermissionDeniedError,
     RateLimitError,
+    ResponseTooLargeError,
     ResponseValidationError,
     UnprocessableEntityError,
 )
@@ -73,6 +74,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RawResponse",
+    "ResponseTooLargeError",
     "ResponseValidationError",
     "RetryPolicy",
     "StreamedResponse",

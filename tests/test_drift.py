@@ -331,3 +331,30 @@ def test_a_new_uncommitted_package_stays_at_its_first_version(repo, tmp_path_fac
     pyproject = tomllib.loads((repo / "generated_new/jobs/pyproject.toml").read_text())
     assert pyproject["project"]["version"] == "0.1.0"
     assert "## 0.1.0\n\nFirst generation" in (repo / "generated_new/jobs/CHANGELOG.md").read_text()
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_update_spec_says_what_the_folder_holds_when_generation_fails(repo, tmp_path_factory, capsys, swapped):
+    # A generation that fails before the swap leaves generated/ as it was: the old spec goes back. One that
+    # fails after it (generate says so) leaves the new spec's generation: the new spec stays with it.
+    from generator.config import load_project
+    from generator.drift.update import update_spec
+
+    project = load_project(repo)
+    new = tmp_path_factory.mktemp("vendor") / "kombo.yaml"
+    new.write_bytes((repo / "specs/kombo.yaml").read_bytes().replace(b"description:", b"description: New.", 1))
+    before = (repo / "specs/kombo.yaml").read_bytes()
+
+    def regenerate(argv: list[str]) -> int:
+        if swapped:
+            (repo / "generated" / ".specgen").write_text('{"generator": "specgen", "files": {}}')
+        return 1
+
+    assert update_spec(project, "kombo", str(new), regenerate=regenerate) == 1
+    said = capsys.readouterr().err
+    if swapped:
+        assert (repo / "specs/kombo.yaml").read_bytes() == new.read_bytes()
+        assert "after" in said and "specs/kombo.yaml (updated) generates" in said
+    else:
+        assert (repo / "specs/kombo.yaml").read_bytes() == before
+        assert "put back" in said and "unchanged" in said

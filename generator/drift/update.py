@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config import ApiConfig, ConfigError, ProjectConfig
 from ..core.load import MAX_DOCUMENT_BYTES, load_spec, parse_text
+from ..core.write import MARKER
 from .diff import as_json, as_markdown, as_text, diff_specs
 
 FETCH_TIMEOUT = 30.0  # seconds for a whole download: connecting, the headers and every byte of the body
@@ -216,12 +217,31 @@ def update_spec(
     if not before.diagnostics.has_errors:
         result = diff_specs(before, after)
         sys.stdout.write({"text": as_text, "json": as_json, "markdown": as_markdown}[fmt](result))
+    before_tree = _manifest(project.output)
     status = regenerate(["generate", "--project", str(project.root)])
     if status != 0:
+        if _manifest(project.output) != before_tree:
+            # The new tree was swapped in and a step after the swap failed (generate said what): the
+            # folder holds the new spec's generation, so the new spec stays with it.
+            print(
+                f"update-spec: generation failed after {project.output} was replaced; it holds what"
+                f" {config.spec} (updated) generates",
+                file=sys.stderr,
+            )
+            return status
         _replace(config.spec, original)
-        print(f"update-spec: generation failed; {config.spec} put back, generated/ unchanged", file=sys.stderr)
+        print(f"update-spec: generation failed; {config.spec} put back, {project.output} unchanged", file=sys.stderr)
         return status
     return 1 if unmatched else 0
+
+
+def _manifest(folder: Path) -> bytes | None:
+    """The output folder's manifest as it is now (None: none): a generation that swapped the folder in
+    wrote a new one."""
+    try:
+        return (folder / MARKER).read_bytes()
+    except OSError:
+        return None
 
 
 def _parses(data: bytes, as_json: bool) -> bool:

@@ -358,3 +358,18 @@ def test_update_spec_says_what_the_folder_holds_when_generation_fails(repo, tmp_
     else:
         assert (repo / "specs/kombo.yaml").read_bytes() == before
         assert "put back" in said and "unchanged" in said
+
+
+def test_a_folder_git_ignores_has_no_release_history(tmp_path):
+    # Inside a work tree, an ignored output folder (a benchmark's, a scratch one) is judged as it is on
+    # disk: committed_tree says None, so a regeneration with nothing changed is an input-cache hit.
+    from generator.drift.history import committed_tree
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / ".gitignore").write_text("scratch/\n")
+    (tmp_path / "scratch" / "out").mkdir(parents=True)
+    (tmp_path / "kept").mkdir()
+    git(tmp_path, "add", ".gitignore")
+    git(tmp_path, "commit", "-q", "-m", "ignore scratch")
+    assert committed_tree(tmp_path / "scratch" / "out") is None
+    assert committed_tree(tmp_path / "kept") == {}  # tracked, nothing committed there yet

@@ -34,7 +34,10 @@ class HistoryError(Exception):
 
 
 def _git(cwd: Path, *args: str, binary: bool = False) -> Any:
-    env = {**os.environ, "GIT_LITERAL_PATHSPECS": "1"}
+    # Paths are read as they are, never as pathspec magic (``:(glob)``); ``check-ignore`` takes path
+    # names, not pathspecs, and refuses the setting.
+    literal = {} if args[:1] == ("check-ignore",) else {"GIT_LITERAL_PATHSPECS": "1"}
+    env = {**os.environ, **literal}
     try:
         proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:

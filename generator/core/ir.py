@@ -11,8 +11,9 @@ as ``escape.pyrepr`` literals.
 
 from __future__ import annotations
 
+import inspect
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from .escape import SpecText
@@ -35,36 +36,41 @@ _NO_PREFIX = SpecText("")
 
 def _checked(cls: type[_T]) -> type[_T]:
     """A node that checks, when made, that its document-text fields hold ``SpecText`` and its name
-    fields identifiers: text from a document cannot reach a template as anything else."""
-    checks: list[tuple[str, int, bool]] = []  # (field, how deep in tuples its values are, is text)
-    for f in fields(cls):  # type: ignore[arg-type]
-        kind = str(f.type)
-        if "SpecText" in kind or "Ident" in kind or "EnvVar" in kind:
-            checks.append((f.name, kind.count("tuple["), "SpecText" in kind))
-    init = cls.__init__
+    fields identifiers: text from a document cannot reach a template as anything else.
 
-    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        for name, depth, text in checks:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            values = [value]
-            for _ in range(depth):
-                values = [v for group in values for v in group]
-            for value in values:
-                if text:
-                    if value.__class__ is not SpecText:
-                        raise TypeError(f"{cls.__name__}.{name} holds document text: a SpecText, not {value!r}")
-                elif not (value.__class__ is str and (value.isidentifier() or _ENV_VAR.fullmatch(value))):
-                    raise TypeError(f"{cls.__name__}.{name} is a name: an identifier, not {value!r}")
+    Applied before ``@dataclass`` (which then calls the ``__post_init__`` made here), from the class's
+    annotations. The check is written out field by field, as ``dataclasses`` writes ``__init__``: every
+    IR node a large document makes passes through it."""
+    lines = ["def __post_init__(self):"]
+    for name, annotation in inspect.get_annotations(cls).items():
+        kind = str(annotation)
+        text = "SpecText" in kind
+        if not (text or "Ident" in kind or "EnvVar" in kind):
+            continue
+        test = "v.__class__ is not SpecText" if text else "not (v.__class__ is str and (v.isidentifier() or env(v)))"
+        check = f"if v is not None and {test}: fail({name!r}, v, {text})"
+        depth = kind.count("tuple[")
+        if depth == 0:
+            lines += [f"    v = self.{name}", f"    {check}"]
+        elif depth == 1:
+            lines += [f"    for v in self.{name}:", f"        {check}"]
+        else:  # tuples of tuples (a security requirement's alternatives)
+            lines += [f"    for g in self.{name}:", "        for v in g:", f"            {check}"]
+    if len(lines) == 1:
+        return cls
 
-    cls.__init__ = __init__  # type: ignore[method-assign]
+    def fail(field: str, value: object, text: bool) -> None:
+        what = "holds document text: a SpecText" if text else "is a name: an identifier"
+        raise TypeError(f"{cls.__name__}.{field} {what}, not {value!r}")
+
+    scope: dict[str, Any] = {"SpecText": SpecText, "env": _ENV_VAR.fullmatch, "fail": fail}
+    exec("\n".join(lines), scope)  # the IR's own field names, never document text
+    cls.__post_init__ = scope["__post_init__"]  # type: ignore[attr-defined]
     return cls
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Field:
     name: Ident  # Python attribute name
     wire: SpecText  # JSON property name (kept as alias)
@@ -80,8 +86,8 @@ class Field:
         return self.name != self.wire
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Model:
     name: Ident
     description: SpecText
@@ -96,15 +102,15 @@ class Model:
         return sorted(f.wire for f in self.fields if f.read_only)
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class EnumMember:
     name: Ident
     value: Code  # Python source of the value
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Enum:
     name: Ident
     description: SpecText
@@ -113,8 +119,8 @@ class Enum:
     source: SpecText
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Alias:
     """A named schema that is not an object or enum: ``Tags = list[Tag]``."""
 
@@ -125,8 +131,8 @@ class Alias:
     depends_on: tuple[Ident, ...] = ()
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Param:
     name: Ident  # Python keyword
     wire: SpecText
@@ -146,8 +152,8 @@ class Param:
     example: Code = '"string"'  # Python source of a plausible value, for README usage examples
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class BodyField:
     """One property of a form or multipart body, passed as its own keyword argument."""
 
@@ -160,8 +166,8 @@ class BodyField:
     example: Code = '"string"'  # Python source of a plausible value, for README usage examples
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class PartEncoding:
     """How one property of a form or multipart body goes on the wire (the media type's ``encoding``),
     where that is not the default (form style, exploded, no content type of its own)."""
@@ -172,8 +178,8 @@ class PartEncoding:
     content_type: SpecText | None
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Body:
     name: Ident  # Python keyword of the body argument (unused when ``fields`` is set)
     media_type: SpecText
@@ -190,8 +196,8 @@ class Body:
         return tuple(f.wire for f in self.fields or () if f.is_file)
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Response:
     status: SpecText  # "200", "2XX", "default"
     media_type: SpecText | None
@@ -201,8 +207,8 @@ class Response:
     description: SpecText
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Pagination:
     """How a paginated operation's next page is asked for (``build_ir.pagination``). Pointers are RFC 6901
     pointers into the response body."""
@@ -222,8 +228,8 @@ class Pagination:
     )
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Operation:
     name: Ident  # method name
     http_method: Ident  # upper case: GET, POST, ...
@@ -307,8 +313,8 @@ class Operation:
         return [p for p in self.params if p.as_json]
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Resource:
     attr: Ident  # attribute on the parent (client or resource)
     class_name: Ident  # sync class; the async one is "Async" + class_name
@@ -322,8 +328,8 @@ class Resource:
         return out
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class ResourceModule:
     module: Ident  # file stem under resources/
     resource: Resource
@@ -333,8 +339,8 @@ class ResourceModule:
     third_party_imports: tuple[Code, ...] = ()
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class SecurityScheme:
     key: SpecText  # name in components/securitySchemes
     param: Ident  # client constructor keyword
@@ -358,8 +364,8 @@ class SecurityScheme:
         return self.whole_authorization and "bearer" in said.lower()
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class ClientParam:
     """A parameter set once on the client and sent with every operation that declares it."""
 
@@ -370,16 +376,16 @@ class ClientParam:
     description: SpecText
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Server:
     name: Ident
     url: SpecText
     description: SpecText
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Webhook:
     """An event the API sends (``webhooks``, or an operation's callback) and its payload's type."""
 
@@ -389,8 +395,8 @@ class Webhook:
     source: SpecText
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class WebhookSignature:
     """How the API signs its webhooks (``x-sdk-webhook-signature``)."""
 
@@ -404,8 +410,8 @@ class WebhookSignature:
 DEFAULT_REQUEST_ID_HEADER = SpecText("x-request-id")
 
 
-@_checked
 @dataclass(frozen=True)
+@_checked
 class Api:
     name: Conf  # short name: hrflow
     dist_name: Conf  # distribution: hrflow-client

@@ -372,36 +372,44 @@ def _long_names(spec: Spec, diags: Diagnostics) -> None:
     tag, operationId, parameter or enum value of thousands of characters): the name is cut to its start
     and a digest of the whole, so it stays unique and a module named after it stays a legal file name.
     Only strings longer than the limit are looked at; reported in the order of their pointers."""
-    found: list[tuple[str, str, str]] = []  # (pointer, what, name)
-    stack: list[tuple[str, Any, str]] = [("", spec.data, "")]
+    # Pointers are made only for what is found: each node carries its place as (parent's place, part).
+    # Nearly every name is short, so the loop tests the length first and looks closer only then.
+    found: list[tuple[Any, str, str]] = []  # (place, what, name)
+    stack: list[tuple[Any, Any, str]] = [((), spec.data, "")]
+    pop, push, limit = stack.pop, stack.append, MAX_NAME
     while stack:
-        ptr, node, key = stack.pop()
-        if isinstance(node, dict):
+        place, node, key = pop()
+        if type(node) is dict:
             for name, value in node.items():
-                if not isinstance(name, str) or (name in DATA_KEYS and name != "enum" and key not in _NAMED_KEYS):
-                    continue
-                if len(name) > MAX_NAME:
+                kind = type(value)
+                if kind is str:
+                    if len(value) > limit and type(name) is str:
+                        what = _long_value(node, key, name)
+                        if what is not None:
+                            found.append(((place, name), what, value))
+                elif kind is dict or kind is list:
+                    if type(name) is not str or (name in DATA_KEYS and name != "enum" and key not in _NAMED_KEYS):
+                        continue
+                    if name.startswith("x-") and name not in _NAME_LISTS:
+                        continue
+                    push(((place, name), value, name))
+                if type(name) is str and len(name) > limit:
                     if key in _NAMED_KEYS:
-                        found.append((jp.join(ptr, name), _NAMED_KEYS[key], name))
+                        found.append(((place, name), _NAMED_KEYS[key], name))
                     elif key == "paths":
                         segment = max(name.split("/"), key=len)
-                        if len(segment) > MAX_NAME:
-                            found.append((jp.join(ptr, name), "path segment", segment))
-                if isinstance(value, str):
-                    if len(value) > MAX_NAME and name in _NAME_VALUES:
-                        found.append((jp.join(ptr, name), name, value))
-                    elif len(value) > MAX_NAME and name == "name" and ("in" in node or key == "tags"):
-                        found.append((jp.join(ptr, name), "tag name" if key == "tags" else "parameter name", value))
-                elif isinstance(value, (dict, list)) and not (name.startswith("x-") and name not in _NAME_LISTS):
-                    stack.append((jp.join(ptr, name), value, name))
-        elif isinstance(node, list):
+                        if len(segment) > limit:
+                            found.append(((place, name), "path segment", segment))
+        elif type(node) is list:
             for index, value in enumerate(node):
-                if isinstance(value, str):
-                    if key in _NAME_LISTS and len(value) > MAX_NAME:
-                        found.append((jp.join(ptr, index), _NAME_LISTS[key], value))
-                elif isinstance(value, (dict, list)):
-                    stack.append((jp.join(ptr, index), value, key))
-    for ptr, what, text in sorted(found, key=lambda item: jp.split(item[0])):
+                kind = type(value)
+                if kind is str:
+                    if len(value) > limit and key in _NAME_LISTS:
+                        found.append(((place, index), _NAME_LISTS[key], value))
+                elif kind is dict or kind is list:
+                    push(((place, index), value, key))
+    named = [(_pointer_of(place), what, text) for place, what, text in found]
+    for ptr, what, text in sorted(named, key=lambda item: jp.split(item[0])):
         if is_cut(text):
             diags.warning(
                 "W130",
@@ -410,3 +418,21 @@ def _long_names(spec: Spec, diags: Diagnostics) -> None:
                 f"{what} of {len(text):,} characters: its Python name is cut to {MAX_NAME} characters (its start"
                 " and a digest of the whole name)",
             )
+
+
+def _long_value(node: dict[str, Any], key: str, name: str) -> str | None:
+    """What a long string value names, if it becomes a Python name."""
+    if name in _NAME_VALUES:
+        return name
+    if name == "name" and ("in" in node or key == "tags"):
+        return "tag name" if key == "tags" else "parameter name"
+    return None
+
+
+def _pointer_of(place: Any) -> str:
+    """The JSON pointer of a place kept as nested (parent's place, part) pairs."""
+    parts: list[Any] = []
+    while place:
+        place, part = place
+        parts.append(part)
+    return jp.from_parts(reversed(parts))

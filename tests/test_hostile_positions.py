@@ -154,24 +154,7 @@ def test_payloads_in_every_position_stay_text(name, neutral, tmp_path):
     payload = PAYLOADS[name]
     doc, positions = document(payload)
     files = _generate(doc, tmp_path / "spec")
-    mine, theirs = _rendered(files), _rendered(neutral)
-    # Resource modules are named after tags, so the two packages' modules pair up in sorted order (every
-    # tag starts with its position's number).
-    assert len(mine) == len(theirs), "the hostile package has other modules than the neutral one"
-    for path, twin in zip(sorted(mine), sorted(theirs)):
-        source = mine[path]
-        compile(source, path, "exec")
-        shape, expected = _shape(source), _shape(theirs[twin])
-        assert shape["dangerous"] == set(), (path, shape["dangerous"])
-        for key in ("kinds", "imports", "free", "called", "dunders"):
-            extra = shape[key] - expected[key]  # type: ignore[operator]
-            assert not extra, f"{path}: {key} the templates do not write: {sorted(extra)}"
-        assert shape["calls"] == expected["calls"], f"{path}: {shape['calls']} calls, {expected['calls']} in neutral"
-        for level, module in shape["relative"]:  # type: ignore[attr-defined]
-            base = path.split("/")[:-level]
-            target = "/".join([*base, *module.split(".")]) if module else "/".join(base)
-            assert f"{target}.py" in files or f"{target}/__init__.py" in files, (path, level, module)
-        assert _code_tokens_with(source, "__import__") == [], path
+    assert _shape_problems(files, neutral, same_calls=True) == []
     for path, source in files.items():
         name_only = path.rsplit("/", 1)[-1]
         if name_only in {*render.RUNTIME_FILES, "_webhooks.py"}:
@@ -404,10 +387,14 @@ CONSTRAINED_PAYLOADS = ("docstring", "literal", "newline")
 
 
 def _shape_problems(files: dict[str, str], reference: dict[str, str], same_calls: bool) -> list[str]:
+    """How a package's rendered modules do more than the reference package's: syntax, imports, names,
+    calls or dunder attributes the templates did not write, payload text outside literals and comments,
+    a relative import of no module of its own. Resource modules are named after tags, so the two
+    packages' modules pair up in sorted order (every tag starts with its position's number)."""
     mine, theirs = _rendered(files), _rendered(reference)
-    problems = []
     if len(mine) != len(theirs):
         return [f"{len(mine)} modules, {len(theirs)} in the reference"]
+    problems = []
     for path, twin in zip(sorted(mine), sorted(theirs)):
         compile(mine[path], path, "exec")
         shape, expected = _shape(mine[path]), _shape(theirs[twin])
@@ -419,6 +406,11 @@ def _shape_problems(files: dict[str, str], reference: dict[str, str], same_calls
                 problems.append(f"{path}: {key} the templates do not write: {sorted(extra)}")
         if same_calls and shape["calls"] != expected["calls"]:
             problems.append(f"{path}: {shape['calls']} calls, {expected['calls']} in the reference")
+        for level, module in shape["relative"]:  # type: ignore[attr-defined]
+            base = path.split("/")[:-level]
+            target = "/".join([*base, *module.split(".")]) if module else "/".join(base)
+            if f"{target}.py" not in files and f"{target}/__init__.py" not in files:
+                problems.append(f"{path}: imports {'.' * level}{module}, no module of the package")
         problems += [f"{path}: payload in code at {t}" for t in _code_tokens_with(mine[path], "__import__")]
     return problems
 

@@ -57,9 +57,8 @@ def build_files(
     run = speed.formatter.run
     # Validation, the spec's changes since the last generation and the new snapshot need nothing that
     # is built here: for a large document they run in a worker meanwhile. Nothing built is used unless
-    # validation passes. The templates are compiled in another worker meanwhile.
+    # validation passes.
     large = is_large(_operations(spec))
-    templates = speed.templates(large)
     checks = speed.beside(large, _checks, spec, previous)
     try:
         try:
@@ -68,7 +67,6 @@ def build_files(
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 progress("rendering and formatting")
-                speed.use(templates)
                 files = speed.formatted(large, functools.partial(_prepared, api), render.paths(api), _second_share(api))
         except Exception:
             if not checks.result()[0].has_errors:
@@ -77,8 +75,6 @@ def build_files(
         validation, changes, snapshot = checks.result()
     finally:
         checks.close()
-        if templates is not None:
-            templates.close()
     result.diagnostics.extend(validation)
     if result.diagnostics.has_errors:
         return result

@@ -209,24 +209,3 @@ def test_every_ir_field_says_what_it_holds():
                 if "str" in kind.replace("SpecText", "") and not any(a in kind for a in allowed):
                     found.append(f"{value.__name__}.{f.name}: {kind}")
     assert found == []
-
-
-def test_templates_a_worker_compiles_are_checked_there_and_keyed_by_their_source():
-    # A large document's templates are compiled in a worker while the IR is built, and handed over in
-    # memory: compiling runs the same check, and each is keyed by its source's checksum.
-    import marshal
-
-    from generator.speed import Pending, Speed
-
-    codes = render.compiled_templates()
-    names = sorted(p.name for p in render.TEMPLATES.glob("*.jinja"))
-    assert len(codes) == len(names)
-    assert all(type(marshal.loads(code)).__name__ == "code" for code in codes.values())
-
-    def broken() -> dict[tuple[str, str], bytes]:
-        raise UnescapedText("a template broke the rule")
-
-    env = render.environment()
-    before = env.bytecode_cache
-    Speed().use(Pending(call=broken))  # a failing worker leaves compiling (and failing) to this process
-    assert env.bytecode_cache is before

@@ -9,7 +9,6 @@ generation instead of reaching a user.
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Callable, Collection
 from functools import lru_cache
 from typing import Any
@@ -57,8 +56,8 @@ def _finalize(value: object) -> object:
 
 class _Environment(jinja2.Environment):
     """Compiling a template first checks where its escaping filters sit (``template_check``). Compiled
-    templates are not kept between runs (no bytecode cache on disk), so every template a run uses was
-    checked in that run (in this process, or in the worker that compiled it: ``compiled_templates``)."""
+    templates are not kept between runs (no bytecode cache), so every template a run uses was checked
+    in that run."""
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
         tree = super()._parse(source, name, filename)
@@ -94,24 +93,6 @@ def environment() -> jinja2.Environment:
         first_line=first_line,
     )
     return env
-
-
-def compiled_templates() -> dict[tuple[str, str], bytes]:
-    """Every template compiled (and so checked by ``template_check``), as jinja2's bytecode cache keys
-    them (the template's cache key, its source's checksum) with ``marshal``'s bytes of the code: what a
-    worker compiles while this process builds the IR (``speed.Speed.templates``)."""
-    env = environment()
-    cache = jinja2.BytecodeCache()
-    out: dict[tuple[str, str], bytes] = {}
-    assert env.loader is not None
-    for name in env.loader.list_templates():
-        if not name.endswith(".jinja"):
-            continue
-        source, filename, _ = env.loader.get_source(env, name)
-        code = env.compile(source, name, filename)
-        key = (cache.get_cache_key(name, filename), cache.get_source_checksum(source))
-        out[key] = marshal.dumps(code)
-    return out
 
 
 def class_line(name: str, base: str) -> str:

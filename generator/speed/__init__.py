@@ -19,16 +19,13 @@ write the same bytes: ``tests/test_speed.py`` holds them to that.
 
 from __future__ import annotations
 
-import marshal
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-import jinja2
-
-from ..core import format, render
+from ..core import format
 from . import cache
 from .formatting import Formatter
 from .workers import Forked, can_fork
@@ -59,29 +56,6 @@ class Speed:
             return Pending(worker=Forked(fn, *args))
         return Pending(call=lambda: fn(*args))
 
-    def templates(self, large: bool) -> Pending[dict[tuple[str, str], bytes]] | None:
-        """For a large document with workers allowed: the templates compiled (and checked) in a forked
-        worker while this process loads and builds, handed over with ``use``; else None (they are
-        compiled here when first rendered, as always)."""
-        if large and self.workers and can_fork():
-            return Pending(worker=Forked(render.compiled_templates))
-        return None
-
-    def use(self, templates: Pending[dict[tuple[str, str], bytes]] | None) -> None:
-        """Render with what ``templates`` compiled; a worker that failed leaves compiling to this process
-        (which then meets the same problem, if it was one)."""
-        if templates is None:
-            return
-        try:
-            codes = templates.result()
-        except Exception:
-            return
-        finally:
-            templates.close()
-        env = render.environment()
-        if env.bytecode_cache is None:
-            env.bytecode_cache = _Handed(codes)
-
     def formatted(
         self,
         large: bool,
@@ -109,22 +83,6 @@ class Speed:
             made = format.finish(mine, done[: len(mine.plan.jobs)], run)
             made.update(format.finish(other, done[len(mine.plan.jobs) :], run))
         return {path: made[path] for path in paths}
-
-
-class _Handed(jinja2.BytecodeCache):
-    """Compiled templates a worker of this run handed over (``render.compiled_templates``), in memory:
-    each keyed by its source's checksum, so a template whose source differs is compiled here."""
-
-    def __init__(self, codes: dict[tuple[str, str], bytes]) -> None:
-        self._codes = codes
-
-    def load_bytecode(self, bucket: Any) -> None:
-        data = self._codes.get((bucket.key, bucket.checksum))
-        if data is not None:
-            bucket.code = marshal.loads(data)
-
-    def dump_bytecode(self, bucket: Any) -> None:
-        pass
 
 
 class Pending(Generic[T]):

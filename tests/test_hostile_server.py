@@ -683,6 +683,22 @@ def test_a_short_key_masks_whole_words_only_and_masking_never_reshapes_a_body(pa
     assert item.id == KEY
 
 
+def test_a_one_character_key_rewrites_no_letter_of_an_error(package, mode):
+    # A key of one character ("s") matched everywhere turned {"message": "Invalid source array"} into
+    # {"me******age": "Invalid ***ource array"} and "Name or service not known" into "***ervice".
+    body = {"code": 400, "message": "Invalid source array"}
+    with RecordingServer() as srv:
+        srv.route("GET", "/echo", Reply(400, body))
+        error = call(package, mode, srv.url, lambda c: c.request("GET", "/echo"), api_key="s")
+    assert isinstance(error, package.BadRequestError) and error.body == body
+    assert str(error).endswith("failed with 400 Bad Request: Invalid source array")
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{free.getsockname()[1]}"
+    refused = call(package, mode, closed, lambda c: c.request("GET", "/echo"), api_key="s")
+    assert isinstance(refused, package.APIConnectionError) and "***" not in str(refused)
+
+
 def test_redacted_text_covers_every_spelling_of_a_non_ascii_secret(package):
     # A secret is printable ASCII when the client takes it; masking itself spells any character.
     redact = package._runtime._redact_text

@@ -341,6 +341,12 @@ CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
         GET,
     ),
     ("server-removed", _set("/servers", [{"url": "https://eu.example.com/v1"}]), "/servers/0", None),
+    (
+        "operation-server-removed",  # the operation leaves the document's server for one of its own
+        _set(GET + "/servers", [{"url": "https://upload.example.com/v1"}]),
+        "/servers/0",
+        None,
+    ),
     ("schema-removed", _delete("/components/schemas/Bird"), "/components/schemas/Bird", None),
     (
         "request-enum-value-added",
@@ -468,6 +474,12 @@ CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
         None,
         "/servers/1",
     ),
+    (
+        "operation-server-added",
+        _set(GET + "/servers", [{"url": "https://api.example.com/v1"}, {"url": "https://upload.example.com/v1"}]),
+        None,
+        GET + "/servers/1",
+    ),
     ("schema-added", _set("/components/schemas/Fish", {"type": "object"}), None, "/components/schemas/Fish"),
     ("response-header-removed", _delete(GET + "/responses/200/headers/X-Rate-Limit"), HEADERS + "/X-Rate-Limit", None),
     ("response-optional-header-removed", _delete(HEADERS + "/X-Note"), HEADERS + "/X-Note", None),
@@ -571,6 +583,27 @@ def test_recursive_schemas_terminate(tmp_path):
     new["components"]["schemas"]["Thing"]["properties"]["extra"] = {"type": "string"}
     result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", new))
     assert [(c.rule, c.where) for c in result.changes] == [("response-property-added", "schema Thing")]
+
+
+def test_a_path_items_servers_are_its_operations_servers(tmp_path):
+    item = "/paths/~1things~1{id}"
+    two = [{"url": "https://upload.example.com/v1"}, {"url": "https://files.example.com/v1"}]
+    old = copy.deepcopy(BASE)
+    old["paths"]["/things/{id}"]["servers"] = two
+    new = copy.deepcopy(old)
+    new["paths"]["/things/{id}"]["servers"] = two[1:]
+    result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", new))
+    assert [(c.rule, c.where, c.old.partition("#")[2] if c.old else None) for c in result.changes] == [
+        ("operation-server-removed", "DELETE /things/{id}", item + "/servers/0"),
+        ("operation-server-removed", "GET /things/{id}", item + "/servers/0"),
+    ]
+    # an operation's own servers win over its path item's: a change to the path item's is not its change
+    old["paths"]["/things/{id}"]["get"]["servers"] = new["paths"]["/things/{id}"]["get"]["servers"] = two
+    result = diff_specs(_load(tmp_path, "old", old), _load(tmp_path, "new", new))
+    assert [(c.rule, c.where) for c in result.changes] == [("operation-server-removed", "DELETE /things/{id}")]
+    # the document's servers changing is the document's rule, not each operation's
+    result = diff_specs(*_pair(tmp_path, _set("/servers", [{"url": "https://eu.example.com/v1"}])))
+    assert {c.rule for c in result.changes} == {"server-removed", "server-added"}
 
 
 def test_renamed_path_parameter_is_the_same_path(tmp_path):

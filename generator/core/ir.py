@@ -254,6 +254,9 @@ class Operation:
     idempotency_header: SpecText | None = None  # the header a key made per call goes in (retried with it)
     accept: SpecText | None = None  # Accept header when the successes are not (only) JSON
     pagination: Pagination | None = None  # returns pages (``SyncPage[Item]`` / ``AsyncPager[Item]``)
+    # Its own servers (the operation's ``servers``, else its path item's; OpenAPI's precedence), where it
+    # goes unless the client was given a base URL; () when it goes where every operation goes.
+    servers: tuple[Server, ...] = ()
 
     @property
     def sync_returns(self) -> str:
@@ -474,3 +477,8 @@ class Api:
             for resource in module.resource.walk():
                 ops.extend(resource.operations)
         return ops
+
+    @property
+    def routed_operations(self) -> list[Operation]:
+        """The operations with servers of their own (``Operation.servers``)."""
+        return [op for op in self.operations if op.servers]

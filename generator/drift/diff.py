@@ -79,6 +79,9 @@ RULES: dict[str, Rule] = {
     "security-scheme-removed": Rule("breaking", "a security scheme removed (its constructor keyword disappears)"),
     "security-requirement-changed": Rule("breaking", "an operation's accepted credentials changed"),
     "server-removed": Rule("breaking", "a server removed"),
+    "operation-server-removed": Rule(
+        "breaking", "an operation no longer goes to a server it went to (servers on the operation or its path item)"
+    ),
     "schema-removed": Rule("breaking", "a component schema removed (its model class disappears)"),
     "webhook-removed": Rule("breaking", "a webhook or callback removed (its payload model and event disappear)"),
     "request-enum-value-added": Rule(
@@ -130,6 +133,9 @@ RULES: dict[str, Rule] = {
         "safe", "credentials dropped from an operation's requirements (also: the operation needs none now)"
     ),
     "server-added": Rule("safe", "a server added"),
+    "operation-server-added": Rule(
+        "safe", "an operation may go to a server it did not (servers on the operation or its path item)"
+    ),
     "schema-added": Rule("safe", "a component schema added"),
     "webhook-added": Rule("safe", "a webhook or callback added"),
     "description-changed": Rule("safe", "a description, summary, title or example changed", docs=True),
@@ -579,6 +585,26 @@ class _Differ:
         self.responses(where, (od, optr, a), (nd, nptr, b))
         self.security(where, (od, optr, a), (nd, nptr, b))
         self.callbacks(where, (od, optr, a), (nd, nptr, b))
+        self.operation_servers(where, (od, optr, a, aitem, aitem_ptr), (nd, nptr, b, bitem, bitem_ptr))
+
+    def operation_servers(
+        self, where: str, old: tuple[str, str, Any, Any, str], new: tuple[str, str, Any, Any, str]
+    ) -> None:
+        """The servers an operation goes to (OpenAPI: its own, else its path item's, else the document's),
+        compared where it has servers of its own on either side (the document's are ``servers``)."""
+        od, nd = old[0], new[0]
+        o_urls, o_own = _operation_servers(self.old.spec.data, *old[1:])
+        n_urls, n_own = _operation_servers(self.new.spec.data, *new[1:])
+        if not (o_own or n_own):
+            return
+        new_urls = [url for _, url in n_urls]
+        old_urls = [url for _, url in o_urls]
+        for ptr, url in o_urls:
+            if url not in new_urls:
+                self.add("operation-server-removed", where, f"server {url!r} removed", (od, ptr), None)
+        for ptr, url in n_urls:
+            if url not in old_urls:
+                self.add("operation-server-added", where, f"server {url!r} added", None, (nd, ptr))
 
     def _params(
         self, side: _Side, doc: str, op_ptr: str, op: Any, item: Any, item_ptr: str
@@ -1157,6 +1183,19 @@ def _get(node: Any, *keys: str) -> Any:
 
 def _dict(node: Any) -> dict[str, Any]:
     return node if isinstance(node, dict) else {}
+
+
+def _operation_servers(data: Any, op_ptr: str, op: Any, item: Any, item_ptr: str) -> tuple[list[tuple[str, Any]], bool]:
+    """The (pointer, URL) of each server an operation goes to, and whether they are its own (the
+    operation's or its path item's, by OpenAPI's precedence) rather than the document's."""
+    for ptr, holder in ((op_ptr, op), (item_ptr, item)):
+        servers = _list(_get(holder, "servers"))
+        found = [(jp.join(ptr, "servers", i), s.get("url")) for i, s in enumerate(servers) if isinstance(s, dict)]
+        if found:
+            return found, True
+    return [
+        (f"/servers/{i}", s.get("url")) for i, s in enumerate(_list(_get(data, "servers"))) if isinstance(s, dict)
+    ], False
 
 
 def _list(node: Any) -> list[Any]:

@@ -352,6 +352,9 @@ class Endpoint(Generic[T]):
     deprecated_params: frozenset[tuple[str, str]] = (
         frozenset()
     )  # (location, wire): giving one warns
+    # (name, URL) of the operation's own servers (its ``servers``, else its path item's), where it goes
+    # unless the client was given a base URL; () when it goes to the client's base URL like the others
+    servers: tuple[tuple[str, str], ...] = ()
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
@@ -421,6 +424,17 @@ def select_base_url(
     if not servers:
         raise ValueError(f"this API documents no server; pass {param}=")
     return next(iter(servers.values())).rstrip("/")
+
+
+def operation_servers(server: str | None, url: str | None, env: str) -> str | None:
+    """Where operations with servers of their own go (``Endpoint.servers``), from the constructor's
+    ``server`` and base URL arguments as ``select_base_url`` reads them: None when the base URL was given
+    (``url``, or the environment variable ``env`` without ``server``), which every operation then goes to;
+    else the ``server=`` name picked ("" when none was): each such operation goes to its own server of
+    that name, else to its first."""
+    if url is not None or (server is None and os.environ.get(env)):
+        return None
+    return server or ""
 
 
 def _scalar(value: Any) -> str:
@@ -826,6 +840,8 @@ class _Base:
 
     _servers: Mapping[str, str] = {}
     _request_id_header = "x-request-id"  # the generated client names another where the API does
+    # ``operation_servers``: None sends every operation to base_url
+    _operation_servers: str | None = None
     _holder: _Holder[Any]  # set by the sync and async clients
     #: The constructor's default for ``max_response_bytes`` (the generated clients' signatures read it).
     DEFAULT_MAX_RESPONSE_BYTES: ClassVar[int] = DEFAULT_MAX_RESPONSE_BYTES
@@ -843,9 +859,11 @@ class _Base:
         retry_policy: RetryPolicy | None = None,
         hooks: Sequence[object] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        operation_servers: str | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
+        self._operation_servers = operation_servers
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.base_url = base_url
         self.max_response_bytes = _check_limit(max_response_bytes)
@@ -1022,7 +1040,7 @@ class _Base:
         self._apply_security(ep, query, headers, cookies)
 
         styles, as_content = ep.styles, ep.content_params
-        url = self.base_url + _PATH_PARAM.sub(
+        url = self._base_url_of(ep) + _PATH_PARAM.sub(
             lambda m: _path_value(
                 m.group(1),
                 (
@@ -1119,6 +1137,18 @@ class _Base:
             request.headers["Content-Type"] = ep.body_media_type + sent[len(_FORM_DATA) :]
         return self._protect(request)
 
+    def _base_url_of(self, ep: Endpoint[Any]) -> str:
+        """The base URL ``ep`` is sent to: the client's, unless the operation has servers of its own
+        and the client was not given a base URL; then its server named like ``server=``, else its
+        first."""
+        pick = self._operation_servers
+        if not ep.servers or pick is None:
+            return self.base_url
+        for name, url in ep.servers:
+            if name == pick:
+                return url.rstrip("/")
+        return ep.servers[0][1].rstrip("/")
+
     def _prepare(
         self,
         client: httpx.Client | httpx.AsyncClient,
@@ -1169,9 +1199,9 @@ class _Base:
     def _at_link(self, request: httpx.Request, link: str) -> httpx.Request:
         """The request sent to a next-page link the server gave: the link's URL (its query first, then
         any of the request's parameters it does not name), with the request's headers. A link off the
-        API's origin is refused: credentials never go there."""
+        origin the operation is sent to is refused: credentials never go there."""
         target = request.url.join(link)
-        if _origin(target) != _origin(httpx.URL(self.base_url)):
+        if _origin(target) != _origin(request.url):
             raise PaginationError(
                 f"the next page's link {self._redact(str(target))[:200]!r} is not on the API's origin;"
                 " not followed"

@@ -97,6 +97,7 @@ CLIENT_RUNTIME = (
     "Timeout",
     "async_raw_method",
     "env_or",
+    "operation_servers",
     "raw_method",
     "select_base_url",
 )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ...config import ApiConfig
 from .. import ir
 from .. import pointer as jp
+from ..diagnostics import Diagnostics
 from ..escape import SpecText
 from ..names import (
     NameScope,
@@ -141,7 +143,19 @@ def _required_scopes(data: dict[str, Any], key: str) -> tuple[str, ...]:
 
 
 def _servers(ctx: Context) -> tuple[ir.Server, ...]:
-    servers = ctx.spec.data.get("servers")
+    """The document's servers, by the name ``server=`` takes."""
+    usable = server_urls(ctx, ctx.spec.root, "/servers", ctx.spec.data.get("servers"), "pass a base URL to the client")
+    return named_servers(ctx, usable)
+
+
+def server_urls(
+    ctx: Context, doc: str, ptr: str, servers: object, fallback: str
+) -> list[tuple[int, dict[str, Any], str]]:
+    """The usable servers of the ``servers`` list at ``doc#ptr``, each with its index and URL: variables
+    replaced by their defaults, a relative URL resolved against the URL of the document holding it, as
+    OpenAPI says (info I512). A URL with a variable left undefined (W510), or relative in a document read
+    from a file (W511: no HTTP address to resolve it against), is skipped; ``fallback`` says what is used
+    instead."""
     usable = []
     for index, server in enumerate(servers if isinstance(servers, list) else []):
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
@@ -152,20 +166,23 @@ def _servers(ctx: Context) -> tuple[ir.Server, ...]:
         for var, spec in variables.items():
             default = spec.get("default") if isinstance(spec, dict) else None
             url = url.replace("{" + str(var) + "}", str(default) if default is not None else "")
+        where = jp.join(ptr, index, "url")
         if "{" in url:
-            ctx.warn(
-                "W510", ctx.spec.root, jp.join("/servers", index, "url"), "server URL has undefined variables; skipped"
-            )
+            ctx.warn("W510", doc, where, "server URL has undefined variables; skipped")
             continue
         if not url.startswith(("http://", "https://")):
-            ctx.warn(
-                "W511",
-                ctx.spec.root,
-                jp.join("/servers", index, "url"),
-                f"server URL {url!r} is not absolute; pass a base URL to the client",
-            )
-            continue
+            resolved = urljoin(doc, url) if urlsplit(doc).scheme in ("http", "https") else ""
+            if not resolved.startswith(("http://", "https://")):
+                ctx.warn("W511", doc, where, f"server URL {url!r} is not absolute; {fallback}")
+                continue
+            ctx.info("I512", doc, where, f"relative server URL {url!r} resolved against the document's URL: {resolved}")
+            url = resolved
         usable.append((index, server, url))
+    return usable
+
+
+def named_servers(ctx: Context, usable: list[tuple[int, dict[str, Any], str]]) -> tuple[ir.Server, ...]:
+    """``usable`` servers (``server_urls``) with their names (``server_names``)."""
     info = ctx.spec.data.get("info")
     title = info.get("title") if isinstance(info, dict) else None
     names = server_names([(s, url) for _, s, url in usable], title if isinstance(title, str) else "")
@@ -176,6 +193,45 @@ def _servers(ctx: Context) -> tuple[ir.Server, ...]:
         )
         for (index, server, url), name in zip(usable, names)
     )
+
+
+def operation_servers(
+    ctx: Context, doc: str, ptr: str, item: dict[str, Any], op: dict[str, Any]
+) -> tuple[ir.Server, ...]:
+    """The servers of the operation at ``doc#ptr``, by OpenAPI's precedence: its own ``servers``, else its
+    path item's; () when neither has a usable one, or they repeat the document's (the operation goes where
+    the others go). Named as the document's servers are, so ``server=NAME`` picks the one named alike;
+    info I513 names the document servers it has no counterpart for (the operation goes to its first
+    server whichever of those is picked)."""
+    item_ptr = jp.join("/paths", jp.split(ptr)[1])
+    document = ctx.spec.data.get("servers")
+    levels = ((ptr, op, "the path item's (else the document's)"), (item_ptr, item, "the document's"))
+    for at, holder, next_level in levels:
+        servers = holder.get("servers")
+        if servers is None:
+            continue
+        where = jp.join(at, "servers")
+        if servers == document:
+            return ()
+        if isinstance(servers, list) and not servers:
+            ctx.info("I514", doc, where, f"an empty servers list names no server: {next_level} servers apply")
+            continue
+        usable = server_urls(ctx, doc, where, servers, f"skipped: {next_level} servers apply")
+        if usable:
+            own = named_servers(ctx, usable)
+            document_names = [s.name for s in _servers(replace(ctx, diags=Diagnostics()))]
+            missing = [name for name in document_names if name not in {s.name for s in own}]
+            if len(document_names) > 1 and missing:
+                picks = " or ".join(f"server={name!r}" for name in missing)
+                ctx.info(
+                    "I513",
+                    doc,
+                    where,
+                    f"none of these servers is named like the document's {', '.join(missing)}: with {picks}"
+                    f" the operation goes to its first, {own[0].url.unescaped}",
+                )
+            return own
+    return ()
 
 
 #: Words that say a server is a server, not which one.

@@ -230,6 +230,16 @@ class Pagination:
 
 @dataclass(frozen=True)
 @_checked
+class Scopes:
+    """The scopes one alternative of an operation's security requirement asks of one OAuth2 scheme."""
+
+    alternative: int  # index in ``Operation.security``
+    key: SpecText  # the scheme
+    scopes: tuple[SpecText, ...]
+
+
+@dataclass(frozen=True)
+@_checked
 class Operation:
     name: Ident  # method name
     http_method: Ident  # upper case: GET, POST, ...
@@ -257,6 +267,7 @@ class Operation:
     # Its own servers (the operation's ``servers``, else its path item's; OpenAPI's precedence), where it
     # goes unless the client was given a base URL; () when it goes where every operation goes.
     servers: tuple[Server, ...] = ()
+    scopes: tuple[Scopes, ...] = ()  # the OAuth2 scopes each alternative of ``security`` asks for
 
     @property
     def sync_returns(self) -> str:
@@ -353,7 +364,24 @@ class SecurityScheme:
     env: EnvVar  # environment variable read when the keyword is not given
     description: SpecText
     token_url: SpecText | None = None  # OAuth2 client credentials: where client_id and client_secret get a token
-    scopes: tuple[SpecText, ...] = ()
+    scopes: tuple[SpecText, ...] = ()  # asked for with a token when a call names none (the document's own)
+    # OAuth2 authorization code flow (the client takes ``token_store=``): where users authorize the client,
+    # where codes and refresh tokens are exchanged for tokens
+    authorization_url: SpecText | None = None
+    code_token_url: SpecText | None = None
+    refresh_url: SpecText | None = None
+    # how the client authenticates to the token endpoint (``x-sdk-token-auth``), and the fields every token
+    # request adds (``x-sdk-token-params``)
+    token_auth: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
+    token_params: tuple[tuple[SpecText, SpecText], ...] = ()
+    authorization_scopes: tuple[SpecText, ...] = ()  # every scope the operations ask of it, for authorization
+    same_as: SpecText | None = None  # the scheme whose constructor keyword this one shares (same credential)
+    tokens: bool = False  # served by the client's OAuth2 token source (``Api.oauth``)
+
+    @property
+    def keyword(self) -> bool:
+        """Whether it has a constructor keyword of its own (else it shares ``same_as``'s)."""
+        return self.same_as is None
 
     @property
     def whole_authorization(self) -> bool:
@@ -456,8 +484,22 @@ class Api:
 
     @property
     def oauth(self) -> SecurityScheme | None:
-        """The OAuth2 client-credentials scheme the client runs (``client_id=``/``client_secret=``), if any."""
-        return next((s for s in self.security_schemes if s.token_url is not None), None)
+        """The OAuth2 scheme whose flows the client runs (``client_id=``/``client_secret=``: a client
+        credentials flow, an authorization code flow, or both), if any."""
+        return next(
+            (s for s in self.security_schemes if s.token_url is not None or s.authorization_url is not None), None
+        )
+
+    @property
+    def oauth_code(self) -> SecurityScheme | None:
+        """That scheme, when it has an authorization code flow (``token_store=``, ``authorization_url()``)."""
+        oauth = self.oauth
+        return oauth if oauth is not None and oauth.authorization_url is not None else None
+
+    @property
+    def keyword_schemes(self) -> tuple[SecurityScheme, ...]:
+        """The schemes with a constructor keyword of their own (the others share one of these)."""
+        return tuple(s for s in self.security_schemes if s.same_as is None)
 
     def env(self, suffix: str) -> str:
         return self.name.upper().replace("-", "_") + "_" + suffix

@@ -14,7 +14,9 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
+#: A word of a name. "OAuth" (and camelCase's "oAuth") is one word, as it is read: ``OAuth2Security`` ->
+#: ``oauth2_security``, not ``o_auth2_security``.
+_WORD = re.compile(r"[Oo]Auth[0-9]*(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*|[0-9]+")
 
 KEYWORDS = frozenset(keyword.kwlist)
 

@@ -77,12 +77,19 @@ __all__ = [
     "async_raw_method",
     "async_stream_method",
     "client_credentials",
+    "oauth2_tokens",
     "raw_method",
     "stream_method",
 ]
 
 if TYPE_CHECKING:
-    from ._auth import ClientCredentials, client_credentials
+    from ._auth import (
+        AuthorizationRequest,
+        OAuthTokens,
+        TokenSource,
+        client_credentials,
+        oauth2_tokens,
+    )
     from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage
     from ._streaming import (
         AsyncStreamedResponse,
@@ -98,6 +105,7 @@ _LAZY = {
     "Paging": "_pagination",
     "SyncPage": "_pagination",
     "client_credentials": "_auth",
+    "oauth2_tokens": "_auth",
     "stream_method": "_streaming",
     "async_stream_method": "_streaming",
     "StreamedResponse": "_streaming",
@@ -355,9 +363,18 @@ class Endpoint(Generic[T]):
     # (name, URL) of the operation's own servers (its ``servers``, else its path item's), where it goes
     # unless the client was given a base URL; () when it goes to the client's base URL like the others
     servers: tuple[tuple[str, str], ...] = ()
+    # (alternative of ``security``, scheme, scopes): the OAuth2 scopes each alternative asks for
+    scopes: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
+
+    def scopes_for(self, index: int, schemes: frozenset[str]) -> tuple[str, ...]:
+        """The scopes alternative ``index`` of ``security`` asks of ``schemes``, sorted."""
+        found = {
+            s for i, key, scopes in self.scopes if i == index and key in schemes for s in scopes
+        }
+        return tuple(sorted(found))
 
     @cached_property
     def adapters(self) -> dict[int, pydantic.TypeAdapter[Any]]:
@@ -374,7 +391,7 @@ class Credential:
     )  # a callable is called for each request
     param: str  # constructor keyword, for error messages
     env: str
-    tokens: ClientCredentials | None = field(default=None, repr=False)  # OAuth2 client credentials
+    tokens: TokenSource | None = field(default=None, repr=False)  # OAuth2 tokens, when it runs them
 
     @property
     def given(self) -> bool:
@@ -860,6 +877,7 @@ class _Base:
         hooks: Sequence[object] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         operation_servers: str | None = None,
+        oauth: TokenSource | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
@@ -886,11 +904,15 @@ class _Base:
         self._hooks = tuple(hooks or ())
         # The OAuth2 token source, when the client runs one (at most one scheme: the generator's rule) and
         # was not given a token of its own, and the scheme's key in the operations' security.
-        self._tokens: ClientCredentials | None = None
-        self._tokens_key = ""
+        self._tokens: TokenSource | None = None
+        self._tokens_keys: frozenset[str] = frozenset()
+        self._oauth = oauth  # the OAuth2 flows' helpers (authorization URL, code exchange)
+        if oauth is not None:
+            oauth.resolve(base_url)
         for key, cred in self._credentials.items():
             if cred.tokens is not None and not cred.value:
-                self._tokens, self._tokens_key = cred.tokens, key
+                self._tokens = cred.tokens
+                self._tokens_keys |= {key}  # schemes sharing one keyword share its token source
                 cred.tokens.resolve(base_url)
         self._secrets = tuple(
             sorted(
@@ -980,7 +1002,7 @@ class _Base:
             self._url_class._secrets = self._secrets  # type: ignore[attr-defined]
         return secret
 
-    def _value(self, cred: Credential) -> str | None:
+    def _value(self, cred: Credential, scopes: tuple[str, ...] = ()) -> str | None:
         """A credential's value for this request: the string, what the callable returns, or the token."""
         value = cred.value
         if callable(value):
@@ -989,7 +1011,7 @@ class _Base:
                 _check_credential(given, f"the value {cred.param}= gave")
             return self._remember(given)
         if value is None and cred.tokens is not None:
-            return cred.tokens.current()
+            return cred.tokens.current(scopes)  # a token carrying them
         return value
 
     def _protect(self, request: httpx.Request) -> httpx.Request:
@@ -1288,14 +1310,14 @@ class _Base:
         if not ep.security:
             return
         missing: list[Credential] = []
-        for requirement in ep.security:
+        for index, requirement in enumerate(ep.security):
             creds = [self._credentials[key] for key in requirement if key in self._credentials]
             absent = [c for c in creds if not c.given]
             if absent or len(creds) != len(requirement):
                 missing.extend(absent)
                 continue
             for cred in creds:
-                value = self._value(cred)
+                value = self._value(cred, ep.scopes_for(index, self._tokens_keys))
                 if not value:
                     raise MissingCredentialsError(
                         f"{ep.method} {ep.path}: {cred.param}= gave no value; no request was sent"
@@ -1338,16 +1360,63 @@ class _Base:
 
     # -- tokens and hooks ------------------------------------------------------------------------
 
-    def _token_source(self, ep: Endpoint[Any]) -> ClientCredentials | None:
-        """The OAuth2 token source, when the operation's security asks for its scheme."""
-        tokens = self._tokens
-        if tokens is not None and any(
-            self._tokens_key in requirement for requirement in ep.security
-        ):
-            return tokens
+    def _token_source(self, ep: Endpoint[Any]) -> TokenSource | None:
+        """The OAuth2 token source, when the call is sent with a token: the alternative of the
+        operation's security it is sent with (the first whose credentials the client holds, as
+        ``_apply_security`` chooses) names a scheme the source serves."""
+        index = self._alternative(ep)
+        if index is None or self._tokens_keys.isdisjoint(ep.security[index]):
+            return None
+        return self._tokens
+
+    def _alternative(self, ep: Endpoint[Any]) -> int | None:
+        """The index of the first alternative of ``ep``'s security whose credentials the client holds."""
+        for index, requirement in enumerate(ep.security):
+            if all(
+                key in self._credentials and self._credentials[key].given for key in requirement
+            ):
+                return index
         return None
 
-    def _stale_token(self, request: httpx.Request) -> ClientCredentials | None:
+    def _token_scopes(self, ep: Endpoint[Any]) -> tuple[str, ...]:
+        """The scopes the call's token must carry: those its security alternative asks of the token's
+        schemes."""
+        index = self._alternative(ep)
+        return () if index is None else ep.scopes_for(index, self._tokens_keys)
+
+    def _authorization_request(
+        self,
+        redirect_uri: str,
+        scopes: Sequence[str] | None,
+        state: str | None,
+        pkce: bool,
+        params: Mapping[str, str] | None,
+    ) -> AuthorizationRequest:
+        """``authorization_url()`` of a client whose API documents an authorization code flow."""
+        assert self._oauth is not None, "generated only for APIs with an authorization code flow"
+        return self._oauth.authorization_request(redirect_uri, scopes, state, pkce, params)
+
+    def _exchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> OAuthTokens:
+        """``exchange_code()`` of a sync client."""
+        assert self._oauth is not None, "generated only for APIs with an authorization code flow"
+        limit, total = self.max_response_bytes, self.timeout.total
+        return self._oauth.exchange(
+            self._holder.get(), code, redirect_uri, code_verifier, limit, total
+        )
+
+    async def _aexchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> OAuthTokens:
+        """``exchange_code()`` of an async client."""
+        assert self._oauth is not None, "generated only for APIs with an authorization code flow"
+        limit, total = self.max_response_bytes, self.timeout.total
+        return await self._oauth.aexchange(
+            self._holder.get(), code, redirect_uri, code_verifier, limit, total
+        )
+
+    def _stale_token(self, request: httpx.Request) -> TokenSource | None:
         """After a 401: the token source, with the token the request carried discarded (None when the
         request carried none of ours, so there is nothing to refresh)."""
         sent = request.headers.get("authorization", "")
@@ -2195,7 +2264,10 @@ class SyncAPIClient(_Base):
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
-            self._remember(source.get(self._http, self.max_response_bytes, self.timeout.total))
+            scopes = self._token_scopes(ep)
+            self._remember(
+                source.get(self._http, self.max_response_bytes, self.timeout.total, scopes)
+            )
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -2354,7 +2426,12 @@ class SyncAPIClient(_Base):
                         source = self._stale_token(request)
                         if source is not None:
                             token = self._remember(
-                                source.get(self._http, self.max_response_bytes, self.timeout.total)
+                                source.get(
+                                    self._http,
+                                    self.max_response_bytes,
+                                    self.timeout.total,
+                                    self._token_scopes(ep),
+                                )
                             )
                             request.headers["Authorization"] = f"Bearer {token}"
                             replayed = True
@@ -2437,8 +2514,9 @@ class AsyncAPIClient(_Base):
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
+            scopes = self._token_scopes(ep)
             self._remember(
-                await source.aget(self._http, self.max_response_bytes, self.timeout.total)
+                await source.aget(self._http, self.max_response_bytes, self.timeout.total, scopes)
             )
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -2575,7 +2653,10 @@ class AsyncAPIClient(_Base):
                         if source is not None:
                             token = self._remember(
                                 await source.aget(
-                                    self._http, self.max_response_bytes, self.timeout.total
+                                    self._http,
+                                    self.max_response_bytes,
+                                    self.timeout.total,
+                                    self._token_scopes(ep),
                                 )
                             )
                             request.headers["Authorization"] = f"Bearer {token}"

@@ -23,6 +23,8 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
   generated: ``webhooks.py``) are signed, checked by ``Webhooks.unwrap``
 - ``x-sdk-pagination`` on an operation (``false`` turns inference off), Speakeasy's
   ``x-speakeasy-pagination`` and Azure's ``x-ms-pageable``: the operation returns pages (``pagination``)
+- ``x-sdk-token-auth`` on an OAuth2 security scheme (``client_secret_basic`` or ``client_secret_post``) and
+  ``x-sdk-token-params`` on its flows (fields every token request adds): ``security``
 """
 
 from __future__ import annotations

@@ -202,7 +202,7 @@ def _with_imports(api: ir.Api) -> ir.Api:
         endpoints_model_imports=names_in(endpoint_texts),
         root_runtime_imports=tuple(  # the endpoints' Paging is imported by _endpoints.py
             name
-            for name in _runtime_imports(root_texts, CLIENT_RUNTIME + (("client_credentials",) if api.oauth else ()))
+            for name in _runtime_imports(root_texts, CLIENT_RUNTIME + (("oauth2_tokens",) if api.oauth else ()))
             if name != "Paging"
         ),
         models_std_imports=_std_imports(model_texts),

@@ -32,7 +32,7 @@ from .context import (
     pyrepr_literal,
 )
 from .pagination import Pagination
-from .security import operation_servers
+from .security import operation_scopes, operation_servers
 from .types import Types, _nullable, _split_union, _union
 
 
@@ -306,6 +306,7 @@ class Operations:
             idempotency_header=self._idempotency_header(doc, ptr, op, method),
             pagination=pages,
             servers=operation_servers(ctx, doc, ptr, item, op),
+            scopes=operation_scopes(ctx, op),
         )
 
     def _idempotency_header(self, doc: str, ptr: str, op: dict[str, Any], method: str) -> SpecText | None:

@@ -115,7 +115,7 @@ def _plain(value: SpecText | str) -> str:
 # -- Python string literals -------------------------------------------------------------------------
 
 
-_TRIPLE = re.compile("\"{3,}|'{3,}")
+_QUOTE_ESCAPES = {'"': "\\x22", "'": "\\x27", "\\": "\\\\"}
 
 
 def pyrepr(value: Any) -> str:
@@ -127,11 +127,11 @@ def pyrepr(value: Any) -> str:
     if value.__class__ is SpecText:
         value = value.unescaped
     if isinstance(value, str):
-        literal = black_quotes(ascii(value))
-        if ('"""' in literal or "'''" in literal) and ('"""' in literal[1:-1] or "'''" in literal[1:-1]):
-            body = _TRIPLE.sub(lambda m: "".join(f"\\x{ord(c):02x}" for c in m.group()), literal[1:-1])
-            literal = black_quotes(literal[0] + body + literal[-1])
-        return literal
+        if '"""' in value or "'''" in value:
+            # Every quote as an escape: no run of quotes to end a docstring around it, and nothing for
+            # black to requote (it would turn escaped quotes back into raw ones).
+            return '"' + "".join(_QUOTE_ESCAPES.get(ch) or ascii(ch)[1:-1] for ch in value) + '"'
+        return black_quotes(ascii(value))
     if isinstance(value, (int, float, bool)) or value is None:
         return repr(value)
     raise TypeError(f"pyrepr takes scalars, not {type(value).__name__}")

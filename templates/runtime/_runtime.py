@@ -138,8 +138,8 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
-#: A server's Retry-After is waited for up to this many seconds; asked to wait longer, the client does
-#: not retry: the error is raised at once, with ``retry_after`` set.
+#: A server's Retry-After (or rate limit reset) is waited for up to this many seconds; asked to wait
+#: longer, the client does not retry: the error is raised at once, with ``retry_after`` set.
 MAX_RETRY_AFTER = 60.0
 #: A Retry-After further away than this (a day) is taken for a broken header and ignored, as are one
 #: that is negative, not a number, or not an HTTP date.
@@ -214,8 +214,10 @@ class RetryPolicy:
     A connection error, or a response with one of ``statuses`` (or any 5xx with ``server_errors``), is
     retried when the method is safe to resend (GET, PUT, DELETE, ... or an operation the API documents
     as retry-safe). The server has the last word: ``x-should-retry: true`` retries and ``false`` does
-    not, whatever the status; a ``Retry-After`` (or ``retry-after-ms``) is waited for, unless it asks for
-    more than ``max_retry_after`` seconds, when the error is raised at once with ``retry_after`` set.
+    not, whatever the status; a ``Retry-After`` (or ``retry-after-ms``) is waited for, and so is, on a
+    429 or 503 without one, the reset of the rate limit the request ran into (the ``RateLimit`` or
+    ``RateLimit-Reset`` field, ``X-RateLimit-Reset``), unless it asks for more than ``max_retry_after``
+    seconds, when the error is raised at once with ``retry_after`` set.
     Otherwise the wait doubles from ``initial_delay`` up to ``max_delay``, shortened by up to ``jitter``
     (a fraction) at random. No retry starts later than ``max_elapsed`` seconds after the first attempt.
     """
@@ -693,6 +695,94 @@ def _parse_retry_after(headers: httpx.Headers) -> float | None:
     if not math.isfinite(seconds) or seconds > RETRY_AFTER_CEILING:
         return None
     return max(seconds, 0.0)
+
+
+#: Statuses a rate limit answers with. On any other, the rate limit fields describe a limit the request
+#: did not run into, and their reset is no reason to wait.
+_RATE_LIMITED = frozenset({429, 503})
+#: A rate limit's reset or remaining count: digits (13 for epoch milliseconds), a fraction read too.
+_RESET_NUMBER = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,9})?")
+#: ``<prefix>reset`` and ``<prefix>remaining``: the IETF draft's fields, then the vendors' spellings.
+_RATE_LIMIT_PREFIXES = ("ratelimit-", "x-ratelimit-", "x-rate-limit-")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds a failed response asks to wait: its ``Retry-After`` (``_parse_retry_after``), which has
+    the last word; else, for a 429 or 503, the time until the rate limit it ran into resets."""
+    after = _parse_retry_after(response.headers)
+    if after is None and response.status_code in _RATE_LIMITED:
+        after = _rate_limit_reset(response.headers)
+    return after
+
+
+def _rate_limit_reset(headers: httpx.Headers) -> float | None:
+    """Seconds until a rate limit resets, from the ``RateLimit`` field of the IETF draft (RateLimit
+    header fields for HTTP), else ``RateLimit-Reset``, ``X-RateLimit-Reset`` or ``X-Rate-Limit-Reset``.
+    A limit whose ``remaining`` count is above 0 is not the one the request ran into and is passed
+    over; a field that says nothing usable is as if absent. None when no field says when."""
+    field = headers.get("ratelimit")
+    if field:
+        seconds = _structured_reset(field)
+        if seconds is not None:
+            return seconds
+    for prefix in _RATE_LIMIT_PREFIXES:
+        reset = headers.get(prefix + "reset")
+        if reset and not _has_remaining(headers.get(prefix + "remaining")):
+            seconds = _reset_seconds(reset)
+            if seconds is not None:
+                return seconds
+    return None
+
+
+def _structured_reset(value: str) -> float | None:
+    """The reset a ``RateLimit`` field gives: in the dictionary form of the early drafts (``limit=100,
+    remaining=0, reset=30``), or, in the later one (``"burst";r=0;t=30, "day";r=10;t=3600``), the latest
+    of the policies with no requests remaining (``r`` absent counts as none)."""
+    limits: list[dict[str, str]] = []
+    dictionary: dict[str, str] = {}
+    for member in value.split(","):
+        name, _, rest = member.partition(";")
+        if "=" in name:  # the dictionary form: one key=value a member
+            key, _, text = name.partition("=")
+            dictionary[key.strip().lower()] = text
+            continue
+        params: dict[str, str] = {}
+        for param in rest.split(";"):
+            key, _, text = param.partition("=")
+            params[key.strip().lower()] = text
+        limits.append({"reset": params.get("t", ""), "remaining": params.get("r", "")})
+    limits.append(dictionary)
+    resets = [
+        _reset_seconds(limit.get("reset", ""))
+        for limit in limits
+        if not _has_remaining(limit.get("remaining"))
+    ]
+    return max((r for r in resets if r is not None), default=None)
+
+
+def _has_remaining(count: str | None) -> bool:
+    """Whether a rate limit's remaining count says requests are left (a number above 0)."""
+    text = (count or "").strip()
+    return bool(_RESET_NUMBER.fullmatch(text)) and float(text) > 0
+
+
+def _reset_seconds(text: str) -> float | None:
+    """Seconds until a reset given as delta seconds (up to ``RETRY_AFTER_CEILING``), or as the time of
+    the reset in epoch seconds or milliseconds (as vendors send ``X-RateLimit-Reset``): a number within
+    a day of now in either unit is that time (one already past is 0). Anything else (not a plain
+    number, negative, NaN, too far for a delay and not near now as a time) is None."""
+    text = text.strip()
+    if not _RESET_NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    if value <= RETRY_AFTER_CEILING:
+        return value
+    now = time.time()
+    for unit in (1.0, 1000.0):
+        seconds = value / unit - now
+        if -RETRY_AFTER_CEILING <= seconds <= RETRY_AFTER_CEILING:
+            return max(seconds, 0.0)
+    return None
 
 
 #: JSON's two-character escapes, which a server may use for these characters of a secret.
@@ -1506,7 +1596,7 @@ class _Base:
                 told != "true" and not (resendable and policy.retries(response.status_code))
             ):
                 return None
-            after = _parse_retry_after(response.headers)
+            after = _retry_after(response)
             if after is not None and after > policy.max_retry_after:
                 return (
                     None  # told to wait longer than we would: the caller hears it now (retry_after)
@@ -1628,7 +1718,7 @@ class _Base:
         )
         error = status_error_class(response.status_code)(message, response=response, body=body)
         error.headers = _redact_headers(response.headers, self._secrets)
-        error.retry_after = _parse_retry_after(response.headers)
+        error.retry_after = _retry_after(response)
         error.request_id = request_id
         return error
 

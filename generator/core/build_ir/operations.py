@@ -209,6 +209,15 @@ def _encoding(raw: Any) -> tuple[ir.PartEncoding, ...]:
 NO_BODY_STATUSES = frozenset({"204", "205", "304"})
 
 
+def redirects_to_content(method: str, status: str) -> bool:
+    """Whether a ``status`` answer to a ``method`` request is a redirect that clients follow with a GET
+    of the URL it names (RFC 9110 15.4; the generated clients follow them so): any redirect of a GET,
+    a 303 of any method but HEAD, a 301 or 302 of a POST. What it leads to is content to return."""
+    if method == "get":
+        return status in ("301", "302", "303", "307", "308", "3XX")
+    return method != "head" and (status == "303" or (method == "post" and status in ("301", "302")))
+
+
 class Operations:
     def __init__(self, ctx: Context, types: Types, config: ApiConfig, client_params: dict[str, ir.ClientParam]):
         self.ctx = ctx
@@ -633,6 +642,22 @@ class Operations:
                 else:
                     entry = ir.Response(SpecText(status), SpecText(media_type), "binary", "bytes", None, description)
             (success if is_success else errors).append(entry)
+        redirects = [e for e in errors if redirects_to_content(method, e.status.unescaped)] if not success else []
+        if redirects:
+            # Only redirects documented (Box's "Download file": a 302 to the file): the client follows
+            # them, so what they lead to is the result, returned as a download is.
+            self.ctx.info(
+                "I422",
+                doc,
+                jp.join(ptr, "responses"),
+                f"only a redirect ({', '.join(e.status.unescaped for e in redirects)}) is documented as the"
+                " outcome: the client follows it and returns what it leads to as a download (bytes, or"
+                " streamed to to=)",
+            )
+            errors = [e for e in errors if e not in redirects]
+            success.append(
+                ir.Response(SpecText("2XX"), SpecText("*/*"), "binary", "bytes", None, redirects[0].description)
+            )
         if not success and not any(s == "default" for s in statuses):
             self.ctx.warn(
                 "W420", doc, jp.join(ptr, "responses"), "no 2xx response documented; successful calls return None"

@@ -223,6 +223,8 @@ CLIENT_ATTRS = frozenset(
         "max_response_bytes",
         "request",
         "webhooks",
+        "authorization_url",
+        "exchange_code",
     }
 )
 

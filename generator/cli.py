@@ -37,7 +37,7 @@ from .drift.check import breaking_gate
 from .drift.diff import as_json, as_markdown, as_text, diff_specs
 from .drift.history import HistoryError, resolve_side
 from .drift.update import update_spec
-from .mock import MockError, MockOptions, MockServer
+from .mock import MockError, MockOptions, MockServer, MockSpecError
 from .pipeline import GenerationResult, build_files
 from .speed import Speed, inputs
 
@@ -289,11 +289,11 @@ class _Progress:
 def _report(diagnostics: Any, args: argparse.Namespace, name: str) -> None:
     """The diagnostics on stderr: errors each on its own line; warnings and infos once per problem, with
     how many more places have it (``-v``: each where it is; ``-q``: none); then a count per code."""
-    if args.quiet:
+    if getattr(args, "quiet", False):
         for diagnostic in diagnostics.errors:
             print(diagnostic, file=sys.stderr)
         return
-    if args.verbose:
+    if getattr(args, "verbose", False):
         diagnostics.print()
     else:
         for diagnostic, count in diagnostics.grouped():
@@ -474,6 +474,10 @@ def _mock(args: argparse.Namespace) -> int:
         server = MockServer(
             spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external
         )
+    except MockSpecError as exc:  # the diagnostics and exit status generate gives the same spec
+        _report(exc.diagnostics, args, snake(spec.stem) or "api")
+        print("mock: failed", file=sys.stderr)
+        return 1
     except MockError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -52,6 +52,8 @@ def build_files(
     result.spec = spec
     result.diagnostics.extend(spec.diagnostics)
     if spec.diagnostics.has_errors:
+        if validate.checkable(spec):  # a reference refused: the document's other problems, in this run too
+            result.diagnostics.extend(validate.validate(spec))
         return result
     previous = previous or {}
     run = speed.formatter.run

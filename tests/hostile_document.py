@@ -526,6 +526,20 @@ def _rename_key(mapping: dict[str, Any], old: str, new: str) -> None:
     mapping[new] = mapping.pop(old)
 
 
+def _signed(doc: dict[str, Any], root: dict[str, Any] | None = None, own: dict[str, Any] | None = None) -> None:
+    """A webhook (its signature declared at the root, or on its own operation): a declaration is read
+    only for a document with events."""
+    operation: dict[str, Any] = {
+        "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+        "responses": {"200": {"description": "ok"}},
+    }
+    if own is not None:
+        operation["x-sdk-webhook-signature"] = own
+    doc["webhooks"] = {"thing.changed": {"post": operation}}
+    if root is not None:
+        doc["x-sdk-webhook-signature"] = root
+
+
 #: Positions OpenAPI constrains, each as a document with the payload there alone.
 CONSTRAINED: dict[str, Callable[[str], dict[str, Any]]] = {
     "root.openapi": _set(lambda d, p: d.__setitem__("openapi", p)),
@@ -615,13 +629,20 @@ CONSTRAINED: dict[str, Callable[[str], dict[str, Any]]] = {
     "security-requirement (an undeclared scheme)": _set(lambda d, p: d.__setitem__("security", [{p: []}])),
     "x-sdk-request-id-header": _set(lambda d, p: d.__setitem__("x-sdk-request-id-header", p)),
     "x-sdk-idempotency-header": _set(lambda d, p: d.__setitem__("x-sdk-idempotency-header", p)),
-    "x-sdk-webhook-signature.header": _set(
-        lambda d, p: d.__setitem__("x-sdk-webhook-signature", {"scheme": "hmac-sha256", "header": p})
+    "x-sdk-webhook-signature.header": _set(lambda d, p: _signed(d, root={"scheme": "hmac-sha256", "header": p})),
+    "x-sdk-webhook-signature.prefix": _set(lambda d, p: _signed(d, root={"scheme": "hmac-sha256", "prefix": p})),
+    "x-sdk-webhook-signature.scheme": _set(lambda d, p: _signed(d, root={"scheme": p})),
+    "x-sdk-webhook-signature.timestamp-header": _set(
+        lambda d, p: _signed(d, root={"scheme": "hmac-sha256-timestamped", "timestamp-header": p})
     ),
-    "x-sdk-webhook-signature.prefix": _set(
-        lambda d, p: d.__setitem__("x-sdk-webhook-signature", {"scheme": "hmac-sha256", "prefix": p})
+    "x-sdk-webhook-signature.payload": _set(
+        lambda d, p: _signed(d, root={"scheme": "hmac-sha256-timestamped", "payload": p + "{timestamp}.{body}"})
     ),
-    "x-sdk-webhook-signature.scheme": _set(lambda d, p: d.__setitem__("x-sdk-webhook-signature", {"scheme": p})),
+    "x-sdk-webhook-signature (an event's own)": _set(
+        lambda d, p: _signed(
+            d, own={"scheme": "hmac-sha256-timestamped", "prefix": p, "payload": "{timestamp}" + p + "{body}"}
+        )
+    ),
     "x-sdk-pagination": _set(
         lambda d, p: _op(d).__setitem__(
             "x-sdk-pagination", {"style": "cursor", "items": p, "param": p, "next": p, "has-more": p}

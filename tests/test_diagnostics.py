@@ -252,3 +252,69 @@ def test_background_validation_of_a_large_document_equals_validate(tmp_path):
     generated = build_files(ApiConfig(name="big", spec=path), speed=Speed(cache=None))
     assert generated.diagnostics.items == plain.items
     assert {d.code for d in plain.items} == {"E101", "W101"}
+
+
+@pytest.mark.parametrize("name", ["swagger2", "typos_31", "all_at_once"])
+def test_the_mock_refuses_what_generate_refuses_with_the_same_diagnostics(tmp_path, name):
+    rel = f"tests/bad_specs/{name}.yaml"
+    expected = (ROOT / "tests" / "bad_specs" / f"{name}.expected").read_text().splitlines()
+    for command in (["generate", "--spec", rel, "--out", str(tmp_path / name)], ["mock", rel, "--port", "0"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "generator", *command], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 1, (command, proc.stdout, proc.stderr)
+        said = [line for line in proc.stderr.splitlines() if line.startswith(f"{rel}#")]
+        assert said == expected, command
+        assert f"{name}: " in proc.stderr  # the count per code closes the list, as generate's does
+    assert "mock: failed" in proc.stderr and "serving" not in proc.stdout
+
+
+def test_the_mock_server_as_a_library_refuses_with_the_diagnostics():
+    from generator.mock import MockError, MockServer, MockSpecError
+
+    with pytest.raises(MockSpecError) as refused:
+        MockServer(ROOT / "tests" / "bad_specs" / "typos_30.yaml")
+    assert isinstance(refused.value, MockError)
+    assert [d.code for d in refused.value.diagnostics.errors] == [
+        "E102",
+        "E101",
+        "E102",
+        "E102",
+        "E101",
+        "E102",
+        "E103",
+    ]
+    assert "did you mean 'responses'?" in str(refused.value)
+
+
+def test_a_document_the_validator_accepts_is_never_read_for_explanations(monkeypatch):
+    # The plain words cost a valid document nothing: no walk for unknown types, no error explained.
+    from generator.core import explain
+    from generator.core import validate as stage
+    from generator.core.load import load_spec
+
+    def never(*args, **kwargs):
+        raise AssertionError("a valid document was read for explanations")
+
+    monkeypatch.setattr(explain, "unknown_types", never)
+    monkeypatch.setattr(explain, "error", never)
+    checked = 0
+    specs = [p for p in sorted((ROOT / "specs").glob("*.yaml")) if not p.name.endswith(".overlay.yaml")]
+    for path in sorted((ROOT / "tests" / "specs").glob("*.yaml")) + specs:
+        diags = stage.validate(load_spec(path))
+        assert not diags.has_errors, path
+        checked += 1
+    assert checked >= 5
+
+
+def test_a_yaml_tab_is_named_wherever_it_stops_the_parser(tmp_path):
+    from generator.core.load import load_spec
+
+    for text in (
+        'openapi: 3.1.0\ninfo:\n\ttitle: T\n  version: "1"\npaths: {}\n',
+        'openapi: 3.1.0\ninfo: {title: T, version: "1"}\npaths:\n  /a:\n    get:\n      tags:\n\t- a\n',
+    ):
+        spec = tmp_path / "tabs.yaml"
+        spec.write_text(text)
+        (error,) = load_spec(spec).diagnostics.errors
+        assert error.code == "E001" and "a tab character: YAML indents with spaces only" in error.message

@@ -749,18 +749,30 @@ def test_a_signed_webhook_unwraps_to_its_event_and_a_bad_or_missing_signature_is
 
 
 def test_a_webhook_check_needs_the_secret_and_an_event_can_be_named(server, monkeypatch):
-    from integration31_client import MissingCredentialsError
+    import hashlib
+    import hmac
+    import time
+
+    from integration31_client import InvalidWebhookSignatureError, MissingCredentialsError
     from integration31_client.models import CreateCandidateScreenedEvent
     from integration31_client.webhooks import EVENTS, Webhooks
 
     raw = json_bytes({"candidate_id": "c1", "passed": True})
-    headers = {"X-Signature": "sha256=" + hmac_hex(WEBHOOK_SECRET, raw)}
+    stamp = int(time.time())
+    # the callback declares its own scheme (stripe); the webhooks keep the document's (hmac-sha256)
+    v1 = hmac.new(WEBHOOK_SECRET.encode(), f"{stamp}.".encode() + raw, hashlib.sha256).hexdigest()
+    headers = {"Stripe-Signature": f"t={stamp},v1={v1}"}
     monkeypatch.delenv("INTEGRATION31_WEBHOOK_SECRET", raising=False)
     with pytest.raises(MissingCredentialsError, match="INTEGRATION31_WEBHOOK_SECRET"):
         Webhooks().unwrap(raw, headers)
     monkeypatch.setenv("INTEGRATION31_WEBHOOK_SECRET", WEBHOOK_SECRET)
     with RecruitingIntegration(oauth="tok") as client:  # the secret from the environment
         event = client.webhooks.unwrap(raw, headers, event="createCandidate.screened")  # a callback's event
+        assert isinstance(client.webhooks.unwrap(raw, headers), CreateCandidateScreenedEvent)
+        with pytest.raises(InvalidWebhookSignatureError, match="no Stripe-Signature header"):
+            client.webhooks.unwrap(
+                raw, {"X-Signature": "sha256=" + hmac_hex(WEBHOOK_SECRET, raw)}, event="createCandidate.screened"
+            )
     assert isinstance(event, CreateCandidateScreenedEvent) and event.passed is True
     assert sorted(EVENTS) == ["candidate.created", "createCandidate.screened", "interview.scheduled"]
     with pytest.raises(ValueError, match="unknown event"):

@@ -71,9 +71,11 @@ def test_every_integration_snippet_runs_against_a_real_server(server, monkeypatc
     ]
     assert "first page: 2 more: True" in out and out.count("async candidate c3") == 1
     assert "hook listJobs GET /jobs attempt 0 -> 200" in out and "beta jobs: ['beta-1']" in out
-    assert out[-5:] == [
+    assert out[-7:] == [
         "webhook: new candidate Ada",
         "webhook refused: the webhook's signature does not match its body",
+        "callback: screened c1 True",
+        "parsed unchecked: CreateCandidateScreenedEvent",
         "raw: 201 c9",
         "csv: id,name",
         "csv: c1,Ada",

@@ -32,6 +32,8 @@ _ENV_VAR = re.compile(r"[A-Z0-9_]+")
 _FORM = SpecText("form")
 _SIGNATURE_HEADER = SpecText("X-Signature")
 _NO_PREFIX = SpecText("")
+_TIMESTAMP_HEADER = SpecText("X-Timestamp")
+_SIGNED_PAYLOAD = SpecText("{timestamp}.{body}")
 
 
 def _checked(cls: type[_T]) -> type[_T]:
@@ -424,6 +426,8 @@ class Webhook:
     annotation: Code
     description: SpecText
     source: SpecText
+    # Its own ``x-sdk-webhook-signature`` (on its operation or path item); None: the document's applies
+    signature: WebhookSignature | None = None
 
 
 @dataclass(frozen=True)
@@ -431,11 +435,13 @@ class Webhook:
 class WebhookSignature:
     """How the API signs its webhooks (``x-sdk-webhook-signature``)."""
 
-    scheme: Literal["hmac-sha256", "standard-webhooks"]
-    header: SpecText = _SIGNATURE_HEADER  # hmac-sha256: where the signature is
+    scheme: Literal["hmac-sha256", "hmac-sha256-timestamped", "stripe", "standard-webhooks"]
+    header: SpecText = _SIGNATURE_HEADER  # hmac-sha256(-timestamped), stripe: where the signature is
     encoding: Literal["hex", "base64"] = "hex"
-    prefix: SpecText = _NO_PREFIX  # hmac-sha256: before the signature ("sha256=")
-    tolerance: int = 300  # standard-webhooks: seconds a timestamp may be off
+    prefix: SpecText = _NO_PREFIX  # hmac-sha256(-timestamped): before the signature ("sha256=")
+    tolerance: int = 300  # every scheme with a timestamp: seconds it may be off
+    timestamp_header: SpecText = _TIMESTAMP_HEADER  # hmac-sha256-timestamped: where the timestamp is
+    payload: SpecText = _SIGNED_PAYLOAD  # hmac-sha256-timestamped: what is signed ({timestamp}, {body})
 
 
 DEFAULT_REQUEST_ID_HEADER = SpecText("x-request-id")

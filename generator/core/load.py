@@ -350,7 +350,11 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
             if exc.context and context is not None and (mark is None or context.line != mark.line)
             else ""
         )
-        raise ValueError(f"invalid YAML{where}: {exc.problem or exc}{cause}") from None
+        problem = exc.problem or str(exc)
+        if mark is not None and _tab_at(text, mark.line, mark.column):
+            # libyaml says "found character that cannot start any token", without the character.
+            problem, cause = "a tab character: YAML indents with spaces only; replace the tab with spaces", ""
+        raise ValueError(f"invalid YAML{where}: {problem}{cause}") from None
     except yaml.YAMLError as exc:
         raise ValueError(f"refused YAML: {exc}") from None
     except RecursionError:
@@ -360,6 +364,16 @@ def parse_text(text: str, is_json: bool, constants: list[str] | None = None) -> 
         if found:
             raise DocumentError("a string holds a lone surrogate, which no file can hold", found[0])
     return document
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether the character at (0-based) ``line`` and ``column`` of ``text`` is a tab."""
+    start = 0
+    for _ in range(line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False
+    return text[start + column : start + column + 1] == "\t"
 
 
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')

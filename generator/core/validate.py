@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from . import explain, walk
 from . import pointer as jp
-from . import walk
 from .diagnostics import Diagnostics
 from .load import DATA_KEYS, Spec
 from .names import MAX_NAME, is_cut
@@ -21,22 +21,87 @@ SUPPORTED = ("3.0", "3.1")
 
 
 def validate(spec: Spec) -> Diagnostics:
+    """Everything wrong with a loaded document, in one run. A document whose references the load stage
+    refused (``spec.diagnostics`` has errors) is still checked against the OpenAPI schema and by our
+    own checks; the validator's walk, which follows references, is left for when they are fixed."""
     diags = Diagnostics()
     data = spec.data
     version = str(data.get("openapi", "")) if isinstance(data, dict) else ""
     if not version.startswith(SUPPORTED):
-        shown = version or (
-            "swagger " + str(data.get("swagger")) if isinstance(data, dict) and "swagger" in data else "none"
-        )
-        diags.error(
-            "E100", spec.label, "/openapi", f"unsupported OpenAPI version {shown!r}; 3.0.x and 3.1.x are supported"
-        )
+        swagger = isinstance(data, dict) and "swagger" in data and "openapi" not in data
+        shown = version or ("swagger " + str(data.get("swagger")) if swagger else "none")
+        message = f"unsupported OpenAPI version {shown!r}; 3.0.x and 3.1.x are supported"
+        if swagger:
+            message += (
+                f": convert it to OpenAPI 3.0 first (`npx swagger2openapi {_shown_name(spec.label)} -o"
+                " openapi.yaml`, or the Swagger project's converter at converter.swagger.io) and give"
+                " specgen the result"
+            )
+        diags.error("E100", spec.label, "/swagger" if swagger else "/openapi", message)
         return diags
-    _classify(
-        spec, [*_validator_findings(spec, version, "structure"), *_validator_findings(spec, version, "walk")], diags
-    )
+    broken = spec.diagnostics.has_errors
+    findings = _validator_findings(spec, version, "structure")
+    if not broken:
+        findings += _validator_findings(spec, version, "walk")
+    types = explain.unknown_types(spec) if findings or broken else []
+    _classify(spec, _unexplained(spec, findings, types), diags)
+    for doc, pointer, message in types:
+        diags.error(explain.UNKNOWN_TYPE, spec.labels.get(doc, doc), pointer, message)
     _own_checks(spec, diags)
     return diags
+
+
+#: The load stage's errors about references: the document itself was read, and the rest of it can be
+#: checked in the same run.
+_REFERENCE_ERRORS = frozenset({"E010", "E011", "E012", "E013", "E014", "E015", "E016"})
+
+
+def checkable(spec: Spec) -> bool:
+    """Whether ``validate`` can say more about a spec the load stage refused: its document was read as
+    a mapping, with every overlay applied, and what was refused are references."""
+    return (
+        spec.root in spec.documents
+        and isinstance(spec.data, dict)
+        and all(d.code in _REFERENCE_ERRORS for d in spec.diagnostics.errors)
+    )
+
+
+def problems(spec: Spec) -> Diagnostics:
+    """The load stage's diagnostics, then, where the document was read, validation's: every reason a
+    document is refused that one run can tell."""
+    diags = Diagnostics()
+    diags.extend(spec.diagnostics)
+    if not spec.diagnostics.has_errors or checkable(spec):
+        diags.extend(validate(spec))
+    return diags
+
+
+def _shown_name(label: str) -> str:
+    """A file name as it goes in a command the user may paste: quoted where a shell would split it."""
+    return label if re.fullmatch(r"[\w./+-]+", label) else "'" + label.replace("'", "'\\''") + "'"
+
+
+def _unexplained(spec: Spec, findings: list[Finding], types: list[tuple[str, str, str]]) -> list[Finding]:
+    """``findings`` without what the unknown ``types`` (error E103 each) explain, each place reached
+    through ``$ref`` counted where it is written: a finding where one is, or inside a Schema Object or
+    worded as matching none of its forms at a schema holding one (the validator words a bad type so, at
+    the first in each schema)."""
+    if not types:
+        return findings
+    places = {(doc, pointer) for doc, pointer, _ in types}
+    kept = []
+    for finding in findings:
+        pointer, message, in_schema = finding
+        where = None if pointer.startswith("E") else explain.canonical(spec, pointer)
+        if where is not None:
+            doc, at = where
+            if (doc, at) in places:
+                continue
+            whole = in_schema or message.endswith("is not valid under any of the given schemas")
+            if whole and any(d == doc and p.startswith(at + "/") for d, p in places):
+                continue
+        kept.append(finding)
+    return kept
 
 
 #: One openapi-spec-validator finding: (pointer, message, inside a Schema Object), or a stop (E19x).
@@ -86,14 +151,18 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
             if part == "structure"
             else validator.root_validator(validator.schema_path)
         )
+        meta = _meta_schema(version)
         for error in errors:
             if len(found) > MAX_VALIDATOR_ERRORS:
                 break
             where: tuple[Any, ...] = getattr(error, "_specgen_where", ())
+            inside = walk.in_schema(where or tuple(getattr(error, "absolute_path", ())))
+            plain = None if "default" in where else explain.error(error, where, meta, inside)
+            if plain is not None:
+                found += plain
+                continue
             pointer = jp.from_parts([*where, *(getattr(error, "absolute_path", None) or [])])
-            found.append(
-                (pointer, walk.message_of(error), walk.in_schema(where or tuple(getattr(error, "absolute_path", ()))))
-            )
+            found.append((pointer, walk.message_of(error), inside))
     except RecursionError as exc:
         found.append(
             (
@@ -104,7 +173,7 @@ def _validator_findings(spec: Spec, version: str, part: str, quick: bool = True)
         )
     except Exception as exc:
         found.append(("E197", f"validator failed: {type(exc).__name__}: {exc}", False))
-    return found
+    return explain.said_once(found)
 
 
 def _nesting_start(exc: BaseException, document: Any) -> str:
@@ -195,10 +264,12 @@ def _classify(spec: Spec, findings: list[Finding], diags: Diagnostics) -> None:
     seen: set[tuple[str, str]] = set()
     count = 0
     for pointer, message, in_schema in findings:
-        if pointer.startswith(("E197", "E198")):
-            code, _, where = pointer.partition("#")
-            diags.error(code, spec.label, where, message)
-            continue
+        code = "W101" if in_schema else "E101"
+        if pointer.startswith("E"):  # a finding with a code of its own: ``E102#/paths/...``
+            code, _, pointer = pointer.partition("#")
+            if code in ("E197", "E198"):
+                diags.error(code, spec.label, pointer, message)
+                continue
         if count >= MAX_VALIDATOR_ERRORS:
             diags.error("E199", spec.label, "", f"more than {MAX_VALIDATOR_ERRORS} validation errors; stopped")
             break
@@ -206,10 +277,10 @@ def _classify(spec: Spec, findings: list[Finding], diags: Diagnostics) -> None:
         if (pointer, message) in seen:
             continue
         seen.add((pointer, message))
-        if in_schema:
-            diags.warning("W101", spec.label, pointer, f"not valid here: {message}")
+        if code == "W101":
+            diags.warning(code, spec.label, pointer, f"not valid here: {message}")
         else:
-            diags.error("E101", spec.label, pointer, message)
+            diags.error(code, spec.label, pointer, message)
 
 
 def _keyword_validator(keyword_cls: Any, suffix: tuple[str, ...]) -> type:

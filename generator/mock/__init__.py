@@ -1,5 +1,5 @@
 """The spec-driven mock server (``python -m generator mock``)."""
 
-from .server import MockError, MockOptions, MockServer
+from .server import MockError, MockOptions, MockServer, MockSpecError
 
-__all__ = ["MockError", "MockOptions", "MockServer"]
+__all__ = ["MockError", "MockOptions", "MockServer", "MockSpecError"]

@@ -48,6 +48,8 @@ except ImportError:  # Python 3.10
     import sre_parse as _sre_parse  # type: ignore[no-redef,unused-ignore]
 
 from ..core import pointer as jp
+from ..core import validate
+from ..core.diagnostics import Diagnostics
 from ..core.load import RefPolicy, Spec, load_spec
 from . import paging
 from .paging import Pages
@@ -62,6 +64,14 @@ MAX_DEPTH = 8
 
 class MockError(Exception):
     pass
+
+
+class MockSpecError(MockError):
+    """The spec is refused: what ``generate`` refuses a document for (``diagnostics``, the same ones)."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics.errors))
+        self.diagnostics = diagnostics
 
 
 @dataclass
@@ -800,8 +810,9 @@ class MockServer:
                 " (allow_external=True) is given"
             )
         loaded = load_spec(spec, tuple(overlays), policy)
-        if loaded.diagnostics.has_errors:
-            raise MockError("\n".join(str(d) for d in loaded.diagnostics.errors))
+        refused = validate.problems(loaded)
+        if refused.has_errors:
+            raise MockSpecError(refused)  # a document generate refuses (Swagger 2.0, a typo) is not served either
         self.api = Api(loaded)
         self.synth = Synth(self.api)
         self._alternatives = [

@@ -19,8 +19,9 @@ Extensions read (ours are ``x-sdk-*``; Speakeasy's spellings are honoured too, s
   non-GET call goes in (kept across its retries, which it makes safe)
 - ``x-sdk-request-id-header`` at the document root: the response header carrying the request id
   (default ``x-request-id``), shown in errors and on raw responses
-- ``x-sdk-webhook-signature`` at the document root: how webhooks (``webhooks`` and callbacks, now
-  generated: ``webhooks.py``) are signed, checked by ``Webhooks.unwrap``
+- ``x-sdk-webhook-signature`` at the document root, and on an event's operation or path item for that
+  event alone: how webhooks (``webhooks`` and callbacks, generated: ``webhooks.py``) are signed, checked
+  by ``Webhooks.unwrap`` (schemes and keys: ``webhooks.py``)
 - ``x-sdk-pagination`` on an operation (``false`` turns inference off), Speakeasy's
   ``x-speakeasy-pagination`` and Azure's ``x-ms-pageable``: the operation returns pages (``pagination``)
 - ``x-sdk-token-auth`` on an OAuth2 security scheme (``client_secret_basic`` or ``client_secret_post``) and
@@ -66,7 +67,7 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     operations = Operations(ctx, types, config, client_params)
     tree: dict[tuple[str, ...], list[ir.Operation]] = {}
     paths = data.get("paths") or {}
-    placed = methods.place(paths if isinstance(paths, dict) else {}, HTTP_METHODS)
+    placed = methods.place(paths if isinstance(paths, dict) else {}, HTTP_METHODS, data)
     for entry, name in zip(placed, methods.names(placed, diags, spec.label)):
         tree.setdefault(entry.group, []).append(
             operations.build(entry.path, entry.method, entry.item, entry.op, name, doc)

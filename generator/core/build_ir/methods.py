@@ -3,22 +3,34 @@
 - **Resource**: ``x-sdk-group`` (or Speakeasy's ``x-speakeasy-group``), else the first tag, else, for an
   untagged operation, the first path segment after the prefix every path shares (``/v1/accounts/{account}``
   -> ``accounts``) when that segment holds two operations or more; a lone untagged operation stays on the
-  client.
+  client. A dotted operationId that spells a resource path and a verb (Google's ``jobs.projects.jobs.list``
+  under tag ``projects``) places its operation in the sub-resources named after the tag's word
+  (``projects.jobs``) and names it by the verb (``list``).
 - **Method**: ``x-sdk-name`` (or ``x-speakeasy-name-override``) as written. Otherwise the name is read
   within its resource: an operationId spelled from its method and path (Stripe's ``GetAccountsAccount``,
   Mailchimp's ``getAutomationsIdEmailsId``), or no operationId at all, is named from the path's shape
   below the resource (``list``, ``get``, ``create``, ``update``, ``delete``, ``list_bank_accounts``,
-  ``get_email``, ``capture``); any other operationId loses the resource's words (``applicantsAll`` in
-  ``applicants`` -> ``all``) and becomes ``list``/``get``/``create``/``update``/``delete`` where what is left
-  plainly says that and the method and path agree (``all`` on ``GET /applicants`` -> ``list``).
+  ``get_email``, ``capture``); where the path is not the resource's own (Box's ``GET /files/{file_id}/content``
+  under tag ``Downloads``), from the whole path's shape, with the nouns whose ids the path holds saying
+  whose (``get_file_content``); a ``#fragment`` that tells operations on one path apart names the
+  operation where it starts with a verb (``#add_shared_link``), else is added to the name. Any other
+  operationId loses the resource's words (``applicantsAll`` in ``applicants`` -> ``all``) and becomes
+  ``list``/``get``/``create``/``update``/``delete`` where what is left plainly says that and the method
+  and path agree (``all`` on ``GET /applicants`` -> ``list``).
 - **Collisions**: a name wanted by two operations of one resource goes to the one with the plainer path
   (fewer nouns, then fewer segments); the others fall back to a longer name (every noun below the
   resource, then their operationId's), and warning W400 says so for each.
+
+The names of whole paths, fragments and dotted operationIds read only the operation, its path and the
+methods of its own path item: an operation added elsewhere in the document renames none of them (a
+collision aside, which W400 reports). What the whole document decides is said above: the prefix every
+path shares, and whether an untagged segment holds two operations.
 """
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,6 +42,7 @@ from ..names import NameScope, snake, snake_identifier
 from .naming import CLIENT_ATTRS, _group, _method_name
 
 _PARAM = re.compile(r"^\{[^}]*\}$")
+_TEMPLATE = re.compile(r"\{[^}]*\}")
 
 #: What an operationId's remaining words say, by the method name they become.
 _SYNONYMS = {
@@ -41,6 +54,13 @@ _SYNONYMS = {
 }
 #: Words that say list or get by the path: a collection is listed, an item got.
 _LIST_OR_GET = {"get", "find", "fetch"}
+#: First words of a path's ``#fragment`` that make it a method name by itself (``#add_shared_link``).
+_VERBS = frozenset(
+    {"get", "list", "create", "add", "set", "update", "replace", "delete", "remove", "find", "fetch", "search"}
+    | {"read", "retrieve", "edit", "modify", "patch", "put", "post", "insert", "destroy", "upload", "download"}
+)
+#: A part of a dotted operationId (``jobs``, ``batchDelete``).
+_DOTTED_PART = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 #: Builtins every method signature is written with: a method of that name would hide them in its class.
@@ -103,8 +123,9 @@ class Placed:
     pinned: bool  # named by x-sdk-name: no other name is tried
 
 
-def place(paths: dict[Any, Any], methods: Sequence[str]) -> list[Placed]:
-    """Every operation of ``paths`` (document order) with its resource and method-name candidates."""
+def place(paths: dict[Any, Any], methods: Sequence[str], document: Any = None) -> list[Placed]:
+    """Every operation of ``paths`` (document order) with its resource and method-name candidates.
+    ``document`` (the root document) resolves a ``requestBody`` given as a local ``$ref``."""
     entries = [
         (str(path), method, item, item[method])
         for path, item in paths.items()
@@ -121,6 +142,9 @@ def place(paths: dict[Any, Any], methods: Sequence[str]) -> list[Placed]:
     placed = []
     for path, method, item, op in entries:
         group = tuple(_group(op))
+        dotted = _dotted(op, group)
+        if dotted is not None:
+            group = (*group, *dotted[0])
         if not group:
             key = _resource_segment(path, prefix)
             if key and untagged[key] > 1:
@@ -129,14 +153,60 @@ def place(paths: dict[Any, Any], methods: Sequence[str]) -> list[Placed]:
         original = _method_name(op, method, path)
         if isinstance(pinned, str) and snake(pinned):
             candidates: tuple[str, ...] = (original,)
+        elif dotted is not None:
+            candidates = tuple(dict.fromkeys((dotted[1], original)))
         elif group:
-            candidates = _candidates(op, method, path, group[-1], prefix, original, set(item) & set(methods))
+            siblings = set(item) & set(methods)
+            sends_file = _sends_file(op, document)
+            candidates = _candidates(op, method, path, group[-1], prefix, original, siblings, sends_file)
         else:
             candidates = (original,)
         placed.append(
             Placed(path, method, item, op, group, candidates, isinstance(pinned, str) and bool(snake(pinned)))
         )
     return placed
+
+
+def _dotted(op: dict[str, Any], group: tuple[str, ...]) -> tuple[tuple[str, ...], str] | None:
+    """The sub-resources and the verb a dotted operationId spells below its tag's word: Google's
+    ``jobs.projects.jobs.list`` under tag ``projects`` -> (``("jobs",)``, ``"list"``);
+    ``jobs.projects.complete`` -> (``()``, ``"complete"``). None where the operation is placed by
+    ``x-sdk-group``, or the operationId is not dotted words, or does not hold the tag's word before its
+    last part."""
+    op_id = op.get("operationId")
+    if not group or not isinstance(op_id, str) or "." not in op_id:
+        return None
+    explicit = op.get("x-sdk-group", op.get("x-speakeasy-group"))
+    if isinstance(explicit, str) and explicit.strip():
+        return None
+    parts = op_id.split(".")
+    if not all(_DOTTED_PART.fullmatch(part) for part in parts):
+        return None
+    words = [snake_identifier(part, "") for part in parts]
+    resource = group[-1].rstrip("_")
+    wanted = {resource, _singular(resource)}
+    for index, word in enumerate(words[:-1]):
+        if word.rstrip("_") in wanted or _singular(word.rstrip("_")) in wanted:
+            return tuple(words[index + 1 : -1]), words[-1]
+    return None
+
+
+def _sends_file(op: dict[str, Any], document: Any) -> bool:
+    """Whether the operation's request body is a file: a multipart form, or bytes (octet-stream, an
+    image, audio or video)."""
+    body = op.get("requestBody")
+    if isinstance(body, dict) and isinstance(body.get("$ref"), str) and body["$ref"].startswith("#/"):
+        body = jp.resolve(document, urllib.parse.unquote(body["$ref"][1:]), None) if document is not None else None
+    content = body.get("content") if isinstance(body, dict) else None
+    if not isinstance(content, dict):
+        return False
+    for media in content:
+        kind = str(media).split(";", 1)[0].strip().lower()
+        if kind.startswith("multipart/") or kind == "application/octet-stream":
+            return True
+        if kind.split("/", 1)[0] in ("image", "audio", "video"):
+            return True
+    return False
 
 
 def names(placed: list[Placed], diags: Diagnostics, label: str) -> list[str]:
@@ -241,7 +311,14 @@ def _words(name: str) -> list[str]:
 
 
 def _candidates(
-    op: dict[str, Any], method: str, path: str, resource: str, prefix: int, original: str, siblings: set[str]
+    op: dict[str, Any],
+    method: str,
+    path: str,
+    resource: str,
+    prefix: int,
+    original: str,
+    siblings: set[str],
+    sends_file: bool = False,
 ) -> tuple[str, ...]:
     segments = _segments(path)
     where = _resource_index(segments, resource, prefix)
@@ -249,21 +326,36 @@ def _candidates(
     resource_words = _words(resource.rstrip("_"))
     stripped = _strip(_words(original), resource_words)
     item = bool(segments) and bool(_PARAM.match(segments[-1]))
-    singleton = not _is_plural(resource_words[-1]) if resource_words else False
-    if below is not None and _spelled_from_path(op, method, segments, prefix):
-        between = segments[prefix:where]
-        above = [snake(s) for s in between] if not any(_PARAM.match(s) for s in between) else []
-        preferred = tuple(_with_above(name, above) for name in _shape_names(method, below, singleton, siblings))
-    else:
+    singleton = bool(resource_words) and not _is_plural(resource_words[-1])
+    if where is not None and _is_plural(snake_identifier(segments[where], "")):
+        singleton = False  # ``terms_of_service`` on ``/terms_of_services``: a collection
+    preferred: tuple[str, ...] = ()
+    if _spelled_from_path(op, method, segments, prefix):
+        if below is not None:
+            between = segments[prefix:where]
+            above = [snake(s) for s in between] if not any(_PARAM.match(s) for s in between) else []
+            shaped = _shape_names(method, below, singleton, siblings)
+            preferred = tuple(_with_above(name, above) for name in shaped)
+        else:
+            preferred = _borrowed_names(method, segments, resource_words, siblings, sends_file)
+        preferred = _with_fragment(preferred, _fragment(path))
+    if not preferred:
         preferred = (_plain(stripped, method, item, singleton, below) or stripped or original,)
     return tuple(dict.fromkeys(snake_identifier(n) for n in (*preferred, stripped, original) if n))
 
 
 def _resource_index(segments: list[str], resource: str, prefix: int) -> int | None:
-    """Where the resource's own segment is in the path (``accounts`` in ``/v1/accounts/{account}``)."""
+    """Where the resource's own segment is in the path (``accounts`` in ``/v1/accounts/{account}``); a
+    segment with no id before it also in the other number (``terms_of_service`` on
+    ``/terms_of_services``, not ``image`` on ``/artists/{name}/images``)."""
     wanted = {resource.rstrip("_"), _singular(resource.rstrip("_"))}
     for index in range(prefix, len(segments)):
-        if not _PARAM.match(segments[index]) and snake_identifier(segments[index], "") in wanted:
+        if _PARAM.match(segments[index]):
+            continue
+        name = snake_identifier(segments[index], "")
+        if name in wanted:
+            return index
+        if _singular(name) in wanted and not any(_PARAM.match(s) for s in segments[:index]):
             return index
     return None
 
@@ -309,6 +401,8 @@ def _spelled_from_path(op: dict[str, Any], method: str, segments: list[str], pre
     """No operationId, or one that only spells the method and the path (``GetAccountsAccountBankAccountsId``
     for ``GET /v1/accounts/{account}/bank_accounts/{id}``), which says nothing a name could keep."""
     op_id = op.get("operationId")
+    if isinstance(op_id, str):
+        op_id = op_id.split("#", 1)[0]  # Box's ``get_files_id#get_shared_link``: the path's fragment
     if not isinstance(op_id, str) or not snake(op_id):
         return True
     words = _words(snake(op_id))
@@ -317,7 +411,7 @@ def _spelled_from_path(op: dict[str, Any], method: str, segments: list[str], pre
     params = [_words(snake(s)) for s in segments if _PARAM.match(s)]
     spelled = [_singular(w) for w in _without(words[1:], params) if w != "id"]
     for start in (prefix, 0):
-        nouns = [_singular(w) for s in segments[start:] if not _PARAM.match(s) for w in _words(snake(s))]
+        nouns = [_singular(w) for s in segments[start:] if not _PARAM.match(s) for w in _words(_noun(s))]
         if spelled == nouns:
             return True
     return False
@@ -353,7 +447,7 @@ def _shape_names(method: str, below: list[str], singleton: bool, siblings: set[s
     ``get_bank_account``) or an action or a single thing (``capture``; ``get_dispute`` and
     ``update_dispute`` where the path has both). The long name keeps every noun below the resource
     (``delete_subscription_discount``), for when the short one is taken."""
-    nouns = [snake(s) for s in below if not _PARAM.match(s) and snake(s)]
+    nouns = [_noun(s) for s in below if not _PARAM.match(s) and _noun(s)]
     item = bool(below) and bool(_PARAM.match(below[-1]))
     if not nouns:
         if method == "get":
@@ -363,25 +457,101 @@ def _shape_names(method: str, below: list[str], singleton: bool, siblings: set[s
         put = "replace" if "patch" in siblings else "update"
         return ({"put": put, "patch": "update", "delete": "delete"}.get(method, method),)
     *before, noun = nouns
-    one = _singular(noun)
-    if _is_plural(noun):
-        verbs = {
-            "get": ("get", one) if item else ("list", noun),
-            "post": ("update", one) if item else ("create", one),
-            "put": ("replace" if "patch" in siblings else "update", one if item else noun),
-            "patch": ("update", one if item else noun),
-            "delete": ("delete", one if item else noun),
-        }
-    else:
-        shared = len(siblings) > 1  # ``GET`` and ``POST .../dispute``: get_dispute and update_dispute
-        verbs = {
-            "get": ("get", noun) if item or shared else ("", noun),
-            "post": ("update", noun) if item or "get" in siblings else ("", noun),
-            "put": ("replace" if "patch" in siblings else "update", noun),
-            "patch": ("update", noun),
-            "delete": ("delete", noun),
-        }
-    verb, last = verbs.get(method, (method, noun))
+    verb, last = _verb_noun(method, noun, item, siblings, False)
     short = "_".join(w for w in (verb, last) if w)
     long = "_".join(w for w in (verb, *(_singular(b) for b in before), last) if w)
     return tuple(dict.fromkeys(snake_identifier(n) for n in (short, long)))
+
+
+def _verb_noun(
+    method: str, noun: str, item: bool, siblings: set[str], sends_file: bool, borrowed: bool = False
+) -> tuple[str, str]:
+    """The verb and the form of the last noun of a path for ``method``: a collection is listed, created
+    in, got, updated, deleted by id; a single thing (a singular noun) is got and updated where its path
+    has both, and is otherwise an action (``POST .../capture`` -> ``capture``), unless a file is sent to
+    it where the path is not the resource's own (``borrowed``: ``create_content``). There, too, a GET
+    always says ``get``, and a POST beside a PUT creates the single thing the PUT updates."""
+    put = "replace" if "patch" in siblings else "update"
+    one = _singular(noun)
+    if _is_plural(noun):
+        plural = {
+            "get": ("get", one) if item else ("list", noun),
+            "post": ("update", one) if item else ("create", one),
+            "put": (put, one if item else noun),
+            "patch": ("update", one if item else noun),
+            "delete": ("delete", one if item else noun),
+        }
+        return plural.get(method, (method, one if item else noun))
+    shared = len(siblings) > 1  # ``GET`` and ``POST .../dispute``: get_dispute and update_dispute
+    if method == "post":
+        if borrowed and ("put" in siblings or "patch" in siblings):
+            return "create", noun
+        if item or "get" in siblings:
+            return "update", noun
+        return ("create", noun) if sends_file and borrowed else ("", noun)
+    single = {
+        "get": ("get", noun) if item or shared or borrowed else ("", noun),
+        "put": (put, noun),
+        "patch": ("update", noun),
+        "delete": ("delete", noun),
+    }
+    return single.get(method, (method, noun))
+
+
+def _borrowed_names(
+    method: str, rest: list[str], resource: list[str], siblings: set[str], sends_file: bool
+) -> tuple[str, ...]:
+    """Names for an operation whose path is not its resource's (``GET /files/{file_id}/content`` in
+    ``downloads``), read from the whole path (``rest``; what other paths hold does not matter): the verb
+    and last noun as ``_verb_noun`` gives them, after the nouns whose ids the path holds, which say whose
+    (``get_file_content``); a literal segment without its id (``files`` in ``/files/upload_sessions``)
+    only groups paths and is left out. Where those nouns are the resource's own words, the verb alone
+    (``GET /users/{user_id}/avatar`` in ``user_avatars`` -> ``get``). An action keeps its own word
+    (``POST /sign_requests/{id}/cancel`` -> ``cancel``). The long name holds every noun. A number written in
+    the path is an id (``_is_id``). Empty when the path has no noun."""
+    nouns = [(index, _noun(s)) for index, s in enumerate(rest) if not _is_id(s) and _noun(s)]
+    if not nouns:
+        return ()
+    *parents, (at, noun) = nouns
+    item = _is_id(rest[-1])
+    under_item = any(_is_id(s) for s in rest[:at])
+    alone = not item and not under_item and not sends_file and not ({"put", "patch"} & siblings)
+    if method == "post" and alone and "get" in siblings and not _is_plural(noun):
+        return ()  # ``POST /log/`` beside ``GET /log/``: a collection or a single thing, the path cannot say
+    verb, last = _verb_noun(method, noun, item, siblings, sends_file, borrowed=True)
+    whose = [_singular(p) for i, p in parents if i + 1 < len(rest) and _is_id(rest[i + 1])]
+    every = [_singular(p) for _, p in parents]
+    if not verb:
+        names = [last, "_".join((last, *whose))]
+    elif resource and _singular("_".join((*whose, last))) == _singular("_".join(resource)):
+        names = [verb, "_".join((verb, *every, last))]
+    else:
+        names = ["_".join((verb, *whose, last)), "_".join((verb, *every, last))]
+    return tuple(dict.fromkeys(snake_identifier(n) for n in names if n))
+
+
+def _noun(segment: str) -> str:
+    """A literal path segment as a name, without the parameters written inside it (Box's
+    ``thumbnail.{extension}`` -> ``thumbnail``)."""
+    return snake(_TEMPLATE.sub("", segment)) if "{" in segment else snake(segment)
+
+
+def _is_id(segment: str) -> bool:
+    """Whether a path segment names one item: a parameter, or a number written in the path (Box's root
+    folder, ``/users/{user_id}/folders/0``)."""
+    return bool(_PARAM.match(segment)) or segment.isdigit()
+
+
+def _fragment(path: str) -> str:
+    """The words of a path's ``#fragment`` (Box tells operations on one path apart with one:
+    ``/files/{file_id}#get_shared_link``), ``""`` when it has none."""
+    return snake(path.partition("#")[2])
+
+
+def _with_fragment(names: tuple[str, ...], fragment: str) -> tuple[str, ...]:
+    """``names`` for a path with ``fragment``: the fragment itself first where it starts with a verb
+    (``add_shared_link``), and each name with the fragment's words after it (``token_refresh``)."""
+    if not fragment or not names:
+        return names
+    added = tuple(snake_identifier(f"{name}_{fragment}") for name in names)
+    return (fragment, *added) if fragment.split("_", 1)[0] in _VERBS else added

@@ -507,6 +507,17 @@ class Api:
         """The schemes with a constructor keyword of their own (the others share one of these)."""
         return tuple(s for s in self.security_schemes if s.same_as is None)
 
+    @property
+    def webhooks_signed_apart(self) -> tuple[Webhook, ...]:
+        """The events with a signature declaration of their own (``Webhooks._signatures``)."""
+        return tuple(w for w in self.webhooks if w.signature is not None)
+
+    @property
+    def webhook_schemes(self) -> tuple[str, ...]:
+        """The signature schemes webhooks are checked with, in the order of the events, once each."""
+        used = (w.signature or self.webhook_signature for w in self.webhooks)
+        return tuple(dict.fromkeys(s.scheme for s in used if s is not None))
+
     def env(self, suffix: str) -> str:
         return self.name.upper().replace("-", "_") + "_" + suffix
 

@@ -286,29 +286,42 @@ def test_wrapped_methods_written_as_black_splits_them():
     assert written > 1000
 
 
-def test_aliased_fields_written_as_black_splits_them():
-    # A field with an alias: the call's arguments on their own line, or the call wrapped in parentheses,
-    # or (left to black) the annotation split; held to black over random shapes at two depths.
+def test_annotated_fields_written_as_black_splits_them():
+    # A field declared in its annotation (a wire name, a deprecation or both): split inside Annotated[...]
+    # on one line, or one item per line (the type at its "|", the call's arguments on their own line or
+    # one per line); held to black over random shapes at two depths.
     import random
 
     rng = random.Random(3)
-    written = wrapped = 0
-    for _ in range(3000):
+    written = exploded = split_call = 0
+    for _ in range(4000):
         indent = rng.choice((4, 8))
         name = "f" + "n" * rng.randint(0, 30)
-        members = [_member(rng) for _ in range(rng.randint(1, 2))] + (["None"] if rng.random() < 0.7 else [])
-        alias = fmt.black_quotes(ascii("_" + "a" * rng.randint(0, 40) + rng.choice(["", '"', "'", "\\"])))
-        arguments = ("default=None, " if rng.random() < 0.7 else "") + f"alias={alias}"
-        line = f"{name}: {' | '.join(members)} = pydantic.Field({arguments})"
+        members = [_member(rng) for _ in range(rng.randint(1, 3))] + (["None"] if rng.random() < 0.7 else [])
+        if rng.random() < 0.5:  # most types are short
+            members = ["T" + "x" * rng.randint(0, 20)] + (["None"] if rng.random() < 0.7 else [])
+        alias = fmt.black_quotes(ascii("_" + "a" * rng.randint(0, 70) + rng.choice(["", '"', "'", "\\"])))
+        message = fmt.black_quotes(ascii("M." + "d" * rng.randint(0, 40) + " is deprecated by the API"))
+        pick = rng.random()
+        arguments = (
+            f"alias={alias}"
+            if pick < 0.6
+            else f"alias={alias}, deprecated={message}"
+            if pick < 0.85
+            else f"deprecated={message}"
+        )
+        default = " = None" if "None" in members and rng.random() < 0.9 else ""
+        line = f"{name}: Annotated[{' | '.join(members)}, pydantic.Field({arguments})]{default}"
         if indent + len(line) <= fmt.LINE_LENGTH:
             continue
-        ours = fmt._aliased_field(("unit", line + "\n", indent, False))
+        ours = fmt._annotated_field(("unit", line + "\n", indent, False))
         if ours is None:
             continue
         written += 1
-        wrapped += "= (\n" in ours
+        exploded += ",\n" in ours
+        split_call += "pydantic.Field(\n" in ours
         _assert_black_writes(ours, line, indent)
-    assert written > 500 and 50 < wrapped < written
+    assert written > 1000 and 200 < exploded < written and split_call > 100
 
 
 def _assert_black_writes(ours: str, line: str, indent: int) -> None:

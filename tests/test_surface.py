@@ -136,3 +136,42 @@ def test_a_whole_generated_package_reads_and_compares_with_itself(tmp_path):
     assert not any(key[1].endswith(("WithRawResponse", "WithStreamingResponse")) for key in read)
     without = {path: text for path, text in files.items() if not path.endswith("/webhooks.py")}
     assert any(c.text.startswith("class ") and c.level == "breaking" for c in surface.changes(files, without, package))
+
+
+ALIASED = '''class Employee(Model):
+    """An employee."""
+
+    id: str
+    first_name: str = pydantic.Field(alias="firstName")
+    last_name: str | None = pydantic.Field(default=None, alias="lastName")
+'''
+
+
+def test_a_field_declared_in_its_annotation_reads_as_the_same_field_with_its_wire_name():
+    # Fields written `x: T = pydantic.Field(default=..., alias=...)` and `x: Annotated[T,
+    # pydantic.Field(alias=...)] = default` are the same field to a user's code: the same Python name,
+    # type, default and wire name. A deprecation added is no change either (reading the field warns).
+    annotated = ALIASED.replace(
+        'first_name: str = pydantic.Field(alias="firstName")',
+        'first_name: Annotated[str, pydantic.Field(alias="firstName")]',
+    ).replace(
+        'last_name: str | None = pydantic.Field(default=None, alias="lastName")',
+        'last_name: Annotated[str | None, pydantic.Field(alias="lastName", deprecated="gone")] = None',
+    )
+    assert annotated != ALIASED and _said(_files(ALIASED), _files(annotated)) == []
+    split = ALIASED.replace('alias="lastName"', 'validation_alias="lastName", serialization_alias="lastName"')
+    assert _said(_files(ALIASED), _files(split)) == []
+    read = surface._surface([("models", annotated)])
+    assert read[("field", "models.Employee", "first_name")] == "str (wire 'firstName')"
+    assert read[("field", "models.Employee", "last_name")] == "str | None = None (wire 'lastName')"
+    # What a user's code sees does change with the wire name, and a required field added breaks.
+    renamed = annotated.replace('alias="firstName"', 'alias="givenName"')
+    assert _said(_files(annotated), _files(renamed)) == [
+        ("breaking", "field Employee.first_name changed (str (wire 'firstName') -> str (wire 'givenName'))")
+    ]
+    required = annotated + '    title_code: Annotated[str, pydantic.Field(alias="title = code")]\n'
+    optional = annotated + '    title_code: Annotated[str | None, pydantic.Field(alias="titleCode")] = None\n'
+    assert _said(_files(annotated), _files(required)) == [("breaking", "required field Employee.title_code added")]
+    assert _said(_files(annotated), _files(optional)) == [("added", "field Employee.title_code added")]
+    old_required = ALIASED + '    title_code: str = pydantic.Field(alias="titleCode")\n'
+    assert _said(_files(ALIASED), _files(old_required)) == [("breaking", "required field Employee.title_code added")]

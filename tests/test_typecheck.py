@@ -32,7 +32,7 @@ def use(hris: Directions, wire: WireRules) -> str | None:
     made = hris.create_employee(body=Employee(first_name="Ada", password="pw"))
     wire.charges.update("ch_1", expand=["customer"], shipping=Shipping(address=Address(city="Paris")))
     wire.employees.list(filter=EmployeesFilter(company_id="1"), retry_policy=RetryPolicy(max_elapsed=30.0))
-    pet = wire.create_pet(body=Cat(petType="cat", name="Tom"))  # type checkers see a field by its alias
+    pet = wire.create_pet(body=Cat(pet_type="cat", name="Tom"))  # constructed by its Python names
     wire.send_bundle(meta=SendBundleMeta(title="cv"), file=("cv.pdf", b"%PDF", "application/pdf", {"X-Checksum": "a"}))
     try:
         WireRules(retry_policy=RetryPolicy(statuses=frozenset({429}), server_errors=False)).list_locations()

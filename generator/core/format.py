@@ -299,30 +299,57 @@ def _union_field(job: Job) -> str | None:
     return f"{name}: (\n{body}\n){default or ''}\n"
 
 
-_FIELD_CALL = re.compile(
-    rf"([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*) = pydantic\.Field\("
-    r'((?:default=None, )?alias="(?:[^"\\\n]|\\.)*")\)\n'
+_STRING = r'"(?:[^"\\\n]|\\.)*"'
+_ANNOTATED_FIELD = re.compile(
+    rf"([A-Za-z_][A-Za-z0-9_]*): Annotated\[({_MEMBER}(?: \| {_MEMBER})*), pydantic\.Field\("
+    rf"(?:(alias={_STRING})(?:, (deprecated={_STRING}))?|(deprecated={_STRING}))\)\]( = None)?\n"
 )
 
 
-def _aliased_field(job: Job) -> str | None:
-    """black's split of a field with an alias (``name: A | None = pydantic.Field(default=None,
-    alias="...")``), written directly: the arguments on a line of their own where ``... = pydantic.Field(``
-    and they fit, else the call on a line of its own where ``... = (`` and it fit; anything else (black
-    then splits the annotation) is left to black. ``tests/test_format.py`` holds this to black over
-    thousands of generated shapes."""
+def _annotated_field(job: Job) -> str | None:
+    """black's split of a field declared in its annotation (``name: Annotated[A | None,
+    pydantic.Field(alias="...")] = None``, a deprecation beside or instead of the alias), written
+    directly. black wraps the default where the line up to ``= (`` fits; otherwise it splits inside
+    ``Annotated[...]``: the two items on a line of their own where they
+    fit, else one per line with a trailing comma, the type split at its ``|`` (as ``_union_field``
+    splits it) and the call's arguments on a line of their own, or one per line with a trailing comma
+    when there are two and they do not fit; an argument or bare name too long for any line stays as it
+    is. A bracketed type black would split inside, or a name too long for ``name: Annotated[``, is left
+    to black. ``tests/test_format.py`` holds this to black over thousands of generated shapes."""
     _, text, indent, header = job
-    match = _FIELD_CALL.fullmatch(text)
+    match = _ANNOTATED_FIELD.fullmatch(text)
     if header or match is None:
         return None
-    name, annotation, arguments = match.groups()
-    head = f"{name}: {annotation} = pydantic.Field("
-    if indent + len(head) <= LINE_LENGTH and indent + 4 + len(arguments) <= LINE_LENGTH:
-        return f"{head}\n    {arguments}\n)\n"
-    wrapped, call = f"{name}: {annotation} = (", f"pydantic.Field({arguments})"
-    if indent + len(wrapped) <= LINE_LENGTH and indent + 4 + len(call) <= LINE_LENGTH:
-        return f"{wrapped}\n    {call}\n)\n"
-    return None
+    name, annotation, alias, deprecated_too, deprecated, default = match.groups()
+    parts = [part for part in (alias, deprecated_too, deprecated) if part]
+    arguments = ", ".join(parts)
+    call = f"pydantic.Field({arguments})"
+    if default and indent + len(f"{name}: Annotated[{annotation}, {call}] = (") <= LINE_LENGTH:
+        return f"{name}: Annotated[{annotation}, {call}] = (\n    None\n)\n"
+    head = f"{name}: Annotated["
+    if indent + len(head) > LINE_LENGTH:
+        return None
+    tail = f"]{default or ''}\n"
+    if indent + 4 + len(annotation) + 2 + len(call) <= LINE_LENGTH:
+        return f"{head}\n    {annotation}, {call}\n{tail}"
+    members = annotation.split(" | ")
+    if indent + 4 + len(annotation) + 1 <= LINE_LENGTH:
+        kind = [f"    {annotation},"]
+    elif len(members) > 1:
+        kind = [f"    {'| ' if i else ''}{member}" for i, member in enumerate(members)]
+        kind[-1] += ","
+    else:
+        kind = [f"    {annotation},"]
+    if any(indent + len(line) > LINE_LENGTH and "[" in line for line in kind):
+        return None  # black splits inside the brackets
+    if indent + 4 + len(call) + 1 <= LINE_LENGTH:
+        field = [f"    {call},"]
+    else:
+        if len(parts) == 1 or indent + 8 + len(arguments) <= LINE_LENGTH:
+            field = ["    pydantic.Field(", f"        {arguments}", "    ),"]
+        else:
+            field = ["    pydantic.Field(", *(f"        {part}," for part in parts), "    ),"]
+    return "\n".join([head, *kind, *field, tail])
 
 
 _CONSTANT = re.compile(r'([A-Za-z_][A-Za-z0-9_]*) = ("(?:[^"\\\n]|\\.)*")\n')
@@ -456,7 +483,7 @@ def run_jobs(jobs: list[Job]) -> list[str | None]:
 
 def _written(job: Job) -> str | None:
     """The statement of ``job`` as black would format it, where a rule here says how; else None."""
-    for rule in (_union_field, _aliased_field, _long_constant, _endpoint_declaration, _class_header, _wrapped_method):
+    for rule in (_union_field, _annotated_field, _long_constant, _endpoint_declaration, _class_header, _wrapped_method):
         text = rule(job)
         if text is not None:
             return text

@@ -82,10 +82,19 @@ class Field:
     description: SpecText
     deprecated: bool = False
     read_only: bool = False  # set by the server alone: never sent in a request
+    # A deprecated field's warning (``pydantic.Field(deprecated=...)``: reading it warns); None when it is not
+    deprecation: SpecText | None = None
 
     @property
     def needs_alias(self) -> bool:
         return self.name != self.wire
+
+    @property
+    def annotated(self) -> bool:
+        """Written ``name: Annotated[T, pydantic.Field(...)]``: a wire name or a deprecation to declare.
+        In the annotation, not as the value, so type checkers take the field's Python name as its
+        constructor keyword (they read ``alias=`` only from a field's value)."""
+        return self.needs_alias or self.deprecation is not None
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,11 @@ KEYWORDS = frozenset(keyword.kwlist)
 MAX_NAME = 100
 
 #: Field names a generated model may not use: keywords, the names its annotations are written with (a
-#: field called ``str`` would shadow the type in the class body), and pydantic's own attributes.
+#: field called ``str`` would shadow the type in the class body, one called ``pydantic`` the module its
+#: ``Annotated[T, pydantic.Field(...)]`` declarations name), and pydantic's own attributes.
 RESERVED_FIELDS = frozenset(
     KEYWORDS
-    | {"str", "int", "float", "bool", "bytes", "list", "dict", "Any", "Literal", "_dt", "_t"}
+    | {"str", "int", "float", "bool", "bytes", "list", "dict", "Any", "Literal", "_dt", "_t", "pydantic"}
     | {
         "dict",
         "json",

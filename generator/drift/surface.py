@@ -3,9 +3,9 @@ changed in it between two generations, in the user's terms: ``class Job renamed 
 ``keyword x_service_id removed from 12 methods``.
 
 What a user's code can touch is the surface: the names the package exports (``__all__``), and in its
-public modules (no leading underscore) every public class with its bases, fields (annotation and default),
-enum members (value), methods and properties (keywords with annotation and default, return annotation),
-and module-level functions. The async twin of a class (``AsyncX`` beside ``X``) and the
+public modules (no leading underscore) every public class with its bases, fields (annotation, default and
+wire name), enum members (value), methods and properties (keywords with annotation and default, return
+annotation), and module-level functions. The async twin of a class (``AsyncX`` beside ``X``) and the
 ``...WithRawResponse`` / ``...WithStreamingResponse`` wrappers follow their class, so they are not
 counted twice. Whatever is removed or changed is breaking, and so is a required keyword or field added (a
 call or constructor written for the old package fails); whatever else is added is an addition.
@@ -102,8 +102,7 @@ def _public_class(name: str) -> bool:
 
 def _member(out: Surface, cls: str, item: ast.stmt, enum: bool) -> None:
     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and not item.target.id.startswith("_"):
-        default = "" if item.value is None else " = " + ast.unparse(item.value)
-        out[("field", cls, item.target.id)] = _type(item.annotation) + default
+        out[("field", cls, item.target.id)] = _field(item.annotation, item.value)
     elif enum and isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
         if not item.targets[0].id.startswith("_"):
             out[("member", cls, item.targets[0].id)] = ast.unparse(item.value)
@@ -114,6 +113,51 @@ def _member(out: Surface, cls: str, item: ast.stmt, enum: bool) -> None:
             isinstance(d, ast.Name) and d.id == "overload" for d in item.decorator_list
         ):
             _function(out, cls, item)
+
+
+def _field(annotation: ast.expr, value: ast.expr | None) -> str:
+    """A field as users' code sees it: its type, its default and its wire name, ``str | None = None
+    (wire 'firstName')``, however the declaration spells them. ``x: T = pydantic.Field(default=None,
+    alias="w")`` and ``x: Annotated[T, pydantic.Field(alias="w")] = None`` read the same; a
+    ``validation_alias`` or ``serialization_alias`` is the wire name too, and a deprecation is no
+    change to what a user's code can do (reading the field warns)."""
+    calls = []
+    if (
+        isinstance(annotation, ast.Subscript)
+        and ast.unparse(annotation.value).rsplit(".", 1)[-1] == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+        and annotation.slice.elts
+    ):
+        kept = [m for m in annotation.slice.elts[1:] if not _field_call(m)]
+        calls = [m for m in annotation.slice.elts[1:] if _field_call(m)]
+        if calls:
+            base = annotation.slice.elts[0]
+            annotation = (
+                ast.Subscript(annotation.value, ast.Tuple([base, *kept], ast.Load()), ast.Load()) if kept else base
+            )
+    default = None if value is None else ast.unparse(value)
+    if value is not None and _field_call(value):
+        assert isinstance(value, ast.Call)
+        calls.append(value)
+        given = value.args[:1] or [k.value for k in value.keywords if k.arg == "default"]
+        factory = [k.value for k in value.keywords if k.arg == "default_factory"]
+        default = ast.unparse(given[0]) if given else f"{ast.unparse(factory[0])}()" if factory else None
+    wire = None
+    for call in calls:
+        assert isinstance(call, ast.Call)
+        named = {k.arg: k.value for k in call.keywords if k.arg}
+        for keyword in ("alias", "serialization_alias", "validation_alias"):
+            found = named.get(keyword)
+            if wire is None and isinstance(found, ast.Constant) and isinstance(found.value, str):
+                wire = found.value
+    return (
+        _type(annotation) + ("" if default is None else " = " + default) + ("" if wire is None else f" (wire {wire!r})")
+    )
+
+
+def _field_call(node: ast.expr) -> bool:
+    """``pydantic.Field(...)`` (or ``Field(...)``)."""
+    return isinstance(node, ast.Call) and ast.unparse(node.func) in ("pydantic.Field", "Field")
 
 
 def _type(node: ast.expr | None) -> str:
@@ -159,7 +203,7 @@ def _described(a: Surface, b: Surface) -> list[ApiChange]:
         label = _label(kind, owner, member)
         counted = _short(owner) + "()" if kind == "keyword" else _short(owner) if kind == "constructor" else ""
         if old is None and new is not None:
-            required = kind in ("keyword", "field", "constructor") and " = " not in new
+            required = kind in ("keyword", "field", "constructor") and not _has_default(new)
             lines[
                 ("breaking" if required else "added", f"{'required ' if required else ''}{label}", "added to")
             ].append(counted)
@@ -244,6 +288,17 @@ def _renamed_classes(a: Surface, b: Surface) -> dict[str, str]:
         if len(match) == 1:
             out[old] = match[0]
     return out
+
+
+def _has_default(signature: str) -> bool:
+    """Whether a keyword or field (``T = default``, ``T (wire 'w')``) has a default: read as Python, so
+    an ``=`` inside a literal or a wire name is not taken for one."""
+    try:
+        tree = ast.parse("_: " + re.sub(r" \(wire (?:'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")\)$", "", signature))
+    except SyntaxError:
+        return " = " in signature
+    statement = tree.body[0] if len(tree.body) == 1 else None
+    return isinstance(statement, ast.AnnAssign) and statement.value is not None
 
 
 def _widened(old: str, new: str) -> bool:

@@ -49,6 +49,7 @@ except ImportError:  # Python 3.10
 
 from ..core import pointer as jp
 from ..core import validate
+from ..core.build_ir.types import CONSTRAINTS, narrowing_only
 from ..core.diagnostics import Diagnostics
 from ..core.load import RefPolicy, Spec, load_spec
 from . import paging
@@ -359,11 +360,31 @@ class Synth:
         if isinstance(node.get("enum"), list) and node["enum"]:
             return next((v for v in node["enum"] if v is not None), node["enum"][0])
         if isinstance(node.get("allOf"), list):
-            parts = [
-                (jp.join(ptr, "allOf", i), part)
-                for i, part in enumerate(node["allOf"])
-                if not _annotation_only(self.api.follow(doc, jp.join(ptr, "allOf", i), part)[2])
-            ]
+            # Members that only annotate or constrain (``{nullable: false}``, ``{minimum: 0}``) add no
+            # value of their own: their constraints go to the one member that says what the value is, and
+            # members that are all plain values (``{type: string}`` with ``$ref: Id``) make one schema.
+            members = [(jp.join(ptr, "allOf", i), part) for i, part in enumerate(node["allOf"])]
+            followed = [self.api.follow(doc, part_ptr, part) for part_ptr, part in members]
+            parts = [m for m, (_, _, target) in zip(members, followed, strict=True) if not narrowing_only(target)]
+            constraints = {
+                key: value
+                for _, _, target in followed
+                if isinstance(target, dict) and narrowing_only(target)
+                for key, value in target.items()
+                if key in CONSTRAINTS
+            }
+            said = [followed[members.index(part)] for part in parts]
+            plain = all(
+                isinstance(t, dict) and t.get("type") not in (None, "object") and not _COMPOSED.intersection(t)
+                for _, _, t in said
+            )
+            merges_values = (len(said) == 1 and bool(constraints)) or (len(said) > 1 and plain)
+            if merges_values and "properties" not in node:
+                tdoc, tptr, _ = said[0]
+                schema: dict[str, Any] = {}
+                for _, _, target in said:
+                    schema.update(target if isinstance(target, dict) else {})
+                return self.value(tdoc, tptr, {**schema, **constraints}, depth + 1, required)
             every = set(required) | set(node.get("required") or [])
             for part_ptr, part in parts:
                 every |= set(_dict(self.api.follow(doc, part_ptr, part)[2]).get("required") or [])
@@ -605,9 +626,8 @@ def _form_fields(api: Api, doc: str, ptr: str, schema: Any, encoding: dict[str, 
     return out
 
 
-_ANNOTATIONS = frozenset(
-    {"description", "title", "example", "examples", "deprecated", "externalDocs", "$comment", "xml"}
-)
+#: Keywords that make a schema of others: an allOf member holding one is not merged as a plain value.
+_COMPOSED = frozenset({"allOf", "oneOf", "anyOf", "not", "properties", "$ref"})
 
 
 _SIZE_NAMES = frozenset({"size", "filesizebytes", "sizebytes", "sizeinbytes", "contentlength", "bytes", "filesize"})
@@ -649,11 +669,6 @@ def _pins(api: Api, doc: str, ptr: str, member: Any, name: Any) -> bool:
         if "const" in resolved or "enum" in resolved:
             return True
     return False
-
-
-def _annotation_only(node: Any) -> bool:
-    """A schema that says nothing about values (``{description: ...}``): it constrains nothing."""
-    return isinstance(node, dict) and all(k in _ANNOTATIONS or k.startswith("x-") for k in node)
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, get_args, overload
 from urllib.parse import quote
 
 import httpcore
@@ -645,8 +645,9 @@ def _model_wire(model: pydantic.BaseModel) -> Any:
     cls = type(model)
     for wire in getattr(cls, "__wire_read_only__", ()):
         data.pop(wire, None)
+    values = vars(model)  # read here, a deprecated field gives no warning (getattr would)
     for name in model.model_fields_set:
-        value = getattr(model, name, None)
+        value = values[name] if name in values else getattr(model, name, None)
         if isinstance(value, (pydantic.BaseModel, list, tuple, Mapping)):
             info = cls.model_fields.get(name)
             wire = info.alias if info is not None and info.alias else name
@@ -2383,6 +2384,38 @@ class SyncAPIClient(_Base):
             )
             return self._execute(*call)
 
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> T: ...
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> Any: ...
+
     def request(
         self,
         method: str,
@@ -2400,7 +2433,9 @@ class SyncAPIClient(_Base):
         """Call an endpoint this client has no method for (``client.request("GET", "/v2/jobs")``): the
         client's credentials, retries, redaction, hooks and typed errors apply. ``path`` is under the base
         URL and sent as given; a 2xx JSON body is parsed as ``cast_to`` (a model, ``list[Model]``...) when
-        given, else returned as decoded JSON; a 204 returns None. ``max_response_bytes`` replaces the
+        given, and type checkers see the call return that type (``Any`` for a form that is not a class,
+        such as a union), else returned as decoded JSON (``Any``); a 204 returns None (typed as
+        ``cast_to`` all the same: give ``cast_to`` where the endpoint answers with a body). ``max_response_bytes`` replaces the
         client's body size limit for this call (``None``: no limit)."""
         ep, call = self._escape_call(
             method,
@@ -2632,6 +2667,38 @@ class AsyncAPIClient(_Base):
                 max_response_bytes,
             )
             return await self._execute(*call)
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> Any: ...
 
     async def request(
         self,

@@ -185,6 +185,7 @@ def _with_imports(api: ir.Api) -> ir.Api:
         [f.annotation for m in api.models for f in m.fields]
         + [m.extra_annotation or "" for m in api.models]
         + [a.annotation for a in api.aliases]
+        + (["Annotated"] if any(f.annotated for m in api.models for f in m.fields) else [])
     )
     root_texts = _op_texts(api.root_operations)
     endpoint_texts = [op.return_annotation for op in api.root_operations] + [

@@ -146,7 +146,7 @@ class Types:
             field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS))
             hint = LazyHint(functools.partial(_field_hint, name, wire))
             annotation = self._annotation(prop_doc, prop, prop_ptr, hint, depth + 1)
-            prop_schema = prop if isinstance(prop, dict) else {}
+            prop_schema = _described(prop) if isinstance(prop, dict) else {}
             read_only, write_only = self._direction(prop_doc, prop_schema)
             # One model serves both directions: a property the server alone sets (readOnly) is never
             # required, so a request can be built without it (and it is never sent: the runtime leaves
@@ -163,8 +163,13 @@ class Types:
                     required=is_required,
                     default=None if is_required else "None",
                     description=_prose(prop_schema.get("description") or prop_schema.get("title")),
-                    deprecated=bool(prop_schema.get("deprecated")),
+                    deprecated=prop_schema.get("deprecated") is True,
                     read_only=read_only,
+                    deprecation=(
+                        SpecText(f"{name}.{field_name} is deprecated by the API")
+                        if prop_schema.get("deprecated") is True
+                        else None
+                    ),
                 )
             )
         extra_annotation = None
@@ -280,12 +285,9 @@ class Types:
                 tagged = self._discriminated(doc, schema, schema[key], members)
                 return _maybe_null(tagged or _union(members), nullable)
         if isinstance(schema.get("allOf"), list) and schema["allOf"]:
-            refs = [(i, m) for i, m in enumerate(schema["allOf"]) if isinstance(m, dict) and not _annotation_only(m)]
-            if len(refs) == 1:  # one schema, with annotations beside it: that schema's type
-                index, member = refs[0]
-                return _maybe_null(
-                    self._annotation(doc, member, jp.join(ptr, "allOf", index), hint, depth + 1), nullable
-                )
+            narrowed = self._narrowed(doc, schema, ptr, hint, depth)
+            if narrowed is not None:
+                return narrowed
         types = _types(schema)
         if not types:
             if "not" in schema:
@@ -299,6 +301,45 @@ class Types:
         if not annotations:
             return "None"
         return _maybe_null(_union(annotations), nullable)
+
+    def _narrowed(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, depth: int) -> str | None:
+        """An allOf that makes no object (``_is_object``): the type of the member that says what its values
+        are, narrowed by the members beside it that only annotate or constrain them. ``{type: string}``
+        with ``{nullable: false}`` is a ``str``, ``{$ref: X}`` with ``{description: ...}`` is ``X``,
+        ``{type: integer}`` with ``{minimum: 0}`` an ``int``; ``{nullable: true}`` beside a member lets
+        null through. Of several members that are not all objects (``{$ref: Id}`` with ``{type:
+        string}``), the first reference, else the first: each accepts every value the allOf accepts.
+        None where the schema's own type decides (no member says, or several do beside a ``type``)."""
+        members = schema["allOf"]
+        said = [(i, m) for i, m in enumerate(members) if isinstance(m, dict) and not narrowing_only(m)]
+        if not said or (len(said) > 1 and [t for t in _types(schema) if t != "null"]):
+            return None
+        index, member = next(((i, m) for i, m in said if "$ref" in m), said[0]) if len(said) > 1 else said[0]
+        where = jp.join(ptr, "allOf", index)
+        narrowing = [m for m in members if isinstance(m, dict) and narrowing_only(m)]
+        constraints = sorted({str(k) for m in narrowing for k in m if k in CONSTRAINTS})
+        fmt = next((m["format"] for m in narrowing if "format" in m), None)
+        if fmt is not None and "$ref" not in member and "format" not in member:
+            member = {**member, "format": fmt}
+        nullable = _allows_null(schema) or any(m.get("nullable") is True for m in narrowing)
+        annotation = _maybe_null(self._annotation(doc, member, where, hint, depth + 1), nullable)
+        if len(said) > 1:
+            self.ctx.info(
+                "I323",
+                doc,
+                jp.join(ptr, "allOf"),
+                f"allOf of {len(said)} schemas that are not all objects is typed as allOf/{index}"
+                f" ({annotation}), which accepts every value the allOf accepts",
+            )
+        elif constraints:
+            self.ctx.info(
+                "I324",
+                doc,
+                jp.join(ptr, "allOf"),
+                f"allOf members that only constrain values ({', '.join(constraints)}) narrow allOf/{index}:"
+                f" typed as {annotation}, not as an object of their own",
+            )
+        return annotation
 
     def _discriminated(self, doc: str, schema: dict[str, Any], raw: list[Any], members: list[str]) -> str | None:
         """``Annotated[A | B, Discriminated("kind", {"a": "A", ...})]`` for a union with a discriminator
@@ -389,20 +430,89 @@ def _allows_null(schema: dict[str, Any]) -> bool:
 
 #: Keywords that describe a schema without constraining the values it accepts.
 _ANNOTATIONS = frozenset(
-    {"title", "description", "example", "examples", "deprecated", "readOnly", "writeOnly", "$comment"}
+    {
+        "title",
+        "description",
+        "example",
+        "examples",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+        "externalDocs",
+        "xml",
+    }
+)
+
+#: Keywords that narrow the values a schema accepts without changing their Python type: bounds, lengths,
+#: patterns, a format, nullability, a default.
+CONSTRAINTS = frozenset(
+    {
+        "nullable",
+        "format",
+        "default",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minProperties",
+        "maxProperties",
+        "contentEncoding",
+        "contentMediaType",
+    }
 )
 
 
-def _annotation_only(member: Any) -> bool:
-    """An allOf member that only annotates (``{description: ...}``): it merges nothing."""
-    return isinstance(member, dict) and all(k in _ANNOTATIONS or str(k).startswith("x-") for k in member)
+def narrowing_only(member: Any) -> bool:
+    """An allOf member that only annotates or constrains (``{description: ...}``, ``{nullable: false}``,
+    ``{minimum: 0}``): it narrows the member beside it, and makes no object of its own."""
+    return member is True or (
+        isinstance(member, dict)
+        and all(k in _ANNOTATIONS or k in CONSTRAINTS or str(k).startswith("x-") for k in member)
+    )
+
+
+def _object_like(member: Any) -> bool:
+    """An allOf member that can add to an object: a reference, or an inline schema typed object or not
+    typed at all (``{properties: ...}``, ``{required: [...]}``)."""
+    if not isinstance(member, dict):
+        return False
+    return "$ref" in member or [t for t in _types(member) if t != "null"] in ([], ["object"])
+
+
+def _merged_members(schema: dict[str, Any]) -> list[Any]:
+    """The members of ``schema``'s allOf that say what its values are (not ``narrowing_only``)."""
+    members = schema.get("allOf")
+    return [m for m in members if not narrowing_only(m)] if isinstance(members, list) else []
 
 
 def _is_object(schema: dict[str, Any]) -> bool:
     types = [t for t in _types(schema) if t != "null"]
     has_props = isinstance(schema.get("properties"), dict) and bool(schema["properties"])
-    merges = isinstance(schema.get("allOf"), list) and sum(not _annotation_only(m) for m in schema["allOf"]) > 1
+    merged = _merged_members(schema)
+    merges = len(merged) > 1 and all(_object_like(m) for m in merged)
     return (types in ([], ["object"])) and (has_props or merges)
+
+
+def _described(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``'s annotations (description, title, deprecated, readOnly...) with those of its allOf
+    members that only annotate or constrain (``allOf: [{$ref: X}, {description: ..., deprecated: true}]``),
+    its own first."""
+    found: dict[str, Any] = {}
+    members = schema.get("allOf")
+    for member in members if isinstance(members, list) else []:
+        if isinstance(member, dict) and narrowing_only(member):
+            for key, value in member.items():
+                if key in _ANNOTATIONS:
+                    found.setdefault(key, value)
+    return {**found, **schema}
 
 
 def _enum_base(schema: dict[str, Any]) -> str:

@@ -55,7 +55,7 @@ def test_document_text_cannot_be_formatted_or_joined_into_code():
 
 @settings(max_examples=300, deadline=None)
 @given(TEXT)
-@example("\'\'\'\"\"\"")  # black's requoting once turned the escaped quotes back into a raw run
+@example("'''\"\"\"")  # black's requoting once turned the escaped quotes back into a raw run
 def test_a_literal_is_the_text_and_nothing_else(text):
     source = f"x = {escape.pyrepr(SpecText(text))}\n"
     tree = ast.parse(source)

@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, get_args, overload
 from urllib.parse import quote
 
 import httpcore
@@ -78,12 +78,19 @@ __all__ = [
     "async_raw_method",
     "async_stream_method",
     "client_credentials",
+    "oauth2_tokens",
     "raw_method",
     "stream_method",
 ]
 
 if TYPE_CHECKING:
-    from ._auth import ClientCredentials, client_credentials
+    from ._auth import (
+        AuthorizationRequest,
+        OAuthTokens,
+        TokenSource,
+        client_credentials,
+        oauth2_tokens,
+    )
     from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage
     from ._streaming import (
         AsyncStreamedResponse,
@@ -99,6 +106,7 @@ _LAZY = {
     "Paging": "_pagination",
     "SyncPage": "_pagination",
     "client_credentials": "_auth",
+    "oauth2_tokens": "_auth",
     "stream_method": "_streaming",
     "async_stream_method": "_streaming",
     "StreamedResponse": "_streaming",
@@ -131,8 +139,8 @@ DEFAULT_CONNECT_TIMEOUT_SECONDS = 5.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
-#: A server's Retry-After is waited for up to this many seconds; asked to wait longer, the client does
-#: not retry: the error is raised at once, with ``retry_after`` set.
+#: A server's Retry-After (or rate limit reset) is waited for up to this many seconds; asked to wait
+#: longer, the client does not retry: the error is raised at once, with ``retry_after`` set.
 MAX_RETRY_AFTER = 60.0
 #: A Retry-After further away than this (a day) is taken for a broken header and ignored, as are one
 #: that is negative, not a number, or not an HTTP date.
@@ -207,8 +215,10 @@ class RetryPolicy:
     A connection error, or a response with one of ``statuses`` (or any 5xx with ``server_errors``), is
     retried when the method is safe to resend (GET, PUT, DELETE, ... or an operation the API documents
     as retry-safe). The server has the last word: ``x-should-retry: true`` retries and ``false`` does
-    not, whatever the status; a ``Retry-After`` (or ``retry-after-ms``) is waited for, unless it asks for
-    more than ``max_retry_after`` seconds, when the error is raised at once with ``retry_after`` set.
+    not, whatever the status; a ``Retry-After`` (or ``retry-after-ms``) is waited for, and so is, on a
+    429 or 503 without one, the reset of the rate limit the request ran into (the ``RateLimit`` or
+    ``RateLimit-Reset`` field, ``X-RateLimit-Reset``), unless it asks for more than ``max_retry_after``
+    seconds, when the error is raised at once with ``retry_after`` set.
     Otherwise the wait doubles from ``initial_delay`` up to ``max_delay``, shortened by up to ``jitter``
     (a fraction) at random. No retry starts later than ``max_elapsed`` seconds after the first attempt.
     """
@@ -353,9 +363,21 @@ class Endpoint(Generic[T]):
     deprecated_params: frozenset[tuple[str, str]] = (
         frozenset()
     )  # (location, wire): giving one warns
+    # (name, URL) of the operation's own servers (its ``servers``, else its path item's), where it goes
+    # unless the client was given a base URL; () when it goes to the client's base URL like the others
+    servers: tuple[tuple[str, str], ...] = ()
+    # (alternative of ``security``, scheme, scopes): the OAuth2 scopes each alternative asks for
+    scopes: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
+
+    def scopes_for(self, index: int, schemes: frozenset[str]) -> tuple[str, ...]:
+        """The scopes alternative ``index`` of ``security`` asks of ``schemes``, sorted."""
+        found = {
+            s for i, key, scopes in self.scopes if i == index and key in schemes for s in scopes
+        }
+        return tuple(sorted(found))
 
     @cached_property
     def adapters(self) -> dict[int, pydantic.TypeAdapter[Any]]:
@@ -372,7 +394,7 @@ class Credential:
     )  # a callable is called for each request
     param: str  # constructor keyword, for error messages
     env: str
-    tokens: ClientCredentials | None = field(default=None, repr=False)  # OAuth2 client credentials
+    tokens: TokenSource | None = field(default=None, repr=False)  # OAuth2 tokens, when it runs them
 
     @property
     def given(self) -> bool:
@@ -422,6 +444,17 @@ def select_base_url(
     if not servers:
         raise ValueError(f"this API documents no server; pass {param}=")
     return next(iter(servers.values())).rstrip("/")
+
+
+def operation_servers(server: str | None, url: str | None, env: str) -> str | None:
+    """Where operations with servers of their own go (``Endpoint.servers``), from the constructor's
+    ``server`` and base URL arguments as ``select_base_url`` reads them: None when the base URL was given
+    (``url``, or the environment variable ``env`` without ``server``), which every operation then goes to;
+    else the ``server=`` name picked ("" when none was): each such operation goes to its own server of
+    that name, else to its first."""
+    if url is not None or (server is None and os.environ.get(env)):
+        return None
+    return server or ""
 
 
 def _scalar(value: Any) -> str:
@@ -613,8 +646,9 @@ def _model_wire(model: pydantic.BaseModel) -> Any:
     cls = type(model)
     for wire in getattr(cls, "__wire_read_only__", ()):
         data.pop(wire, None)
+    values = vars(model)  # read here, a deprecated field gives no warning (getattr would)
     for name in model.model_fields_set:
-        value = getattr(model, name, None)
+        value = values[name] if name in values else getattr(model, name, None)
         if isinstance(value, (pydantic.BaseModel, list, tuple, Mapping)):
             info = cls.model_fields.get(name)
             wire = info.alias if info is not None and info.alias else name
@@ -663,6 +697,94 @@ def _parse_retry_after(headers: httpx.Headers) -> float | None:
     if not math.isfinite(seconds) or seconds > RETRY_AFTER_CEILING:
         return None
     return max(seconds, 0.0)
+
+
+#: Statuses a rate limit answers with. On any other, the rate limit fields describe a limit the request
+#: did not run into, and their reset is no reason to wait.
+_RATE_LIMITED = frozenset({429, 503})
+#: A rate limit's reset or remaining count: digits (13 for epoch milliseconds), a fraction read too.
+_RESET_NUMBER = re.compile(r"[0-9]{1,13}(?:\.[0-9]{1,9})?")
+#: ``<prefix>reset`` and ``<prefix>remaining``: the IETF draft's fields, then the vendors' spellings.
+_RATE_LIMIT_PREFIXES = ("ratelimit-", "x-ratelimit-", "x-rate-limit-")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds a failed response asks to wait: its ``Retry-After`` (``_parse_retry_after``), which has
+    the last word; else, for a 429 or 503, the time until the rate limit it ran into resets."""
+    after = _parse_retry_after(response.headers)
+    if after is None and response.status_code in _RATE_LIMITED:
+        after = _rate_limit_reset(response.headers)
+    return after
+
+
+def _rate_limit_reset(headers: httpx.Headers) -> float | None:
+    """Seconds until a rate limit resets, from the ``RateLimit`` field of the IETF draft (RateLimit
+    header fields for HTTP), else ``RateLimit-Reset``, ``X-RateLimit-Reset`` or ``X-Rate-Limit-Reset``.
+    A limit whose ``remaining`` count is above 0 is not the one the request ran into and is passed
+    over; a field that says nothing usable is as if absent. None when no field says when."""
+    field = headers.get("ratelimit")
+    if field:
+        seconds = _structured_reset(field)
+        if seconds is not None:
+            return seconds
+    for prefix in _RATE_LIMIT_PREFIXES:
+        reset = headers.get(prefix + "reset")
+        if reset and not _has_remaining(headers.get(prefix + "remaining")):
+            seconds = _reset_seconds(reset)
+            if seconds is not None:
+                return seconds
+    return None
+
+
+def _structured_reset(value: str) -> float | None:
+    """The reset a ``RateLimit`` field gives: in the dictionary form of the early drafts (``limit=100,
+    remaining=0, reset=30``), or, in the later one (``"burst";r=0;t=30, "day";r=10;t=3600``), the latest
+    of the policies with no requests remaining (``r`` absent counts as none)."""
+    limits: list[dict[str, str]] = []
+    dictionary: dict[str, str] = {}
+    for member in value.split(","):
+        name, _, rest = member.partition(";")
+        if "=" in name:  # the dictionary form: one key=value a member
+            key, _, text = name.partition("=")
+            dictionary[key.strip().lower()] = text
+            continue
+        params: dict[str, str] = {}
+        for param in rest.split(";"):
+            key, _, text = param.partition("=")
+            params[key.strip().lower()] = text
+        limits.append({"reset": params.get("t", ""), "remaining": params.get("r", "")})
+    limits.append(dictionary)
+    resets = [
+        _reset_seconds(limit.get("reset", ""))
+        for limit in limits
+        if not _has_remaining(limit.get("remaining"))
+    ]
+    return max((r for r in resets if r is not None), default=None)
+
+
+def _has_remaining(count: str | None) -> bool:
+    """Whether a rate limit's remaining count says requests are left (a number above 0)."""
+    text = (count or "").strip()
+    return bool(_RESET_NUMBER.fullmatch(text)) and float(text) > 0
+
+
+def _reset_seconds(text: str) -> float | None:
+    """Seconds until a reset given as delta seconds (up to ``RETRY_AFTER_CEILING``), or as the time of
+    the reset in epoch seconds or milliseconds (as vendors send ``X-RateLimit-Reset``): a number within
+    a day of now in either unit is that time (one already past is 0). Anything else (not a plain
+    number, negative, NaN, too far for a delay and not near now as a time) is None."""
+    text = text.strip()
+    if not _RESET_NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    if value <= RETRY_AFTER_CEILING:
+        return value
+    now = time.time()
+    for unit in (1.0, 1000.0):
+        seconds = value / unit - now
+        if -RETRY_AFTER_CEILING <= seconds <= RETRY_AFTER_CEILING:
+            return max(seconds, 0.0)
+    return None
 
 
 #: JSON's two-character escapes, which a server may use for these characters of a secret.
@@ -827,6 +949,8 @@ class _Base:
 
     _servers: Mapping[str, str] = {}
     _request_id_header = "x-request-id"  # the generated client names another where the API does
+    # ``operation_servers``: None sends every operation to base_url
+    _operation_servers: str | None = None
     _holder: _Holder[Any]  # set by the sync and async clients
     #: The constructor's default for ``max_response_bytes`` (the generated clients' signatures read it).
     DEFAULT_MAX_RESPONSE_BYTES: ClassVar[int] = DEFAULT_MAX_RESPONSE_BYTES
@@ -844,9 +968,12 @@ class _Base:
         retry_policy: RetryPolicy | None = None,
         hooks: Sequence[object] | None = None,
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        operation_servers: str | None = None,
+        oauth: TokenSource | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
+        self._operation_servers = operation_servers
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.base_url = base_url
         self.max_response_bytes = _check_limit(max_response_bytes)
@@ -869,11 +996,15 @@ class _Base:
         self._hooks = tuple(hooks or ())
         # The OAuth2 token source, when the client runs one (at most one scheme: the generator's rule) and
         # was not given a token of its own, and the scheme's key in the operations' security.
-        self._tokens: ClientCredentials | None = None
-        self._tokens_key = ""
+        self._tokens: TokenSource | None = None
+        self._tokens_keys: frozenset[str] = frozenset()
+        self._oauth = oauth  # the OAuth2 flows' helpers (authorization URL, code exchange)
+        if oauth is not None:
+            oauth.resolve(base_url)
         for key, cred in self._credentials.items():
             if cred.tokens is not None and not cred.value:
-                self._tokens, self._tokens_key = cred.tokens, key
+                self._tokens = cred.tokens
+                self._tokens_keys |= {key}  # schemes sharing one keyword share its token source
                 cred.tokens.resolve(base_url)
         self._secrets = tuple(
             sorted(
@@ -963,7 +1094,7 @@ class _Base:
             self._url_class._secrets = self._secrets  # type: ignore[attr-defined]
         return secret
 
-    def _value(self, cred: Credential) -> str | None:
+    def _value(self, cred: Credential, scopes: tuple[str, ...] = ()) -> str | None:
         """A credential's value for this request: the string, what the callable returns, or the token."""
         value = cred.value
         if callable(value):
@@ -972,7 +1103,7 @@ class _Base:
                 _check_credential(given, f"the value {cred.param}= gave")
             return self._remember(given)
         if value is None and cred.tokens is not None:
-            return cred.tokens.current()
+            return cred.tokens.current(scopes)  # a token carrying them
         return value
 
     def _protect(self, request: httpx.Request) -> httpx.Request:
@@ -1023,7 +1154,7 @@ class _Base:
         self._apply_security(ep, query, headers, cookies)
 
         styles, as_content = ep.styles, ep.content_params
-        url = self.base_url + _PATH_PARAM.sub(
+        url = self._base_url_of(ep) + _PATH_PARAM.sub(
             lambda m: _path_value(
                 m.group(1),
                 (
@@ -1120,6 +1251,18 @@ class _Base:
             request.headers["Content-Type"] = ep.body_media_type + sent[len(_FORM_DATA) :]
         return self._protect(request)
 
+    def _base_url_of(self, ep: Endpoint[Any]) -> str:
+        """The base URL ``ep`` is sent to: the client's, unless the operation has servers of its own
+        and the client was not given a base URL; then its server named like ``server=``, else its
+        first."""
+        pick = self._operation_servers
+        if not ep.servers or pick is None:
+            return self.base_url
+        for name, url in ep.servers:
+            if name == pick:
+                return url.rstrip("/")
+        return ep.servers[0][1].rstrip("/")
+
     def _prepare(
         self,
         client: httpx.Client | httpx.AsyncClient,
@@ -1170,9 +1313,9 @@ class _Base:
     def _at_link(self, request: httpx.Request, link: str) -> httpx.Request:
         """The request sent to a next-page link the server gave: the link's URL (its query first, then
         any of the request's parameters it does not name), with the request's headers. A link off the
-        API's origin is refused: credentials never go there."""
+        origin the operation is sent to is refused: credentials never go there."""
         target = request.url.join(link)
-        if _origin(target) != _origin(httpx.URL(self.base_url)):
+        if _origin(target) != _origin(request.url):
             raise PaginationError(
                 f"the next page's link {self._redact(str(target))[:200]!r} is not on the API's origin;"
                 " not followed"
@@ -1259,14 +1402,14 @@ class _Base:
         if not ep.security:
             return
         missing: list[Credential] = []
-        for requirement in ep.security:
+        for index, requirement in enumerate(ep.security):
             creds = [self._credentials[key] for key in requirement if key in self._credentials]
             absent = [c for c in creds if not c.given]
             if absent or len(creds) != len(requirement):
                 missing.extend(absent)
                 continue
             for cred in creds:
-                value = self._value(cred)
+                value = self._value(cred, ep.scopes_for(index, self._tokens_keys))
                 if not value:
                     raise MissingCredentialsError(
                         f"{ep.method} {ep.path}: {cred.param}= gave no value; no request was sent"
@@ -1309,16 +1452,63 @@ class _Base:
 
     # -- tokens and hooks ------------------------------------------------------------------------
 
-    def _token_source(self, ep: Endpoint[Any]) -> ClientCredentials | None:
-        """The OAuth2 token source, when the operation's security asks for its scheme."""
-        tokens = self._tokens
-        if tokens is not None and any(
-            self._tokens_key in requirement for requirement in ep.security
-        ):
-            return tokens
+    def _token_source(self, ep: Endpoint[Any]) -> TokenSource | None:
+        """The OAuth2 token source, when the call is sent with a token: the alternative of the
+        operation's security it is sent with (the first whose credentials the client holds, as
+        ``_apply_security`` chooses) names a scheme the source serves."""
+        index = self._alternative(ep)
+        if index is None or self._tokens_keys.isdisjoint(ep.security[index]):
+            return None
+        return self._tokens
+
+    def _alternative(self, ep: Endpoint[Any]) -> int | None:
+        """The index of the first alternative of ``ep``'s security whose credentials the client holds."""
+        for index, requirement in enumerate(ep.security):
+            if all(
+                key in self._credentials and self._credentials[key].given for key in requirement
+            ):
+                return index
         return None
 
-    def _stale_token(self, request: httpx.Request) -> ClientCredentials | None:
+    def _token_scopes(self, ep: Endpoint[Any]) -> tuple[str, ...]:
+        """The scopes the call's token must carry: those its security alternative asks of the token's
+        schemes."""
+        index = self._alternative(ep)
+        return () if index is None else ep.scopes_for(index, self._tokens_keys)
+
+    def _authorization_request(
+        self,
+        redirect_uri: str,
+        scopes: Sequence[str] | None,
+        state: str | None,
+        pkce: bool,
+        params: Mapping[str, str] | None,
+    ) -> AuthorizationRequest:
+        """``authorization_url()`` of a client whose API documents an authorization code flow."""
+        assert self._oauth is not None, "generated only for APIs with an authorization code flow"
+        return self._oauth.authorization_request(redirect_uri, scopes, state, pkce, params)
+
+    def _exchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> OAuthTokens:
+        """``exchange_code()`` of a sync client."""
+        assert self._oauth is not None, "generated only for APIs with an authorization code flow"
+        limit, total = self.max_response_bytes, self.timeout.total
+        return self._oauth.exchange(
+            self._holder.get(), code, redirect_uri, code_verifier, limit, total
+        )
+
+    async def _aexchange_code(
+        self, code: str, redirect_uri: str, code_verifier: str | None
+    ) -> OAuthTokens:
+        """``exchange_code()`` of an async client."""
+        assert self._oauth is not None, "generated only for APIs with an authorization code flow"
+        limit, total = self.max_response_bytes, self.timeout.total
+        return await self._oauth.aexchange(
+            self._holder.get(), code, redirect_uri, code_verifier, limit, total
+        )
+
+    def _stale_token(self, request: httpx.Request) -> TokenSource | None:
         """After a 401: the token source, with the token the request carried discarded (None when the
         request carried none of ours, so there is nothing to refresh)."""
         sent = request.headers.get("authorization", "")
@@ -1408,7 +1598,7 @@ class _Base:
                 told != "true" and not (resendable and policy.retries(response.status_code))
             ):
                 return None
-            after = _parse_retry_after(response.headers)
+            after = _retry_after(response)
             if after is not None and after > policy.max_retry_after:
                 return (
                     None  # told to wait longer than we would: the caller hears it now (retry_after)
@@ -1530,7 +1720,7 @@ class _Base:
         )
         error = status_error_class(response.status_code)(message, response=response, body=body)
         error.headers = _redact_headers(response.headers, self._secrets)
-        error.retry_after = _parse_retry_after(response.headers)
+        error.retry_after = _retry_after(response)
         error.request_id = request_id
         return error
 
@@ -2166,7 +2356,10 @@ class SyncAPIClient(_Base):
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
-            self._remember(source.get(self._http, self.max_response_bytes, self.timeout.total))
+            scopes = self._token_scopes(ep)
+            self._remember(
+                source.get(self._http, self.max_response_bytes, self.timeout.total, scopes)
+            )
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
                 self._http,
@@ -2192,6 +2385,38 @@ class SyncAPIClient(_Base):
             )
             return self._execute(*call)
 
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> T: ...
+
+    @overload
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> Any: ...
+
     def request(
         self,
         method: str,
@@ -2209,7 +2434,9 @@ class SyncAPIClient(_Base):
         """Call an endpoint this client has no method for (``client.request("GET", "/v2/jobs")``): the
         client's credentials, retries, redaction, hooks and typed errors apply. ``path`` is under the base
         URL and sent as given; a 2xx JSON body is parsed as ``cast_to`` (a model, ``list[Model]``...) when
-        given, else returned as decoded JSON; a 204 returns None. ``max_response_bytes`` replaces the
+        given, and type checkers see the call return that type (``Any`` for a form that is not a class,
+        such as a union), else returned as decoded JSON (``Any``); a 204 returns None (typed as
+        ``cast_to`` all the same: give ``cast_to`` where the endpoint answers with a body). ``max_response_bytes`` replaces the
         client's body size limit for this call (``None``: no limit)."""
         ep, call = self._escape_call(
             method,
@@ -2325,7 +2552,12 @@ class SyncAPIClient(_Base):
                         source = self._stale_token(request)
                         if source is not None:
                             token = self._remember(
-                                source.get(self._http, self.max_response_bytes, self.timeout.total)
+                                source.get(
+                                    self._http,
+                                    self.max_response_bytes,
+                                    self.timeout.total,
+                                    self._token_scopes(ep),
+                                )
                             )
                             request.headers["Authorization"] = f"Bearer {token}"
                             replayed = True
@@ -2408,8 +2640,9 @@ class AsyncAPIClient(_Base):
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
+            scopes = self._token_scopes(ep)
             self._remember(
-                await source.aget(self._http, self.max_response_bytes, self.timeout.total)
+                await source.aget(self._http, self.max_response_bytes, self.timeout.total, scopes)
             )
         with contextlib.ExitStack() as files_opened:
             call = self._prepare(
@@ -2435,6 +2668,38 @@ class AsyncAPIClient(_Base):
                 max_response_bytes,
             )
             return await self._execute(*call)
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: type[T],
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> T: ...
+
+    @overload
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        cast_to: Any = None,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
+        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+    ) -> Any: ...
 
     async def request(
         self,
@@ -2546,7 +2811,10 @@ class AsyncAPIClient(_Base):
                         if source is not None:
                             token = self._remember(
                                 await source.aget(
-                                    self._http, self.max_response_bytes, self.timeout.total
+                                    self._http,
+                                    self.max_response_bytes,
+                                    self.timeout.total,
+                                    self._token_scopes(ep),
                                 )
                             )
                             request.headers["Authorization"] = f"Bearer {token}"

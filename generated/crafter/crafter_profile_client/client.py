@@ -24,6 +24,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -106,8 +107,9 @@ class CrafterProfile(SyncAPIClient):
             max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.2.0",
+            user_agent="crafter-profile-client/0.2.1",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "CRAFTER_BASE_URL"),
         )
 
     def with_options(
@@ -251,8 +253,9 @@ class AsyncCrafterProfile(AsyncAPIClient):
             max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.2.0",
+            user_agent="crafter-profile-client/0.2.1",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "CRAFTER_BASE_URL"),
         )
 
     def with_options(

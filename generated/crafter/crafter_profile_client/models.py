@@ -8,6 +8,7 @@ what the server sent. Enums are open: a value added by the API later parses as a
 
 from __future__ import annotations
 
+from typing import Annotated
 
 import pydantic
 
@@ -24,13 +25,13 @@ class Attachment(Model):
 
     md5: str | None = None
     """MD5 checksum of the file"""
-    content_type: str | None = pydantic.Field(default=None, alias="contentType")
+    content_type: Annotated[str | None, pydantic.Field(alias="contentType")] = None
     """MIME type of the file."""
-    file_size: str | None = pydantic.Field(default=None, alias="fileSize")
+    file_size: Annotated[str | None, pydantic.Field(alias="fileSize")] = None
     """Human-readable size, e.g. 22.6 KB."""
-    file_name: str = pydantic.Field(alias="fileName")
+    file_name: Annotated[str, pydantic.Field(alias="fileName")]
     """Name of the attachment."""
-    file_size_bytes: int | None = pydantic.Field(default=None, alias="fileSizeBytes")
+    file_size_bytes: Annotated[int | None, pydantic.Field(alias="fileSizeBytes")] = None
     """Size in bytes."""
     id: str
     """Id of the attachment."""

@@ -136,7 +136,7 @@ def _member(model: pydantic.BaseModel, wire: str) -> Any:
     fields = type(model).model_fields
     for name, info in fields.items():
         if (info.alias or name) == wire:
-            return getattr(model, name)
+            return vars(model).get(name)  # a deprecated field read without its warning
     return (model.model_extra or {}).get(wire)
 
 

@@ -24,6 +24,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -117,8 +118,9 @@ class Hrflow(SyncAPIClient):
             max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.2.0",
+            user_agent="hrflow-client/0.2.1",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "HRFLOW_BASE_URL"),
         )
 
     def with_options(
@@ -275,8 +277,9 @@ class AsyncHrflow(AsyncAPIClient):
             max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.2.0",
+            user_agent="hrflow-client/0.2.1",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "HRFLOW_BASE_URL"),
         )
 
     def with_options(

@@ -8,7 +8,7 @@ what the server sent. Enums are open: a value added by the API later parses as a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pydantic
 
@@ -135,7 +135,7 @@ class Location(Model):
     lng: float | None = None
     gmaps: str | None = None
     """Google Maps link."""
-    fields_: dict[str, Any] | list[Any] | None = pydantic.Field(default=None, alias="fields")
+    fields_: Annotated[dict[str, Any] | list[Any] | None, pydantic.Field(alias="fields")] = None
     """Geocoder fields (city, country, postcode, ...); the page shows an empty array."""
 
 

@@ -24,6 +24,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -115,8 +116,9 @@ class Kombo(SyncAPIClient):
             max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.2.0",
+            user_agent="kombo-client/0.2.1",
             http_client=http_client,
+            operation_servers=operation_servers(server, server_url, "KOMBO_BASE_URL"),
         )
 
     def with_options(
@@ -270,8 +272,9 @@ class AsyncKombo(AsyncAPIClient):
             max_response_bytes=max_response_bytes,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.2.0",
+            user_agent="kombo-client/0.2.1",
             http_client=http_client,
+            operation_servers=operation_servers(server, server_url, "KOMBO_BASE_URL"),
         )
 
     def with_options(

@@ -24,6 +24,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -91,6 +92,7 @@ class Directions(SyncAPIClient):
             hooks=hooks,
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "DIRECTIONS30_BASE_URL"),
         )
 
     def with_options(
@@ -241,6 +243,7 @@ class AsyncDirections(AsyncAPIClient):
             hooks=hooks,
             user_agent="directions30-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "DIRECTIONS30_BASE_URL"),
         )
 
     def with_options(

@@ -24,6 +24,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -110,6 +111,7 @@ class FeatureZoo(SyncAPIClient):
             hooks=hooks,
             user_agent="features31-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "FEATURES31_BASE_URL"),
         )
 
     def with_options(
@@ -325,6 +327,7 @@ class AsyncFeatureZoo(AsyncAPIClient):
             hooks=hooks,
             user_agent="features31-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "FEATURES31_BASE_URL"),
         )
 
     def with_options(

@@ -206,8 +206,9 @@ class PaginationError(APIError):
 
 
 class InvalidWebhookSignatureError(APIError):
-    """A webhook whose signature header is missing, does not match its body, or is too old (Standard
-    Webhooks' timestamp tolerance): do not act on it."""
+    """A webhook whose signature header is missing, does not match its body, or whose timestamp is
+    further from now than the scheme's tolerance; or one given a secret that no scheme the API documents
+    can check it with: do not act on it."""
 
 
 class InvalidWebhookPayloadError(APIError):

@@ -9,7 +9,7 @@ what the server sent. Enums are open: a value added by the API later parses as a
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
 
@@ -60,9 +60,9 @@ class NewPet(Model):
 
     name: str
     """The pet's "name"."""
-    class_: str | None = pydantic.Field(default=None, alias="class")
+    class_: Annotated[str | None, pydantic.Field(alias="class")] = None
     """A reserved word as a property."""
-    birth_date: _dt.date | None = pydantic.Field(default=None, alias="birthDate")
+    birth_date: Annotated[_dt.date | None, pydantic.Field(alias="birthDate")] = None
     weight: float | None = None
     status: Literal["alive"] | None = None
     labels: dict[str, int] | None = None
@@ -88,9 +88,9 @@ class Pet(Model):
 
     name: str
     """The pet's "name"."""
-    class_: str | None = pydantic.Field(default=None, alias="class")
+    class_: Annotated[str | None, pydantic.Field(alias="class")] = None
     """A reserved word as a property."""
-    birth_date: _dt.date | None = pydantic.Field(default=None, alias="birthDate")
+    birth_date: Annotated[_dt.date | None, pydantic.Field(alias="birthDate")] = None
     weight: float | None = None
     status: Literal["alive"] | None = None
     labels: dict[str, int] | None = None

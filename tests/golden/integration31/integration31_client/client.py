@@ -12,6 +12,7 @@ import typing
 
 import httpx
 
+from ._auth import TokenAuth
 from ._runtime import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
@@ -23,8 +24,9 @@ from ._runtime import (
     SyncAPIClient,
     Timeout,
     async_raw_method,
-    client_credentials,
     env_or,
+    oauth2_tokens,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -125,9 +127,11 @@ class RecruitingIntegration(SyncAPIClient):
 
     Args:
         oauth: OAuth2 client credentials. A string, or a function called for each request. Read from ``INTEGRATION31_OAUTH`` when not given.
-        client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
+        client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, with the scopes the operation asks for, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
         client_secret: Read from ``INTEGRATION31_CLIENT_SECRET``.
         token_url: Where tokens are fetched (default https://auth.example.com/oauth/token); read from ``INTEGRATION31_TOKEN_URL``.
+        token_auth: How the client authenticates to the token endpoint: ``"client_secret_basic"`` (HTTP Basic) or ``"client_secret_post"`` (``client_id`` and ``client_secret`` in the form); default ``"client_secret_basic"``.
+        token_params: Fields every token request adds, such as ``{"audience": "https://api.example.com"}``.
         webhook_secret: The secret ``client.webhooks.unwrap`` checks webhook signatures with; read from ``INTEGRATION31_WEBHOOK_SECRET``.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``INTEGRATION31_BASE_URL`` is read when neither this nor ``server`` is given.
@@ -147,6 +151,8 @@ class RecruitingIntegration(SyncAPIClient):
         client_id: str | None = None,
         client_secret: str | None = None,
         token_url: str | None = None,
+        token_auth: TokenAuth | None = None,
+        token_params: Mapping[str, str] | None = None,
         webhook_secret: str | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
@@ -163,6 +169,8 @@ class RecruitingIntegration(SyncAPIClient):
             "client_id": client_id,
             "client_secret": client_secret,
             "token_url": token_url,
+            "token_auth": token_auth,
+            "token_params": token_params,
             "webhook_secret": webhook_secret,
             "server": server,
             "base_url": base_url,
@@ -173,6 +181,15 @@ class RecruitingIntegration(SyncAPIClient):
             "default_headers": default_headers,
             "hooks": hooks,
         }
+        tokens = oauth2_tokens(
+            client_id=env_or(client_id, "INTEGRATION31_CLIENT_ID"),
+            client_secret=env_or(client_secret, "INTEGRATION31_CLIENT_SECRET"),
+            token_url=env_or(token_url, "INTEGRATION31_TOKEN_URL"),
+            token_auth=token_auth,
+            token_params=token_params,
+            client_credentials_url="https://auth.example.com/oauth/token",
+            scopes=("candidates:read",),
+        )
         super().__init__(
             base_url=select_base_url(
                 SERVERS, server, base_url, "base_url", "INTEGRATION31_BASE_URL"
@@ -185,13 +202,7 @@ class RecruitingIntegration(SyncAPIClient):
                     env_or(oauth, "INTEGRATION31_OAUTH"),
                     "oauth",
                     "INTEGRATION31_OAUTH",
-                    client_credentials(
-                        env_or(token_url, "INTEGRATION31_TOKEN_URL")
-                        or "https://auth.example.com/oauth/token",
-                        env_or(client_id, "INTEGRATION31_CLIENT_ID"),
-                        env_or(client_secret, "INTEGRATION31_CLIENT_SECRET"),
-                        ("candidates:read",),
-                    ),
+                    tokens.active,
                 ),
             },
             client_params={},
@@ -203,6 +214,8 @@ class RecruitingIntegration(SyncAPIClient):
             hooks=hooks,
             user_agent="integration31-client/0.1.0",
             http_client=http_client,
+            oauth=tokens,
+            operation_servers=operation_servers(server, base_url, "INTEGRATION31_BASE_URL"),
         )
 
     def with_options(
@@ -212,6 +225,8 @@ class RecruitingIntegration(SyncAPIClient):
         client_id: str | None | NotGiven = NOT_GIVEN,
         client_secret: str | None | NotGiven = NOT_GIVEN,
         token_url: str | None | NotGiven = NOT_GIVEN,
+        token_auth: TokenAuth | None | NotGiven = NOT_GIVEN,
+        token_params: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         webhook_secret: str | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
@@ -231,6 +246,8 @@ class RecruitingIntegration(SyncAPIClient):
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "token_url": token_url,
+                "token_auth": token_auth,
+                "token_params": token_params,
                 "webhook_secret": webhook_secret,
                 "server": server,
                 "base_url": base_url,
@@ -468,9 +485,11 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
 
     Args:
         oauth: OAuth2 client credentials. A string, or a function called for each request. Read from ``INTEGRATION31_OAUTH`` when not given.
-        client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
+        client_id: OAuth2 client credentials (with ``client_secret``): a token is fetched from the token URL on first use, with the scopes the operation asks for, kept until shortly before it expires, and fetched again once on a 401. Read from ``INTEGRATION31_CLIENT_ID``.
         client_secret: Read from ``INTEGRATION31_CLIENT_SECRET``.
         token_url: Where tokens are fetched (default https://auth.example.com/oauth/token); read from ``INTEGRATION31_TOKEN_URL``.
+        token_auth: How the client authenticates to the token endpoint: ``"client_secret_basic"`` (HTTP Basic) or ``"client_secret_post"`` (``client_id`` and ``client_secret`` in the form); default ``"client_secret_basic"``.
+        token_params: Fields every token request adds, such as ``{"audience": "https://api.example.com"}``.
         webhook_secret: The secret ``client.webhooks.unwrap`` checks webhook signatures with; read from ``INTEGRATION31_WEBHOOK_SECRET``.
         server: One of production (default production).
         base_url: An explicit base URL, e.g. a proxy or a test server; ``INTEGRATION31_BASE_URL`` is read when neither this nor ``server`` is given.
@@ -490,6 +509,8 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         client_id: str | None = None,
         client_secret: str | None = None,
         token_url: str | None = None,
+        token_auth: TokenAuth | None = None,
+        token_params: Mapping[str, str] | None = None,
         webhook_secret: str | None = None,
         server: Literal["production"] | None = None,
         base_url: str | None = None,
@@ -506,6 +527,8 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
             "client_id": client_id,
             "client_secret": client_secret,
             "token_url": token_url,
+            "token_auth": token_auth,
+            "token_params": token_params,
             "webhook_secret": webhook_secret,
             "server": server,
             "base_url": base_url,
@@ -516,6 +539,15 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
             "default_headers": default_headers,
             "hooks": hooks,
         }
+        tokens = oauth2_tokens(
+            client_id=env_or(client_id, "INTEGRATION31_CLIENT_ID"),
+            client_secret=env_or(client_secret, "INTEGRATION31_CLIENT_SECRET"),
+            token_url=env_or(token_url, "INTEGRATION31_TOKEN_URL"),
+            token_auth=token_auth,
+            token_params=token_params,
+            client_credentials_url="https://auth.example.com/oauth/token",
+            scopes=("candidates:read",),
+        )
         super().__init__(
             base_url=select_base_url(
                 SERVERS, server, base_url, "base_url", "INTEGRATION31_BASE_URL"
@@ -528,13 +560,7 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
                     env_or(oauth, "INTEGRATION31_OAUTH"),
                     "oauth",
                     "INTEGRATION31_OAUTH",
-                    client_credentials(
-                        env_or(token_url, "INTEGRATION31_TOKEN_URL")
-                        or "https://auth.example.com/oauth/token",
-                        env_or(client_id, "INTEGRATION31_CLIENT_ID"),
-                        env_or(client_secret, "INTEGRATION31_CLIENT_SECRET"),
-                        ("candidates:read",),
-                    ),
+                    tokens.active,
                 ),
             },
             client_params={},
@@ -546,6 +572,8 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
             hooks=hooks,
             user_agent="integration31-client/0.1.0",
             http_client=http_client,
+            oauth=tokens,
+            operation_servers=operation_servers(server, base_url, "INTEGRATION31_BASE_URL"),
         )
 
     def with_options(
@@ -555,6 +583,8 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
         client_id: str | None | NotGiven = NOT_GIVEN,
         client_secret: str | None | NotGiven = NOT_GIVEN,
         token_url: str | None | NotGiven = NOT_GIVEN,
+        token_auth: TokenAuth | None | NotGiven = NOT_GIVEN,
+        token_params: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         webhook_secret: str | None | NotGiven = NOT_GIVEN,
         server: Literal["production"] | None | NotGiven = NOT_GIVEN,
         base_url: str | None | NotGiven = NOT_GIVEN,
@@ -574,6 +604,8 @@ class AsyncRecruitingIntegration(AsyncAPIClient):
                 "client_id": client_id,
                 "client_secret": client_secret,
                 "token_url": token_url,
+                "token_auth": token_auth,
+                "token_params": token_params,
                 "webhook_secret": webhook_secret,
                 "server": server,
                 "base_url": base_url,

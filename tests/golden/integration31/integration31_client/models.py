@@ -9,7 +9,7 @@ what the server sent. Enums are open: a value added by the API later parses as a
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
 
@@ -111,7 +111,7 @@ class ListEventsResponse(Model):
     """ListEventsResponse"""
 
     value: list[ListEventsResponseValueItem] | None = None
-    next_link: str | None = pydantic.Field(default=None, alias="nextLink")
+    next_link: Annotated[str | None, pydantic.Field(alias="nextLink")] = None
 
 
 class ListEventsResponseValueItem(Model):

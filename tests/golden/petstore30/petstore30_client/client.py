@@ -24,6 +24,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -119,6 +120,7 @@ class Petstore30(SyncAPIClient):
             hooks=hooks,
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "PETSTORE30_BASE_URL"),
         )
 
     def with_options(
@@ -277,6 +279,7 @@ class AsyncPetstore30(AsyncAPIClient):
             hooks=hooks,
             user_agent="petstore30-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "PETSTORE30_BASE_URL"),
         )
 
     def with_options(

@@ -25,6 +25,7 @@ from ._runtime import (
     Timeout,
     async_raw_method,
     env_or,
+    operation_servers,
     raw_method,
     select_base_url,
 )
@@ -117,6 +118,7 @@ class WireRules(SyncAPIClient):
             hooks=hooks,
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "WIRE31_BASE_URL"),
         )
 
     def with_options(
@@ -558,6 +560,7 @@ class AsyncWireRules(AsyncAPIClient):
             hooks=hooks,
             user_agent="wire31-client/0.1.0",
             http_client=http_client,
+            operation_servers=operation_servers(server, base_url, "WIRE31_BASE_URL"),
         )
 
     def with_options(

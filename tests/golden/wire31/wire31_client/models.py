@@ -45,7 +45,7 @@ class Address(Model):
 class Cat(Model):
     """Cat"""
 
-    pet_type: Literal["cat"] = pydantic.Field(alias="petType")
+    pet_type: Annotated[Literal["cat"], pydantic.Field(alias="petType")]
     name: str
     indoor: bool | None = None
 
@@ -66,9 +66,9 @@ class CreateChargeOptions(Model):
 class Dog(Model):
     """Dog"""
 
-    pet_type: Literal["dog"] = pydantic.Field(alias="petType")
+    pet_type: Annotated[Literal["dog"], pydantic.Field(alias="petType")]
     name: str
-    good_boy: bool | None = pydantic.Field(default=None, alias="goodBoy")
+    good_boy: Annotated[bool | None, pydantic.Field(alias="goodBoy")] = None
 
 
 class Employee(Model):
@@ -100,8 +100,8 @@ class GetReportPoint(Model):
 class SearchColor(Model):
     """SearchColor"""
 
-    r: int | None = pydantic.Field(default=None, alias="R")
-    g: int | None = pydantic.Field(default=None, alias="G")
+    r: Annotated[int | None, pydantic.Field(alias="R")] = None
+    g: Annotated[int | None, pydantic.Field(alias="G")] = None
 
 
 class SearchWhere(Model):

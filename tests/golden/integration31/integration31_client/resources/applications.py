@@ -41,6 +41,7 @@ _LIST_APPLICATIONS: Endpoint[ListApplicationsResponse] = Endpoint(
         "200": ("json", ListApplicationsResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "offset",
         "/items",

@@ -43,6 +43,7 @@ _LIST_CANDIDATES: Endpoint[ListCandidatesResponse] = Endpoint(
         "200": ("json", ListCandidatesResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "cursor",
         "/data",
@@ -60,6 +61,7 @@ _CREATE_CANDIDATE: Endpoint[Candidate] = Endpoint(
         "201": ("json", Candidate),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     body_kind="json",
     body_media_type="application/json",
 )
@@ -73,6 +75,7 @@ _GET_LEGACY_CANDIDATE: Endpoint[Candidate] = Endpoint(
         "200": ("json", Candidate),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
 )
 
 

@@ -41,6 +41,7 @@ _LIST_EVENTS: Endpoint[ListEventsResponse] = Endpoint(
         "200": ("json", ListEventsResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "link",
         "/value",

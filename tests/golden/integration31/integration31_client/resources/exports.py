@@ -34,6 +34,7 @@ _EXPORT_CANDIDATES: Endpoint[str] = Endpoint(
         "200": ("text", None),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     accept="text/csv",
 )
 

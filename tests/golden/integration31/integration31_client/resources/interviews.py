@@ -41,6 +41,7 @@ _LIST_INTERVIEWS: Endpoint[builtins.list[Interview]] = Endpoint(
         "200": ("json", list[Interview]),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "link",
         "",

@@ -41,6 +41,7 @@ _LIST_JOBS: Endpoint[ListJobsResponse] = Endpoint(
         "200": ("json", ListJobsResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     deprecated_params=frozenset({("query", "department")}),
     pagination=Paging(
         "page",

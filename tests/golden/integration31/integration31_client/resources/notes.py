@@ -41,6 +41,7 @@ _LIST_NOTES: Endpoint[ListNotesResponse] = Endpoint(
         "200": ("json", ListNotesResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "cursor",
         "/data",

@@ -41,6 +41,7 @@ _LIST_OFFERS: Endpoint[ListOffersResponse] = Endpoint(
         "200": ("json", ListOffersResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "cursor",
         "/data",

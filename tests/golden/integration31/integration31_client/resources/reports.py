@@ -37,6 +37,7 @@ _LIST_REPORTS: Endpoint[ListReportsResponse] = Endpoint(
         "200": ("json", ListReportsResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
 )
 
 

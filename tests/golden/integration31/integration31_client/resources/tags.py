@@ -40,6 +40,7 @@ _LIST_TAGS: Endpoint[ListTagsResponse] = Endpoint(
         "200": ("json", ListTagsResponse),
     },
     security=(("oauth",),),
+    scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
         "page",
         "/results",

@@ -238,7 +238,7 @@ def _compiled_structure_validator(version: str) -> Any:
 def _quick_walk(spec: Spec, version: str) -> list[Finding] | None:
     """What the library's walk finds, where ``walk.findings`` (much faster) is certain of it; None
     otherwise. A document split over several files is left to the library."""
-    return walk.findings(spec.data, version) if len(spec.documents) == 1 else None
+    return walk.findings(spec.data, version, _schema_accepts) if len(spec.documents) == 1 else None
 
 
 def _structure_accepts(version: str, data: Any) -> bool:

@@ -17,11 +17,11 @@ of them.
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from . import pointer, validate
+from . import pointer
 
 #: The library's ``PathValidator.OPERATIONS`` (3.0 and 3.1).
 OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -44,14 +44,16 @@ class _Unsure(Exception):
 Finding = tuple[str, str, bool]
 
 
-def findings(data: Any, version: str) -> list[Finding] | None:
+def findings(data: Any, version: str, accepts: Callable[[Any], bool] = lambda schema: False) -> list[Finding] | None:
     """What openapi-spec-validator's walk over ``data`` (an OpenAPI ``version`` document, already loaded)
     finds, in its order, where this reading is certain of it: nothing at all, or only ``default`` values
     that do not match their schema (the commonest finding in published specs), reported as the library
-    reports them. None means "not certain": ask the library."""
+    reports them. None means "not certain": ask the library. ``accepts`` is a quick check of a 3.0
+    Schema Object against its meta-schema (``validate`` hands over its compiled one): a schema it
+    accepts needs no slower check."""
     if not isinstance(data, dict) or not version.startswith(("3.0", "3.1")):
         return None
-    walk = _Walk(data, version)
+    walk = _Walk(data, version, accepts)
     try:
         walk.root()
     except (_Unsure, RecursionError):
@@ -77,9 +79,10 @@ def message_of(error: Any) -> str:
 
 
 class _Walk:
-    def __init__(self, data: dict[str, Any], version: str) -> None:
+    def __init__(self, data: dict[str, Any], version: str, accepts: Callable[[Any], bool]) -> None:
         self.data = data
         self.v31 = version.startswith("3.1")
+        self.accepts = accepts
         self.operation_ids: set[str | None] = set()
         self.visited: set[int] = set()
         self.meta_checked: set[int] = set()
@@ -294,7 +297,7 @@ class _Walk:
 
     def meta_check(self, value: Any) -> None:
         """The walk's check of a Schema Object against its dialect's meta-schema, made the same way."""
-        if not self.v31 and validate._schema_accepts(value):
+        if not self.v31 and self.accepts(value):
             return  # the compiled check (jsonschema and openapi-schema-validator are not even imported)
         from jsonschema.exceptions import SchemaError, ValidationError
 

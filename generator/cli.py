@@ -143,6 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     mck.add_argument(
         "--overlay", type=Path, action="append", default=[], help="OpenAPI Overlay 1.0 document to apply (repeatable)"
     )
+    mck.add_argument(
+        "--actual",
+        type=Path,
+        metavar="TRUE",
+        help="build replies from this description of what the server really sends (a spec, or an Overlay applied"
+        " to the documented one); requests are still read by the documented one",
+    )
     mck.add_argument("--log", type=Path, help="append every request as a JSON line to this file")
     mck.add_argument("--latency", default="0", help="milliseconds added to every reply: N or MIN-MAX")
     mck.add_argument(
@@ -472,7 +479,13 @@ def _mock(args: argparse.Namespace) -> int:
     )
     try:
         server = MockServer(
-            spec, overlays, host=args.host, port=args.port, options=options, allow_external=args.allow_external
+            spec,
+            overlays,
+            host=args.host,
+            port=args.port,
+            options=options,
+            allow_external=args.allow_external,
+            actual=args.actual,
         )
     except MockSpecError as exc:  # the diagnostics and exit status generate gives the same spec
         _report(exc.diagnostics, args, snake(spec.stem) or "api")
@@ -502,8 +515,10 @@ def _mock(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    replies = f", replying as {args.actual} says" if args.actual else ""
     print(
-        f"mock: serving {len(server.api.routes)} operation(s) of {spec} at {server.base_url} (Ctrl-C stops)", flush=True
+        f"mock: serving {len(server.api.routes)} operation(s) of {spec}{replies} at {server.base_url} (Ctrl-C stops)",
+        flush=True,
     )
     try:
         server.serve_forever()

@@ -14,6 +14,11 @@ Faults, per request through ``Prefer`` (``latency=MS``, ``fault=reset|truncate``
 ``sequence=503 503 200``, ``retry-after=S``) or per server through ``MockOptions``. Every request is logged
 (``MockServer.log``, and JSON lines with ``--log``). The server binds to loopback unless told otherwise.
 
+A vendor who does not follow its own description is played with ``actual`` (``--actual TRUE``): requests
+are matched and validated by the documented description (what a client generated from it sends), replies
+are built from the actual one's operation of the same method and path template (its statuses, media types,
+examples and schemas); an operation the actual description lacks is answered 404.
+
 Clients are not trusted either: every request gets a reply rather than a dropped connection (bad framing
 400, a body over ``max_body_bytes`` 413 unread, a failure of the mock 500), a connection has
 ``idle_timeout`` for each request, at most ``max_connections`` are served at once, and routes are matched
@@ -51,7 +56,7 @@ from ..core import pointer as jp
 from ..core import validate
 from ..core.build_ir.types import CONSTRAINTS, narrowing_only
 from ..core.diagnostics import Diagnostics
-from ..core.load import RefPolicy, Spec, load_spec
+from ..core.load import RefPolicy, Spec, load_spec, parse_bytes, read_document
 from . import paging
 from .paging import Pages
 
@@ -91,6 +96,39 @@ class MockOptions:
     max_body_bytes: int = MAX_BODY  # a longer request body is refused with 413, unread (or, chunked, read no further)
     idle_timeout: float = 30.0  # seconds a connection has for each request's line and headers, then for its body
     max_connections: int = 256  # connections served at once; one more is answered 503 and closed
+
+
+def _load_actual(
+    spec: str | Path,
+    overlays: tuple[str | Path, ...],
+    actual: str | Path,
+    actual_overlays: tuple[str | Path, ...],
+    policy: RefPolicy,
+) -> Spec:
+    """The description of what the server really sends: ``actual`` with ``actual_overlays``; when
+    ``actual`` is an Overlay document, the documented description (its overlays applied) with ``actual``
+    and ``actual_overlays`` applied on top. Refused, as the documented one is, when generate would
+    refuse it."""
+    try:
+        head = parse_bytes(read_document(Path(actual)), str(actual).lower().endswith(".json"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        head = None  # load_spec reads it again and says what is wrong
+    is_overlay = isinstance(head, dict) and "overlay" in head and "openapi" not in head
+    loaded = (
+        load_spec(spec, (*overlays, actual, *actual_overlays), policy)
+        if is_overlay
+        else load_spec(actual, actual_overlays, policy)
+    )
+    refused = validate.problems(loaded)
+    if refused.has_errors:
+        raise MockSpecError(refused)
+    return loaded
+
+
+def _shape(api: Api, route: Route) -> str:
+    """A route's path below the server's path, each parameter written ``{}``: how an operation of one
+    description is found in another."""
+    return re.sub(r"\{[^}/]+\}", "{}", route.template[len(api.prefix) :])
 
 
 def _is_loopback(host: str) -> bool:
@@ -818,6 +856,8 @@ class MockServer:
         options: MockOptions | None = None,
         allow_external: bool = False,
         policy: RefPolicy = RefPolicy(),
+        actual: str | Path | None = None,
+        actual_overlays: tuple[str | Path, ...] = (),
     ) -> None:
         if not allow_external and not _is_loopback(host):
             raise MockError(
@@ -828,15 +868,21 @@ class MockServer:
         refused = validate.problems(loaded)
         if refused.has_errors:
             raise MockSpecError(refused)  # a document generate refuses (Swagger 2.0, a typo) is not served either
+        served = (
+            loaded if actual is None else _load_actual(spec, tuple(overlays), actual, tuple(actual_overlays), policy)
+        )
         self.api = Api(loaded)
-        self.synth = Synth(self.api)
+        # The description replies are built from: the served one, or what the vendor really sends.
+        self.actual = self.api if actual is None else Api(served)
+        self._answering = {(r.method, _shape(self.actual, r)): r for r in reversed(self.actual.routes)}
+        self.synth = Synth(self.actual)
         self._alternatives = [
-            *(Synth(self.api, examples=False, choice=i) for i in (0, 1, 2, 3)),
-            Synth(self.api, examples=False, optional_depth=0),
+            *(Synth(self.actual, examples=False, choice=i) for i in (0, 1, 2, 3)),
+            Synth(self.actual, examples=False, optional_depth=0),
         ]
         self._responses: dict[tuple[str, str, int | None, str | None], Served] = {}
         self.options = options or MockOptions()
-        self.pages = Pages(loaded, self.options.pages)
+        self.pages = Pages(served, self.options.pages)
         self._pages: dict[tuple[Any, ...], paging.Page | None] = {}
         self.log: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -897,6 +943,14 @@ class MockServer:
             index = self._counters.get(key, 0)
             self._counters[key] = index + 1
         return statuses[min(index, len(statuses) - 1)]
+
+    def replying(self, route: Route) -> Route | None:
+        """The operation whose responses answer a request for ``route`` (an operation of the documented
+        description): ``route`` itself, or with ``actual``, the actual description's operation of the same
+        method and path template (parameter names and the server's path aside); None when it has none."""
+        if self.actual is self.api:
+            return route
+        return self._answering.get((route.method, _shape(self.api, route)))
 
     def validate(
         self,
@@ -1118,7 +1172,7 @@ class MockServer:
         key = (route.method, route.ptr, status, example_name, paging.asked(pagination, query), link)
         if key not in self._pages:
             doc, ptr = schema
-            validator = self.api.validator(doc, ptr, "response")
+            validator = self.actual.validator(doc, ptr, "response")
             made = paging.page(
                 pagination,
                 json.loads(payload),
@@ -1137,7 +1191,7 @@ class MockServer:
         """Whether the query parameter ``name`` takes numbers (a cursor such as Spotify's ``after``)."""
         for pptr, param in route.params:
             if param.get("in") == "query" and param.get("name") == name:
-                _, _, schema = self.api.follow(route.doc, jp.join(pptr, "schema"), param.get("schema"))
+                _, _, schema = self.actual.follow(route.doc, jp.join(pptr, "schema"), param.get("schema"))
                 kinds = schema.get("type") if isinstance(schema, dict) else None
                 return bool({"integer", "number"} & set(kinds if isinstance(kinds, list) else [kinds]))
         return False
@@ -1148,7 +1202,7 @@ class MockServer:
         code = status or (int(key) if key and key.isdigit() else int(key[0]) * 100 if key and key[0].isdigit() else 200)
         if key is None:
             return code, None, b"", None
-        doc, rptr, resp = self.api.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
+        doc, rptr, resp = self.actual.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
         content = (resp or {}).get("content") or {}
         if not content:
             return code, None, b"", None
@@ -1161,12 +1215,12 @@ class MockServer:
             value is not _NONE and "schema" in holder and media.endswith("json") and not isinstance(value, bytes)
         )
         if checkable and any(
-            True for _ in self.api.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(value)
+            True for _ in self.actual.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(value)
         ):
             value = _NONE  # an example its own schema refuses is never served
         if value is _NONE:
             schema = holder.get("schema", {})
-            sdoc, sptr, snode = self.api.follow(doc, jp.join(mptr, "schema"), schema)
+            sdoc, sptr, snode = self.actual.follow(doc, jp.join(mptr, "schema"), schema)
             if isinstance(snode, dict) and (
                 snode.get("format") == "binary"
                 or snode.get("contentMediaType")
@@ -1176,10 +1230,10 @@ class MockServer:
             value = self._built(sdoc, sptr, snode) if media.endswith("json") else self.synth.value(sdoc, sptr, snode)
         if isinstance(value, (bytes, bytearray)):
             return code, served, bytes(value), None
-        if self.api.serves_files and media.endswith("json") and "schema" in holder:
+        if self.actual.serves_files and media.endswith("json") and "schema" in holder:
             described = _describing_mock_file(value)
             if not any(
-                True for _ in self.api.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(described)
+                True for _ in self.actual.validator(doc, jp.join(mptr, "schema"), "response").iter_errors(described)
             ):
                 value = described
         if media.endswith("json"):
@@ -1196,7 +1250,7 @@ class MockServer:
                 value = synth.value(doc, ptr, node)
             except RecursionError:
                 continue
-            if not any(True for _ in self.api.validator(doc, ptr, "response").iter_errors(value)):
+            if not any(True for _ in self.actual.validator(doc, ptr, "response").iter_errors(value)):
                 return value
             first = value if first is _NONE else first
         return None if first is _NONE else first
@@ -1205,7 +1259,7 @@ class MockServer:
         examples = holder.get("examples")
         if isinstance(examples, dict) and examples:
             key = name if name in examples else next(iter(examples))
-            _, _, example = self.api.follow(doc, jp.join(mptr, "examples", key), examples[key])
+            _, _, example = self.actual.follow(doc, jp.join(mptr, "examples", key), examples[key])
             if isinstance(example, dict) and "value" in example:
                 return example["value"]
         if "example" in holder:
@@ -1223,16 +1277,16 @@ class MockServer:
             responses = route.op.get("responses") or {}
             key = _pick_status(responses, status, errors=True)
             if key is not None:
-                doc, rptr, resp = self.api.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
+                doc, rptr, resp = self.actual.follow(route.doc, jp.join(route.ptr, "responses", key), responses[key])
                 content = (resp or {}).get("content") or {}
                 media = next((m for m in content if m == "application/json" or m.endswith("+json")), None)
                 if media and isinstance(content[media], dict) and "schema" in content[media]:
-                    sdoc, sptr, snode = self.api.follow(
+                    sdoc, sptr, snode = self.actual.follow(
                         doc, jp.join(rptr, "content", media, "schema"), content[media]["schema"]
                     )
                     envelope = self.synth.value(sdoc, sptr, snode)
                     if isinstance(envelope, dict):
-                        _fill(envelope, detail, status, self.synth, self.api, sdoc, sptr, snode)
+                        _fill(envelope, detail, status, self.synth, self.actual, sdoc, sptr, snode)
                         body = json.dumps(envelope, ensure_ascii=False).encode("utf-8")
                         return status, media, body, {"X-Mock-Violations": str(len(violations))}
         problem = {
@@ -1626,6 +1680,8 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
             prefer = _prefer(headers.get("prefer", ""))
             latency = _latency(prefer.get("latency"))
             route, values, allowed = mock.api.match(self.command, path)
+            # Requests are read by the documented description, replies made by the actual one.
+            answering = mock.replying(route) if route is not None else None
             extra: dict[str, str] = {}
             ctype: str | None
             if route is None and allowed:
@@ -1635,9 +1691,14 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                 extra["Allow"] = ", ".join(sorted(set(allowed)))
             elif route is None:
                 status, ctype, payload, extra = mock.error(None, 404, f"no operation at {path}", [])
+            elif answering is None:
+                entry["operation"] = f"{route.method} {route.template}"
+                status, ctype, payload, extra = mock.error(
+                    None, 404, f"{route.method} {route.template} is not in the actual description", []
+                )
             elif not mock.authorized(route, headers, query, cookies):
                 status, ctype, payload, extra = mock.error(
-                    route,
+                    answering,
                     401,
                     "missing or invalid credentials",
                     [Violation("header", "authorization", "", "credentials required by the operation's security")],
@@ -1649,10 +1710,10 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                 )
                 if checked != 200:
                     title = "unsupported media type" if checked == 415 else "request does not match the spec"
-                    status, ctype, payload, extra = mock.error(route, checked, title, violations)
+                    status, ctype, payload, extra = mock.error(answering, checked, title, violations)
                     entry["violations"] = [v.as_dict() for v in violations]
                 else:
-                    code = _requested_code(route, prefer["code"]) if "code" in prefer else None
+                    code = _requested_code(answering, prefer["code"]) if "code" in prefer else None
                     sequence = (
                         prefer.get("sequence")
                         or mock.options.sequences.get(f"{route.method} {path}")
@@ -1662,11 +1723,12 @@ def _handler(mock: MockServer) -> type[BaseHTTPRequestHandler]:
                         statuses = _statuses(sequence) if isinstance(sequence, str) else list(sequence)
                         if statuses:
                             code = mock.next_in_sequence(f"{route.method} {path} {sequence}", statuses)
-                    if code is not None and code >= 400 and _pick_status(route.op.get("responses") or {}, code) is None:
-                        status, ctype, payload, extra = mock.error(route, code, f"HTTP {code} (requested)", [])
+                    responses = answering.op.get("responses") or {}
+                    if code is not None and code >= 400 and _pick_status(responses, code) is None:
+                        status, ctype, payload, extra = mock.error(answering, code, f"HTTP {code} (requested)", [])
                     else:
-                        status, ctype, payload = mock.response(route, code, prefer.get("example"))
-                        paged = mock.paged(route, code, prefer.get("example"), query, mock.url + self.path)
+                        status, ctype, payload = mock.response(answering, code, prefer.get("example"))
+                        paged = mock.paged(answering, code, prefer.get("example"), query, mock.url + self.path)
                         if paged is not None:
                             payload, headers_added = paged
                             extra.update(headers_added)

@@ -419,3 +419,112 @@ def test_a_cursor_parameter_that_takes_numbers_is_given_numbers(tmp_path):
         pages = _pages_of(mock, "/candidates", "cursor")
     assert [r.json()["meta"].get("next_cursor") for r in pages] == ["1", "2", None]
     assert all(r.status_code == 200 for r in pages)  # each cursor sent back was a valid integer
+
+
+# -- --actual: requests read by the documented description, replies built from the "true" one ----------
+
+HRFLOW_AUTH = {"X-API-KEY": "sk", "X-USER-EMAIL": "me@example.com"}
+HRFLOW_QUERY = {"source_key": "s", "key": "k"}
+
+
+def test_actual_overlay_builds_replies_on_top_of_the_documented_description(tmp_path):
+    overlay = tmp_path / "true.overlay.yaml"
+    overlay.write_text(
+        yaml.safe_dump(
+            {
+                "overlay": "1.0.0",
+                "info": {"title": "what HrFlow really sends", "version": "1"},
+                "actions": [
+                    {
+                        "target": "$.components.schemas.Attachment.properties",
+                        "update": {"file_size": {"type": ["integer", "string"]}, "mime_type": {"type": "string"}},
+                    },
+                    {
+                        "target": "$.paths['/profile/indexing/attachments'].get.responses['200'].content"
+                        "['application/json'].examples",
+                        "remove": True,
+                    },
+                    {
+                        "target": "$.paths['/profile/indexing/attachments'].get.responses['200'].content"
+                        "['application/json']",
+                        "update": {
+                            "example": {
+                                "code": 200,
+                                "message": "m",
+                                "data": [{"file_size": "12", "mime_type": "application/pdf"}],
+                            }
+                        },
+                    },
+                ],
+            }
+        )
+    )
+    url = "/profile/indexing/attachments"
+    with (
+        MockServer(ROOT / "specs/hrflow.yaml", actual=overlay) as lying,
+        MockServer(ROOT / "specs/hrflow.yaml") as honest,
+    ):
+        told = httpx.get(lying.base_url + url, params=HRFLOW_QUERY, headers=HRFLOW_AUTH)
+        documented = httpx.get(honest.base_url + url, params=HRFLOW_QUERY, headers=HRFLOW_AUTH)
+    assert told.status_code == 200
+    assert told.json()["data"] == [{"file_size": "12", "mime_type": "application/pdf"}]
+    assert schema_check("specs/hrflow.yaml", (), "/components/schemas/ProfileAttachmentsResponse", told.json())
+    assert documented.json()["data"][0]["file_size"] == 194094  # the documented example, unchanged
+
+
+def test_actual_full_spec_answers_what_it_has_and_404_for_what_it_lacks(tmp_path):
+    true = yaml.safe_load((ROOT / "specs/hrflow.yaml").read_text(encoding="utf-8"))
+    del true["paths"]["/profile/attachments"]
+    responses = true["paths"]["/profile/indexing/attachments"]["get"]["responses"]
+    responses["202"] = {
+        "description": "still indexing",
+        "content": {"application/vnd.hrflow.v1+json": {"schema": {"type": "object"}, "example": {"code": "202"}}},
+    }
+    path = tmp_path / "hrflow.true.yaml"
+    path.write_text(yaml.safe_dump(true, sort_keys=False))
+    with MockServer(ROOT / "specs/hrflow.yaml", actual=path) as mock:
+        missing = httpx.get(
+            mock.base_url + "/profile/attachments", params={"source_id": "s", "profile_id": "p"}, headers=HRFLOW_AUTH
+        )
+        accepted = httpx.get(
+            mock.base_url + "/profile/indexing/attachments",
+            params=HRFLOW_QUERY,
+            headers={**HRFLOW_AUTH, "Prefer": "code=202"},
+        )
+        served = httpx.get(mock.base_url + "/profile/indexing", params=HRFLOW_QUERY, headers=HRFLOW_AUTH)
+    assert missing.status_code == 404  # documented, but not in what the vendor really serves
+    assert (accepted.status_code, accepted.headers["content-type"], accepted.json()) == (
+        202,
+        "application/vnd.hrflow.v1+json",
+        {"code": "202"},
+    )
+    assert served.status_code == 200 and served.json()["message"] == "Profile details"
+
+
+def test_actual_requests_are_still_read_by_the_documented_description(tmp_path):
+    true = yaml.safe_load((ROOT / "specs/hrflow.yaml").read_text(encoding="utf-8"))
+    get = true["paths"]["/profile/indexing"]["get"]
+    # The true description takes no source_key but insists on a tenant, and needs no credentials.
+    get["parameters"] = [
+        {"name": "tenant", "in": "query", "required": True, "schema": {"type": "string"}},
+        *(p for p in get["parameters"] if p["$ref"] != "#/components/parameters/SourceKey"),
+    ]
+    get["security"] = []
+    path = tmp_path / "hrflow.true.yaml"
+    path.write_text(yaml.safe_dump(true, sort_keys=False))
+    url = "/profile/indexing"
+    with MockServer(ROOT / "specs/hrflow.yaml", actual=path) as mock:
+        documented = httpx.get(mock.base_url + url, params=HRFLOW_QUERY, headers=HRFLOW_AUTH)
+        as_true_says = httpx.get(mock.base_url + url, params={"tenant": "t", "key": "k"}, headers=HRFLOW_AUTH)
+        no_credentials = httpx.get(mock.base_url + url, params=HRFLOW_QUERY)
+    assert documented.status_code == 200
+    assert as_true_says.status_code == 422 and "source_key" in as_true_says.text
+    assert no_credentials.status_code == 401
+    assert [e["status"] for e in mock.log] == [200, 422, 401]
+
+
+def test_actual_is_refused_as_generate_refuses_it(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("openapi: 3.1.0\ninfo: {title: t}\npaths: {}\n")  # info.version missing
+    with pytest.raises(MockError):
+        MockServer(ROOT / "specs/hrflow.yaml", actual=broken)

@@ -677,7 +677,10 @@ def test_h_no_canary_in_observations_or_logs(lab, api, caplog):
     assert warned, "each finding is logged at WARNING by the package's logger"
     leaked = [(r.name, r.getMessage()) for r in caplog.records if CANARY.search(r.getMessage())]
     leaked += [(name, text) for name, _, text in lab.capture.lines if CANARY.search(text)]
-    assert leaked == [], leaked
+    where = sorted(
+        {(name, token) for name, text in leaked for token in re.findall(r"[\w.@-]*canary[\w.@-]*", text, re.I)}
+    )
+    assert leaked == [], f"canaries in log records (logger, value): {where}; first record: {leaked[:1]}"
     assert not CANARY.search(json.dumps(observations.to_dict()))
     for file in lab.files:
         assert not CANARY.search(file.read_text(encoding="utf-8")), file

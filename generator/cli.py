@@ -1,4 +1,4 @@
-"""Command line: ``python -m generator generate | check | validate | diff | mock | update-spec``.
+"""Command line: ``python -m generator generate | check | validate | diff | mock | update-spec | learn``.
 
 Exit codes: 0 success, 1 errors or drift, 2 usage.
 """
@@ -18,8 +18,9 @@ from typing import Any
 
 from . import __version__
 from .config import ApiConfig, ConfigError, ProjectConfig, load_project
-from .core.load import RefPolicy
+from .core.load import RefPolicy, Spec, load_spec
 from .core.names import snake
+from .core.validate import validate
 from .core.write import (
     LOCK_WAIT,
     MARKER,
@@ -33,6 +34,7 @@ from .core.write import (
     write_tree,
 )
 from .drift import history
+from .drift import learn as learning
 from .drift.check import breaking_gate
 from .drift.diff import as_json, as_markdown, as_text, diff_specs
 from .drift.history import HistoryError, resolve_side
@@ -170,6 +172,34 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SCHEME=VALUE",
         help="accept only this value for a security scheme",
     )
+    lrn = sub.add_parser(
+        "learn",
+        help="turn what generated clients observed (specgen-observations/1 files) into Overlay actions",
+    )
+    lrn.add_argument("observations", nargs="+", type=Path, help="observation files, merged (docs/observations.md)")
+    lrn.add_argument("--spec", type=Path, help="the spec the client was generated from")
+    lrn.add_argument(
+        "--api", help="a configured API instead of --spec: its spec and overlays; the actions go into its last overlay"
+    )
+    lrn.add_argument(
+        "--project", type=Path, default=Path("."), help="folder whose pyproject.toml names the APIs (default: .)"
+    )
+    lrn.add_argument(
+        "--overlay", type=Path, action="append", default=[], help="with --spec: an overlay the client saw (repeatable)"
+    )
+    lrn.add_argument("--out", type=Path, help="write the learned actions as a new overlay to this file")
+    lrn.add_argument(
+        "--patch", action="store_true", help="edit the spec file itself (a hand-written spec), comments kept"
+    )
+    lrn.add_argument(
+        "--min-count", type=int, default=1, metavar="N", help="learn only what was seen at least N times (default 1)"
+    )
+    lrn.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when something is left to learn, else 0"
+    )
+    lrn.add_argument("-v", "--verbose", action="store_true", help="also list what is already allowed or skipped")
+    lrn.add_argument("--allow-remote-refs", action="store_true", help="let $ref fetch http(s) URLs")
+    lrn.add_argument("--allow-outside-refs", action="store_true", help="let $ref read files outside the spec's folder")
     upd = sub.add_parser(
         "update-spec", help="replace a configured API's vendor spec, re-apply its overlays, show the diff, regenerate"
     )
@@ -353,6 +383,8 @@ def _claim(args: argparse.Namespace, held: contextlib.ExitStack) -> None:
 
 
 def _main(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
+    if args.command == "learn":
+        return _learn(args)
     if getattr(args, "out", None) and not getattr(args, "spec", None):
         print(
             f"error: {args.command} --out needs --spec; the project's APIs go where [tool.generator] output says",
@@ -456,6 +488,99 @@ def _diff(args: argparse.Namespace) -> int:
     render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
     sys.stdout.write(render(result))
     return 1 if args.fail_on != "never" and result.fails(args.fail_on) else 0
+
+
+def _learn(args: argparse.Namespace) -> int:
+    """``specgen learn``: 0 learned (or nothing to learn), 1 ``--check`` found something to learn or the
+    learned description would not validate, 2 input that cannot be read."""
+
+    def usage(message: str) -> int:
+        print(f"error: learn: {message}", file=sys.stderr)
+        return 2
+
+    if (args.spec is None) == (args.api is None):
+        return usage("give --spec SPEC or --api NAME (one of them)")
+    if args.patch and args.out:
+        return usage("--patch edits the spec itself; --out writes a new overlay: give one")
+    if args.min_count < 1:
+        return usage("--min-count must be at least 1")
+    policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
+    append_to: Path | None = None
+    if args.api:
+        try:
+            apis = load_project(args.project).apis
+        except ConfigError as exc:
+            return usage(str(exc))
+        config = next((a for a in apis if a.name == args.api), None)
+        if config is None:
+            return usage(f"no API {args.api!r} in {args.project / 'pyproject.toml'} (it has {[a.name for a in apis]})")
+        spec_path, overlays = config.spec, config.overlays + tuple(args.overlay)
+        if not (args.out or args.patch or args.check):
+            if not config.overlays or args.overlay:
+                return usage(
+                    f"API {args.api!r} has {'no overlay' if not config.overlays else 'extra --overlay files'}: "
+                    "give --out FILE (or --patch)"
+                )
+            append_to = config.overlays[-1]
+    else:
+        spec_path, overlays = args.spec, tuple(args.overlay)
+        if not (args.out or args.patch or args.check):
+            return usage("give --out FILE (a new overlay) or --patch (edit the spec), or --check")
+    spec = load_spec(spec_path, overlays, policy)
+    if spec.diagnostics.has_errors:
+        for diagnostic in spec.diagnostics.errors:
+            print(diagnostic, file=sys.stderr)
+        return 2
+    try:
+        observations = learning.read_observations(args.observations)
+        outcome = learning.learn(spec, observations, args.min_count, targets=not args.patch)
+    except learning.LearnError as exc:
+        for diagnostic in exc.diagnostics.errors:
+            print(diagnostic, file=sys.stderr)
+        return 2
+    for line in learning.lines(outcome, args.verbose):
+        print(line)
+    print(f"learn: {learning.summary(outcome, args.min_count)}")
+    if args.check:
+        return 1 if outcome.learned else 0
+    if not outcome.learned:
+        print("learn: nothing to learn; nothing written")
+        return 0
+    base_errors = {str(d) for d in validate(spec).errors}
+    learned_spec = Spec(root=spec.root, documents={**spec.documents, spec.root: outcome.after}, labels=spec.labels)
+    new_errors = [d for d in validate(learned_spec).errors if str(d) not in base_errors]
+    if new_errors:
+        for diagnostic in new_errors:
+            print(diagnostic, file=sys.stderr)
+        print("learn: the learned description would not validate; nothing written", file=sys.stderr)
+        return 1
+    try:
+        if args.patch:
+            target: Path = spec_path
+            text = learning.patched(spec_path.read_text(encoding="utf-8"), spec_path.suffix.lower() == ".json", outcome)
+            learning.write_verified(target, text, lambda t: load_spec(t, overlays, policy).data, outcome.after)
+            done = f"patched {target}"
+        elif append_to is not None:
+            target = append_to
+            text = learning.appended(append_to.read_text(encoding="utf-8"), outcome)
+            kept = overlays[:-1]
+            learning.write_verified(
+                target, text, lambda t: load_spec(spec_path, (*kept, t), policy).data, outcome.after
+            )
+            done = f"appended {len(outcome.actions)} action(s) to {target}"
+        else:
+            target = args.out
+            extends = Path(os.path.relpath(spec_path.resolve(), target.resolve().parent)).as_posix()
+            text = learning.overlay_text(outcome, extends)
+            learning.write_verified(
+                target, text, lambda t: load_spec(spec_path, (*overlays, t), policy).data, outcome.after
+            )
+            done = f"wrote {target}"
+    except (OSError, ValueError) as exc:
+        print(f"error: learn: {target}: {exc.strerror if isinstance(exc, OSError) else exc}", file=sys.stderr)
+        return 2
+    print(f"learn: {done}")
+    return 0
 
 
 def _mock(args: argparse.Namespace) -> int:

@@ -326,10 +326,12 @@ def test_malformed_or_truncated_json_raises_response_validation_error(server, mo
     assert "not valid JSON" in str(exc)
 
 
-def test_schema_mismatch_names_the_field(server, mode):
+def test_schema_mismatch_is_kept_by_default_and_strict_names_the_field(server, mode):
     bad = {**OK, "data": {"results": [{**OK["data"]["results"][0], "file_name": 42}]}}
     server.route("GET", ROUTE, Reply(200, bad))
-    exc, _ = timed(kombo_call, mode, server)
+    tolerated, _ = timed(kombo_call, mode, server)
+    assert tolerated.data.results[0].file_name == 42  # kept as received; the rest parsed
+    exc, _ = timed(kombo_call, mode, server, strict_responses=True)
     assert isinstance(exc, ResponseValidationError)
     assert "data.results.0.file_name" in str(exc)
     assert exc.errors[0]["loc"] == ("data", "results", 0, "file_name")

@@ -107,8 +107,10 @@ def test_timeout_is_typed():
 def test_body_not_matching_schema_keeps_raw_body():
     bad = {**OK, "data": {"results": [{"id": 5}]}}
 
+    kept = kombo(lambda r: httpx.Response(200, json=bad)).ats.get_candidate_attachments("c")
+    assert kept.data.results[0].id == 5 and kept.data.results[0].file_name is None  # tolerated by default
     with pytest.raises(ResponseValidationError) as info:
-        kombo(lambda r: httpx.Response(200, json=bad)).ats.get_candidate_attachments("c")
+        kombo(lambda r: httpx.Response(200, json=bad), strict_responses=True).ats.get_candidate_attachments("c")
     assert '"id": 5' in info.value.body or '"id":5' in info.value.body
     assert "data.results.0" in str(info.value)
 

@@ -24,7 +24,7 @@ PACKAGES = {
 USAGE = """
 from directions30_client import Directions
 from directions30_client.models import Employee
-from wire31_client import RateLimitError, RetryPolicy, WireRules
+from wire31_client import RateLimitError, RetryPolicy, UnknownVariant, WireRules
 from wire31_client.models import Address, Cat, EmployeesFilter, SendBundleMeta, Shipping
 
 
@@ -41,6 +41,8 @@ def use(hris: Directions, wire: WireRules) -> str | None:
         del waited
     tenant: WireRules = wire.with_options(base_url="https://eu.example.com", max_retries=0)
     tenant.copy(timeout=5.0).list_locations()
+    if isinstance(pet, UnknownVariant):  # a kind of pet this version does not know: its tag
+        return pet.tag
     return made.id or pet.name
 """
 

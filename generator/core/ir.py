@@ -82,6 +82,7 @@ class Field:
     description: SpecText
     deprecated: bool = False
     read_only: bool = False  # set by the server alone: never sent in a request
+    null_allowed: bool = True  # the schema takes null (an optional field is typed ``| None`` either way)
     # A deprecated field's warning (``pydantic.Field(deprecated=...)``: reading it warns); None when it is not
     deprecation: SpecText | None = None
 
@@ -106,6 +107,13 @@ class Model:
     source: SpecText  # spec pointer, for the docstring and diagnostics
     allow_extra: bool = True
     extra_annotation: Code | None = None  # additionalProperties schema
+    open_extra: bool = False  # additionalProperties: true (or {}): any property is documented
+
+    @property
+    def not_null_wires(self) -> list[SpecText]:
+        """The wire names of the optional fields whose schema does not take null, sorted: a null received
+        there differs from the description although the field's type (``T | None``) takes it."""
+        return sorted(f.wire for f in self.fields if not f.required and not f.null_allowed)
 
     @property
     def read_only_wires(self) -> list[SpecText]:
@@ -216,6 +224,7 @@ class Response:
     annotation: Code  # "None" when empty
     model: Code | None  # Python expression given to the runtime to parse with (None: no parsing)
     description: SpecText
+    media_types: tuple[SpecText, ...] = ()  # every media type documented (JSON bodies: what is not one differs)
 
 
 @dataclass(frozen=True)

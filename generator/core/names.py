@@ -73,6 +73,7 @@ RESERVED_PARAMS = frozenset(
         "max_retries",
         "retry_policy",
         "max_response_bytes",
+        "strict_responses",
         "idempotency_key",
         "extra_headers",
         "extra_query",
@@ -110,6 +111,10 @@ RESERVED_PASCAL = frozenset(
         "Resource",
         "AsyncResource",
         "TypeAlias",
+        "Discriminated",
+        "UnknownVariant",
+        "OpenStrEnum",
+        "OpenIntEnum",
     }
     | {n for n in dir(builtins) if n[:1].isupper()}
 )

@@ -33,6 +33,8 @@ from .format import LINE_LENGTH
 RUNTIME_FILES = (
     "_runtime.py",
     "_model.py",
+    "_observations.py",
+    "_tolerant.py",
     "_auth.py",
     "_files.py",
     "_pagination.py",

@@ -297,6 +297,7 @@ def learn(spec: Spec, observations: Observations, min_count: int = 1, targets: b
             f.pointer,
         ),
     )
+    added: dict[tuple[str, str], Learned] = {}  # (operation, status) -> the undocumented status learned
     for finding in findings:
         if finding.count < min_count:
             outcome.skipped.append(finding)
@@ -308,8 +309,15 @@ def learn(spec: Spec, observations: Observations, min_count: int = 1, targets: b
             continue
         if isinstance(result, str):
             outcome.allowed.append((finding, result))
-        else:
-            outcome.learned.append(result)
+            continue
+        status = finding.where.partition(" ")[0]
+        if finding.kind == "undocumented-status":
+            added[(finding.scope, status)] = result
+        elif finding.kind == "undocumented-content-type" and (finding.scope, status) in added:
+            # A media type of a response this run adds is part of that response: one change, as diff
+            # DOCUMENTED TRUE sees it, not a second one on top of the first.
+            result.changes = added[(finding.scope, status)].changes
+        outcome.learned.append(result)
     outcome.after = learner.doc
     return outcome
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pydantic
 
-__all__ = ["Model"]
+__all__ = ["Model", "UnknownVariant"]
 
 
 class Model(pydantic.BaseModel):
@@ -23,3 +23,17 @@ class Model(pydantic.BaseModel):
         use_enum_values=False,
         defer_build=True,  # validators are built on first use: importing a large API stays fast
     )
+
+
+class UnknownVariant(Model):
+    """A member of a union told apart by a property (OpenAPI's ``discriminator``) that this version of the
+    client does not know: the server sent a tag the description does not list. Nothing is lost: every
+    property is kept as received (``model_extra``, ``model_dump()``), and ``tag`` is the tag."""
+
+    _wire: str = pydantic.PrivateAttr(default="")
+
+    @property
+    def tag(self) -> str | None:
+        """The discriminator's value, as received."""
+        value = (self.model_extra or {}).get(self._wire)
+        return value if isinstance(value, str) else None

@@ -29,6 +29,8 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
+import logging
 import os
 import re
 import time
@@ -38,13 +40,31 @@ from typing import Any, ClassVar, Union
 
 import pydantic
 
+from ._model import Model
+from ._observations import Finding, Observations, log_once, vocabulary
 from .errors import (
     InvalidWebhookPayloadError,
     InvalidWebhookSignatureError,
     MissingCredentialsError,
 )
 
-__all__ = ["Signature", "WebhookReceiver"]
+log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
+
+
+class UnknownEvent(Model):
+    """A webhook whose signature passed but which is no event this version of the client knows: its name
+    (``event=``) is not one of ``EVENTS``, or, unnamed, its payload fits none of their schemas. Nothing is
+    lost: every property is kept as received (``model_extra``, ``model_dump()``)."""
+
+    _event: str | None = pydantic.PrivateAttr(default=None)
+
+    @property
+    def event_name(self) -> str | None:
+        """The event's name, when the caller gave it (``event=``)."""
+        return self._event
+
+
+__all__ = ["Signature", "UnknownEvent", "WebhookReceiver"]
 
 #: A timestamp: seconds since the epoch in ASCII digits, and no more of them than a date needs
 #: (``int()`` would also take signs, spaces, underscores and other scripts' digits).
@@ -75,8 +95,16 @@ class WebhookReceiver:
     _env: ClassVar[str] = ""
     _adapters: ClassVar[dict[tuple[str, ...], pydantic.TypeAdapter[Any]]]
 
-    def __init__(self, secret: str | None = None) -> None:
+    def __init__(
+        self,
+        secret: str | None = None,
+        *,
+        strict: bool = False,
+        observe: Observations | None = None,
+    ) -> None:
         self.secret = secret
+        self.strict = strict  # a payload that differs from its event's schema raises
+        self.observations = observe  # where deliveries that differ are recorded
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -132,13 +160,11 @@ class WebhookReceiver:
     ) -> tuple[str, ...] | None:
         """The events whose scheme the webhook's signature passes; None when no scheme is documented
         for the events it may be and no secret is given (with a secret, that is refused)."""
-        if event is not None:
-            self._known(event)
         names = [event] if event is not None else list(self._events)
         by_scheme: dict[Signature, list[str]] = {}
         unsigned: list[str] = []
         for name in names:
-            scheme = self._signatures.get(name, self._signature)
+            scheme = self._scheme(name)
             if scheme is None:
                 unsigned.append(name)
             else:
@@ -178,11 +204,21 @@ class WebhookReceiver:
             + ". Name the event with event= to check its scheme alone"
         )
 
+    def _scheme(self, name: str) -> Signature | None:
+        """How ``name`` is signed; for a name no event has, the scheme the document gives (or that all its
+        events share): an unknown event is still only taken when it passes a signature check."""
+        if name in self._events:
+            return self._signatures.get(name, self._signature)
+        if self._signature is not None:
+            return self._signature
+        shared = {self._signatures.get(n) for n in self._events}
+        return shared.pop() if len(shared) == 1 else None
+
     def _parse(
         self, body: bytes | str, event: str | None, among: tuple[str, ...] | None = None
     ) -> Any:
-        if event is not None:
-            self._known(event)
+        if event is not None and event not in self._events:
+            return self._unknown(body, event)
         names = (
             (event,) if event is not None else among if among is not None else tuple(self._events)
         )
@@ -194,9 +230,12 @@ class WebhookReceiver:
             )  # types known at run time only
             adapter = self._adapters[names] = pydantic.TypeAdapter(kind)
         try:
-            return adapter.validate_json(body)
+            value = adapter.validate_json(body, strict=True)
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False, include_input=False)
+            tolerated = self._tolerated(body, names, errors)
+            if tolerated is not None:
+                return tolerated
             first: Mapping[str, Any] = errors[0] if errors else {}
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
             what = event or (names[0] if len(names) == 1 else "any event")
@@ -205,6 +244,100 @@ class WebhookReceiver:
                 f" ({where}: {first.get('msg', 'invalid')}; {len(errors)} error(s))",
                 errors=errors,
             ) from None
+        if self.strict or self.observations is not None:
+            from ._tolerant import Walk, inspect
+
+            walk = Walk("payload")
+            inspect(value, "", walk)
+            name = next((n for n in names if self._events[n] is type(value)), "*")
+            self._found(name, walk.findings)
+        return value
+
+    def _tolerated(
+        self, body: bytes | str, names: tuple[str, ...], errors: list[Any]
+    ) -> Any | None:
+        """A payload that does not match: parsed all the same as the one event it can be, or, of several,
+        as the one whose schema it fits but for values it adds (properties, enum values); else an
+        ``UnknownEvent``. None when it is not JSON or the receiver is strict (the caller raises)."""
+        if self.strict or (errors and errors[0].get("type") == "json_invalid"):
+            return None
+        from ._tolerant import Walk, build
+
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        tried: list[tuple[str, Any, Walk]] = []
+        for name in names:
+            walk = Walk("payload")
+            tried.append((name, build(self._events[name], decoded, "", walk), walk))
+        # The one event it can be; of several, the one whose constants (a ``type`` tag) it matches
+        # where the others' differ, else the one it fits but for values it adds.
+        named = [t for t in tried if t[2].pinned == 0 and t[2].held]
+        if len(tried) == 1:
+            fits = tried
+        elif len(named) == 1:
+            fits = named
+        else:
+            fits = [t for t in tried if t[2].hard() == 0]
+        if len(fits) == 1 and isinstance(decoded, dict):
+            name, made, walk = fits[0]
+            self._found(name, walk.findings)
+            return made
+        if not isinstance(decoded, dict):
+            return None
+        return self._unknown(body, None, decoded, names)
+
+    def _unknown(
+        self,
+        body: bytes | str,
+        event: str | None,
+        decoded: Any = None,
+        names: tuple[str, ...] = (),
+    ) -> UnknownEvent:
+        if decoded is None:
+            try:
+                decoded = json.loads(body)
+            except (ValueError, RecursionError):
+                decoded = None
+        if not isinstance(decoded, dict):
+            raise InvalidWebhookPayloadError(
+                "the webhook payload is not a JSON object", errors=[]
+            ) from None
+        word = vocabulary(event) if event is not None else None
+        finding = Finding(
+            "unknown-event",
+            "payload",
+            "",
+            " | ".join(sorted(names or self._events)),
+            word or ("event" if event is None else "string"),
+            word,
+        )
+        if self.strict:
+            raise InvalidWebhookPayloadError(
+                f"the webhook is no event of this API ({finding.message('webhook')})", errors=[]
+            )
+        self._found("*", [finding])
+        made = UnknownEvent.model_construct(_fields_set=set())
+        object.__setattr__(made, "__pydantic_extra__", dict(decoded))
+        made._event = event
+        return made
+
+    def _found(self, name: str, findings: list[Finding]) -> None:
+        """Record a delivery and what differed in it; raise when strict."""
+        if self.observations is not None:
+            self.observations.record_call(name, None, findings, webhook=True)
+        if not findings:
+            return
+        if self.strict:
+            raise InvalidWebhookPayloadError(
+                f"the webhook payload differs from {name}'s schema"
+                f" ({findings[0].message(name)}; {len(findings)} difference(s))",
+                errors=[
+                    {"type": f.kind, "loc": f.pointer, "msg": f.message(name)} for f in findings
+                ],
+            )
+        log_once(log, f"webhook {name}", findings)
 
 
 def _undocumented(event: str | None, *, given: bool) -> InvalidWebhookSignatureError:

@@ -29,7 +29,17 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar, get_args, overload
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    ParamSpec,
+    TypeVar,
+    Union,
+    get_args,
+    overload,
+)
 from urllib.parse import quote
 
 import httpcore
@@ -37,6 +47,7 @@ import httpx
 import pydantic
 
 from ._files import DownloadTarget, FileContent, FileInput, Sink, open_content, open_file
+from ._observations import Finding, Observations, log_once
 from .errors import (
     APIConnectionError,
     APIError,
@@ -64,10 +75,13 @@ __all__ = [
     "FileInput",
     "HookContext",
     "NotGiven",
+    "ObserveTarget",
+    "Observations",
     "OpenIntEnum",
     "OpenStrEnum",
     "Paging",
     "RawResponse",
+    "UnknownVariant",
     "RetryPolicy",
     "SyncAPIClient",
     "SyncPage",
@@ -91,6 +105,7 @@ if TYPE_CHECKING:
         client_credentials,
         oauth2_tokens,
     )
+    from ._model import UnknownVariant
     from ._pagination import AsyncPage, AsyncPager, Paging, SyncPage
     from ._streaming import (
         AsyncStreamedResponse,
@@ -111,6 +126,7 @@ _LAZY = {
     "async_stream_method": "_streaming",
     "StreamedResponse": "_streaming",
     "AsyncStreamedResponse": "_streaming",
+    "UnknownVariant": "_model",
 }
 
 
@@ -126,6 +142,9 @@ def __getattr__(name: str) -> Any:
 
 
 log = logging.getLogger(__name__.rpartition(".")[0] or __name__)
+
+#: What ``observe=`` takes: an ``Observations``, or the path of a file it is merged into at ``close()``.
+ObserveTarget = Union[Observations, str, "os.PathLike[str]"]
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -291,10 +310,11 @@ class OpenIntEnum(int, _OpenEnum):
 
 class Discriminated:
     """A union told apart by a property (OpenAPI's ``discriminator``):
-    ``Annotated[Cat | Dog, Discriminated("pet_type", {"cat": "Cat", "dog": "Dog"})]``. A value whose tag
-    names a member is validated as that member alone, so an error speaks of it only; any other value (a
-    tag this version does not know, no tag, a model instance) is tried against each member in turn, as
-    a plain union is, so a response with a new kind still parses where a member accepts it."""
+    ``Annotated[Cat | Dog | UnknownVariant, Discriminated("pet_type", {"cat": "Cat", "dog": "Dog"})]``. A
+    value whose tag names a member is validated as that member alone, so an error speaks of it only; a
+    tag this version does not know gives an ``UnknownVariant`` keeping every property (never a member the
+    tag does not name); any other value (no tag, a model instance) is tried against each member in turn,
+    as a plain union is."""
 
     __slots__ = ("tags", "wire")
 
@@ -305,25 +325,44 @@ class Discriminated:
     def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
         from pydantic_core import core_schema
 
-        members = {getattr(m, "__name__", ""): m for m in get_args(source)}
+        args = get_args(source)
+        unknown = next((m for m in args if getattr(m, "__name__", "") == "UnknownVariant"), None)
+        known = tuple(m for m in args if m is not unknown)
+        members = {getattr(m, "__name__", ""): m for m in known}
         choices: dict[Any, Any] = {
             tag: handler.generate_schema(members[name])
             for tag, name in self.tags.items()
             if name in members
         }
-        choices[_ANY_TAG] = handler(source)
+        choices[_ANY_TAG] = (
+            handler(source) if unknown is None else handler.generate_schema(Union[known])
+        )
         wire = self.wire
+        if unknown is not None:
+
+            def told(variant: Any) -> Any:
+                variant._wire = wire
+                return variant
+
+            choices[_UNKNOWN_TAG] = core_schema.no_info_after_validator_function(
+                told, handler.generate_schema(unknown)
+            )
 
         def tag_of(value: Any) -> Any:
             tag = value.get(wire) if isinstance(value, Mapping) else None
             if isinstance(tag, enum.Enum):
                 tag = tag.value
-            return tag if isinstance(tag, str) and tag in choices else _ANY_TAG
+            if isinstance(tag, str) and tag in choices:
+                return tag
+            return (
+                _UNKNOWN_TAG if unknown is not None and isinstance(tag, str) and tag else _ANY_TAG
+            )
 
         return core_schema.tagged_union_schema(choices, discriminator=tag_of)
 
 
 _ANY_TAG = "\x00any"
+_UNKNOWN_TAG = "\x00unknown"
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,6 +373,8 @@ class Endpoint(Generic[T]):
     method: str
     path: str
     responses: Mapping[str, tuple[str, Any]] = field(default_factory=dict)  # status -> (kind, type)
+    # status -> the media types documented for its JSON body (a body of another type is a finding)
+    media: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     errors: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
     security: tuple[tuple[str, ...], ...] = ()
     one_of: tuple[
@@ -368,9 +409,28 @@ class Endpoint(Generic[T]):
     servers: tuple[tuple[str, str], ...] = ()
     # (alternative of ``security``, scheme, scopes): the OAuth2 scopes each alternative asks for
     scopes: tuple[tuple[int, str, tuple[str, ...]], ...] = ()
+    documented_path: str = ""  # the path as the description writes it, where ``path`` is escaped
 
     def match(self, table: Mapping[str, tuple[str, Any]], status: int) -> tuple[str, Any] | None:
         return table.get(str(status)) or table.get(f"{status // 100}XX") or table.get("default")
+
+    def success_key(self, status: int) -> tuple[str | None, bool]:
+        """The documented response a 2xx ``status`` is parsed by, and whether that status is documented:
+        an undocumented 2xx with a body is parsed as the documented success (the first 2xx, else
+        ``default``) rather than returning nothing where a model is promised."""
+        for key in (str(status), f"{status // 100}XX", "default"):
+            if key in self.responses:
+                return key, True
+        kinds = ("json", "binary", "text")
+        for key, (kind, _) in self.responses.items():
+            if key[:1] == "2" and kind in kinds:
+                return key, False
+        return None, False
+
+    @property
+    def key(self) -> str:
+        """The operation as observations name it: its method and documented path."""
+        return f"{self.method} {self.documented_path or self.path}"
 
     def scopes_for(self, index: int, schemes: frozenset[str]) -> tuple[str, ...]:
         """The scopes alternative ``index`` of ``security`` asks of ``schemes``, sorted."""
@@ -884,17 +944,21 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+_QUERY_VALUE = re.compile(r"([?&][^=&#]*=)[^&#]*")
+
+
 class _RedactedURL(httpx.URL):
     """A URL that sends as itself but prints with credentials masked (httpx logs requests by ``str(url)``).
     Each client makes a subclass carrying its secrets and swaps a request URL's class to it: no copy.
     """
 
     _secrets: tuple[str, ...] = ()
-    _params: re.Pattern[str] | None = None  # the query parameters that carry credentials, by name
 
     def __str__(self) -> str:
+        # Every query value is masked, not only credentials: query strings carry personal data (an
+        # e-mail, a name searched for) that logs and error messages must not keep.
         text = _redact_text(super().__str__(), self._secrets)
-        return text if self._params is None else self._params.sub(r"\1***", text)
+        return _QUERY_VALUE.sub(r"\1***", text)
 
     def __repr__(self) -> str:
         return f"URL({str(self)!r})"
@@ -952,6 +1016,8 @@ class _Base:
     # ``operation_servers``: None sends every operation to base_url
     _operation_servers: str | None = None
     _holder: _Holder[Any]  # set by the sync and async clients
+    _api_version = ""  # info.version of the description the client was generated from
+    _generator = ""  # the generator and its version
     #: The constructor's default for ``max_response_bytes`` (the generated clients' signatures read it).
     DEFAULT_MAX_RESPONSE_BYTES: ClassVar[int] = DEFAULT_MAX_RESPONSE_BYTES
 
@@ -970,9 +1036,25 @@ class _Base:
         max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
         operation_servers: str | None = None,
         oauth: TokenSource | None = None,
+        strict_responses: bool = False,
+        observe: ObserveTarget | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
+        self.strict_responses = strict_responses
+        # Where responses that differ from the description are recorded, and the file it is merged into
+        # when the client closes (``observe=`` a path).
+        self._observe_path: str | os.PathLike[str] | None = None
+        self.observations: Observations | None = None
+        if isinstance(observe, Observations):
+            self.observations = observe
+        elif observe is not None:
+            self._observe_path = observe
+            self.observations = Observations()
+        if self.observations is not None and not self.observations.api:
+            self.observations.api = __name__.rpartition(".")[0] or __name__
+            self.observations.api_version = self._api_version
+            self.observations.generator = self._generator
         self._operation_servers = operation_servers
         self.retry_policy = retry_policy or DEFAULT_RETRY_POLICY
         self.base_url = base_url
@@ -1025,20 +1107,7 @@ class _Base:
         self._secret_query = frozenset(
             c.wire for c in self._credentials.values() if c.location == "query"
         )
-        params = (
-            re.compile(
-                "([?&](?:"
-                + "|".join(
-                    re.escape(urllib.parse.quote_plus(w)) for w in sorted(self._secret_query)
-                )
-                + ")=)[^&#]*"
-            )
-            if self._secret_query
-            else None
-        )
-        self._url_class = type(
-            "_RedactedURL", (_RedactedURL,), {"_secrets": self._secrets, "_params": params}
-        )
+        self._url_class = type("_RedactedURL", (_RedactedURL,), {"_secrets": self._secrets})
         self._headers_class = type(
             "_RedactedHeaders",
             (_RedactedHeaders,),
@@ -1059,7 +1128,13 @@ class _Base:
             if name in given:
                 args.update(dict.fromkeys(exclusive))
         args.update(given)
+        observations: Observations | None = self.observations  # type: ignore[attr-defined]
+        shared = "observe" not in given and observations is not None
+        if shared:  # the clone records into this client's observations; this client writes them
+            args["observe"] = None
         clone = type(self)(**args)
+        if shared:
+            clone.observations = observations  # type: ignore[attr-defined]
         clone._holder = self._holder.sharing(clone._headers)  # type: ignore[attr-defined]
         if hasattr(self, "_slots"):
             clone._slots = self._slots  # type: ignore[attr-defined]
@@ -1076,11 +1151,26 @@ class _Base:
                 k: v
                 for k, v in self.__dict__.items()
                 if k.startswith("_")
-                or k in ("base_url", "timeout", "max_retries", "retry_policy", "max_response_bytes")
+                or k
+                in (
+                    "base_url",
+                    "timeout",
+                    "max_retries",
+                    "retry_policy",
+                    "max_response_bytes",
+                    "strict_responses",
+                    "observations",
+                )
             }
         )
         clone._raw = True  # type: ignore[attr-defined]
         return clone
+
+    def _save_observations(self) -> None:
+        """Merge what was observed into the ``observe=`` file, once per record: a second close writes
+        nothing twice."""
+        if self._observe_path is not None and self.observations is not None:
+            self.observations._drain().save(self._observe_path)
 
     # -- secrets -------------------------------------------------------------------------------
 
@@ -1107,11 +1197,11 @@ class _Base:
         return value
 
     def _protect(self, request: httpx.Request) -> httpx.Request:
-        """Make ``str(request)``, ``repr(request.headers)`` and httpx's own log lines mask our credentials."""
-        if not self._secrets:
-            return request  # nothing to hide: no copies on the hot path
-        request.url.__class__ = self._url_class
-        request.headers.__class__ = self._headers_class
+        """Make ``str(request)``, ``repr(request.headers)`` and httpx's own log lines mask our credentials
+        and every query value."""
+        request.url.__class__ = self._url_class  # no copy: the class alone changes
+        if self._secrets:
+            request.headers.__class__ = self._headers_class
         return request
 
     def __repr__(self) -> str:
@@ -1285,7 +1375,8 @@ class _Base:
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-    ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None, int | None]:
+        strict_responses: bool | NotGiven = NOT_GIVEN,
+    ) -> tuple[Endpoint[T], httpx.Request, Timeout, _Attempts, Sink | None, int | None, bool]:
         """Everything an operation call decides before I/O: options, the request, the download sink, and
         the size limit of the bodies read into memory."""
         resolved_timeout, retries, limit = self._options(
@@ -1308,7 +1399,10 @@ class _Base:
         if link is not None:
             request = self._at_link(request, link)
         sink = Sink(to, expected_size, md5) if to is not None else None
-        return ep, request, resolved_timeout, retries, sink, limit
+        strict = (
+            self.strict_responses if isinstance(strict_responses, NotGiven) else strict_responses
+        )
+        return ep, request, resolved_timeout, retries, sink, limit, strict
 
     def _at_link(self, request: httpx.Request, link: str) -> httpx.Request:
         """The request sent to a next-page link the server gave: the link's URL (its query first, then
@@ -1643,11 +1737,23 @@ class _Base:
             adapter = cache[key] = pydantic.TypeAdapter(type_)
         return adapter
 
-    def _finish(self, ep: Endpoint[T], response: httpx.Response, sink: Sink | None) -> T:
+    def _finish(
+        self,
+        ep: Endpoint[T],
+        response: httpx.Response,
+        sink: Sink | None,
+        strict: bool | None = None,
+    ) -> T:
         status = response.status_code
         if not 200 <= status < 300:
             raise self._status_error(ep, response)
-        parsed = sink.commit(response) if sink is not None else self._parse_success(ep, response)
+        parsed = (
+            sink.commit(response)
+            if sink is not None
+            else self._parse_success(
+                ep, response, self.strict_responses if strict is None else strict
+            )
+        )
         if self._raw:  # with_raw_response: raw_method types what its methods return
             raw = RawResponse(
                 status, response.headers, parsed, response, self._request_id(response)
@@ -1656,11 +1762,43 @@ class _Base:
         # validated against T by the endpoint's adapter
         return parsed  # type: ignore[no-any-return]
 
-    def _parse_success(self, ep: Endpoint[Any], response: httpx.Response) -> Any:
-        spec = ep.match(ep.responses, response.status_code)
-        if spec is None:
+    def _parse_success(
+        self, ep: Endpoint[Any], response: httpx.Response, strict: bool = False
+    ) -> Any:
+        status = response.status_code
+        key, documented = ep.success_key(status)
+        findings: list[Finding] = []
+        if key is not None and not documented:
+            if not response.content:
+                key = None  # an undocumented 2xx without a body: nothing to parse
+            findings.append(
+                Finding(
+                    "undocumented-status",
+                    str(status),
+                    "",
+                    " | ".join(sorted(ep.responses)),
+                    str(status),
+                    str(status),
+                )
+            )
+        value = self._parsed(ep, response, key, strict, findings)
+        if findings:
+            self._found(ep, response, findings, strict)
+        elif self.observations is not None:
+            self.observations.record_call(ep.key, status)
+        return value
+
+    def _parsed(
+        self,
+        ep: Endpoint[Any],
+        response: httpx.Response,
+        key: str | None,
+        strict: bool,
+        findings: list[Finding],
+    ) -> Any:
+        if key is None:
             return None
-        kind, type_ = spec
+        kind, type_ = ep.responses[key]
         if kind == "binary":
             return response.content
         if kind == "text":
@@ -1675,24 +1813,97 @@ class _Base:
                 response=response,
                 body=self._redact(response.text),
             )
+        documented = ep.media.get(key, ())
+        media = content_type.partition(";")[0].strip().lower()
+        where = f"{key} {media if media in documented else documented[0] if documented else 'application/json'}"
+        if media and documented and media not in documented:
+            findings.append(
+                Finding(
+                    "undocumented-content-type",
+                    str(response.status_code),
+                    "",
+                    " | ".join(documented),
+                    media,
+                    media,
+                )
+            )
+        adapter = self._adapter(ep, type_)
         try:
-            return self._adapter(ep, type_).validate_json(content)
+            value = adapter.validate_json(content, strict=True)
         except pydantic.ValidationError as exc:
             errors = exc.errors(include_url=False, include_input=False)
-            first: Mapping[str, Any] = errors[0] if errors else {}
-            where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-            problem = (
-                "body is not valid JSON"
-                if first.get("type") == "json_invalid"
-                else f"{where}: {first.get('msg', 'invalid')}"
+            if errors and errors[0].get("type") == "json_invalid":
+                raise self._invalid(ep, response, errors, "body is not valid JSON") from None
+            from . import _tolerant
+
+            try:
+                decoded = json.loads(content)
+            except (ValueError, RecursionError):
+                raise self._invalid(ep, response, errors, "body is not valid JSON") from None
+            walk = _tolerant.Walk(where)
+            value = _tolerant.build(type_, decoded, "", walk)
+            if strict:  # raised as validation says it, by the item's index; recorded first
+                if self.observations is not None:
+                    self.observations.record_call(
+                        ep.key, response.status_code, findings + walk.findings
+                    )
+                said = walk.findings[0].message(ep.key) if walk.findings else "invalid"
+                raise self._invalid(ep, response, errors, _first_error(errors, said))
+            root = next(
+                (f for f in walk.findings if f.pointer == "" and f.kind != "unknown-enum-value"),
+                None,
             )
+            if (
+                root is not None
+            ):  # not the kind of value promised at all: nothing to return in its place
+                raise self._invalid(ep, response, errors, root.message(ep.key))
+            findings += walk.findings
+            if not walk.findings:  # validation refused what the walk cannot place: say it as before
+                raise self._invalid(ep, response, errors, _first_error(errors, "invalid"))
+            return value
+        if strict or self.observations is not None:
+            from . import _tolerant
+
+            walk = _tolerant.Walk(where)
+            _tolerant.inspect(value, "", walk)
+            findings += walk.findings
+        return value
+
+    def _invalid(
+        self, ep: Endpoint[Any], response: httpx.Response, errors: list[Any], problem: str
+    ) -> ResponseValidationError:
+        return ResponseValidationError(
+            f"{ep.method} {ep.path} returned {response.status_code} with a body that does not "
+            f"match the schema ({problem}; {len(errors)} error(s))",
+            response=response,
+            body=self._redact(response.text),
+            errors=errors,
+        )
+
+    def _found(
+        self,
+        ep: Endpoint[Any],
+        response: httpx.Response,
+        findings: list[Finding],
+        strict: bool,
+    ) -> None:
+        """Record and log what differed; raise when strict."""
+        operation = ep.key
+        if self.observations is not None:
+            self.observations.record_call(operation, response.status_code, findings)
+        if strict:
+            first = findings[0]
             raise ResponseValidationError(
-                f"{ep.method} {ep.path} returned {response.status_code} with a body that does not "
-                f"match the schema ({problem}; {len(errors)} error(s))",
+                f"{ep.method} {ep.path} returned {response.status_code} with a body that differs from"
+                f" the API description ({first.message(operation)}; {len(findings)} difference(s))",
                 response=response,
                 body=self._redact(response.text),
-                errors=errors,
-            ) from None
+                errors=[
+                    {"type": f.kind, "loc": f.pointer, "msg": f.message(operation)}
+                    for f in findings
+                ],
+            )
+        log_once(log, operation, findings)
 
     def _status_error(self, ep: Endpoint[Any], response: httpx.Response) -> APIStatusError:
         raw = response.text
@@ -1766,6 +1977,14 @@ class _Base:
         return APIConnectionError(
             f"Connection error: {self._redact(str(exc)) or type(exc).__name__}"
         )
+
+
+def _first_error(errors: Sequence[Mapping[str, Any]], otherwise: str) -> str:
+    """The first of pydantic's errors as ``data.results.0.file_name: <message>``."""
+    if not errors:
+        return otherwise
+    where = ".".join(str(p) for p in errors[0].get("loc", ())) or "body"
+    return f"{where}: {errors[0].get('msg', otherwise)}"
 
 
 def _retryable_status(status: int) -> bool:
@@ -2303,6 +2522,7 @@ class SyncAPIClient(_Base):
     def close(self) -> None:
         if self._holder.owned and self._holder.made:
             self._http.close()
+        self._save_observations()
 
     def __enter__(self: T) -> T:
         return self
@@ -2353,6 +2573,7 @@ class SyncAPIClient(_Base):
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
@@ -2382,6 +2603,7 @@ class SyncAPIClient(_Base):
                 link,
                 extra_body,
                 max_response_bytes,
+                strict_responses,
             )
             return self._execute(*call)
 
@@ -2520,6 +2742,7 @@ class SyncAPIClient(_Base):
         retries: _Attempts,
         sink: Sink | None,
         limit: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        strict: bool = False,
     ) -> T:
         attempt = 0
         replayed = False  # a 401 to an OAuth2 token: fetched again and replayed once
@@ -2564,7 +2787,7 @@ class SyncAPIClient(_Base):
                             continue
                     delay = self._next_retry(ep, attempt, retries, first, response=response)
                     if delay is None:
-                        return self._finish(ep, response, sink)
+                        return self._finish(ep, response, sink, strict)
                 time.sleep(delay)
                 attempt += 1
         except APIError as exc:
@@ -2594,6 +2817,7 @@ class AsyncAPIClient(_Base):
     async def close(self) -> None:
         if self._holder.owned and self._holder.made:
             await self._http.aclose()
+        self._save_observations()
 
     async def __aenter__(self: T) -> T:
         return self
@@ -2637,6 +2861,7 @@ class AsyncAPIClient(_Base):
         link: str | None = None,
         extra_body: Mapping[str, Any] | None = None,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
     ) -> T:
         source = self._token_source(ep) if self._tokens is not None else None
         if source is not None:
@@ -2666,6 +2891,7 @@ class AsyncAPIClient(_Base):
                 link,
                 extra_body,
                 max_response_bytes,
+                strict_responses,
             )
             return await self._execute(*call)
 
@@ -2754,6 +2980,7 @@ class AsyncAPIClient(_Base):
         retries: _Attempts,
         sink: Sink | None,
         limit: int | None = DEFAULT_MAX_RESPONSE_BYTES,
+        strict: bool = False,
     ) -> T:
         import anyio
 
@@ -2822,7 +3049,7 @@ class AsyncAPIClient(_Base):
                             continue
                     delay = self._next_retry(ep, attempt, retries, first, response=response)
                     if delay is None:
-                        return self._finish(ep, response, sink)
+                        return self._finish(ep, response, sink, strict)
                 await anyio.sleep(delay)
                 attempt += 1
         except APIError as exc:

@@ -23,6 +23,8 @@ __all__ = [
 class Attachment(Model):
     """Metadata of a file attached to a profile."""
 
+    __wire_not_null__ = frozenset({"contentType", "fileSize", "fileSizeBytes", "md5"})
+
     md5: str | None = None
     """MD5 checksum of the file"""
     content_type: Annotated[str | None, pydantic.Field(alias="contentType")] = None

@@ -38,6 +38,19 @@ __all__ = [
 class Attachment(Model):
     """A file attached to a profile (resume, original upload, picture, ...)."""
 
+    __wire_not_null__ = frozenset(
+        {
+            "alt",
+            "extension",
+            "file_name",
+            "file_size",
+            "original_file_name",
+            "public_url",
+            "timestamp",
+            "type",
+        }
+    )
+
     type: str | None = None
     """Kind of attachment, e.g. resume or original."""
     alt: str | None = None
@@ -55,12 +68,18 @@ class Attachment(Model):
 class ConsentAlgorithmic(Model):
     """What the profile's owner and the data controller allow algorithms to do."""
 
+    __wire_not_null__ = frozenset({"controller", "owner"})
+
     owner: ConsentFlags | None = None
     controller: ConsentFlags | None = None
 
 
 class ConsentFlags(Model):
     """ConsentFlags"""
+
+    __wire_not_null__ = frozenset(
+        {"embedding", "parsing", "reasoning", "revealing", "scoring", "searching"}
+    )
 
     parsing: bool | None = None
     revealing: bool | None = None
@@ -72,6 +91,10 @@ class ConsentFlags(Model):
 
 class Education(Model):
     """Education"""
+
+    __wire_not_null__ = frozenset(
+        {"certifications", "courses", "key", "location", "skills", "tasks"}
+    )
 
     key: str | None = None
     title: str | None = None
@@ -100,6 +123,10 @@ class ErrorResponse(Model):
 class Experience(Model):
     """Experience"""
 
+    __wire_not_null__ = frozenset(
+        {"certifications", "courses", "key", "location", "skills", "tasks"}
+    )
+
     key: str | None = None
     title: str | None = None
     description: str | None = None
@@ -117,6 +144,8 @@ class Experience(Model):
 
 class Label(Model):
     """A rating of the profile for a job."""
+
+    __wire_not_null__ = frozenset({"job_id"})
 
     job_id: str | None = None
     job_reference: str | None = None
@@ -148,6 +177,34 @@ class NamedValue(Model):
 
 class Profile(Model):
     """The Profile object."""
+
+    __wire_not_null__ = frozenset(
+        {
+            "attachments",
+            "certifications",
+            "consent_algorithmic",
+            "courses",
+            "created_at",
+            "educations",
+            "educations_duration",
+            "experiences",
+            "experiences_duration",
+            "id",
+            "info",
+            "interests",
+            "key",
+            "labels",
+            "languages",
+            "metadatas",
+            "skills",
+            "source",
+            "tags",
+            "tasks",
+            "text",
+            "text_language",
+            "updated_at",
+        }
+    )
 
     id: int | str | None = None
     """Profile id (the page shows a placeholder; integer or string accepted)."""
@@ -197,6 +254,8 @@ class ProfileAttachmentsResponse(Model):
 class ProfileInfo(Model):
     """Personal information of a profile."""
 
+    __wire_not_null__ = frozenset({"location", "urls"})
+
     full_name: str | None = None
     first_name: str | None = None
     last_name: str | None = None
@@ -223,6 +282,8 @@ class ProfileResponse(Model):
 class ProfileUrls(Model):
     """Links found for the profile."""
 
+    __wire_not_null__ = frozenset({"from_resume"})
+
     from_resume: list[str] | None = None
     """URLs found in the resume."""
     linkedin: str | None = None
@@ -234,6 +295,8 @@ class ProfileUrls(Model):
 class Skill(Model):
     """Skill"""
 
+    __wire_not_null__ = frozenset({"type"})
+
     name: str
     type: str | None = None
     """hard or soft"""
@@ -242,6 +305,8 @@ class Skill(Model):
 
 class Source(Model):
     """The source a profile is indexed in."""
+
+    __wire_not_null__ = frozenset({"id", "key", "name", "subtype", "type"})
 
     id: int | str | None = None
     """Source id (a placeholder on the page)."""

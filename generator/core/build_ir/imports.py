@@ -92,6 +92,7 @@ CLIENT_RUNTIME = (
     "AsyncAPIClient",
     "Credential",
     "NotGiven",
+    "ObserveTarget",
     "RetryPolicy",
     "SyncAPIClient",
     "Timeout",
@@ -130,7 +131,16 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
 
 
 #: Names of the runtime module that generated signatures may use, besides the fixed ones.
-RUNTIME_TYPES = ("AsyncPager", "Discriminated", "DownloadTarget", "FileContent", "FileInput", "Paging", "SyncPage")
+RUNTIME_TYPES = (
+    "AsyncPager",
+    "Discriminated",
+    "DownloadTarget",
+    "FileContent",
+    "FileInput",
+    "Paging",
+    "SyncPage",
+    "UnknownVariant",
+)
 
 
 def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, ...]:

@@ -634,8 +634,10 @@ class Operations:
                         jp.join(where, "content", media_type, "schema"),
                         hint,
                     )
+                    content = response.get("content")
+                    documented = tuple(SpecText(m) for m in content if isinstance(m, str))
                     entry = ir.Response(
-                        SpecText(status), SpecText(media_type), "json", annotation, annotation, description
+                        SpecText(status), SpecText(media_type), "json", annotation, annotation, description, documented
                     )
                 elif kind == "text":
                     entry = ir.Response(SpecText(status), SpecText(media_type), "text", "str", None, description)

@@ -29,6 +29,8 @@ _CLIENT_KEYWORDS = (
     "max_retries",
     "retry_policy",
     "max_response_bytes",
+    "strict_responses",
+    "observe",
     "http_client",
     "server",
     "default_headers",

@@ -153,6 +153,7 @@ class Types:
             # ``read_only`` wires out of request bodies); one the client alone sends (writeOnly) is
             # never required, so a response without it parses.
             is_required = wire in required and not (read_only or write_only)
+            null_allowed = _nullable(annotation) == annotation
             if not is_required:
                 annotation = _nullable(annotation)
             fields.append(
@@ -165,6 +166,7 @@ class Types:
                     description=_prose(prop_schema.get("description") or prop_schema.get("title")),
                     deprecated=prop_schema.get("deprecated") is True,
                     read_only=read_only,
+                    null_allowed=null_allowed,
                     deprecation=(
                         SpecText(f"{name}.{field_name} is deprecated by the API")
                         if prop_schema.get("deprecated") is True
@@ -184,6 +186,7 @@ class Types:
             _source(self.ctx, doc, ptr),
             allow_extra=extra is not False,
             extra_annotation=extra_annotation,
+            open_extra=extra is True or extra == {},
         )
 
     def _direction(self, doc: str, schema: dict[str, Any]) -> tuple[bool, bool]:
@@ -203,7 +206,7 @@ class Types:
         """Properties (with where they come from), required names and additionalProperties, allOf merged."""
         properties: dict[str, tuple[str, str, str, Any]] = {}
         required: set[str] = set()
-        extra: Any = True
+        extra: Any = None  # not declared (any property is taken, none is expected)
         parts: list[tuple[str, str, Any]] = []
         for index, part in enumerate(schema.get("allOf") or []):
             try:
@@ -221,7 +224,7 @@ class Types:
                 continue
             if part is not schema and (part.get("allOf") or part.get("properties")):
                 nested, nested_required, nested_extra = (
-                    self._collect_object(pdoc, part, pptr, depth + 1) if part.get("allOf") else ([], set(), True)
+                    self._collect_object(pdoc, part, pptr, depth + 1) if part.get("allOf") else ([], set(), None)
                 )
                 for item in nested:
                     properties[item[2]] = item
@@ -363,7 +366,7 @@ class Types:
                 tags.setdefault(tag, annotation)
         table = ", ".join(f"{pyrepr_literal(tag)}: {pyrepr_literal(name)}" for tag, name in tags.items())
         wire = pyrepr_literal(discriminator["propertyName"])
-        return f"Annotated[{_union(members)}, Discriminated({wire}, {{{table}}})]"
+        return f"Annotated[{_union([*members, 'UnknownVariant'])}, Discriminated({wire}, {{{table}}})]"
 
     def _simple(self, doc: str, schema: dict[str, Any], ptr: str, hint: Hint, type_name: str, depth: int) -> str:
         fmt = schema.get("format")

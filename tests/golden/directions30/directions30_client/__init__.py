@@ -13,6 +13,7 @@ from ._runtime import (
     FileInput,
     HookContext,
     NotGiven,
+    Observations,
     RawResponse,
     RetryPolicy,
     Timeout,
@@ -41,6 +42,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from ._model import UnknownVariant
     from ._pagination import AsyncPage, AsyncPager, SyncPage
     from ._streaming import AsyncStreamedResponse, StreamedResponse
 
@@ -70,6 +72,7 @@ __all__ = [
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
+    "Observations",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -80,6 +83,7 @@ __all__ = [
     "StreamedResponse",
     "SyncPage",
     "Timeout",
+    "UnknownVariant",
     "UnprocessableEntityError",
 ]
 
@@ -87,7 +91,14 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """The page and streamed-response classes, loaded on first use (a client that does not page or
     stream never imports them)."""
-    if name in ("AsyncPage", "AsyncPager", "SyncPage", "AsyncStreamedResponse", "StreamedResponse"):
+    if name in (
+        "AsyncPage",
+        "AsyncPager",
+        "SyncPage",
+        "AsyncStreamedResponse",
+        "StreamedResponse",
+        "UnknownVariant",
+    ):
         from . import _runtime
 
         return getattr(_runtime, name)

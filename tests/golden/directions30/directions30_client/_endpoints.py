@@ -20,6 +20,9 @@ _CREATE_EMPLOYEE: Endpoint[Employee] = Endpoint(
     responses={
         "201": ("json", Employee),
     },
+    media={
+        "201": ("application/json",),
+    },
     body_kind="json",
     body_media_type="application/json",
 )

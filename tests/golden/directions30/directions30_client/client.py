@@ -19,6 +19,7 @@ from ._runtime import (
     AsyncAPIClient,
     Credential,
     NotGiven,
+    ObserveTarget,
     RetryPolicy,
     SyncAPIClient,
     Timeout,
@@ -50,10 +51,15 @@ class Directions(SyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
+        strict_responses: Raise ``ResponseValidationError`` when a response body differs from the API description in any way (an undocumented property or enum value included). By default a body that differs is parsed all the same: each value that does not fit is kept as received, and each difference is logged once at WARNING. Each method takes one too.
+        observe: An ``Observations`` (or a path to a ``specgen-observations/1`` file, merged into when the client closes) that records where responses differ from the API description, without their values: ``specgen learn`` makes an Overlay of it.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.Client`` to send with (proxies, event hooks, transports).
     """
+
+    _api_version = "1.0"
+    _generator = "specgen"
 
     def __init__(
         self,
@@ -64,6 +70,8 @@ class Directions(SyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int | None = SyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
+        strict_responses: bool = False,
+        observe: ObserveTarget | None = None,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.Client | None = None,
@@ -75,6 +83,8 @@ class Directions(SyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "max_response_bytes": max_response_bytes,
+            "strict_responses": strict_responses,
+            "observe": observe,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -88,6 +98,8 @@ class Directions(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
+            observe=observe,
             default_headers=default_headers,
             hooks=hooks,
             user_agent="directions30-client/0.1.0",
@@ -104,6 +116,8 @@ class Directions(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
+        observe: ObserveTarget | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> Directions:
@@ -118,6 +132,8 @@ class Directions(SyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "max_response_bytes": max_response_bytes,
+                "strict_responses": strict_responses,
+                "observe": observe,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -144,6 +160,7 @@ class Directions(SyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -164,6 +181,7 @@ class Directions(SyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -201,10 +219,15 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: Retries after the first attempt (connection errors, 408, 409, 429 and 5xx by default).
         retry_policy: Which failures are retried and how long to wait (``RetryPolicy``); each method takes one too.
         max_response_bytes: The largest response body read into memory, counted after decompression (default 10 MiB; ``None``: no limit); a larger one raises ``ResponseTooLargeError`` as soon as the limit is passed. Downloads streamed with ``to=`` are not limited.
+        strict_responses: Raise ``ResponseValidationError`` when a response body differs from the API description in any way (an undocumented property or enum value included). By default a body that differs is parsed all the same: each value that does not fit is kept as received, and each difference is logged once at WARNING. Each method takes one too.
+        observe: An ``Observations`` (or a path to a ``specgen-observations/1`` file, merged into when the client closes) that records where responses differ from the API description, without their values: ``specgen learn`` makes an Overlay of it.
         default_headers: Headers sent with every request.
         hooks: Objects with any of ``before_request(ctx, request)`` (may return a replacement request), ``after_response(ctx, response)`` and ``on_error(ctx, error)``; ``ctx`` is a ``HookContext``.
         http_client: An ``httpx.AsyncClient`` to send with (proxies, event hooks, transports).
     """
+
+    _api_version = "1.0"
+    _generator = "specgen"
 
     def __init__(
         self,
@@ -215,6 +238,8 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: int = DEFAULT_MAX_RETRIES,
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int | None = AsyncAPIClient.DEFAULT_MAX_RESPONSE_BYTES,
+        strict_responses: bool = False,
+        observe: ObserveTarget | None = None,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[object] | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -226,6 +251,8 @@ class AsyncDirections(AsyncAPIClient):
             "max_retries": max_retries,
             "retry_policy": retry_policy,
             "max_response_bytes": max_response_bytes,
+            "strict_responses": strict_responses,
+            "observe": observe,
             "default_headers": default_headers,
             "hooks": hooks,
         }
@@ -239,6 +266,8 @@ class AsyncDirections(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
+            observe=observe,
             default_headers=default_headers,
             hooks=hooks,
             user_agent="directions30-client/0.1.0",
@@ -255,6 +284,8 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | None | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
+        observe: ObserveTarget | None | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         hooks: Sequence[object] | None | NotGiven = NOT_GIVEN,
     ) -> AsyncDirections:
@@ -269,6 +300,8 @@ class AsyncDirections(AsyncAPIClient):
                 "max_retries": max_retries,
                 "retry_policy": retry_policy,
                 "max_response_bytes": max_response_bytes,
+                "strict_responses": strict_responses,
+                "observe": observe,
                 "default_headers": default_headers,
                 "hooks": hooks,
             },
@@ -295,6 +328,7 @@ class AsyncDirections(AsyncAPIClient):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -315,6 +349,7 @@ class AsyncDirections(AsyncAPIClient):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

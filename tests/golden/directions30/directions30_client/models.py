@@ -21,6 +21,8 @@ __all__ = [
 class Employee(Model):
     """Employee"""
 
+    __wire_not_null__ = frozenset({"id", "manager", "password"})
+
     __wire_read_only__ = frozenset({"id"})
 
     id: str | None = None

@@ -30,6 +30,9 @@ _LOGIN: Endpoint[LoginResponse] = Endpoint(
     responses={
         "200": ("json", LoginResponse),
     },
+    media={
+        "200": ("application/json",),
+    },
     body_kind="form",
     body_media_type="application/x-www-form-urlencoded",
 )

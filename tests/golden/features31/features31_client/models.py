@@ -51,12 +51,16 @@ class Level(OpenIntEnum):
 class LoginResponse(Model):
     """LoginResponse"""
 
+    __wire_not_null__ = frozenset({"expires_at", "token"})
+
     token: str | None = None
     expires_at: _dt.datetime | None = None
 
 
 class NewPet(Model):
     """NewPet"""
+
+    __wire_not_null__ = frozenset({"birthDate", "class", "labels", "status", "tags"})
 
     name: str
     """The pet's "name"."""
@@ -72,6 +76,8 @@ class NewPet(Model):
 class NewPetTagsItem(Model):
     """NewPetTagsItem"""
 
+    __wire_not_null__ = frozenset({"key", "value"})
+
     key: str | None = None
     value: str | None = None
 
@@ -79,12 +85,18 @@ class NewPetTagsItem(Model):
 class Person(Model):
     """Person"""
 
+    __wire_not_null__ = frozenset({"friends", "name"})
+
     name: str | None = None
     friends: list[Person] | None = None
 
 
 class Pet(Model):
     """Pet"""
+
+    __wire_not_null__ = frozenset(
+        {"birthDate", "class", "kind", "labels", "owner", "status", "tags"}
+    )
 
     name: str
     """The pet's "name"."""
@@ -104,6 +116,8 @@ class Pet(Model):
 class Problem(Model):
     """Problem"""
 
+    __wire_not_null__ = frozenset({"detail", "title"})
+
     title: str | None = None
     detail: str | None = None
 
@@ -111,11 +125,15 @@ class Problem(Model):
 class UploadMetadata(Model):
     """UploadMetadata"""
 
+    __wire_not_null__ = frozenset({"title"})
+
     title: str | None = None
 
 
 class UploadResponse(Model):
     """UploadResponse"""
+
+    __wire_not_null__ = frozenset({"stored"})
 
     stored: int | None = None
 

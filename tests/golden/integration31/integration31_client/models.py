@@ -41,6 +41,8 @@ __all__ = [
 class Candidate(Model):
     """Candidate"""
 
+    __wire_not_null__ = frozenset({"name"})
+
     id: str
     name: str | None = None
 
@@ -62,6 +64,8 @@ class CreateCandidateScreenedEvent(Model):
 class Interview(Model):
     """Interview"""
 
+    __wire_not_null__ = frozenset({"at"})
+
     id: str
     at: _dt.datetime | None = None
 
@@ -76,6 +80,8 @@ class InterviewScheduledEvent(Model):
 class Job(Model):
     """Job"""
 
+    __wire_not_null__ = frozenset({"title"})
+
     id: str
     title: str | None = None
 
@@ -89,6 +95,8 @@ class ListApplicationsResponse(Model):
 
 class ListApplicationsResponseItemsItem(Model):
     """ListApplicationsResponseItemsItem"""
+
+    __wire_not_null__ = frozenset({"stage"})
 
     id: str
     stage: str | None = None
@@ -110,12 +118,16 @@ class ListCandidatesResponseMeta(Model):
 class ListEventsResponse(Model):
     """ListEventsResponse"""
 
+    __wire_not_null__ = frozenset({"value"})
+
     value: list[ListEventsResponseValueItem] | None = None
     next_link: Annotated[str | None, pydantic.Field(alias="nextLink")] = None
 
 
 class ListEventsResponseValueItem(Model):
     """ListEventsResponseValueItem"""
+
+    __wire_not_null__ = frozenset({"kind"})
 
     kind: str | None = None
 
@@ -130,6 +142,8 @@ class ListJobsResponse(Model):
 class ListNotesResponse(Model):
     """ListNotesResponse"""
 
+    __wire_not_null__ = frozenset({"object"})
+
     object: Literal["list"] | None = None
     data: list[ListNotesResponseDataItem]
     has_more: bool
@@ -138,12 +152,16 @@ class ListNotesResponse(Model):
 class ListNotesResponseDataItem(Model):
     """ListNotesResponseDataItem"""
 
+    __wire_not_null__ = frozenset({"text"})
+
     id: str
     text: str | None = None
 
 
 class ListOffersResponse(Model):
     """ListOffersResponse"""
+
+    __wire_not_null__ = frozenset({"data"})
 
     data: list[ListOffersResponseDataItem] | None = None
     next: str | None = None
@@ -152,6 +170,8 @@ class ListOffersResponse(Model):
 class ListOffersResponseDataItem(Model):
     """ListOffersResponseDataItem"""
 
+    __wire_not_null__ = frozenset({"id", "salary"})
+
     id: str | None = None
     salary: int | None = None
 
@@ -159,12 +179,16 @@ class ListOffersResponseDataItem(Model):
 class ListReportsResponse(Model):
     """ListReportsResponse"""
 
+    __wire_not_null__ = frozenset({"data", "next_cursor"})
+
     data: list[str] | None = None
     next_cursor: str | None = None
 
 
 class ListTagsResponse(Model):
     """ListTagsResponse"""
+
+    __wire_not_null__ = frozenset({"results", "total_pages"})
 
     results: list[str] | None = None
     total_pages: int | None = None

@@ -11,18 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
-from ._webhooks import Signature, WebhookReceiver
+from ._webhooks import Signature, UnknownEvent, WebhookReceiver
 from .models import (
     CandidateCreatedEvent,
     CreateCandidateScreenedEvent,
     InterviewScheduledEvent,
 )
 
-__all__ = ["EVENTS", "WebhookEvent", "Webhooks"]
+__all__ = ["EVENTS", "UnknownEvent", "WebhookEvent", "Webhooks"]
 
-#: The payload of any event.
+#: The payload of any event; ``UnknownEvent`` for one this version does not know (its signature passed).
 WebhookEvent: TypeAlias = (
-    CandidateCreatedEvent | InterviewScheduledEvent | CreateCandidateScreenedEvent
+    CandidateCreatedEvent | InterviewScheduledEvent | CreateCandidateScreenedEvent | UnknownEvent
 )
 
 #: Each event by name, with its payload's type.
@@ -64,8 +64,13 @@ class Webhooks(WebhookReceiver):
         Raises ``InvalidWebhookSignatureError`` (missing, wrong or stale signature; or a secret given
         where no scheme is documented, since nothing can check it: ``parse_unverified`` parses without
         a check), ``MissingCredentialsError`` (a scheme but no secret) or ``InvalidWebhookPayloadError``
-        (a payload no event's schema accepts). Without a scheme or a secret the payload is parsed
+        (a payload that is not a JSON object). Without a scheme or a secret the payload is parsed
         unchecked.
+
+        A payload that differs from its event's schema is parsed all the same (values that do not fit
+        kept as received) unless the receiver is strict; an ``event`` this version does not know, or
+        an unnamed payload no event's schema fits, gives an ``UnknownEvent``, still only once its
+        signature passed.
         """
         payload: WebhookEvent = self._unwrap(body, headers, secret, event)
         return payload
@@ -74,7 +79,8 @@ class Webhooks(WebhookReceiver):
         """The event in a webhook parsed WITHOUT any signature check: for a webhook checked elsewhere,
         or an API that documents no scheme. Anyone can send a webhook that passes this.
 
-        Raises ``InvalidWebhookPayloadError`` (a payload no event's schema accepts).
+        Raises ``InvalidWebhookPayloadError`` (a payload that is not a JSON object); see ``unwrap`` for
+        payloads that differ from their schema.
         """
         payload: WebhookEvent = self._parse_unverified(body, event)
         return payload

@@ -35,8 +35,12 @@ _LIST_TAGS: Endpoint[dict[str, TagKey]] = Endpoint(
     "GET",
     "/tags",
     operation="listTags",
+    documented_path="/tags#resourceArn",
     responses={
         "200": ("json", dict[str, TagKey]),
+    },
+    media={
+        "200": ("application/json",),
     },
 )
 
@@ -48,6 +52,9 @@ _LIST_LOCATIONS: Endpoint[list[str]] = Endpoint(
     responses={
         "200": ("json", list[str]),
     },
+    media={
+        "200": ("application/vnd.example+json",),
+    },
     accept="application/vnd.example+json",
 )
 
@@ -58,6 +65,9 @@ _GET_REPORT: Endpoint[dict[str, Any]] = Endpoint(
     operation="getReport",
     responses={
         "200": ("json", dict[str, Any]),
+    },
+    media={
+        "200": ("application/json",),
     },
     styles={
         ("path", "kind"): ("label", False),
@@ -73,6 +83,9 @@ _SEARCH: Endpoint[list[str]] = Endpoint(
     operation="search",
     responses={
         "200": ("json", list[str]),
+    },
+    media={
+        "200": ("application/json",),
     },
     styles={
         ("query", "ids"): ("pipeDelimited", False),
@@ -92,6 +105,9 @@ _CREATE_PET: Endpoint[Pet] = Endpoint(
     operation="createPet",
     responses={
         "200": ("json", Pet),
+    },
+    media={
+        "200": ("application/json",),
     },
     body_kind="json",
     body_media_type="application/json",

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import pydantic
 
 from ._model import Model
-from ._runtime import Discriminated
+from ._runtime import Discriminated, UnknownVariant
 
 __all__ = [
     "Address",
@@ -38,12 +38,16 @@ __all__ = [
 class Address(Model):
     """Address"""
 
+    __wire_not_null__ = frozenset({"city", "line1"})
+
     city: str | None = None
     line1: str | None = None
 
 
 class Cat(Model):
     """Cat"""
+
+    __wire_not_null__ = frozenset({"indoor"})
 
     pet_type: Annotated[Literal["cat"], pydantic.Field(alias="petType")]
     name: str
@@ -53,6 +57,8 @@ class Cat(Model):
 class Charge(Model):
     """Charge"""
 
+    __wire_not_null__ = frozenset({"amount", "id"})
+
     id: str | None = None
     amount: int | None = None
 
@@ -60,11 +66,15 @@ class Charge(Model):
 class CreateChargeOptions(Model):
     """CreateChargeOptions"""
 
+    __wire_not_null__ = frozenset({"capture"})
+
     capture: bool | None = None
 
 
 class Dog(Model):
     """Dog"""
+
+    __wire_not_null__ = frozenset({"goodBoy"})
 
     pet_type: Annotated[Literal["dog"], pydantic.Field(alias="petType")]
     name: str
@@ -73,6 +83,8 @@ class Dog(Model):
 
 class Employee(Model):
     """Employee"""
+
+    __wire_not_null__ = frozenset({"id", "last_name", "manager", "password"})
 
     __wire_read_only__ = frozenset({"id"})
 
@@ -86,12 +98,16 @@ class Employee(Model):
 class EmployeesFilter(Model):
     """EmployeesFilter"""
 
+    __wire_not_null__ = frozenset({"company_id", "department_id"})
+
     company_id: str | None = None
     department_id: str | None = None
 
 
 class GetReportPoint(Model):
     """GetReportPoint"""
+
+    __wire_not_null__ = frozenset({"x", "y"})
 
     x: int | None = None
     y: int | None = None
@@ -100,6 +116,8 @@ class GetReportPoint(Model):
 class SearchColor(Model):
     """SearchColor"""
 
+    __wire_not_null__ = frozenset({"G", "R"})
+
     r: Annotated[int | None, pydantic.Field(alias="R")] = None
     g: Annotated[int | None, pydantic.Field(alias="G")] = None
 
@@ -107,11 +125,15 @@ class SearchColor(Model):
 class SearchWhere(Model):
     """SearchWhere"""
 
+    __wire_not_null__ = frozenset({"age"})
+
     age: int | None = None
 
 
 class SearchXPoint(Model):
     """SearchXPoint"""
+
+    __wire_not_null__ = frozenset({"x", "y"})
 
     x: int | None = None
     y: int | None = None
@@ -120,11 +142,15 @@ class SearchXPoint(Model):
 class SendBundleMeta(Model):
     """SendBundleMeta"""
 
+    __wire_not_null__ = frozenset({"title"})
+
     title: str | None = None
 
 
 class Shipping(Model):
     """Shipping"""
+
+    __wire_not_null__ = frozenset({"address", "name"})
 
     name: str | None = None
     address: Address | None = None
@@ -133,10 +159,12 @@ class Shipping(Model):
 class UploadMeta(Model):
     """UploadMeta"""
 
+    __wire_not_null__ = frozenset({"size"})
+
     size: int | None = None
 
 
-Pet = Annotated[Cat | Dog, Discriminated("petType", {"cat": "Cat", "dog": "Dog"})]
+Pet = Annotated[Cat | Dog | UnknownVariant, Discriminated("petType", {"cat": "Cat", "dog": "Dog"})]
 
 
 TagKey = str

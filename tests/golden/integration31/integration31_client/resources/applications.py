@@ -40,6 +40,9 @@ _LIST_APPLICATIONS: Endpoint[ListApplicationsResponse] = Endpoint(
     responses={
         "200": ("json", ListApplicationsResponse),
     },
+    media={
+        "200": ("application/json",),
+    },
     security=(("oauth",),),
     scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
@@ -62,6 +65,7 @@ class ApplicationsResource(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -84,6 +88,7 @@ class ApplicationsResource(SyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -100,6 +105,7 @@ class AsyncApplicationsResource(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -122,6 +128,7 @@ class AsyncApplicationsResource(AsyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

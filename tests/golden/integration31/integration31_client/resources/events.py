@@ -40,6 +40,9 @@ _LIST_EVENTS: Endpoint[ListEventsResponse] = Endpoint(
     responses={
         "200": ("json", ListEventsResponse),
     },
+    media={
+        "200": ("application/json",),
+    },
     security=(("oauth",),),
     scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
@@ -58,6 +61,7 @@ class EventsResource(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -72,6 +76,7 @@ class EventsResource(SyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -86,6 +91,7 @@ class AsyncEventsResource(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -100,6 +106,7 @@ class AsyncEventsResource(AsyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -40,6 +40,9 @@ _LIST_INTERVIEWS: Endpoint[builtins.list[Interview]] = Endpoint(
     responses={
         "200": ("json", list[Interview]),
     },
+    media={
+        "200": ("application/json",),
+    },
     security=(("oauth",),),
     scopes=((0, "oauth", ("candidates:read",)),),
     pagination=Paging(
@@ -58,6 +61,7 @@ class InterviewsResource(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -78,6 +82,7 @@ class InterviewsResource(SyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -93,6 +98,7 @@ class AsyncInterviewsResource(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -113,6 +119,7 @@ class AsyncInterviewsResource(AsyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -36,6 +36,9 @@ _LIST_REPORTS: Endpoint[ListReportsResponse] = Endpoint(
     responses={
         "200": ("json", ListReportsResponse),
     },
+    media={
+        "200": ("application/json",),
+    },
     security=(("oauth",),),
     scopes=((0, "oauth", ("candidates:read",)),),
 )
@@ -50,6 +53,7 @@ class ReportsResource(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -70,6 +74,7 @@ class ReportsResource(SyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -85,6 +90,7 @@ class AsyncReportsResource(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -105,6 +111,7 @@ class AsyncReportsResource(AsyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -38,6 +38,9 @@ _FIND_PETS: Endpoint[builtins.list[Pet]] = Endpoint(
     responses={
         "200": ("json", list[Pet]),
     },
+    media={
+        "200": ("application/json",),
+    },
     errors={
         "default": ("json", Error),
     },
@@ -51,6 +54,9 @@ _FIND_PET_BY_ID: Endpoint[Pet] = Endpoint(
     responses={
         "200": ("json", Pet),
     },
+    media={
+        "200": ("application/json",),
+    },
 )
 
 
@@ -63,6 +69,7 @@ class PetsResource(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -86,6 +93,7 @@ class PetsResource(SyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -100,6 +108,7 @@ class PetsResource(SyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -124,6 +133,7 @@ class PetsResource(SyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -139,6 +149,7 @@ class AsyncPetsResource(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -162,6 +173,7 @@ class AsyncPetsResource(AsyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -176,6 +188,7 @@ class AsyncPetsResource(AsyncResource):
         max_retries: int | NotGiven = NOT_GIVEN,
         retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
         max_response_bytes: int | None | NotGiven = NOT_GIVEN,
+        strict_responses: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, Any] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -200,6 +213,7 @@ class AsyncPetsResource(AsyncResource):
             max_retries=max_retries,
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
+            strict_responses=strict_responses,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -158,10 +158,11 @@ def test_the_fixture_block_runs_as_a_pytest_file(tmp_path):
     assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
 
 
-def test_every_snippet_of_each_generated_readme_runs_against_its_mock(monkeypatch):
+def test_every_snippet_of_each_generated_readme_runs_against_its_mock(monkeypatch, tmp_path):
     # In order and in one namespace: the configuration block (pointed at the mock by the environment
     # variable it names), then each operation's call with its documented arguments, the async and the
-    # error-handling blocks.
+    # error-handling blocks. In a folder of its own: a snippet may write a file (observations).
+    monkeypatch.chdir(tmp_path)
     stack, mocks = _mocks()
     with stack:
         for name, mock in mocks.items():

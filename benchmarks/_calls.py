@@ -14,11 +14,20 @@ for name in ("kombo", "hrflow"):
 KOMBO_HEADERS = {"Authorization": "Bearer key", "X-Integration-Id": "join:abc", "Accept": "application/json"}
 
 
-def ours_kombo(base: str, candidate: str):
-    from kombo_client import Kombo
+def ours_kombo(base: str, candidate: str, observe: bool = False):
+    from kombo_client import Kombo, Observations
 
-    client = Kombo(api_key="key", integration_id="join:abc", server_url=base + "/v1")
+    client = Kombo(
+        api_key="key",
+        integration_id="join:abc",
+        server_url=base + "/v1",
+        observe=Observations() if observe else None,
+    )
     return lambda: client.ats.get_candidate_attachments(candidate_id=candidate)
+
+
+def ours_kombo_observed(base: str, candidate: str):
+    return ours_kombo(base, candidate, observe=True)
 
 
 def raw_kombo(base: str, candidate: str):
@@ -59,7 +68,13 @@ def sdk_hrflow(base: str, _: str):
 
 CASES = {
     "ours-kombo-small": (ours_kombo, "small"),
+    "ours-observed-kombo-small": (ours_kombo_observed, "small"),
     "raw-kombo-small": (raw_kombo, "small"),
+    # A vendor who drifted: a date where a date-time is documented and a property not documented (lax
+    # pydantic takes both: the raw baseline parses it; ours validates strictly, then tolerates).
+    "ours-kombo-drift": (ours_kombo, "drift"),
+    "ours-observed-kombo-drift": (ours_kombo_observed, "drift"),
+    "raw-kombo-drift": (raw_kombo, "drift"),
     "sdk-kombo-small": (sdk_kombo, "small"),
     "ours-kombo-5000": (ours_kombo, "many"),
     "raw-kombo-5000": (raw_kombo, "many"),

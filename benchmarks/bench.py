@@ -54,6 +54,20 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
     ),
     "per-call overhead, small response vs raw httpx + pydantic": ("ours-kombo-small", "raw-kombo-small", 1.15),
     "per-call overhead, small response vs kombo SDK": ("ours-kombo-small", "sdk-kombo-small", 0.35),
+    # Observing (observe=): a matching body is validated strictly, then walked for what it says more.
+    "per-call, observe= on vs off, matching response": ("ours-observed-kombo-small", "ours-kombo-small", 1.10),
+    "per-call, observe= on, matching response vs raw httpx + pydantic": (
+        "ours-observed-kombo-small",
+        "raw-kombo-small",
+        1.15,
+    ),
+    # A body that differs (the vendor drifted): strict validation fails, the tolerant walk parses it.
+    "per-call, mismatching response vs raw httpx + pydantic (lax)": ("ours-kombo-drift", "raw-kombo-drift", 1.5),
+    "per-call, observe= on, mismatching response vs raw httpx + pydantic (lax)": (
+        "ours-observed-kombo-drift",
+        "raw-kombo-drift",
+        1.5,
+    ),
     "HrFlow profile GET vs hrflow SDK": ("ours-hrflow-profile", "sdk-hrflow-profile", 0.5),
     "5,000-attachment response vs raw httpx + pydantic": ("ours-kombo-5000", "raw-kombo-5000", 1.10),
     "import + construct + first call, Kombo package": (
@@ -293,8 +307,12 @@ def bodies() -> dict[str, str]:
     row = many["data"]["results"][0]
     many["data"]["results"] = [{**row, "id": f"{row['id'][:-4]}{i:04d}"} for i in range(5000)]
     profile = example("hrflow", "/profile/indexing", "get", "200", "profile")
+    drift = json.loads(json.dumps(small))
+    drift["data"]["results"][0]["remote_created_at"] = "2024-01-01"
+    drift["data"]["results"][0]["thumbnail_url"] = "https://example.com/t.png"
     return {
         "/v1/ats/candidates/small/attachments": json.dumps(small),
+        "/v1/ats/candidates/drift/attachments": json.dumps(drift),
         "/v1/ats/candidates/many/attachments": json.dumps(many),
         "/v1/profile/indexing": json.dumps(profile),
     }
@@ -313,10 +331,14 @@ def start_server() -> tuple[subprocess.Popen[str], int]:
 
 def runtime(runs: int, samples: dict[str, list[float]]) -> None:
     server, port = start_server()
-    counts = {"small": 2000, "5000": 30, "profile": 500}
+    counts = {"small": 2000, "drift": 2000, "5000": 30, "profile": 500}
     cases = [
         "ours-kombo-small",
+        "ours-observed-kombo-small",
         "raw-kombo-small",
+        "ours-kombo-drift",
+        "ours-observed-kombo-drift",
+        "raw-kombo-drift",
         "sdk-kombo-small",
         "ours-kombo-5000",
         "raw-kombo-5000",

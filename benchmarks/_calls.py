@@ -45,6 +45,28 @@ def raw_kombo(base: str, candidate: str):
     return call
 
 
+def ours_kombo_async(base: str, candidate: str):
+    from kombo_client import AsyncKombo
+
+    client = AsyncKombo(api_key="key", integration_id="join:abc", server_url=base + "/v1")
+    return lambda: client.ats.get_candidate_attachments(candidate_id=candidate)
+
+
+def raw_kombo_async(base: str, candidate: str):
+    import httpx
+    from kombo_client.models import CandidateAttachmentsResponse
+
+    client = httpx.AsyncClient()
+    url = f"{base}/v1/ats/candidates/{candidate}/attachments"
+
+    async def call():
+        response = await client.get(url, headers=KOMBO_HEADERS)
+        response.raise_for_status()
+        return CandidateAttachmentsResponse.model_validate_json(response.content)
+
+    return call
+
+
 def sdk_kombo(base: str, candidate: str):
     from kombo import Kombo
 
@@ -76,6 +98,9 @@ CASES = {
     "ours-observed-kombo-drift": (ours_kombo_observed, "drift"),
     "raw-kombo-drift": (raw_kombo, "drift"),
     "sdk-kombo-small": (sdk_kombo, "small"),
+    # Async: each call awaited in one event loop (an async client is built inside it).
+    "ours-async-kombo-small": (ours_kombo_async, "small"),
+    "raw-async-kombo-small": (raw_kombo_async, "small"),
     "ours-kombo-5000": (ours_kombo, "many"),
     "raw-kombo-5000": (raw_kombo, "many"),
     "ours-hrflow-profile": (ours_hrflow, ""),
@@ -86,6 +111,20 @@ CASES = {
 def main() -> None:
     case, port, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     factory, arg = CASES[case]
+    if "-async-" in case:
+        import asyncio
+
+        async def timed() -> float:
+            call = factory(f"http://127.0.0.1:{port}", arg)
+            for _ in range(max(5, count // 10)):
+                await call()
+            started = time.perf_counter()
+            for _ in range(count):
+                await call()
+            return (time.perf_counter() - started) / count
+
+        print(asyncio.run(timed()))
+        return
     call = factory(f"http://127.0.0.1:{port}", arg)
     for _ in range(max(5, count // 10)):
         call()

@@ -54,6 +54,12 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
     ),
     "per-call overhead, small response vs raw httpx + pydantic": ("ours-kombo-small", "raw-kombo-small", 1.15),
     "per-call overhead, small response vs kombo SDK": ("ours-kombo-small", "sdk-kombo-small", 0.35),
+    "per-call overhead, async vs sync (ours)": ("ours-async-kombo-small", "ours-kombo-small", 1.1),
+    "per-call overhead, async, small response vs raw async httpx + pydantic": (
+        "ours-async-kombo-small",
+        "raw-async-kombo-small",
+        1.15,
+    ),
     # Observing (observe=): a matching body is validated strictly, then walked for what it says more.
     "per-call, observe= on vs off, matching response": ("ours-observed-kombo-small", "ours-kombo-small", 1.10),
     "per-call, observe= on, matching response vs raw httpx + pydantic": (
@@ -339,6 +345,8 @@ def runtime(runs: int, samples: dict[str, list[float]]) -> None:
         "ours-kombo-drift",
         "ours-observed-kombo-drift",
         "raw-kombo-drift",
+        "ours-async-kombo-small",
+        "raw-async-kombo-small",
         "sdk-kombo-small",
         "ours-kombo-5000",
         "raw-kombo-5000",

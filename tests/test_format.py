@@ -518,3 +518,101 @@ def test_runtime_modules_are_stored_as_black_writes_them():
     prepared = fmt.prepare(files, kept)
     assert not kept & set(prepared.python)
     assert fmt.finish(prepared, fmt.run_jobs(prepared.plan.jobs)) == fmt.format_files(files)
+
+
+# -- the templates on the fast path ----------------------------------------------------------------------
+
+#: A document whose every name and text is long: what a template line makes of them must still be
+#: formatted statement by statement (a template line black must take whole costs seconds on EC2's 15,000-
+#: line ``_endpoints.py``, which is one chunk).
+LONG = "Amazon Elastic Compute Cloud Extraordinarily Long Service Name For Testing"
+LONG_DOCUMENT = {
+    "openapi": "3.0.0",
+    "info": {"title": LONG, "version": "1", "description": "word " * 80},
+    "servers": [{"url": "https://ec2.example.com/", "description": "x " * 70}],
+    "paths": {
+        "/": {
+            "get": {
+                "operationId": "DescribeInstanceCreditSpecificationsAndSomethingElseVeryLong",
+                "summary": "s " * 90,
+                "description": "d " * 120,
+                "parameters": [
+                    {
+                        "name": "Action",
+                        "in": "query",
+                        "required": True,
+                        "description": "p " * 80,
+                        "schema": {"type": "string", "enum": ["DescribeInstanceCreditSpecificationsAndSomethingElse"]},
+                    },
+                    {
+                        "name": "VeryLongParameterNameThatGoesOnAndOnAndOnForeverAndEverMore",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "r " * 70,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "$ref": "#/components/schemas/LongResultOfDescribingInstanceCreditSpecificationsAndMore"
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/#Action=RunInstances": {"post": {"operationId": "RunInstances", "responses": {"200": {"description": "ok"}}}},
+    },
+    "components": {
+        "schemas": {
+            "LongResultOfDescribingInstanceCreditSpecificationsAndMore": {
+                "type": "object",
+                "description": "c " * 90,
+                "properties": {
+                    "instanceCreditSpecificationSetWithAVeryLongPropertyNameIndeed": {
+                        "type": "array",
+                        "description": "q " * 90,
+                        "items": {"type": "string"},
+                    }
+                },
+            }
+        }
+    },
+}
+
+
+def _told(spec: Path | str, name: str) -> list[str]:
+    from generator import generate_package
+    from generator.speed import Speed
+
+    result = generate_package(spec, name=name, speed=Speed(cache=None, workers=False))
+    assert result.ok and result.api is not None
+    return fmt.prepare(render.render(result.api), render.verbatim(result.api)).told()
+
+
+@pytest.mark.parametrize("spec", sorted((ROOT / "tests" / "specs").glob("*.yaml")), ids=lambda p: p.stem)
+def test_no_template_line_sends_a_chunk_to_black_whole(spec):
+    assert _told(spec, spec.stem) == []
+
+
+def test_long_names_and_texts_keep_every_module_on_the_fast_path(tmp_path):
+    import json
+
+    path = tmp_path / "long.json"
+    path.write_text(json.dumps(LONG_DOCUMENT), encoding="utf-8")
+    assert _told(path, "long") == []
+
+
+def test_a_chunk_black_takes_whole_is_told_with_why():
+    chunk = 'X = 1\n"""' + " ".join(["w"] * 30) + "\n" + "z" * 99 + '"""\n'
+    todo = fmt.plan([chunk])
+    assert todo.wholes == [(0, "a docstring's closing line of 102 columns (line 3): black moves its quotes")]
+    prepared = fmt.Prepared({"m.py": chunk}, ["m.py"], [1], todo)
+    assert prepared.told() == [
+        "m.py: `X = 1` went to black whole: a docstring's closing line of 102 columns (line 3): black moves its quotes"
+    ]
+    assert fmt.why_whole("if x:\n    y = 1  \n") == "trailing whitespace"
+    assert fmt.why_whole("for x in y:\n    z = " + "a" * 100 + "\n").startswith("a statement of 108 columns (line 2)")

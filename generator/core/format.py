@@ -32,7 +32,7 @@ import bisect
 import itertools
 import re
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -503,6 +503,7 @@ class Plan:
     chunks: list[str]
     steps: dict[int, int | list[Step]]
     jobs: list[Job]
+    wholes: list[tuple[int, str]] = field(default_factory=list)  # (chunk, why black takes it whole)
 
 
 def plan(chunks: list[str]) -> Plan:
@@ -511,6 +512,7 @@ def plan(chunks: list[str]) -> Plan:
     chunk whose statements cannot all be done alone is one job, whole."""
     steps: dict[int, int | list[Step]] = {}
     jobs: list[Job] = []
+    wholes: list[tuple[int, str]] = []
     for i, chunk in enumerate(chunks):
         verdict = _unstable_lines(chunk)
         if verdict == []:
@@ -519,6 +521,7 @@ def plan(chunks: list[str]) -> Plan:
         if own is None:
             steps[i] = len(jobs)
             jobs.append(("chunk", chunk, 0, False))
+            wholes.append((i, why_whole(chunk)))
             continue
         mine: list[Step] = []
         for first, last, job in own:
@@ -527,7 +530,43 @@ def plan(chunks: list[str]) -> Plan:
             if text is None:
                 jobs.append(job)
         steps[i] = mine
-    return Plan(chunks, steps, jobs)
+    return Plan(chunks, steps, jobs, wholes)
+
+
+def why_whole(chunk: str) -> str:
+    """Why black takes ``chunk`` whole rather than the statements of its long lines alone (``plan``), in
+    words, with the line (1-based, in the chunk): what a template or a spec string did to cost the fast
+    path. Run only for chunks that go whole."""
+    if "\t" in chunk:
+        return "a tab"
+    if " \n" in chunk or chunk.endswith(" "):
+        return "trailing whitespace"
+    lines = chunk.split("\n")
+    for n, line in enumerate(lines, 1):
+        if line.endswith("\\"):
+            return f"a backslash continuation (line {n})"
+    try:
+        tree = ast.parse(chunk)
+    except SyntaxError as exc:
+        return f"not valid Python alone (line {exc.lineno})"
+    docstrings = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+    ]
+    for node in docstrings:
+        n = node.end_lineno or node.lineno
+        if n > node.lineno and len(lines[n - 1]) > LINE_LENGTH:
+            return f"a docstring's closing line of {len(lines[n - 1])} columns (line {n}): black moves its quotes"
+    strings = {n for node in docstrings for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+    long = [n for n, line in enumerate(lines, 1) if len(line) > LINE_LENGTH]
+    for n in long:
+        if n in strings:
+            return f"a docstring line of {len(lines[n - 1])} columns (line {n}) where it cannot be formatted alone"
+    if long:
+        n = long[0]
+        return f"a statement of {len(lines[n - 1])} columns (line {n}) that cannot be formatted alone"
+    return "a docstring left open or closed on a long line"
 
 
 def apply(plan: Plan, done: list[str | None], run: Runner = run_jobs) -> list[str] | None:
@@ -612,6 +651,15 @@ class Prepared:
     python: list[str]  # the .py files, in order
     counts: list[int]  # how many chunks of ``plan`` each has
     plan: Plan
+
+    def told(self) -> list[str]:
+        """Each chunk black takes whole, as ``path: `first line` whole: why`` (``generate -v``)."""
+        owner: list[str] = [path for path, count in zip(self.python, self.counts) for _ in range(count)]
+        out = []
+        for i, why in self.plan.wholes:
+            head = next((line.strip() for line in self.plan.chunks[i].split("\n") if line.strip()), "")
+            out.append(f"{owner[i]}: `{head[:60]}` went to black whole: {why}")
+        return out
 
 
 def prepare(files: dict[str, str], formatted: Collection[str] = ()) -> Prepared:

@@ -191,8 +191,8 @@ def _enum(pointer: str, values: list[Any]) -> Callable[[Any], None]:
 CASES: list[tuple[str, Callable[[Any], None], str | None, str | None]] = [
     ("path-removed", _delete("/paths/~1things~1{id}"), "/paths/~1things~1{id}", None),
     ("operation-removed", _delete("/paths/~1things~1{id}/delete"), "/paths/~1things~1{id}/delete", None),
-    ("operation-renamed", _set(GET + "/operationId", "fetchThing"), GET, GET),
-    ("operation-moved", _set(GET + "/tags", ["stuff"]), GET, GET),
+    ("operation-id-changed", _set(GET + "/operationId", "fetchThing"), GET, GET),
+    ("operation-tag-changed", _set(GET + "/tags", ["stuff"]), GET, GET),
     ("parameter-removed", _delete(GET + "/parameters/1"), GET + "/parameters/1", None),
     (
         "required-parameter-added",
@@ -623,9 +623,17 @@ def test_output_formats(tmp_path):
     assert "breaking parameter-removed: GET /things/{id}: query parameter 'verbose' removed" in text
     assert "old: " in text and "2 change(s): 1 breaking, 0 warning, 1 safe; version bump: major" in text
     payload = json.loads(as_json(result))
-    assert list(payload) == ["schema", "summary", "changes"] and payload["schema"] == "specgen-diff/1"
+    assert list(payload) == ["schema", "summary", "changes", "api"] and payload["schema"] == "specgen-diff/1"
     assert all(list(c) == ["level", "rule", "where", "message", "old", "new"] for c in payload["changes"])
-    assert payload["summary"] == {"breaking": 1, "warning": 0, "safe": 1, "bump": "major"}
+    assert payload["summary"] == {
+        "breaking": 1,
+        "warning": 0,
+        "safe": 1,
+        "bump": "major",
+        "api_breaking": 0,
+        "api_added": 0,
+    }
+    assert payload["api"] == []
     assert payload["changes"][0]["rule"] == "parameter-removed" and payload["changes"][0]["old"].endswith(
         "#" + GET + "/parameters/1"
     )

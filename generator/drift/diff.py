@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ..core import pointer as jp
+from ..core.escape import md_inline
 from ..core.load import Spec, document_name
+from .surface import ApiChange
 
 Level = Literal["breaking", "warning", "safe"]
 LEVELS: tuple[Level, ...] = ("breaking", "warning", "safe")
@@ -37,8 +39,6 @@ class Rule:
 RULES: dict[str, Rule] = {
     "path-removed": Rule("breaking", "a path and all its operations removed"),
     "operation-removed": Rule("breaking", "an operation removed (its method disappears)"),
-    "operation-renamed": Rule("breaking", "operationId / x-sdk-name changed (the method is renamed)"),
-    "operation-moved": Rule("breaking", "tag / x-sdk-group changed (the method moves to another resource)"),
     "parameter-removed": Rule("breaking", "a parameter removed (its keyword disappears)"),
     "required-parameter-added": Rule("breaking", "a required parameter added"),
     "parameter-made-required": Rule("breaking", "an optional parameter made required"),
@@ -140,6 +140,16 @@ RULES: dict[str, Rule] = {
     "webhook-added": Rule("safe", "a webhook or callback added"),
     "description-changed": Rule("safe", "a description, summary, title or example changed", docs=True),
     "version-changed": Rule("safe", "info.version changed", docs=True),
+    "operation-id-changed": Rule(
+        "safe",
+        "operationId / x-sdk-name changed (whether the method is renamed is read from the generated public API)",
+        docs=True,
+    ),
+    "operation-tag-changed": Rule(
+        "safe",
+        "tag / x-sdk-group changed (whether the method moves is read from the generated public API)",
+        docs=True,
+    ),
 }
 
 
@@ -157,16 +167,30 @@ class Change:
         return RULES[self.rule].docs
 
 
+Bump = Literal["major", "minor", "patch"]
+BUMPS: tuple[Bump | None, ...] = (None, "patch", "minor", "major")
+
+
 @dataclass
 class DiffResult:
+    """The spec's changes and, when both sides were generated (``judged``), the generated public API's
+    changes and whether the generated code changed at all: what a release is decided by."""
+
     changes: list[Change] = field(default_factory=list)
+    api: tuple[ApiChange, ...] = ()  # the public API's changes, old package -> new package
+    code_changed: bool = False  # the generated files differ (beyond the version and the CHANGELOG)
+    judged: bool = False  # api and code_changed were compared (both sides generated)
 
     def count(self, level: Level) -> int:
         return sum(1 for c in self.changes if c.level == level)
 
     @property
-    def bump(self) -> Literal["major", "minor", "patch"] | None:
-        """The version bump the changes call for (breaking -> major, additive -> minor, docs -> patch)."""
+    def breaking_api(self) -> list[ApiChange]:
+        return [c for c in self.api if c.level == "breaking"]
+
+    @property
+    def spec_bump(self) -> Bump | None:
+        """The bump the spec's changes alone call for (breaking -> major, additive -> minor, docs -> patch)."""
         if not self.changes:
             return None
         if self.count("breaking"):
@@ -175,7 +199,17 @@ class DiffResult:
             return "minor"
         return "patch"
 
+    @property
+    def bump(self) -> Bump | None:
+        """The release: the larger of the spec's bump and the public API's (a breaking API change -> major,
+        an added one -> minor), and at least a patch when the generated code changed. This is the one
+        place the bump is decided, for ``generate``'s release, ``diff`` and ``check`` alike."""
+        api: Bump | None = "major" if self.breaking_api else "minor" if self.api else None
+        return max(self.spec_bump, api, "patch" if self.code_changed else None, key=BUMPS.index)
+
     def fails(self, fail_on: Level) -> bool:
+        if fail_on in LEVELS and self.breaking_api:
+            return True
         return any(LEVELS.index(c.level) <= LEVELS.index(fail_on) for c in self.changes)
 
 
@@ -557,22 +591,11 @@ class _Differ:
         od, optr, a, aitem, aitem_ptr = old
         nd, nptr, b, bitem, bitem_ptr = new
         o, n = (od, optr), (nd, nptr)
+        # Raw names are documentation: the method a user calls is judged by the generated public API.
         if _op_name(a) != _op_name(b):
-            self.add(
-                "operation-renamed",
-                where,
-                f"operation name {_op_name(a)!r} -> {_op_name(b)!r} (the client method is renamed)",
-                (od, optr),
-                (nd, nptr),
-            )
+            self.add("operation-id-changed", where, f"operation name {_op_name(a)!r} -> {_op_name(b)!r}", o, n)
         if _op_group(a) != _op_group(b):
-            self.add(
-                "operation-moved",
-                where,
-                f"resource {_op_group(a)!r} -> {_op_group(b)!r} (the client method moves)",
-                (od, optr),
-                (nd, nptr),
-            )
+            self.add("operation-tag-changed", where, f"group {_op_group(a)!r} -> {_op_group(b)!r}", o, n)
         if b.get("deprecated") is True and a.get("deprecated") is not True:
             self.add("operation-deprecated", where, "operation marked deprecated", o, n)
         for key in ("summary", "description"):
@@ -1224,37 +1247,50 @@ def diff_specs(old: Spec, new: Spec, prune: bool = True) -> DiffResult:
 
 
 def as_text(result: DiffResult) -> str:
-    if not result.changes:
-        return "no changes\n"
+    if not result.changes and not result.api:
+        return "no changes\n" if result.bump is None else _summary(result) + "\n"
     lines = []
     for c in result.changes:
         lines.append(f"{c.level:8} {c.rule}: {c.where}: {c.message}")
         for side, ptr in (("old", c.old), ("new", c.new)):
             if ptr:
                 lines.append(f"         {side}: {ptr}")
+    for a in result.api:
+        lines.append(f"{a.level:8} public API: {a.text}")
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"
 
 
-#: ``diff --format json``'s schema, named in its output; a change to the keys below gets a new name.
+#: ``diff --format json``'s schema, named in its output; keys are only added under this name, a change to
+#: the keys below gets a new name.
 JSON_SCHEMA = "specgen-diff/1"
 
 
 def as_json(result: DiffResult) -> str:
     """``{"schema": JSON_SCHEMA, "summary": {"breaking": n, "warning": n, "safe": n, "bump": "major" | "minor"
-    | "patch" | null}, "changes": [{"level", "rule", "where", "message", "old", "new"}, ...]}``; ``old`` and
-    ``new`` are ``file#/json/pointer`` or null. Documented in the README, held by ``tests/test_diff.py``."""
+    | "patch" | null, "api_breaking": n, "api_added": n}, "changes": [{"level", "rule", "where", "message",
+    "old", "new"}, ...], "api": [{"level": "breaking" | "added", "text"}, ...]}``; ``old`` and ``new`` are
+    ``file#/json/pointer`` or null; ``api`` is the generated public API's changes (empty when the packages
+    were not compared) and ``bump`` the release ``generate`` makes for them. Documented in the README, held
+    by ``tests/test_diff.py``."""
+    breaking = len(result.breaking_api)
     payload = {
         "schema": JSON_SCHEMA,
-        "summary": {level: result.count(level) for level in LEVELS} | {"bump": result.bump},
+        "summary": {level: result.count(level) for level in LEVELS}
+        | {"bump": result.bump, "api_breaking": breaking, "api_added": len(result.api) - breaking},
         "changes": [asdict(c) for c in result.changes],
+        "api": [asdict(a) for a in result.api],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
 
 def as_markdown(result: DiffResult, title: str = "API changes") -> str:
-    icons = {"breaking": "🔴", "warning": "🟡", "safe": "🟢"}
+    icons = {"breaking": "🔴", "warning": "🟡", "safe": "🟢", "added": "🟢"}
     lines = [f"### {title}", "", _summary(result), ""]
+    if result.api:
+        lines += ["| | public API (what users' code sees) |", "|---|---|"]
+        lines += [f"| {icons[a.level]} {a.level} | {_md(md_inline(a.text))} |" for a in result.api]
+        lines.append("")
     if result.changes:
         lines += ["| | rule | where | change | old | new |", "|---|---|---|---|---|---|"]
         for c in result.changes:
@@ -1276,4 +1312,10 @@ def _md(text: str | None) -> str:
 
 def _summary(result: DiffResult) -> str:
     counts = ", ".join(f"{result.count(level)} {level}" for level in LEVELS)
-    return f"{len(result.changes)} change(s): {counts}" + (f"; version bump: {result.bump}" if result.bump else "")
+    text = f"{len(result.changes)} change(s): {counts}"
+    if result.judged:
+        breaking = len(result.breaking_api)
+        text += f"; public API: {breaking} breaking, {len(result.api) - breaking} added"
+        if not result.api and result.code_changed:
+            text += " (generated code changed)"
+    return text + (f"; version bump: {result.bump}" if result.bump else "")

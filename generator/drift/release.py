@@ -17,9 +17,11 @@ inputs give the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import tomllib
@@ -35,6 +37,9 @@ from .surface import changes as api_changes
 CHANGELOG = "CHANGELOG.md"
 FIRST_VERSION = "0.1.0"
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+#: What a release writes beside the code (written after the version is chosen): not code that changed.
+#: ``names.lock.json`` is the names lock (``core/build_ir/lock.py``).
+RELEASE_FILES = (CHANGELOG, SNAPSHOT, "names.lock.json")
 
 
 @dataclass(frozen=True)
@@ -64,17 +69,20 @@ def bumped(version: str, bump: str) -> str:
     return f"{major}.{minor}.{patch + 1}"
 
 
-def _code_changed(files: dict[str, str], previous: dict[str, str | None]) -> bool:
+def _code_changed(files: Mapping[str, str], previous: Mapping[str, str | None]) -> bool:
     """Whether the generator now writes different code than last time (by the manifest's hashes, so a
-    hand edit on disk, which generation simply undoes, is not mistaken for a new release)."""
+    hand edit on disk, which generation simply undoes, is not mistaken for a new release). A previous
+    package without a manifest (one built in memory, as ``diff`` builds the old side) is compared by
+    its files."""
+    if MARKER not in previous:
+        kept = {p: t for p, t in previous.items() if p not in RELEASE_FILES}
+        return kept != {p: t for p, t in files.items() if p not in RELEASE_FILES}
     try:
         recorded = json.loads(previous.get(MARKER) or "").get("files", {})
     except (ValueError, AttributeError):
         return True
-    recorded = {p: h for p, h in recorded.items() if p not in (CHANGELOG, SNAPSHOT)}
-    current = {
-        p: hashlib.sha256(t.encode("utf-8")).hexdigest() for p, t in files.items() if p not in (CHANGELOG, SNAPSHOT)
-    }
+    recorded = {p: h for p, h in recorded.items() if p not in RELEASE_FILES}
+    current = {p: hashlib.sha256(t.encode("utf-8")).hexdigest() for p, t in files.items() if p not in RELEASE_FILES}
     return recorded != current
 
 
@@ -84,7 +92,17 @@ def spec_changes(spec: Spec, previous: dict[str, str | None]) -> DiffResult | No
     return None if old is None else diff_specs(old, spec)
 
 
-_BUMPS = (None, "patch", "minor", "major")
+def judge(
+    changes: DiffResult, files: Mapping[str, str], previous: Mapping[str, str | None], package: str
+) -> DiffResult:
+    """The spec's ``changes`` with the generated package's: the public API of the ``previous`` package's
+    files against ``files`` (``surface``), and whether the code changed at all. Its ``bump`` is the
+    release: ``generate`` (``plan``), ``diff`` and ``check`` all decide by this one function, so a
+    raw ``operationId`` or tag re-spelled with the same methods is documentation, and a method renamed
+    or moved is breaking whatever in the spec caused it."""
+    code_changed = _code_changed(files, previous)
+    api = tuple(api_changes(previous, files, package)) if code_changed else ()
+    return dataclasses.replace(changes, api=api, code_changed=code_changed, judged=True)
 
 
 def plan(changes: DiffResult | None, files: dict[str, str], previous: dict[str, str | None], package: str) -> Release:
@@ -93,11 +111,9 @@ def plan(changes: DiffResult | None, files: dict[str, str], previous: dict[str, 
     version = previous_version(previous)
     if changes is None:
         return Release(version, None, None)
-    code_changed = _code_changed(files, previous)
-    api = tuple(api_changes(previous, files, package)) if code_changed else ()
-    api_bump = "major" if any(c.level == "breaking" for c in api) else "minor" if api else None
-    bump = max(changes.bump, api_bump, "patch" if code_changed else None, key=_BUMPS.index)
-    return Release(bumped(version, bump) if bump else version, bump, changes, api)
+    judged = judge(changes, files, previous, package)
+    bump = judged.bump
+    return Release(bumped(version, bump) if bump else version, bump, judged, judged.api)
 
 
 def changelog(
@@ -144,6 +160,7 @@ __all__ = [
     "Release",
     "bumped",
     "changelog",
+    "judge",
     "plan",
     "previous_version",
     "snapshot",

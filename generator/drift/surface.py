@@ -194,6 +194,13 @@ def _described(a: Surface, b: Surface) -> list[ApiChange]:
             short = name.rsplit(".", 1)[-1]
             for key in [k for k in side if k[1] == name or k[1].startswith(name + ".") or k[::2] == ("export", short)]:
                 del side[key]  # its members, and its name in __all__, go with it
+    for old_name, new_name in _moved_methods(a, b).items():
+        if not _async(old_name):
+            how = "renamed" if old_name.rsplit(".", 1)[0] == new_name.rsplit(".", 1)[0] else "moved"
+            lines[("breaking", f"method {_short(old_name)}() {how} to {_short(new_name)}()", "")].append("")
+        for side, name in ((a, old_name), (b, new_name)):
+            for key in [k for k in side if k[1] == name and k[0] in ("method", "keyword")]:
+                del side[key]  # its keywords go with it
     whole = {k[1] for k in (*a, *b) if k[0] in ("class", "method") and (k in a) != (k in b)}
     for key in sorted(set(a) | set(b)):
         kind, owner, member = key
@@ -288,6 +295,33 @@ def _renamed_classes(a: Surface, b: Surface) -> dict[str, str]:
         if len(match) == 1:
             out[old] = match[0]
     return out
+
+
+def _moved_methods(a: Surface, b: Surface) -> dict[str, str]:
+    """A method gone and a method come (in the same class or another) with the same keywords and return
+    type, and no other method of either side that matches: the same operation, renamed or moved. An async
+    twin pairs with an async twin."""
+
+    def shape(side: Surface, method: str) -> tuple[object, ...]:
+        keywords = frozenset((k[2], v) for k, v in side.items() if k[0] == "keyword" and k[1] == method)
+        return (_async(method), side[("method", method, "")], keywords)
+
+    gone = [k[1] for k in a if k[0] == "method" and k not in b]
+    came = [k[1] for k in b if k[0] == "method" and k not in a]
+    shapes_gone = collections.Counter(shape(a, m) for m in gone)
+    shapes_came = collections.Counter(shape(b, m) for m in came)
+    by_shape = {shape(b, m): m for m in came}
+    out: dict[str, str] = {}
+    for old in gone:
+        found = shape(a, old)
+        if shapes_gone[found] == 1 and shapes_came[found] == 1:
+            out[old] = by_shape[found]
+    return out
+
+
+def _async(name: str) -> bool:
+    """Whether a name lies in an ``AsyncX`` class (the async twin of ``X``)."""
+    return any(p.startswith("Async") and p[5:6].isupper() for p in name.split("."))
 
 
 def _has_default(signature: str) -> bool:

@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import errno
 import gc
+import json
 import os
 import sys
 import time
@@ -18,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .config import ApiConfig, ConfigError, ProjectConfig, load_project
+from .core.keep import KeepList, KeepListError
 from .core.load import RefPolicy, Spec, load_spec
 from .core.names import snake
 from .core.validate import validate
@@ -246,6 +248,25 @@ class _Run:
     generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]]  # to remember once the tree holds them
 
 
+def _unkept(tree: dict[str, str | None]) -> dict[str, str | None] | None:
+    """An API's folder without what its keep-list (``.specgenignore``) keeps; None when that list cannot
+    be read (the write then says why)."""
+    try:
+        keep = KeepList.from_tree(tree)
+    except KeepListError:
+        return None
+    return keep.unkept(tree) if keep else tree
+
+
+def _keeps_generated(on_disk: dict[str, str | None], written: dict[str, str | None]) -> bool:
+    """Whether the manifest lists a file the keep-list keeps (its generated text is then not on disk)."""
+    try:
+        recorded = json.loads(on_disk.get(MARKER) or "").get("files", {})
+    except (ValueError, AttributeError):
+        return True
+    return not isinstance(recorded, dict) or any(p not in written for p in recorded)
+
+
 def _speed(args: argparse.Namespace) -> Speed:
     """``check`` compares against a generation without caches, as does any command given --no-cache."""
     return Speed(cache=None) if getattr(args, "no_cache", False) or args.command == "check" else Speed()
@@ -260,23 +281,35 @@ def _run(args: argparse.Namespace) -> _Run:
     fresh = 0  # APIs whose output was already what generation gives (input cache)
     generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
     speed = _speed(args)
+    todo: list[tuple[ApiConfig, dict[str, str | None], Path]] = []
+    kept_fresh: list[tuple[ApiConfig, dict[str, str | None], Path]] = []
     for config in apis:
         on_disk = previous_tree(out, config.name if per_api else None)
         # The previous release: the folder as last committed, else (outside git) as it is.
         committed = history.committed_tree(out, config.name if per_api else None)
         previous = on_disk if committed is None else committed
         api_out = out / config.name if per_api else out
+        written = _unkept(on_disk)  # what generation wrote there: its keep-list's paths are not
         if (
             speed.cache is not None
+            and written is not None
             and (previous is on_disk or previous == on_disk)
-            and inputs.unchanged(config, policy, api_out, on_disk)
+            and inputs.unchanged(config, policy, api_out, written)
         ):
             # Nothing the output depends on changed and nobody edited it: it is still the answer.
-            for rel, text in on_disk.items():
+            for rel, text in written.items():
                 if rel != MARKER and text is not None:
                     files[f"{config.name}/{rel}" if per_api else rel] = text
             fresh += 1
+            if _keeps_generated(on_disk, written):
+                # What generation gives at a kept path is not on disk, yet the manifest lists it: were
+                # another API to be written, this one is built again for it.
+                kept_fresh.append((config, previous, api_out))
             continue
+        todo.append((config, previous, api_out))
+    if todo and kept_fresh:
+        todo = sorted([*todo, *kept_fresh], key=lambda job: apis.index(job[0]))
+    for config, previous, api_out in todo:
         with _Progress(config.name, args) as progress:
             result: GenerationResult = build_files(config, policy, previous, speed, progress)
         _report(result.diagnostics, args, config.name)
@@ -422,7 +455,11 @@ def _main(args: argparse.Namespace, held: contextlib.ExitStack) -> int:
         print(f"{count} spec(s) valid")
         return 0
     if args.command == "check":
-        drift = Drift() if run.up_to_date else compare(out, files)
+        try:
+            drift = Drift() if run.up_to_date else compare(out, files)
+        except WriteError as exc:  # a keep-list that cannot be read
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         if drift.clean:
             print(f"check: {out} is up to date ({count} API(s))")
             return 0 if gate_ok else 1
@@ -469,8 +506,13 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
     """Record this run's generations in the input cache, once the tree is known to hold their files
     (``hashes``: the written tree's ``digests``, when already computed)."""
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
-    for config, spec, api_out, files in run.generated:
+    for config, spec, api_out, every in run.generated:
         prefix = f"{config.name}/" if run.per_api else ""
+        try:
+            keep = KeepList.from_folder(api_out)
+        except KeepListError:
+            continue
+        files = {rel: text for rel, text in every.items() if not keep.keeps(rel)}  # what generation wrote
         mine = {rel: hashes[prefix + rel] for rel in files} if hashes is not None else None
         inputs.remember(config, policy, spec, api_out, files, mine)
 

@@ -9,9 +9,16 @@ that is judged before anything in the folder is read (``check_output_folder``), 
 folder of a million files takes no longer than refusing an empty one. One generation at a time writes a
 folder (``locked``).
 
+Nothing of the user's is lost without ``force``: a file no generation wrote (not in the manifest) that
+generation would delete, and a file changed since the last generation (its sha256 is not the manifest's)
+that generation would overwrite or delete, are refused, each named, before anything is written. Paths the
+folder's ``.specgenignore`` keep-lists keep (``core/keep.py``) are never written, deleted or refused: a
+kept file is carried into the new tree as it is, before the swap, so the swap stays atomic.
+
 Atomic against the generator failing or being killed at any point: what was written is the kernel's
 before the swap. Files are not fsynced: after a power loss a file system may come back with recent data
-missing, which ``check`` reports against the manifest and ``generate`` writes again. Syncing a large
+missing, which ``check`` reports against the manifest; ``generate`` writes a lost file again and refuses
+one left with other contents as it refuses a hand edit (``force`` writes it). Syncing a large
 tree waits on the device for every byte of it (and, on ext4, for everything else written meanwhile):
 more than a second on a slow disk, for a folder that is generated and committed anyway.
 """
@@ -32,6 +39,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
+
+from .keep import KEEP_FILE, KeepList, KeepListError
 
 MARKER = ".specgen"
 #: Seconds a generation waits for another one writing the same folder before saying it is busy.
@@ -165,15 +174,66 @@ def _recorded(manifest: str | None) -> dict[str, str] | None:
     return files if isinstance(files, dict) else None
 
 
-def _foreign(current: dict[str, str | None], expected: dict[str, str]) -> list[str]:
+def _foreign(current: dict[str, str | None], expected: dict[str, str | None]) -> list[str]:
     """Files of the folder that neither this generation nor the one recorded in its manifest wrote."""
     recorded = _recorded(current.get(MARKER)) or {}
     return sorted(p for p in current if p not in expected and p not in recorded and p != MARKER)
 
 
+def edited(current: dict[str, str | None], expected: dict[str, str | None], kept: set[str]) -> list[str]:
+    """Files of the folder that generation would overwrite or delete although they are not what the last
+    generation wrote (their sha256 differs from the manifest's; edited by hand, or added by hand at a path
+    generation now writes): what they hold would be lost. Kept paths are never touched, so never listed; a
+    file that already holds what generation writes loses nothing."""
+    recorded = _recorded(current.get(MARKER))
+    if recorded is None:
+        return []
+    out = []
+    for path, text in current.items():
+        if path == MARKER or path in kept or (path not in expected and path not in recorded):
+            continue  # the marker, a kept path, or a file added by hand that would be deleted (_foreign)
+        if path in expected and expected[path] == text:
+            continue
+        if text is not None and recorded.get(path) == _sha256(text):
+            continue  # as the last generation wrote it
+        out.append(path)
+    return sorted(out)
+
+
+def _named(root: Path, paths: list[str]) -> str:
+    return ", ".join(str(root / p) for p in paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+
+
+def planned(
+    current: dict[str, str | None], files: dict[str, str], hashes: dict[str, str] | None = None
+) -> tuple[dict[str, str | None], set[str]]:
+    """What a folder holding ``current`` holds once generation writes ``files``, and which of its paths
+    the keep-lists keep (``core/keep.py``). Kept paths are never written: a kept file on disk stays as it
+    is (its text here, ``None`` when not UTF-8), a kept path that is not there is not made. The manifest
+    lists what generation gives, kept or not, so it is the same bytes for the same output with or without
+    a keep-list (``check`` and the release compare it), and a file no longer kept that differs from it is
+    refused as a hand edit. The marker itself is never kept. Raises WriteError for a keep-list that cannot
+    be read."""
+    try:
+        keep = KeepList.from_tree(current)
+    except KeepListError as exc:
+        raise WriteError(f"cannot read the keep-list: {exc}") from exc
+    expected: dict[str, str | None] = dict(with_marker(files, hashes))
+    if not keep:
+        return expected, set()
+    kept = {p for p in (*current, *files) if p != MARKER and keep.keeps(p)}
+    for path in kept:
+        expected.pop(path, None)
+        if path in current:
+            expected[path] = current[path]
+    return expected, kept
+
+
 def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines: int = 40) -> Drift:
-    expected = with_marker(files)
+    """How the folder ``root`` differs from what generation gives (``files``); kept paths are not
+    compared."""
     actual = read_tree(root)
+    expected, kept = planned(actual, files)
     drift = Drift()
     for path, text in expected.items():
         if path not in actual:
@@ -181,8 +241,8 @@ def compare(root: Path, files: dict[str, str], context: int = 3, max_diff_lines:
         elif actual[path] != text:
             drift.changed.append(path)
             if path != MARKER:
-                drift.diffs[path] = _short_diff(path, actual[path] or "", text, context, max_diff_lines)
-    drift.extra = sorted(p for p in actual if p not in expected)
+                drift.diffs[path] = _short_diff(path, actual[path] or "", text or "", context, max_diff_lines)
+    drift.extra = sorted(p for p in actual if p not in expected and p not in kept)
     return drift
 
 
@@ -437,6 +497,15 @@ def _linked(source: Path, target: Path) -> bool:
     return True
 
 
+def _carry(source: Path, target: Path) -> None:
+    """Put a kept entry of the tree being replaced into the new one as it is: the same file (a hard link;
+    a symbolic link stays a link), else a copy of it with its mode."""
+    try:
+        os.link(source, target, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(source, target, follow_symlinks=False)
+
+
 def recover(root: Path) -> None:
     """Finish or undo what a killed run left: put back a moved-away tree, drop half-written ones."""
     if not root.parent.is_dir():
@@ -457,9 +526,10 @@ def write_tree(
     swapped: Callable[[], object] = lambda: None,
 ) -> bool:
     """Make ``root`` hold exactly ``files`` (plus the marker; ``hashes`` are the files' ``digests`` when
-    already computed). Returns False when it already did. ``root`` must pass ``check_output_folder``. A
-    file in ``root`` that no generation wrote (not in its manifest: someone added it) is not deleted
-    unless ``force``: the write is refused, naming it, and nothing changes.
+    already computed), but for the paths its keep-lists keep (``planned``). Returns False when it already
+    did. ``root`` must pass ``check_output_folder``. A file in ``root`` that no generation wrote (not in its
+    manifest: someone added it) is not deleted, and one changed since the last generation (``edited``) is
+    not overwritten or deleted, unless ``force``: the write is refused, naming each, and nothing changes.
 
     ``swapped`` is called as soon as the new tree is in place. A WriteError means the folder is as it was;
     a SwapError says what it holds instead (the new tree, with the previous one beside it, or nothing,
@@ -468,19 +538,29 @@ def write_tree(
         check_relative_path(path)
     folder = check_output_folder(root)
     recover(folder)
-    expected = with_marker(files, hashes)
     current = read_tree(folder)
+    expected, kept = planned(current, files, hashes)
     if current == expected:
         return False
     foreign = [] if force else _foreign(current, expected)
-    if foreign:
-        shown = ", ".join(str(root / p) for p in foreign[:5]) + (
-            f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-        )
+    changed = [] if force else edited(current, expected, kept)
+    if foreign or changed:
+        said = []
+        if foreign:
+            it = "it" if len(foreign) == 1 else "them"
+            said.append(
+                f"{_named(root, foreign)}: not written by specgen (added to a generated folder by hand?), and"
+                f" generating would delete {it}"
+            )
+        if changed:
+            it = "it" if len(changed) == 1 else "them"
+            said.append(
+                f"{_named(root, changed)}: changed since the last generation (edited by hand?), and generating"
+                f" would overwrite {it}"
+            )
         raise WriteError(
-            f"{shown}: not written by specgen (added to a generated folder by hand?), and generating would delete"
-            f" {'it' if len(foreign) == 1 else 'them'}; move {'it' if len(foreign) == 1 else 'them'} out, or pass"
-            " --force to let generation replace the folder"
+            "; ".join(said) + f"; move custom code out, or keep it by listing its paths in a {KEEP_FILE} in the"
+            " package folder (gitignore syntax), or pass --force to let generation replace the folder"
         )
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.new-", dir=folder.parent))
@@ -491,8 +571,12 @@ def write_tree(
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
+            if rel in kept:
+                _carry(folder / rel, target)
+                continue
             if current.get(rel) == text and _linked(folder / rel, target):
                 continue
+            assert text is not None  # only a kept file may be other than text
             with open(target, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
         os.chmod(staging, 0o755)

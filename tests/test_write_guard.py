@@ -319,6 +319,16 @@ def test_the_configured_apis_check_clean_with_a_keep_list(tmp_path):
     checked = cli("check", "--no-base", cwd=project)
     assert checked.returncode == 0, checked.stderr
     assert client.read_text().endswith("\n# ours\n")
+    # Another API changes: the kept one is recognised unchanged, yet built again for the manifest's sake.
+    spec = project / "specs" / "crafter.yaml"
+    spec.write_text(spec.read_text().replace("Gets all attachments for the given profile.", "Lists them.", 1))
+    made = cli("generate", cwd=project)
+    assert made.returncode == 0 and "updated" in made.stdout, made.stderr
+    checked = cli("check", "--no-base", cwd=project)
+    assert checked.returncode == 0, checked.stderr
+    assert client.read_text().endswith("\n# ours\n")
+    recorded = json.loads((project / "generated" / MARKER).read_text())["files"]
+    assert recorded[f"hrflow/{client.relative_to(package).as_posix()}"] != write.digests({"c": client.read_text()})["c"]
 
 
 def test_the_readme_example_keeps_what_it_says():

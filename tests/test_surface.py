@@ -175,3 +175,55 @@ def test_a_field_declared_in_its_annotation_reads_as_the_same_field_with_its_wir
     assert _said(_files(annotated), _files(optional)) == [("added", "field Employee.title_code added")]
     old_required = ALIASED + '    title_code: str = pydantic.Field(alias="titleCode")\n'
     assert _said(_files(ALIASED), _files(old_required)) == [("breaking", "required field Employee.title_code added")]
+
+
+CLIENT = """class Client(SyncClient):
+    def update_job(self, job_id: str, *, title: str | None = None) -> None:
+        return None
+
+
+class AsyncClient(AsyncBaseClient):
+    async def update_job(self, job_id: str, *, title: str | None = None) -> None:
+        return None
+"""
+
+CLIENT_WITHOUT = """class Client(SyncClient):
+    pass
+
+
+class AsyncClient(AsyncBaseClient):
+    pass
+"""
+
+MOVED = RESOURCE.replace(
+    "class AsyncJobsResource(AsyncResource):",
+    "    def update(self, job_id: str, *, title: str | None = None) -> None:\n        return None\n\n\n"
+    "class AsyncJobsResource(AsyncResource):",
+).replace(
+    "class JobsResourceWithRawResponse:",
+    "    async def update(self, job_id: str, *, title: str | None = None) -> None:\n        return None\n\n\n"
+    "class JobsResourceWithRawResponse:",
+)
+
+
+def test_a_method_moved_to_another_class_is_one_breaking_change_naming_both_places():
+    old = {**_files(), "pkg/client.py": CLIENT}
+    new = {**_files(resource=MOVED), "pkg/client.py": CLIENT_WITHOUT}
+    assert _said(old, new) == [("breaking", "method Client.update_job() moved to JobsResource.update()")]
+
+
+def test_a_method_renamed_in_its_class_is_one_breaking_change():
+    renamed = RESOURCE.replace("def get(", "def retrieve(")
+    assert _said(_files(), _files(resource=renamed)) == [
+        ("breaking", "method JobsResource.get() renamed to JobsResource.retrieve()")
+    ]
+
+
+def test_a_method_removed_and_another_of_a_different_shape_added_are_not_a_rename():
+    other = RESOURCE.replace(
+        "def get(self, job_id: str, *, service_id: str | None = None) -> Job:",
+        "def retrieve(self, job_id: str) -> Job:",
+    )
+    said = _said(_files(), _files(resource=other))
+    assert ("breaking", "method JobsResource.get() removed") in said
+    assert ("added", "method JobsResource.retrieve() added") in said

@@ -592,10 +592,13 @@ class _Differ:
         nd, nptr, b, bitem, bitem_ptr = new
         o, n = (od, optr), (nd, nptr)
         # Raw names are documentation: the method a user calls is judged by the generated public API.
-        if _op_name(a) != _op_name(b):
-            self.add("operation-id-changed", where, f"operation name {_op_name(a)!r} -> {_op_name(b)!r}", o, n)
-        if _op_group(a) != _op_group(b):
-            self.add("operation-tag-changed", where, f"group {_op_group(a)!r} -> {_op_group(b)!r}", o, n)
+        for rule, keys in (
+            ("operation-id-changed", ("operationId", "x-sdk-name", "x-speakeasy-name-override")),
+            ("operation-tag-changed", ("tags", "x-sdk-group", "x-speakeasy-group")),
+        ):
+            changed = [f"{k} {_raw(a.get(k))} -> {_raw(b.get(k))}" for k in keys if a.get(k) != b.get(k)]
+            if changed:
+                self.add(rule, where, "; ".join(changed), o, n)
         if b.get("deprecated") is True and a.get("deprecated") is not True:
             self.add("operation-deprecated", where, "operation marked deprecated", o, n)
         for key in ("summary", "description"):
@@ -1181,17 +1184,6 @@ def _requirements(raw: Any) -> set[frozenset[str]]:
     return {frozenset(str(k) for k in r) for r in raw if isinstance(r, dict)} or {frozenset()}
 
 
-def _op_name(op: Any) -> Any:
-    return op.get("x-sdk-name") or op.get("x-speakeasy-name-override") or op.get("operationId")
-
-
-def _op_group(op: Any) -> Any:
-    tags = op.get("tags")
-    return (
-        op.get("x-sdk-group") or op.get("x-speakeasy-group") or (tags[0] if isinstance(tags, list) and tags else None)
-    )
-
-
 def _template(path: str) -> str:
     return re.sub(r"\{[^}/]*\}", "{}", path)
 
@@ -1223,6 +1215,11 @@ def _operation_servers(data: Any, op_ptr: str, op: Any, item: Any, item_ptr: str
 
 def _list(node: Any) -> list[Any]:
     return node if isinstance(node, list) else []
+
+
+def _raw(value: Any) -> str:
+    """A raw field's value as written (``none`` when absent)."""
+    return "none" if value is None else json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _show(value: Any) -> str:

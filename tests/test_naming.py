@@ -203,7 +203,7 @@ def test_untagged_operations_are_grouped_by_path_and_named_by_shape(tmp_path):
         "POST /v1/charges/{charge}/capture": "charges.capture",
         "GET /v1/invoices/{invoice}/lines": "invoices.list_lines",  # the plainer path keeps the name
         "GET /v1/invoices/upcoming/lines": "invoices.list_upcoming_lines",
-        "GET /v1/balance": "get_balance",  # alone under its segment: stays on the client
+        "GET /v1/balance": "balance.get",  # alone under its segment: a resource all the same
     }
     renamed = [d for d in result.diagnostics if d.code == "W400"]
     assert len(renamed) == 1 and "'list_lines' is taken in invoices" in renamed[0].message

@@ -11,7 +11,7 @@ import hashlib
 import keyword
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 #: A word of a name. "OAuth" (and camelCase's "oAuth") is one word, as it is read: ``OAuth2Security`` ->
@@ -213,13 +213,48 @@ def join_pascal(parent: str, child: str) -> str:
 
 class NameScope:
     """Hands out unique names within one namespace. A clash gets a deterministic suffix and is reported
-    through ``on_collision`` (the caller turns it into a warning); nothing is renamed silently."""
+    through ``on_collision`` (the caller turns it into a warning); nothing is renamed silently.
 
-    def __init__(self, taken: Iterable[str] = (), on_collision: Callable[[str, str], None] | None = None):
+    ``held``: names a previous generation gave (the names lock, ``build_ir.lock``), by holder. A held
+    name is kept for its holder (``claim(..., holder=)`` gives it back) and is taken for everyone else,
+    so a newcomer that wants it falls back; a held name that is reserved here (``taken``) or held twice
+    (the first holder by sort order keeps it) is not honoured."""
+
+    def __init__(
+        self,
+        taken: Iterable[str] = (),
+        on_collision: Callable[[str, str], None] | None = None,
+        held: Mapping[str, str] | None = None,
+    ):
         self._taken = set(taken)
         self._on_collision = on_collision
+        self._held: dict[str, str] = {}
+        for holder, name in sorted((held or {}).items()):
+            if name and name not in self._taken:
+                self._taken.add(name)
+                self._held[holder] = name
 
-    def claim(self, name: str) -> str:
+    def held(self, holder: str) -> str | None:
+        """The name kept for ``holder`` (and not claimed yet), or None."""
+        return self._held.get(holder)
+
+    def holder_of(self, name: str) -> str | None:
+        """Who ``name`` is kept for (and has not claimed it yet), or None."""
+        return next((holder for holder, held in self._held.items() if held == name), None)
+
+    def release(self, holder: str) -> None:
+        """Free the name kept for ``holder`` (which wants another: an explicit name wins over the lock)."""
+        name = self._held.pop(holder, None)
+        if name is not None:
+            self._taken.discard(name)
+
+    def unclaimed(self) -> list[str]:
+        """The holders that have not claimed the name kept for them."""
+        return sorted(self._held)
+
+    def claim(self, name: str, holder: str | None = None) -> str:
+        if holder is not None and holder in self._held:
+            return self._held.pop(holder)
         if name not in self._taken:
             self._taken.add(name)
             return name
@@ -232,9 +267,11 @@ class NameScope:
             self._on_collision(name, unique)
         return unique
 
-    def claim_first(self, candidates: Iterable[str]) -> str:
-        """The first free name of ``candidates`` (reported as a collision when it is not the first one);
-        a numbered form of the first when all are taken."""
+    def claim_first(self, candidates: Iterable[str], holder: str | None = None) -> str:
+        """The name kept for ``holder``, else the first free name of ``candidates`` (reported as a
+        collision when it is not the first one); a numbered form of the first when all are taken."""
+        if holder is not None and holder in self._held:
+            return self._held.pop(holder)
         wanted = list(dict.fromkeys(c for c in candidates if c))
         for name in wanted:
             if name not in self._taken:

@@ -2,11 +2,12 @@
 
 After a generation, a local cache entry (``.cache/specgen/inputs/``, never committed) records a hash of
 everything the output depends on (the spec and every document its ``$ref``s reach, the overlays, the API's
-configuration, the generator's own code and templates, and the versions of the libraries that shape the
-output), the names of those documents relative to the spec's folder, and the hashes of the files written.
-When the inputs hash the same and the files on disk are still those files, they are the answer: no
-validation, no rendering, no black. A fresh clone has no cache and runs in full, as does an entry that
-does not match its seal or does not have the shape written here (``cache.load``).
+configuration, the names lock the generation read, the generator's own code and templates, and the
+versions of the libraries that shape the output), the names of those documents relative to the spec's
+folder, and the hashes of the files written. When the inputs hash the same and the files on disk are still
+those files, they are the answer: no validation, no rendering, no black. A fresh clone has no cache and
+runs in full, as does an entry that does not match its seal or does not have the shape written here
+(``cache.load``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import TEMPLATES, ApiConfig
+from ..core import build_ir
+from ..core.build_ir import lock as names_lock
 from ..core.load import RefPolicy, Spec, document_name, read_document
 from ..core.write import MARKER, digests
 from . import cache
@@ -65,9 +68,12 @@ def toolkit_hash() -> str:
     return digest.hexdigest()
 
 
-def _fingerprint(config: ApiConfig, policy: RefPolicy, documents: list[str]) -> str | None:
+def _fingerprint(config: ApiConfig, policy: RefPolicy, documents: list[str], lock: str | None) -> str | None:
+    """``lock``: the names lock the generation reads (the previous release's, None for none): the build
+    is a function of it too (``build_ir.lock``)."""
     base = config.spec.resolve().parent
     digest = hashlib.sha256(toolkit_hash().encode())
+    digest.update(b"no lock\0" if lock is None else b"lock\0" + lock.encode("utf-8") + b"\0")
     settings = [
         config.name,
         config.package,
@@ -95,14 +101,16 @@ def _entry(out: Path, name: str) -> Path:
     return CACHE / (hashlib.sha256(f"{out.resolve()}\0{name}".encode()).hexdigest()[:32] + ".json")
 
 
-def fingerprint(config: ApiConfig, policy: RefPolicy, spec: Spec) -> tuple[list[str], str] | None:
+def fingerprint(
+    config: ApiConfig, policy: RefPolicy, spec: Spec, lock: str | None = None
+) -> tuple[list[str], str] | None:
     """What the cache records of a generation's inputs: the names of the documents it read (relative to
-    the spec's folder) and the hash of everything the output depends on. None when one is not a local
-    file (a remote ``$ref``) or cannot be read again."""
+    the spec's folder) and the hash of everything the output depends on (``lock``: the names lock it
+    read). None when one is not a local file (a remote ``$ref``) or cannot be read again."""
     if any(urllib.parse.urlsplit(key).scheme != "file" for key in spec.documents):
         return None
     documents = [document_name(spec, key) for key in spec.documents]
-    value = _fingerprint(config, policy, documents)
+    value = _fingerprint(config, policy, documents, lock)
     return None if value is None else (documents, value)
 
 
@@ -113,11 +121,16 @@ def remember(
     out: Path,
     files: dict[str, str],
     hashes: dict[str, str] | None = None,
+    lock: str | None = None,
 ) -> None:
     """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
-    ``write.digests``, when already computed). Best effort: a cache
-    that cannot be written only costs the next run its shortcut. A remote ``$ref`` disables it."""
-    known = fingerprint(config, policy, spec)
+    ``write.digests``, when already computed; ``lock``: the names lock it read, ``GenerationResult.names_lock``).
+    Best effort: a cache that cannot be written only costs the next run its shortcut. A remote ``$ref``
+    disables it."""
+    written = files.get(names_lock.LOCK)
+    if written is not None and written != lock and _names_settled(config, spec, written):
+        lock = written  # what the next generation reads: shown to give these very names, and so these files
+    known = fingerprint(config, policy, spec, lock)
     if known is None:
         return
     documents, value = known
@@ -129,8 +142,18 @@ def remember(
     )
 
 
+def _names_settled(config: ApiConfig, spec: Spec, lock: str) -> bool:
+    """Whether a build reading ``lock`` (the names a generation gave) gives those names again. The lock is
+    read only where a name is given, so the same names from the same spec and configuration are the same
+    IR, and the same files: an entry made with the previous lock is then also the answer for this one,
+    which is the one the next generation reads (the folder holds it). Else the entry stays keyed by the
+    lock it was made with, and the next generation runs in full."""
+    return names_lock.text(build_ir.build_named(spec, config, names_lock.parse(lock))[2]) == lock
+
+
 def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:
-    """Whether ``previous`` (the API's files on disk) is still exactly what generation would give."""
+    """Whether ``previous`` (the API's files on disk, which are the previous release) is still exactly what
+    generation would give: generation would read their names lock, so the entry must have read that one."""
     data = cache.load(_entry(out, config.name))
     try:
         recorded = json.loads(data or b"")
@@ -144,7 +167,7 @@ def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[st
         and all(isinstance(h, str) for h in hashes.values())
     ):
         return False
-    if _fingerprint(config, policy, documents) != value:
+    if _fingerprint(config, policy, documents, previous.get(names_lock.LOCK)) != value:
         return False
     on_disk = {p: t for p, t in previous.items() if p != MARKER}
     if set(on_disk) != set(hashes):

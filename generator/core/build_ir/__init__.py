@@ -42,6 +42,7 @@ from ..names import RESERVED_PASCAL, NameScope, pascal, pascal_identifier
 from . import methods
 from .context import HEADER_NAME, HTTP_METHODS, Context, Definition, _text
 from .imports import _alias_order, _with_imports
+from .lock import NO_LOCK, NamesLock
 from .naming import _module_name
 from .operations import Operations
 from .security import _security_schemes, _servers
@@ -49,12 +50,35 @@ from .types import Types, _union
 from .webhooks import signature, webhooks
 
 
-def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
-    """The IR of a validated spec, and what was said building it (None when that has errors)."""
+def build(spec: Spec, config: ApiConfig, lock: NamesLock = NO_LOCK) -> tuple[ir.Api | None, Diagnostics]:
+    """The IR of a validated spec, and what was said building it (None when that has errors). ``lock``:
+    the names the previous generation gave (``lock``), kept for what still holds them."""
+    api, diags, _names = build_named(spec, config, lock)
+    return api, diags
+
+
+def build_named(
+    spec: Spec, config: ApiConfig, lock: NamesLock = NO_LOCK
+) -> tuple[ir.Api | None, Diagnostics, NamesLock]:
+    """``build``, and the names it gave: the names lock of the next generation.
+
+    A class name the lock keeps is taken for every other schema from the start, so it must be kept only
+    for a schema that is still a class here and wants no ``x-sdk-name``: where the first build finds a
+    holder that is gone or renamed explicitly, the build is made again with the lock without it (which
+    cannot change what becomes a class), so that a gone holder frees its name."""
+    api, diags, ctx = _build(spec, config, lock)
+    gone = set(ctx.names.unclaimed()) | ctx.displaced
+    if gone:
+        kept = {key: name for key, name in lock.classes.items() if key not in gone}
+        api, diags, ctx = _build(spec, config, replace(lock, classes=kept))
+    return api, diags, ctx.given.lock()
+
+
+def _build(spec: Spec, config: ApiConfig, lock: NamesLock) -> tuple[ir.Api | None, Diagnostics, Context]:
     diags = Diagnostics()
     data = spec.data
     doc = spec.root
-    ctx = Context(spec, diags, _class_names(spec, diags))
+    ctx = Context(spec, diags, _class_names(spec, diags, lock), lock=lock)
     types = Types(ctx)
 
     # Component schemas claim their names first, in document order.
@@ -68,7 +92,8 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
     tree: dict[tuple[str, ...], list[ir.Operation]] = {}
     paths = data.get("paths") or {}
     placed = methods.place(paths if isinstance(paths, dict) else {}, HTTP_METHODS, data)
-    for entry, name in zip(placed, methods.names(placed, diags, spec.label)):
+    for entry, name in zip(placed, methods.names(placed, diags, spec.label, lock)):
+        ctx.given.operations[entry.key] = (".".join(entry.group), name)
         tree.setdefault(entry.group, []).append(
             operations.build(entry.path, entry.method, entry.item, entry.op, name, doc)
         )
@@ -114,16 +139,17 @@ def build(spec: Spec, config: ApiConfig) -> tuple[ir.Api | None, Diagnostics]:
         webhook_event=_union(w.annotation for w in events) if events else "Any",
     )
     api = _with_imports(_with_definitions(api, ctx.order))
-    return (None if diags.has_errors else api), diags
+    return (None if diags.has_errors else api), diags, ctx
 
 
-def _class_names(spec: Spec, diags: Diagnostics) -> NameScope:
-    """The one namespace of the generated classes and aliases."""
+def _class_names(spec: Spec, diags: Diagnostics, lock: NamesLock) -> NameScope:
+    """The one namespace of the generated classes and aliases, the names the lock keeps held."""
     return NameScope(
         set(RESERVED_PASCAL),
         lambda a, b: diags.warning(
             "W300", spec.label, "/components/schemas", f"class name {a!r} is used twice; the second is {b!r}"
         ),
+        held=lock.classes,
     )
 
 

@@ -12,10 +12,11 @@ from typing import Any
 from .. import ir
 from ..diagnostics import Diagnostics
 from ..escape import EMPTY, SpecText, pyrepr, spec_text
-from ..load import Spec
+from ..load import Spec, document_name
 from ..names import (
     NameScope,
 )
+from .lock import NO_LOCK, NamesLock, Recorder, schema_key
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -45,6 +46,13 @@ class Context:
     defs: dict[tuple[str, str], Definition] = field(default_factory=dict)
     order: list[Definition] = field(default_factory=list)
     def_names: set[str] = field(default_factory=set)  # the names of ``defs``
+    lock: NamesLock = NO_LOCK  # the names the previous generation gave (``lock``)
+    given: Recorder = field(default_factory=Recorder)  # the names this build gives, for the next lock
+    displaced: set[str] = field(default_factory=set)  # class holders whose name an x-sdk-name took
+
+    def schema_key(self, doc: str, ptr: str) -> str:
+        """How the names lock knows the schema at ``doc#ptr`` (``lock.schema_key``)."""
+        return schema_key("" if doc == self.spec.root else document_name(self.spec, doc), ptr)
 
     def warn(self, code: str, doc: str, ptr: str, message: str) -> None:
         self.diags.warning(code, self.spec.labels.get(doc, doc), ptr, message)

@@ -1,9 +1,12 @@
 """Where each operation goes and what its method is called: the names a person would write.
 
 - **Resource**: ``x-sdk-group`` (or Speakeasy's ``x-speakeasy-group``), else the first tag, else, for an
-  untagged operation, the first path segment after the prefix every path shares (``/v1/accounts/{account}``
-  -> ``accounts``) when that segment holds two operations or more; a lone untagged operation stays on the
-  client. A dotted operationId that spells a resource path and a verb (Google's ``jobs.projects.jobs.list``
+  untagged operation, the first path segment after its version prefix (``/v1/accounts/{account}`` ->
+  ``accounts``), however many operations it holds. The version prefix is the run of leading segments that
+  name a version or an API root (``v1``, ``v2beta1``, ``v1.2``, ``2024-01-01``, ``api``, ``apis``, ``rest``;
+  ``/api/v1/jobs`` -> ``jobs``), read from each path alone, leaving it one segment at least: what other
+  paths hold never moves an operation. An untagged path that starts with a parameter (``/{name}``) stays
+  on the client. A dotted operationId that spells a resource path and a verb (Google's ``jobs.projects.jobs.list``
   under tag ``projects``) places its operation in the sub-resources named after the tag's word
   (``projects.jobs``) and names it by the verb (``list``).
 - **Method**: ``x-sdk-name`` (or ``x-speakeasy-name-override``) as written. Otherwise the name is read
@@ -17,14 +20,17 @@
   operationId loses the resource's words (``applicantsAll`` in ``applicants`` -> ``all``) and becomes
   ``list``/``get``/``create``/``update``/``delete`` where what is left plainly says that and the method
   and path agree (``all`` on ``GET /applicants`` -> ``list``).
-- **Collisions**: a name wanted by two operations of one resource goes to the one with the plainer path
-  (fewer nouns, then fewer segments); the others fall back to a longer name (every noun below the
-  resource, then their operationId's), and warning W400 says so for each.
+- **Collisions**: ``x-sdk-name`` first; then the names lock (``lock``): an operation the previous
+  generation named, still in the same resource, keeps its name; a name wanted by two newcomers of one
+  resource goes to the one with the plainer path (fewer nouns, then fewer segments); the others fall
+  back to a longer name (every noun below the resource, then their operationId's), and warning W400 says
+  so for each.
 
-The names of whole paths, fragments and dotted operationIds read only the operation, its path and the
-methods of its own path item: an operation added elsewhere in the document renames none of them (a
-collision aside, which W400 reports). What the whole document decides is said above: the prefix every
-path shares, and whether an untagged segment holds two operations.
+Where an operation goes reads only the operation and its path; its names read only the operation, its
+path and the methods of its own path item. Nothing the whole document holds decides either, so an
+operation added elsewhere moves nothing, and what an addition to its own path item would change (``GET
+.../dispute`` is ``dispute`` alone, ``get_dispute`` beside a ``POST``), as what a newcomer with a plainer
+path would take, the names lock keeps.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from .. import ir
 from .. import pointer as jp
 from ..diagnostics import Diagnostics
 from ..names import NameScope, snake, snake_identifier
+from .lock import NO_LOCK, NamesLock, operation_key
 from .naming import CLIENT_ATTRS, _group, _method_name
 
 _PARAM = re.compile(r"^\{[^}]*\}$")
@@ -122,6 +129,11 @@ class Placed:
     candidates: tuple[str, ...]
     pinned: bool  # named by x-sdk-name: no other name is tried
 
+    @property
+    def key(self) -> str:
+        """How the names lock knows the operation: ``"PATCH /jobs/{id}"``."""
+        return operation_key(self.method, self.path)
+
 
 def place(paths: dict[Any, Any], methods: Sequence[str], document: Any = None) -> list[Placed]:
     """Every operation of ``paths`` (document order) with its resource and method-name candidates.
@@ -133,21 +145,16 @@ def place(paths: dict[Any, Any], methods: Sequence[str], document: Any = None) -
         for method in item
         if method in methods and isinstance(item[method], dict)
     ]
-    prefix = _shared_prefix([_segments(path) for path, *_ in entries])
-    untagged: dict[str, int] = {}
-    for path, _m, _i, op in entries:
-        if not _group(op):
-            key = _resource_segment(path, prefix)
-            untagged[key] = untagged.get(key, 0) + 1
     placed = []
     for path, method, item, op in entries:
+        prefix = version_prefix(_segments(path))
         group = tuple(_group(op))
         dotted = _dotted(op, group)
         if dotted is not None:
             group = (*group, *dotted[0])
         if not group:
             key = _resource_segment(path, prefix)
-            if key and untagged[key] > 1:
+            if key:
                 group = (key + "_" if key in CLIENT_ATTRS else key,)
         pinned = op.get("x-sdk-name", op.get("x-speakeasy-name-override"))
         original = _method_name(op, method, path)
@@ -209,17 +216,35 @@ def _sends_file(op: dict[str, Any], document: Any) -> bool:
     return False
 
 
-def names(placed: list[Placed], diags: Diagnostics, label: str) -> list[str]:
-    """The method name of each of ``placed``: pinned names first, then each uncontested first choice,
-    then a contested one for the operation with the plainest path (``_rank``); the rest take their next free
-    candidate, with warning W400."""
+def names(placed: list[Placed], diags: Diagnostics, label: str, lock: NamesLock = NO_LOCK) -> list[str]:
+    """The method name of each of ``placed``: pinned names first, then the names ``lock`` keeps for
+    operations still in the resource it names, then each uncontested first choice, then a contested one
+    for the operation with the plainest path (``_rank``); the rest take their next free candidate, with
+    warning W400."""
+    explicit: dict[tuple[str, ...], set[str]] = {}
+    for entry in placed:
+        if entry.pinned:
+            explicit.setdefault(entry.group, set()).add(entry.candidates[0])
+    held: dict[tuple[str, ...], dict[str, str]] = {}
+    for entry in placed:
+        locked = lock.operations.get(entry.key)
+        if entry.pinned or locked is None or locked[0] != ".".join(entry.group):
+            continue
+        if locked[1] not in explicit.get(entry.group, ()):  # x-sdk-name wins over the lock
+            held.setdefault(entry.group, {})[entry.key] = locked[1]
     scopes: dict[tuple[str, ...], NameScope] = {}
     for entry in placed:
-        scopes.setdefault(entry.group, NameScope((CLIENT_ATTRS if not entry.group else frozenset()) | SIGNATURE_TYPES))
+        if entry.group not in scopes:
+            base = (CLIENT_ATTRS if not entry.group else frozenset()) | SIGNATURE_TYPES
+            scopes[entry.group] = NameScope(base, held=held.get(entry.group))
     chosen: dict[int, str] = {}
+    for index, entry in enumerate(placed):
+        name = scopes[entry.group].held(entry.key) if not entry.pinned else None
+        if name is not None:
+            chosen[index] = scopes[entry.group].claim(name, holder=entry.key)
     wanted: dict[tuple[tuple[str, ...], str], list[int]] = {}
     for index, entry in enumerate(placed):
-        if entry.pinned:
+        if entry.pinned or index in chosen:
             continue
         wanted.setdefault((entry.group, entry.candidates[0]), []).append(index)
     for index, entry in enumerate(placed):
@@ -265,15 +290,16 @@ def _segments(path: str) -> list[str]:
     return [s for s in path.split("#", 1)[0].split("/") if s]
 
 
-def _shared_prefix(all_segments: list[list[str]]) -> int:
-    """How many leading literal segments every path shares, leaving each path one segment at least."""
-    if not all_segments:
-        return 0
+#: A path segment that names a version or an API root, not a resource: ``v1``, ``v2beta1``, ``v1.2``,
+#: ``2024-01-01``, ``api``, ``rest``.
+_VERSION = re.compile(r"(?i)v\d+(?:[._-]\d+)*(?:(?:alpha|beta|rc|p)\d*)*|\d+(?:\.\d+)+|\d{4}-\d{2}-\d{2}|api|apis|rest")
+
+
+def version_prefix(segments: list[str]) -> int:
+    """How many leading segments of one path name a version or an API root (``_VERSION``), leaving the
+    path one segment at least. Read from the path alone: adding a path never changes it."""
     n = 0
-    shortest = min(len(s) for s in all_segments)
-    while n < shortest - 1 and not _PARAM.match(all_segments[0][n]):
-        if any(s[n] != all_segments[0][n] for s in all_segments):
-            break
+    while n < len(segments) - 1 and _VERSION.fullmatch(segments[n]):
         n += 1
     return n
 

@@ -31,6 +31,7 @@ from .context import (
     _text_or_empty,
     pyrepr_literal,
 )
+from .lock import operation_key
 from .pagination import Pagination
 from .security import operation_scopes, operation_servers
 from .types import Types, _nullable, _split_union, _union
@@ -281,11 +282,17 @@ class Operations:
         # Every documented success is a file: the method streams it, to memory or to ``to=``.
         download = bool(responses) and all(r.kind == "binary" for r in responses)
         reserved = RESERVED_PARAMS | DOWNLOAD_PARAMS if download else RESERVED_PARAMS
+        key = operation_key(method, path)
+        locked = ctx.lock.keywords.get(key)
+        present = self._keyword_holders(doc, item, op) if locked else set()
         scope = NameScope(
-            reserved, lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}")
+            reserved,
+            lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}"),
+            held={holder: name for holder, name in locked.items() if holder in present} if locked else None,
         )
         params = self._params(doc, ptr, item, op, op_pascal, scope, reserved)
         body = self._body(doc, ptr, op, op_pascal, scope, reserved)
+        ctx.given.keywords[key] = _keywords(params, body)
         returns = _union([r.annotation for r in responses]) if responses else "None"
         security = self._security(doc, ptr, op)
         one_of = self._one_of(doc, ptr, op, params)
@@ -449,7 +456,7 @@ class Operations:
             style, explode, wire_style, wire_explode = wire_rule(location, param.get("style"), param.get("explode"))
             out.append(
                 ir.Param(
-                    name=scope.claim(snake_identifier(wire, "param", reserved)),
+                    name=scope.claim(snake_identifier(wire, "param", reserved), holder=f"{location} {wire}"),
                     wire=SpecText(wire),
                     location=location,  # type: ignore[arg-type]
                     annotation=annotation if required else _nullable(annotation),
@@ -511,7 +518,7 @@ class Operations:
             else _body_example(media if isinstance(media, dict) else {}, schema)
         )
         return ir.Body(
-            scope.claim("body"),
+            scope.claim("body", holder="body"),
             SpecText(media_type),
             kind,  # type: ignore[arg-type]
             annotation,
@@ -521,6 +528,26 @@ class Operations:
             encoding,
             example,
         )
+
+    def _keyword_holders(self, doc: str, item: dict[str, Any], op: dict[str, Any]) -> set[str]:
+        """What may hold a keyword of the operation, as the names lock knows it (``_keywords``): its
+        parameters (``query page``), its body, and the properties of a form body (``field name``)."""
+        found = set()
+        for params in (item.get("parameters"), op.get("parameters")):
+            for raw in params if isinstance(params, list) else []:
+                param = self._target(doc, raw)[1]
+                if "name" in param and "in" in param:
+                    found.add(f"{param['in']} {param['name']}")
+        if op.get("requestBody") is not None:
+            found.add("body")
+            bdoc, body = self._target(doc, op["requestBody"])
+            content = body.get("content")
+            for media in content.values() if isinstance(content, dict) else ():
+                props = (
+                    self._target(bdoc, media.get("schema"))[1].get("properties") if isinstance(media, dict) else None
+                )
+                found |= {f"field {wire}" for wire in props} if isinstance(props, dict) else set()
+        return found
 
     def _target(self, doc: str, node: Any) -> tuple[str, dict[str, Any]]:
         """(document, schema) that ``node`` refers to; the schema is ``{}`` when it is not an object."""
@@ -563,11 +590,16 @@ class Operations:
             else:
                 annotation, is_file = self.types.annotation(sdoc, raw, pptr, op_pascal + pascal(str(wire))), False
             explicit = prop.get("x-sdk-name")
-            wanted = explicit if isinstance(explicit, str) and snake(explicit) else str(wire)
+            named = isinstance(explicit, str) and bool(snake(explicit))
+            wanted = str(explicit) if named else str(wire)
+            name = snake_identifier(wanted, "field", reserved)
+            holder = f"field {wire}"
+            if named and scope.held(holder) not in (None, name):
+                scope.release(holder)  # an x-sdk-name wins over the lock
             is_required = body_required and wire in required
             fields.append(
                 ir.BodyField(
-                    name=scope.claim(snake_identifier(wanted, "field", reserved)),
+                    name=scope.claim(name, holder=holder),
                     wire=SpecText(str(wire)),
                     annotation=annotation if is_required else _nullable(annotation),
                     required=is_required,
@@ -708,3 +740,14 @@ def _warn_xml(ctx: Context, doc: str, where: str, content: Any) -> None:
         ctx.warn(
             "W603", doc, jp.join(where, "content"), "XML is not parsed into models; the body is passed as text or bytes"
         )
+
+
+def _keywords(params: list[ir.Param], body: ir.Body | None) -> dict[str, str]:
+    """The keywords of an operation by what holds them, for the names lock: ``query page`` -> ``page``,
+    ``body`` -> ``body``, ``field name`` -> ``name`` (a form body's properties)."""
+    out = {f"{p.location} {p.wire.unescaped}": p.name for p in params if p.client_attr is None}
+    if body is not None and body.fields:
+        out.update({f"field {f.wire.unescaped}": f.name for f in body.fields})
+    elif body is not None:
+        out["body"] = body.name
+    return out

@@ -87,7 +87,7 @@ class Types:
 
     def _definition(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, depth: int) -> str:
         kind = "enum" if _enum_base(schema) else ("model" if _is_object(schema) else "alias")
-        name = self.ctx.names.claim_first(_name_candidates(pascal_identifier(wanted, "Model"), ptr, kind))
+        name = self._class_name(doc, ptr, schema, wanted, kind)
         definition = Definition(name, kind)
         self.ctx.defs[(doc, ptr)] = definition  # registered first: recursion finds it
         self.ctx.def_names.add(name)
@@ -104,6 +104,23 @@ class Types:
         words = set(_WORDS.findall(annotation))  # whole words, as ``\bName\b`` would find them
         deps = tuple(sorted(w for w in words if w in self.ctx.def_names and w != name))
         definition.value = ir.Alias(name, annotation, description, _source(self.ctx, doc, ptr), deps)
+        return name
+
+    def _class_name(self, doc: str, ptr: str, schema: dict[str, Any], wanted: str, kind: str) -> str:
+        """The class name of the schema at ``doc#ptr``: the one the names lock keeps for it, else the first
+        free of its candidates (an ``x-sdk-name`` wins over the lock: the schema the lock kept the name for
+        is then named again, ``build``)."""
+        key = self.ctx.schema_key(doc, ptr)
+        candidates = _name_candidates(pascal_identifier(wanted, "Model"), ptr, kind)
+        scope = self.ctx.names
+        if isinstance(schema.get("x-sdk-name"), str) and scope.held(key) != candidates[0]:
+            other = scope.holder_of(candidates[0])
+            if other is not None:
+                self.ctx.displaced.add(other)
+            name = scope.claim_first(candidates)
+        else:
+            name = scope.claim_first(candidates, holder=key)
+        self.ctx.given.classes[key] = name
         return name
 
     def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: SpecText) -> ir.Enum:
@@ -136,14 +153,20 @@ class Types:
         self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: SpecText, depth: int
     ) -> ir.Model:
         properties, required, extra = self._collect_object(doc, schema, ptr, depth)
+        key = self.ctx.schema_key(doc, ptr)
+        locked = self.ctx.lock.fields.get(key, {})
+        present = {wire for _d, _p, wire, _s in properties}
         scope = NameScope(
             on_collision=lambda a, b: self.ctx.warn(
                 "W311", doc, ptr, f"properties map to the same field name {a!r}; one is renamed {b!r}"
-            )
+            ),
+            held={wire: name for wire, name in locked.items() if wire in present},
         )
+        given = self.ctx.given.fields.setdefault(key, {})
         fields = []
         for prop_doc, prop_ptr, wire, prop in properties:
-            field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS))
+            field_name = scope.claim(snake_identifier(wire, "field", RESERVED_FIELDS), holder=wire)
+            given[wire] = field_name
             hint = LazyHint(functools.partial(_field_hint, name, wire))
             annotation = self._annotation(prop_doc, prop, prop_ptr, hint, depth + 1)
             prop_schema = _described(prop) if isinstance(prop, dict) else {}

@@ -1,0 +1,171 @@
+"""The names lock: the names a generation gave, read by the next one so that what a vendor adds never
+renames what is there.
+
+Each generated package holds ``names.lock.json`` (beside ``spec-snapshot.json``): by operation
+(``"PATCH /jobs/{id}"``) its resource and method, by schema (a JSON pointer, ``#/components/schemas/Job``;
+another document's name before the ``#``) its class, and by model its fields (wire name -> field). The
+next generation reads the lock of the previous release (the package as last committed, else the folder
+as it is; none for a first generation) and honours it (``build_ir.build``). Its keywords are kept by
+operation too (what holds one -> the keyword: ``query page_size``, ``body``, a form body's
+``field name``).
+
+- an operation still in the resource the lock names keeps its method name, before any rule is asked;
+  a newcomer that wants the name falls back to its longer name (W400);
+- a class keeps its name for the schema at the same place; a newcomer that wants it takes its next name;
+- a field keeps its name for the same wire name in the same model, a keyword for the same parameter
+  (location and wire name) or form property of the same operation.
+
+A holder that is gone frees its name. ``x-sdk-name`` and ``x-sdk-group`` win over the lock: an explicit
+rename is the maintainer's choice. The lock is text from a folder anyone may have edited: an entry that
+is not a name the rules could have made (an identifier, not reserved) is ignored, never printed.
+
+The build is a pure function of the spec, the configuration and the lock: the same three give the same
+bytes (the input cache keys on the lock read, ``speed.inputs``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..names import RESERVED_FIELDS, pascal_identifier, snake_identifier
+
+#: The lock's file name in a generated package.
+LOCK = "names.lock.json"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class NamesLock:
+    """What a generation named. ``operations``: ``"METHOD /path"`` -> (resource, dotted, ``""`` for the
+    client; method name). ``classes``: schema key (``schema_key``) -> class name. ``fields``: model's
+    schema key -> wire name -> field name. ``keywords``: ``"METHOD /path"`` -> holder (``query page``,
+    ``body``, ``field name``) -> keyword."""
+
+    operations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    classes: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    keywords: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.operations or self.classes or self.fields or self.keywords)
+
+
+NO_LOCK = NamesLock()
+
+
+def operation_key(method: str, path: str) -> str:
+    return f"{method.upper()} {path}"
+
+
+def schema_key(document: str, ptr: str) -> str:
+    """``#/components/schemas/Job`` for the root document (``document`` empty), ``common.yaml#/...`` for
+    another (its name relative to the root's folder)."""
+    return f"{document}#{ptr}"
+
+
+def _snake_name(name: Any, reserved: frozenset[str] | None = None) -> bool:
+    if not isinstance(name, str) or not name:
+        return False
+    made = snake_identifier(name, "", reserved) if reserved is not None else snake_identifier(name, "")
+    return made == name
+
+
+def _class_name(name: Any) -> bool:
+    return isinstance(name, str) and bool(name) and pascal_identifier(name, "") == name
+
+
+def parse(text: str | None) -> NamesLock:
+    """The lock in ``text`` (``NO_LOCK`` for None or anything that is not a lock); entries whose names the
+    rules could not have made are left out."""
+    if not text:
+        return NO_LOCK
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return NO_LOCK
+    if not isinstance(data, dict) or data.get("specgen-names") != _FORMAT:
+        return NO_LOCK
+    operations: dict[str, tuple[str, str]] = {}
+    raw_ops = data.get("operations")
+    for key, value in raw_ops.items() if isinstance(raw_ops, dict) else ():
+        if not isinstance(value, dict):
+            continue
+        resource, method = value.get("resource"), value.get("method")
+        if not isinstance(resource, str) or not _snake_name(method):
+            continue
+        if resource and not all(_snake_name(part) for part in resource.split(".")):
+            continue
+        operations[str(key)] = (resource, str(method))
+    classes = {
+        str(key): value
+        for key, value in (data.get("classes") or {}).items()
+        if isinstance(data.get("classes"), dict) and _class_name(value)
+    }
+    fields = _nested(data.get("fields"), RESERVED_FIELDS)
+    keywords = _nested(data.get("keywords"), None)
+    return NamesLock(operations, classes, fields, keywords)
+
+
+def _nested(raw: Any, reserved: frozenset[str] | None) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for key, names in raw.items() if isinstance(raw, dict) else ():
+        if isinstance(names, dict):
+            kept = {str(holder): name for holder, name in names.items() if _snake_name(name, reserved)}
+            if kept:
+                out[str(key)] = kept
+    return out
+
+
+def text(lock: NamesLock) -> str:
+    """The lock as the file holds it: sorted, one entry a line, so a change of names is a readable diff."""
+
+    def entries(title: str, items: Mapping[str, Any], last: bool = False) -> list[str]:
+        if not items:
+            return [f' "{title}": {{}}' + ("" if last else ",")]
+        lines = [f' "{title}": {{']
+        ordered = sorted(items)
+        for index, key in enumerate(ordered):
+            value = items[key]
+            comma = "," if index + 1 < len(ordered) else ""
+            lines.append(f"  {_dump(key)}: {_dump(value)}{comma}")
+        lines.append(" }" + ("" if last else ","))
+        return lines
+
+    operations = {key: {"method": method, "resource": resource} for key, (resource, method) in lock.operations.items()}
+    fields = {key: dict(sorted(names.items())) for key, names in lock.fields.items() if names}
+    keywords = {key: dict(sorted(names.items())) for key, names in lock.keywords.items() if names}
+    lines = [
+        "{",
+        f' "specgen-names": {_FORMAT},',
+        *entries("classes", lock.classes),
+        *entries("fields", fields),
+        *entries("keywords", keywords),
+        *entries("operations", operations, last=True),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass
+class Recorder:
+    """The names a build gives, as it gives them (``Context.given``)."""
+
+    operations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    classes: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    keywords: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def lock(self) -> NamesLock:
+        return NamesLock(
+            dict(self.operations),
+            dict(self.classes),
+            {k: dict(v) for k, v in self.fields.items()},
+            {k: dict(v) for k, v in self.keywords.items()},
+        )

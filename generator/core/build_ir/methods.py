@@ -232,10 +232,12 @@ def names(placed: list[Placed], diags: Diagnostics, label: str, lock: NamesLock 
             continue
         if locked[1] not in explicit.get(entry.group, ()):  # x-sdk-name wins over the lock
             held.setdefault(entry.group, {})[entry.key] = locked[1]
+    kept = _kept_resources(placed, lock, held)
     scopes: dict[tuple[str, ...], NameScope] = {}
     for entry in placed:
         if entry.group not in scopes:
-            base = (CLIENT_ATTRS if not entry.group else frozenset()) | SIGNATURE_TYPES
+            children = kept.get(entry.group, set()) - explicit.get(entry.group, set())  # x-sdk-name wins
+            base = (CLIENT_ATTRS if not entry.group else frozenset()) | SIGNATURE_TYPES | children
             scopes[entry.group] = NameScope(base, held=held.get(entry.group))
     chosen: dict[int, str] = {}
     for index, entry in enumerate(placed):
@@ -267,6 +269,24 @@ def names(placed: list[Placed], diags: Diagnostics, label: str, lock: NamesLock 
         if chosen[index] != entry.candidates[0]:
             _renamed(diags, label, entry, chosen[index])
     return [chosen[i] for i in range(len(placed))]
+
+
+def _kept_resources(
+    placed: list[Placed], lock: NamesLock, held: dict[tuple[str, ...], dict[str, str]]
+) -> dict[tuple[str, ...], set[str]]:
+    """By resource, the names of its sub-resources the lock knows (a resource of a locked operation, or
+    one above it) that no locked method of it holds: a newcomer method may not take one, which would
+    rename the sub-resource (W405)."""
+    locked = {tuple(resource.split(".")) for resource, _ in lock.operations.values() if resource}
+    known = {path[:n] for path in locked for n in range(2, len(path) + 1)}
+    groups = {entry.group for entry in placed}
+    present = {group[:n] for group in groups for n in range(2, len(group) + 1)}
+    out: dict[tuple[str, ...], set[str]] = {}
+    for path in sorted(known & present):
+        parent, child = path[:-1], path[-1]
+        if child not in held.get(parent, {}).values():
+            out.setdefault(parent, set()).add(child)
+    return out
 
 
 def _renamed(diags: Diagnostics, label: str, entry: Placed, given: str) -> None:

@@ -13,7 +13,8 @@ operation too (what holds one -> the keyword: ``query page_size``, ``body``, a f
   a newcomer that wants the name falls back to its longer name (W400);
 - a class keeps its name for the schema at the same place; a newcomer that wants it takes its next name;
 - a field keeps its name for the same wire name in the same model, a keyword for the same parameter
-  (location and wire name) or form property of the same operation.
+  (location and wire name) or form property of the same operation, an enum member for the same value
+  of the same enum (``members``: by the value as a Python literal).
 
 A holder that is gone frees its name. ``x-sdk-name`` and ``x-sdk-group`` win over the lock: an explicit
 rename is the maintainer's choice. The lock is text from a folder anyone may have edited: an entry that
@@ -26,11 +27,11 @@ bytes (the input cache keys on the lock read, ``speed.inputs``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..names import RESERVED_FIELDS, pascal_identifier, snake_identifier
+from ..names import RESERVED_FIELDS, enum_member, pascal_identifier, snake_identifier
 
 #: The lock's file name in a generated package.
 LOCK = "names.lock.json"
@@ -48,9 +49,10 @@ class NamesLock:
     classes: Mapping[str, str] = field(default_factory=dict)
     fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     keywords: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    members: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.operations or self.classes or self.fields or self.keywords)
+        return bool(self.operations or self.classes or self.fields or self.keywords or self.members)
 
 
 NO_LOCK = NamesLock()
@@ -71,6 +73,10 @@ def _snake_name(name: Any, reserved: frozenset[str] | None = None) -> bool:
         return False
     made = snake_identifier(name, "", reserved) if reserved is not None else snake_identifier(name, "")
     return made == name
+
+
+def _member_name(name: Any) -> bool:
+    return isinstance(name, str) and bool(name) and enum_member(name, "") == name
 
 
 def _class_name(name: Any) -> bool:
@@ -104,16 +110,18 @@ def parse(text: str | None) -> NamesLock:
         for key, value in (data.get("classes") or {}).items()
         if isinstance(data.get("classes"), dict) and _class_name(value)
     }
-    fields = _nested(data.get("fields"), RESERVED_FIELDS)
-    keywords = _nested(data.get("keywords"), None)
-    return NamesLock(operations, classes, fields, keywords)
+    fields = _nested(data.get("fields"), lambda name: _snake_name(name, RESERVED_FIELDS))
+    keywords = _nested(data.get("keywords"), _snake_name)
+    members = _nested(data.get("members"), _member_name)
+    return NamesLock(operations, classes, fields, keywords, members)
 
 
-def _nested(raw: Any, reserved: frozenset[str] | None) -> dict[str, dict[str, str]]:
+def _nested(raw: Any, valid: Callable[[Any], bool]) -> dict[str, dict[str, str]]:
+    """``{key: {holder: name}}`` from ``raw``, keeping the names ``valid`` accepts."""
     out: dict[str, dict[str, str]] = {}
     for key, names in raw.items() if isinstance(raw, dict) else ():
         if isinstance(names, dict):
-            kept = {str(holder): name for holder, name in names.items() if _snake_name(name, reserved)}
+            kept = {str(holder): name for holder, name in names.items() if valid(name)}
             if kept:
                 out[str(key)] = kept
     return out
@@ -137,12 +145,14 @@ def text(lock: NamesLock) -> str:
     operations = {key: {"method": method, "resource": resource} for key, (resource, method) in lock.operations.items()}
     fields = {key: dict(sorted(names.items())) for key, names in lock.fields.items() if names}
     keywords = {key: dict(sorted(names.items())) for key, names in lock.keywords.items() if names}
+    members = {key: dict(sorted(names.items())) for key, names in lock.members.items() if names}
     lines = [
         "{",
         f' "specgen-names": {_FORMAT},',
         *entries("classes", lock.classes),
         *entries("fields", fields),
         *entries("keywords", keywords),
+        *entries("members", members),
         *entries("operations", operations, last=True),
         "}",
     ]
@@ -161,6 +171,7 @@ class Recorder:
     classes: dict[str, str] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     keywords: dict[str, dict[str, str]] = field(default_factory=dict)
+    members: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def lock(self) -> NamesLock:
         return NamesLock(
@@ -168,4 +179,5 @@ class Recorder:
             dict(self.classes),
             {k: dict(v) for k, v in self.fields.items()},
             {k: dict(v) for k, v in self.keywords.items()},
+            {k: dict(v) for k, v in self.members.items()},
         )

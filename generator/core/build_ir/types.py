@@ -126,15 +126,26 @@ class Types:
     def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: SpecText) -> ir.Enum:
         base = _enum_base(schema)
         renamed: list[tuple[str, str]] = []
-        scope = NameScope(on_collision=lambda a, b: renamed.append((a, b)))
         values = [v for v in schema.get("enum", []) if v is not None]
-        varnames = schema.get("x-enum-varnames") if isinstance(schema.get("x-enum-varnames"), list) else None
+        literals = [pyrepr_literal(v) for v in values]  # what holds a member, as the names lock knows it
+        key = self.ctx.schema_key(doc, ptr)
+        locked = self.ctx.lock.members.get(key, {})
+        present = set(literals)
+        scope = NameScope(
+            on_collision=lambda a, b: renamed.append((a, b)),
+            held={literal: member for literal, member in locked.items() if literal in present},
+        )
+        given = self.ctx.given.members.setdefault(key, {})
+        raw_names = schema.get("x-enum-varnames")
+        varnames: list[Any] = raw_names if isinstance(raw_names, list) else []
         members = []
         for index, value in enumerate(values):
-            wanted = (
-                varnames[index] if varnames and index < len(varnames) and isinstance(varnames[index], str) else value
-            )
-            members.append(ir.EnumMember(scope.claim(enum_member(wanted)), pyrepr_literal(value)))
+            named = index < len(varnames) and isinstance(varnames[index], str)
+            wanted = enum_member(varnames[index] if named else value)
+            if named and scope.held(literals[index]) not in (None, wanted):
+                scope.release(literals[index])  # x-enum-varnames wins over the lock
+            given[literals[index]] = scope.claim(wanted, holder=literals[index])
+            members.append(ir.EnumMember(given[literals[index]], literals[index]))
         if renamed:  # one warning for the enum, however many of its members collide
             shown = ", ".join(f"{a!r} -> {b!r}" for a, b in renamed[:3])
             more = f" and {len(renamed) - 3} more" if len(renamed) > 3 else ""

@@ -87,6 +87,16 @@ TARGETS = {  # case -> (numerator, denominator, target ratio)
         "import httpx, pydantic",
         1.5,
     ),
+    "import + construct + first call, Stripe package": (
+        "import stripe_client + first call",
+        "import httpx, pydantic",
+        2.0,
+    ),
+    "import + construct + first call, Stripe package vs stripe SDK": (
+        "import stripe_client + first call",
+        "import stripe SDK + first call",
+        1.0,
+    ),
 }
 
 
@@ -316,7 +326,11 @@ def bodies() -> dict[str, str]:
     drift = json.loads(json.dumps(small))
     drift["data"]["results"][0]["remote_created_at"] = "2024-01-01"
     drift["data"]["results"][0]["thumbnail_url"] = "https://example.com/t.png"
+    # Stripe's GET /v1/balance (the first call of the Stripe cases, ours and the official SDK's)
+    amounts = [{"amount": 0, "currency": "usd", "source_types": {"card": 0}}]
+    balance = {"object": "balance", "livemode": False, "available": amounts, "pending": amounts}
     return {
+        "/v1/balance": json.dumps(balance),
         "/v1/ats/candidates/small/attachments": json.dumps(small),
         "/v1/ats/candidates/drift/attachments": json.dumps(drift),
         "/v1/ats/candidates/many/attachments": json.dumps(many),
@@ -418,6 +432,11 @@ def imports(runs: int, samples: dict[str, list[float]]) -> None:
         "getattr(github_client, [n for n in github_client.__all__ if n.startswith('Async')][0][5:])()",
         "import stripe_client + construct": f"import sys; sys.path.insert(0, {str(stripe)!r}); import stripe_client; "
         "stripe_client.Stripe()",
+        # The first call imports what GET /v1/balance needs (its models load on demand), as a cold start does.
+        "import stripe_client + first call": f"import sys; sys.path.insert(0, {str(stripe)!r}); import stripe_client; "
+        f"assert stripe_client.Stripe(bearer_auth='sk_test_x', base_url='{base}').balance.get().object == 'balance'",
+        "import stripe SDK + first call": f"import stripe; stripe.api_key = 'sk_test_x'; stripe.api_base = '{base}'; "
+        "assert stripe.Balance.retrieve().object == 'balance'",
     }
     try:
         for run in range(runs):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -220,12 +221,29 @@ main()
 """
 
 
+def _models_text(package: Path) -> str:
+    """The modules of a generated package's ``models/``, each after the modules it imports from."""
+    texts = {path.stem: path.read_text() for path in (package / "models").glob("_m_*.py")}
+    ordered: list[str] = []
+
+    def visit(stem: str) -> None:
+        if stem not in ordered:
+            for used in re.findall(r"^from \.(_m_\w+) import", texts[stem], re.M):
+                visit(used)
+            ordered.append(stem)
+
+    for stem in sorted(texts):
+        visit(stem)
+    return "\n".join(texts[stem] for stem in ordered)
+
+
 def test_recursive_aliases_generate_packages_that_import_parse_and_type_check(tmp_path):
     (tmp_path / "rec.yaml").write_text(RECURSIVE)
     proc = cli(tmp_path, "generate", "--no-cache", "--spec", "rec.yaml", "--out", "out")
     assert proc.returncode == 0, proc.stderr
-    models = (tmp_path / "out" / "rec_client" / "models.py").read_text()
-    # Each alias on a cycle is read lazily; one that only uses them (Forest, Trees) stays plain, after them.
+    models = _models_text(tmp_path / "out" / "rec_client")
+    # Each alias on a cycle is read lazily; one that only uses them (Forest, Trees) stays plain, after them
+    # (in its module, or in one that imports them).
     assert 'Tree = TypeAliasType("Tree", "list[Tree]")' in models
     assert (
         'Even = TypeAliasType("Even", "list[Odd]")' in models and 'Odd = TypeAliasType("Odd", "list[Even]")' in models
@@ -366,7 +384,7 @@ def test_yaml_values_json_has_no_type_for_are_read_as_json_data(tmp_path):
     )
     proc = cli(tmp_path, "generate", "--no-cache", "--spec", "dates.yaml", "--out", "out")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    models = (tmp_path / "out" / "dates_client" / "models.py").read_text()
+    models = _models_text(tmp_path / "out" / "dates_client")
     assert "alias='2024-01-01'" in models.replace('"', "'")
     snapshot = json.dumps(json.loads((tmp_path / "out" / "spec-snapshot.json").read_text()))
     assert all(text in snapshot for text in ('"2024-01-01T00:00:00Z"', '"aGVsbG8="', '{"a": null, "b": null}'))
@@ -549,7 +567,7 @@ def test_names_of_thousands_of_characters_are_cut_with_a_warning(tmp_path):
     assert any(rel.startswith("api_client/resources/" + "t" * 91 + "_") for rel in written)
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "out")}
     imported = subprocess.run(
-        [sys.executable, "-c", "import api_client, api_client.models as m; m.__dict__[m.__all__[0]]"],
+        [sys.executable, "-c", "import api_client, api_client.models as m; getattr(m, m.__all__[0])"],
         env=env,
         capture_output=True,
         text=True,

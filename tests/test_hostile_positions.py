@@ -296,7 +296,7 @@ def exercise(out, package):
 
     def arguments(method):
         module = importlib.import_module(method.__module__)
-        hints = typing.get_type_hints(method, {**vars(models), **vars(module)})
+        hints = typing.get_type_hints(method, {**{n: getattr(models, n) for n in models.__all__}, **vars(module)})
         args, kwargs = [], {}
         for p in inspect.signature(method).parameters.values():
             if p.default is not inspect.Parameter.empty:

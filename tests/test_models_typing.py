@@ -172,7 +172,9 @@ def package(generated: tuple[Path, Any]) -> Any:
 
 
 def _models_source(generated: tuple[Path, Any]) -> str:
-    return (generated[0] / PACKAGE / "models.py").read_text(encoding="utf-8")
+    """Every module of the package's ``models/``, one after the other."""
+    folder = generated[0] / PACKAGE / "models"
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.py")))
 
 
 # -- 1. constructed by Python name, parsed and dumped by wire name -----------------------------------------

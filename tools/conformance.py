@@ -68,6 +68,11 @@ class Skip(Exception):
     """No valid value could be built for some part of the operation."""
 
 
+def _names(models: Any) -> dict[str, Any]:
+    """Every name of a generated ``models`` package (each of its modules is imported when first used)."""
+    return {name: getattr(models, name) for name in models.__all__}
+
+
 def _valid(api: Any, doc: str, ptr: str, schema: Any, synths: list[Any], form: bool = False) -> Any:
     """The first value of ``synths``' that the schema (at ``doc#ptr``) accepts (and, for a form body,
     that the bracket form can carry: an empty object or array inside one sends nothing at all)."""
@@ -280,7 +285,7 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
             # client.py imports the models for type checkers only: resolve its hints with them
             module = inspect.getmodule(method)
             models = importlib.import_module(module.__name__.split(".", 1)[0] + ".models")
-            hints = typing.get_type_hints(method, {**vars(models), **vars(module)})
+            hints = typing.get_type_hints(method, {**_names(models), **vars(module)})
             try:
                 kwargs = arguments(mock.api, route, op, hints, synths)
             except Skip as why:

@@ -269,6 +269,7 @@ socket.socket.connect, subprocess.Popen = tripwire, tripwire
 import importlib
 package = importlib.import_module(sys.argv[2])
 models = importlib.import_module(sys.argv[2] + ".models")
+models = {name: getattr(models, name) for name in models.__all__}  # each module of models/ loads on first use
 socket.socket.connect, subprocess.Popen = real_connect, real_popen
 with getattr(package, sys.argv[3])(**{sys.argv[5]: "http://127.0.0.1:9"}) as client:  # constructs offline
     assert client.base_url == "http://127.0.0.1:9"
@@ -295,7 +296,7 @@ def same_instants(a, b):
         return instant(a) is not None and instant(a) == instant(b)
     return a == b
 
-namespace = {**vars(typing), "_dt": _dt, "_t": typing, **vars(models)}
+namespace = {**vars(typing), "_dt": _dt, "_t": typing, **models}
 examples = json.load(open(sys.argv[4]))
 results = []
 for pointer, annotation, value, *_ in examples:
@@ -386,7 +387,7 @@ import pydantic
 sys.path.insert(0, sys.argv[1])
 ours = importlib.import_module(sys.argv[2] + ".models")
 theirs = importlib.import_module("dcg_models")
-namespace = {**vars(typing), "_dt": _dt, "_t": typing, **vars(ours)}
+namespace = {**vars(typing), "_dt": _dt, "_t": typing, **{name: getattr(ours, name) for name in ours.__all__}}
 
 def accepts(adapter, value):
     try:

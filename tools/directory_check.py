@@ -7,7 +7,7 @@ Each description of ``DOCUMENTS`` (APIs.guru's directory, npm ``openapi-director
 a fresh interpreter and its client constructed (against 127.0.0.1, nothing is sent); and ``mypy --strict``
 checks a sample of its modules (the smallest resource modules, or ``client.py`` where there are few,
 ``errors.py`` and ``_runtime.py``, with
-every module they import, ``models.py`` included). Exit 1 when any step fails. Not part of ``make test``:
+every module they import, the ``models`` package included). Exit 1 when any step fails. Not part of ``make test``:
 it downloads 44 MB and takes a few minutes.
 """
 

@@ -47,6 +47,11 @@ DOCUMENTS = {
 START, END = "<!-- realdocs:start -->", "<!-- realdocs:end -->"
 
 
+def _names(models: Any) -> dict[str, Any]:
+    """Every name of a generated ``models`` package (each of its modules is imported when first used)."""
+    return {name: getattr(models, name) for name in models.__all__}
+
+
 def prism() -> Path:
     """Prism's command, installed with npm into ``.corpus/prism`` on first use."""
     command = PRISM_DIR / "node_modules" / ".bin" / "prism"
@@ -137,7 +142,7 @@ def run(name: str, spec: Path, use_prism: bool) -> list[dict[str, Any]]:
                 method = getattr(method, attr)
             module = inspect.getmodule(method)
             models = importlib.import_module(api.package + ".models")
-            hints = typing.get_type_hints(method, {**vars(models), **vars(module)})
+            hints = typing.get_type_hints(method, {**_names(models), **vars(module)})
             try:
                 planned.append((op, arguments(mock.api, route, op, hints, synths)))
             except Skip:

@@ -152,6 +152,36 @@ class Alias:
 
 @dataclass(frozen=True)
 @_checked
+class ModelImport:
+    """``from .MODULE import NAMES``: what a module of ``models/`` takes from another."""
+
+    module: Ident
+    names: tuple[Ident, ...]
+
+
+@dataclass(frozen=True)
+@_checked
+class ModelModule:
+    """One module of the ``models`` package (``models/<module>.py``): whole strongly connected groups of
+    classes, enums and aliases, importing at its top what their annotations use from the modules of
+    their dependencies (``build_ir/imports.py`` decides), so importing one class imports its closure."""
+
+    module: Ident  # file stem under models/: ``_m_<first name, snake case>``
+    enums: tuple[Enum, ...]
+    models: tuple[Model, ...]
+    aliases: tuple[Alias, ...]  # in the order ``_alias_order`` gives: each after the aliases it uses
+    imports: tuple[ModelImport, ...] = ()
+    std_imports: tuple[Code, ...] = ()
+    runtime_imports: tuple[Ident, ...] = ()
+
+    @property
+    def names(self) -> list[Ident]:
+        """Every name it defines: enums, models, aliases, in that order."""
+        return [e.name for e in self.enums] + [m.name for m in self.models] + [a.name for a in self.aliases]
+
+
+@dataclass(frozen=True)
+@_checked
 class Param:
     name: Ident  # Python keyword
     wire: SpecText
@@ -225,6 +255,9 @@ class Response:
     model: Code | None  # Python expression given to the runtime to parse with (None: no parsing)
     description: SpecText
     media_types: tuple[SpecText, ...] = ()  # every media type documented (JSON bodies: what is not one differs)
+    # What the Endpoint holds: ``model``, or where it names models a lambda reading them from the lazy
+    # ``models`` package (``lambda: list[_models.Pet]``), so they are imported when a response needs them
+    deferred: Code | None = None
 
 
 @dataclass(frozen=True)
@@ -493,8 +526,8 @@ class Api:
     endpoints_std_imports: tuple[Code, ...] = ()
     endpoints_runtime_imports: tuple[Ident, ...] = ()
     endpoints_model_imports: tuple[Ident, ...] = ()
-    models_std_imports: tuple[Code, ...] = ()
-    models_runtime_imports: tuple[Ident, ...] = ()
+    # ``models/``: its modules, by name (``build_ir/imports.py``: ``_model_modules``)
+    model_modules: tuple[ModelModule, ...] = ()
     request_id_header: SpecText = (
         DEFAULT_REQUEST_ID_HEADER  # lower-case; the runtime's default unless a spec names another
     )

@@ -42,7 +42,7 @@ class ApiChange:
 
 def changes(old: Mapping[str, str | None], new: Mapping[str, str | None], package: str) -> list[ApiChange]:
     """The public API changes from the ``old`` files of a package to the ``new`` ones (paths as in the
-    output folder: ``<package>/models.py``...)."""
+    output folder: ``<package>/models/__init__.py``...)."""
     before, after = _definitions(old, package), _definitions(new, package)
     gone, came = before - after, after - before
     a, b = _surface(gone.elements()), _surface(came.elements())
@@ -61,6 +61,8 @@ def _definitions(files: Mapping[str, str | None], package: str) -> collections.C
         module = path[len(prefix) : -3].replace("/", ".")
         if module.endswith("__init__"):
             module = module[: -len("__init__")].rstrip(".")
+        if module.startswith("models._"):  # models/ is one public module: its names live in private ones
+            module = "models"
         if any(part.startswith("_") and part != "" for part in module.split(".")):
             continue  # private modules: what they export is in __all__
         found.update((module, chunk) for chunk in split(text))

@@ -38,7 +38,8 @@ from .core.write import (
 from .drift import history
 from .drift import learn as learning
 from .drift.check import breaking_gate
-from .drift.diff import as_json, as_markdown, as_text, diff_specs
+from .drift.check import compare as compare_sides
+from .drift.diff import as_json, as_markdown, as_text
 from .drift.history import HistoryError, resolve_side
 from .drift.update import update_spec
 from .mock import MockError, MockOptions, MockServer, MockSpecError
@@ -110,7 +111,10 @@ def _parser() -> argparse.ArgumentParser:
     chk.add_argument("--no-base", action="store_true", help="skip the breaking-change gate against the merge base")
     val = sub.add_parser("validate", help="validate specs and report diagnostics (writes nothing)")
     common(val, "validate")
-    dif = sub.add_parser("diff", help="classify the changes between two specs (file or git:REV:path)")
+    dif = sub.add_parser(
+        "diff",
+        help="classify the changes between two specs (file or git:REV:path) and between the packages they generate",
+    )
     dif.add_argument("old", help="old spec: a file, or git:REV:path (path from the repository root)")
     dif.add_argument("new", help="new spec: a file, or git:REV:path")
     dif.add_argument(
@@ -118,7 +122,18 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         action="append",
         default=[],
-        help="overlay applied to both sides (at the side's revision)",
+        help="overlay applied to both sides (at the side's revision); default: the configured API's overlays",
+    )
+    dif.add_argument(
+        "--api",
+        help="the configured API both sides are generated as (its overlays and options); default: the one whose"
+        " spec is NEW's (or OLD's) file, else a package named after the file",
+    )
+    dif.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        help="folder holding pyproject.toml with [tool.generator] (default: .)",
     )
     dif.add_argument(
         "--format",
@@ -518,18 +533,70 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
 
 
 def _diff(args: argparse.Namespace) -> int:
+    """``specgen diff OLD NEW``: the spec's changes, and the public API's of the packages both sides
+    generate (as the configured API when one matches, its overlays on both sides), with the release
+    ``generate`` would make of them."""
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
-    overlays = tuple(args.overlay)
+    config = _diff_config(args)
+    overlays = tuple(args.overlay) or config.overlays
     with resolve_side(args.old, overlays, policy) as old, resolve_side(args.new, overlays, policy) as new:
         problems = [*old.diagnostics.errors, *new.diagnostics.errors]
         for diagnostic in problems:
             print(diagnostic, file=sys.stderr)
         if problems:
             return 1
-        result = diff_specs(old, new)
+        compared = compare_sides(old, new, config)
+    for side, diagnostics in compared.failed.items():
+        errors = list(diagnostics.errors)
+        print(
+            f"diff: the {side} side does not generate ({len(errors)} error(s)); public API not compared",
+            file=sys.stderr,
+        )
+        for diagnostic in errors[:5]:
+            print(f"  {diagnostic}", file=sys.stderr)
+    result = compared.result
     render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
     sys.stdout.write(render(result))
     return 1 if args.fail_on != "never" and result.fails(args.fail_on) else 0
+
+
+def _side_path(arg: str) -> Path | None:
+    """The file a side of ``diff`` names (``git:REV:path``: the path in this checkout)."""
+    if not arg.startswith("git:"):
+        return Path(arg).resolve()
+    rel = arg[4:].partition(":")[2]
+    root = history.repo_root(Path.cwd())
+    return (root / rel).resolve() if rel and root is not None else None
+
+
+def _diff_config(args: argparse.Namespace) -> ApiConfig:
+    """The API configuration ``diff`` generates both sides with: ``--api``'s, else the configured API
+    whose spec is NEW's or OLD's file, else one named after NEW's file."""
+    try:
+        project: ProjectConfig | None = load_project(args.project)
+    except ConfigError:
+        if args.api:
+            raise
+        project = None
+    apis = project.apis if project is not None else ()
+    if args.api:
+        named = [c for c in apis if c.name == args.api]
+        if not named:
+            raise ConfigError(f"--api {args.api!r}: no such API in {args.project / 'pyproject.toml'}")
+        return named[0]
+    for side in (args.new, args.old):
+        path = _side_path(side)
+        for config in apis:
+            if path is not None and config.spec.resolve() == path:
+                return config
+    stem = Path(args.new.rpartition(":")[2] if args.new.startswith("git:") else args.new).stem
+    return ApiConfig(name=_plain_name(stem), spec=Path(args.new), overlays=tuple(args.overlay))
+
+
+def _plain_name(stem: str) -> str:
+    """An API name from a file name (``diff`` of a spec no configuration names)."""
+    name = snake(stem) or "api"
+    return name if name[:1].isalnum() else "api"
 
 
 def _learn(args: argparse.Namespace) -> int:

@@ -46,9 +46,20 @@ def build_files(
     """Every stage but ``write`` for one API. ``previous`` is the API's previous release
     (``history.committed_tree``, else ``write.previous_tree``): its version, changelog and spec snapshot
     decide the new version. ``progress`` is told each stage as it starts (the command line shows it)."""
-    result = GenerationResult()
     progress("loading")
-    spec = load.load_spec(config.spec, config.overlays, policy)
+    return build_loaded(load.load_spec(config.spec, config.overlays, policy), config, previous, speed, progress)
+
+
+def build_loaded(
+    spec: Spec,
+    config: ApiConfig,
+    previous: dict[str, str | None] | None = None,
+    speed: Speed = Speed(),
+    progress: Callable[[str], None] = lambda stage: None,
+) -> GenerationResult:
+    """``build_files`` of a loaded spec: every stage after ``load``. ``diff`` builds both sides of a change
+    this way (the old side's files as the new side's ``previous``), so it releases as ``generate`` does."""
+    result = GenerationResult()
     result.spec = spec
     result.diagnostics.extend(spec.diagnostics)
     if spec.diagnostics.has_errors:

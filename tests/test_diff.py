@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -988,3 +989,144 @@ def test_webhook_payloads_and_callbacks_are_compared(tmp_path):
     del _at(changed, body)["properties"]["done"]
     result = diff_specs(_load(tmp_path, "old", inline), _load(tmp_path, "new", changed))
     assert [(c.rule, c.level) for c in result.changes] == [("response-property-removed", "breaking")]
+
+
+# --- one truth: diff's release is generate's, judged by the generated public API ----------------------
+
+INTERVIEWS: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Hiring", "version": "1.0"},
+    "servers": [{"url": "https://api.example.com/v1"}],
+    "paths": {
+        "/interviews/{id}": {
+            "get": {
+                "operationId": "getInterview",
+                "tags": ["interviews"],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Interview"}}},
+                    }
+                },
+            }
+        },
+        "/notes": {
+            "get": {
+                "operationId": "listNotes",
+                "tags": ["notes"],
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}},
+                    }
+                },
+            }
+        },
+    },
+    "components": {
+        "schemas": {"Interview": {"type": "object", "properties": {"id": {"type": "string"}, "at": {"type": "string"}}}}
+    },
+}
+
+JOBS: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Jobs", "version": "1.0"},
+    "servers": [{"url": "https://api.example.com/v1"}],
+    "paths": {
+        "/jobs/{id}": {
+            "patch": {
+                "operationId": "updateJob",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {
+                    "content": {
+                        "application/json": {"schema": {"type": "object", "properties": {"title": {"type": "string"}}}}
+                    }
+                },
+                "responses": {"204": {"description": "updated"}},
+            }
+        }
+    },
+}
+
+
+def _releases(tmp_path: Path, old: Any, new: Any) -> tuple[dict[str, Any], str | None]:
+    """``diff OLD NEW --format json`` (the command line), and the bump ``generate`` releases when the spec
+    goes from ``old`` to ``new`` in a package folder (generated twice: the first is the previous release)."""
+    old_path, new_path = tmp_path / "old" / "api.json", tmp_path / "new" / "api.json"
+    for path, data in ((old_path, old), (new_path, new)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data), encoding="utf-8")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "generator", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+
+    proc = cli("diff", str(old_path), str(new_path), "--format", "json", "--fail-on", "never")
+    assert proc.returncode == 0, proc.stderr
+    diffed = json.loads(proc.stdout)
+    spec = tmp_path / "spec" / "api.json"
+    spec.parent.mkdir()
+    versions = []
+    for data in (old, new):
+        spec.write_text(json.dumps(data), encoding="utf-8")
+        proc = cli("generate", "--spec", str(spec), "--out", str(tmp_path / "pkg"), "--no-cache", "-q")
+        assert proc.returncode == 0, proc.stderr
+        pyproject = (tmp_path / "pkg" / "pyproject.toml").read_text(encoding="utf-8")
+        versions.append(re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1))  # type: ignore[union-attr]
+    entry = (tmp_path / "pkg" / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = re.search(rf"^## {re.escape(versions[1])} \((\w+);", entry, re.M)
+    return diffed, (released.group(1) if released and versions[1] != versions[0] else None)
+
+
+def test_an_operation_id_respelled_with_the_same_method_is_not_major(tmp_path):
+    new = copy.deepcopy(INTERVIEWS)
+    new["paths"]["/interviews/{id}"]["get"]["operationId"] = "retrieveInterview"
+    diffed, generated = _releases(tmp_path, INTERVIEWS, new)
+    assert [c["rule"] for c in diffed["changes"]] == ["operation-id-changed"]
+    assert diffed["changes"][0]["level"] == "safe"
+    assert diffed["api"] == [] and diffed["summary"]["bump"] == "patch"
+    assert generated == "patch"
+
+
+def test_a_tag_whose_case_changed_with_the_same_resource_is_not_major(tmp_path):
+    new = copy.deepcopy(INTERVIEWS)
+    new["paths"]["/notes"]["get"]["tags"] = ["Notes"]
+    diffed, generated = _releases(tmp_path, INTERVIEWS, new)
+    assert [(c["rule"], c["level"]) for c in diffed["changes"]] == [("operation-tag-changed", "safe")]
+    assert diffed["summary"]["bump"] in ("patch", None) and not diffed["summary"]["api_breaking"]
+    assert generated == diffed["summary"]["bump"]
+
+
+def test_diff_releases_what_generate_releases_when_an_operation_joins_a_lone_one(tmp_path):
+    new = copy.deepcopy(JOBS)
+    new["paths"]["/jobs"] = {
+        "get": {
+            "operationId": "listJobs",
+            "responses": {
+                "200": {
+                    "description": "ok",
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "string"}}}},
+                }
+            },
+        }
+    }
+    diffed, generated = _releases(tmp_path, JOBS, new)
+    assert diffed["summary"]["bump"] == generated, (diffed, generated)
+    assert "path-added" in {c["rule"] for c in diffed["changes"]}
+
+
+def test_a_method_renamed_by_x_sdk_name_is_a_major_release_naming_the_rename(tmp_path):
+    new = copy.deepcopy(INTERVIEWS)
+    new["paths"]["/interviews/{id}"]["get"]["x-sdk-name"] = "fetch"
+    diffed, generated = _releases(tmp_path, INTERVIEWS, new)
+    assert diffed["summary"]["bump"] == generated == "major"
+    texts = [a["text"] for a in diffed["api"] if a["level"] == "breaking"]
+    assert any("renamed to" in t and "fetch()" in t for t in texts), texts

@@ -373,3 +373,42 @@ def test_a_folder_git_ignores_has_no_release_history(tmp_path):
     git(tmp_path, "commit", "-q", "-m", "ignore scratch")
     assert committed_tree(tmp_path / "scratch" / "out") is None
     assert committed_tree(tmp_path / "kept") == {}  # tracked, nothing committed there yet
+
+
+def test_a_respelled_operation_id_needs_no_major_version(repo):
+    # The method users call is named from the path and verb, so the release is a patch, and the gate
+    # (which judges by the generated public API) asks for no major version.
+    before = version(repo, "hrflow")
+    edit(repo / "specs/hrflow.yaml", "operationId: getProfileAttachmentsById\n", "operationId: retrieveAttachments\n")
+    proc = cli(repo, "diff", "git:HEAD:specs/hrflow.yaml", "specs/hrflow.yaml", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert ("operation-id-changed", "safe") in [(c["rule"], c["level"]) for c in payload["changes"]]
+    assert {c["level"] for c in payload["changes"]} == {"safe"}
+    assert payload["api"] == [] and payload["summary"]["bump"] == "patch"
+    proc = cli(repo, "check")
+    assert not [line for line in proc.stderr.splitlines() if line.startswith("check: hrflow:")], proc.stderr
+    assert cli(repo, "generate").returncode == 0
+    major, minor, patch = (int(p) for p in before.split("."))
+    assert version(repo, "hrflow") == f"{major}.{minor}.{patch + 1}"
+    assert cli(repo, "check").returncode == 0
+
+
+def test_the_gate_and_diff_see_an_overlay_renaming_a_class(repo):
+    # The spec's own diff sees an extension value changed (documentation); the generated package loses a
+    # class: diff (with the configured API's overlay on both sides, none given) and the gate say major.
+    edit(
+        repo / "specs/kombo.overlay.yaml",
+        "      x-sdk-name: CandidateAttachment\n",
+        "      x-sdk-name: CandidateFile\n",
+    )
+    proc = cli(repo, "diff", "git:HEAD:specs/kombo.yaml", "specs/kombo.yaml", "--format", "markdown")
+    assert proc.returncode == 1, proc.stderr  # breaking: --fail-on breaking by default
+    assert "version bump: major" in proc.stdout
+    assert "| 🔴 breaking | class CandidateAttachment renamed to CandidateFile |" in proc.stdout
+    proc = cli(repo, "check")
+    assert proc.returncode == 1
+    assert "without a major version bump" in proc.stderr
+    assert "breaking public API: class CandidateAttachment renamed to CandidateFile" in proc.stderr
+    assert cli(repo, "generate").returncode == 0
+    assert cli(repo, "check").returncode == 0

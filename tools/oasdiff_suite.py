@@ -5,7 +5,11 @@ the same pair; the report counts agreement on the worst class, the breaking chan
 verdicts where we are stricter, each named with the test. A test that runs a single request (or response)
 check is compared with our changes of that direction only.
 
-    python tools/oasdiff_suite.py /path/to/oasdiff [--verbose]
+    python tools/oasdiff_suite.py /path/to/oasdiff [--verbose] [--packages]
+
+``--packages`` judges as ``specgen diff`` does: both sides generated, a breaking change of the generated
+public API counted as breaking and an addition as safe (a side that does not generate: the spec's changes
+alone).
 
 The path is an oasdiff checkout, or a bare mirror (its ``HEAD`` is read with ``git archive``). Nothing here
 fetches anything; the pairs are loaded with our own loader (local ``$ref``s only).
@@ -111,20 +115,25 @@ def pairs(tree: Path) -> tuple[list[dict[str, Any]], Counter[str]]:
     return found, skipped
 
 
-def ours(old: Path, new: Path, direction: str | None = None) -> tuple[str, list[str]]:
+def ours(old: Path, new: Path, direction: str | None = None, packages: bool = False) -> tuple[str, list[str]]:
     sys.path.insert(0, str(ROOT))
+    from generator.config import ApiConfig
     from generator.core.load import RefPolicy, load_spec
+    from generator.drift.check import compare
     from generator.drift.diff import diff_specs
 
     policy = RefPolicy(allow_outside=True)
     a, b = load_spec(old, (), policy), load_spec(new, (), policy)
     if a.diagnostics.has_errors or b.diagnostics.has_errors:
         return "unloadable", []
-    changes = diff_specs(a, b).changes
+    result = compare(a, b, ApiConfig(name="api", spec=new)).result if packages else diff_specs(a, b)
+    changes = result.changes
     other = {"request": "response-", "response": "request-"}.get(direction or "")
     changes = [c for c in changes if not (other and c.rule.startswith(other))]
-    worst = min((c.level for c in changes), key=ORDER.index) if changes else "none"
-    return worst, [f"{c.level} {c.rule}: {c.message}" for c in changes]
+    levels = [c.level for c in changes] + ["breaking" if c.level == "breaking" else "safe" for c in result.api]
+    worst = min(levels, key=ORDER.index) if levels else "none"
+    said = [f"{c.level} {c.rule}: {c.message}" for c in changes]
+    return worst, said + [f"{c.level} public API: {c.text}" for c in result.api]
 
 
 def main() -> int:
@@ -137,7 +146,7 @@ def main() -> int:
     tally: Counter[str] = Counter()
     for case in cases:
         try:
-            verdict, said = ours(case["old"], case["new"], case["direction"])
+            verdict, said = ours(case["old"], case["new"], case["direction"], "--packages" in sys.argv)
         except Exception as exc:  # a crash is a result of its own
             verdict, said = "crashed", [f"{type(exc).__name__}: {exc}"]
         expected = case["expected"]

@@ -38,8 +38,7 @@ CHANGELOG = "CHANGELOG.md"
 FIRST_VERSION = "0.1.0"
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 #: What a release writes beside the code (written after the version is chosen): not code that changed.
-#: ``names.lock.json`` is the names lock (``core/build_ir/lock.py``).
-RELEASE_FILES = (CHANGELOG, SNAPSHOT, "names.lock.json")
+RELEASE_FILES = (CHANGELOG, SNAPSHOT)
 
 
 @dataclass(frozen=True)

@@ -111,10 +111,11 @@ def _prepared(api: Api, paths: frozenset[str]) -> format.Prepared:
 
 
 def _second_share(api: Api) -> frozenset[str]:
-    """About half the rendering and planning of a large package, for a second process: ``models.py``
-    and every sixth resource module."""
+    """About half the rendering and planning of a large package, for a second process: the modules of
+    ``models/`` and every sixth resource module."""
     modules = [f"{api.package}/resources/{m.module}.py" for m in api.resource_modules]
-    return frozenset([f"{api.package}/models.py", *modules[::6]])
+    models = [f"{api.package}/models/{m.module}.py" for m in api.model_modules]
+    return frozenset([f"{api.package}/models/__init__.py", *models, *modules[::6]])
 
 
 def _checks(spec: Spec, previous: dict[str, str | None]) -> tuple[Diagnostics, DiffResult | None, str]:

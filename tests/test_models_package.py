@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from server import RecordingServer, Reply
 
 from generator import Speed
 from generator.config import ApiConfig
@@ -132,6 +133,46 @@ def test_a_name_loads_the_modules_of_its_closure_and_no_other(one_module_each):
     assert listed
     for name, modules in found.items():
         assert set(modules) == _closure(api, name), name
+
+
+def test_a_call_imports_the_models_of_the_response_it_receives_when_it_receives_it(tmp_path, monkeypatch):
+    # The resource modules import models for type checkers only; each response's type is a lambda over
+    # the models package, resolved when such a response first arrives: a success loads its model's
+    # closure, an error the error model's, and neither loads the other.
+    monkeypatch.setattr(imports, "SMALL_GROUP", 1)
+    out, api = _generated(tmp_path, "features31")
+    pet = {"id": 1, "name": "Rex"}
+    with RecordingServer() as server:
+        server.route("GET", "/pets/1", Reply(200, pet))
+        server.route("GET", "/pets", Reply(500, {"title": "down"}))
+        loaded = _run(
+            out,
+            f"""
+            import json, sys
+            from {api.package} import FeatureZoo
+            from {api.package}.errors import InternalServerError
+
+            def models():
+                return sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("{api.package}.models."))
+
+            client = FeatureZoo(base_url={server.url!r}, bearer="t", max_retries=0)
+            found = [models()]
+            client.pets  # the resource module: no model
+            found.append(models())
+            assert client.pets.get(1).name == "Rex"
+            found.append(models())
+            try:
+                client.pets.list()
+            except InternalServerError as error:
+                assert error.body.title == "down", error.body
+            found.append(models())
+            print(json.dumps(found))
+            """,
+        )
+    assert loaded[0] == loaded[1] == []
+    assert set(loaded[2]) == _closure(api, "Pet")
+    assert set(loaded[3]) == _closure(api, "Pet") | _closure(api, "Problem")
+    assert not _closure(api, "Problem") <= _closure(api, "Pet")
 
 
 def test_the_modules_import_each_other_without_a_cycle_and_hold_whole_components():

@@ -260,7 +260,7 @@ class _Run:
     count: int
     up_to_date: bool  # every API recognised as unchanged: nothing to compare or write
     per_api: bool  # files are keyed "API name/path" (a project), not by the path alone (--spec)
-    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]]  # to remember once the tree holds them
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], str | None]]  # to remember once the tree holds them
 
 
 def _unkept(tree: dict[str, str | None]) -> dict[str, str | None] | None:
@@ -294,7 +294,7 @@ def _run(args: argparse.Namespace) -> _Run:
     files: dict[str, str] = {}
     failed = False
     fresh = 0  # APIs whose output was already what generation gives (input cache)
-    generated: list[tuple[ApiConfig, Any, Path, dict[str, str]]] = []
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], str | None]] = []
     speed = _speed(args)
     todo: list[tuple[ApiConfig, dict[str, str | None], Path]] = []
     kept_fresh: list[tuple[ApiConfig, dict[str, str | None], Path]] = []
@@ -342,7 +342,7 @@ def _run(args: argparse.Namespace) -> _Run:
         for rel, text in result.files.items():
             files[f"{config.name}/{rel}" if per_api else rel] = text
         if result.spec is not None:
-            generated.append((config, result.spec, api_out, result.files))
+            generated.append((config, result.spec, api_out, result.files, result.names_lock))
     up_to_date = fresh == len(apis) and (out / MARKER).is_file()
     return _Run(None if failed else files, out, len(apis), up_to_date, per_api, generated)
 
@@ -521,7 +521,7 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
     """Record this run's generations in the input cache, once the tree is known to hold their files
     (``hashes``: the written tree's ``digests``, when already computed)."""
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
-    for config, spec, api_out, every in run.generated:
+    for config, spec, api_out, every, lock in run.generated:
         prefix = f"{config.name}/" if run.per_api else ""
         try:
             keep = KeepList.from_folder(api_out)
@@ -529,7 +529,7 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
             continue
         files = {rel: text for rel, text in every.items() if not keep.keeps(rel)}  # what generation wrote
         mine = {rel: hashes[prefix + rel] for rel in files} if hashes is not None else None
-        inputs.remember(config, policy, spec, api_out, files, mine)
+        inputs.remember(config, policy, spec, api_out, files, mine, lock)
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 
 from .config import ApiConfig
 from .core import build_ir, format, load, render, validate
+from .core.build_ir import lock as names
 from .core.diagnostics import Diagnostics
 from .core.ir import Api
 from .core.load import RefPolicy, Spec
@@ -30,6 +31,7 @@ class GenerationResult:
     api: Api | None = None  # the IR the files were rendered from (for tools such as the corpus runner)
     spec: Spec | None = None  # the loaded, overlaid document
     release: release.Release | None = None  # the version chosen and the changes since the last generation
+    names_lock: str | None = None  # the names lock read (the previous release's ``names.lock.json``)
 
     @property
     def ok(self) -> bool:
@@ -45,7 +47,8 @@ def build_files(
 ) -> GenerationResult:
     """Every stage but ``write`` for one API. ``previous`` is the API's previous release
     (``history.committed_tree``, else ``write.previous_tree``): its version, changelog and spec snapshot
-    decide the new version. ``progress`` is told each stage as it starts (the command line shows it)."""
+    decide the new version, and its names lock the names that stay. ``progress`` is told each stage as it
+    starts (the command line shows it)."""
     progress("loading")
     return build_loaded(load.load_spec(config.spec, config.overlays, policy), config, previous, speed, progress)
 
@@ -76,7 +79,8 @@ def build_loaded(
     try:
         try:
             progress("validating and building")
-            api, diags = build_ir.build(spec, config)
+            result.names_lock = previous.get(names.LOCK)
+            api, diags, given = build_ir.build_named(spec, config, names.parse(result.names_lock))
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 progress("rendering and formatting")
@@ -95,6 +99,7 @@ def build_loaded(
     if api is None:
         return result
     progress("versioning")
+    files[names.LOCK] = names.text(given)  # part of the release: a change of names is a change of code
     plan = release.plan(changes, files, previous, api.package)
     if plan.version != api.package_version:
         api = dataclasses.replace(api, package_version=plan.version)

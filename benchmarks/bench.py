@@ -204,6 +204,20 @@ def large(runs: int, samples: dict[str, list[float]]) -> None:
                 samples.setdefault(f"{who} {label} cold", []).append(wall)
                 samples.setdefault(f"{who} {label} cold rss", []).append(rss)
                 print(f"  {label}, {who}: {wall:.2f} s, {rss:.0f} MB", flush=True)
+        samples[f"ours {label} cold, chunks black took whole (count)"] = [float(len(whole_chunks(api / name)))]
+
+
+def whole_chunks(spec: Path) -> list[str]:
+    """What ``generate -v`` says went to black whole for ``spec`` (each costs the fast path: a module or
+    a class formatted by black rather than statement by statement), from one uncached generation."""
+    out = WORK / "told"
+    shutil.rmtree(out, ignore_errors=True)
+    command = [*_ours(spec, out / "out")[:-1], "-v", "--no-cache"]
+    ran = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800, check=True)
+    told = [line for line in ran.stderr.splitlines() if ": format: " in line]
+    for line in told[:5]:
+        print(f"    {line[:160]}", flush=True)
+    return told
 
 
 def scaling(runs: int, samples: dict[str, list[float]]) -> None:
@@ -506,6 +520,8 @@ def machine() -> str:
 
 
 def fmt(name: str, value: float) -> str:
+    if "(count)" in name:
+        return f"{value:.0f}"
     if "requests/s" in name:
         return f"{value:.0f}/s"
     if "rss" in name:

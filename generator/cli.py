@@ -328,6 +328,9 @@ def _run(args: argparse.Namespace) -> _Run:
         with _Progress(config.name, args) as progress:
             result: GenerationResult = build_files(config, policy, previous, speed, progress)
         _report(result.diagnostics, args, config.name)
+        if getattr(args, "verbose", False):
+            for line in result.formatting:  # what cost the formatter's fast path, and why
+                print(f"{config.name}: format: {line}", file=sys.stderr)
         # An overlay action that matches nothing (W025) means the vendor file moved under it: drift.
         stale_overlay = args.command == "check" and any(d.code == "W025" for d in result.diagnostics.warnings)
         if stale_overlay:

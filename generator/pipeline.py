@@ -29,6 +29,7 @@ class GenerationResult:
     files: dict[str, str] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     api: Api | None = None  # the IR the files were rendered from (for tools such as the corpus runner)
+    formatting: list[str] = field(default_factory=list)  # chunks black took whole, and why (``generate -v``)
     spec: Spec | None = None  # the loaded, overlaid document
     release: release.Release | None = None  # the version chosen and the changes since the last generation
     names_lock: str | None = None  # the names lock read (the previous release's ``names.lock.json``)
@@ -84,7 +85,13 @@ def build_loaded(
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 progress("rendering and formatting")
-                files = speed.formatted(large, functools.partial(_prepared, api), render.paths(api), _second_share(api))
+                files = speed.formatted(
+                    large,
+                    functools.partial(_prepared, api),
+                    render.paths(api),
+                    _second_share(api),
+                    result.formatting,
+                )
         except Exception:
             if not checks.result()[0].has_errors:
                 raise  # a valid document that breaks the generator: a bug, not a diagnostic

@@ -616,3 +616,17 @@ def test_a_chunk_black_takes_whole_is_told_with_why():
     ]
     assert fmt.why_whole("if x:\n    y = 1  \n") == "trailing whitespace"
     assert fmt.why_whole("for x in y:\n    z = " + "a" * 100 + "\n").startswith("a statement of 108 columns (line 2)")
+
+
+def test_what_went_to_black_whole_reaches_the_generation_result():
+    from generator.speed import Speed
+
+    chunk = 'X = 1\n"""' + " ".join(["w"] * 30) + "\n" + "z" * 99 + '"""\n'
+    told: list[str] = []
+    made = Speed(cache=None, workers=False).formatted(
+        False, lambda paths: fmt.prepare({"pkg/m.py": chunk}), ["pkg/m.py"], frozenset(), told
+    )
+    assert made["pkg/m.py"] == black.format_str(chunk, mode=fmt.black_mode())
+    assert told == [
+        "pkg/m.py: `X = 1` went to black whole: a docstring's closing line of 102 columns (line 3): black moves its quotes"
+    ]

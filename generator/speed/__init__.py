@@ -62,16 +62,19 @@ class Speed:
         prepare: Callable[[frozenset[str]], format.Prepared],
         paths: list[str],
         theirs: frozenset[str],
+        told: list[str] | None = None,
     ) -> dict[str, str]:
         """The files of ``paths``, formatted, in ``paths`` order, from ``prepare(some paths)`` (the files
         rendered and planned, ``core.format.prepare``). For a large document with workers allowed, a
         forked worker prepares the files of ``theirs`` while this process prepares the rest; black's
         jobs for all of them then go through the formatter at once (and so to its pool). ``prepare``
         must give each file the same text and plan whatever else it is asked for (it does: rendering
-        and planning are per file)."""
+        and planning are per file). ``told`` gets what went to black whole, and why (``Prepared.told``)."""
         run = self.formatter.run
         if not (large and self.workers and can_fork() and theirs):
             made = format.finish(ready := prepare(frozenset(paths)), run(ready.plan.jobs), run)
+            if told is not None:
+                told += ready.told()
         else:
             worker = Forked(prepare, theirs)
             try:
@@ -80,6 +83,8 @@ class Speed:
             finally:
                 worker.close()
             done = run([*mine.plan.jobs, *other.plan.jobs])
+            if told is not None:
+                told += [*mine.told(), *other.told()]
             made = format.finish(mine, done[: len(mine.plan.jobs)], run)
             made.update(format.finish(other, done[len(mine.plan.jobs) :], run))
         return {path: made[path] for path in paths}

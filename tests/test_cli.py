@@ -110,7 +110,10 @@ def test_diagnostics_are_said_once_per_problem_with_a_count_per_code(tmp_path):
     assert "11 enum member name(s) collide, renamed: 'V_X' -> 'V_X_2'" in said[0] and "and 8 more" in said[0]
     assert "(and 1 more like it; -v lists each)" in said[0]
     assert lines[-1] == "enums: 2 warnings (W310)"
-    each = cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out"), "-v", "--no-cache")
+    # -v into a folder of its own: a first generation, as the one above was. Into "out" it would read the
+    # names.lock.json the first one wrote, whose held member names no longer collide (a W310 is said only
+    # where a name is renamed, README "What a vendor change can and cannot do to names").
+    each = cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out-v"), "-v", "--no-cache")
     assert len([line for line in each.stderr.splitlines() if "warning[W310]" in line]) == 2
     assert cli("generate", "--spec", str(spec), "--out", str(tmp_path / "out"), "-q").stderr == ""
 

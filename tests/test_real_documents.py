@@ -223,7 +223,7 @@ def headers_of(given: dict[str, Any]) -> dict[str, str]:
 def test_a_rate_limited_response_is_retried_when_its_limit_resets(package, mode, waits, status, given, wanted):
     with RecordingServer() as srv:
         srv.route("GET", "/items", [Reply(status, {}, headers=headers_of(given)), Reply(200, ITEMS)])
-        res = call(package, mode, srv.url, lambda c: c.list_items())
+        res = call(package, mode, srv.url, lambda c: c.items.list())
         assert srv.count("GET", "/items") == 2
     assert res.items == ["a", "b"]
     assert len(waits) == 1 and wanted - 1.5 <= waits[0] <= wanted
@@ -239,7 +239,7 @@ def test_the_wait_for_a_reset_measured_on_the_wire(package, mode, given):
     with RecordingServer() as srv:
         handle, arrived = served_at([Reply(429, {}, headers=headers_of(given)), Reply(200, ITEMS)])
         srv.route("GET", "/items", handle)
-        res = call(package, mode, srv.url, lambda c: c.list_items())
+        res = call(package, mode, srv.url, lambda c: c.items.list())
     assert res.items == ["a", "b"] and len(arrived) == 2
     assert 0.9 <= arrived[1] - arrived[0] < 2.5
 
@@ -256,7 +256,7 @@ def test_the_wait_for_a_reset_measured_on_the_wire(package, mode, given):
 def test_a_reset_beyond_the_cap_is_raised_at_once_with_retry_after(package, mode, given):
     with RecordingServer() as srv:
         srv.route("GET", "/items", [Reply(429, {}, headers=headers_of(given)), Reply(200, ITEMS)])
-        exc, elapsed = timed(lambda: call(package, mode, srv.url, lambda c: c.list_items()))
+        exc, elapsed = timed(lambda: call(package, mode, srv.url, lambda c: c.items.list()))
         assert srv.count("GET", "/items") == 1
     assert isinstance(exc, package.RateLimitError) and elapsed < 1
     assert exc.retry_after is not None and 119 <= exc.retry_after <= 120
@@ -266,7 +266,7 @@ def test_the_policy_cap_decides_how_long_a_reset_may_be_waited_for(package, mode
     patient = package.RetryPolicy(max_retry_after=300.0)
     with RecordingServer() as srv:
         srv.route("GET", "/items", [Reply(429, {}, headers={"RateLimit-Reset": "120"}), Reply(200, ITEMS)])
-        res = call(package, mode, srv.url, lambda c: c.list_items(retry_policy=patient))
+        res = call(package, mode, srv.url, lambda c: c.items.list(retry_policy=patient))
     assert res.items == ["a", "b"] and waits == [120.0]
 
 
@@ -274,7 +274,7 @@ def test_retry_after_keeps_precedence_over_a_reset(package, mode, waits):
     given = {"Retry-After": "2", "RateLimit-Reset": "30", "X-RateLimit-Reset": "40"}
     with RecordingServer() as srv:
         srv.route("GET", "/items", [Reply(429, {}, headers=given), Reply(200, ITEMS)])
-        res = call(package, mode, srv.url, lambda c: c.list_items())
+        res = call(package, mode, srv.url, lambda c: c.items.list())
     assert res.items == ["a", "b"] and waits == [2.0]
 
 
@@ -290,7 +290,7 @@ def test_retry_after_keeps_precedence_over_a_reset(package, mode, waits):
 def test_a_reset_that_does_not_explain_the_failure_is_not_waited_for(package, mode, waits, status, given):
     with RecordingServer() as srv:
         srv.route("GET", "/items", [Reply(status, {}, headers=given), Reply(200, ITEMS)])
-        res = call(package, mode, srv.url, lambda c: c.list_items())
+        res = call(package, mode, srv.url, lambda c: c.items.list())
     assert res.items == ["a", "b"] and len(waits) == 1 and waits[0] <= 0.5  # the ordinary backoff
 
 
@@ -327,10 +327,10 @@ NONSENSE = [
 def test_a_reset_that_means_nothing_is_ignored_never_raised(package, mode, waits, given):
     with RecordingServer() as srv:
         srv.route("GET", "/items", [Reply(429, {}, headers=headers_of(given)), Reply(200, ITEMS)])
-        res = call(package, mode, srv.url, lambda c: c.list_items())
+        res = call(package, mode, srv.url, lambda c: c.items.list())
         assert res.items == ["a", "b"] and len(waits) == 1 and waits[0] <= 0.5
         srv.route("GET", "/items", Reply(429, {}, headers=headers_of(given)))
-        exc = call(package, mode, srv.url, lambda c: c.list_items(), max_retries=0)
+        exc = call(package, mode, srv.url, lambda c: c.items.list(), max_retries=0)
     assert isinstance(exc, package.RateLimitError) and exc.retry_after is None
 
 
@@ -363,12 +363,15 @@ def test_the_redirect_only_download_is_a_download_with_an_info(generated):
 def test_the_method_has_the_shape_of_a_download(package):
     import inspect
 
+    from real_documents_client.resources.exports import AsyncExportsResource, ExportsResource
     from real_documents_client.resources.files import AsyncFilesResource, FilesResource
 
-    for client, files in ((package.RealDocuments, FilesResource), (package.AsyncRealDocuments, AsyncFilesResource)):
+    # POST /exports is client.exports.create (an untagged operation goes in the resource its first path
+    # segment names, alone or not), no longer client.create_export.
+    for exports, files in ((ExportsResource, FilesResource), (AsyncExportsResource, AsyncFilesResource)):
         method = files.download
         assert {"to", "expected_size", "md5"} <= set(inspect.signature(method).parameters)
-        assert "to" in inspect.signature(client.create_export).parameters
+        assert "to" in inspect.signature(exports.create).parameters
         assert "to" not in inspect.signature(files.check).parameters
         assert "to" not in inspect.signature(files.replace).parameters
         assert "302" not in (method.__doc__ or "")  # a redirect followed is not an error it raises

@@ -405,8 +405,8 @@ def test_a_download_to_a_file_is_not_limited_but_the_same_bytes_in_memory_are(pa
     with RecordingServer() as srv:
         srv.route("GET", "/files/f1", Reply(200, data, content_type="application/octet-stream"))
         target = tmp_path / "f1.bin"
-        saved = call(package, mode, srv.url, lambda c: c.get_file("f1", to=target), max_response_bytes=MiB)
-        in_memory = call(package, mode, srv.url, lambda c: c.get_file("f1"), max_response_bytes=MiB)
+        saved = call(package, mode, srv.url, lambda c: c.files.get("f1", to=target), max_response_bytes=MiB)
+        in_memory = call(package, mode, srv.url, lambda c: c.files.get("f1"), max_response_bytes=MiB)
     assert saved == target and target.read_bytes() == data
     assert isinstance(in_memory, package.errors.ResponseTooLargeError)
 
@@ -481,7 +481,7 @@ def test_a_token_endpoint_trickling_its_headers_cannot_outlast_the_total_timeout
     with RawServer(slow_headers()) as srv:
         exc, elapsed = timed(
             lambda: call(
-                package, mode, srv.url, lambda c: c.get_me(), timeout=1.0, client_id="id", client_secret="secret-value"
+                package, mode, srv.url, lambda c: c.me.get(), timeout=1.0, client_id="id", client_secret="secret-value"
             )
         )
     assert isinstance(exc, package.APITimeoutError), exc
@@ -537,7 +537,7 @@ def test_a_kept_alive_connection_is_held_to_the_timeout_too(package, mode, opene
 def test_a_downloads_headers_are_held_to_the_timeout(package, mode, tmp_path):
     with RawServer(slow_headers()) as srv:
         exc, elapsed = timed(
-            lambda: call(package, mode, srv.url, lambda c: c.get_file("f", to=tmp_path / "f"), timeout=1.0)
+            lambda: call(package, mode, srv.url, lambda c: c.files.get("f", to=tmp_path / "f"), timeout=1.0)
         )
     assert isinstance(exc, package.APITimeoutError), exc
     assert elapsed < 2.5 and not (tmp_path / "f").exists()
@@ -588,7 +588,7 @@ def test_a_token_that_is_not_printable_ascii_is_refused_not_sent(package, mode):
     with RecordingServer() as srv:
         srv.route("POST", "/oauth/token", Reply(200, {"access_token": "tok\r\nX-Injected: 1", "expires_in": 60}))
         srv.route("GET", "/me", Reply(200, {"id": "me"}))
-        exc = call(package, mode, srv.url, lambda c: c.get_me(), client_id="id", client_secret="secret-value")
+        exc = call(package, mode, srv.url, lambda c: c.me.get(), client_id="id", client_secret="secret-value")
         assert isinstance(exc, package.AuthenticationError) and "not printable ASCII" in str(exc)
         assert [r.path for r in srv.requests] == ["/oauth/token"]
 
@@ -785,7 +785,7 @@ def test_a_deeply_nested_success_body_is_a_validation_error_with_the_text_kept(p
 def test_a_deeply_nested_token_response_is_a_status_error(package, mode):
     with RecordingServer() as srv:
         srv.route("POST", "/oauth/token", Reply(200, DEEP))
-        exc = call(package, mode, srv.url, lambda c: c.get_me(), client_id="id", client_secret="secret-value")
+        exc = call(package, mode, srv.url, lambda c: c.me.get(), client_id="id", client_secret="secret-value")
     assert isinstance(exc, package.AuthenticationError), repr(exc)[:200]
 
 

@@ -284,9 +284,9 @@ def test_each_operation_asks_for_the_scopes_its_security_names(server, package, 
         lambda c: c.jobs.list(),  # the document's requirement: jobs:read
         lambda c: c.jobs.create(body={"id": "j2"}),  # its own: jobs:write
         lambda c: c.jobs.list(),  # the jobs:read token again: no token request
-        lambda c: c.get_audit(),  # its first alternative: admin and jobs:read (of Oauth2c, the same tokens)
-        lambda c: c.get_me(),  # no scope named: any token held
-        lambda c: c.get_status(),  # no security: no token
+        lambda c: c.audit.get(),  # its first alternative: admin and jobs:read (of Oauth2c, the same tokens)
+        lambda c: c.me.get(),  # no scope named: any token held
+        lambda c: c.status.get(),  # no security: no token
     )
     assert [r.body for r in token_requests(server)] == [
         b"grant_type=client_credentials&scope=jobs%3Aread",
@@ -644,12 +644,12 @@ def test_schemes_of_one_credential_share_one_keyword(server, package, mode, monk
         mode,
         package,
         {"base_url": server.url, "oauth2": "user-token"},
-        lambda c: c.get_audit(),  # Oauth2c's alternative
+        lambda c: c.audit.get(),  # Oauth2c's alternative
         lambda c: c.jobs.list(),  # OAuth2Security's
-        lambda c: c.get_legacy(),  # bearerAuth's
+        lambda c: c.legacy.get(),  # bearerAuth's
     )
     monkeypatch.setenv("HIRING_OAUTH2", "env-token")
-    run(mode, package, {"base_url": server.url}, lambda c: c.get_me())
+    run(mode, package, {"base_url": server.url}, lambda c: c.me.get())
     assert [r.headers["authorization"] for r in server.requests] == ["Bearer user-token"] * 3 + ["Bearer env-token"]
 
 

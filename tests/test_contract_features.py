@@ -65,7 +65,7 @@ def test_json_body_and_201(server):
 def test_form_body_without_auth(server):
     server.route("POST", "/login", Reply(200, {"token": "t", "expires_at": "2030-01-01T00:00:00Z"}))
     with FeatureZoo(base_url=server.url) as zoo:
-        result = zoo.login(username="u", password="p w")
+        result = zoo.login.login(username="u", password="p w")
     assert result.token == "t" and result.expires_at.year == 2030
     assert server.last().body == b"username=u&password=p+w"
     assert "authorization" not in server.last().headers
@@ -76,7 +76,7 @@ def test_binary_and_text_responses(server):
     server.route("GET", "/health", Reply(200, "ok", content_type="text/plain"))
     with client(server) as zoo:
         assert zoo.pets.photos.download(3) == b"\x89PNG\r\n"
-        assert zoo.get_health() == "ok"
+        assert zoo.health.get() == "ok"
 
 
 def test_documented_empty_404(server):

@@ -5,6 +5,7 @@ own virtualenv: ``tools/judge.py``), and so is every reply the test server gave 
 
 from __future__ import annotations
 
+import ast
 import email.parser
 import email.policy
 import json
@@ -126,7 +127,7 @@ def _parts(request, headers: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:
 @pytest.mark.parametrize("mode", MODES)
 def test_multipart_without_a_file_stays_multipart_with_json_and_repeated_parts(server, mode):
     server.route("POST", "/uploads", Reply(204))
-    assert call(server, mode, lambda c: c.upload(name="report", meta={"size": 3}, labels=["x", "y"])) is None
+    assert call(server, mode, lambda c: c.uploads.upload(name="report", meta={"size": 3}, labels=["x", "y"])) is None
     request = server.last()
     assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
     assert _parts(request) == [
@@ -141,7 +142,7 @@ def test_multipart_without_a_file_stays_multipart_with_json_and_repeated_parts(s
 def test_multipart_mixed_keeps_its_media_type_and_a_file_part_carries_its_own_headers(server, mode):
     server.route("POST", "/bundles", Reply(204))
     part = ("cv.pdf", b"%PDF-1.7", "application/pdf", {"X-Checksum": "abc"})
-    call(server, mode, lambda c: c.send_bundle(meta=SendBundleMeta(title="cv"), file=part))
+    call(server, mode, lambda c: c.bundles.send(meta=SendBundleMeta(title="cv"), file=part))
     request = server.last()
     assert request.headers["content-type"].startswith("multipart/mixed; boundary=")
     assert _parts(request, ("x-checksum",)) == [
@@ -172,7 +173,7 @@ def test_json_array_of_models_leaves_unset_fields_out_at_every_depth_and_204_is_
 @pytest.mark.parametrize("mode", MODES)
 def test_a_path_fragment_never_swallows_the_query(server, mode):
     server.route("GET", "/tags", Reply(200, {"env": "prod"}))
-    tags = call(server, mode, lambda c: c.list_tags(resource_arn="arn:aws:x"))
+    tags = call(server, mode, lambda c: c.tags.list(resource_arn="arn:aws:x"))
     assert tags == {"env": "prod"}  # TagKey is allOf [a string, a description]: a string
     assert server.last().path == "/tags" and server.last().query == {"resourceArn": ["arn:aws:x"]}
 
@@ -180,21 +181,21 @@ def test_a_path_fragment_never_swallows_the_query(server, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_accept_names_the_media_type_the_operation_produces(server, mode):
     server.route("GET", "/locations", Reply(200, ["Paris"], content_type="application/vnd.example+json"))
-    assert call(server, mode, lambda c: c.list_locations()) == ["Paris"]
+    assert call(server, mode, lambda c: c.locations.list()) == ["Paris"]
     assert server.last().headers["accept"] == "application/vnd.example+json"
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_path_parameters_in_label_matrix_and_exploded_simple_style(server, mode):
     server.route("GET", "/reports/.daily/;range=1,2/x=3,y=4", Reply(200, {}))
-    call(server, mode, lambda c: c.get_report("daily", [1, 2], GetReportPoint(x=3, y=4)))
+    call(server, mode, lambda c: c.reports.get("daily", [1, 2], GetReportPoint(x=3, y=4)))
     assert server.last().path == "/reports/.daily/;range=1,2/x=3,y=4"
 
 
 def test_a_path_value_is_percent_encoded_inside_its_style(server):
     server.route("GET", "/reports/.a%2Fb/;range=1/x=3", Reply(200, {}))
     with WireRules(base_url=server.url, max_retries=0) as c:
-        c.get_report("a/b", [1], {"x": 3})  # type: ignore[arg-type]
+        c.reports.get("a/b", [1], {"x": 3})  # type: ignore[arg-type]
     assert server.last().path == "/reports/.a%2Fb/;range=1/x=3"
 
 
@@ -204,7 +205,7 @@ def test_query_header_and_cookie_styles_allow_reserved_and_json_content(server, 
     hits = call(
         server,
         mode,
-        lambda c: c.search(
+        lambda c: c.search.search(
             path="/docs/a:b",
             where={"age": 3},
             ids=[1, 2],
@@ -230,7 +231,7 @@ def test_query_header_and_cookie_styles_allow_reserved_and_json_content(server, 
 
 def test_a_header_value_its_style_cannot_carry_is_a_type_error_before_sending(server):
     with WireRules(base_url=server.url, max_retries=0) as c, pytest.raises(TypeError, match="X-Tags"):
-        c.search(x_tags=[["nested"]])  # type: ignore[list-item]
+        c.search.search(x_tags=[["nested"]])  # type: ignore[list-item]
     assert server.requests == []
 
 
@@ -258,8 +259,17 @@ def test_a_body_documented_on_a_no_body_status_is_said_and_ignored():
     result = generate_package(Path(__file__).resolve().parent / "specs" / "wire31.yaml", name="wire31")
     said = [(d.code, d.pointer) for d in result.diagnostics.warnings]
     assert ("W421", "/paths/~1employees/post/responses/204/content") in said
-    endpoints = result.files["wire31_client/_endpoints.py"]
-    assert '"/tags"' in endpoints and '"/tags#resourceArn"' not in endpoints.split("Endpoint(")[-1]
+    # GET /tags now lives in the tags resource (the first path segment names it), and its endpoint there
+    # carries the path the runtime sends: "/tags", never the documented "/tags#resourceArn" (kept aside
+    # as documented_path, for messages only).
+    endpoints = result.files["wire31_client/resources/tags.py"]
+    (endpoint,) = [
+        node
+        for node in ast.walk(ast.parse(endpoints))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Endpoint"
+    ]
+    sent_path = endpoint.args[1]
+    assert '"/tags"' in endpoints and isinstance(sent_path, ast.Constant) and sent_path.value == "/tags"
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -281,7 +291,7 @@ def test_read_only_and_write_only_apply_to_one_direction_each(server, mode):
         Directions,
         AsyncDirections,
         {"base_url": server.url, "max_retries": 0},
-        lambda c: c.create_employee(body=Person(first_name="Ada", password="pw", manager=boss)),
+        lambda c: c.employees.create(body=Person(first_name="Ada", password="pw", manager=boss)),
     )
     assert made.id == "e1" and made.password is None
     sent = json.loads(server.last().body)
@@ -296,7 +306,7 @@ def test_a_discriminated_union_parses_by_its_tag_and_sends_by_alias(server, mode
     from wire31_client.models import Cat, Dog
 
     server.route("POST", "/pets", Reply(200, {"petType": "dog", "name": "Rex", "goodBoy": True}))
-    stored = call(server, mode, lambda c: c.create_pet(body=Cat(pet_type="cat", name="Tom")))
+    stored = call(server, mode, lambda c: c.pets.create(body=Cat(pet_type="cat", name="Tom")))
     assert isinstance(stored, Dog) and stored.good_boy is True
     assert json.loads(server.last().body) == {"petType": "cat", "name": "Tom"}
 
@@ -330,14 +340,14 @@ def test_the_request_id_header_the_api_names_is_on_errors_and_raw_responses(serv
 
     server.route("GET", "/locations", Reply(503, {"message": "down"}, headers={"X-Trace-Id": "tr-42"}))
     with pytest.raises(APIStatusError) as failed:
-        call(server, mode, lambda c: c.list_locations(max_retries=0))
+        call(server, mode, lambda c: c.locations.list(max_retries=0))
     assert failed.value.request_id == "tr-42" and "(request id tr-42)" in str(failed.value)
     server.route(
         "GET",
         "/locations",
         Reply(200, ["Paris"], content_type="application/vnd.example+json", headers={"X-Trace-Id": "tr-43"}),
     )
-    raw = call(server, mode, lambda c: c.with_raw_response.list_locations())
+    raw = call(server, mode, lambda c: c.with_raw_response.locations.list())
     assert raw.request_id == "tr-43" and raw.parsed == ["Paris"]
     server.requests.clear()  # the 503 is not a reply the description documents
 
@@ -371,7 +381,7 @@ def test_a_key_given_per_call_is_sent_and_a_post_without_one_is_not_retried(serv
         c.charges.create(amount=1, currency="usd", idempotency_key="order-42")
         c.charges.create(amount=1, currency="usd")
         with pytest.raises(APIStatusError):
-            c.upload(name="x")
+            c.uploads.upload(name="x")
     charges = [r.headers.get("idempotency-key") for r in server.requests if r.path == "/charges"]
     assert charges[0] == "order-42" and charges[1] not in (None, "order-42")
     assert sum(r.path == "/uploads" for r in server.requests) == 1  # no key, not idempotent: sent once

@@ -1001,7 +1001,7 @@ def test_an_api_key_in_the_authorization_header_says_it_is_the_whole_header(serv
     package = importlib.import_module("keyed_client")
     server.route("GET", "/jobs", Reply(204, None))
     with package.Keyed(base_url=server.url, api_key="Bearer k-1") as client:
-        client.list_jobs()
+        client.jobs.list()
     assert server.last().headers["authorization"] == "Bearer k-1"  # sent as given, whole
 
 
@@ -1038,20 +1038,22 @@ def test_a_required_header_on_every_operation_is_set_once_on_the_client(server, 
     monkeypatch.syspath_prepend(str(tmp_path / "out"))
     package = importlib.import_module("apps_client")
     assert "app_id" in inspect.signature(package.Apps).parameters
-    assert "x_app_id" not in inspect.signature(package.Apps.list_jobs).parameters
+    jobs = importlib.import_module("apps_client.resources.jobs")
+    assert "x_app_id" not in inspect.signature(jobs.JobsResource.list).parameters
     server.route("GET", "/jobs", Reply(204, None))
     server.route("GET", "/candidates", Reply(204, None))
     with package.Apps(base_url=server.url, app_id="app-7") as client:
-        client.list_jobs()
-        client.list_candidates()
+        client.jobs.list()
+        client.candidates.list()
     assert [r.headers["x-app-id"] for r in server.requests] == ["app-7", "app-7"]
     monkeypatch.setenv("APPS_APP_ID", "from-env")
     with package.Apps(base_url=server.url) as client:
-        client.list_jobs()
+        client.jobs.list()
     assert server.last().headers["x-app-id"] == "from-env"
 
     kept = tmp_path / "kept.json"
     _app_id_spec(kept, opt_out=True)
     result = generate_package(kept, name="kept")
     assert not [d for d in result.diagnostics if d.code == "I450"]
-    assert "x_app_id: str," in result.files["kept_client/client.py"]  # a keyword of each method, as declared
+    for resource in ("jobs", "candidates"):  # a keyword of each method (each in its resource now), as declared
+        assert "x_app_id: str," in result.files[f"kept_client/resources/{resource}.py"]

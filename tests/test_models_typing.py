@@ -319,7 +319,7 @@ def test_a_box_like_file_is_served_by_the_mock_and_parsed_by_the_client(generate
 
     (tmp_path / "staff.yaml").write_text(yaml.safe_dump(SPEC), encoding="utf-8")
     with MockServer(tmp_path / "staff.yaml") as mock, package.Staff(base_url=mock.base_url, max_retries=0) as client:
-        got = client.get_file("f1")
+        got = client.files.get_file("f1")
     assert isinstance(got, package.models.StoredFile)
     assert isinstance(got.sequence_id, str) and isinstance(got.size, int) and got.size >= 0
     assert got.owner_id is not None and got.owner_id.isdigit() and len(got.owner_id) <= 20  # both members' rules
@@ -377,7 +377,7 @@ def call(client: Staff) -> list[str]:
     raw: RawResponse[Employee] = client.with_raw_response.request("GET", "/e", cast_to=Employee)
     anything = client.request("GET", "/anything")  # decoded JSON: Any
     either = client.request("GET", "/either", cast_to=Employee | Person)  # not a class: Any
-    stored: StoredFile = client.get_file("f1")
+    stored: StoredFile = client.files.get_file("f1")
     size: int | None = stored.size
     return [one.first_name, many[0].id, raw.parsed.id, str(anything), str(either), str(size)]
 

@@ -29,18 +29,18 @@ from wire31_client.models import Address, Cat, EmployeesFilter, SendBundleMeta, 
 
 
 def use(hris: Directions, wire: WireRules) -> str | None:
-    made = hris.create_employee(body=Employee(first_name="Ada", password="pw"))
+    made = hris.employees.create(body=Employee(first_name="Ada", password="pw"))
     wire.charges.update("ch_1", expand=["customer"], shipping=Shipping(address=Address(city="Paris")))
     wire.employees.list(filter=EmployeesFilter(company_id="1"), retry_policy=RetryPolicy(max_elapsed=30.0))
-    pet = wire.create_pet(body=Cat(pet_type="cat", name="Tom"))  # constructed by its Python names
-    wire.send_bundle(meta=SendBundleMeta(title="cv"), file=("cv.pdf", b"%PDF", "application/pdf", {"X-Checksum": "a"}))
+    pet = wire.pets.create(body=Cat(pet_type="cat", name="Tom"))  # constructed by its Python names
+    wire.bundles.send(meta=SendBundleMeta(title="cv"), file=("cv.pdf", b"%PDF", "application/pdf", {"X-Checksum": "a"}))
     try:
-        WireRules(retry_policy=RetryPolicy(statuses=frozenset({429}), server_errors=False)).list_locations()
+        WireRules(retry_policy=RetryPolicy(statuses=frozenset({429}), server_errors=False)).locations.list()
     except RateLimitError as exc:
         waited: float | None = exc.retry_after
         del waited
     tenant: WireRules = wire.with_options(base_url="https://eu.example.com", max_retries=0)
-    tenant.copy(timeout=5.0).list_locations()
+    tenant.copy(timeout=5.0).locations.list()
     if isinstance(pet, UnknownVariant):  # a kind of pet this version does not know: its tag
         return pet.tag
     return made.id or pet.name

@@ -630,3 +630,36 @@ def test_what_went_to_black_whole_reaches_the_generation_result():
     assert told == [
         "pkg/m.py: `X = 1` went to black whole: a docstring's closing line of 102 columns (line 3): black moves its quotes"
     ]
+
+
+def test_long_self_headers_written_as_black_splits_them():
+    checked = 0
+    for indent in (0, 4):
+        for size in range(40, 140, 3):
+            for prefix, returned in (("", "R" * 30), ("async ", "Pkg.Resource" + "x" * 20), ("", "Y" * 97)):
+                name = "n" * size
+                header = f"@cached_property\n{prefix}def {name}(self) -> {returned}:\n"
+                if len(header.split("\n")[1]) + indent <= fmt.LINE_LENGTH:
+                    continue
+                job = ("unit", header, indent, True)
+                written = fmt._self_header(job)
+                if written is not None:
+                    assert written == fmt.black_job(job), header
+                    checked += 1
+    assert checked > 50
+
+
+def test_wire_name_sets_written_as_black_splits_them():
+    checked = 0
+    for indent in (0, 4, 8):
+        for count in range(1, 30):
+            for width in (2, 9, 31):
+                names = [f'"{chr(97 + i % 26) * width}{i}"' for i in range(count)] + ['"a, b"']
+                text = "__wire_not_null__ = frozenset({" + ", ".join(names) + "})\n"
+                if len(text) - 1 + indent <= fmt.LINE_LENGTH:
+                    continue
+                job = ("unit", text, indent, False)
+                written = fmt._wire_set(job)
+                assert written is not None and written == fmt.black_job(job), text
+                checked += 1
+    assert checked > 100

@@ -310,3 +310,49 @@ def test_servers_are_named_from_their_description_or_host():
     sentence = {"description": "The endpoint used by every customer outside of the European Union"}
     assert server_names([(sentence, "https://global.acme.example")], "Acme") == ["global"]
     assert server_names([({"x-sdk-server-name": "prod", "description": "Sandbox"}, "https://x")], "") == ["prod"]
+
+
+def test_paths_that_name_nothing_are_grouped_by_the_noun_of_their_action(tmp_path):
+    # AWS's query protocol (EC2: every path is "/#Action=..."): the action's noun is the resource, its
+    # verb the method; GET and POST of one action meet, and the POST falls back to a longer name.
+    def action(name: str) -> dict[str, Any]:
+        return {"get": _op(f"GET_{name}"), "post": _op(f"POST_{name}")}
+
+    doc = {
+        "openapi": "3.0.0",
+        "info": {"title": "Compute", "version": "1"},
+        "paths": {
+            "/#Action=DescribeInstances": action("DescribeInstances"),
+            "/#Action=RunInstances": action("RunInstances"),
+            "/#Action=CreateVpc": action("CreateVpc"),
+            "/#Action=DescribeVpcs": action("DescribeVpcs"),
+            "/#Action=ImportImage": action("ImportImage"),
+            "/#Action=AcceptVpcPeeringConnection": action("AcceptVpcPeeringConnection"),
+            "/#Action=DescribeAddresses": {"get": {**_op("GET_DescribeAddresses"), "x-sdk-group": "networking"}},
+        },
+    }
+    spec = tmp_path / "compute.json"
+    spec.write_text(json.dumps(doc))
+    api = generate_package(spec, name="compute").api
+    assert api is not None and not api.root_operations
+    found = {
+        f"{op.http_method} {op.path.unescaped}": op.call_path
+        for module in api.resource_modules
+        for resource in module.resource.walk()
+        for op in resource.operations
+    }
+    assert found == {
+        "GET /#Action=DescribeInstances": "instances.describe",
+        "POST /#Action=DescribeInstances": "instances.describe_post",
+        "GET /#Action=RunInstances": "instances.run",
+        "POST /#Action=RunInstances": "instances.run_post",
+        "GET /#Action=CreateVpc": "vpcs.create",
+        "POST /#Action=CreateVpc": "vpcs.create_post",
+        "GET /#Action=DescribeVpcs": "vpcs.describe",
+        "POST /#Action=DescribeVpcs": "vpcs.describe_post",
+        "GET /#Action=ImportImage": "images.import_",
+        "POST /#Action=ImportImage": "images.import_post",
+        "GET /#Action=AcceptVpcPeeringConnection": "vpc_peering_connections.accept",
+        "POST /#Action=AcceptVpcPeeringConnection": "vpc_peering_connections.accept_post",
+        "GET /#Action=DescribeAddresses": "networking.get_describe_addresses",  # x-sdk-group still wins
+    }

@@ -446,6 +446,54 @@ def _endpoint_declaration(job: Job) -> str | None:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SELF_HEADER = re.compile(r"((?:async )?def [A-Za-z_][A-Za-z0-9_]*\()self\) -> ([A-Za-z_][A-Za-z0-9_.]*):")
+_WIRE_SET = re.compile(r"(__wire_[a-z_]+__) = frozenset\(\{(.+)\}\)\n")
+
+
+def _self_header(job: Job) -> str | None:
+    """black's split of a long ``def name(self) -> Name:`` header (a client's resource properties, their
+    decorators above), written directly: ``self`` on a line of its own with a magic trailing comma, where
+    ``def name(`` and ``) -> Name:`` each fit. A return type with brackets, or anything else, is left to
+    black. ``tests/test_format.py`` holds this to black."""
+    _, text, indent, header = job
+    lines = text.rstrip("\n").split("\n")
+    match = _SELF_HEADER.fullmatch(lines[-1])
+    width = LINE_LENGTH - indent
+    if not header or match is None or any(not line.startswith("@") or len(line) > width for line in lines[:-1]):
+        return None
+    opening, returned = match.groups()
+    closing = f") -> {returned}:"
+    if len(opening) > width or len(closing) > width:
+        return None
+    return "\n".join([*lines[:-1], opening, "    self,", closing]) + "\n"
+
+
+def _wire_set(job: Job) -> str | None:
+    """black's split of a model's long ``__wire_...__ = frozenset({"a", "b"})`` (the wire names it reads
+    at run time), written directly: the set on one line inside the call where it fits there, else one
+    name per line with a trailing comma. ``tests/test_format.py`` holds this to black."""
+    _, text, indent, header = job
+    match = _WIRE_SET.fullmatch(text)
+    if header or match is None:
+        return None
+    name, _ = match.groups()
+    try:
+        node = ast.parse(text).body[0]
+    except SyntaxError:
+        return None
+    value = node.value if isinstance(node, ast.Assign) else None
+    if not (isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Set)):
+        return None
+    items = [ast.get_source_segment(text, element) or "" for element in value.args[0].elts]
+    if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.args[0].elts):
+        return None
+    width = LINE_LENGTH - indent
+    if len(f"{name} = frozenset(") > width:
+        return None
+    one = "    {" + ", ".join(items) + "}"
+    if len(one) <= width:
+        return f"{name} = frozenset(\n{one}\n)\n"
+    return f"{name} = frozenset(\n    {{\n" + "".join(f"        {item},\n" for item in items) + "    }\n)\n"
 
 
 #: What black is asked to do: ("chunk", text, 0, False) formats a whole chunk; ("unit", text, indent,
@@ -483,7 +531,16 @@ def run_jobs(jobs: list[Job]) -> list[str | None]:
 
 def _written(job: Job) -> str | None:
     """The statement of ``job`` as black would format it, where a rule here says how; else None."""
-    for rule in (_union_field, _annotated_field, _long_constant, _endpoint_declaration, _class_header, _wrapped_method):
+    for rule in (
+        _union_field,
+        _annotated_field,
+        _long_constant,
+        _endpoint_declaration,
+        _class_header,
+        _wrapped_method,
+        _self_header,
+        _wire_set,
+    ):
         text = rule(job)
         if text is not None:
             return text

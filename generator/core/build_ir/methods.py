@@ -5,7 +5,11 @@
   ``accounts``), however many operations it holds. The version prefix is the run of leading segments that
   name a version or an API root (``v1``, ``v2beta1``, ``v1.2``, ``2024-01-01``, ``api``, ``apis``, ``rest``;
   ``/api/v1/jobs`` -> ``jobs``), read from each path alone, leaving it one segment at least: what other
-  paths hold never moves an operation. An untagged path that starts with a parameter (``/{name}``) stays
+  paths hold never moves an operation. An untagged path with no segment to name it (AWS's query
+  protocol: every EC2 operation is ``/#Action=DescribeInstances``) goes in the resource its action's noun
+  names, with the action's verb as its method (``instances.describe``, ``vpc_peering_connections.accept``;
+  the action is the fragment's ``Action=`` value, else the operationId without a ``GET_``/``POST_``
+  prefix, and has a verb and a noun). An untagged path that starts with a parameter (``/{name}``) stays
   on the client. A dotted operationId that spells a resource path and a verb (Google's ``jobs.projects.jobs.list``
   under tag ``projects``) places its operation in the sub-resources named after the tag's word
   (``projects.jobs``) and names it by the verb (``list``).
@@ -152,14 +156,20 @@ def place(paths: dict[Any, Any], methods: Sequence[str], document: Any = None) -
         dotted = _dotted(op, group)
         if dotted is not None:
             group = (*group, *dotted[0])
+        acted = None
         if not group:
             key = _resource_segment(path, prefix)
             if key:
                 group = (key + "_" if key in CLIENT_ATTRS else key,)
+            elif (acted := _action(path, op)) is not None:
+                group = (acted[0] + "_" if acted[0] in CLIENT_ATTRS else acted[0],)
         pinned = op.get("x-sdk-name", op.get("x-speakeasy-name-override"))
         original = _method_name(op, method, path)
         if isinstance(pinned, str) and snake(pinned):
             candidates: tuple[str, ...] = (original,)
+        elif acted is not None:  # one action, often sent both ways (GET and POST): the verb, then with the method
+            verb = acted[1].rstrip("_")
+            candidates = tuple(dict.fromkeys((acted[1], f"{verb}_{method}", original)))
         elif dotted is not None:
             candidates = tuple(dict.fromkeys((dotted[1], original)))
         elif group:
@@ -586,6 +596,40 @@ def _is_id(segment: str) -> bool:
     """Whether a path segment names one item: a parameter, or a number written in the path (Box's root
     folder, ``/users/{user_id}/folders/0``)."""
     return bool(_PARAM.match(segment)) or segment.isdigit()
+
+
+_ACTION = re.compile(r"(?:Action=)?([A-Z][a-z]+(?:[A-Z0-9][A-Za-z0-9]*)+)")
+_METHOD_PREFIX = re.compile(r"(?i)(?:get|post|put|patch|delete)_")
+
+
+def _action(path: str, op: dict[str, Any]) -> tuple[str, str] | None:
+    """(resource, verb) of an operation that names an action where its path names nothing: the
+    fragment's ``Action=DescribeInstances``, else an operationId such as ``POST_DescribeInstances``, read
+    as a verb and a noun (``("instances", "describe")``; the noun plural, so that ``CreateVpc`` and
+    ``DescribeVpcs`` meet in ``vpcs``). None where neither spells one."""
+    fragment = path.partition("#")[2]
+    op_id = op.get("operationId")
+    for text in (fragment, _METHOD_PREFIX.sub("", op_id, count=1) if isinstance(op_id, str) else ""):
+        found = _ACTION.fullmatch(text)
+        if found is None:
+            continue
+        words = _words(snake_identifier(found.group(1), ""))
+        if len(words) >= 2:  # each an identifier: ``Import...`` is ``import_``
+            resource = snake_identifier("_".join([*words[1:-1], _plural(words[-1])]), "")
+            return resource, snake_identifier(words[0], "")
+    return None
+
+
+def _plural(word: str) -> str:
+    if _is_plural(word) or word in _IRREGULAR:
+        return word
+    if word in _IRREGULAR.values():
+        return next(plural for plural, single in _IRREGULAR.items() if single == word)
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
 
 
 def _fragment(path: str) -> str:

@@ -443,6 +443,21 @@ class Endpoint(Generic[T]):
     def adapters(self) -> dict[int, pydantic.TypeAdapter[Any]]:
         return {}
 
+    @cached_property
+    def _types(self) -> dict[int, Any]:
+        return {}
+
+    def type_of(self, given: Any) -> Any:
+        """The type a response is parsed as. Generated code names models in a lambda
+        (``lambda: _models.Pet``), so they are imported when a response first needs them; it is
+        called once per endpoint."""
+        if not inspect.isfunction(given):
+            return given
+        found = self._types.get(id(given))
+        if found is None:
+            found = self._types[id(given)] = given()
+        return found
+
 
 @dataclass(frozen=True)
 class Credential:
@@ -1805,6 +1820,7 @@ class _Base:
             return response.text
         if kind == "empty" or type_ is None:
             return None
+        type_ = ep.type_of(type_)
         content = response.content
         content_type = response.headers.get("content-type", "")
         if content_type and not _is_json(content_type):
@@ -1919,7 +1935,7 @@ class _Base:
             spec = ep.match(ep.errors, response.status_code)
             if body is not text and spec is not None and spec[0] == "json" and spec[1] is not None:
                 try:
-                    body = self._adapter(ep, spec[1]).validate_python(body)
+                    body = self._adapter(ep, ep.type_of(spec[1])).validate_python(body)
                 except (pydantic.ValidationError, RecursionError):
                     pass  # keep the decoded JSON: the error is still worth raising as is
         summary = _summary(body, text)

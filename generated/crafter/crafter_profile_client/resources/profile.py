@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -22,10 +23,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    Attachment,
-    Error,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        Attachment,
+        Error,
+    )
 
 __all__ = [
     "ProfileResource",
@@ -40,13 +43,13 @@ _GET_PROFILE_ATTACHMENTS: Endpoint[builtins.list[Attachment]] = Endpoint(
     "/api/1/profile/{id}/attachments",
     operation="getProfileAttachments",
     responses={
-        "200": ("json", list[Attachment]),
+        "200": ("json", lambda: list[_models.Attachment]),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "500": ("json", Error),
+        "500": ("json", lambda: _models.Error),
     },
     security=(("accessTokenId",),),
 )
@@ -57,13 +60,13 @@ _UPLOAD_PROFILE_ATTACHMENT: Endpoint[Attachment] = Endpoint(
     "/api/1/profile/{id}/uploadAttachment",
     operation="uploadProfileAttachment",
     responses={
-        "200": ("json", Attachment),
+        "200": ("json", lambda: _models.Attachment),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "500": ("json", Error),
+        "500": ("json", lambda: _models.Error),
     },
     security=(("accessTokenId",),),
     body_kind="multipart",
@@ -80,7 +83,7 @@ _GET_PROFILE_ATTACHMENT: Endpoint[bytes] = Endpoint(
         "200": ("binary", None),
     },
     errors={
-        "500": ("json", Error),
+        "500": ("json", lambda: _models.Error),
     },
     security=(("accessTokenId",),),
     accept="*/*",
@@ -92,13 +95,13 @@ _GET_PROFILE_ATTACHMENT_DETAILS: Endpoint[Attachment] = Endpoint(
     "/api/1/profile/{id}/attachment/{attachmentName}/details",
     operation="getProfileAttachmentDetails",
     responses={
-        "200": ("json", Attachment),
+        "200": ("json", lambda: _models.Attachment),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "500": ("json", Error),
+        "500": ("json", lambda: _models.Error),
     },
     security=(("accessTokenId",),),
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -19,11 +20,13 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    ErrorResponse,
-    ProfileAttachmentsResponse,
-    ProfileResponse,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        ErrorResponse,
+        ProfileAttachmentsResponse,
+        ProfileResponse,
+    )
 
 __all__ = [
     "ProfileResource",
@@ -40,14 +43,14 @@ _GET_PROFILE_ATTACHMENTS_BY_ID: Endpoint[ProfileAttachmentsResponse] = Endpoint(
     "/profile/attachments",
     operation="getProfileAttachmentsById",
     responses={
-        "200": ("json", ProfileAttachmentsResponse),
+        "200": ("json", lambda: _models.ProfileAttachmentsResponse),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "400": ("json", ErrorResponse),
-        "401": ("json", ErrorResponse),
+        "400": ("json", lambda: _models.ErrorResponse),
+        "401": ("json", lambda: _models.ErrorResponse),
     },
     security=(("ApiSecret",),),
     one_of=(
@@ -65,14 +68,14 @@ _GET_PROFILE_INDEXING_ATTACHMENTS: Endpoint[ProfileAttachmentsResponse] = Endpoi
     "/profile/indexing/attachments",
     operation="getProfileIndexingAttachments",
     responses={
-        "200": ("json", ProfileAttachmentsResponse),
+        "200": ("json", lambda: _models.ProfileAttachmentsResponse),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "400": ("json", ErrorResponse),
-        "401": ("json", ErrorResponse),
+        "400": ("json", lambda: _models.ErrorResponse),
+        "401": ("json", lambda: _models.ErrorResponse),
     },
     security=(("ApiSecret", "ApiUser"),),
     one_of=(
@@ -90,13 +93,13 @@ _GET_PROFILE_INDEXING: Endpoint[ProfileResponse] = Endpoint(
     "/profile/indexing",
     operation="getProfileIndexing",
     responses={
-        "200": ("json", ProfileResponse),
+        "200": ("json", lambda: _models.ProfileResponse),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "400": ("json", ErrorResponse),
+        "400": ("json", lambda: _models.ErrorResponse),
     },
     security=(("ApiSecret", "ApiUser"),),
     one_of=(

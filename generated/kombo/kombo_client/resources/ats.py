@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -19,10 +20,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    CandidateAttachmentsResponse,
-    ErrorResponse,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        CandidateAttachmentsResponse,
+        ErrorResponse,
+    )
 
 __all__ = [
     "AtsResource",
@@ -35,13 +38,13 @@ _GET_ATS_CANDIDATES_CANDIDATE_ID_ATTACHMENTS: Endpoint[CandidateAttachmentsRespo
     "/ats/candidates/{candidate_id}/attachments",
     operation="GetAtsCandidatesCandidateIdAttachments",
     responses={
-        "200": ("json", CandidateAttachmentsResponse),
+        "200": ("json", lambda: _models.CandidateAttachmentsResponse),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "default": ("json", ErrorResponse),
+        "default": ("json", lambda: _models.ErrorResponse),
     },
     security=(("ApiKey",),),
     client_params=(("integration_id", "header", "X-Integration-Id", True),),

@@ -31,7 +31,14 @@ from ._runtime import (
 )
 
 if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
-    from .models import Employee
+    from .resources.employees import (
+        EmployeesResource,
+        AsyncEmployeesResource,
+        EmployeesResourceWithRawResponse,
+        AsyncEmployeesResourceWithRawResponse,
+        EmployeesResourceWithStreamingResponse,
+        AsyncEmployeesResourceWithStreamingResponse,
+    )
 
 __all__ = ["Directions", "AsyncDirections", "SERVERS"]
 
@@ -152,40 +159,11 @@ class Directions(SyncAPIClient):
         """The same calls, each a context manager giving the response with its body unread."""
         return DirectionsWithStreamingResponse(self)
 
-    def create_employee(
-        self,
-        *,
-        body: Employee,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Employee:
-        """Call createEmployee.
+    @cached_property
+    def employees(self) -> EmployeesResource:
+        from .resources.employees import EmployeesResource
 
-        ``POST /employees``
-
-        Args:
-            body: Request body (application/json).
-        """
-        from ._endpoints import _CREATE_EMPLOYEE
-
-        return self._request(
-            _CREATE_EMPLOYEE,
-            body=body,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return EmployeesResource(self)
 
 
 class DirectionsWithRawResponse:
@@ -195,7 +173,12 @@ class DirectionsWithRawResponse:
         self._client = client
         self.download = raw_method(client.download)
         self.request = raw_method(client.request)
-        self.create_employee = raw_method(client.create_employee)
+
+    @cached_property
+    def employees(self) -> EmployeesResourceWithRawResponse:
+        from .resources.employees import EmployeesResourceWithRawResponse
+
+        return EmployeesResourceWithRawResponse(self._client.employees)
 
 
 class DirectionsWithStreamingResponse:
@@ -206,7 +189,12 @@ class DirectionsWithStreamingResponse:
 
         self._client = client
         self.request = stream_method(client.request)
-        self.create_employee = stream_method(client.create_employee)
+
+    @cached_property
+    def employees(self) -> EmployeesResourceWithStreamingResponse:
+        from .resources.employees import EmployeesResourceWithStreamingResponse
+
+        return EmployeesResourceWithStreamingResponse(self._client.employees)
 
 
 class AsyncDirections(AsyncAPIClient):
@@ -320,40 +308,11 @@ class AsyncDirections(AsyncAPIClient):
         """The same calls, each a context manager giving the response with its body unread."""
         return AsyncDirectionsWithStreamingResponse(self)
 
-    async def create_employee(
-        self,
-        *,
-        body: Employee,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Employee:
-        """Call createEmployee.
+    @cached_property
+    def employees(self) -> AsyncEmployeesResource:
+        from .resources.employees import AsyncEmployeesResource
 
-        ``POST /employees``
-
-        Args:
-            body: Request body (application/json).
-        """
-        from ._endpoints import _CREATE_EMPLOYEE
-
-        return await self._request(
-            _CREATE_EMPLOYEE,
-            body=body,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return AsyncEmployeesResource(self)
 
 
 class AsyncDirectionsWithRawResponse:
@@ -363,7 +322,12 @@ class AsyncDirectionsWithRawResponse:
         self._client = client
         self.download = async_raw_method(client.download)
         self.request = async_raw_method(client.request)
-        self.create_employee = async_raw_method(client.create_employee)
+
+    @cached_property
+    def employees(self) -> AsyncEmployeesResourceWithRawResponse:
+        from .resources.employees import AsyncEmployeesResourceWithRawResponse
+
+        return AsyncEmployeesResourceWithRawResponse(self._client.employees)
 
 
 class AsyncDirectionsWithStreamingResponse:
@@ -374,4 +338,9 @@ class AsyncDirectionsWithStreamingResponse:
 
         self._client = client
         self.request = async_stream_method(client.request)
-        self.create_employee = async_stream_method(client.create_employee)
+
+    @cached_property
+    def employees(self) -> AsyncEmployeesResourceWithStreamingResponse:
+        from .resources.employees import AsyncEmployeesResourceWithStreamingResponse
+
+        return AsyncEmployeesResourceWithStreamingResponse(self._client.employees)

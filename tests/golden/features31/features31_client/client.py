@@ -31,7 +31,22 @@ from ._runtime import (
 )
 
 if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
-    from .models import LoginResponse
+    from .resources.health import (
+        HealthResource,
+        AsyncHealthResource,
+        HealthResourceWithRawResponse,
+        AsyncHealthResourceWithRawResponse,
+        HealthResourceWithStreamingResponse,
+        AsyncHealthResourceWithStreamingResponse,
+    )
+    from .resources.login import (
+        LoginResource,
+        AsyncLoginResource,
+        LoginResourceWithRawResponse,
+        AsyncLoginResourceWithRawResponse,
+        LoginResourceWithStreamingResponse,
+        AsyncLoginResourceWithStreamingResponse,
+    )
     from .resources.pets import (
         PetsResource,
         AsyncPetsResource,
@@ -174,80 +189,22 @@ class FeatureZoo(SyncAPIClient):
         return FeatureZooWithStreamingResponse(self)
 
     @cached_property
+    def health(self) -> HealthResource:
+        from .resources.health import HealthResource
+
+        return HealthResource(self)
+
+    @cached_property
+    def login(self) -> LoginResource:
+        from .resources.login import LoginResource
+
+        return LoginResource(self)
+
+    @cached_property
     def pets(self) -> PetsResource:
         from .resources.pets import PetsResource
 
         return PetsResource(self)
-
-    def get_health(
-        self,
-        *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Call get_health.
-
-        ``GET /health``
-        """
-        from ._endpoints import _GET_HEALTH
-
-        return self._request(
-            _GET_HEALTH,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def login(
-        self,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> LoginResponse:
-        """Call login.
-
-        ``POST /login``
-
-        Args:
-            username: username
-            password: password
-        """
-        from ._endpoints import _LOGIN
-
-        return self._request(
-            _LOGIN,
-            body={
-                "username": username,
-                "password": password,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
 
 
 class FeatureZooWithRawResponse:
@@ -257,8 +214,18 @@ class FeatureZooWithRawResponse:
         self._client = client
         self.download = raw_method(client.download)
         self.request = raw_method(client.request)
-        self.get_health = raw_method(client.get_health)
-        self.login = raw_method(client.login)
+
+    @cached_property
+    def health(self) -> HealthResourceWithRawResponse:
+        from .resources.health import HealthResourceWithRawResponse
+
+        return HealthResourceWithRawResponse(self._client.health)
+
+    @cached_property
+    def login(self) -> LoginResourceWithRawResponse:
+        from .resources.login import LoginResourceWithRawResponse
+
+        return LoginResourceWithRawResponse(self._client.login)
 
     @cached_property
     def pets(self) -> PetsResourceWithRawResponse:
@@ -275,8 +242,18 @@ class FeatureZooWithStreamingResponse:
 
         self._client = client
         self.request = stream_method(client.request)
-        self.get_health = stream_method(client.get_health)
-        self.login = stream_method(client.login)
+
+    @cached_property
+    def health(self) -> HealthResourceWithStreamingResponse:
+        from .resources.health import HealthResourceWithStreamingResponse
+
+        return HealthResourceWithStreamingResponse(self._client.health)
+
+    @cached_property
+    def login(self) -> LoginResourceWithStreamingResponse:
+        from .resources.login import LoginResourceWithStreamingResponse
+
+        return LoginResourceWithStreamingResponse(self._client.login)
 
     @cached_property
     def pets(self) -> PetsResourceWithStreamingResponse:
@@ -409,80 +386,22 @@ class AsyncFeatureZoo(AsyncAPIClient):
         return AsyncFeatureZooWithStreamingResponse(self)
 
     @cached_property
+    def health(self) -> AsyncHealthResource:
+        from .resources.health import AsyncHealthResource
+
+        return AsyncHealthResource(self)
+
+    @cached_property
+    def login(self) -> AsyncLoginResource:
+        from .resources.login import AsyncLoginResource
+
+        return AsyncLoginResource(self)
+
+    @cached_property
     def pets(self) -> AsyncPetsResource:
         from .resources.pets import AsyncPetsResource
 
         return AsyncPetsResource(self)
-
-    async def get_health(
-        self,
-        *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Call get_health.
-
-        ``GET /health``
-        """
-        from ._endpoints import _GET_HEALTH
-
-        return await self._request(
-            _GET_HEALTH,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def login(
-        self,
-        *,
-        username: str | None = None,
-        password: str | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> LoginResponse:
-        """Call login.
-
-        ``POST /login``
-
-        Args:
-            username: username
-            password: password
-        """
-        from ._endpoints import _LOGIN
-
-        return await self._request(
-            _LOGIN,
-            body={
-                "username": username,
-                "password": password,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
 
 
 class AsyncFeatureZooWithRawResponse:
@@ -492,8 +411,18 @@ class AsyncFeatureZooWithRawResponse:
         self._client = client
         self.download = async_raw_method(client.download)
         self.request = async_raw_method(client.request)
-        self.get_health = async_raw_method(client.get_health)
-        self.login = async_raw_method(client.login)
+
+    @cached_property
+    def health(self) -> AsyncHealthResourceWithRawResponse:
+        from .resources.health import AsyncHealthResourceWithRawResponse
+
+        return AsyncHealthResourceWithRawResponse(self._client.health)
+
+    @cached_property
+    def login(self) -> AsyncLoginResourceWithRawResponse:
+        from .resources.login import AsyncLoginResourceWithRawResponse
+
+        return AsyncLoginResourceWithRawResponse(self._client.login)
 
     @cached_property
     def pets(self) -> AsyncPetsResourceWithRawResponse:
@@ -510,8 +439,18 @@ class AsyncFeatureZooWithStreamingResponse:
 
         self._client = client
         self.request = async_stream_method(client.request)
-        self.get_health = async_stream_method(client.get_health)
-        self.login = async_stream_method(client.login)
+
+    @cached_property
+    def health(self) -> AsyncHealthResourceWithStreamingResponse:
+        from .resources.health import AsyncHealthResourceWithStreamingResponse
+
+        return AsyncHealthResourceWithStreamingResponse(self._client.health)
+
+    @cached_property
+    def login(self) -> AsyncLoginResourceWithStreamingResponse:
+        from .resources.login import AsyncLoginResourceWithStreamingResponse
+
+        return AsyncLoginResourceWithStreamingResponse(self._client.login)
 
     @cached_property
     def pets(self) -> AsyncPetsResourceWithStreamingResponse:

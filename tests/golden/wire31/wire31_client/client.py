@@ -18,7 +18,6 @@ from ._runtime import (
     NOT_GIVEN,
     AsyncAPIClient,
     Credential,
-    FileInput,
     NotGiven,
     ObserveTarget,
     RetryPolicy,
@@ -32,15 +31,13 @@ from ._runtime import (
 )
 
 if typing.TYPE_CHECKING:  # resources and models load on first use: a large API imports fast
-    from .models import (
-        GetReportPoint,
-        Pet,
-        SearchColor,
-        SearchWhere,
-        SearchXPoint,
-        SendBundleMeta,
-        TagKey,
-        UploadMeta,
+    from .resources.bundles import (
+        BundlesResource,
+        AsyncBundlesResource,
+        BundlesResourceWithRawResponse,
+        AsyncBundlesResourceWithRawResponse,
+        BundlesResourceWithStreamingResponse,
+        AsyncBundlesResourceWithStreamingResponse,
     )
     from .resources.charges import (
         ChargesResource,
@@ -57,6 +54,54 @@ if typing.TYPE_CHECKING:  # resources and models load on first use: a large API 
         AsyncEmployeesResourceWithRawResponse,
         EmployeesResourceWithStreamingResponse,
         AsyncEmployeesResourceWithStreamingResponse,
+    )
+    from .resources.locations import (
+        LocationsResource,
+        AsyncLocationsResource,
+        LocationsResourceWithRawResponse,
+        AsyncLocationsResourceWithRawResponse,
+        LocationsResourceWithStreamingResponse,
+        AsyncLocationsResourceWithStreamingResponse,
+    )
+    from .resources.pets import (
+        PetsResource,
+        AsyncPetsResource,
+        PetsResourceWithRawResponse,
+        AsyncPetsResourceWithRawResponse,
+        PetsResourceWithStreamingResponse,
+        AsyncPetsResourceWithStreamingResponse,
+    )
+    from .resources.reports import (
+        ReportsResource,
+        AsyncReportsResource,
+        ReportsResourceWithRawResponse,
+        AsyncReportsResourceWithRawResponse,
+        ReportsResourceWithStreamingResponse,
+        AsyncReportsResourceWithStreamingResponse,
+    )
+    from .resources.search import (
+        SearchResource,
+        AsyncSearchResource,
+        SearchResourceWithRawResponse,
+        AsyncSearchResourceWithRawResponse,
+        SearchResourceWithStreamingResponse,
+        AsyncSearchResourceWithStreamingResponse,
+    )
+    from .resources.tags import (
+        TagsResource,
+        AsyncTagsResource,
+        TagsResourceWithRawResponse,
+        AsyncTagsResourceWithRawResponse,
+        TagsResourceWithStreamingResponse,
+        AsyncTagsResourceWithStreamingResponse,
+    )
+    from .resources.uploads import (
+        UploadsResource,
+        AsyncUploadsResource,
+        UploadsResourceWithRawResponse,
+        AsyncUploadsResourceWithRawResponse,
+        UploadsResourceWithStreamingResponse,
+        AsyncUploadsResourceWithStreamingResponse,
     )
 
 __all__ = ["WireRules", "AsyncWireRules", "SERVERS"]
@@ -178,6 +223,12 @@ class WireRules(SyncAPIClient):
         return WireRulesWithStreamingResponse(self)
 
     @cached_property
+    def bundles(self) -> BundlesResource:
+        from .resources.bundles import BundlesResource
+
+        return BundlesResource(self)
+
+    @cached_property
     def charges(self) -> ChargesResource:
         from .resources.charges import ChargesResource
 
@@ -189,295 +240,41 @@ class WireRules(SyncAPIClient):
 
         return EmployeesResource(self)
 
-    def upload(
-        self,
-        *,
-        name: str | None = None,
-        meta: UploadMeta | None = None,
-        labels: list[str] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A multipart body without a file, with a JSON part and a repeated part.
+    @cached_property
+    def locations(self) -> LocationsResource:
+        from .resources.locations import LocationsResource
 
-        ``POST /uploads``
+        return LocationsResource(self)
 
-        Args:
-            name: name
-            meta: meta
-            labels: labels
-        """
-        from ._endpoints import _UPLOAD
+    @cached_property
+    def pets(self) -> PetsResource:
+        from .resources.pets import PetsResource
 
-        return self._request(
-            _UPLOAD,
-            body={
-                "name": name,
-                "meta": meta,
-                "labels": labels,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return PetsResource(self)
 
-    def list_tags(
-        self,
-        *,
-        resource_arn: str,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> dict[str, TagKey]:
-        """An AWS-style path whose fragment tells operations apart.
+    @cached_property
+    def reports(self) -> ReportsResource:
+        from .resources.reports import ReportsResource
 
-        ``GET /tags#resourceArn``
+        return ReportsResource(self)
 
-        Args:
-            resource_arn: resourceArn
-        """
-        from ._endpoints import _LIST_TAGS
+    @cached_property
+    def search(self) -> SearchResource:
+        from .resources.search import SearchResource
 
-        return self._request(
-            _LIST_TAGS,
-            query={
-                "resourceArn": resource_arn,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return SearchResource(self)
 
-    def list_locations(
-        self,
-        *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[str]:
-        """An API that produces only its vendor media type (and answers 406 to anything else).
+    @cached_property
+    def tags(self) -> TagsResource:
+        from .resources.tags import TagsResource
 
-        ``GET /locations``
-        """
-        from ._endpoints import _LIST_LOCATIONS
+        return TagsResource(self)
 
-        return self._request(
-            _LIST_LOCATIONS,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+    @cached_property
+    def uploads(self) -> UploadsResource:
+        from .resources.uploads import UploadsResource
 
-    def get_report(
-        self,
-        kind: str,
-        range: list[int],
-        point: GetReportPoint,
-        *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Path parameters in label, matrix and exploded simple style.
-
-        ``GET /reports/{kind}/{range}/{point}``
-
-        Args:
-            kind: kind
-            range: range
-            point: point
-        """
-        from ._endpoints import _GET_REPORT
-
-        return self._request(
-            _GET_REPORT,
-            path={
-                "kind": kind,
-                "range": range,
-                "point": point,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def search(
-        self,
-        *,
-        path: str | None = None,
-        where: SearchWhere | None = None,
-        ids: list[int] | None = None,
-        words: list[str] | None = None,
-        color: SearchColor | None = None,
-        x_point: SearchXPoint | None = None,
-        x_tags: list[str] | None = None,
-        prefs: list[str] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[str]:
-        """Query styles, allowReserved, a JSON query parameter, header and cookie objects and arrays.
-
-        ``GET /search``
-
-        Args:
-            path: path
-            where: where
-            ids: ids
-            words: words
-            color: color
-            x_point: X-Point
-            x_tags: X-Tags
-            prefs: prefs
-        """
-        from ._endpoints import _SEARCH
-
-        return self._request(
-            _SEARCH,
-            query={
-                "path": path,
-                "where": where,
-                "ids": ids,
-                "words": words,
-                "color": color,
-            },
-            headers={
-                "X-Point": x_point,
-                "X-Tags": x_tags,
-            },
-            cookies={
-                "prefs": prefs,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def create_pet(
-        self,
-        *,
-        body: Pet,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Pet:
-        """A discriminated union in the request and in the response.
-
-        ``POST /pets``
-
-        Args:
-            body: Request body (application/json).
-        """
-        from ._endpoints import _CREATE_PET
-
-        return self._request(
-            _CREATE_PET,
-            body=body,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    def send_bundle(
-        self,
-        *,
-        meta: SendBundleMeta,
-        file: FileInput,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A multipart/mixed body with a JSON part and a file part with headers of its own.
-
-        ``POST /bundles``
-
-        Args:
-            meta: meta
-            file: file A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
-        """
-        from ._endpoints import _SEND_BUNDLE
-
-        return self._request(
-            _SEND_BUNDLE,
-            body={
-                "meta": meta,
-                "file": file,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return UploadsResource(self)
 
 
 class WireRulesWithRawResponse:
@@ -487,13 +284,12 @@ class WireRulesWithRawResponse:
         self._client = client
         self.download = raw_method(client.download)
         self.request = raw_method(client.request)
-        self.upload = raw_method(client.upload)
-        self.list_tags = raw_method(client.list_tags)
-        self.list_locations = raw_method(client.list_locations)
-        self.get_report = raw_method(client.get_report)
-        self.search = raw_method(client.search)
-        self.create_pet = raw_method(client.create_pet)
-        self.send_bundle = raw_method(client.send_bundle)
+
+    @cached_property
+    def bundles(self) -> BundlesResourceWithRawResponse:
+        from .resources.bundles import BundlesResourceWithRawResponse
+
+        return BundlesResourceWithRawResponse(self._client.bundles)
 
     @cached_property
     def charges(self) -> ChargesResourceWithRawResponse:
@@ -507,6 +303,42 @@ class WireRulesWithRawResponse:
 
         return EmployeesResourceWithRawResponse(self._client.employees)
 
+    @cached_property
+    def locations(self) -> LocationsResourceWithRawResponse:
+        from .resources.locations import LocationsResourceWithRawResponse
+
+        return LocationsResourceWithRawResponse(self._client.locations)
+
+    @cached_property
+    def pets(self) -> PetsResourceWithRawResponse:
+        from .resources.pets import PetsResourceWithRawResponse
+
+        return PetsResourceWithRawResponse(self._client.pets)
+
+    @cached_property
+    def reports(self) -> ReportsResourceWithRawResponse:
+        from .resources.reports import ReportsResourceWithRawResponse
+
+        return ReportsResourceWithRawResponse(self._client.reports)
+
+    @cached_property
+    def search(self) -> SearchResourceWithRawResponse:
+        from .resources.search import SearchResourceWithRawResponse
+
+        return SearchResourceWithRawResponse(self._client.search)
+
+    @cached_property
+    def tags(self) -> TagsResourceWithRawResponse:
+        from .resources.tags import TagsResourceWithRawResponse
+
+        return TagsResourceWithRawResponse(self._client.tags)
+
+    @cached_property
+    def uploads(self) -> UploadsResourceWithRawResponse:
+        from .resources.uploads import UploadsResourceWithRawResponse
+
+        return UploadsResourceWithRawResponse(self._client.uploads)
+
 
 class WireRulesWithStreamingResponse:
     """The methods of ``WireRules``, each giving its response unread, in a ``with`` block."""
@@ -516,13 +348,12 @@ class WireRulesWithStreamingResponse:
 
         self._client = client
         self.request = stream_method(client.request)
-        self.upload = stream_method(client.upload)
-        self.list_tags = stream_method(client.list_tags)
-        self.list_locations = stream_method(client.list_locations)
-        self.get_report = stream_method(client.get_report)
-        self.search = stream_method(client.search)
-        self.create_pet = stream_method(client.create_pet)
-        self.send_bundle = stream_method(client.send_bundle)
+
+    @cached_property
+    def bundles(self) -> BundlesResourceWithStreamingResponse:
+        from .resources.bundles import BundlesResourceWithStreamingResponse
+
+        return BundlesResourceWithStreamingResponse(self._client.bundles)
 
     @cached_property
     def charges(self) -> ChargesResourceWithStreamingResponse:
@@ -535,6 +366,42 @@ class WireRulesWithStreamingResponse:
         from .resources.employees import EmployeesResourceWithStreamingResponse
 
         return EmployeesResourceWithStreamingResponse(self._client.employees)
+
+    @cached_property
+    def locations(self) -> LocationsResourceWithStreamingResponse:
+        from .resources.locations import LocationsResourceWithStreamingResponse
+
+        return LocationsResourceWithStreamingResponse(self._client.locations)
+
+    @cached_property
+    def pets(self) -> PetsResourceWithStreamingResponse:
+        from .resources.pets import PetsResourceWithStreamingResponse
+
+        return PetsResourceWithStreamingResponse(self._client.pets)
+
+    @cached_property
+    def reports(self) -> ReportsResourceWithStreamingResponse:
+        from .resources.reports import ReportsResourceWithStreamingResponse
+
+        return ReportsResourceWithStreamingResponse(self._client.reports)
+
+    @cached_property
+    def search(self) -> SearchResourceWithStreamingResponse:
+        from .resources.search import SearchResourceWithStreamingResponse
+
+        return SearchResourceWithStreamingResponse(self._client.search)
+
+    @cached_property
+    def tags(self) -> TagsResourceWithStreamingResponse:
+        from .resources.tags import TagsResourceWithStreamingResponse
+
+        return TagsResourceWithStreamingResponse(self._client.tags)
+
+    @cached_property
+    def uploads(self) -> UploadsResourceWithStreamingResponse:
+        from .resources.uploads import UploadsResourceWithStreamingResponse
+
+        return UploadsResourceWithStreamingResponse(self._client.uploads)
 
 
 class AsyncWireRules(AsyncAPIClient):
@@ -648,6 +515,12 @@ class AsyncWireRules(AsyncAPIClient):
         return AsyncWireRulesWithStreamingResponse(self)
 
     @cached_property
+    def bundles(self) -> AsyncBundlesResource:
+        from .resources.bundles import AsyncBundlesResource
+
+        return AsyncBundlesResource(self)
+
+    @cached_property
     def charges(self) -> AsyncChargesResource:
         from .resources.charges import AsyncChargesResource
 
@@ -659,295 +532,41 @@ class AsyncWireRules(AsyncAPIClient):
 
         return AsyncEmployeesResource(self)
 
-    async def upload(
-        self,
-        *,
-        name: str | None = None,
-        meta: UploadMeta | None = None,
-        labels: list[str] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A multipart body without a file, with a JSON part and a repeated part.
+    @cached_property
+    def locations(self) -> AsyncLocationsResource:
+        from .resources.locations import AsyncLocationsResource
 
-        ``POST /uploads``
+        return AsyncLocationsResource(self)
 
-        Args:
-            name: name
-            meta: meta
-            labels: labels
-        """
-        from ._endpoints import _UPLOAD
+    @cached_property
+    def pets(self) -> AsyncPetsResource:
+        from .resources.pets import AsyncPetsResource
 
-        return await self._request(
-            _UPLOAD,
-            body={
-                "name": name,
-                "meta": meta,
-                "labels": labels,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return AsyncPetsResource(self)
 
-    async def list_tags(
-        self,
-        *,
-        resource_arn: str,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> dict[str, TagKey]:
-        """An AWS-style path whose fragment tells operations apart.
+    @cached_property
+    def reports(self) -> AsyncReportsResource:
+        from .resources.reports import AsyncReportsResource
 
-        ``GET /tags#resourceArn``
+        return AsyncReportsResource(self)
 
-        Args:
-            resource_arn: resourceArn
-        """
-        from ._endpoints import _LIST_TAGS
+    @cached_property
+    def search(self) -> AsyncSearchResource:
+        from .resources.search import AsyncSearchResource
 
-        return await self._request(
-            _LIST_TAGS,
-            query={
-                "resourceArn": resource_arn,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return AsyncSearchResource(self)
 
-    async def list_locations(
-        self,
-        *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[str]:
-        """An API that produces only its vendor media type (and answers 406 to anything else).
+    @cached_property
+    def tags(self) -> AsyncTagsResource:
+        from .resources.tags import AsyncTagsResource
 
-        ``GET /locations``
-        """
-        from ._endpoints import _LIST_LOCATIONS
+        return AsyncTagsResource(self)
 
-        return await self._request(
-            _LIST_LOCATIONS,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+    @cached_property
+    def uploads(self) -> AsyncUploadsResource:
+        from .resources.uploads import AsyncUploadsResource
 
-    async def get_report(
-        self,
-        kind: str,
-        range: list[int],
-        point: GetReportPoint,
-        *,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Path parameters in label, matrix and exploded simple style.
-
-        ``GET /reports/{kind}/{range}/{point}``
-
-        Args:
-            kind: kind
-            range: range
-            point: point
-        """
-        from ._endpoints import _GET_REPORT
-
-        return await self._request(
-            _GET_REPORT,
-            path={
-                "kind": kind,
-                "range": range,
-                "point": point,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def search(
-        self,
-        *,
-        path: str | None = None,
-        where: SearchWhere | None = None,
-        ids: list[int] | None = None,
-        words: list[str] | None = None,
-        color: SearchColor | None = None,
-        x_point: SearchXPoint | None = None,
-        x_tags: list[str] | None = None,
-        prefs: list[str] | None = None,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> list[str]:
-        """Query styles, allowReserved, a JSON query parameter, header and cookie objects and arrays.
-
-        ``GET /search``
-
-        Args:
-            path: path
-            where: where
-            ids: ids
-            words: words
-            color: color
-            x_point: X-Point
-            x_tags: X-Tags
-            prefs: prefs
-        """
-        from ._endpoints import _SEARCH
-
-        return await self._request(
-            _SEARCH,
-            query={
-                "path": path,
-                "where": where,
-                "ids": ids,
-                "words": words,
-                "color": color,
-            },
-            headers={
-                "X-Point": x_point,
-                "X-Tags": x_tags,
-            },
-            cookies={
-                "prefs": prefs,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def create_pet(
-        self,
-        *,
-        body: Pet,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> Pet:
-        """A discriminated union in the request and in the response.
-
-        ``POST /pets``
-
-        Args:
-            body: Request body (application/json).
-        """
-        from ._endpoints import _CREATE_PET
-
-        return await self._request(
-            _CREATE_PET,
-            body=body,
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
-
-    async def send_bundle(
-        self,
-        *,
-        meta: SendBundleMeta,
-        file: FileInput,
-        timeout: float | Timeout | None | NotGiven = NOT_GIVEN,
-        max_retries: int | NotGiven = NOT_GIVEN,
-        retry_policy: RetryPolicy | NotGiven = NOT_GIVEN,
-        max_response_bytes: int | None | NotGiven = NOT_GIVEN,
-        strict_responses: bool | NotGiven = NOT_GIVEN,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-        extra_body: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A multipart/mixed body with a JSON part and a file part with headers of its own.
-
-        ``POST /bundles``
-
-        Args:
-            meta: meta
-            file: file A path, bytes, a binary file or ``(filename, content[, content_type])``; streamed, not loaded.
-        """
-        from ._endpoints import _SEND_BUNDLE
-
-        return await self._request(
-            _SEND_BUNDLE,
-            body={
-                "meta": meta,
-                "file": file,
-            },
-            timeout=timeout,
-            max_retries=max_retries,
-            retry_policy=retry_policy,
-            max_response_bytes=max_response_bytes,
-            strict_responses=strict_responses,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-        )
+        return AsyncUploadsResource(self)
 
 
 class AsyncWireRulesWithRawResponse:
@@ -957,13 +576,12 @@ class AsyncWireRulesWithRawResponse:
         self._client = client
         self.download = async_raw_method(client.download)
         self.request = async_raw_method(client.request)
-        self.upload = async_raw_method(client.upload)
-        self.list_tags = async_raw_method(client.list_tags)
-        self.list_locations = async_raw_method(client.list_locations)
-        self.get_report = async_raw_method(client.get_report)
-        self.search = async_raw_method(client.search)
-        self.create_pet = async_raw_method(client.create_pet)
-        self.send_bundle = async_raw_method(client.send_bundle)
+
+    @cached_property
+    def bundles(self) -> AsyncBundlesResourceWithRawResponse:
+        from .resources.bundles import AsyncBundlesResourceWithRawResponse
+
+        return AsyncBundlesResourceWithRawResponse(self._client.bundles)
 
     @cached_property
     def charges(self) -> AsyncChargesResourceWithRawResponse:
@@ -977,6 +595,42 @@ class AsyncWireRulesWithRawResponse:
 
         return AsyncEmployeesResourceWithRawResponse(self._client.employees)
 
+    @cached_property
+    def locations(self) -> AsyncLocationsResourceWithRawResponse:
+        from .resources.locations import AsyncLocationsResourceWithRawResponse
+
+        return AsyncLocationsResourceWithRawResponse(self._client.locations)
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithRawResponse:
+        from .resources.pets import AsyncPetsResourceWithRawResponse
+
+        return AsyncPetsResourceWithRawResponse(self._client.pets)
+
+    @cached_property
+    def reports(self) -> AsyncReportsResourceWithRawResponse:
+        from .resources.reports import AsyncReportsResourceWithRawResponse
+
+        return AsyncReportsResourceWithRawResponse(self._client.reports)
+
+    @cached_property
+    def search(self) -> AsyncSearchResourceWithRawResponse:
+        from .resources.search import AsyncSearchResourceWithRawResponse
+
+        return AsyncSearchResourceWithRawResponse(self._client.search)
+
+    @cached_property
+    def tags(self) -> AsyncTagsResourceWithRawResponse:
+        from .resources.tags import AsyncTagsResourceWithRawResponse
+
+        return AsyncTagsResourceWithRawResponse(self._client.tags)
+
+    @cached_property
+    def uploads(self) -> AsyncUploadsResourceWithRawResponse:
+        from .resources.uploads import AsyncUploadsResourceWithRawResponse
+
+        return AsyncUploadsResourceWithRawResponse(self._client.uploads)
+
 
 class AsyncWireRulesWithStreamingResponse:
     """The methods of ``AsyncWireRules``, each giving its response unread, in a ``with`` block."""
@@ -986,13 +640,12 @@ class AsyncWireRulesWithStreamingResponse:
 
         self._client = client
         self.request = async_stream_method(client.request)
-        self.upload = async_stream_method(client.upload)
-        self.list_tags = async_stream_method(client.list_tags)
-        self.list_locations = async_stream_method(client.list_locations)
-        self.get_report = async_stream_method(client.get_report)
-        self.search = async_stream_method(client.search)
-        self.create_pet = async_stream_method(client.create_pet)
-        self.send_bundle = async_stream_method(client.send_bundle)
+
+    @cached_property
+    def bundles(self) -> AsyncBundlesResourceWithStreamingResponse:
+        from .resources.bundles import AsyncBundlesResourceWithStreamingResponse
+
+        return AsyncBundlesResourceWithStreamingResponse(self._client.bundles)
 
     @cached_property
     def charges(self) -> AsyncChargesResourceWithStreamingResponse:
@@ -1005,3 +658,39 @@ class AsyncWireRulesWithStreamingResponse:
         from .resources.employees import AsyncEmployeesResourceWithStreamingResponse
 
         return AsyncEmployeesResourceWithStreamingResponse(self._client.employees)
+
+    @cached_property
+    def locations(self) -> AsyncLocationsResourceWithStreamingResponse:
+        from .resources.locations import AsyncLocationsResourceWithStreamingResponse
+
+        return AsyncLocationsResourceWithStreamingResponse(self._client.locations)
+
+    @cached_property
+    def pets(self) -> AsyncPetsResourceWithStreamingResponse:
+        from .resources.pets import AsyncPetsResourceWithStreamingResponse
+
+        return AsyncPetsResourceWithStreamingResponse(self._client.pets)
+
+    @cached_property
+    def reports(self) -> AsyncReportsResourceWithStreamingResponse:
+        from .resources.reports import AsyncReportsResourceWithStreamingResponse
+
+        return AsyncReportsResourceWithStreamingResponse(self._client.reports)
+
+    @cached_property
+    def search(self) -> AsyncSearchResourceWithStreamingResponse:
+        from .resources.search import AsyncSearchResourceWithStreamingResponse
+
+        return AsyncSearchResourceWithStreamingResponse(self._client.search)
+
+    @cached_property
+    def tags(self) -> AsyncTagsResourceWithStreamingResponse:
+        from .resources.tags import AsyncTagsResourceWithStreamingResponse
+
+        return AsyncTagsResourceWithStreamingResponse(self._client.tags)
+
+    @cached_property
+    def uploads(self) -> AsyncUploadsResourceWithStreamingResponse:
+        from .resources.uploads import AsyncUploadsResourceWithStreamingResponse
+
+        return AsyncUploadsResourceWithStreamingResponse(self._client.uploads)

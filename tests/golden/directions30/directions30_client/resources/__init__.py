@@ -3,4 +3,27 @@
 """Resources of Directions: one module per top-level group of operations, each imported
 on first use."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from .employees import EmployeesResource, AsyncEmployeesResource
+
+_MODULES = {
+    "EmployeesResource": "employees",
+    "AsyncEmployeesResource": "employees",
+}
+
+__all__ = [
+    "EmployeesResource",
+    "AsyncEmployeesResource",
+]
+
+
+def __getattr__(name: str) -> typing.Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

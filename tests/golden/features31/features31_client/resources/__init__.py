@@ -9,14 +9,24 @@ import importlib
 import typing
 
 if typing.TYPE_CHECKING:
+    from .health import HealthResource, AsyncHealthResource
+    from .login import LoginResource, AsyncLoginResource
     from .pets import PetsResource, AsyncPetsResource
 
 _MODULES = {
+    "HealthResource": "health",
+    "AsyncHealthResource": "health",
+    "LoginResource": "login",
+    "AsyncLoginResource": "login",
     "PetsResource": "pets",
     "AsyncPetsResource": "pets",
 }
 
 __all__ = [
+    "HealthResource",
+    "AsyncHealthResource",
+    "LoginResource",
+    "AsyncLoginResource",
     "PetsResource",
     "AsyncPetsResource",
 ]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from typing_extensions import deprecated
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -25,13 +26,15 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    NewPet,
-    Pet,
-    Problem,
-    UploadMetadata,
-    UploadResponse,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        NewPet,
+        Pet,
+        Problem,
+        UploadMetadata,
+        UploadResponse,
+    )
 
 __all__ = [
     "PetsResource",
@@ -48,13 +51,13 @@ _LIST_PETS: Endpoint[builtins.list[Pet]] = Endpoint(
     "/pets",
     operation="listPets",
     responses={
-        "200": ("json", list[Pet]),
+        "200": ("json", lambda: list[_models.Pet]),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "default": ("json", Problem),
+        "default": ("json", lambda: _models.Problem),
     },
     security=(("bearer",),),
     styles={
@@ -69,7 +72,7 @@ _CREATE_PET: Endpoint[Pet] = Endpoint(
     "/pets",
     operation="createPet",
     responses={
-        "201": ("json", Pet),
+        "201": ("json", lambda: _models.Pet),
     },
     media={
         "201": ("application/json",),
@@ -85,7 +88,7 @@ _GET_PET: Endpoint[Pet] = Endpoint(
     "/pets/{petId}",
     operation="getPet",
     responses={
-        "200": ("json", Pet),
+        "200": ("json", lambda: _models.Pet),
     },
     media={
         "200": ("application/json",),
@@ -112,7 +115,7 @@ _UPLOAD: Endpoint[UploadResponse] = Endpoint(
     "POST",
     "/pets/{petId}/documents",
     responses={
-        "200": ("json", UploadResponse),
+        "200": ("json", lambda: _models.UploadResponse),
     },
     media={
         "200": ("application/json",),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncPager,
@@ -22,10 +23,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    ListApplicationsResponse,
-    ListApplicationsResponseItemsItem,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        ListApplicationsResponse,
+        ListApplicationsResponseItemsItem,
+    )
 
 __all__ = [
     "ApplicationsResource",
@@ -38,7 +41,7 @@ _LIST_APPLICATIONS: Endpoint[ListApplicationsResponse] = Endpoint(
     "/applications",
     operation="listApplications",
     responses={
-        "200": ("json", ListApplicationsResponse),
+        "200": ("json", lambda: _models.ListApplicationsResponse),
     },
     media={
         "200": ("application/json",),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from typing_extensions import deprecated
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncPager,
@@ -24,10 +25,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    Candidate,
-    ListCandidatesResponse,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        Candidate,
+        ListCandidatesResponse,
+    )
 
 __all__ = [
     "CandidatesResource",
@@ -40,7 +43,7 @@ _LIST_CANDIDATES: Endpoint[ListCandidatesResponse] = Endpoint(
     "/candidates",
     operation="listCandidates",
     responses={
-        "200": ("json", ListCandidatesResponse),
+        "200": ("json", lambda: _models.ListCandidatesResponse),
     },
     media={
         "200": ("application/json",),
@@ -61,7 +64,7 @@ _CREATE_CANDIDATE: Endpoint[Candidate] = Endpoint(
     "/candidates",
     operation="createCandidate",
     responses={
-        "201": ("json", Candidate),
+        "201": ("json", lambda: _models.Candidate),
     },
     media={
         "201": ("application/json",),
@@ -78,7 +81,7 @@ _GET_LEGACY_CANDIDATE: Endpoint[Candidate] = Endpoint(
     "/legacy/candidates/{id}",
     operation="getLegacyCandidate",
     responses={
-        "200": ("json", Candidate),
+        "200": ("json", lambda: _models.Candidate),
     },
     media={
         "200": ("application/json",),

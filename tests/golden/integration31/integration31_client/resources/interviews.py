@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncPager,
@@ -23,9 +24,11 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    Interview,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        Interview,
+    )
 
 __all__ = [
     "InterviewsResource",
@@ -38,7 +41,7 @@ _LIST_INTERVIEWS: Endpoint[builtins.list[Interview]] = Endpoint(
     "/interviews",
     operation="listInterviews",
     responses={
-        "200": ("json", list[Interview]),
+        "200": ("json", lambda: list[_models.Interview]),
     },
     media={
         "200": ("application/json",),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncPager,
@@ -22,10 +23,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    ListOffersResponse,
-    ListOffersResponseDataItem,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        ListOffersResponse,
+        ListOffersResponseDataItem,
+    )
 
 __all__ = [
     "OffersResource",
@@ -38,7 +41,7 @@ _LIST_OFFERS: Endpoint[ListOffersResponse] = Endpoint(
     "/offers",
     operation="listOffers",
     responses={
-        "200": ("json", ListOffersResponse),
+        "200": ("json", lambda: _models.ListOffersResponse),
     },
     media={
         "200": ("application/json",),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -19,9 +20,11 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    ListReportsResponse,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        ListReportsResponse,
+    )
 
 __all__ = [
     "ReportsResource",
@@ -34,7 +37,7 @@ _LIST_REPORTS: Endpoint[ListReportsResponse] = Endpoint(
     "/reports",
     operation="listReports",
     responses={
-        "200": ("json", ListReportsResponse),
+        "200": ("json", lambda: _models.ListReportsResponse),
     },
     media={
         "200": ("application/json",),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncPager,
@@ -22,9 +23,11 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    ListTagsResponse,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        ListTagsResponse,
+    )
 
 __all__ = [
     "TagsResource",
@@ -37,7 +40,7 @@ _LIST_TAGS: Endpoint[ListTagsResponse] = Endpoint(
     "/tags",
     operation="listTags",
     responses={
-        "200": ("json", ListTagsResponse),
+        "200": ("json", lambda: _models.ListTagsResponse),
     },
     media={
         "200": ("application/json",),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -20,10 +21,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    Error,
-    Pet,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        Error,
+        Pet,
+    )
 
 __all__ = [
     "PetsResource",
@@ -36,13 +39,13 @@ _FIND_PETS: Endpoint[builtins.list[Pet]] = Endpoint(
     "/pets",
     operation="findPets",
     responses={
-        "200": ("json", list[Pet]),
+        "200": ("json", lambda: list[_models.Pet]),
     },
     media={
         "200": ("application/json",),
     },
     errors={
-        "default": ("json", Error),
+        "default": ("json", lambda: _models.Error),
     },
 )
 
@@ -52,7 +55,7 @@ _FIND_PET_BY_ID: Endpoint[Pet] = Endpoint(
     "/pets/{id}",
     operation="find pet by id",
     responses={
-        "200": ("json", Pet),
+        "200": ("json", lambda: _models.Pet),
     },
     media={
         "200": ("application/json",),

@@ -9,21 +9,56 @@ import importlib
 import typing
 
 if typing.TYPE_CHECKING:
+    from .bundles import BundlesResource, AsyncBundlesResource
     from .charges import ChargesResource, AsyncChargesResource
     from .employees import EmployeesResource, AsyncEmployeesResource
+    from .locations import LocationsResource, AsyncLocationsResource
+    from .pets import PetsResource, AsyncPetsResource
+    from .reports import ReportsResource, AsyncReportsResource
+    from .search import SearchResource, AsyncSearchResource
+    from .tags import TagsResource, AsyncTagsResource
+    from .uploads import UploadsResource, AsyncUploadsResource
 
 _MODULES = {
+    "BundlesResource": "bundles",
+    "AsyncBundlesResource": "bundles",
     "ChargesResource": "charges",
     "AsyncChargesResource": "charges",
     "EmployeesResource": "employees",
     "AsyncEmployeesResource": "employees",
+    "LocationsResource": "locations",
+    "AsyncLocationsResource": "locations",
+    "PetsResource": "pets",
+    "AsyncPetsResource": "pets",
+    "ReportsResource": "reports",
+    "AsyncReportsResource": "reports",
+    "SearchResource": "search",
+    "AsyncSearchResource": "search",
+    "TagsResource": "tags",
+    "AsyncTagsResource": "tags",
+    "UploadsResource": "uploads",
+    "AsyncUploadsResource": "uploads",
 }
 
 __all__ = [
+    "BundlesResource",
+    "AsyncBundlesResource",
     "ChargesResource",
     "AsyncChargesResource",
     "EmployeesResource",
     "AsyncEmployeesResource",
+    "LocationsResource",
+    "AsyncLocationsResource",
+    "PetsResource",
+    "AsyncPetsResource",
+    "ReportsResource",
+    "AsyncReportsResource",
+    "SearchResource",
+    "AsyncSearchResource",
+    "TagsResource",
+    "AsyncTagsResource",
+    "UploadsResource",
+    "AsyncUploadsResource",
 ]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -19,11 +20,13 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    Charge,
-    CreateChargeOptions,
-    Shipping,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        Charge,
+        CreateChargeOptions,
+        Shipping,
+    )
 
 __all__ = [
     "ChargesResource",
@@ -36,7 +39,7 @@ _CREATE_CHARGE: Endpoint[Charge] = Endpoint(
     "/charges",
     operation="createCharge",
     responses={
-        "200": ("json", Charge),
+        "200": ("json", lambda: _models.Charge),
     },
     media={
         "200": ("application/json",),
@@ -56,7 +59,7 @@ _UPDATE_CHARGE: Endpoint[Charge] = Endpoint(
     "/charges/{charge}",
     operation="updateCharge",
     responses={
-        "200": ("json", Charge),
+        "200": ("json", lambda: _models.Charge),
     },
     media={
         "200": ("application/json",),

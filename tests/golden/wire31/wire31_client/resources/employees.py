@@ -5,8 +5,9 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import models as _models
 from .._runtime import (
     NOT_GIVEN,
     AsyncResource,
@@ -20,10 +21,12 @@ from .._runtime import (
     raw_method,
     stream_method,
 )
-from ..models import (
-    Employee,
-    EmployeesFilter,
-)
+
+if TYPE_CHECKING:  # models load when a response needs them (``_models``): a first call imports few
+    from ..models import (
+        Employee,
+        EmployeesFilter,
+    )
 
 __all__ = [
     "EmployeesResource",
@@ -36,7 +39,7 @@ _LIST_EMPLOYEES: Endpoint[builtins.list[Employee]] = Endpoint(
     "/employees",
     operation="listEmployees",
     responses={
-        "200": ("json", list[Employee]),
+        "200": ("json", lambda: list[_models.Employee]),
     },
     media={
         "200": ("application/json",),

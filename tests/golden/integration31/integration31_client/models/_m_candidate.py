@@ -2,36 +2,26 @@
 
 """Models for Recruiting Integration.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Literal
 
 import pydantic
 
-from ._model import Model
+from .._model import Model
 
 __all__ = [
     "Candidate",
-    "CandidateCreatedEvent",
     "CreateCandidateScreenedEvent",
     "Interview",
-    "InterviewScheduledEvent",
     "Job",
-    "ListApplicationsResponse",
     "ListApplicationsResponseItemsItem",
-    "ListCandidatesResponse",
-    "ListCandidatesResponseMeta",
-    "ListEventsResponse",
     "ListEventsResponseValueItem",
-    "ListJobsResponse",
-    "ListNotesResponse",
     "ListNotesResponseDataItem",
-    "ListOffersResponse",
     "ListOffersResponseDataItem",
     "ListReportsResponse",
     "ListTagsResponse",
@@ -45,13 +35,6 @@ class Candidate(Model):
 
     id: str
     name: str | None = None
-
-
-class CandidateCreatedEvent(Model):
-    """CandidateCreatedEvent"""
-
-    type: Literal["candidate.created"]
-    candidate: Candidate
 
 
 class CreateCandidateScreenedEvent(Model):
@@ -70,13 +53,6 @@ class Interview(Model):
     at: _dt.datetime | None = None
 
 
-class InterviewScheduledEvent(Model):
-    """InterviewScheduledEvent"""
-
-    type: Literal["interview.scheduled"]
-    interview: Interview
-
-
 class Job(Model):
     """Job"""
 
@@ -84,13 +60,6 @@ class Job(Model):
 
     id: str
     title: str | None = None
-
-
-class ListApplicationsResponse(Model):
-    """ListApplicationsResponse"""
-
-    items: list[ListApplicationsResponseItemsItem]
-    total: int
 
 
 class ListApplicationsResponseItemsItem(Model):
@@ -102,51 +71,12 @@ class ListApplicationsResponseItemsItem(Model):
     stage: str | None = None
 
 
-class ListCandidatesResponse(Model):
-    """ListCandidatesResponse"""
-
-    data: list[Candidate]
-    meta: ListCandidatesResponseMeta
-
-
-class ListCandidatesResponseMeta(Model):
-    """ListCandidatesResponseMeta"""
-
-    next_cursor: str | None = None
-
-
-class ListEventsResponse(Model):
-    """ListEventsResponse"""
-
-    __wire_not_null__ = frozenset({"value"})
-
-    value: list[ListEventsResponseValueItem] | None = None
-    next_link: Annotated[str | None, pydantic.Field(alias="nextLink")] = None
-
-
 class ListEventsResponseValueItem(Model):
     """ListEventsResponseValueItem"""
 
     __wire_not_null__ = frozenset({"kind"})
 
     kind: str | None = None
-
-
-class ListJobsResponse(Model):
-    """ListJobsResponse"""
-
-    jobs: list[Job]
-    total_pages: int
-
-
-class ListNotesResponse(Model):
-    """ListNotesResponse"""
-
-    __wire_not_null__ = frozenset({"object"})
-
-    object: Literal["list"] | None = None
-    data: list[ListNotesResponseDataItem]
-    has_more: bool
 
 
 class ListNotesResponseDataItem(Model):
@@ -156,15 +86,6 @@ class ListNotesResponseDataItem(Model):
 
     id: str
     text: str | None = None
-
-
-class ListOffersResponse(Model):
-    """ListOffersResponse"""
-
-    __wire_not_null__ = frozenset({"data"})
-
-    data: list[ListOffersResponseDataItem] | None = None
-    next: str | None = None
 
 
 class ListOffersResponseDataItem(Model):

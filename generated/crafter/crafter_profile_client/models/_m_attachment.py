@@ -2,8 +2,8 @@
 
 """Models for Crafter Profile API.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ from typing import Annotated
 
 import pydantic
 
-from ._model import Model
+from .._model import Model
 
-__all__ = [
-    "Attachment",
-    "Error",
-]
+__all__ = ["Attachment", "Error"]
 
 
 class Attachment(Model):

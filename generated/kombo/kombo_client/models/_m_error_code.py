@@ -2,39 +2,18 @@
 
 """Models for Kombo API.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Literal
-
 import pydantic
 
-from ._model import Model
-from ._runtime import OpenIntEnum, OpenStrEnum
+from .._model import Model
+from .._runtime import OpenIntEnum, OpenStrEnum
 
-__all__ = [
-    "CandidateAttachmentType",
-    "ErrorCode",
-    "ErrorResponseStatus",
-    "CandidateAttachment",
-    "CandidateAttachmentsData",
-    "CandidateAttachmentsResponse",
-    "ErrorDetails",
-    "ErrorResponse",
-    "InteractionWarning",
-]
-
-
-class CandidateAttachmentType(OpenStrEnum):
-    """CandidateAttachmentType"""
-
-    CV = "CV"
-    COVER_LETTER = "COVER_LETTER"
-    OTHER = "OTHER"
+__all__ = ["ErrorCode", "ErrorResponseStatus", "ErrorDetails", "ErrorResponse"]
 
 
 class ErrorCode(OpenStrEnum):
@@ -72,41 +51,6 @@ class ErrorResponseStatus(OpenStrEnum):
     ERROR = "error"
 
 
-class CandidateAttachment(Model):
-    """CandidateAttachment"""
-
-    id: str
-    application_id: str | None
-    """The Kombo ID of the application this attachment belongs to. When this is null, the attachment is not specific to any application but the candidate."""
-    candidate_id: str
-    """The Kombo ID of the candidate this attachment belongs to."""
-    type: CandidateAttachmentType
-    remote_id: str
-    data_url: str
-    file_name: str
-    content_type: str
-    """The MIME type of the attachment."""
-    remote_created_at: _dt.datetime | None
-    """The date when the attachment was created."""
-    remote_updated_at: _dt.datetime | None
-    """The date when the attachment was last updated."""
-
-
-class CandidateAttachmentsData(Model):
-    """CandidateAttachmentsData"""
-
-    results: list[CandidateAttachment]
-
-
-class CandidateAttachmentsResponse(Model):
-    """CandidateAttachmentsResponse"""
-
-    status: Literal["success"]
-    data: CandidateAttachmentsData
-    warnings: list[InteractionWarning]
-    """These are the interaction warnings that are shown in the dashboard. They are meant to provide debug information to you. We recommend logging them to the console."""
-
-
 class ErrorDetails(Model):
     """Error details with structured code for programmatic handling."""
 
@@ -126,9 +70,3 @@ class ErrorResponse(Model):
     status: ErrorResponseStatus
     error: ErrorDetails
     """Error details with structured code for programmatic handling."""
-
-
-class InteractionWarning(Model):
-    """InteractionWarning"""
-
-    message: str

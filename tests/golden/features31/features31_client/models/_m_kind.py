@@ -2,8 +2,8 @@
 
 """Models for Feature Zoo.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
@@ -13,22 +13,11 @@ from typing import Annotated, Literal
 
 import pydantic
 
-from ._model import Model
-from ._runtime import OpenIntEnum, OpenStrEnum
+from .._model import Model
+from .._runtime import OpenIntEnum, OpenStrEnum
+from ._m_level import NewPetTagsItem
 
-__all__ = [
-    "Kind",
-    "Level",
-    "LoginResponse",
-    "NewPet",
-    "NewPetTagsItem",
-    "Person",
-    "Pet",
-    "Problem",
-    "UploadMetadata",
-    "UploadResponse",
-    "PetList",
-]
+__all__ = ["Kind", "NewPet", "Person", "Pet"]
 
 
 class Kind(OpenStrEnum):
@@ -38,23 +27,6 @@ class Kind(OpenStrEnum):
     CAT = "cat"
     PRINTED = "3d-printed"
     NULL = "null"
-
-
-class Level(OpenIntEnum):
-    """Level"""
-
-    VALUE_1 = 1
-    VALUE_2 = 2
-    VALUE_3 = 3
-
-
-class LoginResponse(Model):
-    """LoginResponse"""
-
-    __wire_not_null__ = frozenset({"expires_at", "token"})
-
-    token: str | None = None
-    expires_at: _dt.datetime | None = None
 
 
 class NewPet(Model):
@@ -71,15 +43,6 @@ class NewPet(Model):
     status: Literal["alive"] | None = None
     labels: dict[str, int] | None = None
     tags: list[NewPetTagsItem] | None = None
-
-
-class NewPetTagsItem(Model):
-    """NewPetTagsItem"""
-
-    __wire_not_null__ = frozenset({"key", "value"})
-
-    key: str | None = None
-    value: str | None = None
 
 
 class Person(Model):
@@ -111,31 +74,3 @@ class Pet(Model):
     kind: Kind | None = None
     owner: Person | str | None = None
     parent: Pet | None = None
-
-
-class Problem(Model):
-    """Problem"""
-
-    __wire_not_null__ = frozenset({"detail", "title"})
-
-    title: str | None = None
-    detail: str | None = None
-
-
-class UploadMetadata(Model):
-    """UploadMetadata"""
-
-    __wire_not_null__ = frozenset({"title"})
-
-    title: str | None = None
-
-
-class UploadResponse(Model):
-    """UploadResponse"""
-
-    __wire_not_null__ = frozenset({"stored"})
-
-    stored: int | None = None
-
-
-PetList = list[Pet]

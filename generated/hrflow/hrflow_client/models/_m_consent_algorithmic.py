@@ -2,8 +2,8 @@
 
 """Models for HrFlow API.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ from typing import Annotated, Any
 
 import pydantic
 
-from ._model import Model
+from .._model import Model
+from ._m_attachment import Attachment
 
 __all__ = [
-    "Attachment",
     "ConsentAlgorithmic",
     "ConsentFlags",
     "Education",
-    "ErrorResponse",
     "Experience",
     "Label",
     "Location",
     "NamedValue",
     "Profile",
-    "ProfileAttachmentsResponse",
     "ProfileInfo",
     "ProfileResponse",
     "ProfileUrls",
@@ -33,36 +31,6 @@ __all__ = [
     "Source",
     "Tag",
 ]
-
-
-class Attachment(Model):
-    """A file attached to a profile (resume, original upload, picture, ...)."""
-
-    __wire_not_null__ = frozenset(
-        {
-            "alt",
-            "extension",
-            "file_name",
-            "file_size",
-            "original_file_name",
-            "public_url",
-            "timestamp",
-            "type",
-        }
-    )
-
-    type: str | None = None
-    """Kind of attachment, e.g. resume or original."""
-    alt: str | None = None
-    file_name: str | None = None
-    original_file_name: str | None = None
-    file_size: int | None = None
-    """Size in bytes."""
-    extension: str | None = None
-    public_url: str | None = None
-    """URL to download the file."""
-    timestamp: int | None = None
-    """Unix time of the upload."""
 
 
 class ConsentAlgorithmic(Model):
@@ -109,15 +77,6 @@ class Education(Model):
     courses: list[NamedValue] | None = None
     tasks: list[NamedValue] | None = None
     skills: list[Skill] | None = None
-
-
-class ErrorResponse(Model):
-    """Error envelope of every HrFlow endpoint."""
-
-    code: int
-    """The HTTP status code"""
-    message: str
-    """What went wrong."""
 
 
 class Experience(Model):
@@ -241,14 +200,6 @@ class Profile(Model):
     labels: list[Label] | None = None
     tags: list[Tag] | None = None
     metadatas: list[Tag] | None = None
-
-
-class ProfileAttachmentsResponse(Model):
-    """Envelope of the attachments endpoints."""
-
-    code: int
-    message: str
-    data: list[Attachment]
 
 
 class ProfileInfo(Model):

@@ -2,8 +2,8 @@
 
 """Models for Wire Rules.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 import pydantic
 
-from ._model import Model
-from ._runtime import Discriminated, UnknownVariant
+from .._model import Model
+from .._runtime import Discriminated, UnknownVariant
 
 __all__ = [
     "Address",

@@ -2,22 +2,17 @@
 
 """Models for Petstore 3.0.
 
-Wire names are kept as aliases and unknown fields are preserved: ``model_dump(by_alias=True)`` gives back
-what the server sent. Enums are open: a value added by the API later parses as a member with ``is_unknown`` set.
+One module of the ``models`` package, which imports it when one of its names is first used: import the
+names from there.
 """
 
 from __future__ import annotations
 
-
 import pydantic
 
-from ._model import Model
+from .._model import Model
 
-__all__ = [
-    "Error",
-    "NewPet",
-    "Pet",
-]
+__all__ = ["Error", "NewPet", "Pet"]
 
 
 class Error(Model):

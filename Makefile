@@ -37,8 +37,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check generator tests benchmarks tools
 
 ## check, lint and the whole test suite.
+## On every core (pytest-xdist; a test module's tests stay in one worker, which shares its fixtures).
 test: check lint $(JUDGES_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 ## Generate, import and round-trip the examples of every public corpus spec (npm, cached in .corpus/);
 ## writes docs/corpus.md. Not part of `make test`: it downloads about 30 MB and takes a few minutes.

@@ -663,3 +663,5 @@ def test_wire_name_sets_written_as_black_splits_them():
                 assert written is not None and written == fmt.black_job(job), text
                 checked += 1
     assert checked > 100
+    alone = ("unit", '__wire_not_null__ = frozenset({"' + "f" * 120 + '"})\n', 4, False)
+    assert fmt._wire_set(alone) is None  # black's own split of one long name: no trailing comma

@@ -261,7 +261,7 @@ def test_recursive_aliases_generate_packages_that_import_parse_and_type_check(tm
             "mypy",
             "--strict",
             "--cache-dir",
-            str(ROOT / ".cache" / "mypy"),
+            str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
             "out/rec_client",
             "use.py",
         ],

@@ -411,7 +411,12 @@ def _mypy(folder: Path, out: Path, config: str | None, *files: str) -> subproces
     if config is not None:
         (folder / "mypy.ini").write_text(textwrap.dedent(config), encoding="utf-8")
         args += ["--config-file", str(folder / "mypy.ini")]
-    cache = ROOT / ".cache" / "mypy" / ("plain" if config is None else "plugin-" + str(abs(hash(config)) % 1000))
+    cache = (
+        ROOT
+        / ".cache"
+        / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))
+        / ("plain" if config is None else "plugin-" + str(abs(hash(config)) % 1000))
+    )
     args += ["--cache-dir", str(cache), str(out / PACKAGE), *files]
     env = {**os.environ, "MYPYPATH": str(out)}
     return subprocess.run(args, cwd=folder, env=env, capture_output=True, text=True, timeout=600)

@@ -468,7 +468,14 @@ def test_mypy_strict_sees_the_download_types(generated, tmp_path):
     out = generated[1]
     (tmp_path / "usage.py").write_text(USAGE, encoding="utf-8")
     env = {**os.environ, "MYPYPATH": str(out)}
-    args = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy")]
+    args = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--cache-dir",
+        str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
+    ]
     args += [str(out / "real_documents_client"), str(tmp_path / "usage.py")]
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]

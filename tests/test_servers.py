@@ -283,7 +283,14 @@ def test_mypy_strict_accepts_the_client(hosts, tmp_path):
     )
     (tmp_path / "usage.py").write_text(usage, encoding="utf-8")
     env = {**os.environ, "MYPYPATH": str(hosts.out)}
-    args = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy")]
+    args = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--cache-dir",
+        str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
+    ]
     proc = subprocess.run(
         [*args, str(hosts.out / "routing_client"), str(tmp_path / "usage.py")],
         cwd=ROOT,

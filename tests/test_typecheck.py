@@ -125,7 +125,14 @@ def test_mypy_strict_accepts_an_integration_and_flags_deprecated_calls(tmp_path)
     (tmp_path / "integration.py").write_text(INTEGRATION, encoding="utf-8")
     (tmp_path / "old.py").write_text(deprecated, encoding="utf-8")
     env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d) for d in PACKAGES)}
-    base = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy")]
+    base = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--cache-dir",
+        str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
+    ]
     proc = subprocess.run(
         [*base, str(tmp_path / "integration.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
@@ -152,7 +159,7 @@ def test_mypy_strict_accepts_what_users_write(tmp_path):
         "mypy",
         "--strict",
         "--cache-dir",
-        str(ROOT / ".cache" / "mypy"),
+        str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
         str(tmp_path / "usage.py"),
     ]
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -161,7 +168,14 @@ def test_mypy_strict_accepts_what_users_write(tmp_path):
 
 def test_mypy_strict_on_generated_packages():
     env = {**os.environ, "MYPYPATH": os.pathsep.join(str(d) for d in PACKAGES)}
-    args = [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(ROOT / ".cache" / "mypy")]
+    args = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--strict",
+        "--cache-dir",
+        str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
+    ]
     for package in PACKAGES.values():
         args += ["-p", package]
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -177,7 +191,7 @@ def test_mypy_on_the_generator():
         "mypy",
         "--ignore-missing-imports",
         "--cache-dir",
-        str(ROOT / ".cache" / "mypy"),
+        str(ROOT / ".cache" / ("mypy-" + os.environ.get("PYTEST_XDIST_WORKER", "main"))),
         "generator",
     ]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)

@@ -485,8 +485,8 @@ def _wire_set(job: Job) -> str | None:
     if not (isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Set)):
         return None
     items = [ast.get_source_segment(text, element) or "" for element in value.args[0].elts]
-    if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.args[0].elts):
-        return None
+    if len(items) < 2 or not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.args[0].elts):
+        return None  # one name alone: black adds no trailing comma, and the split is left to it
     width = LINE_LENGTH - indent
     if len(f"{name} = frozenset(") > width:
         return None

@@ -23,43 +23,10 @@ def _alias_order(aliases: list[ir.Alias]) -> list[ir.Alias]:
     connected components (Tarjan's, without recursion), each put before the aliases that use it."""
     by_name = {a.name: a for a in aliases}
     uses = {a.name: [d for d in a.depends_on if d in by_name] for a in aliases}
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
     ordered: list[ir.Alias] = []
-
-    def enter(name: str) -> None:
-        index[name] = low[name] = len(index)
-        stack.append(name)
-        on_stack.add(name)
-
-    for root in sorted(by_name):
-        if root in index:
-            continue
-        enter(root)
-        work = [(root, iter(uses[root]))]
-        while work:
-            name, deps = work[-1]
-            for dep in deps:
-                if dep not in index:
-                    enter(dep)
-                    work.append((dep, iter(uses[dep])))
-                    break
-                if dep in on_stack:
-                    low[name] = min(low[name], index[dep])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[name])
-                if low[name] != index[name]:
-                    continue
-                members: list[str] = []
-                while not members or members[-1] != name:
-                    members.append(stack.pop())
-                    on_stack.discard(members[-1])
-                recursive = len(members) > 1 or name in _IDENT.findall(by_name[name].annotation)
-                ordered += [_recursive(by_name[m]) if recursive else by_name[m] for m in sorted(members)]
+    for members in _components(sorted(by_name), uses):
+        recursive = len(members) > 1 or members[0] in _IDENT.findall(by_name[members[0]].annotation)
+        ordered += [_recursive(by_name[m]) if recursive else by_name[m] for m in members]
     return ordered
 
 

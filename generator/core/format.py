@@ -42,6 +42,12 @@ if TYPE_CHECKING:
 LINE_LENGTH = 100
 _STARTS = ("class ", "def ", "async def ", "@")
 _LONE_STRING = re.compile(r'"[^"\\]*",')
+#: A key and its value, two plain strings, on a line of an exploded dict (``models/__init__``'s table of
+#: where each class lives): black has nothing to split there, and leaves a long one as it is.
+_STRING_PAIR = re.compile(r'"[^"\\]*": "[^"\\]*",')
+#: A name alone on a line of an exploded list (an import of a class whose name is longer than the line):
+#: an atom, which black cannot split either.
+_LONE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*,")
 
 
 def black_quotes(literal: str) -> str:
@@ -145,7 +151,12 @@ def _scan(lines: list[str]) -> list[int] | None:
             continue
         if line.endswith("\\"):
             return None
-        if len(line) > LINE_LENGTH and not (stripped.startswith("#") or _LONE_STRING.fullmatch(stripped)):
+        if len(line) > LINE_LENGTH and not (
+            stripped.startswith("#")
+            or _LONE_STRING.fullmatch(stripped)
+            or _STRING_PAIR.fullmatch(stripped)
+            or _LONE_NAME.fullmatch(stripped)
+        ):
             found.append(i)
     return None if in_docstring else found
 

@@ -260,7 +260,8 @@ class _Run:
     count: int
     up_to_date: bool  # every API recognised as unchanged: nothing to compare or write
     per_api: bool  # files are keyed "API name/path" (a project), not by the path alone (--spec)
-    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], str | None]]  # to remember once the tree holds them
+    # to remember once the tree holds them: config, spec, folder, files, lock read, lock settled
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], str | None, Any]]
 
 
 def _unkept(tree: dict[str, str | None]) -> dict[str, str | None] | None:
@@ -294,7 +295,7 @@ def _run(args: argparse.Namespace) -> _Run:
     files: dict[str, str] = {}
     failed = False
     fresh = 0  # APIs whose output was already what generation gives (input cache)
-    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], str | None]] = []
+    generated: list[tuple[ApiConfig, Any, Path, dict[str, str], str | None, Any]] = []
     speed = _speed(args)
     todo: list[tuple[ApiConfig, dict[str, str | None], Path]] = []
     kept_fresh: list[tuple[ApiConfig, dict[str, str | None], Path]] = []
@@ -345,7 +346,7 @@ def _run(args: argparse.Namespace) -> _Run:
         for rel, text in result.files.items():
             files[f"{config.name}/{rel}" if per_api else rel] = text
         if result.spec is not None:
-            generated.append((config, result.spec, api_out, result.files, result.names_lock))
+            generated.append((config, result.spec, api_out, result.files, result.names_lock, result.settled))
     up_to_date = fresh == len(apis) and (out / MARKER).is_file()
     return _Run(None if failed else files, out, len(apis), up_to_date, per_api, generated)
 
@@ -524,7 +525,7 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
     """Record this run's generations in the input cache, once the tree is known to hold their files
     (``hashes``: the written tree's ``digests``, when already computed)."""
     policy = RefPolicy(allow_outside=args.allow_outside_refs, allow_remote=args.allow_remote_refs)
-    for config, spec, api_out, every, lock in run.generated:
+    for config, spec, api_out, every, lock, settled in run.generated:
         prefix = f"{config.name}/" if run.per_api else ""
         try:
             keep = KeepList.from_folder(api_out)
@@ -532,7 +533,7 @@ def _remember(args: argparse.Namespace, run: _Run, hashes: dict[str, str] | None
             continue
         files = {rel: text for rel, text in every.items() if not keep.keeps(rel)}  # what generation wrote
         mine = {rel: hashes[prefix + rel] for rel in files} if hashes is not None else None
-        inputs.remember(config, policy, spec, api_out, files, mine, lock)
+        inputs.remember(config, policy, spec, api_out, files, mine, lock, settled)
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from .core.ir import Api
 from .core.load import RefPolicy, Spec
 from .drift import release
 from .drift.diff import DiffResult
-from .speed import Speed, is_large
+from .speed import Pending, Speed, inputs, is_large
 
 
 @dataclass
@@ -33,6 +33,9 @@ class GenerationResult:
     spec: Spec | None = None  # the loaded, overlaid document
     release: release.Release | None = None  # the version chosen and the changes since the last generation
     names_lock: str | None = None  # the names lock read (the previous release's ``names.lock.json``)
+    # Whether a build reading the lock this generation writes gives these names again (``inputs.remember``
+    # asks, to key the input cache by that lock): started beside rendering for a large document.
+    settled: Pending[bool] | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,6 +85,9 @@ def build_loaded(
             progress("validating and building")
             result.names_lock = previous.get(names.LOCK)
             api, diags, given = build_ir.build_named(spec, config, names.parse(result.names_lock))
+            written = names.text(given)
+            if api is not None and speed.cache is not None and written != result.names_lock:
+                result.settled = speed.beside(large, inputs.names_settled, config, spec, written)
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 progress("rendering and formatting")
@@ -100,13 +106,17 @@ def build_loaded(
     finally:
         checks.close()
     result.diagnostics.extend(validation)
-    if result.diagnostics.has_errors:
-        return result
+    if result.diagnostics.has_errors or api is None:
+        if result.settled is not None:  # nothing will be remembered: the worker is not waited for
+            result.settled.close()
+            result.settled = None
+        if result.diagnostics.has_errors:
+            return result
     result.diagnostics.extend(diags)
     if api is None:
         return result
     progress("versioning")
-    files[names.LOCK] = names.text(given)  # part of the release: a change of names is a change of code
+    files[names.LOCK] = written  # part of the release: a change of names is a change of code
     plan = release.plan(changes, files, previous, api.package)
     if plan.version != api.package_version:
         api = dataclasses.replace(api, package_version=plan.version)

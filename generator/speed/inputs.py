@@ -17,6 +17,7 @@ import json
 import urllib.parse
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import TEMPLATES, ApiConfig
 from ..core import build_ir
@@ -24,6 +25,9 @@ from ..core.build_ir import lock as names_lock
 from ..core.load import RefPolicy, Spec, document_name, read_document
 from ..core.write import MARKER, digests
 from . import cache
+
+if TYPE_CHECKING:
+    from . import Pending
 
 CACHE = cache.ROOT / "inputs"
 _LIBRARIES = (
@@ -122,13 +126,19 @@ def remember(
     files: dict[str, str],
     hashes: dict[str, str] | None = None,
     lock: str | None = None,
+    settled: Pending[bool] | None = None,
 ) -> None:
     """Record what a generation of ``config`` into ``out`` depended on and wrote (``hashes``: the files'
-    ``write.digests``, when already computed; ``lock``: the names lock it read, ``GenerationResult.names_lock``).
+    ``write.digests``, when already computed; ``lock``: the names lock it read, ``GenerationResult.names_lock``;
+    ``settled``: ``names_settled`` of the lock it wrote, when the generation started it already).
     Best effort: a cache that cannot be written only costs the next run its shortcut. A remote ``$ref``
     disables it."""
     written = files.get(names_lock.LOCK)
-    if written is not None and written != lock and _names_settled(config, spec, written):
+    if (
+        written is not None
+        and written != lock
+        and (settled.result() if settled is not None else names_settled(config, spec, written))
+    ):
         lock = written  # what the next generation reads: shown to give these very names, and so these files
     known = fingerprint(config, policy, spec, lock)
     if known is None:
@@ -142,7 +152,7 @@ def remember(
     )
 
 
-def _names_settled(config: ApiConfig, spec: Spec, lock: str) -> bool:
+def names_settled(config: ApiConfig, spec: Spec, lock: str) -> bool:
     """Whether a build reading ``lock`` (the names a generation gave) gives those names again. The lock is
     read only where a name is given, so the same names from the same spec and configuration are the same
     IR, and the same files: an entry made with the previous lock is then also the answer for this one,

@@ -469,3 +469,21 @@ def test_query_values_never_reach_a_log(zoo, caplog):
     with caplog.at_level(logging.DEBUG):
         client(zoo, [GOOD]).pets.list(q=CANARY)
     assert CANARY not in caplog.text and "q=***" in caplog.text
+
+
+@pytest.mark.parametrize("depth", [100, 1_000, 50_000])
+def test_a_deeply_nested_value_is_bounded_never_a_recursion_error(zoo, depth):
+    # Strict validation, the tolerant walk and the observing walk all meet it: each either parses it or
+    # says the body cannot be read, and the call never fails with a RecursionError or hangs.
+    nested = "[" * depth + "]" * depth
+    for body in (
+        json.dumps({**GOOD, "meta": None})[:-1] + f', "deep": {nested}}}',
+        json.dumps({**GOOD, "id": "x"})[:-1] + f', "deep": {nested}}}',
+    ):
+        for observe in (None, zoo.Observations()):
+            try:
+                pet = client(zoo, body.encode(), observe=observe).pets.get("7")
+            except zoo.ResponseValidationError as exc:
+                assert exc.body == body
+            else:
+                assert pet.name == "Tom"

@@ -214,13 +214,9 @@ class Observations:
         self, place: _Place, finding: Finding, when: str, seen: set[tuple[str, str, str]]
     ) -> None:
         key = (finding.kind, finding.where, finding.pointer)
-        entry = place.findings.get(key)
+        entry = place.findings.get(key) or self._new(place, finding, when)
         if entry is None:
-            if len(place.findings) >= MAX_PER_OPERATION or self._total >= MAX_FINDINGS:
-                place.dropped += 1
-                return
-            entry = place.findings[key] = _Entry(finding, when)
-            self._total += 1
+            return
         if key not in seen:
             seen.add(key)
             entry.count += 1
@@ -297,24 +293,29 @@ class Observations:
                 _text(item.get("observed")),
             )
             key3 = (finding.kind, finding.where, finding.pointer)
-            entry = place.findings.get(key3)
             first = _text(item.get("first_seen")) or _now()
             last = _text(item.get("last_seen")) or first
+            entry = place.findings.get(key3) or self._new(place, finding, first)
             if entry is None:
-                if len(place.findings) >= MAX_PER_OPERATION or self._total >= MAX_FINDINGS:
-                    place.dropped += 1
-                    continue
-                entry = place.findings[key3] = _Entry(finding, first)
-                entry.last = last
-                self._total += 1
-            else:
-                entry.first = min(entry.first, first)
-                entry.last = max(entry.last, last)
+                continue
+            entry.first = min(entry.first, first)
+            entry.last = max(entry.last, last)
             entry.count += _count(item.get("count"))
             values = item.get("values")
             if isinstance(values, Mapping):
                 for value, times in values.items():
                     entry.add_value(str(value), _count(times))
+
+    def _new(self, place: _Place, finding: Finding, when: str) -> _Entry | None:
+        """A new place for ``finding``, within the bounds; None (and counted as dropped) past them."""
+        if len(place.findings) >= MAX_PER_OPERATION or self._total >= MAX_FINDINGS:
+            place.dropped += 1
+            return None
+        entry = place.findings[(finding.kind, finding.where, finding.pointer)] = _Entry(
+            finding, when
+        )
+        self._total += 1
+        return entry
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Merge these records into the file at ``path`` (created when missing), written atomically."""

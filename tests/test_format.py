@@ -665,3 +665,47 @@ def test_wire_name_sets_written_as_black_splits_them():
     assert checked > 100
     alone = ("unit", '__wire_not_null__ = frozenset({"' + "f" * 120 + '"})\n', 4, False)
     assert fmt._wire_set(alone) is None  # black's own split of one long name: no trailing comma
+
+
+def test_statements_the_templates_lay_out_are_black_stable_as_rendered():
+    # The templates write some long statements in black's layout themselves (``format.lay_out``, the
+    # ``wire_set`` and ``deprecated`` macros), so that a class of hundreds of them is black-stable as
+    # rendered and never parsed for formatting: each, at every length around the limit, is what black
+    # makes of it, or is left as one line for the formatter where no rule says how.
+    from types import SimpleNamespace
+
+    env = render.environment()
+    macros = env.from_string('{% import "_macros.jinja" as m %}{{ m.wire_set(name, wires) }}')
+    deprecated = env.from_string('{% import "_macros.jinja" as m %}{{ m.deprecated(op) -}}')
+    mode = fmt.black_mode()
+    checked = {"wrapped": 0, "wire set": 0, "deprecated": 0, "field": 0}
+    for length in range(1, 130):
+        name = "m" + "x" * (length - 1)
+        for wrapper in ("raw_method", "async_stream_method"):
+            line = render.wrapped_call(name, wrapper, "resource")
+            text = "class A:\n    def f(self):\n        " + line + "\n"
+            if fmt.stable(text):
+                assert black.format_str(text, mode=mode) == text, line
+                checked["wrapped"] += 1
+        message = escape.SpecText(f"GET /{'p' * length} is deprecated by the API")
+        text = (
+            "class A:\n" + deprecated.render(op=SimpleNamespace(deprecation=message)) + "    def f(self) -> None: ...\n"
+        )
+        if fmt.stable(text):
+            assert black.format_str(text, mode=mode) == text, message
+            checked["deprecated"] += 1
+        field = fmt.lay_out(f"{name}: Alpha{name} | Beta{name} | None = None", 4)
+        text = "class A:\n    " + field + "\n"
+        if fmt.stable(text):
+            assert black.format_str(text, mode=mode) == text, field
+            checked["field"] += 1
+    for count in range(1, 30):
+        for width in (2, 9, 31):
+            wires = [escape.SpecText(f"{chr(97 + i % 26) * width}{i}") for i in range(count)] + [
+                escape.SpecText('a "b"')
+            ]
+            text = "class A:\n" + macros.render(name="__wire_not_null__", wires=wires)
+            if fmt.stable(text):
+                assert black.format_str(text, mode=mode) == text, text
+                checked["wire set"] += 1
+    assert all(n > 50 for n in checked.values()), checked

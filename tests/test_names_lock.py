@@ -340,7 +340,7 @@ def test_the_input_cache_keys_on_the_lock_read(tmp_path, monkeypatch):
     # A lock the files' own lock does not give again: the entry stays keyed by the lock it was made with
     # (none), so it is never used for the folder, which holds another.
     real = inputs.build_ir.build_named
-    monkeypatch.setattr(inputs.build_ir, "build_named", lambda *a: (None, None, names_lock.NO_LOCK))
+    monkeypatch.setattr(inputs.build_ir, "build_named", lambda *a, **k: (None, None, names_lock.NO_LOCK))
     inputs.remember(runs.config, policy, first.spec, out, files, digests(files), first.names_lock)
     assert not inputs.unchanged(runs.config, policy, out, dict(files))
     # The build reading the files' lock gives the same names, so the same files: the entry holds for it.
@@ -548,3 +548,22 @@ def test_a_method_added_with_the_name_of_a_sub_resource_does_not_rename_it(tmp_p
     calls = _calls(result)
     assert calls["GET /ats/jobs"] == "ats.jobs.list" and calls["POST /ats/things/{id}/jobs"] != "ats.jobs"
     assert any(d.code == "W400" and "'jobs' is taken in ats" in d.message for d in result.diagnostics)
+
+
+def test_a_build_for_names_alone_gives_the_names_of_a_full_build():
+    # ``names_settled`` builds with ``names_only`` (no imports, no cut of models/): it must give the very
+    # names, for a first generation and for one reading the lock that gave them.
+    from generator.config import load_project
+    from generator.core import build_ir, load
+
+    root = Path(__file__).resolve().parent.parent
+    configs = list(load_project(root).apis)
+    configs += [ApiConfig(name=p.stem, spec=p) for p in sorted((root / "tests" / "specs").glob("*.yaml"))[:6]]
+    for config in configs:
+        spec = load.load_spec(config.spec, config.overlays)
+        full = build_ir.build_named(spec, config)
+        alone = build_ir.build_named(spec, config, names_only=True)
+        assert full[0] is not None and alone[0] is not None
+        assert names_lock.text(alone[2]) == names_lock.text(full[2]), config.name
+        again = build_ir.build_named(spec, config, full[2], names_only=True)
+        assert names_lock.text(again[2]) == names_lock.text(full[2]), config.name

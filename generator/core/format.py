@@ -481,8 +481,7 @@ def _self_header(job: Job) -> str | None:
 
 def _wire_set(job: Job) -> str | None:
     """black's split of a model's long ``__wire_...__ = frozenset({"a", "b"})`` (the wire names it reads
-    at run time), written directly: the set on one line inside the call where it fits there, else one
-    name per line with a trailing comma. ``tests/test_format.py`` holds this to black."""
+    at run time), written directly (``set_layout``). ``tests/test_format.py`` holds this to black."""
     _, text, indent, header = job
     match = _WIRE_SET.fullmatch(text)
     if header or match is None:
@@ -495,16 +494,50 @@ def _wire_set(job: Job) -> str | None:
     value = node.value if isinstance(node, ast.Assign) else None
     if not (isinstance(value, ast.Call) and value.args and isinstance(value.args[0], ast.Set)):
         return None
-    items = [ast.get_source_segment(text, element) or "" for element in value.args[0].elts]
-    if len(items) < 2 or not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.args[0].elts):
-        return None  # one name alone: black adds no trailing comma, and the split is left to it
-    width = LINE_LENGTH - indent
-    if len(f"{name} = frozenset(") > width:
+    elements = value.args[0].elts
+    if not all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elements):
         return None
-    one = "    {" + ", ".join(items) + "}"
-    if len(one) <= width:
-        return f"{name} = frozenset(\n{one}\n)\n"
-    return f"{name} = frozenset(\n    {{\n" + "".join(f"        {item},\n" for item in items) + "    }\n)\n"
+    items = _segments(text, elements)
+    layout = set_layout(f"{name} = frozenset(", items, indent)
+    if layout == "inner":
+        return f"{name} = frozenset(\n    {{{', '.join(items)}}}\n)\n"
+    if layout == "exploded":
+        return f"{name} = frozenset(\n    {{\n" + "".join(f"        {item},\n" for item in items) + "    }\n)\n"
+    return None
+
+
+def set_layout(head: str, items: list[str], indent: int) -> str:
+    """How black lays out ``HEAD{ITEMS})`` (a set of literals, the only argument of a call) at ``indent``:
+    ``"line"`` where it fits, else ``"inner"`` (the set on a line of its own inside the call) where that
+    fits, else ``"exploded"`` (one item per line, with a trailing comma); ``"black"`` for what is left to
+    black: a lone item (black adds no trailing comma to it) or a head too long for its line. The
+    templates lay out a model's wire-name sets with it (so a model class is black-stable as rendered),
+    and ``_wire_set`` a set they did not."""
+    one = ", ".join(items)
+    if indent + len(head) + len(one) + 3 <= LINE_LENGTH:
+        return "line"
+    if len(items) < 2 or indent + len(head) > LINE_LENGTH:
+        return "black"
+    if indent + 4 + len(one) + 2 <= LINE_LENGTH:
+        return "inner"
+    return "exploded"
+
+
+def _segments(text: str, nodes: list[ast.expr]) -> list[str]:
+    """The source text of each of ``nodes`` (parsed from ``text``): ``ast.get_source_segment`` without
+    splitting the text again for each node (a set of a thousand names is one statement)."""
+    lines = text.encode("utf-8").split(b"\n")
+    out = []
+    for node in nodes:
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        if first == last:
+            piece = lines[first][node.col_offset : node.end_col_offset]
+        else:
+            piece = b"\n".join(
+                [lines[first][node.col_offset :], *lines[first + 1 : last], lines[last][: node.end_col_offset]]
+            )
+        out.append(piece.decode("utf-8"))
+    return out
 
 
 #: What black is asked to do: ("chunk", text, 0, False) formats a whole chunk; ("unit", text, indent,
@@ -538,6 +571,21 @@ def black_job(job: Job) -> str | None:
 
 def run_jobs(jobs: list[Job]) -> list[str | None]:
     return [black_job(job) for job in jobs]
+
+
+def lay_out(statement: str, indent: int) -> str:
+    """One simple statement (a line, without its newline, at ``indent``) as black lays it out, where a rule
+    here says how, with the lines after the first indented; else as it is, for the formatter to take to
+    black. The templates call this (``render.wrapped_call``) so that a chunk of many such statements is
+    black-stable as rendered and never parsed for formatting."""
+    if indent + len(statement) <= LINE_LENGTH:
+        return statement
+    text = _written(("unit", statement + "\n", indent, False))
+    if text is None:
+        return statement
+    pad = " " * indent
+    first, *rest = text.rstrip("\n").split("\n")
+    return "\n".join([first, *(pad + line if line else line for line in rest)])
 
 
 def _written(job: Job) -> str | None:

@@ -28,7 +28,7 @@ from .escape import (
     pyrepr,
     toml_str,
 )
-from .format import LINE_LENGTH
+from .format import LINE_LENGTH, lay_out, set_layout
 
 RUNTIME_FILES = (
     "_runtime.py",
@@ -93,8 +93,29 @@ def environment() -> jinja2.Environment:
         md_line=md_line,
         first_sentence=first_sentence,
         first_line=first_line,
+        wrapped_call=wrapped_call,
+        laid_out=lay_out,
     )
+    env.globals.update(call_fits=call_fits, literal_set_layout=literal_set_layout)
     return env
+
+
+def wrapped_call(name: str, wrapper: str, owner: str, indent: int = 8) -> str:
+    """``self.NAME = WRAPPER(OWNER.NAME)`` in an ``__init__`` at ``indent``, as black lays it out
+    (``format.lay_out``): a class of hundreds of them is then black-stable as rendered."""
+    return lay_out(f"self.{name} = {wrapper}({owner}.{name})", indent)
+
+
+def literal_set_layout(head: str, texts: list[SpecText], indent: int) -> str:
+    """How black lays out ``HEAD{<texts as literals>})`` at ``indent`` (``format.set_layout``): the
+    templates write a model's wire-name sets that way, each literal still printed by ``pyrepr``."""
+    return set_layout(head, [pyrepr(text) for text in texts], indent)
+
+
+def call_fits(callee: str, text: SpecText, indent: int) -> bool:
+    """Whether ``CALLEE(<text as a literal>)`` fits on one line at ``indent``; black puts a lone argument
+    that does not on a line of its own (the templates' ``@deprecated(...)``)."""
+    return indent + len(callee) + len(pyrepr(text)) + 2 <= LINE_LENGTH
 
 
 def class_line(name: str, base: str) -> str:

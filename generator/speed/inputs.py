@@ -158,7 +158,7 @@ def names_settled(config: ApiConfig, spec: Spec, lock: str) -> bool:
     IR, and the same files: an entry made with the previous lock is then also the answer for this one,
     which is the one the next generation reads (the folder holds it). Else the entry stays keyed by the
     lock it was made with, and the next generation runs in full."""
-    return names_lock.text(build_ir.build_named(spec, config, names_lock.parse(lock))[2]) == lock
+    return names_lock.text(build_ir.build_named(spec, config, names_lock.parse(lock), names_only=True)[2]) == lock
 
 
 def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:

@@ -58,9 +58,14 @@ def build(spec: Spec, config: ApiConfig, lock: NamesLock = NO_LOCK) -> tuple[ir.
 
 
 def build_named(
-    spec: Spec, config: ApiConfig, lock: NamesLock = NO_LOCK
+    spec: Spec,
+    config: ApiConfig,
+    lock: NamesLock = NO_LOCK,
+    names_only: bool = False,
 ) -> tuple[ir.Api | None, Diagnostics, NamesLock]:
-    """``build``, and the names it gave: the names lock of the next generation.
+    """``build``, and the names it gave: the names lock of the next generation. ``names_only`` leaves out
+    what is decided once every name is given (each module's imports, the cut of ``models/``): the names
+    are the same, the IR is not complete.
 
     A class name the lock keeps is taken for every other schema from the start, so it must be kept only
     for a schema that is still a class here and wants no ``x-sdk-name``: where the first build finds a
@@ -71,10 +76,15 @@ def build_named(
     if gone:
         kept = {key: name for key, name in lock.classes.items() if key not in gone}
         api, diags, ctx = _build(spec, config, replace(lock, classes=kept))
-    return api, diags, ctx.given.lock()
+    given = ctx.given.lock()
+    if api is not None and not names_only:
+        api = _with_imports(_with_definitions(api, ctx.order))
+    return api, diags, given
 
 
 def _build(spec: Spec, config: ApiConfig, lock: NamesLock) -> tuple[ir.Api | None, Diagnostics, Context]:
+    """The IR of every name and definition, without each module's imports and the cut of ``models/``
+    (``build_named`` adds them)."""
     diags = Diagnostics()
     data = spec.data
     doc = spec.root
@@ -138,7 +148,6 @@ def _build(spec: Spec, config: ApiConfig, lock: NamesLock) -> tuple[ir.Api | Non
         webhook_signature=signature(ctx) if events else None,
         webhook_event=_union(w.annotation for w in events) if events else "Any",
     )
-    api = _with_imports(_with_definitions(api, ctx.order))
     return (None if diags.has_errors else api), diags, ctx
 
 

@@ -94,7 +94,7 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
         (
             n
             for n in ("TYPE_CHECKING", "Annotated", "Any", "Literal", "TypeAlias", "overload")
-            if re.search(rf"\b{n}\b", joined)
+            if n in joined and re.search(rf"\b{n}\b", joined)
         ),
         key=lambda n: (not n.isupper(), not n[:1].isupper(), n),
     )
@@ -121,7 +121,7 @@ RUNTIME_TYPES = (
 def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, ...]:
     """What a module imports from ``_runtime``: the fixed names plus the file types its signatures use."""
     joined = "\n".join(texts)
-    used = {n for n in RUNTIME_TYPES if re.search(rf"\b{n}\b", joined)}
+    used = {n for n in RUNTIME_TYPES if n in joined and re.search(rf"\b{n}\b", joined)}
     # isort's order: CONSTANTS, then Classes, then functions.
     return tuple(sorted(set(always) | used, key=lambda n: (not n.isupper(), not n[:1].isupper(), n)))
 

@@ -531,6 +531,8 @@ def _merged_members(schema: dict[str, Any]) -> list[Any]:
 
 
 def _is_object(schema: dict[str, Any]) -> bool:
+    if "properties" not in schema and "allOf" not in schema:
+        return False  # most schemas asked about: what follows cannot hold
     types = [t for t in _types(schema) if t != "null"]
     has_props = isinstance(schema.get("properties"), dict) and bool(schema["properties"])
     merged = _merged_members(schema)
@@ -544,6 +546,8 @@ def _described(schema: dict[str, Any]) -> dict[str, Any]:
     its own first."""
     found: dict[str, Any] = {}
     members = schema.get("allOf")
+    if not members:
+        return schema  # nothing to add (callers only read it)
     for member in members if isinstance(members, list) else []:
         if isinstance(member, dict) and narrowing_only(member):
             for key, value in member.items():

@@ -709,3 +709,49 @@ def test_statements_the_templates_lay_out_are_black_stable_as_rendered():
                 assert black.format_str(text, mode=mode) == text, text
                 checked["wire set"] += 1
     assert all(n > 50 for n in checked.values()), checked
+
+
+def test_returned_calls_written_as_black_splits_them():
+    # ``return XResourceWithRawResponse(self._client.x)`` in a client's resource accessors: held to black
+    # for every name and attribute length up to far past any line, at three depths.
+    contexts = {
+        4: "def f(self):\n",
+        8: "class A:\n    def f(self):\n",
+        12: "class A:\n    def f(self):\n        if x:\n",
+    }
+    written = 0
+    for indent, context in contexts.items():
+        for length in range(1, 140, 3):
+            for attribute in range(1, 100, 7):
+                line = f"return N{'x' * length}(self._client.{'y' * attribute})"
+                if indent + len(line) <= fmt.LINE_LENGTH:
+                    continue
+                ours = fmt._returned_call(("unit", line + "\n", indent, False))
+                assert ours is not None, line
+                written += 1
+                pad = " " * indent
+                reference = black.format_str(context + pad + line + "\n", mode=fmt.black_mode())
+                assert context + "".join(pad + row for row in ours.splitlines(keepends=True)) == reference, line
+    assert written > 1000
+
+
+def test_a_parameter_typed_by_one_name_is_kept_long_as_black_keeps_it():
+    # A keyword longer than the line (EC2's) in an exploded signature: black has nothing to split, so the
+    # chunk stays as rendered; with a union and a default black does split, and the line is not kept.
+    mode = fmt.black_mode()
+    kept = 0
+    for annotation in ("str", "int", "GETModifyClientVpnEndpointAction", "_dt.datetime"):
+        for length in range(60, 130, 3):
+            for head in ("def f(", "async def f("):
+                line = f"        p{'x' * length}: {annotation},"
+                text = f"class A:\n    {head}\n        self,\n        *,\n{line}\n        other: int,\n    ) -> None:\n        pass\n"
+                if len(line) <= fmt.LINE_LENGTH:
+                    continue
+                assert fmt.stable(text)
+                assert black.format_str(text, mode=mode) == text, line
+                kept += 1
+    text = (
+        f"class A:\n    def f(\n        self,\n        p{'x' * 100}: str | None = None,\n    ) -> None:\n        pass\n"
+    )
+    assert not fmt.stable(text) and black.format_str(text, mode=mode) != text
+    assert kept > 100

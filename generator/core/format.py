@@ -48,6 +48,10 @@ _STRING_PAIR = re.compile(r'"[^"\\]*": "[^"\\]*",')
 #: A name alone on a line of an exploded list (an import of a class whose name is longer than the line):
 #: an atom, which black cannot split either.
 _LONE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*,")
+#: A parameter typed by one name, alone on a line of an exploded signature (a keyword longer than the
+#: line, EC2's ``local_gateway_route_table_virtual_interface_group_association_id: str,``): nothing to
+#: split there either. (With a default or a union, black wraps the annotation in parentheses.)
+_LONE_PARAMETER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*: [A-Za-z_][A-Za-z0-9_.]*,")
 
 
 def black_quotes(literal: str) -> str:
@@ -156,6 +160,7 @@ def _scan(lines: list[str]) -> list[int] | None:
             or _LONE_STRING.fullmatch(stripped)
             or _STRING_PAIR.fullmatch(stripped)
             or _LONE_NAME.fullmatch(stripped)
+            or _LONE_PARAMETER.fullmatch(stripped)
         ):
             found.append(i)
     return None if in_docstring else found
@@ -405,6 +410,26 @@ def _wrapped_method(job: Job) -> str | None:
     return f"{head}\n    {argument}\n)\n"
 
 
+_RETURNED = re.compile(r"return ([A-Za-z_][A-Za-z0-9_]*)\(([A-Za-z_][A-Za-z0-9_.]*)\)\n")
+
+
+def _returned_call(job: Job) -> str | None:
+    """black's split of ``return Name(owner.attribute)`` (a client's resource accessors: ``return
+    XResourceWithRawResponse(self._client.x)``), written directly: the argument on a line of its own;
+    where ``return Name(`` is too long but ``Name(`` and the argument fit one level deeper, the call
+    wrapped in parentheses and split again. ``tests/test_format.py`` holds this to black."""
+    _, text, indent, header = job
+    match = _RETURNED.fullmatch(text)
+    if header or match is None:
+        return None
+    callee, argument = match.groups()
+    head = f"return {callee}("
+    wrapped = indent + 4 + len(callee) + 1 <= LINE_LENGTH and indent + 8 + len(argument) <= LINE_LENGTH
+    if indent + len(head) > LINE_LENGTH and wrapped:
+        return f"return (\n    {callee}(\n        {argument}\n    )\n)\n"
+    return f"{head}\n    {argument}\n)\n"
+
+
 _CLASS_HEADER = re.compile(r"class ([A-Za-z_][A-Za-z0-9_]*)\(\n    ([A-Za-z_][A-Za-z0-9_.]*)\n\):\n")
 
 
@@ -575,15 +600,17 @@ def run_jobs(jobs: list[Job]) -> list[str | None]:
 
 def lay_out(statement: str, indent: int) -> str:
     """One simple statement (a line, without its newline, at ``indent``) as black lays it out, where a rule
-    here says how, with the lines after the first indented; else as it is, for the formatter to take to
-    black. The templates call this (``render.wrapped_call``) so that a chunk of many such statements is
+    here says how and every line then fits, with the lines after the first indented; else as it is, for
+    the formatter. The templates call this (``render.wrapped_call``) so that a chunk of many such statements is
     black-stable as rendered and never parsed for formatting."""
     if indent + len(statement) <= LINE_LENGTH:
         return statement
     text = _written(("unit", statement + "\n", indent, False))
-    if text is None:
-        return statement
     pad = " " * indent
+    if text is None or any(indent + len(line) > LINE_LENGTH for line in text.split("\n")):
+        # A line still too long would leave the chunk to be parsed, and this statement, laid out already,
+        # no longer matches its rule: as one line, the formatter writes it by the same rule.
+        return statement
     first, *rest = text.rstrip("\n").split("\n")
     return "\n".join([first, *(pad + line if line else line for line in rest)])
 
@@ -597,6 +624,7 @@ def _written(job: Job) -> str | None:
         _endpoint_declaration,
         _class_header,
         _wrapped_method,
+        _returned_call,
         _self_header,
         _wire_set,
     ):

@@ -108,8 +108,13 @@ def wrapped_call(name: str, wrapper: str, owner: str, indent: int = 8) -> str:
 
 def literal_set_layout(head: str, texts: list[SpecText], indent: int) -> str:
     """How black lays out ``HEAD{<texts as literals>})`` at ``indent`` (``format.set_layout``): the
-    templates write a model's wire-name sets that way, each literal still printed by ``pyrepr``."""
-    return set_layout(head, [pyrepr(text) for text in texts], indent)
+    templates write a model's wire-name sets that way, each literal still printed by ``pyrepr``; on one
+    line where a line would still be too long (the formatter then writes it by the same rule)."""
+    items = [pyrepr(text) for text in texts]
+    layout = set_layout(head, items, indent)
+    if layout == "exploded" and any(indent + 8 + len(item) + 1 > LINE_LENGTH for item in items):
+        return "line"  # a name too long for its own line: left whole, for the formatter's rule
+    return layout
 
 
 def call_fits(callee: str, text: SpecText, indent: int) -> bool:

@@ -87,7 +87,12 @@ def build_loaded(
             api, diags, given = build_ir.build_named(spec, config, names.parse(result.names_lock))
             written = names.text(given)
             if api is not None and speed.cache is not None and written != result.names_lock:
-                result.settled = speed.beside(large, inputs.names_settled, config, spec, written)
+                # Settled by how the names were given (``lock.Recorder.lock``), else shown by a build reading them.
+                result.settled = (
+                    Pending(call=lambda: True)
+                    if given.settled
+                    else speed.beside(large, inputs.names_settled, config, spec, written)
+                )
             if api is not None:
                 api = dataclasses.replace(api, package_version=release.previous_version(previous))
                 progress("rendering and formatting")

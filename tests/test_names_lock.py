@@ -507,7 +507,12 @@ def test_additions_in_series_to_a_real_document_move_no_name(tmp_path, document)
     source = REAL[document]
     doc = yaml.safe_load(source.read_text(encoding="utf-8"))
     spec = tmp_path / "real.json"
-    counts = {"edits": 0, "names kept": 0, "edits that move a name without the lock": 0}
+    counts = {
+        "edits": 0,
+        "names kept": 0,
+        "edits that move a name without the lock": 0,
+        "settled without building again": 0,
+    }
     for seed in range(6):
         rng = random.Random(f"{document}-{seed}")
         grown = copy.deepcopy(doc)
@@ -520,14 +525,17 @@ def test_additions_in_series_to_a_real_document_move_no_name(tmp_path, document)
             before, now = _holders(lock), _holders(after)
             moved = {k: (v, now.get(k)) for k, v in before.items() if now.get(k) != v}
             assert not moved, (document, seed, kind, moved)
-            # reading its own lock, a build gives the same names again (what the input cache relies on)
+            # reading its own lock, a build gives the same names again (what the input cache relies on),
+            # which the build that gave them says by itself where it can (``settled``)
             assert names_lock.text(_named(spec, after)[0]) == names_lock.text(after)
+            counts["settled without building again"] += after.settled
             fresh = _holders(_named(spec, names_lock.NO_LOCK)[0])
             counts["edits that move a name without the lock"] += any(fresh.get(k) != v for k, v in before.items())
             counts["edits"] += 1
             counts["names kept"] += len(before)
             lock = after
     assert counts["edits"] == 24 and counts["names kept"] > 24
+    assert counts["settled without building again"] > 0, counts
     assert counts["edits that move a name without the lock"] > 0, counts  # the edits do reach collisions
 
 
@@ -567,3 +575,56 @@ def test_a_build_for_names_alone_gives_the_names_of_a_full_build():
         assert names_lock.text(alone[2]) == names_lock.text(full[2]), config.name
         again = build_ir.build_named(spec, config, full[2], names_only=True)
         assert names_lock.text(again[2]) == names_lock.text(full[2]), config.name
+
+
+def test_a_lock_is_called_settled_only_where_a_build_reading_it_gives_it_again(tmp_path):
+    # ``settled`` spares the check that builds again (``inputs.names_settled``): over every document the
+    # suite generates (our APIs, the golden specs, the vendored corpus, the hostile payloads), a first
+    # build's lock said settled is one a build reading it gives again; and where a holder gives its kept
+    # name up for an explicit one, the build does not say so.
+    from test_format import _configs, _hostile_configs
+
+    from generator.core import build_ir, load
+
+    certified = 0
+    for config in [*_configs(), *_hostile_configs(tmp_path)]:
+        spec = load.load_spec(config.spec, config.overlays)
+        if spec.diagnostics.has_errors:
+            continue
+        api, _, given = build_ir.build_named(spec, config)
+        if api is None or not given.settled:
+            continue
+        certified += 1
+        assert inputs.names_settled(config, spec, names_lock.text(given)), config.name
+    assert certified > 20
+    runs = Generations(tmp_path)
+    enum = {"type": "string", "enum": ["a-b", "a_b"]}
+    doc = _document({"/things": {"post": _op("create")}}, {"Kind": enum})
+    first = runs.generate(doc)
+    assert first.api is not None
+    doc["components"]["schemas"]["Kind"]["x-enum-varnames"] = ["FIRST", "A_B"]
+    from generator.core import build_ir, load
+
+    runs.spec.write_text(json.dumps(doc), encoding="utf-8")
+    spec = load.load_spec(runs.spec)
+    lock = names_lock.parse(first.files[names_lock.LOCK])
+    _, _, given = build_ir.build_named(spec, runs.config, lock)
+    assert not given.settled  # x-enum-varnames took a member's kept name: not known without building
+
+
+def test_an_enum_value_listed_twice_is_one_member_and_keeps_its_name(tmp_path):
+    # Stripe lists an api_version value twice: two claims for one holder gave the lock one of two names,
+    # and a generation reading it named the member another way.
+    runs = Generations(tmp_path)
+    values = [f"2025-10-{day:02d}" for day in range(1, 4)] + ["2025-10-01", "2025_10_01"]
+    doc = _document({"/things": {"post": _op("create")}}, {"Version": {"type": "string", "enum": values}})
+    first = runs.generate(doc)
+    enum = next(e for e in first.api.enums if e.name == "Version")
+    assert [m.value for m in enum.members] == ['"2025-10-01"', '"2025-10-02"', '"2025-10-03"', '"2025_10_01"']
+    second = runs.generate(doc)
+    assert second.files == first.files
+    lock = names_lock.parse(first.files[names_lock.LOCK])
+    from generator.core import build_ir, load
+
+    _, _, given = build_ir.build_named(load.load_spec(runs.spec), runs.config)
+    assert given.settled and names_lock.text(given) == names_lock.text(lock)

@@ -218,7 +218,11 @@ class NameScope:
     ``held``: names a previous generation gave (the names lock, ``build_ir.lock``), by holder. A held
     name is kept for its holder (``claim(..., holder=)`` gives it back) and is taken for everyone else,
     so a newcomer that wants it falls back; a held name that is reserved here (``taken``) or held twice
-    (the first holder by sort order keeps it) is not honoured."""
+    (the first holder by sort order keeps it) is not honoured.
+
+    ``irregular``: whether a holder claimed twice or gave its kept name up (``release``), the two things
+    after which the names this scope gave are not, by construction, what it gives again holding them
+    (``lock.Recorder.settled``)."""
 
     def __init__(
         self,
@@ -229,6 +233,8 @@ class NameScope:
         self._taken = set(taken)
         self._on_collision = on_collision
         self._held: dict[str, str] = {}
+        self._holders: set[str] = set()
+        self.irregular = False
         for holder, name in sorted((held or {}).items()):
             if name and name not in self._taken:
                 self._taken.add(name)
@@ -244,6 +250,7 @@ class NameScope:
 
     def release(self, holder: str) -> None:
         """Free the name kept for ``holder`` (which wants another: an explicit name wins over the lock)."""
+        self.irregular = True
         name = self._held.pop(holder, None)
         if name is not None:
             self._taken.discard(name)
@@ -252,7 +259,13 @@ class NameScope:
         """The holders that have not claimed the name kept for them."""
         return sorted(self._held)
 
+    def _holding(self, holder: str | None) -> None:
+        if holder is not None:
+            self.irregular = self.irregular or holder in self._holders
+            self._holders.add(holder)
+
     def claim(self, name: str, holder: str | None = None) -> str:
+        self._holding(holder)
         if holder is not None and holder in self._held:
             return self._held.pop(holder)
         if name not in self._taken:
@@ -270,6 +283,7 @@ class NameScope:
     def claim_first(self, candidates: Iterable[str], holder: str | None = None) -> str:
         """The name kept for ``holder``, else the first free name of ``candidates`` (reported as a
         collision when it is not the first one); a numbered form of the first when all are taken."""
+        self._holding(holder)
         if holder is not None and holder in self._held:
             return self._held.pop(holder)
         wanted = list(dict.fromkeys(c for c in candidates if c))
@@ -279,7 +293,7 @@ class NameScope:
                 if name != wanted[0] and self._on_collision:
                     self._on_collision(wanted[0], name)
                 return name
-        return self.claim(wanted[0])
+        return self.claim(wanted[0])  # the holder is counted once: not passed again
 
     def __contains__(self, name: str) -> bool:
         return name in self._taken

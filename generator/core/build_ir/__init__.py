@@ -77,6 +77,8 @@ def build_named(
         kept = {key: name for key, name in lock.classes.items() if key not in gone}
         api, diags, ctx = _build(spec, config, replace(lock, classes=kept))
     given = ctx.given.lock()
+    if gone or ctx.displaced:  # a name an x-sdk-name took, or a gone holder's: not known without building
+        given = replace(given, settled=False)
     if api is not None and not names_only:
         api = _with_imports(_with_definitions(api, ctx.order))
     return api, diags, given
@@ -89,6 +91,7 @@ def _build(spec: Spec, config: ApiConfig, lock: NamesLock) -> tuple[ir.Api | Non
     data = spec.data
     doc = spec.root
     ctx = Context(spec, diags, _class_names(spec, diags, lock), lock=lock)
+    ctx.given.watch(ctx.names)
     types = Types(ctx)
 
     # Component schemas claim their names first, in document order.
@@ -102,7 +105,7 @@ def _build(spec: Spec, config: ApiConfig, lock: NamesLock) -> tuple[ir.Api | Non
     tree: dict[tuple[str, ...], list[ir.Operation]] = {}
     paths = data.get("paths") or {}
     placed = methods.place(paths if isinstance(paths, dict) else {}, HTTP_METHODS, data)
-    for entry, name in zip(placed, methods.names(placed, diags, spec.label, lock)):
+    for entry, name in zip(placed, methods.names(placed, diags, spec.label, lock, ctx.given.watch)):
         ctx.given.operations[entry.key] = (".".join(entry.group), name)
         tree.setdefault(entry.group, []).append(
             operations.build(entry.path, entry.method, entry.item, entry.op, name, doc)

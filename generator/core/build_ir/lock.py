@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..names import RESERVED_FIELDS, enum_member, pascal_identifier, snake_identifier
+from ..names import RESERVED_FIELDS, NameScope, enum_member, pascal_identifier, snake_identifier
 
 #: The lock's file name in a generated package.
 LOCK = "names.lock.json"
@@ -43,13 +43,18 @@ class NamesLock:
     """What a generation named. ``operations``: ``"METHOD /path"`` -> (resource, dotted, ``""`` for the
     client; method name). ``classes``: schema key (``schema_key``) -> class name. ``fields``: model's
     schema key -> wire name -> field name. ``keywords``: ``"METHOD /path"`` -> holder (``query page``,
-    ``body``, ``field name``) -> keyword."""
+    ``body``, ``field name``) -> keyword.
+
+    ``settled`` (not part of the lock's text, nor of its equality): given by a build in which every name
+    scope that reads the lock kept to the rules under which a build reading these very names gives them
+    again (``Recorder.lock``); False where that is not known without building again."""
 
     operations: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     classes: Mapping[str, str] = field(default_factory=dict)
     fields: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     keywords: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     members: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    settled: bool = field(default=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.operations or self.classes or self.fields or self.keywords or self.members)
@@ -165,19 +170,37 @@ def _dump(value: Any) -> str:
 
 @dataclass
 class Recorder:
-    """The names a build gives, as it gives them (``Context.given``)."""
+    """The names a build gives, as it gives them (``Context.given``), and the name scopes that read the
+    lock (``watch``)."""
 
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     keywords: dict[str, dict[str, str]] = field(default_factory=dict)
     members: dict[str, dict[str, str]] = field(default_factory=dict)
+    scopes: list[NameScope] = field(default_factory=list)
+
+    def watch(self, scope: NameScope) -> NameScope:
+        """``scope``, counted among those that read the lock."""
+        self.scopes.append(scope)
+        return scope
 
     def lock(self) -> NamesLock:
+        """The names given, ``settled`` where a build reading them gives them again by construction.
+
+        A scope holding the names given hands each holder its own name back, and every other claim the
+        very name it got here: what it got was free then, what is taken besides then is a name held for
+        another holder, which got another name here. That holds unless a holder claimed twice (its name
+        is recorded once), gave up its kept name for an explicit one (``release``), or a name kept for a
+        holder was never claimed (it blocked others here and would not there); the build also reports a
+        class name taken by an ``x-sdk-name`` or a gone holder (``build_named``). ``speed.inputs`` builds
+        again only when this says it does not know."""
+        settled = not any(scope.irregular or scope.unclaimed() for scope in self.scopes)
         return NamesLock(
             dict(self.operations),
             dict(self.classes),
             {k: dict(v) for k, v in self.fields.items()},
             {k: dict(v) for k, v in self.keywords.items()},
             {k: dict(v) for k, v in self.members.items()},
+            settled=settled,
         )

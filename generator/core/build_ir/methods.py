@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -226,7 +226,13 @@ def _sends_file(op: dict[str, Any], document: Any) -> bool:
     return False
 
 
-def names(placed: list[Placed], diags: Diagnostics, label: str, lock: NamesLock = NO_LOCK) -> list[str]:
+def names(
+    placed: list[Placed],
+    diags: Diagnostics,
+    label: str,
+    lock: NamesLock = NO_LOCK,
+    watch: Callable[[NameScope], NameScope] = lambda scope: scope,
+) -> list[str]:
     """The method name of each of ``placed``: pinned names first, then the names ``lock`` keeps for
     operations still in the resource it names, then each uncontested first choice, then a contested one
     for the operation with the plainest path (``_rank``); the rest take their next free candidate, with
@@ -248,7 +254,7 @@ def names(placed: list[Placed], diags: Diagnostics, label: str, lock: NamesLock 
         if entry.group not in scopes:
             children = kept.get(entry.group, set()) - explicit.get(entry.group, set())  # x-sdk-name wins
             base = (CLIENT_ATTRS if not entry.group else frozenset()) | SIGNATURE_TYPES | children
-            scopes[entry.group] = NameScope(base, held=held.get(entry.group))
+            scopes[entry.group] = watch(NameScope(base, held=held.get(entry.group)))
     chosen: dict[int, str] = {}
     for index, entry in enumerate(placed):
         name = scopes[entry.group].held(entry.key) if not entry.pinned else None

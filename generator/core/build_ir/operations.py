@@ -285,10 +285,12 @@ class Operations:
         key = operation_key(method, path)
         locked = ctx.lock.keywords.get(key)
         present = self._keyword_holders(doc, item, op) if locked else set()
-        scope = NameScope(
-            reserved,
-            lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}"),
-            held={holder: name for holder, name in locked.items() if holder in present} if locked else None,
+        scope = ctx.given.watch(
+            NameScope(
+                reserved,
+                lambda a, b: ctx.warn("W401", doc, ptr, f"parameter name {a!r} is taken; renamed {b!r}"),
+                held={holder: name for holder, name in locked.items() if holder in present} if locked else None,
+            )
         )
         params = self._params(doc, ptr, item, op, op_pascal, scope, reserved)
         body = self._body(doc, ptr, op, op_pascal, scope, reserved)

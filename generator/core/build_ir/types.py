@@ -126,26 +126,33 @@ class Types:
     def _enum(self, doc: str, ptr: str, schema: dict[str, Any], name: str, description: SpecText) -> ir.Enum:
         base = _enum_base(schema)
         renamed: list[tuple[str, str]] = []
+        # What holds a member, as the names lock knows it; a value listed twice is one member (the lock
+        # keeps one name for it, which a second member would take from the first when read back).
         values = [v for v in schema.get("enum", []) if v is not None]
-        literals = [pyrepr_literal(v) for v in values]  # what holds a member, as the names lock knows it
+        first: dict[str, int] = {}  # literal -> where it is first listed
+        for position, value in enumerate(values):
+            first.setdefault(pyrepr_literal(value), position)
+        literals = list(first)
         key = self.ctx.schema_key(doc, ptr)
         locked = self.ctx.lock.members.get(key, {})
         present = set(literals)
-        scope = NameScope(
-            on_collision=lambda a, b: renamed.append((a, b)),
-            held={literal: member for literal, member in locked.items() if literal in present},
+        scope = self.ctx.given.watch(
+            NameScope(
+                on_collision=lambda a, b: renamed.append((a, b)),
+                held={literal: member for literal, member in locked.items() if literal in present},
+            )
         )
         given = self.ctx.given.members.setdefault(key, {})
         raw_names = schema.get("x-enum-varnames")
         varnames: list[Any] = raw_names if isinstance(raw_names, list) else []
         members = []
-        for index, value in enumerate(values):
+        for literal, index in first.items():
             named = index < len(varnames) and isinstance(varnames[index], str)
-            wanted = enum_member(varnames[index] if named else value)
-            if named and scope.held(literals[index]) not in (None, wanted):
-                scope.release(literals[index])  # x-enum-varnames wins over the lock
-            given[literals[index]] = scope.claim(wanted, holder=literals[index])
-            members.append(ir.EnumMember(given[literals[index]], literals[index]))
+            wanted = enum_member(varnames[index] if named else values[index])
+            if named and scope.held(literal) not in (None, wanted):
+                scope.release(literal)  # x-enum-varnames wins over the lock
+            given[literal] = scope.claim(wanted, holder=literal)
+            members.append(ir.EnumMember(given[literal], literal))
         if renamed:  # one warning for the enum, however many of its members collide
             shown = ", ".join(f"{a!r} -> {b!r}" for a, b in renamed[:3])
             more = f" and {len(renamed) - 3} more" if len(renamed) > 3 else ""
@@ -167,11 +174,13 @@ class Types:
         key = self.ctx.schema_key(doc, ptr)
         locked = self.ctx.lock.fields.get(key, {})
         present = {wire for _d, _p, wire, _s in properties}
-        scope = NameScope(
-            on_collision=lambda a, b: self.ctx.warn(
-                "W311", doc, ptr, f"properties map to the same field name {a!r}; one is renamed {b!r}"
-            ),
-            held={wire: name for wire, name in locked.items() if wire in present},
+        scope = self.ctx.given.watch(
+            NameScope(
+                on_collision=lambda a, b: self.ctx.warn(
+                    "W311", doc, ptr, f"properties map to the same field name {a!r}; one is renamed {b!r}"
+                ),
+                held={wire: name for wire, name in locked.items() if wire in present},
+            )
         )
         given = self.ctx.given.fields.setdefault(key, {})
         fields = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import struct
 import tempfile
 import threading
@@ -76,7 +77,7 @@ class RecordingServer:
     order (the last one repeats), e.g. ``[Reply(503), Reply(503), Reply(200, ...)]``.
     """
 
-    def __init__(self, spool_dir: str | None = None) -> None:
+    def __init__(self, spool_dir: str | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[tuple[str, str], Route] = {}
         self.requests: list[Recorded] = []
         self.connections = 0  # open now
@@ -199,12 +200,15 @@ class RecordingServer:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
         self.httpd = _Server(("127.0.0.1", 0), _Handler)
+        if tls is not None:  # HTTPS: the handshake on each accepted connection
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        self.scheme = "http" if tls is None else "https"
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     def route(self, method: str, path: str, reply: Route) -> None:
         with self._lock:

@@ -21,6 +21,8 @@ import math
 import os
 import random
 import re
+import ssl
+import sys
 import threading
 import time
 import urllib.parse
@@ -2519,6 +2521,51 @@ class _SetCookiesOnly(httpx.Cookies):
 _LIMITS = httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS)
 
 
+class _DeferredTrust(ssl.SSLContext):
+    """httpx's own default TLS context (``ssl.create_default_context`` trusting certifi's authorities, or
+    those of ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), with the authorities loaded when the first TLS
+    connection is made rather than when the client is: about 20 ms a process that calls only
+    ``http://`` (a sidecar, a mock, a test) never pays, as requests and urllib3 do. Until then it
+    verifies as strictly (certificates required, host names checked) and trusts nothing, so a
+    connection it could not verify is refused, never let through."""
+
+    def __new__(cls) -> _DeferredTrust:
+        context = super().__new__(
+            cls, ssl.PROTOCOL_TLS_CLIENT
+        )  # certificates and host names checked
+        if sys.version_info >= (3, 13):  # what create_default_context adds there
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
+        keylog = os.environ.get("SSLKEYLOGFILE")
+        if keylog and not sys.flags.ignore_environment:
+            context.keylog_filename = keylog
+        return context
+
+    def __init__(self) -> None:
+        self._trusting = threading.Lock()
+        self._trusted = False
+
+    def _trust(self) -> None:
+        with self._trusting:
+            if not self._trusted:
+                if os.environ.get("SSL_CERT_FILE"):
+                    self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+                elif os.environ.get("SSL_CERT_DIR"):
+                    self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+                else:
+                    import certifi
+
+                    self.load_verify_locations(cafile=certifi.where())
+                self._trusted = True
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self._trust()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self._trust()
+        return super().wrap_bio(*args, **kwargs)
+
+
 class SyncAPIClient(_Base):
     def __init__(self, *, http_client: httpx.Client | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -2526,7 +2573,9 @@ class SyncAPIClient(_Base):
         self._holder: _Holder[httpx.Client] = _Holder(
             http_client,
             lambda: _hold_connections(
-                httpx.Client(timeout=timeout, follow_redirects=False, limits=_LIMITS)
+                httpx.Client(
+                    timeout=timeout, follow_redirects=False, limits=_LIMITS, verify=_DeferredTrust()
+                )
             ),
             self._headers,
         )
@@ -2821,7 +2870,9 @@ class AsyncAPIClient(_Base):
         timeout = self.timeout.httpx()
         self._holder: _Holder[httpx.AsyncClient] = _Holder(
             http_client,
-            lambda: httpx.AsyncClient(timeout=timeout, follow_redirects=False, limits=_LIMITS),
+            lambda: httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, limits=_LIMITS, verify=_DeferredTrust()
+            ),
             self._headers,
         )
         self._slots = _Slots()  # shared with with_raw_response clones

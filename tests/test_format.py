@@ -768,3 +768,29 @@ def test_a_parameter_typed_by_one_name_is_kept_long_as_black_keeps_it():
     )
     assert not fmt.stable(text) and black.format_str(text, mode=mode) != text
     assert kept > 100
+
+
+def test_fields_of_a_list_of_a_union_written_as_black_splits_them():
+    # ``name: list[A | B] | None = None`` (Mailchimp's segment conditions): held to black over random
+    # shapes, names from one letter to longer than the line, with and without a default, at two depths.
+    import random
+
+    rng = random.Random(31)
+    mode = fmt.black_mode()
+    written = 0
+    for _ in range(3000):
+        indent = rng.choice([4, 8])
+        name = "f" + "x" * rng.randint(0, 40)
+        members = ["M" + "y" * rng.randint(0, rng.choice([10, 40, 95, 120])) for _ in range(rng.randint(2, 6))]
+        line = f"{name}: list[{' | '.join(members)}] | None" + (" = None" if rng.random() < 0.7 else "")
+        if indent + len(line) <= fmt.LINE_LENGTH:
+            continue
+        ours = fmt._list_union_field(("unit", line + "\n", indent, False))
+        assert ours is not None, line
+        context, pad = ("class A:\n" if indent == 4 else "class A:\n    class B:\n"), " " * indent
+        reference = black.format_str(context + pad + line + "\n", mode=mode)
+        assert (
+            context + "".join(pad + row if row.strip() else row for row in ours.splitlines(keepends=True)) == reference
+        )
+        written += 1
+    assert written > 1500

@@ -5,6 +5,7 @@ byte-identical to ``black.format_str`` on the whole module."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import black
@@ -460,6 +461,33 @@ def test_endpoint_declarations_written_as_black_splits_them():
             written += 1
             assert ours == black.format_str(text, mode=fmt.black_mode()), text
     assert written > 80
+    # Long paths, operation ids and response entries (Microsoft Graph's): strings stay long, an entry
+    # is exploded and its lambda's union split, as black does.
+    long_written = 0
+    for statement in declarations[:60]:
+        name = statement.split(":", 1)[0]
+        for _ in range(4):
+            text = "_" + "N" * rng.randint(20, 110) + statement[len(name) :]
+            text = text.replace('    "/', '    "/' + "segment/" * rng.randint(0, 14), 1)
+            text = re.sub(r'operation="', 'operation="' + "Graph." * rng.randint(0, 16), text, count=1)
+            text = re.sub(
+                r"lambda: _models\.([A-Za-z0-9_]+)",
+                lambda m: (
+                    "lambda: _models."
+                    + m.group(1)
+                    + "X" * rng.randint(0, 70)
+                    + rng.choice(["", " | dict[str, Any] | None"])
+                ),
+                text,
+            )
+            if len(text.split("\n", 1)[0]) <= fmt.LINE_LENGTH and max(map(len, text.split("\n"))) <= fmt.LINE_LENGTH:
+                continue
+            ours = fmt._endpoint_declaration(("unit", text, 0, False))
+            if ours is None:
+                continue
+            long_written += 1
+            assert ours == black.format_str(text, mode=fmt.black_mode()), text
+    assert long_written > 60
     # A multi-line string inside would change if re-indented: left to black.
     text = "_" + "N" * 90 + ': Endpoint[Pet] = Endpoint(\n    """GET\nmore""",\n    "/pets",\n)\n'
     assert fmt._endpoint_declaration(("unit", text, 0, False)) is None

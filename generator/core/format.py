@@ -484,8 +484,13 @@ def _endpoint_declaration(job: Job) -> str | None:
     """black's split of a resource module's long ``_NAME: Endpoint[T] = Endpoint(`` declaration (its
     call already exploded, one argument per line), written directly. When the line up to ``= (`` fits,
     black wraps the call in parentheses and indents it; otherwise it splits the subscript, with ``T`` on
-    one line or, for a union of plain names, one member per line. Anything else, or any line still too
-    long, is left to black. ``tests/test_format.py`` holds this to black."""
+    one line or, for a union of plain names, one member per line (where ``NAME: Endpoint[`` is too long
+    but ``NAME: (`` fits, black may wrap the annotation in parentheses instead: left to black); where
+    the first line fits, the declaration keeps its shape. A response entry too long for its line
+    (``"200": ("json", lambda: _models.Name),``) is exploded as black explodes it, its lambda's union
+    split at ``|`` where that does not fit either; a line black cannot split (a string argument, a
+    keyword bound to one, a name of an exploded entry, ``NAME: Endpoint[`` itself) stays long. Anything
+    else still too long is left to black. ``tests/test_format.py`` holds this to black."""
     _, text, indent, header = job
     lines = text.rstrip("\n").split("\n")
     match = _ENDPOINT.fullmatch(lines[0])
@@ -494,13 +499,18 @@ def _endpoint_declaration(job: Job) -> str | None:
     if any('"""' in line or "'''" in line for line in lines):
         return None  # re-indenting would change a multi-line string
     name, annotation = match.groups()
-    if len(f"{name}: Endpoint[{annotation}] = (") <= LINE_LENGTH:
+    head = f"{name}: Endpoint["
+    if len(lines[0]) <= LINE_LENGTH:
+        out = list(lines)  # only a line of the call is long: the declaration keeps its shape
+    elif len(f"{name}: Endpoint[{annotation}] = (") <= LINE_LENGTH:
         out = [
             f"{name}: Endpoint[{annotation}] = (",
             "    Endpoint(",
             *("    " + line if line else line for line in lines[1:]),
             ")",
         ]
+    elif len(head) > LINE_LENGTH and len(f"{name}: (") <= LINE_LENGTH:
+        return None  # black's choice between the two splits of the annotation is its own here
     else:
         members = annotation.split(" | ")
         if len("    " + annotation) <= LINE_LENGTH:
@@ -509,10 +519,44 @@ def _endpoint_declaration(job: Job) -> str | None:
             middle = ["    " + ("| " if i else "") + member for i, member in enumerate(members)]
         else:
             return None
-        out = [f"{name}: Endpoint[", *middle, "] = Endpoint(", *lines[1:]]
-    if any(len(line) > LINE_LENGTH for line in out):
+        out = [head, *middle, "] = Endpoint(", *lines[1:]]
+    pieces = [_exploded_entry(line) for line in out]
+    if any(piece is None for piece in pieces):
+        return None
+    entries = {row for piece in pieces if piece is not None and len(piece) > 1 for row in piece}
+    out = [row for piece in pieces if piece is not None for row in piece]
+    if any(len(row) > LINE_LENGTH and not (row in entries or _UNSPLITTABLE.fullmatch(row)) for row in out[1:]):
+        return None
+    if len(out[0]) > LINE_LENGTH and out[0] != head:
         return None
     return "\n".join(out) + "\n"
+
+
+#: A response entry of an ``Endpoint`` declaration: ``"200": ("json", lambda: _models.Name | None),``.
+_ENTRY_MEMBER = r"[A-Za-z_][A-Za-z0-9_.]*(?:\[[A-Za-z0-9_., ]*\])?"
+_ENTRY = re.compile(rf'( *)("[^"\\]*"): \(("[^"\\]*"), lambda: ({_ENTRY_MEMBER}(?: \| {_ENTRY_MEMBER})*)\),')
+#: What black cannot split in a declaration: a string argument, or a keyword bound to one.
+_UNSPLITTABLE = re.compile(r' *(?:[a-z_]+=)?"[^"\\]*",')
+
+
+def _exploded_entry(line: str) -> list[str] | None:
+    """A response entry too long for its line as black explodes it: one item a line and a trailing comma,
+    the lambda's union split at its ``|`` where it does not fit either (a name too long for its line
+    stays so); None where a line would still hold brackets black splits inside."""
+    match = _ENTRY.fullmatch(line)
+    if len(line) <= LINE_LENGTH or match is None:
+        return [line]
+    pad, key, kind, value = match.groups()
+    inner = pad + "    "
+    if len(f"{inner}lambda: {value},") <= LINE_LENGTH:
+        body = [f"{inner}lambda: {value},"]
+    else:
+        members = value.split(" | ")
+        body = [f"{inner}lambda: {members[0]}", *(f"{inner}| {member}" for member in members[1:])]
+        body[-1] += ","
+        if any(len(row) > LINE_LENGTH and "[" in row for row in body):
+            return None
+    return [f"{pad}{key}: (", f"{inner}{kind},", *body, f"{pad}),"]
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

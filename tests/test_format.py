@@ -822,3 +822,45 @@ def test_fields_of_a_list_of_a_union_written_as_black_splits_them():
         )
         written += 1
     assert written > 1500
+
+
+def test_method_headers_written_as_black_splits_them():
+    # Exploded signatures with long parameters (Microsoft Graph's ``select: list[...] | None = None``),
+    # long method names and a wrapper class's ``__init__``: held to black over random shapes, in a class
+    # (indentation 4), with and without a decorator.
+    import random
+
+    rng = random.Random(7)
+    mode = fmt.black_mode()
+    written = 0
+    for _ in range(1500):
+        name = "m" + "x" * rng.randint(0, 110)
+        params = []
+        for index in range(rng.randint(1, 4)):
+            members = [
+                rng.choice(["", "list["]) + "T" + "y" * rng.randint(0, rng.choice([20, 60, 100]))
+                for _ in range(rng.randint(1, 3))
+            ]
+            members = [m + "]" if m.startswith("list[") else m for m in members]
+            annotation = " | ".join(members) + rng.choice(["", " | None"])
+            params.append(f"p{index}: {annotation}" + (" = None" if annotation.endswith("None") else ""))
+        lines = [f"def {name}(", "    self,", "    *,", *(f"    {p}," for p in params), ") -> None:"]
+        if rng.random() < 0.3:
+            lines.insert(0, '@deprecated("gone")')
+        if rng.random() < 0.2:
+            lines = [f"def __init__(self, resource: R{'r' * rng.randint(40, 110)}) -> None:"]
+        text = "\n".join(lines) + "\n"
+        if all(4 + len(line) <= fmt.LINE_LENGTH for line in lines):
+            continue
+        ours = fmt._signature(("unit", text, 4, True))
+        if ours is None:
+            continue
+        pad = "    "
+        source = "class A:\n" + "".join(pad + line + "\n" for line in lines) + "        pass\n"
+        expected = black.format_str(source, mode=mode)
+        assert (
+            "class A:\n" + "".join(pad + row + "\n" for row in ours.rstrip("\n").split("\n")) + "        pass\n"
+            == expected
+        )
+        written += 1
+    assert written > 300

@@ -560,6 +560,63 @@ def _exploded_entry(line: str) -> list[str] | None:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_DEF_OPEN = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(")
+_PARAMETER = re.compile(rf"    ([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*)( = None)?,")
+_INIT_HEADER = re.compile(r"def __init__\(self, ([A-Za-z_][A-Za-z0-9_]*): ([A-Za-z_][A-Za-z0-9_.]*)\) -> None:")
+
+
+def _signature(job: Job) -> str | None:
+    """black's split of a method header the templates write exploded (``def name(``, one parameter a
+    line with a trailing comma, ``) -> T:``, decorators above) whose long lines are parameters typed by
+    a union of names, ``list[Name]`` or ``dict[str, Name]`` (Microsoft Graph's ``select: list[...] |
+    None = None``), written directly: the annotation wrapped in parentheses, on one line where it fits,
+    else one member a line, the default after the parenthesis. A ``def name(`` too long for any line
+    stays so, as black keeps it; and a wrapper class's ``def __init__(self, resource: Name) -> None:``
+    is split as black splits it. Anything else is left to black. ``tests/test_format.py`` holds this to
+    black."""
+    _, text, indent, header = job
+    lines = text.rstrip("\n").split("\n")
+    init = _INIT_HEADER.fullmatch(lines[-1])
+    if (
+        header
+        and init is not None
+        and all(line.startswith("@") and len(line) + indent <= LINE_LENGTH for line in lines[:-1])
+    ):
+        name, annotation = init.groups()
+        one = f"    self, {name}: {annotation}"
+        middle = [one] if indent + len(one) <= LINE_LENGTH else ["    self,", f"    {name}: {annotation},"]
+        return "\n".join([*lines[:-1], "def __init__(", *middle, ") -> None:"]) + "\n"
+    opening = next((i for i, line in enumerate(lines) if not line.startswith("@")), None)
+    if not header or opening is None or not _DEF_OPEN.fullmatch(lines[opening]) or not lines[-1].startswith(") -> "):
+        return None
+    out = lines[: opening + 1]
+    for line in lines[opening + 1 : -1]:
+        if indent + len(line) <= LINE_LENGTH:
+            out.append(line)
+            continue
+        match = _PARAMETER.fullmatch(line)
+        if match is None:
+            return None
+        name, annotation, default = match.groups()
+        members = annotation.split(" | ")
+        if len(members) == 1:
+            if default or "[" in annotation:
+                return None
+            out.append(line)  # one name: nothing black splits (``_LONE_PARAMETER``)
+            continue
+        if indent + 8 + len(annotation) <= LINE_LENGTH:
+            body = [f"        {annotation}"]
+        else:
+            body = [f"        {'| ' if i else ''}{member}" for i, member in enumerate(members)]
+        out += [f"    {name}: (", *body, f"    ){default or ''},"]
+    out.append(lines[-1])
+    if any(indent + len(line) > LINE_LENGTH for line in out[:opening]) or any(
+        indent + len(line) > LINE_LENGTH and ("[" in line or line.startswith(")")) for line in out[opening + 1 :]
+    ):
+        return None
+    return "\n".join(out) + "\n"
+
+
 _SELF_HEADER = re.compile(r"((?:async )?def [A-Za-z_][A-Za-z0-9_]*\()self\) -> ([A-Za-z_][A-Za-z0-9_.]*):")
 _WIRE_SET = re.compile(r"(__wire_[a-z_]+__) = frozenset\(\{(.+)\}\)\n")
 
@@ -705,6 +762,7 @@ def _written(job: Job) -> str | None:
         _wrapped_method,
         _returned_call,
         _self_header,
+        _signature,
         _wire_set,
     ):
         text = rule(job)

@@ -48,6 +48,9 @@ _STRING_PAIR = re.compile(r'"[^"\\]*": "[^"\\]*",')
 #: A name alone on a line of an exploded list (an import of a class whose name is longer than the line):
 #: an atom, which black cannot split either.
 _LONE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*,")
+#: The opening line of an exploded signature or import whose name alone is longer than the line
+#: (``def <a 100-character operation name>(``, ``from ._m_<a long module> import (``): black keeps it.
+_LONE_OPENING = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(|from \.[A-Za-z0-9_.]* import \(")
 #: A parameter typed by one name, alone on a line of an exploded signature (a keyword longer than the
 #: line, EC2's ``local_gateway_route_table_virtual_interface_group_association_id: str,``): nothing to
 #: split there either. (With a default or a union, black wraps the annotation in parentheses.)
@@ -161,6 +164,7 @@ def _scan(lines: list[str]) -> list[int] | None:
             or _STRING_PAIR.fullmatch(stripped)
             or _LONE_NAME.fullmatch(stripped)
             or _LONE_PARAMETER.fullmatch(stripped)
+            or _LONE_OPENING.fullmatch(stripped)
         ):
             found.append(i)
     return None if in_docstring else found
@@ -560,8 +564,43 @@ def _exploded_entry(line: str) -> list[str] | None:
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _parameter_rows(line: str, indent: int) -> list[str] | None:
+    """One parameter line of an exploded signature (``name: A | B = None,``, at ``indent``) as black lays
+    it out, in rows relative to ``indent``: as it is where it fits or is one name black cannot split;
+    else its annotation in parentheses, on one line where it fits, else one member a line; None where
+    black would do otherwise (a bracket to split inside, a default of another kind)."""
+    if indent + len(line) <= LINE_LENGTH:
+        return [line]
+    match = _PARAMETER.fullmatch(line)
+    if match is None:
+        return None
+    name, annotation, default = match.groups()
+    members = annotation.split(" | ")
+    if len(members) == 1:
+        return None if default or "[" in annotation else [line]  # one name: nothing black splits
+    if indent + 4 + len(annotation) <= LINE_LENGTH:
+        body = [f"    {annotation}"]
+    else:
+        body = [f"    {'| ' if i else ''}{member}" for i, member in enumerate(members)]
+    if any(indent + len(row) > LINE_LENGTH and "[" in row for row in body):
+        return None
+    return [f"{name}: (", *body, f"){default or ''},"]
+
+
+def lay_out_parameter(line: str, indent: int) -> str:
+    """A parameter line (without its trailing comma) at ``indent`` as black lays it out
+    (``_parameter_rows``), the rows after the first indented; as it is where black is needed. The
+    templates write their signatures' parameters with it."""
+    rows = _parameter_rows(line + ",", indent)
+    if rows is None or any(indent + len(row) > LINE_LENGTH and not _LONE_PARAMETER.fullmatch(row) for row in rows):
+        return line + ","
+    return "\n".join([rows[0], *(" " * indent + row for row in rows[1:])])
+
+
 _DEF_OPEN = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(")
-_PARAMETER = re.compile(rf"    ([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*)( = None)?,")
+_PARAMETER = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*)( = None)?,")
 _INIT_HEADER = re.compile(r"def __init__\(self, ([A-Za-z_][A-Za-z0-9_]*): ([A-Za-z_][A-Za-z0-9_.]*)\) -> None:")
 
 
@@ -591,24 +630,10 @@ def _signature(job: Job) -> str | None:
         return None
     out = lines[: opening + 1]
     for line in lines[opening + 1 : -1]:
-        if indent + len(line) <= LINE_LENGTH:
-            out.append(line)
-            continue
-        match = _PARAMETER.fullmatch(line)
-        if match is None:
+        rows = _parameter_rows(line[4:], indent + 4) if line.startswith("    ") else None
+        if rows is None:
             return None
-        name, annotation, default = match.groups()
-        members = annotation.split(" | ")
-        if len(members) == 1:
-            if default or "[" in annotation:
-                return None
-            out.append(line)  # one name: nothing black splits (``_LONE_PARAMETER``)
-            continue
-        if indent + 8 + len(annotation) <= LINE_LENGTH:
-            body = [f"        {annotation}"]
-        else:
-            body = [f"        {'| ' if i else ''}{member}" for i, member in enumerate(members)]
-        out += [f"    {name}: (", *body, f"    ){default or ''},"]
+        out += ["    " + row for row in rows]
     out.append(lines[-1])
     if any(indent + len(line) > LINE_LENGTH for line in out[:opening]) or any(
         indent + len(line) > LINE_LENGTH and ("[" in line or line.startswith(")")) for line in out[opening + 1 :]

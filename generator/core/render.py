@@ -28,7 +28,7 @@ from .escape import (
     pyrepr,
     toml_str,
 )
-from .format import LINE_LENGTH, lay_out, set_layout
+from .format import LINE_LENGTH, lay_out, lay_out_parameter, set_layout
 
 RUNTIME_FILES = (
     "_runtime.py",
@@ -95,6 +95,7 @@ def environment() -> jinja2.Environment:
         first_line=first_line,
         wrapped_call=wrapped_call,
         laid_out=lay_out,
+        parameter=lay_out_parameter,
     )
     env.globals.update(call_fits=call_fits, literal_set_layout=literal_set_layout)
     return env

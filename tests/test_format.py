@@ -117,11 +117,12 @@ def test_an_overload_stub_is_formatted_whole_with_its_decorators():
     # Microsoft Graph's download overloads: ``) -> bytes: ...`` ends the header and holds the body on
     # one line, so the header is no statement of its own (cut before that line it once failed to
     # parse): the whole stub, decorator and all, is. Another body on the header's line is not.
-    params = "".join(f"    argument_number_{i}: int | None = None,\n" for i in range(3))
+    params = "".join(f"    argument_number_{i}: int | None = None,\n" for i in range(2))
+    params += f"    argument: {'LongTypeName' * 4} | {'OtherTypeName' * 4} | None = None,\n"
     text = (
         "class Resource:\n"
         "    @overload\n"
-        f"    def {'a_very_long_method_name_' * 4}(\n        self,\n{params.replace('    ', '        ')}    ) -> bytes: ...\n"
+        f"    def method(\n        self,\n{params.replace('    ', '        ')}    ) -> bytes: ...\n"
     )
     chunk = fmt.split(text)[0]
     assert fmt._units(chunk, fmt._unstable_lines(chunk)) == [(1, 7, False)]
@@ -150,15 +151,15 @@ def test_a_long_decorator_goes_with_its_header():
 def test_statements_of_an_if_block_are_formatted_alone():
     # ``if TYPE_CHECKING:`` imports of long names (Graph's client module), and an ``else`` block; the
     # condition, an ``elif`` and a body on the condition's line are not statements of their own.
-    names = ",\n".join(f"        {'LongResourceName' * 6}{i}" for i in range(3))
+    names = ", ".join(f"{'LongResourceName' * 2}{i}" for i in range(3))
     text = (
         "if TYPE_CHECKING:\n"
-        f"    from .resources.{'long_module_name_' * 6} import (\n{names},\n    )\n"
+        f"    from .resources.long_module_name import {names}\n"
         "else:\n"
         "    value = compute(" + ", ".join(f"argument_{i}" for i in range(12)) + ")\n"
     )
     chunk = fmt.split(text)[0]
-    assert fmt._units(chunk, fmt._unstable_lines(chunk)) == [(1, 5, False), (7, 7, False)]
+    assert fmt._units(chunk, fmt._unstable_lines(chunk)) == [(1, 1, False), (3, 3, False)]
     assert fmt.format_python(text) == black.format_str(text, mode=fmt.black_mode())
     for other in (
         "if " + " and ".join(f"condition_number_{i}" for i in range(8)) + ":\n    pass\n",
@@ -864,3 +865,17 @@ def test_method_headers_written_as_black_splits_them():
         )
         written += 1
     assert written > 300
+
+
+def test_an_opening_line_longer_than_the_line_is_kept_as_black_keeps_it():
+    # ``def <an operation name of 100 characters>(`` over an exploded signature, ``from ._m_<a long
+    # module> import (`` over an exploded import: nothing to split, so the chunk stays as rendered.
+    mode = fmt.black_mode()
+    for length in range(80, 140, 7):
+        for head in ("def", "async def"):
+            text = (
+                f"class A:\n    {head} m{'x' * length}(\n        self,\n        a: int,\n    ) -> None:\n        pass\n"
+            )
+            assert fmt.stable(text) and black.format_str(text, mode=mode) == text
+        text = f"from ._m_{'y' * length} import (\n    Alpha,\n    Beta,\n)\n"
+        assert fmt.stable(text) and black.format_str(text, mode=mode) == text

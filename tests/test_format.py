@@ -86,7 +86,7 @@ def test_unstable_chunks_go_through_black():
 
 
 def test_invalid_python_black_refuses_names_the_file():
-    bad = "def broken(:\n    " + "x" * 120 + "\n"
+    bad = "def broken(:\n    x = f(" + ", ".join(["argument"] * 15) + ")\n"
     with pytest.raises(fmt.FormatError, match=r"pkg/bad\.py"):
         fmt.format_files({"pkg/bad.py": bad, "pkg/good.py": "x = 1\n"})
 
@@ -720,7 +720,7 @@ def test_statements_the_templates_lay_out_are_black_stable_as_rendered():
     macros = env.from_string('{% import "_macros.jinja" as m %}{{ m.wire_set(name, wires) }}')
     deprecated = env.from_string('{% import "_macros.jinja" as m %}{{ m.deprecated(op) -}}')
     mode = fmt.black_mode()
-    checked = {"wrapped": 0, "wire set": 0, "deprecated": 0, "field": 0}
+    checked = {"wrapped": 0, "wire set": 0, "deprecated": 0, "field": 0, "parameter": 0}
     for length in range(1, 130):
         name = "m" + "x" * (length - 1)
         for wrapper in ("raw_method", "async_stream_method"):
@@ -736,6 +736,12 @@ def test_statements_the_templates_lay_out_are_black_stable_as_rendered():
         if fmt.stable(text):
             assert black.format_str(text, mode=mode) == text, message
             checked["deprecated"] += 1
+        for parameter in (f"select: list[Item{name}] | None = None", f"p: Alpha{name} | Beta{name} | None = None"):
+            rows = fmt.lay_out_parameter(parameter, 8)
+            text = "class A:\n    def f(\n        self,\n        " + rows + "\n    ) -> None:\n        pass\n"
+            if fmt.stable(text):
+                assert black.format_str(text, mode=mode) == text, parameter
+                checked["parameter"] += 1
         field = fmt.lay_out(f"{name}: Alpha{name} | Beta{name} | None = None", 4)
         text = "class A:\n    " + field + "\n"
         if fmt.stable(text):

@@ -48,6 +48,9 @@ _STRING_PAIR = re.compile(r'"[^"\\]*": "[^"\\]*",')
 #: A name alone on a line of an exploded list (an import of a class whose name is longer than the line):
 #: an atom, which black cannot split either.
 _LONE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*,")
+#: A dotted name alone on a line, inside brackets black has split already (``list[`` over a name longer
+#: than the line): joining it to its neighbours cannot make it fit.
+_BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 #: The opening line of an exploded signature or import whose name alone is longer than the line
 #: (``def <a 100-character operation name>(``, ``from ._m_<a long module> import (``): black keeps it.
 _LONE_OPENING = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(|from \.[A-Za-z0-9_.]* import \(")
@@ -158,16 +161,23 @@ def _scan(lines: list[str]) -> list[int] | None:
             continue
         if line.endswith("\\"):
             return None
-        if len(line) > LINE_LENGTH and not (
-            stripped.startswith("#")
-            or _LONE_STRING.fullmatch(stripped)
-            or _STRING_PAIR.fullmatch(stripped)
-            or _LONE_NAME.fullmatch(stripped)
-            or _LONE_PARAMETER.fullmatch(stripped)
-            or _LONE_OPENING.fullmatch(stripped)
-        ):
+        if len(line) > LINE_LENGTH and not black_keeps(stripped):
             found.append(i)
     return None if in_docstring else found
+
+
+def black_keeps(stripped: str) -> bool:
+    """Whether black keeps this line (without its indentation) as it is however long: a comment, or an
+    atom alone that it has nothing to split at (see the patterns above)."""
+    return (
+        stripped.startswith("#")
+        or _LONE_STRING.fullmatch(stripped) is not None
+        or _STRING_PAIR.fullmatch(stripped) is not None
+        or _LONE_NAME.fullmatch(stripped) is not None
+        or _BARE_NAME.fullmatch(stripped) is not None
+        or _LONE_PARAMETER.fullmatch(stripped) is not None
+        or _LONE_OPENING.fullmatch(stripped) is not None
+    )
 
 
 def _ends_in_docstring(quoted: Iterable[str]) -> bool:
@@ -566,6 +576,9 @@ def _exploded_entry(line: str) -> list[str] | None:
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+_LIST_OF_NAME = re.compile(r"list\[([A-Za-z_][A-Za-z0-9_.]*)\]")
+
+
 def _parameter_rows(line: str, indent: int) -> list[str] | None:
     """One parameter line of an exploded signature (``name: A | B = None,``, at ``indent``) as black lays
     it out, in rows relative to ``indent``: as it is where it fits or is one name black cannot split;
@@ -584,6 +597,9 @@ def _parameter_rows(line: str, indent: int) -> list[str] | None:
         body = [f"    {annotation}"]
     else:
         body = [f"    {'| ' if i else ''}{member}" for i, member in enumerate(members)]
+        first = _LIST_OF_NAME.fullmatch(members[0])
+        if first is not None and indent + len(body[0]) > LINE_LENGTH:  # black splits inside its brackets
+            body[:1] = ["    list[", f"        {first.group(1)}", "    ]"]
     if any(indent + len(row) > LINE_LENGTH and "[" in row for row in body):
         return None
     return [f"{name}: (", *body, f"){default or ''},"]
@@ -594,7 +610,7 @@ def lay_out_parameter(line: str, indent: int) -> str:
     (``_parameter_rows``), the rows after the first indented; as it is where black is needed. The
     templates write their signatures' parameters with it."""
     rows = _parameter_rows(line + ",", indent)
-    if rows is None or any(indent + len(row) > LINE_LENGTH and not _LONE_PARAMETER.fullmatch(row) for row in rows):
+    if rows is None or any(indent + len(row) > LINE_LENGTH and not black_keeps(row.lstrip()) for row in rows):
         return line + ","
     return "\n".join([rows[0], *(" " * indent + row for row in rows[1:])])
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from . import __version__
 from .config import ApiConfig, ConfigError, ProjectConfig, load_project
+from .core.build_ir.lock import LOCK
 from .core.keep import KeepList, KeepListError
 from .core.load import RefPolicy, Spec, load_spec
 from .core.names import snake
@@ -549,7 +550,7 @@ def _diff(args: argparse.Namespace) -> int:
             print(diagnostic, file=sys.stderr)
         if problems:
             return 1
-        compared = compare_sides(old, new, config)
+        compared = compare_sides(old, new, config, old_lock=_old_lock(args, config))
     for side, diagnostics in compared.failed.items():
         errors = list(diagnostics.errors)
         print(
@@ -562,6 +563,31 @@ def _diff(args: argparse.Namespace) -> int:
     render = {"text": as_text, "json": as_json, "markdown": as_markdown}[args.format]
     sys.stdout.write(render(result))
     return 1 if args.fail_on != "never" and result.fails(args.fail_on) else 0
+
+
+def _old_lock(args: argparse.Namespace, config: ApiConfig) -> str | None:
+    """The names lock ``diff``'s old side was released with, for a configured API: its package's at the
+    revision ``git:REV:path`` names, else the one ``generate`` would read now (as last committed, else
+    the folder as it is). None for an API generated nowhere."""
+    try:
+        project = load_project(args.project)
+    except ConfigError:
+        return None
+    if not any(c.name == config.name for c in project.apis):
+        return None
+    folder = project.output / config.name
+    if args.old.startswith("git:"):
+        root = history.repo_root(project.root.resolve())
+        rev = args.old[4:].partition(":")[0]
+        if root is None or not folder.resolve().is_relative_to(root.resolve()):
+            return None
+        try:
+            return history.version_at(root, rev, folder / LOCK)
+        except HistoryError:
+            return None
+    committed = history.committed_tree(project.output, config.name)
+    previous = previous_tree(project.output, config.name) if committed is None else committed
+    return previous.get(LOCK)
 
 
 def _side_path(arg: str) -> Path | None:

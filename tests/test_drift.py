@@ -412,3 +412,25 @@ def test_the_gate_and_diff_see_an_overlay_renaming_a_class(repo):
     assert "breaking public API: class CandidateAttachment renamed to CandidateFile" in proc.stderr
     assert cli(repo, "generate").returncode == 0
     assert cli(repo, "check").returncode == 0
+
+
+def test_diff_builds_the_old_side_with_the_names_lock_it_was_released_with(repo):
+    # A schema added ahead of a same-named one took a fallback name (the lock kept the first's); a fresh
+    # build of that spec would name them the other way round. Removing the newcomer again, diff and
+    # generate must agree on which class goes: the one the package was released with.
+    spec = repo / "specs/crafter.yaml"
+    newcomer = "    error:\n      type: object\n      properties:\n        code:\n          type: string\n"
+    edit(spec, "    Error:\n", newcomer + "    Error:\n")
+    assert cli(repo, "generate").returncode == 0
+    _commit(repo, "a schema named like another")
+    lock = json.loads((repo / "generated/crafter/names.lock.json").read_text())
+    assert lock["classes"]["#/components/schemas/Error"] == "Error"
+    fallback = lock["classes"]["#/components/schemas/error"]
+    assert fallback != "Error"
+    edit(spec, newcomer, "")
+    proc = cli(repo, "diff", "git:HEAD:specs/crafter.yaml", "specs/crafter.yaml", "--format", "markdown")
+    assert "version bump: major" in proc.stdout, proc.stdout + proc.stderr
+    assert f"class {fallback} removed" in proc.stdout and "class Error removed" not in proc.stdout, proc.stdout
+    assert cli(repo, "generate").returncode == 0
+    entry = _changelog_entry(repo, "crafter")
+    assert fallback in entry and "class Error removed" not in entry, entry

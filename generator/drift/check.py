@@ -9,6 +9,7 @@ import dataclasses
 import sys
 
 from ..config import ApiConfig, ProjectConfig
+from ..core.build_ir.lock import LOCK
 from ..core.diagnostics import Diagnostics
 from ..core.load import Spec, load_spec
 from ..pipeline import GenerationResult, build_loaded
@@ -33,14 +34,16 @@ class Compared:
     failed: dict[str, Diagnostics]  # side ("old", "new") -> why it did not generate
 
 
-def compare(old: Spec, new: Spec, config: ApiConfig, speed: Speed = Speed()) -> Compared:
+def compare(old: Spec, new: Spec, config: ApiConfig, speed: Speed = Speed(), old_lock: str | None = None) -> Compared:
     """The spec's changes from ``old`` to ``new`` and the public API's, with the release ``generate``
-    makes for them: each side generated once, the old one as a first release and the new one with the
-    old one as its previous release, so the release is decided by the code that decides ``generate``'s
-    (``release.plan``, ``release.judge``). Both packages carry the new side's label in their headers."""
+    makes for them: each side generated once, the old one as a first release reading ``old_lock`` (the
+    names lock its package was released with, when known: the names ``generate`` gave it) and the new
+    one with the old one as its previous release, so the release is decided by the code that decides
+    ``generate``'s (``release.plan``, ``release.judge``). Both packages carry the new side's label in
+    their headers."""
     changes = diff_specs(old, new)
     failed: dict[str, Diagnostics] = {}
-    before = build_side(old, config, new.label, None, speed)
+    before = build_side(old, config, new.label, {LOCK: old_lock} if old_lock else None, speed)
     if not before.ok:
         failed["old"] = before.diagnostics
     after = build_side(new, config, new.label, dict(before.files) if before.ok else None, speed)
@@ -87,7 +90,10 @@ def breaking_gate(project: ProjectConfig, base: str | None) -> bool:
             new = load_spec(config.spec, config.overlays)
             if old.diagnostics.has_errors or new.diagnostics.has_errors:
                 continue  # reported by the generation check itself
-            compared = compare(old, new, config, Speed(cache=None))
+            lock_path = project.output / config.name / LOCK
+            inside = lock_path.resolve().is_relative_to(root.resolve())
+            old_lock = version_at(root, rev, lock_path) if inside else None  # the lock it was released with
+            compared = compare(old, new, config, Speed(cache=None), old_lock)
         result = compared.result  # a side that does not generate: the spec's changes alone (check reports it)
         if result.bump != "major":
             continue

@@ -210,3 +210,19 @@ def test_every_ir_field_says_what_it_holds():
                 if "str" in kind.replace("SpecText", "") and not any(a in kind for a in allowed):
                     found.append(f"{value.__name__}.{f.name}: {kind}")
     assert found == []
+
+
+def test_document_text_handed_to_a_layout_filter_fails_the_generation():
+    # The layout filters (``laid_out``, ``parameter``, ``wrapped_call``) re-lay code out and escape
+    # nothing; their rules read a line with regular expressions, which would give document text back as
+    # plain ``str``. Handed document text, they fail the render as printing it raw does.
+    env = render.environment()
+    hostile = SpecText('x: A | None = None\nimport os  # """')
+    for source, args in (
+        ("{{ text | laid_out(4) }}", {"text": hostile}),
+        ("{{ text | parameter(8) }}", {"text": hostile}),
+        ('{{ text | wrapped_call("raw_method", "resource") }}', {"text": hostile}),
+    ):
+        with pytest.raises(UnescapedText, match="layout filter"):
+            env.from_string(source).render(**args)
+    assert env.from_string("{{ text | laid_out(4) }}").render(text="x: int") == "x: int"

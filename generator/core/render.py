@@ -93,12 +93,25 @@ def environment() -> jinja2.Environment:
         md_line=md_line,
         first_sentence=first_sentence,
         first_line=first_line,
-        wrapped_call=wrapped_call,
-        laid_out=lay_out,
-        parameter=lay_out_parameter,
+        wrapped_call=_code_only(wrapped_call),
+        laid_out=_code_only(lay_out),
+        parameter=_code_only(lay_out_parameter),
     )
     env.globals.update(call_fits=call_fits, literal_set_layout=literal_set_layout)
     return env
+
+
+def _code_only(layout: Callable[..., str]) -> Callable[..., str]:
+    """A layout filter that takes generator text only: it re-lays code out, it escapes nothing, so
+    document text handed to it (which a regular expression would give back as plain ``str``) fails the
+    generation as printing it unescaped does."""
+
+    def checked(*args: Any) -> str:
+        if any(isinstance(arg, SpecText) for arg in args):
+            raise UnescapedText(f"a template passed document text to a layout filter ({layout.__name__})")
+        return layout(*args)
+
+    return checked
 
 
 def wrapped_call(name: str, wrapper: str, owner: str, indent: int = 8) -> str:

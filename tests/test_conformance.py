@@ -21,7 +21,8 @@ def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("conformance")
     todo = tool.corpus(directory=False)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        reports = list(pool.map(lambda t: tool.run_worker(t[0], t[1], t[2], out), todo))
+        reports = list(pool.map(lambda t: tool.run_worker(t[0], t[1], t[2], out, judged=False), todo))
+    tool.judge_reports(reports)  # every spec's exchanges in one judge process
     return tool, reports
 
 
@@ -69,9 +70,15 @@ def test_the_judge_tells_a_wrong_request_from_a_right_one(run, tmp_path):
     raw["path"] = raw["path"].removeprefix("/api")
     spec, server = ROOT / "tests" / "specs" / "petstore30.yaml", "http://petstore.example.com/api"
     good = tool.judge(spec, server, [raw])
-    bad = tool.judge(spec, server, [dict(raw, query=raw["query"].replace("limit=", "limit=x"))])
+    wrong = dict(raw, query=raw["query"].replace("limit=", "limit=x"))
+    bad = tool.judge(spec, server, [wrong])
     assert good[0]["request"] is None
     assert bad[0]["request"] is not None
+    # The batch the suite judges with (one process, several descriptions) says the same, job by job.
+    jobs = [{"spec": str(spec), "server": server, "exchanges": exchanges} for exchanges in ([raw], [wrong, raw])]
+    batch = tool._run_judge({"jobs": jobs}, len(jobs))
+    assert [v.pop("job") for v in batch] == [0, 1, 1]
+    assert batch == [*good, *bad, *good]
 
 
 def test_every_page_of_a_paginated_call_is_walked_and_judged(run):

@@ -232,7 +232,10 @@ async def _async_walk(client: Any, op: Any, kwargs: dict[str, Any]) -> Any:
     return [item async for item in result] if op.pagination else await result
 
 
-def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path) -> dict[str, Any]:
+def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path, judged: bool = True) -> dict[str, Any]:
+    """Generate, call every operation sync and async against the mock, and judge the exchanges; with
+    ``judged`` False the exchanges are left in the report (``pending``) for ``judge_reports`` to judge
+    with other specs' in one judge process."""
     sys.path.insert(0, str(ROOT))
     from generator import ApiConfig, build_files
     from generator.core.names import snake
@@ -339,23 +342,62 @@ def run_spec(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path)
             own = _own_server(result.spec.data, call["path_key"], call["operation"].split(" ", 1)[0].lower())
             exchange = {**raw, "path": path or "/", "path_key": call["path_key"]}
             exchanges.append((call, {**exchange, "server": own} if own else exchange))
-    verdicts: dict[int, list[tuple[str | None, str | None]]] = {}
-    for (call, raw), verdict in zip(exchanges, judge(spec, server, [e for _, e in exchanges])):
-        response = verdict["response"]
-        if raw["response"]["status"] in (204, 205, 304) and "MissingData" in (response or ""):
-            response = "not judged"  # the description documents a body HTTP forbids here
-        verdicts.setdefault(id(call), []).append((verdict["request"], response))
-    for call in calls:
-        found = verdicts.get(id(call))
-        call["judged"] = len(found or ())
-        if found:  # the first page that fails speaks for the call
-            call["request_verdict"] = next((r for r, _ in found if r is not None), None)
-            call["response_verdict"] = next((r for _, r in found if r not in (None, "not judged")), found[-1][1])
     report["calls"] = len(calls)
     report["details"] = calls
+    report["pending"] = {
+        "spec": str(spec),
+        "server": server,
+        "exchanges": [exchange for _, exchange in exchanges],
+        "calls": [calls.index(call) for call, _ in exchanges],
+    }
+    if judged:
+        _apply(report, judge(spec, server, report["pending"]["exchanges"]))
     report["seconds"] = round(time.monotonic() - started, 1)
     report["result"] = "ok"
     return report
+
+
+def _apply(report: dict[str, Any], verdicts: list[dict[str, Any]]) -> None:
+    """The judge's verdicts on a report's ``pending`` exchanges, put on its calls."""
+    pending = report.pop("pending")
+    calls = report["details"]
+    found: dict[int, list[tuple[str | None, str | None]]] = {}
+    for index, exchange, verdict in zip(pending["calls"], pending["exchanges"], verdicts, strict=True):
+        response = verdict["response"]
+        if exchange["response"]["status"] in (204, 205, 304) and "MissingData" in (response or ""):
+            response = "not judged"  # the description documents a body HTTP forbids here
+        found.setdefault(index, []).append((verdict["request"], response))
+    for index, call in enumerate(calls):
+        given = found.get(index)
+        call["judged"] = len(given or ())
+        if given:  # the first page that fails speaks for the call
+            call["request_verdict"] = next((r for r, _ in given if r is not None), None)
+            call["response_verdict"] = next((r for _, r in given if r not in (None, "not judged")), given[-1][1])
+
+
+def judge_reports(reports: list[dict[str, Any]]) -> None:
+    """Judge the ``pending`` exchanges of every report (``run_worker(..., judged=False)``) in one judge
+    process, and put the verdicts on their calls."""
+    waiting = [r for r in reports if r.get("pending") is not None]
+    jobs = [{k: r["pending"][k] for k in ("spec", "server", "exchanges")} for r in waiting]
+    verdicts: dict[int, list[dict[str, Any]]] = {}
+    try:
+        for verdict in _run_judge({"jobs": [job for job in jobs if job["exchanges"]]}, len(jobs)):
+            verdicts.setdefault(verdict.pop("job"), []).append(verdict)
+    except RuntimeError:  # the judge failed on one of them: each judged alone, a failure its spec's result
+        for index, (report, job) in enumerate(zip(waiting, jobs)):
+            try:
+                verdicts[index] = judge(Path(job["spec"]), job["server"], job["exchanges"])
+            except RuntimeError as exc:
+                report["result"] = f"crashed: {exc}"[:1500]
+                report.pop("pending")
+        judged = [(report, verdicts.get(i, [])) for i, report in enumerate(waiting) if "pending" in report]
+    else:
+        order = iter(range(len(jobs)))
+        numbered = {i: next(order) for i, job in enumerate(jobs) if job["exchanges"]}
+        judged = [(report, verdicts.get(numbered[i], []) if i in numbered else []) for i, report in enumerate(waiting)]
+    for report, found in judged:
+        _apply(report, found)
 
 
 def _entry(op: Any, mode: str, kwargs: dict[str, Any], error: str | None, log: list[dict[str, Any]]) -> dict[str, Any]:
@@ -411,16 +453,25 @@ def _judge_server(data: dict[str, Any], prefix: str) -> str:
 def judge(spec: Path, server: str, exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not exchanges:
         return []
+    return _run_judge({"spec": str(spec), "server": server, "exchanges": exchanges})
+
+
+def _run_judge(document: dict[str, Any], specs: int = 1) -> list[dict[str, Any]]:
+    """``tools/judge.py`` in the judges' virtualenv on ``document`` (of ``specs`` descriptions, each given
+    the time one alone has): its verdicts, in order."""
+    if document.get("jobs") == []:
+        return []
     if not JUDGE_PYTHON.exists():
         raise RuntimeError(f"{JUDGE_PYTHON} is missing: make .venv-judges/.installed makes it")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as handle:
-        json.dump({"spec": str(spec), "server": server, "exchanges": exchanges}, handle)
+        json.dump(document, handle)
+    spec = document.get("spec", f"{len(document.get('jobs', []))} descriptions")
     try:
         done = subprocess.run(
             [str(JUDGE_PYTHON), str(ROOT / "tools" / "judge.py"), handle.name],
             capture_output=True,
             text=True,
-            timeout=WORKER_TIMEOUT,
+            timeout=WORKER_TIMEOUT * max(1, specs),
         )
     finally:
         Path(handle.name).unlink()
@@ -475,9 +526,13 @@ def corpus(directory: bool) -> list[tuple[str, Path, tuple[Path, ...]]]:
     return found
 
 
-def run_worker(label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path) -> dict[str, Any]:
-    """``run_spec`` in a process of its own; a crash or a hang is that spec's result."""
-    command = [sys.executable, __file__, "--worker", label, str(spec), str(out_root), *map(str, overlays)]
+def run_worker(
+    label: str, spec: Path, overlays: tuple[Path, ...], out_root: Path, judged: bool = True
+) -> dict[str, Any]:
+    """``run_spec`` in a process of its own; a crash or a hang is that spec's result. ``judged`` False:
+    the exchanges are left for ``judge_reports``."""
+    flag = "--worker" if judged else "--worker-unjudged"
+    command = [sys.executable, __file__, flag, label, str(spec), str(out_root), *map(str, overlays)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=WORKER_TIMEOUT, cwd=ROOT)
     except subprocess.TimeoutExpired:
@@ -533,9 +588,10 @@ def write_table(rows: list[dict[str, Any]], path: Path) -> None:
 
 
 def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+    if len(sys.argv) > 1 and sys.argv[1] in ("--worker", "--worker-unjudged"):
         label, spec, out_root, *overlays = sys.argv[2:]
-        report = run_spec(label, Path(spec), tuple(Path(o) for o in overlays), Path(out_root))
+        judged = sys.argv[1] == "--worker"
+        report = run_spec(label, Path(spec), tuple(Path(o) for o in overlays), Path(out_root), judged)
         print(json.dumps(report))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -549,7 +605,8 @@ def main() -> int:
     todo = [t for t in corpus(args.directory) if not args.only or args.only in t[0]]
     OUT.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        reports = list(pool.map(lambda t: run_worker(t[0], t[1], t[2], OUT), todo))
+        reports = list(pool.map(lambda t: run_worker(t[0], t[1], t[2], OUT, judged=False), todo))
+    judge_reports(reports)
     rows = []
     for report in reports:
         rows.append(summary(report) if report.get("details") is not None else _failed_row(report))

@@ -11,7 +11,8 @@ versions would not be independent. ``EXCHANGES.json`` is ``{"spec": path, "serve
 URL: the test server's address is not the API's). Prints one JSON verdict per exchange, in order:
 ``{"request": null | "error text", "response": null | "error text" | "not judged"}``. An exchange may
 name the description's ``path_key`` (``/tags#resourceArn``) it was sent for, and a ``server`` of its own
-(an operation's own ``servers``).
+(an operation's own ``servers``). ``{"jobs": [EXCHANGES, ...]}`` judges several documents in one
+process, each verdict with the index of its job.
 """
 
 from __future__ import annotations
@@ -245,9 +246,16 @@ def judge(document: dict[str, Any]) -> list[dict[str, str | None]]:
 
 
 def main() -> int:
+    """One document judged, or ``{"jobs": [document, ...]}``: each verdict then names its job, and one
+    process (openapi-core imported once) judges many descriptions' exchanges."""
     document = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
-    for verdict in judge(document):
-        print(json.dumps(verdict))
+    if "jobs" not in document:
+        for verdict in judge(document):
+            print(json.dumps(verdict))
+        return 0
+    for index, job in enumerate(document["jobs"]):
+        for verdict in judge(job):
+            print(json.dumps({**verdict, "job": index}))
     return 0
 
 

@@ -34,7 +34,8 @@ class GenerationResult:
     release: release.Release | None = None  # the version chosen and the changes since the last generation
     names_lock: str | None = None  # the names lock read (the previous release's ``names.lock.json``)
     # Whether a build reading the lock this generation writes gives these names again (``inputs.remember``
-    # asks, to key the input cache by that lock): started beside rendering for a large document.
+    # asks, to key the input cache by that lock): known at once where the names were given settled, else
+    # a names-only build started beside rendering (for a large document).
     settled: Pending[bool] | None = None
 
     @property

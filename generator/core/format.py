@@ -53,7 +53,8 @@ _LONE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*,")
 _BARE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 #: The opening line of an exploded signature or import whose name alone is longer than the line
 #: (``def <a 100-character operation name>(``, ``from ._m_<a long module> import (``): black keeps it.
-_LONE_OPENING = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(|from \.[A-Za-z0-9_.]* import \(")
+_DEF_OPEN = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(")
+_LONE_OPENING = re.compile(rf"{_DEF_OPEN.pattern}|from \.[A-Za-z0-9_.]* import \(")
 #: A parameter typed by one name, alone on a line of an exploded signature (a keyword longer than the
 #: line, EC2's ``local_gateway_route_table_virtual_interface_group_association_id: str,``): nothing to
 #: split there either. (With a default or a union, black wraps the annotation in parentheses.)
@@ -318,7 +319,7 @@ def _union_field(job: Job) -> str | None:
     if len(inner + annotation) <= LINE_LENGTH:
         lines = [inner + annotation]
     elif len(members) > 1:
-        lines = [inner + ("| " if i else "") + member for i, member in enumerate(members)]
+        lines = _one_per_line(members, inner)
     elif not default:
         return text
     else:
@@ -358,9 +359,15 @@ def _list_union_field(job: Job) -> str | None:
         if indent + 8 + len(inner) <= LINE_LENGTH:
             union = [f"        {inner}"]
         else:
-            union = [f"        {'| ' if index else ''}{member}" for index, member in enumerate(members)]
+            union = _one_per_line(members, " " * 8)
         body = ["    list[", *union, "    ]", "    | None"]
     return f"{name}: (\n" + "\n".join(body) + f"\n){default or ''}\n"
+
+
+def _one_per_line(members: list[str], pad: str) -> list[str]:
+    """A union split as black splits it at its ``|``: one member a line, each after the first led by
+    ``| ``, at ``pad``."""
+    return [pad + ("| " if index else "") + member for index, member in enumerate(members)]
 
 
 _STRING = r'"(?:[^"\\\n]|\\.)*"'
@@ -400,7 +407,7 @@ def _annotated_field(job: Job) -> str | None:
     if indent + 4 + len(annotation) + 1 <= LINE_LENGTH:
         kind = [f"    {annotation},"]
     elif len(members) > 1:
-        kind = [f"    {'| ' if i else ''}{member}" for i, member in enumerate(members)]
+        kind = _one_per_line(members, "    ")
         kind[-1] += ","
     else:
         kind = [f"    {annotation},"]
@@ -530,7 +537,7 @@ def _endpoint_declaration(job: Job) -> str | None:
         if len("    " + annotation) <= LINE_LENGTH:
             middle = ["    " + annotation]
         elif len(members) > 1 and all(_IDENTIFIER.fullmatch(m) for m in members):
-            middle = ["    " + ("| " if i else "") + member for i, member in enumerate(members)]
+            middle = _one_per_line(members, "    ")
         else:
             return None
         out = [head, *middle, "] = Endpoint(", *lines[1:]]
@@ -566,7 +573,8 @@ def _exploded_entry(line: str) -> list[str] | None:
         body = [f"{inner}lambda: {value},"]
     else:
         members = value.split(" | ")
-        body = [f"{inner}lambda: {members[0]}", *(f"{inner}| {member}" for member in members[1:])]
+        body = _one_per_line(members, inner)
+        body[0] = f"{inner}lambda: {members[0]}"
         body[-1] += ","
         if any(len(row) > LINE_LENGTH and "[" in row for row in body):
             return None
@@ -596,7 +604,7 @@ def _parameter_rows(line: str, indent: int) -> list[str] | None:
     if indent + 4 + len(annotation) <= LINE_LENGTH:
         body = [f"    {annotation}"]
     else:
-        body = [f"    {'| ' if i else ''}{member}" for i, member in enumerate(members)]
+        body = _one_per_line(members, "    ")
         first = _LIST_OF_NAME.fullmatch(members[0])
         if first is not None and indent + len(body[0]) > LINE_LENGTH:  # black splits inside its brackets
             body[:1] = ["    list[", f"        {first.group(1)}", "    ]"]
@@ -615,7 +623,6 @@ def lay_out_parameter(line: str, indent: int) -> str:
     return "\n".join([rows[0], *(" " * indent + row for row in rows[1:])])
 
 
-_DEF_OPEN = re.compile(r"(?:async )?def [A-Za-z_][A-Za-z0-9_]*\(")
 _PARAMETER = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*): ({_MEMBER}(?: \| {_MEMBER})*)( = None)?,")
 _INIT_HEADER = re.compile(r"def __init__\(self, ([A-Za-z_][A-Za-z0-9_]*): ([A-Za-z_][A-Za-z0-9_.]*)\) -> None:")
 

@@ -311,7 +311,7 @@ def _run(args: argparse.Namespace) -> _Run:
             speed.cache is not None
             and written is not None
             and (previous is on_disk or previous == on_disk)
-            and inputs.unchanged(config, policy, api_out, written)
+            and inputs.unchanged(config, policy, api_out, written, on_disk.get(LOCK))
         ):
             # Nothing the output depends on changed and nobody edited it: it is still the answer.
             for rel, text in written.items():

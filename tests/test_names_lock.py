@@ -323,6 +323,10 @@ def test_a_lock_that_names_nothing_the_rules_could_make_is_ignored():
     assert {k: dict(v) for k, v in lock.fields.items()} == {"#/components/schemas/B": {"y": "fine_name"}}
     assert dict(lock.operations) == {"GET /c": ("c", "get")}
     assert not names_lock.parse("not json") and not names_lock.parse('{"specgen-names": 2}')
+    # Any section of another shape (the folder is anyone's to edit) is no lock, never a crash.
+    for section in ("classes", "fields", "keywords", "members", "operations"):
+        for value in ([1], "x", 3, None, {"k": [1]}, {"k": {"h": ["n"]}}):
+            assert not names_lock.parse(json.dumps({"specgen-names": 1, section: value})), (section, value)
 
 
 def test_the_input_cache_keys_on_the_lock_read(tmp_path, monkeypatch):
@@ -351,6 +355,13 @@ def test_the_input_cache_keys_on_the_lock_read(tmp_path, monkeypatch):
     assert second.names_lock == lock and second.files == files
     edited = {**files, names_lock.LOCK: lock.replace('"FooBar"', '"FooBar3"')}
     assert edited != files and not inputs.unchanged(runs.config, policy, out, edited)
+    # A lock a keep-list keeps is not among the files compared: the entry is checked against the lock
+    # generation reads from the folder all the same.
+    unlocked = {path: text for path, text in files.items() if path != names_lock.LOCK}
+    inputs.remember(runs.config, policy, first.spec, out, files, digests(unlocked), first.names_lock)
+    assert inputs.unchanged(runs.config, policy, out, unlocked, lock)
+    assert not inputs.unchanged(runs.config, policy, out, unlocked, edited[names_lock.LOCK])
+    assert not inputs.unchanged(runs.config, policy, out, unlocked, None)
 
 
 @pytest.mark.parametrize("lock_text", [None, "", "{}", names_lock.text(names_lock.NO_LOCK)])

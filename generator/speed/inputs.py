@@ -161,9 +161,17 @@ def names_settled(config: ApiConfig, spec: Spec, lock: str) -> bool:
     return names_lock.text(build_ir.build_named(spec, config, names_lock.parse(lock), names_only=True)[2]) == lock
 
 
-def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[str, str | None]) -> bool:
+def unchanged(
+    config: ApiConfig,
+    policy: RefPolicy,
+    out: Path,
+    previous: dict[str, str | None],
+    lock: str | bool | None = True,
+) -> bool:
     """Whether ``previous`` (the API's files on disk, which are the previous release) is still exactly what
-    generation would give: generation would read their names lock, so the entry must have read that one."""
+    generation would give: generation would read their names lock, so the entry must have read that one.
+    ``lock``: the lock generation reads, where ``previous`` does not hold it (a keep-list keeps it);
+    True: the one in ``previous``."""
     data = cache.load(_entry(out, config.name))
     try:
         recorded = json.loads(data or b"")
@@ -177,7 +185,8 @@ def unchanged(config: ApiConfig, policy: RefPolicy, out: Path, previous: dict[st
         and all(isinstance(h, str) for h in hashes.values())
     ):
         return False
-    if _fingerprint(config, policy, documents, previous.get(names_lock.LOCK)) != value:
+    read = previous.get(names_lock.LOCK) if lock is True else lock
+    if _fingerprint(config, policy, documents, read if isinstance(read, str) else None) != value:
         return False
     on_disk = {p: t for p, t in previous.items() if p != MARKER}
     if set(on_disk) != set(hashes):

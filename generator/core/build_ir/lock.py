@@ -110,11 +110,12 @@ def parse(text: str | None) -> NamesLock:
         if resource and not all(_snake_name(part) for part in resource.split(".")):
             continue
         operations[str(key)] = (resource, str(method))
-    classes = {
-        str(key): value
-        for key, value in (data.get("classes") or {}).items()
-        if isinstance(data.get("classes"), dict) and _class_name(value)
-    }
+    raw_classes = data.get("classes")
+    classes = (
+        {str(key): value for key, value in raw_classes.items() if _class_name(value)}
+        if isinstance(raw_classes, dict)
+        else {}
+    )
     fields = _nested(data.get("fields"), lambda name: _snake_name(name, RESERVED_FIELDS))
     keywords = _nested(data.get("keywords"), _snake_name)
     members = _nested(data.get("members"), _member_name)

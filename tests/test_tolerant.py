@@ -20,6 +20,7 @@ import threading
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -487,3 +488,62 @@ def test_a_deeply_nested_value_is_bounded_never_a_recursion_error(zoo, depth):
                 assert exc.body == body
             else:
                 assert pet.name == "Tom"
+
+
+class NestA(pydantic.BaseModel):
+    a: int
+    kids: list[NestA | NestB | NestC] | None = None
+
+
+class NestB(pydantic.BaseModel):
+    b: int
+    kids: list[NestA | NestB | NestC] | None = None
+
+
+class NestC(pydantic.BaseModel):
+    c: int
+    kids: list[NestA | NestB | NestC] | None = None
+
+
+def test_a_union_nested_in_its_own_members_is_repaired_in_time_linear_in_the_body(zoo, monkeypatch):
+    # A recursive oneOf (each member holds a list of the same union) with one value of the wrong type at
+    # the bottom: no member fits anywhere, so every union tries every member. Each member is tried once
+    # per place, not once per path through the members above it (3^depth builds, a hang a server could
+    # cause at depth 12).
+    tolerant = importlib.import_module("zootolerant_client._tolerant")
+    calls = 0
+    real = tolerant.build
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(*args)
+
+    monkeypatch.setattr(tolerant, "build", counted)
+    depth = 14
+    body: dict[str, Any] = {"a": "not a number"}
+    for _ in range(depth):
+        body = {"a": 1, "kids": [body]}
+    walk = tolerant.Walk("GET /x 200")
+    made = tolerant.build(NestA | NestB | NestC, body, "", walk)
+    assert calls < 60 * depth, calls  # about 3^14 = 4.8 million before
+    leaf = "/kids/*" * depth + "/a"  # array items fold into one place
+    assert any(f.pointer == leaf and f.kind == "type-mismatch" for f in walk.findings), walk.findings
+    for _ in range(depth):
+        assert isinstance(made, NestA)
+        made = made.kids[0]
+    # Items at one place are each their own value: two siblings, one of each member, stay apart.
+    walk = tolerant.Walk("GET /x 200")
+    pair = tolerant.build(NestA, {"a": 1, "kids": [{"b": 2}, {"c": "x"}, {"b": 3}]}, "", walk)
+    assert [type(kid).__name__ for kid in pair.kids] == ["NestB", "NestC", "NestB"]
+    assert [kid.b for kid in (pair.kids[0], pair.kids[2])] == [2, 3]
+
+
+def test_a_walk_keeps_a_bounded_number_of_findings_and_counts_the_rest(zoo):
+    tolerant = importlib.import_module("zootolerant_client._tolerant")
+    walk = tolerant.Walk("GET /x 200")
+    for i in range(tolerant.MAX_WALK_FINDINGS + 500):
+        walk.add("type-mismatch", f"/{i}")
+        walk.add("unknown-property", f"/{i}/x")
+    assert len(walk.findings) == tolerant.MAX_WALK_FINDINGS
+    assert walk.hard() == tolerant.MAX_WALK_FINDINGS + 500  # the dropped ones still tell members apart

@@ -119,7 +119,7 @@ class CrafterProfile(SyncAPIClient):
             observe=observe,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.3.4",
+            user_agent="crafter-profile-client/0.3.5",
             http_client=http_client,
             operation_servers=operation_servers(server, base_url, "CRAFTER_BASE_URL"),
         )
@@ -280,7 +280,7 @@ class AsyncCrafterProfile(AsyncAPIClient):
             observe=observe,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="crafter-profile-client/0.3.4",
+            user_agent="crafter-profile-client/0.3.5",
             http_client=http_client,
             operation_servers=operation_servers(server, base_url, "CRAFTER_BASE_URL"),
         )

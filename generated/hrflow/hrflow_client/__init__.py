@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPager, SyncPage
     from ._streaming import AsyncStreamedResponse, StreamedResponse
 
-__version__ = "0.3.4"
+__version__ = "0.3.5"
 
 __all__ = [
     "Hrflow",

@@ -130,7 +130,7 @@ class Hrflow(SyncAPIClient):
             observe=observe,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.3.4",
+            user_agent="hrflow-client/0.3.5",
             http_client=http_client,
             operation_servers=operation_servers(server, base_url, "HRFLOW_BASE_URL"),
         )
@@ -304,7 +304,7 @@ class AsyncHrflow(AsyncAPIClient):
             observe=observe,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="hrflow-client/0.3.4",
+            user_agent="hrflow-client/0.3.5",
             http_client=http_client,
             operation_servers=operation_servers(server, base_url, "HRFLOW_BASE_URL"),
         )

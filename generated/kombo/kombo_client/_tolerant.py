@@ -125,16 +125,29 @@ def _key(name: Any) -> str:
     return _segment(name) if isinstance(name, str) and _PROPERTY_NAME.fullmatch(name) else "*"
 
 
+#: Findings a walk keeps (a body of a hundred thousand items that each say more keeps this many; the
+#: rest are counted, so union members are still told apart by them).
+MAX_WALK_FINDINGS = 10_000
+_SOFT = ("unknown-property", "unknown-enum-value")
+
+
 class Walk:
-    """The findings of one body, and the response they are in."""
+    """The findings of one body, and the response they are in. ``tried``: each union member's result for
+    each value (by identity, at its place; the entry holds the value, so no other takes its id), shared
+    by the walk and its trials, so a union nested in a union's members is tried once per member and
+    value, not once per path through the members above it."""
 
-    __slots__ = ("where", "findings", "pinned", "held")
+    __slots__ = ("where", "findings", "pinned", "held", "dropped", "tried")
 
-    def __init__(self, where: str) -> None:
+    def __init__(
+        self, where: str, tried: dict[tuple[int, str, int], tuple[Any, Any, Walk]] | None = None
+    ) -> None:
         self.where = where
         self.findings: list[Finding] = []
         self.pinned = 0  # values that differ from a constant (a member's or an event's own tag)
         self.held = 0  # values equal to a constant
+        self.dropped = 0  # findings past MAX_WALK_FINDINGS that say the value does not fit
+        self.tried = {} if tried is None else tried
 
     def add(
         self,
@@ -144,13 +157,24 @@ class Walk:
         observed: str | None = None,
         value: str | None = None,
     ) -> None:
+        if len(self.findings) >= MAX_WALK_FINDINGS:
+            self.dropped += kind not in _SOFT
+            return
         self.findings.append(Finding(kind, self.where, pointer, expected, observed, value))
 
     def hard(self) -> int:
         """How many findings say the value does not fit (not merely that it says more): a constant that
         differs counts, since it tells union members (and events) apart."""
-        soft = ("unknown-property", "unknown-enum-value")
-        return self.pinned + sum(f.kind not in soft for f in self.findings)
+        return self.pinned + self.dropped + sum(f.kind not in _SOFT for f in self.findings)
+
+    def take(self, other: Walk) -> None:
+        """``other``'s findings and counts added to this walk's (a trial chosen)."""
+        self.pinned += other.pinned
+        self.held += other.held
+        self.dropped += other.dropped
+        room = MAX_WALK_FINDINGS - len(self.findings)
+        self.findings += other.findings[:room]
+        self.dropped += sum(f.kind not in _SOFT for f in other.findings[room:])
 
 
 @dataclass(frozen=True)
@@ -286,24 +310,28 @@ def _union(members: list[Any], value: Any, pointer: str, walk: Walk) -> Any:
     for member in members:
         if member is UnknownVariant:
             continue
-        trial = Walk(walk.where)
-        made = build(member, value, pointer, trial)
+        key = (id(value), pointer, id(member))
+        if key not in walk.tried:  # each member once for each value (see ``Walk``)
+            trial = Walk(walk.where, walk.tried)
+            walk.tried[key] = (value, build(member, value, pointer, trial), trial)
+        _, made, trial = walk.tried[key]  # the value is held there, so its id names it throughout
         score = (trial.hard(), len(trial.findings))
         if score == (0, 0):
             return made
         if best is None or score < best[0]:
             best = (score, made, trial)
-    if best is not None:
-        walk.pinned += best[2].pinned
-        walk.held += best[2].held
     if best is None:
         return value
     _, made, trial = best
-    if all(f.kind == "type-mismatch" and f.pointer == pointer for f in trial.findings):
+    if not trial.dropped and all(
+        f.kind == "type-mismatch" and f.pointer == pointer for f in trial.findings
+    ):
         # none of the members' types: say so once, naming them all
+        walk.pinned += trial.pinned
+        walk.held += trial.held
         walk.add("type-mismatch", pointer, expected(Union[tuple(members)]), observed(value))
         return value
-    walk.findings += trial.findings
+    walk.take(trial)
     return made
 
 

@@ -128,7 +128,7 @@ class Kombo(SyncAPIClient):
             observe=observe,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.3.4",
+            user_agent="kombo-client/0.3.5",
             http_client=http_client,
             operation_servers=operation_servers(server, server_url, "KOMBO_BASE_URL"),
         )
@@ -299,7 +299,7 @@ class AsyncKombo(AsyncAPIClient):
             observe=observe,
             default_headers=default_headers,
             hooks=hooks,
-            user_agent="kombo-client/0.3.4",
+            user_agent="kombo-client/0.3.5",
             http_client=http_client,
             operation_servers=operation_servers(server, server_url, "KOMBO_BASE_URL"),
         )

@@ -426,6 +426,28 @@ def test_events_without_a_scheme_beside_signed_ones_are_never_passed_unchecked_w
     assert type(hooks.parse_unverified(BODY, event="invoice.sent")).__name__ == "InvoiceSentEvent"
 
 
+def test_an_unknown_event_is_checked_by_every_scheme_the_events_use_when_the_document_gives_none(package, monkeypatch):
+    # No scheme for the whole document, two for two events: an event this version does not know may be
+    # signed either way. It is taken (as an UnknownEvent) only when one of them passes, and never
+    # without a secret.
+    monkeypatch.delenv("SPLIT_WEBHOOK_SECRET", raising=False)
+    doc = document(
+        paid={"scheme": "hmac-sha256", "header": "X-Signature", "prefix": "sha256="}, voided={"scheme": "stripe"}
+    )
+    webhooks = package(doc, "split")
+    errors = errors_of(webhooks)
+    now = int(time.time())
+    with pytest.raises(errors.MissingCredentialsError):
+        webhooks.Webhooks().unwrap(BODY, {}, event="invoice.refunded")
+    hooks = webhooks.Webhooks(SECRET)
+    for headers in (root_headers(BODY), stripe_header(now, BODY, SECRET)):
+        assert type(hooks.unwrap(BODY, headers, event="invoice.refunded")) is webhooks.UnknownEvent
+    with pytest.raises(errors.InvalidWebhookSignatureError):
+        hooks.unwrap(BODY, {"X-Signature": "sha256=" + "0" * 64}, event="invoice.refunded")
+    with pytest.raises(errors.InvalidWebhookSignatureError):
+        hooks.unwrap(BODY, stripe_header(now, BODY, "another secret"), event="invoice.refunded")
+
+
 # -- declarations that do not fit ---------------------------------------------------------------------------
 
 CALLBACK_OP = "/paths/~1invoices/post/callbacks/settled/{$request.body#~1callback_url}/post"

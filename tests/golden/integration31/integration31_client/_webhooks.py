@@ -165,10 +165,10 @@ class WebhookReceiver:
         by_scheme: dict[Signature, list[str]] = {}
         unsigned: list[str] = []
         for name in names:
-            scheme = self._scheme(name)
-            if scheme is None:
+            schemes = self._schemes(name)
+            if not schemes:
                 unsigned.append(name)
-            else:
+            for scheme in schemes:
                 by_scheme.setdefault(scheme, []).append(name)
         key = next(
             (k for k in (secret, self.secret, os.environ.get(self._env)) if k is not None), ""
@@ -205,15 +205,19 @@ class WebhookReceiver:
             + ". Name the event with event= to check its scheme alone"
         )
 
-    def _scheme(self, name: str) -> Signature | None:
-        """How ``name`` is signed; for a name no event has, the scheme the document gives (or that all its
-        events share): an unknown event is still only taken when it passes a signature check."""
+    def _schemes(self, name: str) -> list[Signature]:
+        """How ``name`` may be signed: a known event's scheme; for a name no event has, the scheme the
+        document gives, else every scheme its events use (it is taken when one of them passes). An
+        unknown event is only ever taken when it passes a signature check, unless the document documents
+        none at all."""
         if name in self._events:
-            return self._signatures.get(name, self._signature)
+            known = self._signatures.get(name, self._signature)
+            return [] if known is None else [known]
         if self._signature is not None:
-            return self._signature
-        shared = {self._signatures.get(n) for n in self._events}
-        return shared.pop() if len(shared) == 1 else None
+            return [self._signature]
+        return list(
+            dict.fromkeys(s for n in self._events if (s := self._signatures.get(n)) is not None)
+        )
 
     def _parse(
         self, body: bytes | str, event: str | None, among: tuple[str, ...] | None = None

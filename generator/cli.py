@@ -9,7 +9,6 @@ import argparse
 import contextlib
 import errno
 import gc
-import json
 import os
 import sys
 import time
@@ -34,6 +33,7 @@ from .core.write import (
     digests,
     locked,
     previous_tree,
+    recorded_files,
     write_tree,
 )
 from .drift import history
@@ -277,11 +277,8 @@ def _unkept(tree: dict[str, str | None]) -> dict[str, str | None] | None:
 
 def _keeps_generated(on_disk: dict[str, str | None], written: dict[str, str | None]) -> bool:
     """Whether the manifest lists a file the keep-list keeps (its generated text is then not on disk)."""
-    try:
-        recorded = json.loads(on_disk.get(MARKER) or "").get("files", {})
-    except (ValueError, AttributeError):
-        return True
-    return not isinstance(recorded, dict) or any(p not in written for p in recorded)
+    recorded = recorded_files(on_disk.get(MARKER))
+    return recorded is None or any(p not in written for p in recorded)
 
 
 def _speed(args: argparse.Namespace) -> Speed:
@@ -578,11 +575,10 @@ def _old_lock(args: argparse.Namespace, config: ApiConfig) -> str | None:
     folder = project.output / config.name
     if args.old.startswith("git:"):
         root = history.repo_root(project.root.resolve())
-        rev = args.old[4:].partition(":")[0]
-        if root is None or not folder.resolve().is_relative_to(root.resolve()):
+        if root is None:
             return None
         try:
-            return history.version_at(root, rev, folder / LOCK)
+            return history.file_at(root, args.old[4:].partition(":")[0], folder / LOCK)
         except HistoryError:
             return None
     committed = history.committed_tree(project.output, config.name)

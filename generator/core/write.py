@@ -156,7 +156,7 @@ def with_manifest(files: dict[str, str | None], manifest: str | None, folder: st
     """An API's files with ``MARKER`` holding its entries of the output folder's ``manifest`` (its text;
     the manifest sits at the top of the output folder, so it lists every API's files)."""
     files = {p: t for p, t in files.items() if p != MARKER}
-    recorded = _recorded(manifest)
+    recorded = recorded_files(manifest)
     if recorded is None:
         return files
     prefix = f"{folder}/" if folder else ""
@@ -165,7 +165,7 @@ def with_manifest(files: dict[str, str | None], manifest: str | None, folder: st
     return files
 
 
-def _recorded(manifest: str | None) -> dict[str, str] | None:
+def recorded_files(manifest: str | None) -> dict[str, str] | None:
     """The files a manifest's text lists (path -> hash), or None when it is missing or unreadable."""
     try:
         files = json.loads(manifest or "").get("files", {})
@@ -176,7 +176,7 @@ def _recorded(manifest: str | None) -> dict[str, str] | None:
 
 def _foreign(current: dict[str, str | None], expected: dict[str, str | None]) -> list[str]:
     """Files of the folder that neither this generation nor the one recorded in its manifest wrote."""
-    recorded = _recorded(current.get(MARKER)) or {}
+    recorded = recorded_files(current.get(MARKER)) or {}
     return sorted(p for p in current if p not in expected and p not in recorded and p != MARKER)
 
 
@@ -185,7 +185,7 @@ def edited(current: dict[str, str | None], expected: dict[str, str | None], kept
     generation wrote (their sha256 differs from the manifest's; edited by hand, or added by hand at a path
     generation now writes): what they hold would be lost. Kept paths are never touched, so never listed; a
     file that already holds what generation writes loses nothing."""
-    recorded = _recorded(current.get(MARKER))
+    recorded = recorded_files(current.get(MARKER))
     if recorded is None:
         return []
     out = []

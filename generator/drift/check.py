@@ -15,7 +15,7 @@ from ..core.load import Spec, load_spec
 from ..pipeline import GenerationResult, build_loaded
 from ..speed import Speed
 from .diff import DiffResult, diff_specs
-from .history import checkout, merge_base, repo_root, version_at
+from .history import checkout, file_at, merge_base, repo_root, version_at
 from .release import previous_version
 
 
@@ -90,9 +90,7 @@ def breaking_gate(project: ProjectConfig, base: str | None) -> bool:
             new = load_spec(config.spec, config.overlays)
             if old.diagnostics.has_errors or new.diagnostics.has_errors:
                 continue  # reported by the generation check itself
-            lock_path = project.output / config.name / LOCK
-            inside = lock_path.resolve().is_relative_to(root.resolve())
-            old_lock = version_at(root, rev, lock_path) if inside else None  # the lock it was released with
+            old_lock = file_at(root, rev, project.output / config.name / LOCK)  # the lock it was released with
             compared = compare(old, new, config, Speed(cache=None), old_lock)
         result = compared.result  # a side that does not generate: the spec's changes alone (check reports it)
         if result.bump != "major":

@@ -85,6 +85,11 @@ def version_at(root: Path, rev: str, path: Path) -> str | None:
         return None
 
 
+def file_at(root: Path, rev: str, path: Path) -> str | None:
+    """``version_at``, None for a path outside the repository (a generated folder elsewhere)."""
+    return version_at(root, rev, path) if path.resolve().is_relative_to(root.resolve()) else None
+
+
 def committed_tree(root: Path, folder: str | None = None) -> dict[str, str | None] | None:
     """What the last commit holds of one API's output folder, as ``write.previous_tree`` reads the folder
     (its manifest entries under ``MARKER``): the previous release, so regenerating an uncommitted change

@@ -96,7 +96,7 @@ def _std_imports(texts: Iterable[str], always: Iterable[str] = ()) -> tuple[str,
             for n in ("TYPE_CHECKING", "Annotated", "Any", "Literal", "TypeAlias", "overload")
             if n in joined and re.search(rf"\b{n}\b", joined)
         ),
-        key=lambda n: (not n.isupper(), not n[:1].isupper(), n),
+        key=_isort_key,
     )
     if typing_names:
         lines.add(f"from typing import {', '.join(typing_names)}")
@@ -122,8 +122,12 @@ def _runtime_imports(texts: Iterable[str], always: Iterable[str]) -> tuple[str, 
     """What a module imports from ``_runtime``: the fixed names plus the file types its signatures use."""
     joined = "\n".join(texts)
     used = {n for n in RUNTIME_TYPES if n in joined and re.search(rf"\b{n}\b", joined)}
-    # isort's order: CONSTANTS, then Classes, then functions.
-    return tuple(sorted(set(always) | used, key=lambda n: (not n.isupper(), not n[:1].isupper(), n)))
+    return tuple(sorted(set(always) | used, key=_isort_key))
+
+
+def _isort_key(name: str) -> tuple[bool, bool, str]:
+    """isort's order of the names of one import: CONSTANTS, then Classes, then functions."""
+    return (not name.isupper(), not name[:1].isupper(), name)
 
 
 def _op_texts(ops: Iterable[ir.Operation]) -> list[str]:
@@ -174,15 +178,16 @@ def _with_imports(api: ir.Api) -> ir.Api:
         r.model or "" for op in api.root_operations for r in op.responses + op.errors
     ]
     paged = ("Paging",) if any(op.pagination for op in api.root_operations) else ()
+    endpoint_models = names_in(endpoint_texts)
     api = replace(
         api,
         resource_modules=tuple(modules),
         root_model_imports=names_in(root_texts),
         root_std_imports=_std_imports(root_texts + ["Any"] + (["Literal"] if api.servers else []), CLIENT_IMPORTS),
         root_third_party_imports=_third_party(api.root_operations),
-        endpoints_std_imports=_std_imports(endpoint_texts + (["TYPE_CHECKING"] if names_in(endpoint_texts) else [])),
+        endpoints_std_imports=_std_imports(endpoint_texts + (["TYPE_CHECKING"] if endpoint_models else [])),
         endpoints_runtime_imports=_runtime_imports(endpoint_texts, ("Endpoint", *paged)),
-        endpoints_model_imports=names_in(endpoint_texts),
+        endpoints_model_imports=endpoint_models,
         root_runtime_imports=tuple(  # the endpoints' Paging is imported by _endpoints.py
             name
             for name in _runtime_imports(root_texts, CLIENT_RUNTIME + (("oauth2_tokens",) if api.oauth else ()))
